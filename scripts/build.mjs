@@ -1,0 +1,39 @@
+// Bundles the package: a tiny CommonJS entry (bin.cjs) that runs `hook` itself and loads the CLI bundle
+// only for other commands (the ESM loader alone costs ~10 ms per start); the CLI; the detached worker;
+// and the POSIX shell hook front-end. The native keyring module stays external.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+// esbuild's ESM output cannot `require` node built-ins from bundled CommonJS dependencies without this.
+const esmBanner =
+  "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+
+await Promise.all([
+  build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/bin.cjs', format: 'cjs' }),
+  build({
+    ...common,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    format: 'esm',
+    splitting: false,
+    external: ['@napi-rs/keyring'],
+    banner: { js: esmBanner },
+  }),
+]);
+
+if (existsSync('src/hook/hook.sh')) {
+  copyFileSync('src/hook/hook.sh', 'dist/hook.sh');
+  chmodSync('dist/hook.sh', 0o755);
+}
+chmodSync('dist/bin.cjs', 0o755);

@@ -1,0 +1,47 @@
+// Where our own state lives. One root (INFINIUM_CODEX_HOME, default ~/.infinium-codex), created 0700:
+// it holds the spool of raw hook payloads, which are the only unredacted data we ever write.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export type Env = Record<string, string | undefined>;
+
+export function stateRoot(env: Env = process.env): string {
+  const explicit = env.INFINIUM_CODEX_HOME;
+  if (explicit) return explicit;
+  return join(env.HOME || env.USERPROFILE || homedir(), '.infinium-codex');
+}
+
+export interface StatePaths {
+  root: string;
+  /** User-level defaults: default agent, capture mode (config.json). */
+  userConfig: string;
+  /** Paused projects (paused.json). */
+  paused: string;
+  /** Fallback credential file (0600) when no OS keyring works. */
+  credentials: string;
+  spool: string;
+  outbox: string;
+  dead: string;
+  history: string;
+  logs: string;
+}
+
+export function statePaths(env: Env = process.env): StatePaths {
+  const root = stateRoot(env);
+  return {
+    root,
+    userConfig: join(root, 'config.json'),
+    paused: join(root, 'paused.json'),
+    credentials: join(root, 'credentials.json'),
+    spool: join(root, 'spool'),
+    outbox: join(root, 'outbox'),
+    dead: join(root, 'dead'),
+    history: join(root, 'history'),
+    logs: join(root, 'logs'),
+  };
+}
+
+/** Codex's home, as Codex itself resolves it. */
+export function codexHome(env: Env = process.env): string {
+  return env.CODEX_HOME || join(env.HOME || env.USERPROFILE || homedir(), '.codex');
+}

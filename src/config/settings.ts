@@ -1,0 +1,188 @@
+// Which agent a Codex session reports to, and how. Precedence: environment > project
+// (<project>/.infinium/config.json, found by walking up from the session's cwd, as git finds .git) >
+// user defaults ($INFINIUM_CODEX_HOME/config.json). A session with no agent anywhere is not traced.
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { DEFAULT_BASE_URL } from '../infinium/client';
+import { type Env, statePaths } from './paths';
+
+export type Granularity = 'turn' | 'session';
+export type ContentMode = 'full' | 'redacted' | 'metadata';
+export type CaptureMode = 'lean' | 'full';
+
+export const GRANULARITIES: readonly Granularity[] = ['turn', 'session'];
+export const CONTENT_MODES: readonly ContentMode[] = ['full', 'redacted', 'metadata'];
+export const CAPTURE_MODES: readonly CaptureMode[] = ['lean', 'full'];
+
+/** What a config.json may hold (project or user level). Every key is optional. */
+export interface Settings {
+  agentId?: string;
+  baseUrl?: string;
+  granularity?: Granularity;
+  contentMode?: ContentMode;
+  /** Extra regular expressions whose matches are redacted, on top of the built-in set. */
+  redactPatterns?: string[];
+  /** Shown in traces instead of the project folder's name. */
+  projectName?: string;
+  /** User level only: which hook set `init` installed. */
+  capture?: CaptureMode;
+}
+
+export interface ResolvedConfig {
+  agentId: string;
+  baseUrl: string;
+  granularity: Granularity;
+  contentMode: ContentMode;
+  redactPatterns: string[];
+  /** The folder holding `.infinium/`, or null when the agent comes from the environment or user defaults. */
+  projectRoot: string | null;
+  projectName: string;
+  /** Where the agent id came from. */
+  source: 'env' | 'project' | 'user';
+}
+
+export const PROJECT_CONFIG_DIR = '.infinium';
+export const PROJECT_CONFIG_FILE = 'config.json';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The nearest `<dir>/.infinium/config.json` at or above `cwd`, or null. */
+export function findProjectConfig(cwd: string): string | null {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const candidate = join(dir, PROJECT_CONFIG_DIR, PROJECT_CONFIG_FILE);
+    try {
+      readFileSync(candidate);
+      return candidate;
+    } catch {
+      // not here; keep walking up
+    }
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+/** Reads and checks a config.json; a missing file is an empty one. Throws ConfigError naming the file. */
+export function readSettings(file: string): Settings {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(`Cannot read ${file}: ${(error as Error).message}.`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${file} is not valid JSON. Fix it or run \`infinium-codex init\` again.`);
+  }
+  return checkSettings(json, file);
+}
+
+export function checkSettings(json: unknown, where: string): Settings {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ConfigError(`${where} must hold a JSON object.`);
+  }
+  const raw = json as Record<string, unknown>;
+  const settings: Settings = {};
+  const text = (key: keyof Settings): string | undefined => {
+    const value = raw[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new ConfigError(`${where}: "${key}" must be a non-empty string.`);
+    }
+    return value.trim();
+  };
+  settings.agentId = text('agentId');
+  settings.baseUrl = text('baseUrl');
+  settings.projectName = text('projectName');
+  settings.granularity = oneOf(text('granularity'), GRANULARITIES, 'granularity', where);
+  settings.contentMode = oneOf(text('contentMode'), CONTENT_MODES, 'contentMode', where);
+  settings.capture = oneOf(text('capture'), CAPTURE_MODES, 'capture', where);
+  if (settings.baseUrl !== undefined) checkBaseUrl(settings.baseUrl, where);
+  if (raw.redactPatterns !== undefined) {
+    if (!Array.isArray(raw.redactPatterns) || raw.redactPatterns.some((p) => typeof p !== 'string')) {
+      throw new ConfigError(`${where}: "redactPatterns" must be a list of regular expressions (strings).`);
+    }
+    for (const pattern of raw.redactPatterns as string[]) {
+      try {
+        new RegExp(pattern);
+      } catch {
+        throw new ConfigError(
+          `${where}: redactPatterns entry ${JSON.stringify(pattern)} is not a valid regex.`,
+        );
+      }
+    }
+    settings.redactPatterns = raw.redactPatterns as string[];
+  }
+  for (const key of Object.keys(settings) as (keyof Settings)[]) {
+    if (settings[key] === undefined) delete settings[key];
+  }
+  return settings;
+}
+
+function oneOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  key: string,
+  where: string,
+) {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(`${where}: "${key}" must be one of ${allowed.join(', ')} (got "${value}").`);
+  }
+  return value as T;
+}
+
+export function checkBaseUrl(value: string, where: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${where}: base URL "${value}" is not a URL; use e.g. ${DEFAULT_BASE_URL}.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`${where}: base URL must start with https:// (got "${value}").`);
+  }
+}
+
+/** Reads the environment's overrides, checked like a config file. */
+export function envSettings(env: Env): Settings {
+  return checkSettings(
+    {
+      agentId: env.INFINIUM_AGENT_ID || undefined,
+      baseUrl: env.INFINIUM_BASE_URL || undefined,
+      granularity: env.INFINIUM_CODEX_GRANULARITY || undefined,
+      contentMode: env.INFINIUM_CODEX_CONTENT_MODE || undefined,
+    },
+    'environment',
+  );
+}
+
+export function tracingDisabled(env: Env): boolean {
+  const value = (env.INFINIUM_CODEX_DISABLED ?? '').toLowerCase();
+  return value !== '' && value !== '0' && value !== 'false' && value !== 'no';
+}
+
+/** The configuration for a session started in `cwd`, or null when nothing names an agent for it. */
+export function resolveConfig(cwd: string, env: Env = process.env): ResolvedConfig | null {
+  if (tracingDisabled(env)) return null;
+  const fromEnv = envSettings(env);
+  const projectFile = findProjectConfig(cwd);
+  const project = projectFile ? readSettings(projectFile) : {};
+  const user = readSettings(statePaths(env).userConfig);
+  const merged: Settings = { ...user, ...project, ...fromEnv };
+  if (!merged.agentId) return null;
+  const projectRoot = projectFile ? dirname(dirname(projectFile)) : null;
+  return {
+    agentId: merged.agentId,
+    baseUrl: (merged.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    granularity: merged.granularity ?? 'turn',
+    contentMode: merged.contentMode ?? 'redacted',
+    redactPatterns: [...(user.redactPatterns ?? []), ...(project.redactPatterns ?? [])],
+    projectRoot,
+    projectName: merged.projectName ?? basename(projectRoot ?? resolve(cwd)),
+    source: fromEnv.agentId ? 'env' : project.agentId ? 'project' : 'user',
+  };
+}

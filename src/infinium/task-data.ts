@@ -1,0 +1,187 @@
+// The Infinium trace body (TaskData), as it goes on the wire: snake_case keys, absent fields omitted.
+// Infinium publishes the top-level keys and llm_usage's basic counters. The shapes of Step, TraceError and
+// Environment, and the cached/reasoning token keys, are NOT published: they are our choice (spec:
+// infinium-api.md) and live only in this module, so they can be corrected in one place.
+
+export const LIMITS = {
+  nameMax: 500,
+  descriptionMax: 10_000,
+  durationMaxSeconds: 86_400,
+  bodyMaxBytes: 1_000_000,
+} as const;
+
+export interface LlmUsage {
+  model?: string;
+  provider?: string;
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  api_calls_count?: number;
+  /** Our choice: part of prompt_tokens served from the provider's cache. */
+  cached_tokens?: number;
+  /** Our choice: part of completion_tokens spent on reasoning. */
+  reasoning_tokens?: number;
+}
+
+export type StepAction = 'user_prompt' | 'tool_call' | 'assistant_message' | 'subagent' | 'compaction';
+export type StepStatus = 'success' | 'failure' | 'incomplete';
+
+/** Our choice of shape (not published by Infinium). */
+export interface Step {
+  step_number: number;
+  action: StepAction;
+  description: string;
+  started_at?: string;
+  duration_ms?: number;
+  status: StepStatus;
+  tool_name?: string;
+  input?: string;
+  output?: string;
+  exit_code?: number;
+  agent_id?: string;
+  /** Sub-agent work nested under its parent step. */
+  steps?: Step[];
+}
+
+export type TraceErrorType =
+  | 'command_failed'
+  | 'tool_failed'
+  | 'tool_incomplete'
+  | 'turn_interrupted'
+  | 'turn_incomplete'
+  | 'rollout_unavailable';
+
+/** Our choice of shape (not published by Infinium). */
+export interface TraceError {
+  message: string;
+  error_type: TraceErrorType;
+  step_number?: number;
+  tool_name?: string;
+  occurred_at?: string;
+}
+
+/** Our choice of shape (not published by Infinium). */
+export interface Environment {
+  agent: 'codex-cli';
+  codex_version?: string;
+  model?: string;
+  os?: string;
+  cwd?: string;
+  project?: string;
+  git_branch?: string;
+  git_commit?: string;
+  connector_version?: string;
+  session_id?: string;
+  turn_id?: string;
+  capture_mode?: string;
+  content_mode?: string;
+  tool_detail?: 'rollout' | 'hooks' | 'unavailable';
+}
+
+export interface TimeTracking {
+  start_time: string;
+  end_time: string;
+}
+
+export interface TaskData {
+  name: string;
+  description: string;
+  current_datetime: string;
+  duration: number;
+  input_summary?: string;
+  output_summary?: string;
+  llm_usage?: LlmUsage;
+  steps?: Step[];
+  errors?: TraceError[];
+  environment?: Environment;
+  time_tracking?: TimeTracking;
+  general?: { tools_used?: string; agent_notes?: string };
+}
+
+export class TaskDataInvalid extends Error {
+  override name = 'TaskDataInvalid';
+  constructor(readonly problems: string[]) {
+    super(`trace body is invalid: ${problems.join('; ')}`);
+  }
+}
+
+// ISO 8601 date-time with an explicit zone (Z or ±hh:mm), as Infinium requires.
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function isIsoDateTime(value: unknown): value is string {
+  return typeof value === 'string' && ISO_WITH_ZONE.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+function isCount(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+/** Every rule the API enforces, as a list of problems (empty when the body is valid). */
+export function taskDataProblems(data: TaskData): string[] {
+  const problems: string[] = [];
+  if (typeof data.name !== 'string' || data.name.length === 0 || data.name.length > LIMITS.nameMax) {
+    problems.push(`name must be 1..${LIMITS.nameMax} characters`);
+  }
+  if (
+    typeof data.description !== 'string' ||
+    data.description.length === 0 ||
+    data.description.length > LIMITS.descriptionMax
+  ) {
+    problems.push(`description must be 1..${LIMITS.descriptionMax} characters`);
+  }
+  if (!isIsoDateTime(data.current_datetime)) {
+    problems.push('current_datetime must be an ISO 8601 date-time with a zone');
+  }
+  if (
+    typeof data.duration !== 'number' ||
+    !Number.isFinite(data.duration) ||
+    data.duration < 0 ||
+    data.duration > LIMITS.durationMaxSeconds
+  ) {
+    problems.push(`duration must be a number of seconds in 0..${LIMITS.durationMaxSeconds}`);
+  }
+  if (data.time_tracking) {
+    if (!isIsoDateTime(data.time_tracking.start_time) || !isIsoDateTime(data.time_tracking.end_time)) {
+      problems.push('time_tracking needs ISO 8601 start_time and end_time');
+    }
+  }
+  if (data.llm_usage) {
+    for (const key of [
+      'prompt_tokens',
+      'completion_tokens',
+      'total_tokens',
+      'api_calls_count',
+      'cached_tokens',
+      'reasoning_tokens',
+    ] as const) {
+      const value = data.llm_usage[key];
+      if (value !== undefined && !isCount(value))
+        problems.push(`llm_usage.${key} must be a whole number >= 0`);
+    }
+  }
+  if (data.steps !== undefined && !Array.isArray(data.steps)) problems.push('steps must be an array');
+  if (data.errors !== undefined && !Array.isArray(data.errors)) problems.push('errors must be an array');
+  if (hasNull(data)) problems.push('absent fields must be omitted, not null');
+  return problems;
+}
+
+function hasNull(value: unknown): boolean {
+  if (value === null) return true;
+  if (Array.isArray(value)) return value.some(hasNull);
+  if (typeof value === 'object') return Object.values(value as object).some(hasNull);
+  return false;
+}
+
+/**
+ * Serialises a trace body for the wire: drops undefined fields (JSON.stringify does), checks every rule
+ * and the 1 MB cap. Throws TaskDataInvalid with all problems at once.
+ */
+export function serializeTaskData(data: TaskData): string {
+  const problems = taskDataProblems(data);
+  const body = JSON.stringify(data);
+  const bytes = Buffer.byteLength(body, 'utf8');
+  if (bytes > LIMITS.bodyMaxBytes)
+    problems.push(`body is ${bytes} bytes, over the ${LIMITS.bodyMaxBytes} limit`);
+  if (problems.length > 0) throw new TaskDataInvalid(problems);
+  return body;
+}
