@@ -1,0 +1,39 @@
+// The hand-off between the capture pipeline (spool -> turns) and the trace side (turn -> TaskData).
+// The worker groups spooled hook events into turns; once a turn is closed, `composeTurnTrace`
+// (src/worker/compose.ts) reads the rollout and builds its TaskData.
+import type { HookPayload } from '../codex/hook-payload';
+import type { CaptureMode, ResolvedConfig } from '../config/settings';
+
+export interface SpooledEvent {
+  /** hook_event_name, as Codex sent it. */
+  event: string;
+  /** When our hook front-end received it (epoch ms). */
+  arrivedAtMs: number;
+  payload: HookPayload;
+}
+
+/** Why a turn was closed. */
+export type TurnEnding = 'stop' | 'interrupt' | 'session_end' | 'stale';
+
+export interface ClosedTurn {
+  sessionId: string;
+  /** From UserPromptSubmit (or the ending event); null when Codex never said it. */
+  turnId: string | null;
+  cwd: string;
+  /** The root thread's rollout, or null for an ephemeral session. */
+  transcriptPath: string | null;
+  /** Every event of the turn in arrival order, sub-agent events included. */
+  events: SpooledEvent[];
+  ending: TurnEnding;
+  /** 1-based position of the turn in its session, as the worker counted. */
+  turnNumber: number;
+}
+
+export interface ComposeContext {
+  config: ResolvedConfig;
+  capture: CaptureMode;
+  /** The time the trace is built (epoch ms): the trace side never reads the clock itself. */
+  nowMs: number;
+  /** How long to wait for the turn's end to reach the rollout (task_complete follows Stop). */
+  rolloutSettleMs: number;
+}
