@@ -13,7 +13,9 @@ async function runCli(): Promise<void> {
   try {
     cli = await import(pathToFileURL(join(__dirname, 'cli.mjs')).href);
   } catch (error) {
-    process.stderr.write(`infinium-codex: could not load the CLI (${String(error)}). Reinstall the package.\n`);
+    process.stderr.write(
+      `infinium-codex: could not load the CLI (${String(error)}). Reinstall the package.\n`,
+    );
     process.exitCode = 70;
     return;
   }
