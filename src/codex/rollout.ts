@@ -31,11 +31,15 @@ export type RolloutRecord = Stamped &
     | { kind: 'turn_context'; turnId?: string; model?: string }
     | { kind: 'task_started'; turnId?: string }
     | { kind: 'task_complete'; turnId?: string; durationMs?: number; lastMessage?: string }
-    | { kind: 'turn_aborted'; turnId?: string; reason?: string }
+    | { kind: 'turn_aborted'; turnId?: string; reason?: string; durationMs?: number }
     /** The real prompt (item_completed UserMessage; `user_message` event in older builds). */
     | { kind: 'user_prompt'; text: string }
-    /** The assistant's visible text (item_completed AgentMessage; `agent_message` in older builds). */
-    | { kind: 'agent_message'; text: string }
+    /**
+     * The assistant's visible text: an item_completed AgentMessage (`agent_message` event in older
+     * builds), which Codex follows with the same text as a response_item message. A response_item message
+     * alone is not shown to the user (a compaction summary, for one).
+     */
+    | { kind: 'agent_message'; text: string; source: 'event' | 'response' }
     /** function_call, custom_tool_call or local_shell_call. `input` is the command, patch or raw arguments. */
     | { kind: 'tool_call'; callId: string; name: string; input: string; args?: Record<string, unknown> }
     | { kind: 'tool_output'; callId: string; output: string; exitCode?: number; durationMs?: number }
@@ -56,7 +60,14 @@ export type ToolItem =
       status?: string;
       startedAtMs?: number;
     }
-  | { type: 'file_change'; files: string[]; status?: string; startedAtMs?: number; durationMs?: number }
+  | {
+      type: 'file_change';
+      files: string[];
+      output?: string;
+      status?: string;
+      startedAtMs?: number;
+      durationMs?: number;
+    }
   | {
       type: 'mcp';
       server?: string;
@@ -167,7 +178,13 @@ function eventRecord(payload: Json, atMs: number): RolloutRecord | null {
         lastMessage: str(payload.last_agent_message),
       };
     case 'turn_aborted':
-      return { atMs, kind: 'turn_aborted', turnId: str(payload.turn_id), reason: str(payload.reason) };
+      return {
+        atMs,
+        kind: 'turn_aborted',
+        turnId: str(payload.turn_id),
+        reason: str(payload.reason),
+        durationMs: num(payload.duration_ms),
+      };
     case 'token_count': {
       const info = isObject(payload.info) ? payload.info : undefined;
       if (!info) return null;
@@ -184,7 +201,7 @@ function eventRecord(payload: Json, atMs: number): RolloutRecord | null {
     }
     case 'agent_message': {
       const text = str(payload.message);
-      return text === undefined ? null : { atMs, kind: 'agent_message', text };
+      return text === undefined ? null : { atMs, kind: 'agent_message', text, source: 'event' };
     }
     case 'context_compacted':
       return { atMs, kind: 'compaction' };
@@ -239,8 +256,12 @@ function completedItem(payload: Json, atMs: number): RolloutRecord | null {
   if (!isObject(item)) return null;
   const type = str(item.type) ?? '';
   if (type === 'UserMessage') return { atMs, kind: 'user_prompt', text: textOf(item.content) };
-  if (type === 'AgentMessage') return { atMs, kind: 'agent_message', text: textOf(item.content) };
+  if (type === 'AgentMessage') {
+    return { atMs, kind: 'agent_message', text: textOf(item.content), source: 'event' };
+  }
   if (type === 'ContextCompaction') return { atMs, kind: 'compaction' };
+  // Sub-agent lifecycle notes (multi_agent_v2): the spawn and wait calls already carry them.
+  if (type === 'SubAgentActivity') return null;
   const callId = str(item.id) ?? str(item.call_id);
   if (!callId) return null;
   const span = spanMs(payload);
@@ -266,7 +287,13 @@ function completedItem(payload: Json, atMs: number): RolloutRecord | null {
         atMs,
         kind: 'tool_item',
         callId,
-        item: { type: 'file_change', files: changedFiles(item.changes), status, ...span },
+        item: {
+          type: 'file_change',
+          files: changedFiles(item.changes),
+          output: str(item.stdout),
+          status,
+          ...span,
+        },
       };
     case 'McpToolCall': {
       const error = item.error;
@@ -321,14 +348,35 @@ function responseRecord(payload: Json, atMs: number): RolloutRecord | null {
       // Role "user" messages include Codex's injected context; the real prompt comes from item_completed.
       // An assistant message duplicates the AgentMessage item; it is kept only for older builds.
       if (payload.role !== 'assistant') return null;
-      return { atMs, kind: 'agent_message', text: textOf(payload.content) };
+      return { atMs, kind: 'agent_message', text: textOf(payload.content), source: 'response' };
     case 'function_call': {
       const callId = str(payload.call_id);
       const name = str(payload.name);
       if (!callId || !name) return null;
       const raw = str(payload.arguments) ?? '';
       const args = parseArguments(raw);
-      return { atMs, kind: 'tool_call', callId, name, input: argumentsInput(args, raw), args };
+      // Deferred MCP tools are called as {namespace: "mcp__<server>", name: "<tool>"}; hooks name them
+      // mcp__<server>__<tool>, and so do we.
+      const namespace = str(payload.namespace);
+      const fullName = namespace?.startsWith('mcp__') ? `${namespace}__${name}` : name;
+      return { atMs, kind: 'tool_call', callId, name: fullName, input: argumentsInput(args, raw), args };
+    }
+    case 'tool_search_call': {
+      const callId = str(payload.call_id);
+      if (!callId) return null;
+      const args = isObject(payload.arguments) ? payload.arguments : {};
+      return {
+        atMs,
+        kind: 'tool_call',
+        callId,
+        name: 'tool_search',
+        input: str(args.query) ?? stringify(args),
+      };
+    }
+    case 'tool_search_output': {
+      const callId = str(payload.call_id);
+      if (!callId) return null;
+      return { atMs, kind: 'tool_output', callId, output: foundTools(payload.tools).join(', ') };
     }
     case 'custom_tool_call': {
       const callId = str(payload.call_id);
@@ -351,6 +399,16 @@ function responseRecord(payload: Json, atMs: number): RolloutRecord | null {
     default:
       return null;
   }
+}
+
+/** Names of the tools a tool_search returned (namespaces hold their tools). */
+function foundTools(tools: unknown, prefix = ''): string[] {
+  if (!Array.isArray(tools)) return [];
+  return tools.flatMap((tool) => {
+    if (!isObject(tool)) return [];
+    const name = `${prefix}${str(tool.name) ?? ''}`;
+    return Array.isArray(tool.tools) ? foundTools(tool.tools, `${name}.`) : [name];
+  });
 }
 
 function parseArguments(raw: string): Record<string, unknown> | undefined {
@@ -390,7 +448,7 @@ function toolOutput(value: unknown): { output: string; exitCode?: number; durati
       };
     }
   }
-  const exited = /^Process exited with code (-?\d+)$/m.exec(text.slice(0, 400));
+  const exited = /^(?:Process exited with code|Exit code:) (-?\d+)$/m.exec(text.slice(0, 400));
   const marker = text.indexOf('\nOutput:\n');
   return {
     output: exited && marker >= 0 ? text.slice(marker + '\nOutput:\n'.length) : text,

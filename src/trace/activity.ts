@@ -25,7 +25,8 @@ export interface ToolActivity {
 
 export type Activity =
   | ToolActivity
-  | { type: 'message'; atMs: number; text: string }
+  /** `responseOnly`: written only as a response_item, never shown as an agent message. */
+  | { type: 'message'; atMs: number; text: string; responseOnly?: boolean }
   | { type: 'compaction'; atMs: number; summary?: string };
 
 export interface TurnActivity {
@@ -56,8 +57,8 @@ function toolKind(name: string): ToolKind {
   if (SHELL_TOOLS.has(name)) return 'command';
   if (name === 'apply_patch') return 'patch';
   if (name.startsWith('mcp__')) return 'mcp';
-  if (/^(spawn_agent|wait_agent|send_input|close_agent|resume_agent|wait)$/.test(name))
-    return 'subagent_tool';
+  // Hooks glue the namespace on (`multi_agent_v1wait_agent`, `collaborationspawn_agent`).
+  if (/(spawn_agent|wait_agent|send_input|close_agent|resume_agent)$/.test(name)) return 'subagent_tool';
   return 'other';
 }
 
@@ -92,11 +93,12 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
         }
         break;
       case 'agent_message':
-        // Codex writes each visible message twice (an AgentMessage item and a response_item message).
+        // Codex writes each visible message twice (an AgentMessage item, then a response_item message).
         if (record.text !== '' && record.text !== lastMessage) {
-          turn.activities.push({ type: 'message', atMs: record.atMs, text: record.text });
+          const responseOnly = record.source === 'response';
+          turn.activities.push({ type: 'message', atMs: record.atMs, text: record.text, responseOnly });
         }
-        lastMessage = record.text;
+        if (record.source === 'event') lastMessage = record.text;
         break;
       case 'tool_call': {
         const kind = toolKind(record.name);
@@ -134,7 +136,7 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
         break;
       }
       case 'compaction':
-        turn.activities.push({ type: 'compaction', atMs: record.atMs, summary: record.summary });
+        addCompaction(turn.activities, record.atMs, record.summary);
         break;
       case 'task_complete':
         turn.endedAtMs = record.atMs;
@@ -143,13 +145,42 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
         break;
       case 'turn_aborted':
         turn.endedAtMs = record.atMs;
+        turn.durationMs = record.durationMs;
         turn.aborted = true;
         break;
     }
   }
+  if (turn.aborted) markInterrupted(turn.activities);
   const lastActivity = turn.activities.findLast((activity) => activity.type === 'message');
   turn.finalMessage ??= lastActivity?.type === 'message' ? lastActivity.text : undefined;
   return turn;
+}
+
+/**
+ * One compaction is written as several lines (the summary as a bare assistant response_item, a `compacted`
+ * line, a ContextCompaction item): they become one step carrying the summary.
+ */
+function addCompaction(activities: Activity[], atMs: number, summary: string | undefined): void {
+  const last = activities.at(-1);
+  if (last?.type === 'compaction') {
+    last.summary ??= summary;
+    return;
+  }
+  if (last?.type === 'message' && last.responseOnly) {
+    activities.pop();
+    activities.push({ type: 'compaction', atMs: last.atMs, summary: last.text });
+    return;
+  }
+  activities.push({ type: 'compaction', atMs, summary });
+}
+
+/** Calls cut short by an interrupt are unfinished, not failed: Codex reports them as exit -1. */
+function markInterrupted(activities: Activity[]): void {
+  for (const activity of activities) {
+    if (activity.type !== 'tool') continue;
+    const cut = activity.exitCode === -1 || /aborted by user/.test(activity.output ?? '');
+    if (cut || activity.status === 'incomplete') activity.status = 'incomplete';
+  }
 }
 
 function toolFromItem(callId: string, item: ToolItem, atMs: number): ToolActivity {
@@ -183,7 +214,9 @@ function applyItem(tool: ToolActivity, item: ToolItem): void {
       if (tool.input === '') tool.input = item.command;
       break;
     case 'file_change':
-      if (item.files.length > 0) tool.files = item.files;
+      // The patch names files relative to the cwd; the item names them absolute: prefer the patch's.
+      if (item.files.length > 0 && !tool.files?.length) tool.files = item.files;
+      if (item.output !== undefined) tool.output = item.output;
       break;
     case 'mcp':
       if (item.output !== undefined) tool.output = item.output;

@@ -259,7 +259,7 @@ function toolError(tool: ToolActivity, text: TextPolicy, stepNumber: number): Tr
     return {
       ...base,
       error_type: 'tool_incomplete',
-      message: `${tool.name} call never returned a result${what ? `: ${what}` : ''}`,
+      message: `${tool.name} call did not finish${what ? `: ${what}` : ''}`,
     };
   }
   if (tool.kind === 'command') {
@@ -359,7 +359,6 @@ function renderTurn(parts: TurnParts, text: TextPolicy, firstNumber: number): Re
       duration_ms:
         sub.activity.durationMs ?? (subEnd === undefined ? undefined : Math.max(0, subEnd - subStart)),
       status: sub.activity.aborted ? 'incomplete' : failed ? 'failure' : 'success',
-      tool_name: sub.facts.agentType,
       input: text.content(sub.activity.prompt, FIELD_LIMITS.summary),
       output: text.content(sub.activity.finalMessage, FIELD_LIMITS.summary),
       agent_id: sub.facts.agentId,

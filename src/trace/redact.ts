@@ -62,6 +62,14 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
       /\b((?:[a-z][a-z0-9]*[_-]?)?(?:api[_-]?key|apikey|secret(?:[_-]?key)?|password|passwd|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key)["']?)(\s*[=:]\s*)("[^"\s]{6,}"|'[^'\s]{6,}')/gi,
     replace: (_match, name = '', op = '') => `${name}${op}${mark('assignment')}`,
   },
+  {
+    kind: 'assignment',
+    // lower/camel-case names holding a bare key-like value (config files, CLI output): the value must
+    // look random (letters, digits, +/=_-, at least one digit, 16+ long), so `token = tokens[i]` passes.
+    regex:
+      /\b([a-z][a-z0-9_]*(?:_key|_secret|_token|_password|api[_-]?key|apikey|secret|password|passwd|token))(\s*[=:]\s*)(?=[A-Za-z0-9+/=_-]*\d)[A-Za-z0-9+/=_-]{16,}(?![A-Za-z0-9+/=_.(-])/gi,
+    replace: (_match, name = '', op = '') => `${name}${op}${mark('assignment')}`,
+  },
 ];
 
 export type Redactor = (text: string) => string;
