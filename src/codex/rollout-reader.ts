@@ -48,8 +48,8 @@ export interface RolloutTurn {
   end?: ScanState;
 }
 
-/** Which turns to keep: by id, the first one read, or the last one read. */
-export type TurnSelection = { turnIds: readonly string[] } | 'first' | 'last';
+/** Which turns to keep: by id, the first or last one read, or all (older files have no turn ids). */
+export type TurnSelection = { turnIds: readonly string[] } | 'first' | 'last' | 'all';
 
 const CHUNK_BYTES = 1 << 20;
 // Lines that only matter inside a wanted turn can be skipped unparsed elsewhere; the check reads the line's
@@ -232,6 +232,11 @@ export class RolloutScanner {
   private beginTurn(record: RolloutRecord & { turnId?: string }): void {
     // The task_started line itself has not been applied yet: the state is the one before the turn.
     const start = this.snapshot();
+    // A turn that never wrote its end (older builds never do; a crash) is over when the next one starts.
+    if (this.current && !this.current.ended) {
+      this.current.ended = true;
+      this.current.end = start;
+    }
     const turn: RolloutTurn = {
       turnId: record.turnId,
       records: [],
@@ -244,7 +249,7 @@ export class RolloutScanner {
     const selection = this.selection;
     let keep: boolean;
     if (selection === 'first') keep = this.seenTurns === 1;
-    else if (selection === 'last') keep = true;
+    else if (selection === 'last' || selection === 'all') keep = true;
     else keep = record.turnId !== undefined && selection.turnIds.includes(record.turnId);
     if (selection === 'last') this.turns.length = 0;
     this.current = turn;

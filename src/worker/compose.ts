@@ -127,7 +127,13 @@ async function readRootTurn(
   ctx: ComposeContext,
   cursor: RolloutCursor | undefined,
 ): Promise<{ turn?: RolloutTurn; session: RolloutTurnFacts['session']; cursor: RolloutCursor | undefined }> {
-  const selection: TurnSelection = turn.turnId ? { turnIds: [turn.turnId] } : 'first';
+  // Without a turn id (older Codex), the turn is the one whose prompt the hook saw, else the first one.
+  const selection: TurnSelection = turn.turnId ? { turnIds: [turn.turnId] } : 'all';
+  const prompt = turn.events.find((event) => event.event === 'UserPromptSubmit')?.payload.prompt;
+  const pick = (turns: RolloutTurn[]) =>
+    turns.find((candidate) =>
+      candidate.records.some((record) => record.kind === 'user_prompt' && record.text === prompt),
+    ) ?? turns[0];
   const start = cursor && (await cursorFits(cursor, path)) ? cursor : undefined;
   let scanner = new RolloutScanner(path, start ?? emptyState(), selection);
   await scanner.readMore();
@@ -136,7 +142,7 @@ async function readRootTurn(
     scanner = new RolloutScanner(path, emptyState(), selection);
     await scanner.readMore();
   }
-  let found = scanner.turns[0];
+  let found = pick(scanner.turns);
   // Codex writes task_complete only after the Stop hook returns (turn_aborted likewise after Interrupt).
   if (found && !found.ended && (turn.ending === 'stop' || turn.ending === 'interrupt')) {
     for (let waited = 0; waited < ctx.rolloutSettleMs && !found.ended; waited += SETTLE_POLL_MS) {
@@ -144,7 +150,7 @@ async function readRootTurn(
         setTimeout(resolve_, Math.min(SETTLE_POLL_MS, ctx.rolloutSettleMs - waited)),
       );
       await scanner.readMore();
-      found = scanner.turns[0] ?? found;
+      found = pick(scanner.turns) ?? found;
     }
   }
   const session = scanner.stateNow.session;
