@@ -168,9 +168,20 @@ export class RolloutScanner {
       }
       carry = lineStart < data.length ? Buffer.from(data.subarray(lineStart)) : undefined;
       carryStart += lineStart;
+      // The wanted turns are read whole: the rest of a large file is not needed (checked per chunk, so
+      // the lines Codex writes just after a turn's end, like an interrupted command's item, come along).
+      if (this.complete()) break;
     }
     // A torn last line stays unread: it is read whole once Codex finishes writing it.
     this.position = carryStart;
+  }
+
+  /** Every wanted turn has been read to its end. */
+  private complete(): boolean {
+    const selection = this.selection;
+    if (selection === 'first') return this.turns[0]?.ended === true;
+    if (selection === 'last' || selection === 'all') return false;
+    return this.turns.length === selection.turnIds.length && this.turns.every((turn) => turn.ended);
   }
 
   private line(data: Buffer, start: number, end: number, nextOffset: number): void {

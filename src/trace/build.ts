@@ -474,6 +474,11 @@ function toolsUsed(steps: readonly Step[]): string | undefined {
   return names.size > 0 ? [...names].join(', ') : undefined;
 }
 
+function general(steps: readonly Step[]): TaskData['general'] {
+  const tools = toolsUsed(steps);
+  return tools ? { tools_used: tools } : undefined;
+}
+
 function clampName(name: string): string {
   return name.length <= LIMITS.nameMax ? name : `${name.slice(0, LIMITS.nameMax - 1)}…`;
 }
@@ -535,7 +540,7 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
     errors,
     environment: environment(parts, options, parts.toolDetail),
     time_tracking: { start_time: iso(parts.startMs), end_time: iso(parts.endMs) },
-    general: toolsUsed(steps) ? { tools_used: toolsUsed(steps) } : undefined,
+    general: general(steps),
   };
   return fitBody(dropUndefined(data));
 }
@@ -591,12 +596,21 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
     errors,
     environment: { ...environment(withModel, options, toolDetail), turn_id: undefined },
     time_tracking: { start_time: iso(startMs), end_time: iso(endMs) },
-    general: toolsUsed(steps) ? { tools_used: toolsUsed(steps) } : undefined,
+    general: general(steps),
   };
   return fitBody(dropUndefined(data));
 }
 
-/** TaskData omits absent fields; a JSON round trip drops every undefined key at any depth. */
-function dropUndefined(data: TaskData): TaskData {
-  return JSON.parse(JSON.stringify(data)) as TaskData;
+/** TaskData omits absent fields: drops undefined keys at any depth, in place. */
+function dropUndefined<T>(value: T): T {
+  if (Array.isArray(value)) {
+    for (const item of value) dropUndefined(item);
+  } else if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (record[key] === undefined) delete record[key];
+      else dropUndefined(record[key]);
+    }
+  }
+  return value;
 }
