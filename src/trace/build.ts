@@ -176,6 +176,8 @@ function spanOf(activity: TurnActivity, startMs: number): number | undefined {
 /** Applies the content mode and field limits to every piece of text. */
 class TextPolicy {
   private readonly redact: Redactor;
+  // A command is shown as a step's input and again in its description and error: redact it once.
+  private readonly redacted = new Map<string, string>();
   constructor(
     readonly mode: ContentMode,
     redactPatterns: readonly string[],
@@ -192,7 +194,13 @@ class TextPolicy {
     if (text === undefined || !this.withText) return undefined;
     // Cut far above the final limit first so a huge output is not scanned whole; the final cut keeps a
     // head and tail well inside what was scanned.
-    return truncateMiddle(this.redact(truncateMiddle(text, Math.max(max * 4, 65_536))), max);
+    const scanned = truncateMiddle(text, Math.max(max * 4, 65_536));
+    let clean = this.redacted.get(scanned);
+    if (clean === undefined) {
+      clean = this.redact(scanned);
+      if (scanned.length <= 8_192) this.redacted.set(scanned, clean);
+    }
+    return truncateMiddle(clean, max);
   }
 
   /** A one-line excerpt for names and descriptions. */
@@ -451,8 +459,9 @@ function environment(
     os: env.os,
     cwd: env.cwd,
     project: env.project,
-    git_branch: env.gitBranch,
-    git_commit: env.gitCommit,
+    // Read from the cwd's .git; Codex's own record of it (session_meta) when that is not readable.
+    git_branch: env.gitBranch ?? parts.input.rollout?.session.gitBranch,
+    git_commit: env.gitCommit ?? parts.input.rollout?.session.gitCommit,
     connector_version: env.connectorVersion,
     session_id: parts.input.sessionId,
     turn_id: parts.input.turnId ?? undefined,

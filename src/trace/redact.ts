@@ -19,8 +19,9 @@ interface SecretPattern {
 
 const mark = (kind: string) => `[REDACTED:${kind}]`;
 
-// Values of named assignments: a quoted string, or a bare run of non-space characters.
-const VALUE = String.raw`("[^"\s]{4,}"|'[^'\s]{4,}'|[^\s'"\`;,)}\]]{4,})`;
+// Values of named assignments: a quoted string, or a bare run of characters secrets are made of. Not a
+// reference to where the secret lives (`$GITHUB_TOKEN`, `process.env.X`, `os.environ["X"]`), not a call.
+const VALUE = String.raw`(?!\$|process\.env|os\.environ|os\.getenv|ENV\[|\[REDACTED:)("[^"\s]{4,}"|'[^'\s]{4,}'|[^\s'"\`;,(){}[\]]{4,}(?![^\s'"\`;,)}\]]))`;
 
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
@@ -78,7 +79,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     kind: 'assignment',
     // SHOUTY_NAMES ending in KEY/TOKEN/SECRET/PASSWORD (env files, exports, CLI flags in commands).
     regex: new RegExp(
-      String.raw`\b([A-Z][A-Z0-9_]*_(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?)|PASSWORD|PASSWD|SECRET|TOKEN|API_KEY)(\s*[=:]\s*)(?!\[REDACTED:)${VALUE}`,
+      String.raw`\b([A-Z][A-Z0-9_]*_(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?)|PASSWORD|PASSWD|SECRET|TOKEN|API_KEY)(\s*[=:]\s*)${VALUE}`,
       'g',
     ),
     hints: ['KEY', 'TOKEN', 'SECRET', 'PASS', 'PWD', 'CREDENTIAL'],
