@@ -187,3 +187,84 @@ describe('large turns', () => {
     });
   });
 });
+
+describe('full capture with a rollout', () => {
+  const base = { session_id: 'S', transcript_path: '/r.jsonl', cwd: '/p', turn_id: 't1' };
+  const at = (iso: string) => Date.parse(iso);
+
+  it('hook facts fill only what the rollout lacks', () => {
+    const w = new RolloutWriter('S', at('2026-11-25T10:00:00.000Z'))
+      .startTurn('t1', 'go')
+      .exec('t1', 'known', 'ls', { output: 'a\n', exitCode: 0 })
+      .exec('t1', 'cut', 'make', null)
+      .wait(5000)
+      .agentMessage('t1', 'done')
+      .complete('t1', 6000, 'done');
+    const events = [
+      {
+        ...base,
+        hook_event_name: 'PreToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'ls' },
+        tool_use_id: 'known',
+      },
+      {
+        ...base,
+        hook_event_name: 'PostToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'ls' },
+        tool_use_id: 'known',
+        tool_response: 'DIFFERENT\n',
+      },
+      {
+        ...base,
+        hook_event_name: 'PreToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'make' },
+        tool_use_id: 'cut',
+      },
+      {
+        ...base,
+        hook_event_name: 'PostToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'make' },
+        tool_use_id: 'cut',
+        tool_response: 'built\n',
+      },
+      {
+        ...base,
+        hook_event_name: 'PreToolUse',
+        tool_name: 'web_fetch',
+        tool_input: { url: 'https://example.com' },
+        tool_use_id: 'unknown',
+      },
+      {
+        ...base,
+        hook_event_name: 'PostToolUse',
+        tool_name: 'web_fetch',
+        tool_input: { url: 'https://example.com' },
+        tool_use_id: 'unknown',
+        tool_response: '<html>',
+      },
+    ];
+    const arrivals = [10, 20, 30, 2000, 3000, 3100].map((ms) => at('2026-11-25T10:00:00.000Z') + ms);
+    const data = buildTurnTrace(
+      input(w, {
+        events: events.map((payload, i) => ({
+          event: payload.hook_event_name,
+          arrivedAtMs: arrivals[i] as number,
+          payload,
+        })),
+      }),
+      options('redacted', { capture: 'full' }),
+    );
+    expect(
+      data.steps?.filter((s) => s.action === 'tool_call').map((s) => [s.tool_name, s.status, s.output]),
+    ).toEqual([
+      ['exec_command', 'success', 'a\n'],
+      ['exec_command', 'success', 'built\n'],
+      ['web_fetch', 'success', '<html>'],
+    ]);
+    expect(data.errors).toEqual([]);
+  });
+});
