@@ -1,6 +1,7 @@
 // The worker's trace-building cost (product.md targets: a 1,000-tool-call turn in < 200 ms, peak memory
 // < 100 MB, a turn at the end of a 200 MB rollout costing what one at its start costs). Each figure comes
-// from a fresh child process so peak RSS is that case's own; rollouts are generated in a temp dir.
+// from a fresh child process running this file bundled by esbuild (as the worker ships: no TypeScript
+// loader in memory), so peak RSS is that case's own; rollouts are generated in a temp dir.
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,8 +92,9 @@ async function writeLines(path: string, produce: (write: (text: string) => Promi
 
 interface Measure {
   ms: number;
+  /** CPU time (user + system): what the work costs even when other processes share the cores. */
+  cpuMs: number;
   maxRssMb: number;
-  heapUsedMb: number;
   steps: number;
   cursor?: RolloutCursor;
 }
@@ -100,39 +102,27 @@ interface Measure {
 /** Runs one compose in this (child) process and prints its figures as JSON. */
 async function child(kind: string, path: string, turnId: string, cursorJson: string): Promise<void> {
   const cursor = cursorJson ? (JSON.parse(cursorJson) as RolloutCursor) : undefined;
-  const turn = closedTurn(path, turnId, 1);
-  if (kind === 'baseline') {
-    process.stdout.write(
-      JSON.stringify({ ms: 0, maxRssMb: process.resourceUsage().maxRSS / 1024, heapUsedMb: 0, steps: 0 }),
-    );
-    return;
-  }
   const started = performance.now();
-  const result = await composeTurnTrace(turn, ctx, cursor);
-  const ms = performance.now() - started;
+  const cpu = process.cpuUsage();
+  const result =
+    kind === 'idle' ? undefined : await composeTurnTrace(closedTurn(path, turnId, 1), ctx, cursor);
+  const cpuUsed = process.cpuUsage(cpu);
   const measure: Measure = {
-    ms,
+    ms: performance.now() - started,
+    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
-    heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
-    steps: result.taskData.steps?.length ?? 0,
-    cursor: result.cursor,
+    steps: result?.taskData.steps?.length ?? 0,
+    cursor: result?.cursor,
   };
   process.stdout.write(JSON.stringify(measure));
 }
 
+let bundle = '';
+
 function run(kind: string, path: string, turnId: string, cursor?: RolloutCursor): Measure {
   const result = spawnSync(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      import.meta.filename,
-      'child',
-      kind,
-      path,
-      turnId,
-      cursor ? JSON.stringify(cursor) : '',
-    ],
+    [bundle, 'child', kind, path, turnId, cursor ? JSON.stringify(cursor) : ''],
     { encoding: 'utf8', maxBuffer: 1 << 20 },
   );
   if (result.status !== 0) throw new Error(`bench child failed: ${result.stderr}`);
@@ -142,11 +132,32 @@ function run(kind: string, path: string, turnId: string, cursor?: RolloutCursor)
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const fmt = (n: number) => n.toFixed(1);
 
+/** One line of figures for runs of the same case: medians of wall time, CPU time and peak RSS. */
+function figures(runs: Measure[]): string {
+  return (
+    `wall median ${fmt(median(runs.map((r) => r.ms)))} ms (${runs.map((r) => fmt(r.ms)).join(', ')}), ` +
+    `CPU median ${fmt(median(runs.map((r) => r.cpuMs)))} ms, peak RSS ${fmt(median(runs.map((r) => r.maxRssMb)))} MB`
+  );
+}
+
 async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'bench-worker-'));
   try {
-    const baseline = run('baseline', '', '');
-    console.log(`node + tsx + modules loaded, no work: max RSS ${fmt(baseline.maxRssMb)} MB`);
+    bundle = join(home, 'worker-bench.mjs');
+    // Loaded here only: the children run the bundle without esbuild in memory.
+    const { build } = await import('esbuild');
+    await build({
+      entryPoints: [import.meta.filename],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      external: ['esbuild'],
+      logLevel: 'warning',
+    });
+    const idle = run('idle', '', '');
+    console.log(`node with the compose bundle loaded, no work: peak RSS ${fmt(idle.maxRssMb)} MB`);
 
     // 1,000 tool calls in one turn (each output ~30 lines, ~2.5 KB).
     const thousand = rolloutPath(join(home, 'thousand'));
@@ -155,14 +166,11 @@ async function main(): Promise<void> {
     await writeLines(thousand, async (write) => write(w.text()));
     const runs = Array.from({ length: 5 }, () => run('turn', thousand, 'turn-1000'));
     console.log(
-      `1,000-tool-call turn (rollout ${fmt(statSync(thousand).size / 1e6)} MB, ${runs[0]?.steps} steps): ` +
-        `compose median ${fmt(median(runs.map((r) => r.ms)))} ms (runs: ${runs.map((r) => fmt(r.ms)).join(', ')}), ` +
-        `peak RSS ${fmt(median(runs.map((r) => r.maxRssMb)))} MB ` +
-        `(+${fmt(median(runs.map((r) => r.maxRssMb)) - baseline.maxRssMb)} MB over the idle process), ` +
-        `heap after ${fmt(median(runs.map((r) => r.heapUsedMb)))} MB   [target < 200 ms, < 100 MB]`,
+      `1,000-tool-call turn (rollout ${fmt(statSync(thousand).size / 1e6)} MB, ${runs[0]?.steps} steps), ` +
+        `read + build + redact + fit, fresh process: ${figures(runs)}   [targets: < 200 ms, < 100 MB]`,
     );
 
-    // A 200 MB session: many 20-call turns, then the turn of interest.
+    // A 200 MB session of 20-call turns.
     const big = rolloutPath(join(home, 'big'));
     const turns: string[] = [];
     await writeLines(big, async (write) => {
@@ -177,27 +185,17 @@ async function main(): Promise<void> {
         await write(text);
       }
     });
-    const size = statSync(big).size;
     const first = turns[0] as string;
     const last = turns.at(-1) as string;
-    const beforeLast = turns.at(-2) as string;
+    // The worker's cursor after the turn before the last: got by composing that turn once (a full scan).
+    const scan = run('turn', big, turns.at(-2) as string);
     const atStart = Array.from({ length: 3 }, () => run('turn', big, first));
-    // The worker's cursor after the previous turn: got by composing that turn once (a full scan).
-    const scan = run('turn', big, beforeLast);
     const atEnd = Array.from({ length: 3 }, () => run('turn', big, last, scan.cursor));
-    const noCursor = run('turn', big, last);
-    console.log(`200 MB rollout (${fmt(size / 1e6)} MB, ${turns.length} turns of 20 calls):`);
-    console.log(
-      `  first turn: compose median ${fmt(median(atStart.map((r) => r.ms)))} ms, ` +
-        `peak RSS ${fmt(median(atStart.map((r) => r.maxRssMb)))} MB`,
-    );
-    console.log(
-      `  last turn, with the cursor of the turn before: median ${fmt(median(atEnd.map((r) => r.ms)))} ms, ` +
-        `peak RSS ${fmt(median(atEnd.map((r) => r.maxRssMb)))} MB`,
-    );
-    console.log(
-      `  last turn with no cursor (full scan, a lost cursor): ${fmt(noCursor.ms)} ms, peak RSS ${fmt(noCursor.maxRssMb)} MB`,
-    );
+    const noCursor = Array.from({ length: 3 }, () => run('turn', big, last));
+    console.log(`${fmt(statSync(big).size / 1e6)} MB rollout, ${turns.length} turns of 20 calls:`);
+    console.log(`  first turn:                               ${figures(atStart)}`);
+    console.log(`  last turn, from the previous turn's cursor: ${figures(atEnd)}`);
+    console.log(`  last turn, no cursor (a lost cursor: full scan): ${figures(noCursor)}`);
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -51,7 +51,7 @@ export interface RolloutTurn {
 /** Which turns to keep: by id, the first or last one read, or all (older files have no turn ids). */
 export type TurnSelection = { turnIds: readonly string[] } | 'first' | 'last' | 'all';
 
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 4 << 20;
 // Lines that only matter inside a wanted turn can be skipped unparsed elsewhere; the check reads the line's
 // head, where Codex writes "type" and the event's own "type".
 const HEAD_BYTES = 200;
@@ -192,8 +192,10 @@ export class RolloutScanner {
         return;
       }
     }
-    const text = data.toString('utf8', start, end).trim();
-    if (text !== '') this.record(parseRolloutLine(text, this.lastAtMs), nextOffset);
+    // Codex ends lines with \n; a \r before it (a file that went through Windows tools) is dropped.
+    const last = end > start && data[end - 1] === 13 ? end - 1 : end;
+    if (last > start)
+      this.record(parseRolloutLine(data.toString('utf8', start, last), this.lastAtMs), nextOffset);
     this.state.offset = nextOffset;
   }
 

@@ -111,12 +111,18 @@ function foldSteps(data: TaskData, keep: number): TaskData {
 
 /** Returns `data` unchanged when it fits, else a smaller copy that does. */
 export function fitBody(data: TaskData, maxBytes: number = LIMITS.bodyMaxBytes): TaskData {
-  const bytes = bodyBytes(data);
-  if (bytes <= maxBytes) return data;
+  // Measured without its long texts first (cheap), the body's size is bounded: each text character takes
+  // 1 to 6 bytes in JSON. Only when the bounds straddle the limit is the whole body serialised.
+  const lengths = textLengths(data);
+  const textChars = lengths.reduce((sum, length) => sum + length, 0);
+  const skeleton = shrinkTexts(data, 0);
+  const skeletonBytes = bodyBytes(skeleton);
+  const markerChars = textLengths(skeleton).reduce((sum, length) => sum + length, 0);
+  const overhead = skeletonBytes - markerChars;
+  if (overhead + textChars * 6 <= maxBytes) return data;
+  if (overhead + textChars <= maxBytes && bodyBytes(data) <= maxBytes) return data;
   // Give the texts what the rest of the body leaves, shared fairly: one cap for all, found from their
   // lengths. Characters can take more bytes than one (escapes, non-ASCII), so check and tighten.
-  const lengths = textLengths(data);
-  const overhead = bytes - lengths.reduce((sum, length) => sum + length, 0);
   let budget = maxBytes * 0.97 - overhead;
   const floor = lengths.length * MIN_TEXT;
   for (let attempt = 0; attempt < 4 && budget > floor; attempt += 1) {
@@ -126,7 +132,7 @@ export function fitBody(data: TaskData, maxBytes: number = LIMITS.bodyMaxBytes):
     budget *= (maxBytes / size) * 0.95;
   }
   // Too many steps for any text to fit: keep only the markers and fold the middle steps.
-  let shrunk = shrinkTexts(data, 0);
+  let shrunk = skeleton;
   for (let keep = Math.min(2_000, shrunk.steps?.length ?? 0); keep >= 2; keep = Math.floor(keep / 2)) {
     const folded = foldSteps(shrunk, keep);
     if (bodyBytes(folded) <= maxBytes) return folded;
