@@ -99,31 +99,37 @@ const hookFinal = (events: readonly SpooledEvent[]) =>
   events.findLast((event) => event.event === 'Stop' || event.event === 'SubagentStop')?.payload
     .last_assistant_message ?? undefined;
 
-function resolveTurn(input: TurnTraceInput): TurnParts {
-  const hookTools = toolsFromHooks(input.events);
-  let activity: TurnActivity;
-  let toolDetail: TurnParts['toolDetail'];
-  if (input.rollout) {
-    activity = mergeHookTools(activityFromRollout(input.rollout.records, input.rollout.ended), hookTools);
-    toolDetail = 'rollout';
-  } else {
-    activity = { activities: hookTools, aborted: false, ended: false };
-    toolDetail = input.events.some((event) => event.event === 'PreToolUse' || event.event === 'PostToolUse')
-      ? 'hooks'
-      : 'unavailable';
-  }
-  activity.prompt ??= hookPrompt(input.events);
-  activity.finalMessage ??= hookFinal(input.events);
+/**
+ * A thread's activity from its rollout merged with its hook events, or from the hooks alone; the prompt
+ * and final message from the hooks when the rollout lacks them.
+ */
+function threadActivity(rollout: RolloutTurnFacts | null, events: readonly SpooledEvent[]): TurnActivity {
+  const hookTools = toolsFromHooks(events);
+  const activity = rollout
+    ? mergeHookTools(activityFromRollout(rollout.records, rollout.ended), hookTools)
+    : { activities: hookTools, aborted: false, ended: false };
+  activity.prompt ??= hookPrompt(events);
+  activity.finalMessage ??= hookFinal(events);
   if (activity.finalMessage !== undefined) {
     const last = activity.activities.findLast((a) => a.type === 'message');
     if (last?.type !== 'message' || last.text !== activity.finalMessage) {
       activity.activities.push({
         type: 'message',
-        atMs: activity.endedAtMs ?? lastArrival(input.events) ?? activity.startedAtMs ?? 0,
+        atMs: activity.endedAtMs ?? lastArrival(events) ?? activity.startedAtMs ?? 0,
         text: activity.finalMessage,
       });
     }
   }
+  return activity;
+}
+
+function resolveTurn(input: TurnTraceInput): TurnParts {
+  const activity = threadActivity(input.rollout, input.events);
+  const toolDetail: TurnParts['toolDetail'] = input.rollout
+    ? 'rollout'
+    : input.events.some((event) => event.event === 'PreToolUse' || event.event === 'PostToolUse')
+      ? 'hooks'
+      : 'unavailable';
 
   const firstArrival = input.events[0]?.arrivedAtMs;
   const startMs = activity.startedAtMs ?? firstArrival ?? activity.activities[0]?.atMs ?? 0;
@@ -132,11 +138,7 @@ function resolveTurn(input: TurnTraceInput): TurnParts {
   const durationMs = activity.durationMs ?? spanOf(activity, startMs) ?? hookSpan ?? 0;
 
   const subagents = input.subagents.map((facts) => {
-    const sub = facts.rollout
-      ? activityFromRollout(facts.rollout.records, facts.rollout.ended)
-      : { activities: toolsFromHooks(facts.events), aborted: false, ended: false };
-    sub.prompt ??= hookPrompt(facts.events);
-    sub.finalMessage ??= hookFinal(facts.events);
+    const sub = threadActivity(facts.rollout, facts.events);
     const usage = facts.rollout
       ? turnUsage(facts.rollout.records, undefined, facts.rollout.tokenBaseline)
       : undefined;

@@ -1,4 +1,12 @@
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -323,5 +331,14 @@ describe('composeSessionTrace', () => {
     ]);
     expect(taskData.environment?.turn_id).toBeUndefined();
     expect(cursor?.offset).toBeGreaterThan(0);
+  });
+});
+
+describe('composeTurnTrace with an unreadable rollout', () => {
+  it('a directory where the rollout should be', async () => {
+    const path = join(dir, 'sessions/2026/11/25/rollout-2026-11-25T10-00-00-D.jsonl');
+    mkdirSync(path);
+    const { taskData } = await composeTurnTrace(synthTurn('t1', 'hello', path), context(), undefined);
+    expect(taskData.errors?.map((e) => e.error_type)).toEqual(['rollout_unavailable']);
   });
 });
