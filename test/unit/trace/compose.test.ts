@@ -1,6 +1,5 @@
 import {
   appendFileSync,
-  chmodSync,
   copyFileSync,
   mkdirSync,
   mkdtempSync,
