@@ -268,3 +268,24 @@ describe('full capture with a rollout', () => {
     expect(data.errors).toEqual([]);
   });
 });
+
+describe('items without a call line', () => {
+  it('a completed WebSearch item is a successful web_search step with its query', () => {
+    const w = new RolloutWriter()
+      .startTurn('t1', 'look it up')
+      .event({
+        type: 'item_completed',
+        turn_id: 't1',
+        item: { type: 'WebSearch', id: 'ws_1', query: 'codex hooks docs', action: { type: 'search' } },
+      })
+      .complete('t1', 100, 'found it');
+    const data = buildTurnTrace(input(w), options());
+    expect(data.steps?.[1]).toMatchObject({
+      tool_name: 'web_search',
+      status: 'success',
+      input: 'codex hooks docs',
+      description: 'Called web_search',
+    });
+    expect(data.errors).toEqual([]);
+  });
+});
