@@ -51,7 +51,9 @@ export interface RolloutTurn {
 /** Which turns to keep: by id, the first or last one read, or all (older files have no turn ids). */
 export type TurnSelection = { turnIds: readonly string[] } | 'first' | 'last' | 'all';
 
-const CHUNK_BYTES = 4 << 20;
+// Reads start small (a turn is usually a few hundred KB past the cursor) and grow for long scans.
+const FIRST_CHUNK_BYTES = 256 << 10;
+const MAX_CHUNK_BYTES = 4 << 20;
 // Lines that only matter inside a wanted turn can be skipped unparsed elsewhere; the check reads the line's
 // head, where Codex writes "type" and the event's own "type".
 const HEAD_BYTES = 200;
@@ -153,8 +155,10 @@ export class RolloutScanner {
     let pending: Buffer[] = [];
     let lineOffset = this.position;
     let readAt = this.position;
+    let chunkBytes = FIRST_CHUNK_BYTES;
     while (readAt < size) {
-      const length = Math.min(CHUNK_BYTES, size - readAt);
+      const length = Math.min(chunkBytes, size - readAt);
+      chunkBytes = Math.min(chunkBytes * 2, MAX_CHUNK_BYTES);
       const chunk = Buffer.allocUnsafe(length);
       const { bytesRead } = await handle.read(chunk, 0, length, readAt);
       if (bytesRead === 0) break;
