@@ -44,10 +44,10 @@ fi
 
 # A unique name without a clock or a random source: our pid is unique among live processes, and only the
 # process holding that pid creates <pid>-<n> names; an n left by a dead process with the same pid is
-# skipped because its temp file or its final file still exists (noclobber creates with O_EXCL).
+# skipped because its temp file or its final file still exists (noclobber creates with O_EXCL; `command` keeps a failed redirection from ending the shell).
 set -C
 n=0
-while [ -e "$sp/$$-$n.$ev.json" ] || ! : >"$sp/tmp/$$-$n"; do
+while [ -e "$sp/$$-$n.$ev.json" ] || ! command : >"$sp/tmp/$$-$n"; do
   n=$((n + 1))
   if [ $n -ge 64 ]; then
     drain /dev/null
