@@ -1,6 +1,6 @@
 // Reading the spool: one file per hook event, named `<pid>-<n>.<Event>.json`, arrival time = mtime.
 import { readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseHookPayload } from '../codex/hook-payload';
 import type { SpooledEvent } from '../worker/closed-turn';
 import { ensureDir, SPOOL_NAME, type SpoolPaths } from './layout';
@@ -61,26 +61,51 @@ export function readSpoolEntry(entry: SpoolEntry): SpooledEvent | null {
 
 /** Moves an unparseable entry out of the way, so it is counted once and the rest of the spool goes on. */
 export function moveAside(paths: SpoolPaths, entry: SpoolEntry): void {
+  const temp = tempLinkOf(entry.file);
   try {
     ensureDir(paths.corrupt);
     renameSync(entry.file, join(paths.corrupt, entry.name));
+    if (temp) rmSync(temp, { force: true });
   } catch {
-    rmSync(entry.file, { force: true });
+    removeEntries([entry.file]);
   }
 }
 
+/** Deletes spooled events: the published name and the hook's temp link to the same raw payload. */
 export function removeEntries(files: readonly string[]): void {
-  for (const file of files) rmSync(file, { force: true });
+  for (const file of files) {
+    const temp = tempLinkOf(file);
+    rmSync(file, { force: true });
+    if (temp) rmSync(temp, { force: true });
+  }
+}
+
+/**
+ * The hook's temp name for a spooled file, when it is still a link to that same file. (After a long gap its
+ * name could have been reserved again by a new process with the same pid: that one is not ours to delete.)
+ */
+function tempLinkOf(file: string): string | null {
+  const match = SPOOL_NAME.exec(basename(file));
+  if (!match) return null;
+  const temp = join(dirname(file), 'tmp', `${match[1]}-${match[2]}`);
+  try {
+    return statSync(temp).ino === statSync(file).ino ? temp : null;
+  } catch {
+    return null;
+  }
 }
 
 const TEMP_MAX_AGE_MS = 3_600_000;
 const CORRUPT_MAX_AGE_MS = 7 * 86_400_000;
 
-/** Drops temp files of hooks that died mid-write, and old corrupt entries (raw payloads: keep them briefly). */
+/**
+ * Drops temp files of hooks that died mid-write (a temp with a single link was never published), and old
+ * corrupt entries (raw payloads: kept only briefly, for a look at what went wrong).
+ */
 export function cleanSpoolLeftovers(paths: SpoolPaths, nowMs: number): void {
-  for (const [dir, maxAge] of [
-    [paths.spoolTmp, TEMP_MAX_AGE_MS],
-    [paths.corrupt, CORRUPT_MAX_AGE_MS],
+  for (const [dir, maxAge, onlyUnpublished] of [
+    [paths.spoolTmp, TEMP_MAX_AGE_MS, true],
+    [paths.corrupt, CORRUPT_MAX_AGE_MS, false],
   ] as const) {
     let names: string[];
     try {
@@ -91,7 +116,9 @@ export function cleanSpoolLeftovers(paths: SpoolPaths, nowMs: number): void {
     for (const name of names) {
       const file = join(dir, name);
       try {
-        if (nowMs - statSync(file).mtimeMs > maxAge) rmSync(file, { force: true });
+        const stat = statSync(file);
+        if (nowMs - stat.mtimeMs > maxAge && (!onlyUnpublished || stat.nlink === 1))
+          rmSync(file, { force: true });
       } catch {
         // already gone
       }

@@ -82,7 +82,9 @@ describe('capture pipeline (hook -> worker -> Infinium)', () => {
     expect(toolCalls).toHaveLength(10);
     expect(toolCalls.every((s) => s.status === 'success')).toBe(true);
     expect(server.traces[0]?.rawBody).not.toContain(SECRET);
+    // The raw payloads are gone, both links of each.
     expect(spoolNames(box.state)).toEqual([]);
+    expect(readdirSync(join(box.state, 'spool', 'tmp'))).toEqual([]);
     expect(listOutbox(env)).toEqual([]);
     const [record] = readHistory(env);
     expect(record).toMatchObject({

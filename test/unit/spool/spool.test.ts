@@ -1,9 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findHistory, readHistory } from '../../../src/spool';
-import { listSpool } from '../../../src/spool/events';
+import { cleanSpoolLeftovers, listSpool, removeEntries } from '../../../src/spool/events';
 import { appendHistory, type HistoryRecord } from '../../../src/spool/history';
 import { spoolPaths } from '../../../src/spool/layout';
 import { LOCK_STALE_MS, lockHeld, tryLock } from '../../../src/spool/lock';
@@ -111,5 +120,21 @@ describe('log', () => {
     expect(statSync(file).size).toBeLessThanOrEqual(LOG_MAX_BYTES + 10_100);
     expect(statSync(`${file}.1`).size).toBeGreaterThan(LOG_MAX_BYTES);
     expect(readFileSync(file, 'utf8')).toContain(line);
+  });
+});
+
+describe('spool leftovers', () => {
+  it('drops old temp files a dead hook never published, but not the temp link of a waiting event', () => {
+    const paths = spoolPaths(box.env);
+    mkdirSync(paths.spoolTmp, { recursive: true });
+    writeFileSync(join(paths.spoolTmp, '10-0'), '{"partial');
+    writeFileSync(join(paths.spoolTmp, '11-0'), '{}');
+    linkSync(join(paths.spoolTmp, '11-0'), join(paths.spool, '11-0.UserPromptSubmit.json'));
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    for (const name of ['10-0', '11-0']) utimesSync(join(paths.spoolTmp, name), old, old);
+    cleanSpoolLeftovers(paths, Date.now());
+    expect(readdirSync(paths.spoolTmp)).toEqual(['11-0']);
+    removeEntries([join(paths.spool, '11-0.UserPromptSubmit.json')]);
+    expect(readdirSync(paths.spoolTmp)).toEqual([]);
   });
 });
