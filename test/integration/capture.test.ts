@@ -229,6 +229,24 @@ describe('capture pipeline (hook -> worker -> Infinium)', () => {
     expect(readdirSync(spoolPaths(env).corrupt)).toHaveLength(1);
     expect(steps(0).filter((s) => s.action === 'tool_call')).toHaveLength(10);
   });
+
+  it('runs the worker detached with --detach (the shell hook on systems without setsid)', async () => {
+    const scenario = loadScenario('ten-commands', box);
+    await replay(
+      'sh',
+      scenario.events.filter(([event]) => event === 'UserPromptSubmit'),
+    );
+    await replay(
+      'node',
+      scenario.events.filter(([event]) => event === 'PreToolUse' || event === 'PostToolUse'),
+    );
+    const stop = scenario.events.find(([event]) => event === 'Stop') as [string, string];
+    // A Stop spooled without a hook run, so that only the detached worker can send the turn.
+    await replay('sh', [['PostToolUse', stop[1]]]);
+    expect(await runWorkerProcess(env, ['--detach'])).toBe(0);
+    await waitForTraces(1);
+    expect(steps(0).filter((s) => s.action === 'tool_call')).toHaveLength(10);
+  });
 });
 
 function lockPid(): number | null {

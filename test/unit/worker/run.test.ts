@@ -239,4 +239,34 @@ describe('the worker', () => {
     expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1+2 of s1']);
     expect(spoolNames(box.state)).toEqual([]);
   });
+
+  it('leaves its work to a worker already running, which picks it up before it exits', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered: () => void = () => undefined;
+    const inCompose = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const slow: Composer = {
+      composeTurnTrace: async (turn, ctx, cursor) => {
+        entered();
+        await gate;
+        return fakeComposer.composeTurnTrace(turn, ctx, cursor);
+      },
+      composeSessionTrace: fakeComposer.composeSessionTrace,
+    };
+    const first = run(slow);
+    await inCompose;
+    spool(s.prompt('t2', 'x'));
+    spool(s.stop('t2', 'y'));
+    expect(await run()).toEqual([]);
+    release();
+    expect((await first).map((p) => p.built)).toEqual([1, 1]);
+    expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1 of s1', 'Turn 2 of s1']);
+  });
 });
