@@ -59,15 +59,18 @@ export function readSpoolEntry(entry: SpoolEntry): SpooledEvent | null {
   return { event: payload.hook_event_name, arrivedAtMs: entry.arrivedAtMs, payload };
 }
 
-/** Moves an unparseable entry out of the way, so it is counted once and the rest of the spool goes on. */
-export function moveAside(paths: SpoolPaths, entry: SpoolEntry): void {
-  const temp = tempLinkOf(entry.file);
+/**
+ * Moves a spooled event out of the way (an unparseable entry, or a turn that cannot be built), so that it is
+ * counted once and the rest of the spool goes on.
+ */
+export function moveAside(paths: SpoolPaths, file: string): void {
+  const temp = tempLinkOf(file);
   try {
     ensureDir(paths.corrupt);
-    renameSync(entry.file, join(paths.corrupt, entry.name));
+    renameSync(file, join(paths.corrupt, basename(file)));
     if (temp) rmSync(temp, { force: true });
   } catch {
-    removeEntries([entry.file]);
+    removeEntries([file]);
   }
 }
 

@@ -8,12 +8,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   codexSession,
   DIST,
@@ -35,6 +36,7 @@ beforeAll(() => {
   const mode = statSync(join(DIST, 'hook.sh')).mode;
   expect(mode & 0o755).toBe(0o755);
 });
+afterAll(() => rmSync(hookDist, { recursive: true, force: true }));
 beforeEach(() => {
   box = makeSandbox();
 });

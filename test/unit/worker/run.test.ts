@@ -6,7 +6,7 @@ import { listDead, listOutbox, readHistory, requeueDead, spoolStats } from '../.
 import { spoolPaths, traceKey } from '../../../src/spool/layout';
 import { writeOutboxEntry } from '../../../src/spool/outbox';
 import { deliverOutbox } from '../../../src/worker/deliver';
-import { type Composer, runWorker } from '../../../src/worker/run';
+import { type Composer, MAX_BUILD_ATTEMPTS, runWorker } from '../../../src/worker/run';
 import { codexSession, makeSandbox, type Sandbox, spoolNames } from '../../support/capture-harness';
 import { fakeComposer } from '../../support/fake-compose';
 import { type StandIn, startStandIn } from '../../support/infinium-stand-in';
@@ -268,5 +268,31 @@ describe('the worker', () => {
     release();
     expect((await first).map((p) => p.built)).toEqual([1, 1]);
     expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1 of s1', 'Turn 2 of s1']);
+  });
+
+  it('sets a turn aside after repeated build failures, so later turns of the session still go out', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'poison'));
+    spool(s.stop('t1', 'y'));
+    spool(s.prompt('t2', 'fine'));
+    spool(s.stop('t2', 'ok'));
+    const picky: Composer = {
+      composeTurnTrace: async (turn, ctx, cursor) => {
+        if (turn.turnId === 't1') throw new Error('cannot read this turn');
+        return fakeComposer.composeTurnTrace(turn, ctx, cursor);
+      },
+      composeSessionTrace: fakeComposer.composeSessionTrace,
+    };
+    for (let attempt = 1; attempt < MAX_BUILD_ATTEMPTS; attempt += 1) {
+      await run(picky);
+      expect(server.traces).toHaveLength(0);
+      expect(spoolNames(box.state)).toHaveLength(4);
+    }
+    const [pass] = await run(picky);
+    expect(pass).toMatchObject({ failed: 1, built: 1, sent: 1 });
+    expect(server.traces.map((t) => t.body.input_summary)).toEqual(['fine']);
+    expect(readdirSync(join(box.state, 'spool', 'corrupt'))).toHaveLength(2);
+    expect(spoolStats(env).turnsFailed).toBe(1);
+    expect(readFileSync(join(box.state, 'logs', 'worker.log'), 'utf8')).toContain('cannot read this turn');
   });
 });
