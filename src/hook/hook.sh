@@ -14,7 +14,12 @@ case $1 in
 '' | *[!A-Za-z]*) ev=Unknown ;;
 *) ev=$1 ;;
 esac
-root=${INFINIUM_CODEX_HOME:-${HOME:-~}/.infinium-codex}
+if [ -z "$INFINIUM_CODEX_HOME" ] && [ -z "$HOME" ]; then
+  # The home dir then comes from the user database, which a shell cannot read without a fork: let the Node
+  # front-end find it, so both front-ends always agree on the state dir.
+  exec "${2:-node}" "${0%/*}/bin.cjs" hook "$ev" <&3 3<&-
+fi
+root=${INFINIUM_CODEX_HOME:-$HOME/.infinium-codex}
 sp=$root/spool
 
 # Reads stdin into $1, giving up after 2 s if the writer never closes it. Background jobs get /dev/null

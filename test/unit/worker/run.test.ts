@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writePauseState } from '../../../src/config/pause';
+import { OUTBOX_RETRY } from '../../../src/infinium/retry';
 import { listDead, listOutbox, readHistory, requeueDead, spoolStats } from '../../../src/spool';
 import { spoolPaths, traceKey } from '../../../src/spool/layout';
 import { writeOutboxEntry } from '../../../src/spool/outbox';
@@ -294,5 +295,24 @@ describe('the worker', () => {
     expect(readdirSync(join(box.state, 'spool', 'corrupt'))).toHaveLength(2);
     expect(spoolStats(env).turnsFailed).toBe(1);
     expect(readFileSync(join(box.state, 'logs', 'worker.log'), 'utf8')).toContain('cannot read this turn');
+  });
+
+  it('gives up on a trace after the last attempt the outbox policy allows, with the reason', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    server.goDown();
+    await run();
+    const [entry] = listOutbox(env);
+    writeOutboxEntry(spoolPaths(env), {
+      ...(entry as NonNullable<typeof entry>),
+      attempts: OUTBOX_RETRY.maxAttempts - 1,
+      nextAttemptAtMs: 0,
+    });
+    await run();
+    expect(listOutbox(env)).toEqual([]);
+    expect(listDead(env)[0]?.reason).toMatch(
+      new RegExp(`gave up after ${OUTBOX_RETRY.maxAttempts} attempts: .*HTTP 503`),
+    );
   });
 });

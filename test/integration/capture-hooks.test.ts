@@ -25,7 +25,7 @@ import {
   runHook,
   type Sandbox,
   spoolNames,
-} from '../../support/capture-harness';
+} from '../support/capture-harness';
 
 let hookDist: string;
 let box: Sandbox;
@@ -62,7 +62,7 @@ describe('hook front-ends', () => {
   it('write identical spools for the same payload sequence', async () => {
     const s = codexSession('019a-sess', '/home/dev/project', '/home/dev/.codex/sessions/r.jsonl');
     const fixture = readFileSync(
-      join(import.meta.dirname, '../../fixtures/codex-0.169.0/hook-payloads.jsonl'),
+      join(import.meta.dirname, '../fixtures/codex-0.169.0/hook-payloads.jsonl'),
       'utf8',
     )
       .split('\n')
