@@ -14,7 +14,21 @@ export interface SpoolEntry {
   size: number;
 }
 
-/** Spooled events in arrival order (mtime, then the hook's pid and sequence as a tie-break). */
+/**
+ * Where an event falls in a turn's lifecycle, to order events whose arrival stamps are equal: file times
+ * have the kernel's tick as resolution (4 ms here), and a Stop and the SessionEnd right after it can share
+ * one. Events of two different turns cannot: a model call or a new prompt lies between them.
+ */
+const LIFECYCLE_RANK: Record<string, number> = {
+  SessionStart: 0,
+  UserPromptSubmit: 1,
+  Stop: 3,
+  Interrupt: 3,
+  SessionEnd: 4,
+};
+const rank = (event: string) => LIFECYCLE_RANK[event] ?? 2;
+
+/** Spooled events in arrival order (mtime; then lifecycle, the hook's pid and sequence to break ties). */
 export function listSpool(paths: SpoolPaths): SpoolEntry[] {
   let names: string[];
   try {
@@ -42,7 +56,10 @@ export function listSpool(paths: SpoolPaths): SpoolEntry[] {
       // consumed by another worker between readdir and stat
     }
   }
-  entries.sort((a, b) => a.arrivedAtMs - b.arrivedAtMs || a.pid - b.pid || a.seq - b.seq);
+  entries.sort(
+    (a, b) =>
+      a.arrivedAtMs - b.arrivedAtMs || rank(a.event) - rank(b.event) || a.pid - b.pid || a.seq - b.seq,
+  );
   return entries.map(({ pid: _pid, seq: _seq, ...entry }) => entry);
 }
 

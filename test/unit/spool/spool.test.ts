@@ -61,7 +61,7 @@ describe('worker lock', () => {
 });
 
 describe('spool listing', () => {
-  it('orders events by arrival stamp, then pid and sequence, and ignores other files', () => {
+  it('orders events by arrival stamp, then lifecycle, pid and sequence, and ignores other files', () => {
     const dir = join(box.state, 'spool');
     mkdirSync(join(dir, 'tmp'), { recursive: true });
     const at = (name: string, ms: number) => {
@@ -69,6 +69,7 @@ describe('spool listing', () => {
       utimesSync(join(dir, name), new Date(ms), new Date(ms));
     };
     at('900-0.Stop.json', 3000);
+    at('800-0.SessionEnd.json', 3000);
     at('100-1.PreToolUse.json', 2000);
     at('100-0.UserPromptSubmit.json', 2000);
     at('5-0.SessionStart.json', 1000);
@@ -79,6 +80,7 @@ describe('spool listing', () => {
       ['100-0.UserPromptSubmit.json', 'UserPromptSubmit'],
       ['100-1.PreToolUse.json', 'PreToolUse'],
       ['900-0.Stop.json', 'Stop'],
+      ['800-0.SessionEnd.json', 'SessionEnd'],
     ]);
   });
 });
