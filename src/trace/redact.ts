@@ -35,6 +35,13 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     regex: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b/g,
     hints: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AROA', 'ANPA'],
   },
+  {
+    kind: 'azure-key',
+    // Storage / Service Bus connection strings: AccountKey=<base64>;
+    regex: /\b(AccountKey|SharedAccessKey)=([A-Za-z0-9+/]{20,}={0,2})/g,
+    hints: ['AccountKey=', 'SharedAccessKey='],
+    replace: (_match, name = '') => `${name}=${mark('azure-key')}`,
+  },
   { kind: 'google-api-key', regex: /\bAIza[0-9A-Za-z_-]{35}\b/g, hints: ['AIza'] },
   {
     kind: 'github-token',
