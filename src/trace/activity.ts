@@ -3,7 +3,7 @@
 // survives when the rollout is missing or its format drifts). With the rollout present the rollout decides
 // everything it knows, so lean and full capture give the same trace; hook facts only fill what it lacks.
 import type { HookPayload } from '../codex/hook-payload';
-import { mcpResultText, type RolloutRecord, type ToolItem } from '../codex/rollout';
+import { mcpResultText, type RolloutRecord, type ToolItem, toolOutput } from '../codex/rollout';
 import type { SpooledEvent } from '../worker/closed-turn';
 
 export type ToolKind = 'command' | 'patch' | 'mcp' | 'subagent_tool' | 'other';
@@ -286,8 +286,15 @@ export function toolsFromHooks(events: readonly SpooledEvent[]): ToolActivity[] 
       if (typeof response === 'boolean') {
         tool.status = response ? 'success' : 'failure';
       } else {
-        tool.output = tool.kind === 'mcp' ? (mcpResultText(response) ?? '') : hookText(response);
-        tool.status = isErrorResult(response) ? 'failure' : 'success';
+        if (typeof response === 'string') {
+          // apply_patch results carry Codex's "Exit code: N ... Output:" header, as in the rollout.
+          const parsed = toolOutput(response);
+          tool.output = parsed.output;
+          tool.exitCode = parsed.exitCode;
+        } else {
+          tool.output = tool.kind === 'mcp' ? (mcpResultText(response) ?? '') : hookText(response);
+        }
+        tool.status = isErrorResult(response) ? 'failure' : statusOf(tool);
       }
     }
   });
