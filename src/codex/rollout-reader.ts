@@ -297,6 +297,21 @@ export class RolloutScanner {
   }
 }
 
+/** A cursor as persisted by the worker (JSON from disk): anything else is ignored, not trusted. */
+export function isRolloutCursor(value: unknown): value is RolloutCursor {
+  if (typeof value !== 'object' || value === null) return false;
+  const cursor = value as Partial<RolloutCursor>;
+  return (
+    cursor.v === 1 &&
+    typeof cursor.path === 'string' &&
+    Number.isSafeInteger(cursor.offset) &&
+    (cursor.offset as number) >= 0 &&
+    typeof cursor.session === 'object' &&
+    cursor.session !== null &&
+    Number.isSafeInteger(cursor.unparseable)
+  );
+}
+
 /** Checks that a cursor still fits the file: same name, not past its end, on a line boundary. */
 export async function cursorFits(cursor: RolloutCursor, path: string): Promise<boolean> {
   if (basename(cursor.path) !== basename(path)) return false;

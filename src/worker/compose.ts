@@ -10,6 +10,7 @@ import {
   cursorAt,
   cursorFits,
   emptyState,
+  isRolloutCursor,
   locateRollout,
   type RolloutCursor,
   RolloutScanner,
@@ -143,7 +144,7 @@ async function readRootTurn(
     turns.find((candidate) =>
       candidate.records.some((record) => record.kind === 'user_prompt' && record.text === prompt),
     ) ?? turns[0];
-  const start = cursor && (await cursorFits(cursor, path)) ? cursor : undefined;
+  const start = isRolloutCursor(cursor) && (await cursorFits(cursor, path)) ? cursor : undefined;
   let scanner = new RolloutScanner(path, start ?? emptyState(), selection);
   await scanner.readMore();
   // A turn before the cursor (composed out of order, or a cursor from another file): read from the top.

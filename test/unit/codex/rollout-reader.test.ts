@@ -7,6 +7,7 @@ import {
   cursorAt,
   cursorFits,
   emptyState,
+  isRolloutCursor,
   locateRollout,
   RolloutScanner,
 } from '../../../src/codex/rollout-reader';
@@ -156,5 +157,23 @@ describe('long lines', () => {
     );
     expect(scanner.turns[0]?.ended).toBe(true);
     expect(scanner.stateNow.offset).toBe(Buffer.byteLength(w.text()));
+  });
+});
+
+describe('isRolloutCursor', () => {
+  it('accepts what cursorAt makes and rejects damaged JSON', () => {
+    const good = cursorAt(path, { ...emptyState(), offset: 10 });
+    expect(isRolloutCursor(JSON.parse(JSON.stringify(good)))).toBe(true);
+    for (const bad of [
+      null,
+      'x',
+      {},
+      { ...good, v: 2 },
+      { ...good, offset: -1 },
+      { ...good, offset: '10' },
+      { ...good, session: null },
+    ]) {
+      expect(isRolloutCursor(bad)).toBe(false);
+    }
   });
 });
