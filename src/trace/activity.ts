@@ -76,7 +76,6 @@ export function patchFiles(patch: string): string[] {
 export function activityFromRollout(records: readonly RolloutRecord[], ended: boolean): TurnActivity {
   const turn: TurnActivity = { activities: [], aborted: false, ended };
   const tools = new Map<string, ToolActivity>();
-  let lastMessage: string | undefined;
   for (const record of records) {
     switch (record.kind) {
       case 'task_started':
@@ -92,14 +91,18 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
           turn.promptAtMs = record.atMs;
         }
         break;
-      case 'agent_message':
-        // Codex writes each visible message twice (an AgentMessage item, then a response_item message).
-        if (record.text !== '' && record.text !== lastMessage) {
-          const responseOnly = record.source === 'response';
-          turn.activities.push({ type: 'message', atMs: record.atMs, text: record.text, responseOnly });
+      case 'agent_message': {
+        if (record.text === '') break;
+        // Codex writes each visible message twice (an AgentMessage item and a response_item message).
+        const last = turn.activities.findLast((activity) => activity.type === 'message');
+        if (last?.type === 'message' && last.text === record.text) {
+          if (record.source === 'event') last.responseOnly = false;
+          break;
         }
-        if (record.source === 'event') lastMessage = record.text;
+        const responseOnly = record.source === 'response';
+        turn.activities.push({ type: 'message', atMs: record.atMs, text: record.text, responseOnly });
         break;
+      }
       case 'tool_call': {
         const kind = toolKind(record.name);
         const tool: ToolActivity = {

@@ -289,3 +289,30 @@ describe('items without a call line', () => {
     expect(data.errors).toEqual([]);
   });
 });
+
+describe('assistant messages', () => {
+  it('each message once, in order, whichever of its two lines comes first; the last is the final one', () => {
+    const w = new RolloutWriter()
+      .startTurn('t1', 'check')
+      .line('response_item', {
+        type: 'message',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'Looking.' }],
+      })
+      .event({
+        type: 'item_completed',
+        turn_id: 't1',
+        item: { type: 'AgentMessage', id: 'm1', content: [{ type: 'Text', text: 'Looking.' }] },
+      })
+      .exec('t1', 'c1', 'ls', { output: 'a\n', exitCode: 0 })
+      .agentMessage('t1', 'All good.')
+      .complete('t1', 100, 'All good.');
+    const data = buildTurnTrace(input(w), options());
+    expect(data.steps?.map((s) => [s.action, s.description, s.output])).toEqual([
+      ['user_prompt', 'User prompt', undefined],
+      ['assistant_message', 'Assistant message', 'Looking.'],
+      ['tool_call', 'Ran `ls`', 'a\n'],
+      ['assistant_message', 'Final assistant message', 'All good.'],
+    ]);
+  });
+});
