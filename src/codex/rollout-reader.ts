@@ -48,8 +48,15 @@ export interface RolloutTurn {
   end?: ScanState;
 }
 
-/** Which turns to keep: by id, the first or last one read, or all (older files have no turn ids). */
-export type TurnSelection = { turnIds: readonly string[] } | 'first' | 'last' | 'all';
+/**
+ * Which turns to keep: by id; the first or the last one read; or, for files without turn ids, the turn
+ * whose prompt is `prompt` (and the first one read, as the fallback when none matches).
+ */
+export type TurnSelection =
+  | { turnIds: readonly string[] }
+  | { prompt: string | undefined }
+  | 'first'
+  | 'last';
 
 // Reads start small (a turn is usually a few hundred KB past the cursor) and grow for long scans.
 const FIRST_CHUNK_BYTES = 256 << 10;
@@ -196,8 +203,15 @@ export class RolloutScanner {
   private complete(): boolean {
     const selection = this.selection;
     if (selection === 'first') return this.turns[0]?.ended === true;
-    if (selection === 'last' || selection === 'all') return false;
+    if (selection === 'last') return false;
+    if ('prompt' in selection) return this.turns.some((turn) => turn.ended && this.promptMatches(turn));
     return this.turns.length === selection.turnIds.length && this.turns.every((turn) => turn.ended);
+  }
+
+  promptMatches(turn: RolloutTurn): boolean {
+    const selection = this.selection;
+    if (typeof selection !== 'object' || !('prompt' in selection)) return false;
+    return turn.records.some((record) => record.kind === 'user_prompt' && record.text === selection.prompt);
   }
 
   private line(data: Buffer, start: number, end: number, nextOffset: number): void {
@@ -224,6 +238,7 @@ export class RolloutScanner {
     this.lastAtMs = record.atMs;
     if (this.startsTurn(record)) this.beginTurn(record);
     if (this.keepingCurrent) this.current?.records.push(record);
+    if (record.kind === 'user_prompt') this.dropIfOtherPrompt(record.text);
     switch (record.kind) {
       case 'session_meta':
         // A forked or sub-agent file replays its parent's meta after its own: the first one is this file's.
@@ -278,12 +293,23 @@ export class RolloutScanner {
     const selection = this.selection;
     let keep: boolean;
     if (selection === 'first') keep = this.seenTurns === 1;
-    else if (selection === 'last' || selection === 'all') keep = true;
+    else if (selection === 'last' || 'prompt' in selection) keep = true;
     else keep = record.turnId !== undefined && selection.turnIds.includes(record.turnId);
     if (selection === 'last') this.turns.length = 0;
     this.current = turn;
     this.keepingCurrent = keep;
     if (keep) this.turns.push(turn);
+  }
+
+  /** Prompt selection: a turn (other than the first, the fallback) with another prompt is let go. */
+  private dropIfOtherPrompt(text: string): void {
+    const selection = this.selection;
+    if (typeof selection !== 'object' || !('prompt' in selection) || text === selection.prompt) return;
+    const current = this.current;
+    if (!this.keepingCurrent || !current || this.turns[0] === current) return;
+    if (current.records.filter((record) => record.kind === 'user_prompt').length > 1) return;
+    this.turns.splice(this.turns.indexOf(current), 1);
+    this.keepingCurrent = false;
   }
 
   private snapshot(): ScanState {

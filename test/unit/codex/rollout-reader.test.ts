@@ -110,6 +110,20 @@ describe('RolloutScanner', () => {
   });
 });
 
+describe('files without turn ids', () => {
+  it('keep the turn with the hook prompt (and the first, as a fallback), not every turn', async () => {
+    const w = new RolloutWriter().sessionMeta({ cli_version: '0.46.0' });
+    for (const prompt of ['one', 'two', 'three', 'four']) w.oldTurn(prompt).oldAgentMessage(`${prompt} done`);
+    writeFileSync(path, w.text());
+    const scanner = new RolloutScanner(path, emptyState(), { prompt: 'three' });
+    await scanner.readMore();
+    const prompts = scanner.turns.map((turn) => turn.records.find((r) => r.kind === 'user_prompt'));
+    expect(prompts.map((r) => r?.kind === 'user_prompt' && r.text)).toEqual(['one', 'three']);
+    expect(scanner.turns.map((turn) => scanner.promptMatches(turn))).toEqual([false, true]);
+    expect(scanner.turns[1]?.ended).toBe(true);
+  });
+});
+
 describe('cursors', () => {
   it('fit only the same file, on a line boundary', async () => {
     const text = twoTurns().text();
