@@ -63,7 +63,7 @@ function toolKind(name: string): ToolKind {
 }
 
 /** Files named by an apply_patch body (`*** Update File: path`, `*** Move to: path`, ...). */
-export function patchFiles(patch: string): string[] {
+function patchFiles(patch: string): string[] {
   const files: string[] = [];
   for (const match of patch.matchAll(/^\*\*\* (?:Add|Update|Delete) File: (.+)$|^\*\*\* Move to: (.+)$/gm)) {
     const file = (match[1] ?? match[2] ?? '').trim();

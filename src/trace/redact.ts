@@ -23,7 +23,7 @@ const mark = (kind: string) => `[REDACTED:${kind}]`;
 // reference to where the secret lives (`$GITHUB_TOKEN`, `process.env.X`, `os.environ["X"]`), not a call.
 const VALUE = String.raw`(?!\$|process\.env|os\.environ|os\.getenv|ENV\[|\[REDACTED:)("[^"\s]{4,}"|'[^'\s]{4,}'|[^\s'"\`;,(){}[\]]{4,}(?![^\s'"\`;,)}\]]))`;
 
-export const SECRET_PATTERNS: readonly SecretPattern[] = [
+const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     kind: 'private-key',
     regex:

@@ -191,3 +191,24 @@ describe('real scenarios without their rollout (full capture: hooks carry the tu
     expect(sub?.input).toBe('Run `echo from-child` and report what it printed.');
   });
 });
+
+describe('real scenarios in metadata content mode', () => {
+  it.each(SCENARIO_NAMES)('%s: no prompt, command, output or message text anywhere', async (name) => {
+    const payloads = stageScenario(name, home);
+    const texts = payloads
+      .flatMap((p) => [p.prompt, p.last_assistant_message])
+      .filter((t): t is string => !!t);
+    const turn = scenarioTurn(payloads, 'full');
+    const { taskData } = await composeTurnTrace(
+      turn,
+      context({ capture: 'full' }, { contentMode: 'metadata' }),
+      undefined,
+    );
+    serializeTaskData(taskData);
+    const body = JSON.stringify(taskData);
+    expect(body).not.toMatch(/"(input|output|input_summary|output_summary)":/);
+    for (const text of texts) expect(body).not.toContain(text);
+    expect(body).not.toContain('echo ');
+    expect(taskData.steps?.length).toBeGreaterThan(1);
+  });
+});
