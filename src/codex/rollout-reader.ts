@@ -130,6 +130,9 @@ export class RolloutScanner {
   private lastAtMs = 0;
   private current: RolloutTurn | undefined;
   private keepingCurrent = false;
+  /** The open turn has had its task_started line / this many turn_context lines. */
+  private currentStarted = false;
+  private currentContexts = 0;
   private seenTurns = 0;
   readonly turns: RolloutTurn[] = [];
 
@@ -265,12 +268,25 @@ export class RolloutScanner {
   }
 
   private startsTurn(record: RolloutRecord): boolean {
-    if (record.kind === 'task_started') return true;
+    const current = this.current;
+    const open = current !== undefined && !current.ended;
+    const sameId = (turnId: string | undefined) => !turnId || !current?.turnId || turnId === current.turnId;
+    if (record.kind === 'task_started') {
+      // A turn a turn_context line opened gets its task_started afterwards: the same turn.
+      if (open && !this.currentStarted && sameId(record.turnId)) {
+        this.currentStarted = true;
+        if (record.turnId) current.turnId = record.turnId;
+        return false;
+      }
+      return true;
+    }
     if (record.kind !== 'turn_context') return false;
-    // Older builds have no task_started: a turn_context opens a turn unless it belongs to the open one.
-    if (!this.current || this.current.ended) return true;
-    if (record.turnId && this.current.turnId && record.turnId !== this.current.turnId) return true;
-    return !record.turnId && this.current.records.some((r) => r.kind === 'turn_context');
+    this.currentContexts += 1;
+    // Older builds have no task_started: a turn_context opens a turn unless it belongs to the open one
+    // (Codex writes it again mid-turn, after a compaction).
+    if (!open) return true;
+    if (record.turnId) return !sameId(record.turnId);
+    return !this.currentStarted && this.currentContexts > 1;
   }
 
   private beginTurn(record: RolloutRecord & { turnId?: string }): void {
@@ -297,6 +313,8 @@ export class RolloutScanner {
     else keep = record.turnId !== undefined && selection.turnIds.includes(record.turnId);
     if (selection === 'last') this.turns.length = 0;
     this.current = turn;
+    this.currentStarted = record.kind === 'task_started';
+    this.currentContexts = record.kind === 'turn_context' ? 1 : 0;
     this.keepingCurrent = keep;
     if (keep) this.turns.push(turn);
   }

@@ -94,6 +94,26 @@ describe('RolloutScanner', () => {
     expect(scanner.stateNow.unparseable).toBe(1);
   });
 
+  it('a turn_context written before its task_started, and again mid-turn, stays one turn', async () => {
+    const w = new RolloutWriter().sessionMeta();
+    w.line('turn_context', { turn_id: 't1', model: 'gpt-5.5' });
+    w.startTurn('t1', 'first')
+      .line('compacted', { message: 'summary' })
+      .line('turn_context', { turn_id: 't1', model: 'gpt-5.5' })
+      .complete('t1', 10, 'one')
+      .startTurn('t2', 'second')
+      .complete('t2', 10, 'two');
+    writeFileSync(path, w.text());
+    const scanner = new RolloutScanner(path, emptyState(), 'last');
+    await scanner.readMore();
+    const first = new RolloutScanner(path, emptyState(), 'first');
+    await first.readMore();
+    expect(first.turns[0]?.turnId).toBe('t1');
+    expect(first.turns[0]?.records.filter((r) => r.kind === 'user_prompt')).toHaveLength(1);
+    expect(first.turns[0]?.records.some((r) => r.kind === 'compaction')).toBe(true);
+    expect(scanner.turns[0]?.turnId).toBe('t2');
+  });
+
   it('older files: each turn_context without turn ids opens a turn', async () => {
     const w = new RolloutWriter()
       .sessionMeta({ cli_version: '0.46.0' })
