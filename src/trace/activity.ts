@@ -4,7 +4,14 @@
 // everything it knows, so lean and full capture give the same trace; hook facts only fill what it lacks.
 import type { HookPayload } from '../codex/hook-payload';
 import { mcpResultText, type RolloutRecord, type ToolItem, toolOutput } from '../codex/rollout';
-import type { SpooledEvent } from '../worker/closed-turn';
+
+/** A hook event as the worker hands it over (the shape of its SpooledEvent; trace/ depends on no stage after it). */
+export interface HookEvent {
+  event: string;
+  /** When our hook front-end received it (epoch ms). */
+  arrivedAtMs: number;
+  payload: HookPayload;
+}
 
 export type ToolKind = 'command' | 'patch' | 'mcp' | 'subagent_tool' | 'other';
 export type ToolStatus = 'success' | 'failure' | 'incomplete';
@@ -257,7 +264,7 @@ function hookInput(payload: HookPayload): string {
 }
 
 /** Tool calls as Pre/PostToolUse hooks saw them (full capture mode), paired by tool_use_id. */
-export function toolsFromHooks(events: readonly SpooledEvent[]): ToolActivity[] {
+export function toolsFromHooks(events: readonly HookEvent[]): ToolActivity[] {
   const tools = new Map<string, ToolActivity>();
   const order: ToolActivity[] = [];
   events.forEach((event, index) => {
