@@ -38,7 +38,11 @@ drain() {
   { wait $c; } 2>/dev/null
   r=$?
   kill $w 2>/dev/null
-  [ $r -lt 128 ] || echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: stdin still open after 2 s; event dropped" >&2
+  case $r in
+  0) ;;
+  143) echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: stdin still open after 2 s; event dropped" >&2 ;;
+  *) echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: could not store the payload (cat: $r); event dropped" >&2 ;;
+  esac
   return $r
 }
 
