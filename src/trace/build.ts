@@ -180,6 +180,7 @@ function spanOf(activity: TurnActivity, startMs: number): number | undefined {
 class TextPolicy {
   private readonly redact: Redactor;
   // A command is shown as a step's input and again in its description and error: redact it once.
+  // Only short texts are kept (commands); outputs are seen once and would only cost hashing.
   private readonly redacted = new Map<string, string>();
   constructor(
     readonly mode: ContentMode,
@@ -201,7 +202,7 @@ class TextPolicy {
     let clean = this.redacted.get(scanned);
     if (clean === undefined) {
       clean = this.redact(scanned);
-      if (scanned.length <= 8_192) this.redacted.set(scanned, clean);
+      if (scanned.length <= 1_024) this.redacted.set(scanned, clean);
     }
     return truncateMiddle(clean, max);
   }
