@@ -1,7 +1,7 @@
 // The package a user installs: `npm pack` holds only what users need, and the tarball installed into a
-// fresh prefix (production dependencies only) runs.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// fresh prefix (production dependencies only) runs, both as a command and as the hook Codex calls.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ let work: string;
 let tarball: string;
 let files: string[];
 let bin: string;
+let installedDist: string;
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'infinium-pack-'));
@@ -32,6 +33,7 @@ beforeAll(() => {
     },
   );
   bin = join(prefix, 'bin', 'infinium-codex');
+  installedDist = join(prefix, 'lib', 'node_modules', pkg.name, 'dist');
 }, 180_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -50,5 +52,40 @@ describe('the npm package', () => {
   it('installs and answers --version and --help', () => {
     expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(pkg.version);
     expect(execFileSync(bin, ['--help'], { encoding: 'utf8' })).toContain('Usage: infinium-codex');
+  });
+});
+
+describe('the installed package as Codex runs it', () => {
+  const payload = JSON.stringify({
+    session_id: 'pack-session',
+    transcript_path: null,
+    cwd: '/tmp',
+    hook_event_name: 'UserPromptSubmit',
+    model: 'gpt-5.5',
+    permission_mode: 'default',
+    turn_id: 'pack-turn',
+    prompt: 'hello from the packed hook',
+  });
+  // The two commands init writes into hooks.json: hook.sh on POSIX, `node bin.cjs hook` (commandWindows).
+  const frontEnds: [string, string, string[]][] = [
+    ['hook.sh', join('<dist>', 'hook.sh'), ['UserPromptSubmit', process.execPath]],
+    ['bin.cjs hook', process.execPath, [join('<dist>', 'bin.cjs'), 'hook', 'UserPromptSubmit']],
+  ];
+  it.each(frontEnds)('%s: exits 0 silently and spools the payload', (_name, command, args) => {
+    const state = join(work, `state-${_name.replace(/\W/g, '')}`);
+    const resolved = (text: string) => text.replace('<dist>', installedDist);
+    const run = spawnSync(resolved(command), args.map(resolved), {
+      input: payload,
+      env: { PATH: process.env.PATH, HOME: join(work, 'home'), INFINIUM_CODEX_HOME: state },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('');
+    const spooled = readdirSync(join(state, 'spool')).filter((name) =>
+      name.endsWith('.UserPromptSubmit.json'),
+    );
+    expect(spooled).toHaveLength(1);
+    expect(readFileSync(join(state, 'spool', spooled[0] as string), 'utf8')).toBe(payload);
   });
 });
