@@ -1,0 +1,266 @@
+// The documentation against the code: every command and flag the CLI offers is documented and every
+// documented flag exists; every environment variable the code reads is documented; and every example in
+// docs/commands.md marked `checked` is re-run in a sandbox (temp HOME, CODEX_HOME, INFINIUM_CODEX_HOME, a
+// local stand-in for Infinium) and must print what the page shows, once paths, ids and times are masked.
+import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, makeSandbox, REPO_ROOT, runCli, type Sandbox } from '../support/cli-sandbox';
+import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+
+const DOCS = join(REPO_ROOT, 'docs');
+const doc = (name: string) => readFileSync(join(DOCS, name), 'utf8');
+
+// What the pages show in place of the sandbox's values.
+const SHOWN_URL = 'https://platform.i42m.ai/api/v1';
+const SHOWN_HOME = '/home/me';
+const DEMO_AGENT = 'agent-demo';
+const DEMO_SECRET = 'sk-demo-secret-0123456789';
+const LEAN = new Set(['UserPromptSubmit', 'Stop', 'Interrupt', 'SubagentStop', 'SessionEnd']);
+const SCENARIOS = join(REPO_ROOT, 'test', 'fixtures', 'codex-0.169.0', 'scenarios');
+
+let standIn: StandIn;
+beforeAll(async () => {
+  standIn = await startStandIn({ [DEMO_AGENT]: DEMO_SECRET });
+});
+afterAll(() => standIn.close());
+
+/** The options a command's --help lists, e.g. ['--agent-id', '--yes']. */
+function flagsInHelp(help: string): string[] {
+  const options = help.split(/^Options:$/m)[1]?.split(/^Commands:$/m)[0] ?? '';
+  return [...options.matchAll(/--[a-z][a-z-]*/g)].map((m) => m[0]).filter((f) => f !== '--help');
+}
+
+/** `## \`infinium-codex <command>\`` sections of commands.md, by command. */
+function commandSections(text: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  const parts = text.split(/^## /m).slice(1);
+  for (const part of parts) {
+    const name = /^`infinium-codex ([a-z-]+)/.exec(part)?.[1];
+    if (name) sections.set(name, part);
+  }
+  return sections;
+}
+
+describe('docs/commands.md covers the CLI', () => {
+  let commands: string[];
+  const sandbox = makeSandbox();
+  beforeAll(async () => {
+    const help = await runCli(sandbox, ['--help']);
+    commands = [...help.stdout.matchAll(/^ {2}([a-z-]+)/gm)]
+      .map((m) => m[1] as string)
+      .filter((c) => c !== 'help');
+  });
+
+  it('has a section for every command', () => {
+    const sections = commandSections(doc('commands.md'));
+    expect(commands.length).toBeGreaterThan(5);
+    for (const command of commands) expect([...sections.keys()], command).toContain(command);
+  });
+
+  it('documents every flag of every command, and only flags that exist', async () => {
+    const sections = commandSections(doc('commands.md'));
+    for (const command of commands) {
+      const help = await runCli(sandbox, [command, '--help']);
+      const offered = flagsInHelp(help.stdout);
+      const section = sections.get(command) ?? '';
+      for (const flag of offered) expect(section, `${command} ${flag}`).toContain(flag);
+      const documented = new Set([...section.matchAll(/`(--[a-z][a-z-]*)/g)].map((m) => m[1] as string));
+      for (const flag of documented) {
+        if (flag === '--help') continue;
+        expect(offered, `documented ${command} ${flag}`).toContain(flag);
+      }
+    }
+  });
+
+  it('documents the worker flags the worker reads', () => {
+    const worker = readFileSync(join(REPO_ROOT, 'src', 'worker', 'process.ts'), 'utf8');
+    const section = /^## The worker[\s\S]*?(?=^## |$(?![\s\S]))/m.exec(doc('commands.md'))?.[0] ?? '';
+    const read = [...worker.matchAll(/argv\.includes\('(--[a-z-]+)'\)/g)].map((m) => m[1] as string);
+    expect(read.length).toBeGreaterThan(0);
+    for (const flag of read) expect(section, flag).toContain(`\`${flag}\``);
+    for (const flag of section.matchAll(/`(--[a-z][a-z-]*)`/g)) expect(read).toContain(flag[1]);
+  });
+});
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
+}
+
+describe('docs/configuration.md covers the environment', () => {
+  const code = sourceFiles(join(REPO_ROOT, 'src'))
+    .filter((file) => /\.(ts|sh)$/.test(file))
+    .map((file) => ({ file: relative(REPO_ROOT, file), text: readFileSync(file, 'utf8') }));
+  const read = new Set<string>();
+  for (const { text } of code) {
+    for (const m of text.matchAll(/\benv\.([A-Za-z_][A-Za-z0-9_]*)\b/g)) {
+      if (/^[A-Z]/.test(m[1] as string)) read.add(m[1] as string);
+    }
+    for (const m of text.matchAll(/\$\{?(INFINIUM_[A-Z_]+|HOME)\b/g)) read.add(m[1] as string);
+  }
+  it('documents every variable the code reads', () => {
+    const page = doc('configuration.md');
+    expect(read.size).toBeGreaterThan(8);
+    for (const name of read) expect(page, name).toContain(`\`${name}\``);
+  });
+
+  it('documents no INFINIUM_ variable the code does not read', () => {
+    for (const m of doc('configuration.md').matchAll(/`(INFINIUM_[A-Z_]+)`/g)) expect([...read], m[1]).toContain(m[1]);
+  });
+
+  it('names every config key that config files accept', () => {
+    const settings = readFileSync(join(REPO_ROOT, 'src', 'config', 'settings.ts'), 'utf8');
+    const keys = /interface Settings \{([\s\S]*?)\n\}/.exec(settings)?.[1] ?? '';
+    const names = [...keys.matchAll(/^ {2}([a-zA-Z]+)\?:/gm)].map((m) => m[1] as string);
+    expect(names.length).toBeGreaterThan(4);
+    const page = doc('configuration.md');
+    for (const name of names) expect(page, name).toContain(`\`${name}\``);
+  });
+});
+
+describe('the README and docs link to files that exist', () => {
+  it('every relative link resolves', () => {
+    const pages = ['README.md', ...readdirSync(DOCS).map((name) => join('docs', name))];
+    for (const page of pages) {
+      const text = readFileSync(join(REPO_ROOT, page), 'utf8');
+      for (const m of text.matchAll(/\]\((?!https?:|#)([^)#\s]+)/g)) {
+        expect(existsSync(join(REPO_ROOT, page, '..', m[1] as string)), `${page} -> ${m[1]}`).toBe(true);
+      }
+    }
+  });
+});
+
+// ---- the checked examples ----------------------------------------------------------------------------
+
+interface Example {
+  kind: 'run';
+  command: string;
+  expected: string;
+}
+interface Directive {
+  kind: 'fresh' | 'replay';
+  argument: string;
+}
+type Piece = Example | Directive;
+
+/**
+ * Blocks fenced as ```console checked: `$ <command>` lines, each followed by what it prints (stdout and
+ * stderr). `<!-- docs-test: fresh -->` starts a new sandbox; `<!-- docs-test: replay <scenario> -->` feeds
+ * a recorded Codex session's lean hook events through dist/hook.sh, as Codex would, and waits for its traces.
+ */
+function parseExamples(text: string): Piece[] {
+  const pieces: Piece[] = [];
+  const pattern = /<!-- docs-test: (fresh|replay)\s*([\w-]*) -->|```console checked\n([\s\S]*?)```/g;
+  for (const m of text.matchAll(pattern)) {
+    if (m[1]) {
+      pieces.push({ kind: m[1] as Directive['kind'], argument: m[2] ?? '' });
+      continue;
+    }
+    for (const chunk of (m[3] ?? '').split(/^\$ /m).slice(1)) {
+      const [command = '', ...output] = chunk.split('\n');
+      pieces.push({ kind: 'run', command, expected: output.join('\n') });
+    }
+  }
+  return pieces;
+}
+
+/** Hides what differs from run to run: ids, times, free disk space, the OS release. */
+function mask(text: string): string {
+  return text
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
+    .replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+    .replace(/\d+ GB free/g, '<n> GB free')
+    .replace(/"os": "[^"]*"/g, '"os": "<os>"')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .trim();
+}
+
+function shell(command: string, sandbox: Sandbox): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('sh', ['-c', `{ ${command}\n} 2>&1`], {
+      cwd: sandbox.project,
+      env: { ...sandbox.env, AGENT_SECRET: DEMO_SECRET },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', () => resolvePromise(output));
+  });
+}
+
+function docsSandbox(): Sandbox {
+  const sandbox = makeSandbox();
+  // `infinium-codex` on PATH, as `npm i -g` would put it.
+  const wrapper = join(sandbox.root, 'bin', 'infinium-codex');
+  writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  return sandbox;
+}
+
+function historyCount(sandbox: Sandbox): number {
+  try {
+    return readFileSync(join(sandbox.stateDir, 'history', 'history.jsonl'), 'utf8').split('\n').filter(Boolean)
+      .length;
+  } catch {
+    return 0;
+  }
+}
+
+async function replay(name: string, sandbox: Sandbox): Promise<void> {
+  const dir = join(SCENARIOS, name);
+  const lines = readFileSync(join(dir, 'hooks.jsonl'), 'utf8').split('\n').filter(Boolean);
+  const rewrite = (text: string) =>
+    text.split('/home/dev/.codex').join(sandbox.codexHome).split('/home/dev/project').join(sandbox.project);
+  const transcript = rewrite(JSON.parse(lines[0] as string).transcript_path as string);
+  mkdirSync(join(transcript, '..'), { recursive: true });
+  copyFileSync(join(dir, 'rollout.jsonl'), transcript);
+  const before = historyCount(sandbox);
+  for (const line of lines) {
+    const event = JSON.parse(line).hook_event_name as string;
+    if (!LEAN.has(event)) continue;
+    await new Promise<void>((resolvePromise, reject) => {
+      const child = spawn(join(REPO_ROOT, 'dist', 'hook.sh'), [event, process.execPath], {
+        env: sandbox.env,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      child.on('error', reject);
+      child.on('close', () => resolvePromise());
+      child.stdin.end(rewrite(line));
+    });
+  }
+  const deadline = Date.now() + 20_000;
+  while (historyCount(sandbox) === before) {
+    if (Date.now() > deadline) throw new Error(`no trace from the ${name} scenario`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const PAGES_WITH_EXAMPLES = ['getting-started.md', 'commands.md', 'traced-events.md', 'troubleshooting.md'];
+
+describe('the checked examples', () => {
+  it.each(PAGES_WITH_EXAMPLES)('in docs/%s print what the page shows', async (page) => {
+    const pieces = parseExamples(doc(page));
+    expect(pieces.filter((p) => p.kind === 'run').length).toBeGreaterThan(0);
+    let sandbox = docsSandbox();
+    for (const piece of pieces) {
+      if (piece.kind === 'fresh') sandbox = docsSandbox();
+      else if (piece.kind === 'replay') await replay(piece.argument, sandbox);
+      else {
+        const printed = (await shell(piece.command.split(SHOWN_URL).join(standIn.url), sandbox))
+          .split(standIn.url)
+          .join(SHOWN_URL)
+          .split(sandbox.home)
+          .join(SHOWN_HOME);
+        expect(mask(printed), `${page}: $ ${piece.command}`).toBe(mask(piece.expected));
+      }
+    }
+  }, 120_000);
+});
