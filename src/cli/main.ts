@@ -149,6 +149,15 @@ export function buildProgram(ctx: CliContext): Command {
     });
 
   program
+    .command('status')
+    .description('what is set up, what is waiting, what was sent last')
+    .addOption(json())
+    .action(async (flags) => {
+      const { status } = await import('./status');
+      await status(flags, ctx);
+    });
+
+  program
     .command('doctor')
     .description('find everything that can make traces silently vanish, with the fix for each')
     .option('--fix', 'apply the safe fixes (rewrite our hooks and trust, re-queue dead traces)')
@@ -176,6 +185,33 @@ export function buildProgram(ctx: CliContext): Command {
       await resume(flags, ctx);
     });
 
+  const history = program
+    .command('history')
+    .description('recent traces: time, project, turn, status, steps, tokens, duration, trace id')
+    .option('-n, --limit <count>', 'how many', '20')
+    .addOption(json())
+    .action(async (flags) => {
+      const { history } = await import('./history');
+      await history(flags, ctx);
+    });
+  history
+    .command('show <id>')
+    .description('print the exact payload sent for a trace id (or turn key)')
+    .action(async (id: string) => {
+      const { historyShow } = await import('./history');
+      await historyShow({ id }, ctx);
+    });
+
+  program
+    .command('retry')
+    .description('send what is in the outbox now')
+    .option('--dead', 're-queue traces that failed for a fixable reason (e.g. after new credentials)')
+    .addOption(json())
+    .action(async (flags) => {
+      const { retry } = await import('./retry');
+      await retry(flags, ctx);
+    });
+
   program
     .command('update-credentials')
     .description('replace the agent id and/or secret')
@@ -196,6 +232,17 @@ export function buildProgram(ctx: CliContext): Command {
     .action(async (flags) => {
       const { uninstall } = await import('./uninstall');
       await uninstall(flags, ctx);
+    });
+
+  program
+    .command('hook <event>')
+    .description(
+      '(internal) the hook front-end hooks.json runs for each Codex event; always exits 0, silently',
+    )
+    .action(async (event: string) => {
+      // bin.cjs answers `hook` itself before this bundle loads; this path serves anyone who runs the bundle.
+      const { runHook } = await import('../hook/node-hook');
+      runHook(event, ctx.env);
     });
 
   return program;
