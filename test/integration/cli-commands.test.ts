@@ -1,6 +1,7 @@
 // Every command as a user types it: bad input gets one clear sentence and a non-zero exit (never a stack
 // trace); doctor finds (and --fix repairs) what silently stops traces; pause/resume; init --system.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
@@ -193,6 +194,42 @@ describe('doctor', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('✗ hooks: none of our hooks are in');
     expect(result.stdout).toContain('✗ config: no agent is configured');
+  });
+});
+
+describe('init extras', () => {
+  it('adds .infinium/ to the project .gitignore once, with --gitignore', async () => {
+    const sandbox = makeSandbox();
+    mkdirSync(join(sandbox.project, '.git'));
+    writeFileSync(join(sandbox.project, '.gitignore'), 'node_modules/');
+    const args = ['init', '--yes', '--agent-id', AGENT, '--agent-secret-stdin', '--base-url', standIn.url];
+    for (let run = 0; run < 2; run += 1) {
+      expect((await runCli(sandbox, [...args, '--no-keyring', '--gitignore'], { input: SECRET })).code).toBe(
+        0,
+      );
+    }
+    expect(readFileSync(join(sandbox.project, '.gitignore'), 'utf8')).toBe('node_modules/\n.infinium/\n');
+  });
+});
+
+describe('doctor and a keyring that never answers', () => {
+  it('warns that the keyring is locked (the secret still comes from the fallback file)', async () => {
+    const sandbox = await initialised();
+    const socket = join(sandbox.root, 'silent-bus');
+    const connections = new Set<Socket>();
+    const silent = createServer((connection) => connections.add(connection));
+    await new Promise<void>((resolve) => silent.listen(socket, resolve));
+    try {
+      const result = await runCli(sandbox, ['doctor'], {
+        env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${socket}` },
+      });
+      expect(result.stdout).toContain('! keyring: the OS keyring did not answer in time (locked?)');
+      expect(result.stdout).toContain('✓ secret: in the fallback file');
+      expect(result.code).toBe(0);
+    } finally {
+      for (const connection of connections) connection.destroy();
+      silent.close();
+    }
   });
 });
 
