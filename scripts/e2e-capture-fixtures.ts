@@ -1,0 +1,230 @@
+// Captures real Codex 0.169.0 rollouts and hook payload sequences into
+// test/fixtures/codex-0.169.0/scenarios/<name>/ (rollout.jsonl, hooks.jsonl, sub-agent rollouts, README.md),
+// with temp paths rewritten to /home/dev/... like the older fixtures.
+// Run: npx tsx scripts/e2e-capture-fixtures.ts [scenario ...]
+// A recording hook registered for every event appends each stdin payload to a file. This is the only place
+// that runs Codex with --dangerously-bypass-hook-trust: it captures Codex's behaviour, not ours.
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import {
+  CODEX_VERSION,
+  codexExec,
+  codexInstalled,
+  makeSandbox,
+  REPO_ROOT,
+  type Sandbox,
+} from '../test/e2e/support/codex';
+import { conversation, type ModelScript, startModelServer } from '../test/e2e/support/model-server';
+import {
+  COMPACT_TOKEN_LIMIT,
+  compaction,
+  failingCommand,
+  longCommand,
+  MCP_CONFIG,
+  MCP_SERVER_NAME,
+  MCP_TOOL,
+  mcpCall,
+  patchFiles,
+  subagentSpawnAndWait,
+  tenCommands,
+} from '../test/e2e/support/turns';
+
+const ALL_EVENTS = [
+  'SessionStart',
+  'UserPromptSubmit',
+  'PreToolUse',
+  'PermissionRequest',
+  'PostToolUse',
+  'PreCompact',
+  'PostCompact',
+  'Stop',
+  'SubagentStart',
+  'SubagentStop',
+  'Interrupt',
+  'SessionEnd',
+];
+
+interface Capture {
+  name: string;
+  prompt: string;
+  script: ModelScript;
+  how: string;
+  rootConfig?: string[];
+  tables?: string;
+  extraArgs?: string[];
+  onSpawn?: (child: ChildProcess, sandbox: Sandbox) => void;
+}
+
+const CAPTURES: Capture[] = [
+  {
+    name: 'failing-command',
+    prompt: 'Run a command that fails.',
+    script: conversation(failingCommand()),
+    how: 'one exec_command that writes to stderr and exits 3, then an answer',
+  },
+  {
+    name: 'apply-patch',
+    prompt: 'Create notes/todo.txt and hello.py, then edit hello.py.',
+    script: conversation(patchFiles()),
+    how: 'apply_patch adding two files, a second apply_patch updating one, then an answer',
+  },
+  {
+    name: 'mcp-call',
+    prompt: 'Look up abc with the fixture MCP server.',
+    script: conversation(mcpCall()),
+    how: `tool_search, then a call of the ${MCP_TOOL} tool (namespace mcp__${MCP_SERVER_NAME}) of a stdio MCP server (test/e2e/support/mcp-server.mjs)`,
+    tables: MCP_CONFIG,
+  },
+  {
+    name: 'subagent',
+    prompt: 'Spawn a helper that runs echo from-child, and wait for it.',
+    script: subagentSpawnAndWait(),
+    how: '[features] multi_agent_v2 = true; the root calls collaboration.spawn_agent then wait_agent; the sub-agent runs one command and answers',
+    tables: '[features]\nmulti_agent_v2 = true\n',
+  },
+  {
+    name: 'compaction',
+    prompt: 'Run two commands in a long conversation.',
+    script: compaction().script,
+    how: `-c model_auto_compact_token_limit=${COMPACT_TOKEN_LIMIT} with a first model response over it, forcing an automatic compaction mid-turn`,
+    extraArgs: ['-c', `model_auto_compact_token_limit=${COMPACT_TOKEN_LIMIT}`],
+  },
+  {
+    name: 'interrupt',
+    prompt: 'Run a long command.',
+    script: conversation(longCommand()),
+    how: 'SIGINT sent to `codex exec` once the recording hook saw PreToolUse of a `sleep 30` command',
+    onSpawn: (child, sandbox) => interruptAfterPreToolUse(child, hooksLog(sandbox)),
+  },
+  {
+    name: 'ten-commands',
+    prompt: 'Run ten commands.',
+    script: conversation(tenCommands()),
+    how: 'ten exec_command calls (echo step-N), one per model response, then an answer',
+  },
+];
+
+function hooksLog(sandbox: Sandbox): string {
+  return join(sandbox.root, 'hooks.jsonl');
+}
+
+function installRecordingHook(sandbox: Sandbox): void {
+  const script = join(sandbox.root, 'record-hook.sh');
+  // One printf per payload: a single append, so concurrent hooks cannot interleave lines.
+  writeFileSync(script, `#!/bin/sh\npayload=$(cat)\nprintf '%s\\n' "$payload" >> '${hooksLog(sandbox)}'\n`);
+  chmodSync(script, 0o755);
+  const hooks: Record<string, unknown[]> = {};
+  for (const event of ALL_EVENTS) {
+    hooks[event] = [{ hooks: [{ type: 'command', command: `'${script}' ${event}`, timeout: 10 }] }];
+  }
+  writeFileSync(join(sandbox.codexHome, 'hooks.json'), `${JSON.stringify({ hooks }, null, 2)}\n`);
+}
+
+function interruptAfterPreToolUse(child: ChildProcess, log: string): void {
+  const timer = setInterval(() => {
+    let text = '';
+    try {
+      text = readFileSync(log, 'utf8');
+    } catch {
+      return;
+    }
+    if (text.includes('"PreToolUse"')) {
+      clearInterval(timer);
+      // Let the command start printing before the interrupt, as a user would see it.
+      setTimeout(() => child.kill('SIGINT'), 300);
+    }
+  }, 50);
+  child.on('close', () => clearInterval(timer));
+}
+
+function rolloutFiles(codexHome: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.startsWith('rollout-') && entry.name.endsWith('.jsonl')) found.push(path);
+    }
+  };
+  walk(join(codexHome, 'sessions'));
+  return found.sort();
+}
+
+function rewritePaths(text: string, sandbox: Sandbox): string {
+  return text
+    .split(sandbox.home)
+    .join('/home/dev')
+    .split(sandbox.root)
+    .join('/home/dev/tmp')
+    .split(REPO_ROOT)
+    .join('/home/dev/infinium-codex');
+}
+
+async function capture(spec: Capture): Promise<void> {
+  const server = await startModelServer(spec.script);
+  const sandbox = makeSandbox({ modelUrl: server.url, rootConfig: spec.rootConfig, tables: spec.tables });
+  installRecordingHook(sandbox);
+  try {
+    const run = await codexExec(spec.prompt, {
+      sandbox,
+      extraArgs: ['--dangerously-bypass-hook-trust', ...(spec.extraArgs ?? [])],
+      onSpawn: (child) => spec.onSpawn?.(child, sandbox),
+    });
+    const rollouts = rolloutFiles(sandbox.codexHome);
+    const hooks = readFileSync(hooksLog(sandbox), 'utf8');
+    const outDir = join(REPO_ROOT, 'test', 'fixtures', `codex-${CODEX_VERSION}`, 'scenarios', spec.name);
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
+    const rootThread = JSON.parse(run.stdout.split('\n')[0] ?? '{}').thread_id as string | undefined;
+    const names: string[] = [];
+    for (const file of rollouts) {
+      const isRoot = rootThread !== undefined && file.endsWith(`${rootThread}.jsonl`);
+      const name = isRoot ? 'rollout.jsonl' : `subagent-rollout-${names.length}.jsonl`;
+      names.push(`${name} (${relative(sandbox.codexHome, file)})`);
+      writeFileSync(join(outDir, name), rewritePaths(readFileSync(file, 'utf8'), sandbox));
+    }
+    writeFileSync(join(outDir, 'hooks.jsonl'), rewritePaths(hooks, sandbox));
+    writeFileSync(join(outDir, 'exec-stdout.jsonl'), rewritePaths(run.stdout, sandbox));
+    writeFileSync(
+      join(outDir, 'README.md'),
+      [
+        `# ${spec.name}`,
+        '',
+        `Real \`codex exec --json\` run of @openai/codex@${CODEX_VERSION} against the scripted model server`,
+        `(test/e2e/support/model-server.ts, script in test/e2e/support/turns.ts): ${spec.how}.`,
+        `Prompt: "${spec.prompt}". Exit: ${run.code ?? run.signal}. Produced by \`npx tsx scripts/e2e-capture-fixtures.ts ${spec.name}\`,`,
+        'with a recording hook on every event (run with --dangerously-bypass-hook-trust) appending each stdin',
+        'payload to hooks.jsonl (one payload per line, in arrival order; `hook_event_name` is the event).',
+        'Temp paths rewritten to /home/dev/...; exec-stdout.jsonl is what `codex exec --json` printed.',
+        '',
+        'Files:',
+        ...names.map((name) => `- ${name}`),
+        '',
+      ].join('\n'),
+    );
+    const events = hooks
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).hook_event_name as string);
+    process.stdout.write(
+      `${spec.name}: exit ${run.code ?? run.signal}, ${rollouts.length} rollout(s), hooks: ${events.join(' ')}\n`,
+    );
+    if (run.stderr.trim())
+      process.stdout.write(`  stderr: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}\n`);
+  } finally {
+    await server.close();
+    rmSync(sandbox.root, { recursive: true, force: true });
+  }
+}
+
+if (!codexInstalled()) {
+  process.stderr.write(
+    'Codex is not installed in .e2e-cache: run `node scripts/e2e-install-codex.mjs` first.\n',
+  );
+  process.exit(1);
+}
+const wanted = process.argv.slice(2);
+for (const spec of CAPTURES) {
+  if (wanted.length === 0 || wanted.includes(spec.name)) await capture(spec);
+}
