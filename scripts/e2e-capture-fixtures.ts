@@ -5,7 +5,7 @@
 // A recording hook registered for every event appends each stdin payload to a file. This is the only place
 // that runs Codex with --dangerously-bypass-hook-trust: it captures Codex's behaviour, not ours.
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   CODEX_VERSION,
@@ -16,6 +16,7 @@ import {
   type Sandbox,
 } from '../test/e2e/support/codex';
 import { conversation, type ModelScript, startModelServer } from '../test/e2e/support/model-server';
+import { type HooksFile, trustEntries, trustToml } from '../test/e2e/support/trust';
 import {
   COMPACT_TOKEN_LIMIT,
   compaction,
@@ -25,6 +26,7 @@ import {
   MCP_SERVER_NAME,
   MCP_TOOL,
   mcpCall,
+  oneCommand,
   patchFiles,
   subagentSpawnAndWait,
   tenCommands,
@@ -218,6 +220,107 @@ async function capture(spec: Capture): Promise<void> {
   }
 }
 
+/**
+ * Writes a hooks.json exercising every part of the trust hash (matcher, statusMessage, explicit and default
+ * timeouts, a clamped SessionEnd timeout, a matcher the hash must ignore on Stop, second groups and
+ * handlers) plus trust entries computed per the spec, then runs Codex WITHOUT the bypass flag: the entries
+ * are right if every trusted handler fires and the one with a tampered hash does not.
+ */
+async function captureTrust(): Promise<void> {
+  const server = await startModelServer(conversation(oneCommand('trust')));
+  const sandbox = makeSandbox({ modelUrl: server.url });
+  const record = (file: string) => `printf '%s\\n' "$(cat)" >> "$HOME/${file}"`;
+  const hooksFile: HooksFile = {
+    hooks: {
+      SessionStart: [{ hooks: [{ type: 'command', command: record('fired.jsonl') }] }],
+      UserPromptSubmit: [
+        { hooks: [{ type: 'command', command: record('fired.jsonl'), timeout: 5 }] },
+        { hooks: [{ type: 'command', command: record('untrusted.jsonl'), timeout: 5 }] },
+      ],
+      PreToolUse: [
+        {
+          matcher: '^Bash$',
+          hooks: [
+            { type: 'command', command: record('fired.jsonl'), timeout: 10, statusMessage: 'recording' },
+          ],
+        },
+      ],
+      PostToolUse: [
+        { matcher: '^Bash$', hooks: [{ type: 'command', command: record('fired.jsonl'), timeout: 30 }] },
+      ],
+      Stop: [
+        {
+          matcher: 'ignored-for-stop',
+          hooks: [
+            { type: 'command', command: record('fired.jsonl') },
+            { type: 'command', command: record('fired-second-handler.jsonl'), async: false },
+          ],
+        },
+      ],
+      SessionEnd: [{ hooks: [{ type: 'command', command: record('fired.jsonl'), timeout: 10 }] }],
+    },
+  };
+  const hooksPath = join(sandbox.codexHome, 'hooks.json');
+  writeFileSync(hooksPath, `${JSON.stringify(hooksFile, null, 2)}\n`);
+  const entries = trustEntries(hooksPath, hooksFile);
+  const tampered = entries.map((entry) =>
+    entry.key.endsWith(':user_prompt_submit:1:0') ? { ...entry, hash: `sha256:${'0'.repeat(64)}` } : entry,
+  );
+  const configPath = join(sandbox.codexHome, 'config.toml');
+  writeFileSync(configPath, `${readFileSync(configPath, 'utf8')}\n${trustToml(tampered)}`);
+  try {
+    const run = await codexExec('Trust check.', { sandbox });
+    const fired = readLines(join(sandbox.home, 'fired.jsonl')).map((payload) => payload.hook_event_name);
+    const second = readLines(join(sandbox.home, 'fired-second-handler.jsonl')).length;
+    const untrusted = readLines(join(sandbox.home, 'untrusted.jsonl')).length;
+    const expected = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop', 'SessionEnd'];
+    if (fired.join() !== expected.join() || second !== 1 || untrusted !== 0) {
+      throw new Error(
+        `trust check failed: fired ${fired.join()} second ${second} untrusted ${untrusted}\n${run.stderr}`,
+      );
+    }
+    const outDir = join(REPO_ROOT, 'test', 'fixtures', `codex-${CODEX_VERSION}`, 'trust');
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'hooks.json'), readFileSync(hooksPath, 'utf8'));
+    writeFileSync(join(outDir, 'config-trust-block.toml'), rewritePaths(trustToml(tampered), sandbox));
+    const verified = tampered.map((entry) => ({
+      key: rewritePaths(entry.key, sandbox),
+      canonical: entry.canonical,
+      hash: entry.hash,
+      fired: !entry.key.endsWith(':user_prompt_submit:1:0'),
+    }));
+    writeFileSync(join(outDir, 'expected.json'), `${JSON.stringify(verified, null, 2)}\n`);
+    writeFileSync(
+      join(outDir, 'README.md'),
+      [
+        '# Verified hook trust entries (Codex 0.169.0)',
+        '',
+        `hooks.json was written to CODEX_HOME (here /home/dev/.codex/hooks.json) and config-trust-block.toml appended to`,
+        'CODEX_HOME/config.toml; then `codex exec` ran WITHOUT --dangerously-bypass-hook-trust. Every entry of',
+        'expected.json with `fired: true` ran (its handler appended its payload); user_prompt_submit:1:0 has a',
+        'deliberately wrong hash and did not run, proving the check was active. `canonical` is the exact string',
+        'hashed (sha256 of its UTF-8 bytes). Note: Stop`s matcher is not part of its hash; SessionEnd`s timeout 10',
+        'is hashed as 3 (clamped); handlers without timeout hash 600. Produced by',
+        '`npx tsx scripts/e2e-capture-fixtures.ts trust`.',
+        '',
+      ].join('\n'),
+    );
+    process.stdout.write(`trust: verified ${entries.length} entries (fired: ${fired.join(' ')})\n`);
+  } finally {
+    await server.close();
+    rmSync(sandbox.root, { recursive: true, force: true });
+  }
+}
+
+function readLines(path: string): Record<string, unknown>[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 if (!codexInstalled()) {
   process.stderr.write(
     'Codex is not installed in .e2e-cache: run `node scripts/e2e-install-codex.mjs` first.\n',
@@ -228,3 +331,4 @@ const wanted = process.argv.slice(2);
 for (const spec of CAPTURES) {
   if (wanted.length === 0 || wanted.includes(spec.name)) await capture(spec);
 }
+if (wanted.length === 0 || wanted.includes('trust')) await captureTrust();
