@@ -29,6 +29,7 @@ import {
   oneCommand,
   patchFiles,
   subagentSpawnAndWait,
+  subagentV2SpawnAndWait,
   tenCommands,
 } from '../test/e2e/support/turns';
 
@@ -81,8 +82,14 @@ const CAPTURES: Capture[] = [
   {
     name: 'subagent',
     prompt: 'Spawn a helper that runs echo from-child, and wait for it.',
-    script: subagentSpawnAndWait(),
-    how: '[features] multi_agent_v2 = true; the root calls collaboration.spawn_agent then wait_agent; the sub-agent runs one command and answers',
+    script: subagentSpawnAndWait().script,
+    how: 'default multi-agent tools (deferred, namespace multi_agent_v1): the root calls tool_search, spawn_agent, then wait_agent on the returned agent id; the sub-agent runs one command and answers',
+  },
+  {
+    name: 'subagent-v2',
+    prompt: 'Spawn a helper that runs echo from-child, and wait for it.',
+    script: subagentV2SpawnAndWait(),
+    how: '[features] multi_agent_v2 = true: the root calls collaboration spawn_agent then wait_agent; the sub-agent runs one command and answers',
     tables: '[features]\nmulti_agent_v2 = true\n',
   },
   {

@@ -86,34 +86,64 @@ export function mcpCall(): ModelReply[] {
   ];
 }
 
-/** The root spawns a sub-agent and waits for it; the sub-agent runs one command and answers. */
-export function subagentSpawnAndWait(): ModelScript {
+const CHILD_TASK = 'Run `echo from-child` and report what it printed.';
+
+function childThread(): ModelScript {
+  return conversation([
+    { items: [execCommand('child_call_1', 'echo from-child')], usage: { input: 700, output: 22 } },
+    { items: [message('It printed from-child.')], usage: { input: 760, cached: 600, output: 9 } },
+  ]);
+}
+
+/**
+ * Codex 0.169's default multi-agent tools (namespace `multi_agent_v1`) are deferred: the root finds them
+ * with tool_search, spawns a sub-agent, waits for it by the id the spawn returned, and answers; the
+ * sub-agent runs one command and answers.
+ */
+export function subagentSpawnAndWait(): { script: ModelScript; replies: ModelReply[] } {
+  const namespace = 'multi_agent_v1';
+  const search: ModelReply = { items: [toolSearch('search_call_1', 'spawn agent wait')], usage: { input: 1900, output: 15 } };
+  const spawn: ModelReply = {
+    items: [{ ...functionCall('spawn_call_1', 'spawn_agent', { message: CHILD_TASK }), namespace }],
+    usage: { input: 2000, output: 50 },
+  };
+  const done: ModelReply = {
+    items: [message('The helper printed from-child.')],
+    usage: { input: 2300, cached: 2000, output: 18 },
+  };
+  const waitUsage = { input: 2100, output: 20 };
+  const waitFor = (agentId: string): ModelReply => ({
+    items: [{ ...functionCall('wait_call_1', 'wait_agent', { targets: [agentId], timeout_ms: 30_000 }), namespace }],
+    usage: waitUsage,
+  });
+  const root: ModelScript = (request) => {
+    const spawned = request.toolOutputs.get('spawn_call_1');
+    if (request.toolOutputs.has('wait_call_1')) return done;
+    if (spawned !== undefined) return waitFor(String((JSON.parse(spawned) as { agent_id?: string }).agent_id));
+    if (request.toolOutputs.has('search_call_1')) return spawn;
+    return search;
+  };
+  return {
+    script: withSubagent(root, childThread()),
+    replies: [search, spawn, waitFor(''), done],
+  };
+}
+
+/** The same with `[features] multi_agent_v2 = true`: namespace `collaboration`, tools offered up front. */
+export function subagentV2SpawnAndWait(): ModelScript {
   const collab = (callId: string, name: string, args: Record<string, unknown>) => ({
     ...functionCall(callId, name, args),
     namespace: 'collaboration',
   });
   const root = conversation([
     {
-      items: [
-        collab('spawn_call_1', 'spawn_agent', {
-          task_name: 'helper',
-          message: 'Run `echo from-child` and report what it printed.',
-          fork_turns: 'none',
-        }),
-      ],
+      items: [collab('spawn_call_1', 'spawn_agent', { task_name: 'helper', message: CHILD_TASK, fork_turns: 'none' })],
       usage: { input: 2000, output: 50 },
     },
-    {
-      items: [collab('wait_call_1', 'wait_agent', { timeout_ms: 30_000 })],
-      usage: { input: 2100, output: 20 },
-    },
+    { items: [collab('wait_call_1', 'wait_agent', { timeout_ms: 30_000 })], usage: { input: 2100, output: 20 } },
     { items: [message('The helper printed from-child.')], usage: { input: 2300, cached: 2000, output: 18 } },
   ]);
-  const child = conversation([
-    { items: [execCommand('child_call_1', 'echo from-child')], usage: { input: 700, output: 22 } },
-    { items: [message('It printed from-child.')], usage: { input: 760, cached: 600, output: 9 } },
-  ]);
-  return withSubagent(root, child);
+  return withSubagent(root, childThread());
 }
 
 /** A command that outlives the test's patience: the test interrupts Codex while it runs. */
