@@ -10,7 +10,9 @@ const files = readdirSync(import.meta.dirname)
 let failed = false;
 for (const file of files) {
   process.stdout.write(`\n== ${file}\n`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, file)], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, file)], {
+    stdio: 'inherit',
+  });
   if (run.status !== 0) failed = true;
 }
 process.exitCode = failed ? 1 : 0;

@@ -4,16 +4,22 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import(pathToFileURL(join(__dirname, 'cli.mjs')).href)
-  .then(
-    (cli: { main(argv: string[]): Promise<number> }) => cli.main(process.argv),
-    (error: unknown) => {
-      process.stderr.write(
-        `infinium-codex: could not load the CLI (${String(error)}). Reinstall the package.\n`,
-      );
-      process.exitCode = 70;
-    },
-  )
-  .then((code) => {
-    if (typeof code === 'number') process.exitCode = code;
-  });
+interface CliModule {
+  main(argv: string[]): Promise<number>;
+}
+
+async function runCli(): Promise<void> {
+  let cli: CliModule;
+  try {
+    cli = await import(pathToFileURL(join(__dirname, 'cli.mjs')).href);
+  } catch (error) {
+    process.stderr.write(
+      `infinium-codex: could not load the CLI (${String(error)}). Reinstall the package.\n`,
+    );
+    process.exitCode = 70;
+    return;
+  }
+  process.exitCode = await cli.main(process.argv);
+}
+
+void runCli();

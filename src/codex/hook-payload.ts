@@ -78,7 +78,11 @@ export function parseHookPayload(json: unknown): HookPayload | null {
   if (typeof p.hook_event_name !== 'string' || p.hook_event_name === '') return null;
   if (typeof p.session_id !== 'string' || p.session_id === '') return null;
   if (typeof p.cwd !== 'string') return null;
-  if (p.transcript_path !== undefined && p.transcript_path !== null && typeof p.transcript_path !== 'string') {
+  if (
+    p.transcript_path !== undefined &&
+    p.transcript_path !== null &&
+    typeof p.transcript_path !== 'string'
+  ) {
     return null;
   }
   for (const key of OPTIONAL_STRINGS) {

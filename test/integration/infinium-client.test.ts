@@ -1,0 +1,255 @@
+import { execFile } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
+import { inspect, promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AgentCredentials, health, sendTrace, USER_AGENT } from '../../src/infinium/client';
+import { InfiniumError } from '../../src/infinium/errors';
+import { CLIENT_RETRY } from '../../src/infinium/retry';
+import type { TaskData } from '../../src/infinium/task-data';
+import { startProxy, type TestProxy } from '../support/http-proxy';
+import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+
+const AGENT_ID = '6f1c2a9e-3b1d-4d7e-9a55-0c1d2e3f4a5b';
+const SECRET = 'sk-agent-SECRET-value-7f3e9c1b';
+
+const trace: TaskData = {
+  name: 'Codex turn',
+  description: 'A turn of a Codex CLI session',
+  current_datetime: '2026-11-25T11:32:58.824Z',
+  duration: 3.2,
+  input_summary: 'first prompt',
+  steps: [{ step_number: 1, action: 'user_prompt', description: 'User prompt', status: 'success' }],
+};
+
+let server: StandIn;
+let agent: AgentCredentials;
+const noSleep = async () => {};
+
+beforeAll(async () => {
+  server = await startStandIn({ [AGENT_ID]: SECRET });
+  agent = new AgentCredentials(AGENT_ID, SECRET, `${server.url}/`);
+});
+afterAll(() => server.close());
+afterEach(() => {
+  server.recover();
+  server.traces.length = 0;
+  server.requests.length = 0;
+});
+
+async function failure(promise: Promise<unknown>): Promise<InfiniumError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(InfiniumError);
+    return error as InfiniumError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function expectNoSecret(error: InfiniumError): void {
+  for (const text of [error.message, error.hint, String(error), inspect(error), JSON.stringify(error)]) {
+    expect(text).not.toContain(SECRET);
+  }
+}
+
+describe('sendTrace against the stand-in', () => {
+  it('sends the body with the required headers and returns the trace id', async () => {
+    const sent = await sendTrace(agent, trace);
+    expect(sent.traceId).toBe(server.traces[0]?.traceId);
+    expect(server.traces).toHaveLength(1);
+    expect(server.traces[0]?.body).toEqual(trace);
+    expect(server.traces[0]?.userAgent).toBe(USER_AGENT);
+    expect(USER_AGENT).toMatch(/^infinium-codex\/\d+\.\d+\.\d+/);
+    const request = server.requests[0];
+    expect(request?.path).toBe(`/api/v1/agents/${AGENT_ID}/trace`);
+    expect(request?.headers['x-agent-id']).toBe(AGENT_ID);
+    expect(request?.headers['content-type']).toBe('application/json');
+  });
+
+  it('checks health', async () => {
+    const status = await health(agent);
+    expect(status.status).toBe('healthy');
+    expect(status.agentName).toBe(`agent ${AGENT_ID}`);
+  });
+
+  it('maps a wrong secret to an authentication error that never shows the secret', async () => {
+    const wrong = new AgentCredentials(AGENT_ID, 'not-the-secret', server.url);
+    const error = await failure(sendTrace(wrong, trace));
+    expect(error.kind).toBe('authentication');
+    expect(error.status).toBe(401);
+    expect(error.transient).toBe(false);
+    expect(error.message).toContain('Invalid agent key');
+    expect(error.message).not.toContain('not-the-secret');
+  });
+
+  it('maps an unknown agent to not_found', async () => {
+    const other = new AgentCredentials('00000000-0000-0000-0000-000000000000', SECRET, server.url);
+    const error = await failure(health(other));
+    expect(error.kind).toBe('not_found');
+    expectNoSecret(error);
+  });
+
+  it('maps 422 and 413 to payload_rejected with the reason', async () => {
+    server.failNext(1, { kind: 'status', status: 422, body: '{"error":"steps[3].status is invalid"}' });
+    const rejected = await failure(sendTrace(agent, trace, { retry: CLIENT_RETRY, sleep: noSleep }));
+    expect(rejected.kind).toBe('payload_rejected');
+    expect(rejected.message).toContain('steps[3].status is invalid');
+    expect(server.requests).toHaveLength(1);
+    server.failNext(1, { kind: 'status', status: 413 });
+    expect((await failure(sendTrace(agent, trace))).kind).toBe('payload_rejected');
+  });
+
+  it('maps 429 to rate_limited with Retry-After', async () => {
+    server.failNext(1, { kind: 'rate_limit', retryAfter: '42' });
+    const error = await failure(sendTrace(agent, trace));
+    expect(error.kind).toBe('rate_limited');
+    expect(error.retryAfterSeconds).toBe(42);
+    expect(error.transient).toBe(true);
+  });
+
+  it('maps 5xx to server', async () => {
+    server.failNext(1, { kind: 'status', status: 502 });
+    expect((await failure(sendTrace(agent, trace))).kind).toBe('server');
+  });
+
+  it('maps a slow server to timeout', async () => {
+    server.failNext(1, { kind: 'slow', delayMs: 1_000 });
+    const error = await failure(sendTrace(agent, trace, { timeoutMs: 150 }));
+    expect(error.kind).toBe('timeout');
+  });
+
+  it('maps a dropped connection and a closed port to network errors', async () => {
+    server.failNext(1, { kind: 'drop' });
+    expect((await failure(sendTrace(agent, trace))).kind).toBe('network');
+    const closed = new AgentCredentials(AGENT_ID, SECRET, `http://127.0.0.1:${await closedPort()}/api/v1`);
+    const error = await failure(health(closed));
+    expect(error.kind).toBe('network');
+    expect(error.message).toContain('ECONNREFUSED');
+    expectNoSecret(error);
+  });
+
+  it('retries transient failures and delivers once', async () => {
+    server.failNext(2, { kind: 'status', status: 500 });
+    server.failNext(1, { kind: 'rate_limit', retryAfter: '1' });
+    const delays: number[] = [];
+    const sent = await sendTrace(agent, trace, {
+      retry: CLIENT_RETRY,
+      random: () => 0,
+      sleep: async (ms) => {
+        delays.push(ms);
+      },
+    });
+    expect(sent.traceId).toBeDefined();
+    expect(server.traces).toHaveLength(1);
+    expect(delays).toEqual([500, 1_000, 2_000]);
+  });
+
+  it('does not retry a permanent failure', async () => {
+    const wrong = new AgentCredentials(AGENT_ID, 'nope', server.url);
+    await failure(sendTrace(wrong, trace, { retry: CLIENT_RETRY, sleep: noSleep }));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('stops after the last attempt', async () => {
+    server.goDown();
+    const error = await failure(sendTrace(agent, trace, { retry: CLIENT_RETRY, sleep: noSleep }));
+    expect(error.kind).toBe('server');
+    expect(server.requests).toHaveLength(CLIENT_RETRY.maxAttempts);
+  });
+
+  it('never sends an invalid body', async () => {
+    await expect(sendTrace(agent, { ...trace, name: '' })).rejects.toThrow(/name must be/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('scrubs the secret if a server echoes it back', async () => {
+    server.failNext(1, { kind: 'status', status: 500, body: `{"error":"bad key ${SECRET}"}` });
+    const error = await failure(sendTrace(agent, trace));
+    expect(error.message).toContain('bad key [secret]');
+    expectNoSecret(error);
+  });
+});
+
+describe('AgentCredentials', () => {
+  it('never prints the secret', () => {
+    const texts = [String(agent), `${agent}`, JSON.stringify(agent), inspect(agent), inspect({ agent })];
+    for (const text of texts) expect(text).not.toContain(SECRET);
+    expect(agent.secret()).toBe(SECRET);
+    expect(agent.baseUrl).toBe(server.url);
+  });
+});
+
+describe('the stand-in is strict', () => {
+  const post = (body: string, headers: Record<string, string>) =>
+    fetch(`${server.url}/agents/${AGENT_ID}/trace`, { method: 'POST', body, headers });
+  const auth = { 'x-agent-id': AGENT_ID, 'x-agent-key': SECRET, 'content-type': 'application/json' };
+
+  it('rejects missing headers with 401', async () => {
+    expect((await post(JSON.stringify(trace), { 'content-type': 'application/json' })).status).toBe(401);
+  });
+
+  it('rejects a body over 1 MB with 413', async () => {
+    const res = await post(JSON.stringify({ ...trace, input_summary: 'x'.repeat(1_000_001) }), auth);
+    expect(res.status).toBe(413);
+  });
+
+  it('rejects a body that breaks the TaskData rules with 422 and the reason', async () => {
+    const res = await post(JSON.stringify({ ...trace, duration: 90_000 }), auth);
+    expect(res.status).toBe(422);
+    expect(await res.json()).toEqual({ error: 'duration must be between 0 and 86400 seconds' });
+    expect(server.traces).toHaveLength(0);
+  });
+});
+
+describe('proxy settings from the environment', () => {
+  let proxy: TestProxy;
+  beforeAll(async () => {
+    proxy = await startProxy();
+  });
+  afterAll(() => proxy.close());
+
+  const run = promisify(execFile);
+  async function sendFromChild(
+    extraEnv: Record<string, string>,
+  ): Promise<{ traceId?: string; error?: string }> {
+    const env: Record<string, string | undefined> = { ...process.env, ...extraEnv };
+    for (const key of ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']) {
+      if (!(key in extraEnv)) delete env[key];
+    }
+    Object.assign(env, { TEST_AGENT_ID: AGENT_ID, TEST_AGENT_SECRET: SECRET, TEST_BASE_URL: server.url });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/support/send-one-trace.ts'], {
+      env,
+    });
+    return JSON.parse(stdout);
+  }
+
+  it('goes through HTTP_PROXY', async () => {
+    proxy.targets.length = 0;
+    const sent = await sendFromChild({ HTTP_PROXY: proxy.url, NO_PROXY: '' });
+    expect(sent.traceId).toBeDefined();
+    expect(proxy.targets).toEqual([`127.0.0.1:${server.port}`]);
+    expect(server.traces).toHaveLength(1);
+  });
+
+  it('bypasses the proxy for NO_PROXY hosts', async () => {
+    proxy.targets.length = 0;
+    const sent = await sendFromChild({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' });
+    expect(sent.traceId).toBeDefined();
+    expect(proxy.targets).toEqual([]);
+  });
+
+  it('reports a dead proxy as a network error', async () => {
+    const sent = await sendFromChild({ HTTP_PROXY: `http://127.0.0.1:${await closedPort()}`, NO_PROXY: '' });
+    expect(sent.error).toMatch(/Could not reach Infinium/);
+    expect(sent.error).not.toContain(SECRET);
+  });
+});
