@@ -144,3 +144,19 @@ export function runCodex(args: string[], options: RunOptions): Promise<CodexRun>
     });
   });
 }
+
+/**
+ * Sends SIGINT to `codex exec --json` shortly after it reports a command execution started, as a user
+ * pressing Ctrl-C mid-command would (the delay lets the command really run first).
+ */
+export function interruptOnceCommandRuns(child: ChildProcess, delayMs = 300): void {
+  let seen = '';
+  const watch = (chunk: Buffer) => {
+    seen += chunk.toString('utf8');
+    if (/"type":"item\.started".*"type":"command_execution"/.test(seen)) {
+      child.stdout?.off('data', watch);
+      setTimeout(() => child.kill('SIGINT'), delayMs);
+    }
+  };
+  child.stdout?.on('data', watch);
+}

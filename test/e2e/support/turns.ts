@@ -88,11 +88,13 @@ export function mcpCall(): ModelReply[] {
 
 const CHILD_TASK = 'Run `echo from-child` and report what it printed.';
 
+const CHILD_REPLIES: ModelReply[] = [
+  { items: [execCommand('child_call_1', 'echo from-child')], usage: { input: 700, output: 22 } },
+  { items: [message('It printed from-child.')], usage: { input: 760, cached: 600, output: 9 } },
+];
+
 function childThread(): ModelScript {
-  return conversation([
-    { items: [execCommand('child_call_1', 'echo from-child')], usage: { input: 700, output: 22 } },
-    { items: [message('It printed from-child.')], usage: { input: 760, cached: 600, output: 9 } },
-  ]);
+  return conversation(CHILD_REPLIES);
 }
 
 /**
@@ -100,9 +102,16 @@ function childThread(): ModelScript {
  * with tool_search, spawns a sub-agent, waits for it by the id the spawn returned, and answers; the
  * sub-agent runs one command and answers.
  */
-export function subagentSpawnAndWait(): { script: ModelScript; replies: ModelReply[] } {
+export function subagentSpawnAndWait(): {
+  script: ModelScript;
+  replies: ModelReply[];
+  childReplies: ModelReply[];
+} {
   const namespace = 'multi_agent_v1';
-  const search: ModelReply = { items: [toolSearch('search_call_1', 'spawn agent wait')], usage: { input: 1900, output: 15 } };
+  const search: ModelReply = {
+    items: [toolSearch('search_call_1', 'spawn agent wait')],
+    usage: { input: 1900, output: 15 },
+  };
   const spawn: ModelReply = {
     items: [{ ...functionCall('spawn_call_1', 'spawn_agent', { message: CHILD_TASK }), namespace }],
     usage: { input: 2000, output: 50 },
@@ -113,19 +122,23 @@ export function subagentSpawnAndWait(): { script: ModelScript; replies: ModelRep
   };
   const waitUsage = { input: 2100, output: 20 };
   const waitFor = (agentId: string): ModelReply => ({
-    items: [{ ...functionCall('wait_call_1', 'wait_agent', { targets: [agentId], timeout_ms: 30_000 }), namespace }],
+    items: [
+      { ...functionCall('wait_call_1', 'wait_agent', { targets: [agentId], timeout_ms: 30_000 }), namespace },
+    ],
     usage: waitUsage,
   });
   const root: ModelScript = (request) => {
     const spawned = request.toolOutputs.get('spawn_call_1');
     if (request.toolOutputs.has('wait_call_1')) return done;
-    if (spawned !== undefined) return waitFor(String((JSON.parse(spawned) as { agent_id?: string }).agent_id));
+    if (spawned !== undefined)
+      return waitFor(String((JSON.parse(spawned) as { agent_id?: string }).agent_id));
     if (request.toolOutputs.has('search_call_1')) return spawn;
     return search;
   };
   return {
     script: withSubagent(root, childThread()),
     replies: [search, spawn, waitFor(''), done],
+    childReplies: CHILD_REPLIES,
   };
 }
 
@@ -137,10 +150,19 @@ export function subagentV2SpawnAndWait(): ModelScript {
   });
   const root = conversation([
     {
-      items: [collab('spawn_call_1', 'spawn_agent', { task_name: 'helper', message: CHILD_TASK, fork_turns: 'none' })],
+      items: [
+        collab('spawn_call_1', 'spawn_agent', {
+          task_name: 'helper',
+          message: CHILD_TASK,
+          fork_turns: 'none',
+        }),
+      ],
       usage: { input: 2000, output: 50 },
     },
-    { items: [collab('wait_call_1', 'wait_agent', { timeout_ms: 30_000 })], usage: { input: 2100, output: 20 } },
+    {
+      items: [collab('wait_call_1', 'wait_agent', { timeout_ms: 30_000 })],
+      usage: { input: 2100, output: 20 },
+    },
     { items: [message('The helper printed from-child.')], usage: { input: 2300, cached: 2000, output: 18 } },
   ]);
   return withSubagent(root, childThread());
