@@ -87,6 +87,8 @@ export function init(sandbox: Sandbox, options: InitOptions): CliRun {
         '--capture',
         options.capture,
         '--trust',
+        '--no-keyring',
+        '--no-gitignore',
       ],
       { cwd: project, input: options.agent.secret },
     ),
