@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { HOOK_EVENTS } from '../src/codex/hook-payload';
 import {
   CODEX_VERSION,
   codexExec,
@@ -32,21 +33,6 @@ import {
   subagentV2SpawnAndWait,
   tenCommands,
 } from '../test/e2e/support/turns';
-
-const ALL_EVENTS = [
-  'SessionStart',
-  'UserPromptSubmit',
-  'PreToolUse',
-  'PermissionRequest',
-  'PostToolUse',
-  'PreCompact',
-  'PostCompact',
-  'Stop',
-  'SubagentStart',
-  'SubagentStop',
-  'Interrupt',
-  'SessionEnd',
-];
 
 interface Capture {
   name: string;
@@ -124,7 +110,7 @@ function installRecordingHook(sandbox: Sandbox): void {
   writeFileSync(script, `#!/bin/sh\npayload=$(cat)\nprintf '%s\\n' "$payload" >> '${hooksLog(sandbox)}'\n`);
   chmodSync(script, 0o755);
   const hooks: Record<string, unknown[]> = {};
-  for (const event of ALL_EVENTS) {
+  for (const event of HOOK_EVENTS) {
     hooks[event] = [{ hooks: [{ type: 'command', command: `'${script}' ${event}`, timeout: 10 }] }];
   }
   writeFileSync(join(sandbox.codexHome, 'hooks.json'), `${JSON.stringify({ hooks }, null, 2)}\n`);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TaskData } from '../../src/infinium/task-data';
 import { interruptOnceCommandRuns } from './support/codex';
 import type { CaptureMode } from './support/connector';
-import { expectTurnTrace, taskData, toolSteps, withoutTiming } from './support/expect-trace';
+import { execAndExpectTurn, taskData, toolSteps, withoutTiming } from './support/expect-trace';
 import { conversation } from './support/model-server';
 import {
   COMPACT_TOKEN_LIMIT,
@@ -37,12 +37,7 @@ describe.skipIf(skipReason !== '').each(['lean', 'full'] as const)('real Codex, 
 
   it('1. one prompt, one shell command, one answer', async () => {
     const replies = oneCommand('one');
-    await world.exec('Say hello with one command.', conversation(replies));
-    const [trace, ...extra] = await world.nextTraces(1);
-    expect(extra).toEqual([]);
-    const data = expectTurnTrace(trace, {
-      agent: world.agent,
-      prompt: 'Say hello with one command.',
+    const data = await execAndExpectTurn(world, 'Say hello with one command.', conversation(replies), {
       replies,
       tools: [{ input: 'echo hello-one', output: 'hello-one', status: 'success', exitCode: 0 }],
       finalMessage: 'Printed hello-one.',
@@ -51,47 +46,27 @@ describe.skipIf(skipReason !== '').each(['lean', 'full'] as const)('real Codex, 
   });
 
   it('2. two turns in one session: two traces, tokens per turn', async () => {
-    const first = oneCommand('first');
-    const second = oneCommand('second');
-    await world.exec('First turn prompt.', conversation(first));
-    await world.exec('Second turn prompt.', conversation(second), { resume: true });
-    const traces = await world.nextTraces(2);
-    expect(traces).toHaveLength(2);
-    const [one, two] = traces
-      .map(taskData)
-      .sort((a, b) => a.current_datetime.localeCompare(b.current_datetime));
-    expect(one?.input_summary).toContain('First turn prompt.');
-    expectTurnTrace(
-      traces.find((t) => taskData(t) === one),
-      {
-        agent: world.agent,
-        prompt: 'First turn prompt.',
-        replies: first,
-        tools: [{ input: 'echo hello-first', output: 'hello-first', status: 'success', exitCode: 0 }],
-        finalMessage: 'Printed hello-first.',
-      },
-    );
-    const secondData = expectTurnTrace(
-      traces.find((t) => taskData(t) === two),
-      {
-        agent: world.agent,
-        prompt: 'Second turn prompt.',
-        replies: second,
-        tools: [{ input: 'echo hello-second', output: 'hello-second', status: 'success', exitCode: 0 }],
-        finalMessage: 'Printed hello-second.',
-      },
-    );
-    expect(secondData.environment?.session_id).toBe(one?.environment?.session_id);
-    compared[capture].set('two turns', secondData);
+    const turn = (marker: string) => ({
+      replies: oneCommand(marker),
+      tools: [
+        { input: `echo hello-${marker}`, output: `hello-${marker}`, status: 'success' as const, exitCode: 0 },
+      ],
+      finalMessage: `Printed hello-${marker}.`,
+    });
+    const first = turn('first');
+    const second = turn('second');
+    const one = await execAndExpectTurn(world, 'First turn prompt.', conversation(first.replies), first);
+    const two = await execAndExpectTurn(world, 'Second turn prompt.', conversation(second.replies), second, {
+      resume: true,
+    });
+    expect(two.environment?.session_id).toBe(one.environment?.session_id);
+    expect(two.environment?.turn_id).not.toBe(one.environment?.turn_id);
+    compared[capture].set('two turns', two);
   });
 
   it('3. a failing command: failure step and error', async () => {
     const replies = failingCommand();
-    await world.exec('Run a command that fails.', conversation(replies));
-    const [trace] = await world.nextTraces(1);
-    const data = expectTurnTrace(trace, {
-      agent: world.agent,
-      prompt: 'Run a command that fails.',
+    const data = await execAndExpectTurn(world, 'Run a command that fails.', conversation(replies), {
       replies,
       tools: [{ input: 'exit 3', output: /about to fail[\s\S]*missing/, status: 'failure', exitCode: 3 }],
       finalMessage: 'The command failed with exit code 3.',
@@ -104,11 +79,7 @@ describe.skipIf(skipReason !== '').each(['lean', 'full'] as const)('real Codex, 
 
   it('4. apply_patch creating and editing files', async () => {
     const replies = patchFiles();
-    await world.exec('Create two files, then edit one.', conversation(replies));
-    const [trace] = await world.nextTraces(1);
-    const data = expectTurnTrace(trace, {
-      agent: world.agent,
-      prompt: 'Create two files, then edit one.',
+    const data = await execAndExpectTurn(world, 'Create two files, then edit one.', conversation(replies), {
       replies,
       tools: [
         {
@@ -188,36 +159,35 @@ describe.skipIf(skipReason !== '').each(['lean', 'full'] as const)('real Codex, 
 
   it('7. interrupt mid-command: the turn is delivered, marked interrupted', async () => {
     const replies = longCommand();
-    await world.exec('Run a long command.', conversation(replies), {
-      onSpawn: interruptOnceCommandRuns,
-      expectExit: 1,
-    });
-    const [trace] = await world.nextTraces(1);
-    expectTurnTrace(trace, {
-      agent: world.agent,
-      prompt: 'Run a long command.',
-      replies: replies.slice(0, 1),
-      tools: [{ input: 'sleep 30', status: 'incomplete' }],
-      errorTypes: ['tool_incomplete', 'turn_interrupted'],
-    });
+    await execAndExpectTurn(
+      world,
+      'Run a long command.',
+      conversation(replies),
+      {
+        replies: replies.slice(0, 1),
+        tools: [{ input: 'sleep 30', status: 'incomplete' }],
+        errorTypes: ['tool_incomplete', 'turn_interrupted'],
+      },
+      { onSpawn: interruptOnceCommandRuns, expectExit: 1 },
+    );
   });
 
   it('8. forced compaction', async () => {
     const { script, replies } = compaction();
-    await world.exec('Run two commands in a long conversation.', script, {
-      extraArgs: ['-c', `model_auto_compact_token_limit=${COMPACT_TOKEN_LIMIT}`],
-    });
-    const [trace] = await world.nextTraces(1);
-    const data = expectTurnTrace(trace, {
-      agent: world.agent,
-      prompt: 'Run two commands in a long conversation.',
-      replies,
-      tools: [
-        { input: 'echo before-compaction', output: 'before-compaction', status: 'success', exitCode: 0 },
-        { input: 'echo after-compaction', output: 'after-compaction', status: 'success', exitCode: 0 },
-      ],
-      finalMessage: 'Both commands ran.',
-    });
+    const data = await execAndExpectTurn(
+      world,
+      'Run two commands in a long conversation.',
+      script,
+      {
+        replies,
+        tools: [
+          { input: 'echo before-compaction', output: 'before-compaction', status: 'success', exitCode: 0 },
+          { input: 'echo after-compaction', output: 'after-compaction', status: 'success', exitCode: 0 },
+        ],
+        finalMessage: 'Both commands ran.',
+      },
+      { extraArgs: ['-c', `model_auto_compact_token_limit=${COMPACT_TOKEN_LIMIT}`] },
+    );
     const actions = (data.steps ?? []).map((step) => step.action);
     const compactionAt = actions.indexOf('compaction');
     expect(compactionAt).toBeGreaterThan(actions.indexOf('tool_call'));

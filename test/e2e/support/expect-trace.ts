@@ -4,8 +4,9 @@ import type { Step, TaskData } from '../../../src/infinium/task-data';
 import type { ReceivedTrace } from '../../support/infinium-stand-in';
 import { CODEX_VERSION, MODEL } from './codex';
 import type { Agent } from './connector';
-import type { ModelReply } from './model-server';
+import type { ModelReply, ModelScript } from './model-server';
 import { sumUsage } from './turns';
+import type { World } from './world';
 
 export interface ExpectedTool {
   /** Tool name as the trace reports it (e.g. a shell command's, `apply_patch`, `mcp__fixture__lookup`). */
@@ -91,6 +92,22 @@ export function expectTurnTrace(trace: ReceivedTrace | undefined, expected: Expe
   });
   expect(data.environment).toMatchObject({ agent: 'codex-cli', codex_version: CODEX_VERSION, model: MODEL });
   return data;
+}
+
+/**
+ * One `codex exec` turn in the world, then its trace: exactly one arrives, and it passes expectTurnTrace.
+ */
+export async function execAndExpectTurn(
+  world: World,
+  prompt: string,
+  script: ModelScript,
+  expected: Omit<ExpectedTurn, 'agent' | 'prompt'>,
+  runOptions: Parameters<World['exec']>[2] = {},
+): Promise<TaskData> {
+  await world.exec(prompt, script, runOptions);
+  const [trace, ...extra] = await world.nextTraces(1);
+  expect(extra).toEqual([]);
+  return expectTurnTrace(trace, { agent: world.agent, prompt, ...expected });
 }
 
 /** The trace with every field that depends on the clock or on ids removed, to compare two captures. */
