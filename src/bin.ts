@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// The installed `infinium-codex` command. Kept tiny and CommonJS: everything but the hook path loads the
-// CLI bundle lazily, so a hook event never pays for commander, prompts or the HTTP client.
+// The installed `infinium-codex` command. Kept tiny and CommonJS: the hook path (`hook <Event>`, what
+// Codex runs on every event) is handled here with node built-ins only; everything else loads the CLI
+// bundle lazily, so a hook event never pays for commander, prompts or the HTTP client.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runHook } from './hook/node-hook';
 
 interface CliModule {
   main(argv: string[]): Promise<number>;
@@ -22,4 +24,5 @@ async function runCli(): Promise<void> {
   process.exitCode = await cli.main(process.argv);
 }
 
-void runCli();
+if (process.argv[2] === 'hook') runHook(process.argv[3]);
+else void runCli();

@@ -1,0 +1,314 @@
+// Installing our hooks into Codex: hooks.json (merged with the user's own), then the trust entries in the
+// user config.toml. Everything is planned and checked before anything is written, so a file we refuse
+// (invalid JSON or TOML) leaves the other untouched too. Each changed file is backed up first and written
+// atomically. The first time we touch a file we keep its original bytes in our state dir, so `uninstall`
+// gives back exactly the user's file when nothing else in it changed meanwhile.
+import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { backupFile, writeFileAtomic } from '../config/atomic-file';
+import { type Env, statePaths } from '../config/paths';
+import type { CaptureMode } from '../config/settings';
+import {
+  BLOCK_BEGIN,
+  hookStates,
+  readConfigToml,
+  type TrustEntry,
+  withoutTrustBlock,
+  withTrustBlock,
+} from './config-toml';
+import { FULL_EVENTS, LEAN_EVENTS } from './hook-payload';
+import {
+  CodexFileError,
+  findOurHooks,
+  type HooksDocument,
+  type HookTarget,
+  type OurHook,
+  ourHandlerPaths,
+  parseHooksDocument,
+  projectHooksFile,
+  readHooksFile,
+  serializeHooks,
+  userHooksFile,
+  withOurHooks,
+  withoutOurHooks,
+} from './hooks-file';
+import { hookTrustHash, hookTrustKey } from './trust';
+import { type CodexNeeds, codexNeeds, type Version } from './version';
+
+export type Scope = 'user' | 'project';
+
+/** Codex's home as it names it in trust keys: an explicit CODEX_HOME is canonicalised (symlinks resolved). */
+export function resolvedCodexHome(env: Env = process.env): string {
+  if (env.CODEX_HOME) {
+    try {
+      return realpathSync(env.CODEX_HOME);
+    } catch {
+      return resolve(env.CODEX_HOME);
+    }
+  }
+  return join(env.HOME || env.USERPROFILE || homedir(), '.codex');
+}
+
+export function userConfigToml(env: Env = process.env): string {
+  return join(resolvedCodexHome(env), 'config.toml');
+}
+
+function canonicalDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return resolve(dir);
+  }
+}
+
+export function hooksFileFor(scope: Scope, projectDir: string, env: Env = process.env): string {
+  return scope === 'user'
+    ? userHooksFile(resolvedCodexHome(env))
+    : projectHooksFile(canonicalDir(projectDir));
+}
+
+/** The events a capture mode registers, less those this Codex does not have. */
+export function eventsFor(capture: CaptureMode, needs: CodexNeeds): string[] {
+  const events = capture === 'full' ? FULL_EVENTS : LEAN_EVENTS;
+  return events.filter((event) => needs.sessionEnd || event !== 'SessionEnd');
+}
+
+export function trustEntriesFor(
+  hooksFile: string,
+  ours: OurHook[],
+  platform: NodeJS.Platform = process.platform,
+): TrustEntry[] {
+  return ours.map((hook) => ({
+    key: hookTrustKey(hooksFile, hook.event, hook.groupIndex, hook.handlerIndex),
+    hash: hookTrustHash(hook.event, hook.group, hook.handler, platform),
+  }));
+}
+
+// ---- the record of original files -------------------------------------------------------------------
+
+interface Manifest {
+  /** Per file we changed: its text before we first changed it (null: it did not exist). */
+  originals: Record<string, string | null>;
+}
+
+function manifestPath(env: Env): string {
+  return join(statePaths(env).root, 'installed-files.json');
+}
+
+function readManifest(env: Env): Manifest {
+  try {
+    const json = JSON.parse(readFileSync(manifestPath(env), 'utf8')) as Partial<Manifest>;
+    return { originals: typeof json.originals === 'object' && json.originals ? json.originals : {} };
+  } catch {
+    return { originals: {} };
+  }
+}
+
+function writeManifest(env: Env, manifest: Manifest): void {
+  writeFileAtomic(manifestPath(env), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+}
+
+// ---- planning and applying ------------------------------------------------------------------------
+
+interface FileChange {
+  file: string;
+  before: string | null;
+  /** null: delete the file. */
+  after: string | null;
+}
+
+function applyChanges(changes: FileChange[], env: Env): string[] {
+  const manifest = readManifest(env);
+  const backups: string[] = [];
+  let manifestChanged = false;
+  for (const change of changes) {
+    if (change.before === change.after) continue;
+    if (!(change.file in manifest.originals)) {
+      manifest.originals[change.file] = change.before;
+      manifestChanged = true;
+    }
+    if (change.before !== null) backups.push(backupFile(change.file));
+    if (change.after === null) rmSync(change.file, { force: true });
+    else writeFileAtomic(change.file, change.after, { mode: 0o644, dirMode: 0o755 });
+  }
+  if (manifestChanged) writeManifest(env, manifest);
+  return backups;
+}
+
+export interface InstallRequest {
+  scope: Scope;
+  /** The project folder (for `--scope project`, and to find its hooks file). */
+  projectDir: string;
+  capture: CaptureMode;
+  target: HookTarget;
+  /** Write Codex trust entries for our hooks (the user agreed). */
+  trust: boolean;
+  codexVersion: Version | null;
+  env?: Env;
+  platform?: NodeJS.Platform;
+}
+
+export interface InstallResult {
+  hooksFile: string;
+  configToml: string;
+  events: string[];
+  hooksChanged: boolean;
+  configChanged: boolean;
+  /** Trust entries written or already in place, one per hook of ours (empty when not trusted). */
+  trusted: TrustEntry[];
+  backups: string[];
+}
+
+export function installHooks(request: InstallRequest): InstallResult {
+  const env = request.env ?? process.env;
+  const platform = request.platform ?? process.platform;
+  const needs = codexNeeds(request.codexVersion);
+  const hooksFile = hooksFileFor(request.scope, request.projectDir, env);
+  const configToml = userConfigToml(env);
+  if (request.scope === 'project') {
+    const userFile = hooksFileFor('user', request.projectDir, env);
+    if (findOurHooks(readHooksFile(userFile).doc).length > 0) {
+      throw new CodexFileError(
+        `Our hooks are already installed for every project in ${userFile}; installing them for this project too would capture each event twice (run \`infinium-codex uninstall\` first to switch to --scope project).`,
+      );
+    }
+  }
+  const events = eventsFor(request.capture, needs);
+  const hooks = readHooksFile(hooksFile);
+  const toml = readConfigToml(configToml);
+  const newDoc = withOurHooks(hooks.doc, events, request.target);
+  const unchanged = hooks.text !== null && isDeepStrictEqual(newDoc, hooks.doc);
+  const hooksText = unchanged ? hooks.text : serializeHooks(newDoc, hooks.text);
+  const oldKeys = trustEntriesFor(hooksFile, findOurHooks(hooks.doc), platform).map((e) => e.key);
+  const entries = trustEntriesFor(hooksFile, findOurHooks(newDoc), platform);
+  const wanted = request.trust && needs.trust ? entries : [];
+  const staleKeys = oldKeys.filter((key) => !wanted.some((e) => e.key === key));
+  const writesToml =
+    wanted.length > 0 || staleKeys.length > 0 || needs.featureFlag || (toml.text ?? '').includes(BLOCK_BEGIN);
+  const tomlText = writesToml
+    ? withTrustBlock(toml.text, { entries: wanted, staleKeys, featureFlag: needs.featureFlag }, configToml)
+        .text
+    : toml.text;
+  const backups = applyChanges(
+    [
+      { file: hooksFile, before: hooks.text, after: hooksText },
+      { file: configToml, before: toml.text, after: toml.text === null && tomlText === '' ? null : tomlText },
+    ],
+    env,
+  );
+  return {
+    hooksFile,
+    configToml,
+    events,
+    hooksChanged: hooksText !== hooks.text,
+    configChanged: tomlText !== toml.text && !(toml.text === null && tomlText === ''),
+    trusted: wanted,
+    backups,
+  };
+}
+
+export interface UninstallResult {
+  /** Files we changed (or deleted), with what happened to each. */
+  changed: { file: string; action: 'restored' | 'edited' | 'deleted' }[];
+  backups: string[];
+}
+
+/** Removes our hooks from the given hooks files and our trust entries from config.toml. */
+export function uninstallHooks(hooksFiles: string[], env: Env = process.env): UninstallResult {
+  const manifest = readManifest(env);
+  const configToml = userConfigToml(env);
+  const changes: FileChange[] = [];
+  const ourKeys: string[] = [];
+  for (const file of [...new Set(hooksFiles)]) {
+    const { text, doc } = readHooksFile(file);
+    if (text === null) continue;
+    const ours = findOurHooks(doc);
+    if (ours.length === 0) continue;
+    ourKeys.push(...ours.map((hook) => hookTrustKey(file, hook.event, hook.groupIndex, hook.handlerIndex)));
+    changes.push({
+      file,
+      before: text,
+      after: restoredHooksText(file, withoutOurHooks(doc), text, manifest),
+    });
+  }
+  const toml = readConfigToml(configToml);
+  if (toml.text !== null) {
+    const remainder = withoutTrustBlock(toml.text, ourKeys, configToml);
+    const original = manifest.originals[configToml];
+    changes.push({
+      file: configToml,
+      before: toml.text,
+      after: original === null && remainder === '' ? null : remainder,
+    });
+  }
+  const result: UninstallResult = { changed: [], backups: [] };
+  for (const change of changes) {
+    if (change.before === change.after) continue;
+    const original = manifest.originals[change.file];
+    result.changed.push({
+      file: change.file,
+      action: change.after === null ? 'deleted' : change.after === original ? 'restored' : 'edited',
+    });
+  }
+  result.backups = applyChanges(changes, env);
+  for (const change of changes) delete manifest.originals[change.file];
+  if (existsSync(manifestPath(env))) writeManifest(env, manifest);
+  return result;
+}
+
+/** The user's original bytes when the document now means the same as they did, else a fresh serialisation. */
+function restoredHooksText(
+  file: string,
+  doc: HooksDocument,
+  text: string,
+  manifest: Manifest,
+): string | null {
+  const original = manifest.originals[file];
+  if (original === null && Object.keys(doc.hooks).length === 0 && Object.keys(doc).length === 1) return null;
+  if (typeof original === 'string') {
+    try {
+      if (isDeepStrictEqual(parseHooksDocument(original, file), doc)) return original;
+    } catch {
+      // the original was not ours to judge; fall through to a fresh serialisation
+    }
+  }
+  return serializeHooks(doc, text);
+}
+
+export type HookTrustState = 'trusted' | 'untrusted' | 'modified' | 'disabled';
+
+export interface InstalledHook {
+  event: string;
+  key: string;
+  /** The hash Codex computes for the hook as it is in the file now. */
+  hash: string;
+  trust: HookTrustState;
+  /** The front-end script and node the POSIX command runs (null when the command is not in our form). */
+  paths: { script: string; node: string } | null;
+}
+
+/** Our hooks in a hooks file as Codex sees them now: keys and hashes recomputed from the file as it is. */
+export function inspectHooks(
+  hooksFile: string,
+  env: Env = process.env,
+  platform: NodeJS.Platform = process.platform,
+): InstalledHook[] {
+  const ours = findOurHooks(readHooksFile(hooksFile).doc);
+  const states = hookStates(readConfigToml(userConfigToml(env)).parsed);
+  return ours.map((hook) => {
+    const key = hookTrustKey(hooksFile, hook.event, hook.groupIndex, hook.handlerIndex);
+    const hash = hookTrustHash(hook.event, hook.group, hook.handler, platform);
+    const state = states[key];
+    const trust: HookTrustState =
+      state?.enabled === false
+        ? 'disabled'
+        : state?.trusted_hash === undefined
+          ? 'untrusted'
+          : state.trusted_hash === hash
+            ? 'trusted'
+            : 'modified';
+    return { event: hook.event, key, hash, trust, paths: ourHandlerPaths(hook.handler) };
+  });
+}

@@ -1,0 +1,292 @@
+// Reads a rollout incrementally: from a remembered byte offset (RolloutCursor) to the last complete line,
+// so a turn at the end of a 200 MB session costs what a turn at its start does. Lines are grouped into
+// turns (task_started ... task_complete | turn_aborted); only the wanted turns' records are kept.
+// A torn last line is left for the next read; a line that is not JSON is counted and skipped.
+import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import {
+  parseRolloutLine,
+  type RolloutRecord,
+  type SessionFacts,
+  type TokenCounts,
+  UNPARSEABLE,
+} from './rollout';
+
+/**
+ * What the worker keeps per session between runs (as JSON). Only offsets, ids, counters and model/version
+ * metadata: never prompt, command or output text, because only redacted text may be kept on disk.
+ * Everything in it describes the file AT `offset`, so reading resumes there with the right token baseline.
+ */
+export interface RolloutCursor {
+  v: 1;
+  /** Where the rollout was last found (it may have moved to archived_sessions/). */
+  path: string;
+  /** Byte offset of the first line not yet consumed by a finished turn. */
+  offset: number;
+  session: SessionFacts;
+  /** The latest turn_context model before `offset`. */
+  model?: string;
+  /** The latest cumulative token_count total before `offset` (older builds count tokens this way). */
+  tokenTotal?: TokenCounts;
+  /** Lines before `offset` that were not JSON. */
+  unparseable: number;
+}
+
+/** Reader state at one byte offset: the cursor minus its path. */
+type ScanState = Omit<RolloutCursor, 'v' | 'path'>;
+
+export interface RolloutTurn {
+  turnId?: string;
+  records: RolloutRecord[];
+  /** task_complete or turn_aborted was read. */
+  ended: boolean;
+  /** The cumulative token_count total before the turn's first line. */
+  tokenBaseline?: TokenCounts;
+  /** The model in force when the turn started (its own turn_context overrides it). */
+  modelBefore?: string;
+  start: ScanState;
+  end?: ScanState;
+}
+
+/** Which turns to keep: by id, the first or last one read, or all (older files have no turn ids). */
+export type TurnSelection = { turnIds: readonly string[] } | 'first' | 'last' | 'all';
+
+const CHUNK_BYTES = 1 << 20;
+// Lines that only matter inside a wanted turn can be skipped unparsed elsewhere; the check reads the line's
+// head, where Codex writes "type" and the event's own "type".
+const HEAD_BYTES = 200;
+const STATE_EVENTS = ['"task_started"', '"task_complete"', '"turn_aborted"', '"token_count"'];
+
+function skippableOutsideTurn(head: string): boolean {
+  if (head.includes('"type":"response_item"') || head.includes('"type":"token_usage_record"')) return true;
+  const event = head.indexOf('"type":"event_msg","payload":{"type":');
+  if (event < 0) return false;
+  return !STATE_EVENTS.some((name) =>
+    head.startsWith(name, event + '"type":"event_msg","payload":{"type":'.length),
+  );
+}
+
+/** Where a rollout lives now: its own path, else the same file under `$CODEX_HOME/archived_sessions/`. */
+export async function locateRollout(transcriptPath: string, codexHome?: string): Promise<string | null> {
+  if (await isFile(transcriptPath)) return transcriptPath;
+  const name = basename(transcriptPath);
+  const homes = new Set<string>();
+  // $CODEX_HOME/sessions/YYYY/MM/DD/<file>
+  const sessionsDir = dirname(dirname(dirname(dirname(transcriptPath))));
+  if (basename(sessionsDir) === 'sessions') homes.add(dirname(sessionsDir));
+  if (codexHome) homes.add(codexHome);
+  for (const home of homes) {
+    const found = await findFile(join(home, 'archived_sessions'), name, 4);
+    if (found) return found;
+  }
+  return null;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function findFile(dir: string, name: string, depth: number): Promise<string | null> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return null;
+  }
+  for (const entry of entries) if (entry.isFile() && entry.name === name) return join(dir, entry.name);
+  if (depth === 0) return null;
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const found = await findFile(join(dir, entry.name), name, depth - 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+export function emptyState(): ScanState {
+  return { offset: 0, session: {}, unparseable: 0 };
+}
+
+/**
+ * One pass over a rollout from a starting state. `readMore()` can be called again after the file grew
+ * (waiting for task_complete): it continues where it stopped.
+ */
+export class RolloutScanner {
+  private position: number;
+  private state: ScanState;
+  private lastAtMs = 0;
+  private current: RolloutTurn | undefined;
+  private keepingCurrent = false;
+  private seenTurns = 0;
+  readonly turns: RolloutTurn[] = [];
+
+  constructor(
+    readonly path: string,
+    start: ScanState,
+    private readonly selection: TurnSelection,
+  ) {
+    this.state = { ...start, session: { ...start.session } };
+    this.position = start.offset;
+  }
+
+  /** The state at the end of the last complete line read. */
+  get stateNow(): ScanState {
+    return this.snapshot();
+  }
+
+  async readMore(): Promise<void> {
+    const handle = await open(this.path, 'r');
+    try {
+      await this.readFrom(handle);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async readFrom(handle: FileHandle): Promise<void> {
+    const size = (await handle.stat()).size;
+    let carry: Buffer | undefined;
+    let carryStart = this.position;
+    let readAt = this.position;
+    while (readAt < size) {
+      const length = Math.min(CHUNK_BYTES, size - readAt);
+      const chunk = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(chunk, 0, length, readAt);
+      if (bytesRead === 0) break;
+      readAt += bytesRead;
+      const data = carry
+        ? Buffer.concat([carry, chunk.subarray(0, bytesRead)])
+        : chunk.subarray(0, bytesRead);
+      let lineStart = 0;
+      for (let newline = data.indexOf(10); newline >= 0; newline = data.indexOf(10, lineStart)) {
+        this.line(data, lineStart, newline, carryStart + newline + 1);
+        lineStart = newline + 1;
+      }
+      carry = lineStart < data.length ? Buffer.from(data.subarray(lineStart)) : undefined;
+      carryStart += lineStart;
+    }
+    // A torn last line stays unread: it is read whole once Codex finishes writing it.
+    this.position = carryStart;
+  }
+
+  private line(data: Buffer, start: number, end: number, nextOffset: number): void {
+    if (end > start && !this.keepingCurrent) {
+      const head = data.toString('latin1', start, Math.min(end, start + HEAD_BYTES));
+      if (skippableOutsideTurn(head)) {
+        this.state.offset = nextOffset;
+        return;
+      }
+    }
+    const text = data.toString('utf8', start, end).trim();
+    if (text !== '') this.record(parseRolloutLine(text, this.lastAtMs), nextOffset);
+    this.state.offset = nextOffset;
+  }
+
+  private record(record: RolloutRecord | null | typeof UNPARSEABLE, nextOffset: number): void {
+    if (record === UNPARSEABLE) {
+      this.state.unparseable += 1;
+      return;
+    }
+    if (record === null) return;
+    this.lastAtMs = record.atMs;
+    if (this.startsTurn(record)) this.beginTurn(record);
+    if (this.keepingCurrent) this.current?.records.push(record);
+    switch (record.kind) {
+      case 'session_meta':
+        // A forked or sub-agent file replays its parent's meta after its own: the first one is this file's.
+        if (this.state.session.id === undefined) this.state.session = record.session;
+        break;
+      case 'turn_context':
+        if (record.model) this.state.model = record.model;
+        if (this.current && !this.current.turnId && record.turnId) this.current.turnId = record.turnId;
+        break;
+      case 'token_count':
+        if (record.total) this.state.tokenTotal = record.total;
+        break;
+      case 'task_complete':
+      case 'turn_aborted':
+        if (
+          this.current &&
+          (!record.turnId || !this.current.turnId || record.turnId === this.current.turnId)
+        ) {
+          this.current.ended = true;
+          this.current.end = { ...this.snapshot(), offset: nextOffset };
+        }
+        break;
+    }
+  }
+
+  private startsTurn(record: RolloutRecord): boolean {
+    if (record.kind === 'task_started') return true;
+    if (record.kind !== 'turn_context') return false;
+    // Older builds have no task_started: a turn_context opens a turn unless it belongs to the open one.
+    if (!this.current || this.current.ended) return true;
+    if (record.turnId && this.current.turnId && record.turnId !== this.current.turnId) return true;
+    return !record.turnId && this.current.records.some((r) => r.kind === 'turn_context');
+  }
+
+  private beginTurn(record: RolloutRecord & { turnId?: string }): void {
+    // The task_started line itself has not been applied yet: the state is the one before the turn.
+    const start = this.snapshot();
+    // A turn that never wrote its end (older builds never do; a crash) is over when the next one starts.
+    if (this.current && !this.current.ended) {
+      this.current.ended = true;
+      this.current.end = start;
+    }
+    const turn: RolloutTurn = {
+      turnId: record.turnId,
+      records: [],
+      ended: false,
+      tokenBaseline: this.state.tokenTotal,
+      modelBefore: this.state.model,
+      start,
+    };
+    this.seenTurns += 1;
+    const selection = this.selection;
+    let keep: boolean;
+    if (selection === 'first') keep = this.seenTurns === 1;
+    else if (selection === 'last' || selection === 'all') keep = true;
+    else keep = record.turnId !== undefined && selection.turnIds.includes(record.turnId);
+    if (selection === 'last') this.turns.length = 0;
+    this.current = turn;
+    this.keepingCurrent = keep;
+    if (keep) this.turns.push(turn);
+  }
+
+  private snapshot(): ScanState {
+    return {
+      offset: this.state.offset,
+      session: { ...this.state.session },
+      model: this.state.model,
+      tokenTotal: this.state.tokenTotal,
+      unparseable: this.state.unparseable,
+    };
+  }
+}
+
+/** Checks that a cursor still fits the file: same name, not past its end, on a line boundary. */
+export async function cursorFits(cursor: RolloutCursor, path: string): Promise<boolean> {
+  if (basename(cursor.path) !== basename(path)) return false;
+  if (cursor.offset === 0) return true;
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, 'r');
+    const byte = Buffer.alloc(1);
+    const { bytesRead } = await handle.read(byte, 0, 1, cursor.offset - 1);
+    return bytesRead === 1 && byte[0] === 10;
+  } catch {
+    return false;
+  } finally {
+    await handle?.close();
+  }
+}
+
+export function cursorAt(path: string, state: ScanState): RolloutCursor {
+  const cursor: RolloutCursor = { v: 1, path, ...state, session: { ...state.session } };
+  for (const key of ['model', 'tokenTotal'] as const) if (cursor[key] === undefined) delete cursor[key];
+  return cursor;
+}

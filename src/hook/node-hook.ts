@@ -1,0 +1,86 @@
+// The Node hook front-end (`infinium-codex hook <Event>`): the portable path, and the Windows one through
+// `commandWindows`. Same on-disk result as hook.sh, byte for byte (see src/spool/layout.ts). Bundled into
+// the CommonJS bin entry, so it imports node built-ins only and is done within a few ms of Node's start.
+// Nothing reaches stdout or stderr; every failure goes to our log and the exit code is always 0.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Env, stateRoot } from '../config/paths';
+
+/** Codex always closes stdin; a caller that never does must not keep the hook (and Codex) waiting. */
+export const STDIN_WAIT_MS = 2_000;
+const WORKER_TRIGGERS = new Set(['Stop', 'SubagentStop', 'Interrupt', 'SessionEnd']);
+const MAX_SEQUENCE = 64;
+
+export function runHook(eventArg: string | undefined, env: Env = process.env): void {
+  const event = eventArg && /^[A-Za-z]+$/.test(eventArg) ? eventArg : 'Unknown';
+  const root = stateRoot(env);
+  const fail = (error: unknown) => {
+    logFailure(root, `hook ${event}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(0);
+  };
+  process.on('uncaughtException', fail);
+  const chunks: Buffer[] = [];
+  const timer = setTimeout(() => {
+    logFailure(root, `hook ${event}: stdin still open after ${STDIN_WAIT_MS / 1000} s; event dropped`);
+    process.exit(0);
+  }, STDIN_WAIT_MS);
+  timer.unref();
+  process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk));
+  process.stdin.on('error', fail);
+  process.stdin.on('end', () => {
+    clearTimeout(timer);
+    const payload = Buffer.concat(chunks);
+    if (payload.length > 0 && spool(root, event, payload) && WORKER_TRIGGERS.has(event)) startWorker(env);
+    process.exit(0);
+  });
+}
+
+/** Writes the payload as spool/<pid>-<n>.<event>.json via a temp file. False when it could not. */
+function spool(root: string, event: string, payload: Buffer): boolean {
+  const dir = join(root, 'spool');
+  const tmpDir = join(dir, 'tmp');
+  if (!existsSync(tmpDir)) {
+    mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
+    mkdirSync(join(root, 'logs'), { recursive: true, mode: 0o700 });
+  }
+  for (let n = 0; n < MAX_SEQUENCE; n += 1) {
+    const name = `${process.pid}-${n}`;
+    const final = join(dir, `${name}.${event}.json`);
+    const temp = join(tmpDir, name);
+    if (existsSync(final)) continue;
+    let fd: number;
+    try {
+      fd = openSync(temp, 'wx', 0o600);
+    } catch {
+      continue;
+    }
+    try {
+      for (let offset = 0; offset < payload.length; ) offset += writeSync(fd, payload, offset);
+      closeSync(fd);
+      renameSync(temp, final);
+      return true;
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
+  }
+  return false;
+}
+
+function startWorker(env: Env): void {
+  // detached = its own session (setsid), so Codex killing the hook's process group cannot stop it; stdio
+  // ignored because Codex waits until every holder of the hook's stdout has closed it.
+  spawn(process.execPath, [join(__dirname, 'worker.mjs')], { detached: true, stdio: 'ignore', env }).unref();
+}
+
+function logFailure(root: string, message: string): void {
+  try {
+    mkdirSync(join(root, 'logs'), { recursive: true, mode: 0o700 });
+    const fd = openSync(join(root, 'logs', 'hook.log'), 'a', 0o600);
+    writeSync(fd, `${new Date().toISOString()} ${message}\n`);
+    closeSync(fd);
+  } catch {
+    // nowhere left to say it; staying silent towards Codex matters more
+  }
+}

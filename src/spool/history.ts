@@ -1,0 +1,87 @@
+// What was sent (or given up on): one JSON line per trace in history/history.jsonl, rotated to
+// history.1.jsonl past HISTORY_MAX_BYTES, and the exact body sent in history/payloads/<key>.json (newest
+// PAYLOADS_KEPT kept). Only redacted text is ever stored here.
+import { appendFileSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDir, type SpoolPaths, writeFileAtomic } from './layout';
+import { rotateIfLarge } from './log';
+
+export const HISTORY_MAX_BYTES = 1024 * 1024;
+const PAYLOADS_KEPT = 500;
+
+export interface HistoryRecord {
+  /** When it was sent or given up on (ISO 8601). */
+  time: string;
+  key: string;
+  status: 'sent' | 'dead';
+  project: string;
+  agentId: string;
+  sessionId: string;
+  turn: string;
+  turnNumber: number;
+  steps: number;
+  tokens?: number;
+  /** Seconds, as in the trace. */
+  duration: number;
+  traceId?: string;
+  attempts: number;
+  /** The body as sent (sent traces), for `history show`. */
+  payloadPath?: string;
+  /** Dead traces: why. */
+  reason?: string;
+  /** An earlier send was cut short by a crash and may have reached Infinium: it may hold this trace twice. */
+  resentAfterUnknownOutcome?: boolean;
+}
+
+export function appendHistory(paths: SpoolPaths, record: HistoryRecord): void {
+  ensureDir(paths.history);
+  rotateIfLarge(paths.historyFile, HISTORY_MAX_BYTES);
+  appendFileSync(paths.historyFile, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+}
+
+export function savePayload(paths: SpoolPaths, key: string, body: string): string {
+  ensureDir(paths.payloads);
+  const file = join(paths.payloads, `${key}.json`);
+  writeFileAtomic(file, body);
+  prunePayloads(paths);
+  return file;
+}
+
+function prunePayloads(paths: SpoolPaths): void {
+  const names = readdirSync(paths.payloads);
+  if (names.length <= PAYLOADS_KEPT) return;
+  const byAge = names
+    .map((name) => {
+      const file = join(paths.payloads, name);
+      try {
+        return { file, mtimeMs: statSync(file).mtimeMs };
+      } catch {
+        return { file, mtimeMs: 0 };
+      }
+    })
+    .sort((a, b) => a.mtimeMs - b.mtimeMs);
+  for (const { file } of byAge.slice(0, byAge.length - PAYLOADS_KEPT)) rmSync(file, { force: true });
+}
+
+/** History records, newest first. A torn last line (a crash mid-append) is skipped. */
+export function readHistoryRecords(paths: SpoolPaths, limit = Number.POSITIVE_INFINITY): HistoryRecord[] {
+  const records: HistoryRecord[] = [];
+  for (const file of [paths.historyFile, `${paths.historyFile}.1`]) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const lines = text.split('\n').filter((line) => line.trim() !== '');
+    for (let i = lines.length - 1; i >= 0 && records.length < limit; i -= 1) {
+      try {
+        records.push(JSON.parse(lines[i] as string) as HistoryRecord);
+      } catch {
+        // torn line
+      }
+    }
+    if (records.length >= limit) break;
+  }
+  return records;
+}

@@ -1,0 +1,102 @@
+// What the CLI (status, history, retry) may read or do with the capture pipeline's state. Reading only
+// touches files; sending lives with the worker (`deliverOutbox` in src/worker/deliver.ts), because it loads
+// the HTTP client. The on-disk layout is described in ./layout.ts.
+import { readFileSync } from 'node:fs';
+import type { Env } from '../config/paths';
+import { listSpool } from './events';
+import { type HistoryRecord, readHistoryRecords } from './history';
+import { spoolPaths } from './layout';
+import { lockHeld } from './lock';
+import {
+  type DeadEntry,
+  NO_SECRET,
+  type OutboxEntry,
+  readDead,
+  readOutbox,
+  requeueDeadEntries,
+} from './outbox';
+import { readCounters } from './sessions';
+
+export type { HistoryRecord } from './history';
+export { type SpoolPaths, spoolPaths } from './layout';
+export { type DeadEntry, NO_SECRET, type OutboxEntry } from './outbox';
+
+/** Traces waiting to be sent, oldest first. */
+export function listOutbox(env: Env = process.env): OutboxEntry[] {
+  return readOutbox(spoolPaths(env));
+}
+
+/** Traces that failed for good (or ran out of attempts), each with its reason, oldest first. */
+export function listDead(env: Env = process.env): DeadEntry[] {
+  return readDead(spoolPaths(env));
+}
+
+/** Sent and dead traces, newest first. */
+export function readHistory(env: Env = process.env, options: { limit?: number } = {}): HistoryRecord[] {
+  return readHistoryRecords(spoolPaths(env), options.limit);
+}
+
+export interface FoundHistory {
+  record: HistoryRecord;
+  /** The exact body sent, or null when it was rotated away (or the trace was never sent). */
+  payload: string | null;
+}
+
+/** A history record by trace id, or by (a prefix of) its session~turn key. */
+export function findHistory(env: Env, id: string): FoundHistory | null {
+  const record = readHistoryRecords(spoolPaths(env)).find(
+    (r) => r.traceId === id || r.key === id || (id.length >= 6 && r.key.startsWith(id)),
+  );
+  if (!record) return null;
+  let payload: string | null = null;
+  if (record.payloadPath) {
+    try {
+      payload = readFileSync(record.payloadPath, 'utf8');
+    } catch {
+      payload = null;
+    }
+  }
+  return { record, payload };
+}
+
+/** `retry --dead`: moves dead traces (all, or the listed keys) back to the outbox. Returns how many. */
+export function requeueDead(
+  env: Env = process.env,
+  options: { keys?: string[]; nowMs?: number } = {},
+): number {
+  return requeueDeadEntries(spoolPaths(env), options.nowMs ?? Date.now(), options.keys);
+}
+
+export interface SpoolStats {
+  /** Raw hook events not yet part of a built trace (open turns, or waiting for the worker). */
+  spooledEvents: number;
+  outbox: number;
+  /** Outbox entries whose next attempt is due now. */
+  outboxDue: number;
+  /** Outbox entries held back because no secret could be loaded for their agent. */
+  outboxNoSecret: number;
+  dead: number;
+  corruptSkipped: number;
+  turnsDropped: number;
+  workerRunning: boolean;
+  lastWorkerRunAt?: string;
+  lastSent?: HistoryRecord;
+}
+
+export function spoolStats(env: Env = process.env, nowMs = Date.now()): SpoolStats {
+  const paths = spoolPaths(env);
+  const outbox = readOutbox(paths);
+  const counters = readCounters(paths);
+  return {
+    spooledEvents: listSpool(paths).length,
+    outbox: outbox.length,
+    outboxDue: outbox.filter((e) => e.nextAttemptAtMs <= nowMs).length,
+    outboxNoSecret: outbox.filter((e) => e.lastError === NO_SECRET).length,
+    dead: readDead(paths).length,
+    corruptSkipped: counters.corruptSkipped,
+    turnsDropped: counters.turnsDropped,
+    workerRunning: lockHeld(paths.lock, nowMs),
+    lastWorkerRunAt: counters.lastRunAtMs ? new Date(counters.lastRunAtMs).toISOString() : undefined,
+    lastSent: readHistoryRecords(paths).find((r) => r.status === 'sent'),
+  };
+}

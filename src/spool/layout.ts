@@ -1,0 +1,101 @@
+// Where the capture pipeline keeps its state, under the state root ($INFINIUM_CODEX_HOME, default
+// ~/.infinium-codex, 0700). Every file is written whole to a temp name and renamed into place, or appended
+// with one write call, so a crash never leaves a half-written record behind.
+//
+//   spool/<pid>-<n>.<Event>.json   one raw hook payload, exactly as Codex wrote it to stdin (0600). The
+//                                  arrival stamp is the file's mtime: the shell hook cannot read the clock
+//                                  without a fork, and rename keeps it. <pid>-<n> is unique: the hook
+//                                  reserves spool/tmp/<pid>-<n> with O_EXCL and skips any n whose final
+//                                  name exists, and only a live process with that pid creates such names.
+//   spool/tmp/<pid>-<n>            the hook's temp file while stdin is read (renamed into spool/ when done)
+//   spool/corrupt/<name>           entries that could not be parsed, moved aside (kept 7 days)
+//   spool/sessions/<session>.json  the worker's per-session state: turn count, rollout cursor (opaque JSON,
+//                                  never prompt/command/output text), turns already built
+//   spool/stats.json               counters kept by the worker (corrupt entries skipped, turns dropped)
+//   outbox/<key>.json              a built trace waiting to be sent; <key> = <session>~<turn>, so a turn can
+//                                  be built and queued once only. Holds attempts, next attempt time, last error
+//   dead/<key>.json                a trace that failed permanently or ran out of attempts, with the reason
+//   history/history.jsonl          one line per sent or dead trace (rotated to history.jsonl.1 past 1 MB)
+//   history/payloads/<key>.json    the exact (redacted) body that was sent, newest 500 kept
+//   logs/worker.log, logs/hook.log our own log files, rotated to <name>.1 past 512 KB
+//   worker.lock, worker.rerun      one worker at a time; a worker that finds the lock taken leaves a rerun
+//                                  request for the running one
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Env, statePaths } from '../config/paths';
+
+export interface SpoolPaths {
+  root: string;
+  spool: string;
+  spoolTmp: string;
+  corrupt: string;
+  sessions: string;
+  stats: string;
+  outbox: string;
+  dead: string;
+  history: string;
+  historyFile: string;
+  payloads: string;
+  logs: string;
+  workerLog: string;
+  hookLog: string;
+  lock: string;
+  rerun: string;
+}
+
+export function spoolPaths(env: Env = process.env): SpoolPaths {
+  const state = statePaths(env);
+  return {
+    root: state.root,
+    spool: state.spool,
+    spoolTmp: join(state.spool, 'tmp'),
+    corrupt: join(state.spool, 'corrupt'),
+    sessions: join(state.spool, 'sessions'),
+    stats: join(state.spool, 'stats.json'),
+    outbox: state.outbox,
+    dead: state.dead,
+    history: state.history,
+    historyFile: join(state.history, 'history.jsonl'),
+    payloads: join(state.history, 'payloads'),
+    logs: state.logs,
+    workerLog: join(state.logs, 'worker.log'),
+    hookLog: join(state.logs, 'hook.log'),
+    lock: join(state.root, 'worker.lock'),
+    rerun: join(state.root, 'worker.rerun'),
+  };
+}
+
+/** A spooled event's file name: `<pid>-<n>.<Event>.json`. */
+export const SPOOL_NAME = /^(\d+)-(\d+)\.([A-Za-z]+)\.json$/;
+
+/** Outbox/dead/payload file stem for a turn (or a whole session, for per-session traces). */
+export function traceKey(sessionId: string, turnKey: string): string {
+  return `${safeName(sessionId)}~${safeName(turnKey)}`;
+}
+
+function safeName(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100) || '_';
+}
+
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+let tempCounter = 0;
+
+/** Writes a whole file atomically (temp + rename), 0600. */
+export function writeFileAtomic(file: string, contents: string): void {
+  tempCounter += 1;
+  const temp = `${file}.${process.pid}.${tempCounter}.tmp`;
+  try {
+    writeFileSync(temp, contents, { mode: 0o600 });
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, `${JSON.stringify(value)}\n`);
+}

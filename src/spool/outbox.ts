@@ -1,0 +1,115 @@
+// Built traces waiting to be sent (outbox/) and traces that will not be sent without help (dead/). One file
+// per (session, turn) key, written atomically: a turn is queued once, and a crash leaves it queued.
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskData } from '../infinium/task-data';
+import { ensureDir, type SpoolPaths, writeJsonAtomic } from './layout';
+
+/** Why an entry waits when its agent has no stored secret (not a failure: nothing was sent). */
+export const NO_SECRET = 'no secret';
+
+export interface OutboxEntry {
+  key: string;
+  sessionId: string;
+  /** The Codex turn id, or `t<number>` when Codex gave none, or `session` for a per-session trace. */
+  turnKey: string;
+  turnNumber: number;
+  agentId: string;
+  baseUrl: string;
+  projectName: string;
+  cwd: string;
+  builtAtMs: number;
+  taskData: TaskData;
+  /** The rollout cursor after this turn: restores the session state if a crash came between the two writes. */
+  cursorAfter?: unknown;
+  /** Sends tried so far (a send cut short by a crash counts). */
+  attempts: number;
+  nextAttemptAtMs: number;
+  lastError?: string;
+  /** Set just before a send; still set at the next run means the worker died mid-send. */
+  sendingSinceMs?: number;
+  /** A send may have reached Infinium before a crash: if it did, Infinium holds this trace twice. */
+  outcomeUnknown?: boolean;
+}
+
+export interface DeadEntry extends OutboxEntry {
+  reason: string;
+  diedAtMs: number;
+}
+
+function readEntries<T extends OutboxEntry>(dir: string): T[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const entries: T[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    try {
+      entries.push(JSON.parse(readFileSync(join(dir, name), 'utf8')) as T);
+    } catch {
+      // removed between readdir and read, or not ours
+    }
+  }
+  return entries.sort((a, b) => a.builtAtMs - b.builtAtMs);
+}
+
+export function readOutbox(paths: SpoolPaths): OutboxEntry[] {
+  return readEntries<OutboxEntry>(paths.outbox);
+}
+
+export function readDead(paths: SpoolPaths): DeadEntry[] {
+  return readEntries<DeadEntry>(paths.dead);
+}
+
+export function outboxFile(paths: SpoolPaths, key: string): string {
+  return join(paths.outbox, `${key}.json`);
+}
+
+export function deadFile(paths: SpoolPaths, key: string): string {
+  return join(paths.dead, `${key}.json`);
+}
+
+/** Whether a turn was already built (queued or dead), so it is never built again. */
+export function alreadyQueued(paths: SpoolPaths, key: string): OutboxEntry | null {
+  for (const file of [outboxFile(paths, key), deadFile(paths, key)]) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as OutboxEntry;
+    } catch {
+      // not there
+    }
+  }
+  return null;
+}
+
+export function writeOutboxEntry(paths: SpoolPaths, entry: OutboxEntry): void {
+  ensureDir(paths.outbox);
+  writeJsonAtomic(outboxFile(paths, entry.key), entry);
+}
+
+export function removeOutboxEntry(paths: SpoolPaths, key: string): void {
+  rmSync(outboxFile(paths, key), { force: true });
+}
+
+/** Parks an entry in dead/ with its reason (written before the outbox copy goes: never lost in between). */
+export function moveToDead(paths: SpoolPaths, entry: OutboxEntry, reason: string, nowMs: number): DeadEntry {
+  const dead: DeadEntry = { ...entry, sendingSinceMs: undefined, reason, diedAtMs: nowMs };
+  ensureDir(paths.dead);
+  writeJsonAtomic(deadFile(paths, entry.key), dead);
+  removeOutboxEntry(paths, entry.key);
+  return dead;
+}
+
+/** Moves dead traces (all, or those whose key is listed) back to the outbox, due now with fresh attempts. */
+export function requeueDeadEntries(paths: SpoolPaths, nowMs: number, keys?: readonly string[]): number {
+  let moved = 0;
+  for (const dead of readDead(paths)) {
+    if (keys && !keys.includes(dead.key)) continue;
+    const { reason: _reason, diedAtMs: _diedAt, ...entry } = dead;
+    writeOutboxEntry(paths, { ...entry, attempts: 0, nextAttemptAtMs: nowMs, lastError: dead.reason });
+    rmSync(deadFile(paths, dead.key), { force: true });
+    moved += 1;
+  }
+  return moved;
+}

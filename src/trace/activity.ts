@@ -1,0 +1,329 @@
+// What happened in one turn, in order, from the two sources: the rollout (complete: every tool call with
+// its output, exit code and timing) and the hook events (full capture mode: a documented contract that
+// survives when the rollout is missing or its format drifts). With the rollout present the rollout decides
+// everything it knows, so lean and full capture give the same trace; hook facts only fill what it lacks.
+import type { HookPayload } from '../codex/hook-payload';
+import { mcpResultText, type RolloutRecord, type ToolItem } from '../codex/rollout';
+import type { SpooledEvent } from '../worker/closed-turn';
+
+export type ToolKind = 'command' | 'patch' | 'mcp' | 'subagent_tool' | 'other';
+export type ToolStatus = 'success' | 'failure' | 'incomplete';
+
+export interface ToolActivity {
+  type: 'tool';
+  callId: string;
+  name: string;
+  kind: ToolKind;
+  input: string;
+  output?: string;
+  exitCode?: number;
+  status: ToolStatus;
+  atMs: number;
+  durationMs?: number;
+  files?: string[];
+}
+
+export type Activity =
+  | ToolActivity
+  /** `responseOnly`: written only as a response_item, never shown as an agent message. */
+  | { type: 'message'; atMs: number; text: string; responseOnly?: boolean }
+  | { type: 'compaction'; atMs: number; summary?: string };
+
+export interface TurnActivity {
+  prompt?: string;
+  promptAtMs?: number;
+  finalMessage?: string;
+  /** In order; the final message is the last `message` activity when there is one. */
+  activities: Activity[];
+  startedAtMs?: number;
+  endedAtMs?: number;
+  /** From task_complete. */
+  durationMs?: number;
+  model?: string;
+  aborted: boolean;
+  ended: boolean;
+}
+
+const SHELL_TOOLS = new Set([
+  'exec_command',
+  'shell',
+  'local_shell',
+  'container.exec',
+  'shell_command',
+  'Bash',
+]);
+
+function toolKind(name: string): ToolKind {
+  if (SHELL_TOOLS.has(name)) return 'command';
+  if (name === 'apply_patch') return 'patch';
+  if (name.startsWith('mcp__')) return 'mcp';
+  // Hooks glue the namespace on (`multi_agent_v1wait_agent`, `collaborationspawn_agent`).
+  if (/(spawn_agent|wait_agent|send_input|close_agent|resume_agent)$/.test(name)) return 'subagent_tool';
+  return 'other';
+}
+
+/** Files named by an apply_patch body (`*** Update File: path`, `*** Move to: path`, ...). */
+export function patchFiles(patch: string): string[] {
+  const files: string[] = [];
+  for (const match of patch.matchAll(/^\*\*\* (?:Add|Update|Delete) File: (.+)$|^\*\*\* Move to: (.+)$/gm)) {
+    const file = (match[1] ?? match[2] ?? '').trim();
+    if (file && !files.includes(file)) files.push(file);
+  }
+  return files;
+}
+
+/** The turn as its rollout lines tell it. */
+export function activityFromRollout(records: readonly RolloutRecord[], ended: boolean): TurnActivity {
+  const turn: TurnActivity = { activities: [], aborted: false, ended };
+  const tools = new Map<string, ToolActivity>();
+  let lastMessage: string | undefined;
+  for (const record of records) {
+    switch (record.kind) {
+      case 'task_started':
+        turn.startedAtMs ??= record.atMs;
+        break;
+      case 'turn_context':
+        turn.startedAtMs ??= record.atMs;
+        if (record.model) turn.model = record.model;
+        break;
+      case 'user_prompt':
+        if (turn.prompt === undefined) {
+          turn.prompt = record.text;
+          turn.promptAtMs = record.atMs;
+        }
+        break;
+      case 'agent_message':
+        // Codex writes each visible message twice (an AgentMessage item, then a response_item message).
+        if (record.text !== '' && record.text !== lastMessage) {
+          const responseOnly = record.source === 'response';
+          turn.activities.push({ type: 'message', atMs: record.atMs, text: record.text, responseOnly });
+        }
+        if (record.source === 'event') lastMessage = record.text;
+        break;
+      case 'tool_call': {
+        const kind = toolKind(record.name);
+        const tool: ToolActivity = {
+          type: 'tool',
+          callId: record.callId,
+          name: record.name,
+          kind,
+          input: record.input,
+          status: 'incomplete',
+          atMs: record.atMs,
+          files: kind === 'patch' ? patchFiles(record.input) : undefined,
+        };
+        tools.set(record.callId, tool);
+        turn.activities.push(tool);
+        break;
+      }
+      case 'tool_item': {
+        let tool = tools.get(record.callId);
+        if (!tool) {
+          tool = toolFromItem(record.callId, record.item, record.atMs);
+          tools.set(record.callId, tool);
+          turn.activities.push(tool);
+        }
+        applyItem(tool, record.item);
+        break;
+      }
+      case 'tool_output': {
+        const tool = tools.get(record.callId);
+        if (!tool) break;
+        tool.output ??= record.output;
+        tool.exitCode ??= record.exitCode;
+        tool.durationMs ??= record.durationMs ?? Math.max(0, record.atMs - tool.atMs);
+        if (tool.status === 'incomplete') tool.status = statusOf(tool);
+        break;
+      }
+      case 'compaction':
+        addCompaction(turn.activities, record.atMs, record.summary);
+        break;
+      case 'task_complete':
+        turn.endedAtMs = record.atMs;
+        turn.durationMs = record.durationMs;
+        if (record.lastMessage) turn.finalMessage = record.lastMessage;
+        break;
+      case 'turn_aborted':
+        turn.endedAtMs = record.atMs;
+        turn.durationMs = record.durationMs;
+        turn.aborted = true;
+        break;
+    }
+  }
+  if (turn.aborted) markInterrupted(turn.activities);
+  const lastActivity = turn.activities.findLast((activity) => activity.type === 'message');
+  turn.finalMessage ??= lastActivity?.type === 'message' ? lastActivity.text : undefined;
+  return turn;
+}
+
+/**
+ * One compaction is written as several lines (the summary as a bare assistant response_item, a `compacted`
+ * line, a ContextCompaction item): they become one step carrying the summary.
+ */
+function addCompaction(activities: Activity[], atMs: number, summary: string | undefined): void {
+  const last = activities.at(-1);
+  if (last?.type === 'compaction') {
+    last.summary ??= summary;
+    return;
+  }
+  if (last?.type === 'message' && last.responseOnly) {
+    activities.pop();
+    activities.push({ type: 'compaction', atMs: last.atMs, summary: last.text });
+    return;
+  }
+  activities.push({ type: 'compaction', atMs, summary });
+}
+
+/** Calls cut short by an interrupt are unfinished, not failed: Codex reports them as exit -1. */
+function markInterrupted(activities: Activity[]): void {
+  for (const activity of activities) {
+    if (activity.type !== 'tool') continue;
+    const cut = activity.exitCode === -1 || /aborted by user/.test(activity.output ?? '');
+    if (cut || activity.status === 'incomplete') activity.status = 'incomplete';
+  }
+}
+
+function toolFromItem(callId: string, item: ToolItem, atMs: number): ToolActivity {
+  const base = {
+    type: 'tool' as const,
+    callId,
+    status: 'incomplete' as const,
+    atMs: item.startedAtMs ?? atMs,
+  };
+  switch (item.type) {
+    case 'command':
+      return { ...base, name: 'exec_command', kind: 'command', input: item.command };
+    case 'file_change':
+      return { ...base, name: 'apply_patch', kind: 'patch', input: '' };
+    case 'mcp':
+      return { ...base, name: `mcp__${item.server ?? ''}__${item.tool ?? ''}`, kind: 'mcp', input: '' };
+    default:
+      return { ...base, name: item.itemType, kind: 'other', input: '' };
+  }
+}
+
+const FAILED_STATUSES = new Set(['failed', 'declined', 'error', 'rejected']);
+
+function applyItem(tool: ToolActivity, item: ToolItem): void {
+  if (item.startedAtMs !== undefined) tool.atMs = item.startedAtMs;
+  if (item.durationMs !== undefined) tool.durationMs = item.durationMs;
+  switch (item.type) {
+    case 'command':
+      if (item.output !== undefined) tool.output = item.output;
+      if (item.exitCode !== undefined) tool.exitCode = item.exitCode;
+      if (tool.input === '') tool.input = item.command;
+      break;
+    case 'file_change':
+      // The patch names files relative to the cwd; the item names them absolute: prefer the patch's.
+      if (item.files.length > 0 && !tool.files?.length) tool.files = item.files;
+      if (item.output !== undefined) tool.output = item.output;
+      break;
+    case 'mcp':
+      if (item.output !== undefined) tool.output = item.output;
+      if (item.failed) {
+        tool.status = 'failure';
+        return;
+      }
+      break;
+  }
+  if (item.status && FAILED_STATUSES.has(item.status)) tool.status = 'failure';
+  else if (item.status === 'completed' || tool.output !== undefined || tool.exitCode !== undefined) {
+    tool.status = statusOf(tool);
+  }
+}
+
+function statusOf(tool: ToolActivity): ToolStatus {
+  if (tool.status === 'failure') return 'failure';
+  if (tool.exitCode !== undefined) return tool.exitCode === 0 ? 'success' : 'failure';
+  return 'success';
+}
+
+function hookText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  return JSON.stringify(value);
+}
+
+function hookInput(payload: HookPayload): string {
+  const input = payload.tool_input;
+  if (input && typeof input === 'object' && typeof (input as { command?: unknown }).command === 'string') {
+    return (input as { command: string }).command;
+  }
+  return hookText(input);
+}
+
+/** Tool calls as Pre/PostToolUse hooks saw them (full capture mode), paired by tool_use_id. */
+export function toolsFromHooks(events: readonly SpooledEvent[]): ToolActivity[] {
+  const tools = new Map<string, ToolActivity>();
+  const order: ToolActivity[] = [];
+  events.forEach((event, index) => {
+    const payload = event.payload;
+    if (event.event !== 'PreToolUse' && event.event !== 'PostToolUse') return;
+    const id = payload.tool_use_id ?? `hook-${index}`;
+    const name = payload.tool_name ?? 'tool';
+    let tool = tools.get(id);
+    if (!tool) {
+      const kind = toolKind(name);
+      const input = hookInput(payload);
+      tool = {
+        type: 'tool',
+        callId: id,
+        name,
+        kind,
+        input,
+        status: 'incomplete',
+        atMs: event.arrivedAtMs,
+        files: kind === 'patch' ? patchFiles(input) : undefined,
+      };
+      tools.set(id, tool);
+      order.push(tool);
+    }
+    if (event.event === 'PostToolUse') {
+      const response = payload.tool_response;
+      tool.durationMs = Math.max(0, event.arrivedAtMs - tool.atMs);
+      // Older Codex builds send only a success boolean.
+      if (typeof response === 'boolean') {
+        tool.status = response ? 'success' : 'failure';
+      } else {
+        tool.output = tool.kind === 'mcp' ? (mcpResultText(response) ?? '') : hookText(response);
+        tool.status = isErrorResult(response) ? 'failure' : 'success';
+      }
+    }
+  });
+  return order;
+}
+
+function isErrorResult(response: unknown): boolean {
+  return (
+    typeof response === 'object' && response !== null && (response as { isError?: unknown }).isError === true
+  );
+}
+
+/**
+ * Adds hook facts to a rollout turn: tool calls the rollout does not have (a format it does not parse)
+ * are inserted by time; a rollout call left without a result takes the hook's result.
+ */
+export function mergeHookTools(turn: TurnActivity, hookTools: readonly ToolActivity[]): TurnActivity {
+  if (hookTools.length === 0) return turn;
+  const byId = new Map<string, ToolActivity>();
+  for (const activity of turn.activities) if (activity.type === 'tool') byId.set(activity.callId, activity);
+  const activities = [...turn.activities];
+  for (const hookTool of hookTools) {
+    const known = byId.get(hookTool.callId);
+    if (!known) {
+      const at = activities.findIndex((activity) => activity.atMs > hookTool.atMs);
+      activities.splice(at < 0 ? activities.length : at, 0, { ...hookTool });
+      continue;
+    }
+    if (known.status === 'incomplete' && hookTool.status !== 'incomplete') {
+      const index = activities.indexOf(known);
+      activities[index] = {
+        ...known,
+        output: hookTool.output,
+        status: hookTool.status,
+        durationMs: hookTool.durationMs,
+      };
+    }
+  }
+  return { ...turn, activities };
+}

@@ -1,0 +1,602 @@
+// Turn (or session) facts -> TaskData. Pure: the rollout records, hook events, environment facts and the
+// current time all come in as data. Every text field passes the content mode (full | redacted | metadata)
+// and the per-field limits here, and the whole body is fitted under 1 MB, so nothing after this point
+// ever holds unredacted or oversized text.
+import type { RolloutRecord, SessionFacts, TokenCounts } from '../codex/rollout';
+import type { CaptureMode, ContentMode } from '../config/settings';
+import {
+  type Environment,
+  LIMITS,
+  type LlmUsage,
+  type Step,
+  type TaskData,
+  type TraceError,
+} from '../infinium/task-data';
+import type { SpooledEvent, TurnEnding } from '../worker/closed-turn';
+import {
+  type Activity,
+  activityFromRollout,
+  mergeHookTools,
+  type ToolActivity,
+  type TurnActivity,
+  toolsFromHooks,
+} from './activity';
+import { FIELD_LIMITS, fitBody, truncateMiddle } from './limits';
+import { makeRedactor, type Redactor } from './redact';
+import { addUsage, type TurnUsage, turnUsage, ZERO_USAGE } from './tokens';
+
+/** The part of a rollout that belongs to one turn, as the reader found it. */
+export interface RolloutTurnFacts {
+  records: readonly RolloutRecord[];
+  /** task_complete or turn_aborted was read. */
+  ended: boolean;
+  /** Cumulative token_count total before the turn (older builds). */
+  tokenBaseline?: TokenCounts;
+  /** The model in force before the turn's own turn_context. */
+  modelBefore?: string;
+  session: SessionFacts;
+}
+
+export interface SubagentFacts {
+  agentId: string;
+  agentType?: string;
+  /** The sub-agent's turn(s) from its own rollout; null when that rollout could not be read. */
+  rollout: RolloutTurnFacts | null;
+  /** Its hook events (full capture mode), for when its rollout is missing. */
+  events: readonly SpooledEvent[];
+}
+
+export interface EnvironmentFacts {
+  project: string;
+  /** The cwd as shown: relative to the project root, never the user's home layout. */
+  cwd?: string;
+  os?: string;
+  connectorVersion?: string;
+  gitBranch?: string;
+  gitCommit?: string;
+}
+
+export interface TraceOptions {
+  contentMode: ContentMode;
+  redactPatterns: readonly string[];
+  capture: CaptureMode;
+  /** When the trace is built (epoch ms). */
+  nowMs: number;
+}
+
+export interface TurnTraceInput {
+  sessionId: string;
+  turnId: string | null;
+  turnNumber: number;
+  ending: TurnEnding;
+  /** The root thread's hook events in arrival order (sub-agent events are in `subagents`). */
+  events: readonly SpooledEvent[];
+  /** The turn in the rollout, or null when there is no rollout or it lacks this turn. */
+  rollout: RolloutTurnFacts | null;
+  /** True when the session has a rollout path that could not be read. */
+  rolloutMissing: boolean;
+  subagents: readonly SubagentFacts[];
+  environment: EnvironmentFacts;
+}
+
+/** One turn, resolved but not yet rendered as text. */
+interface TurnParts {
+  input: TurnTraceInput;
+  activity: TurnActivity;
+  usage?: TurnUsage;
+  startMs: number;
+  endMs: number;
+  toolDetail: 'rollout' | 'hooks' | 'unavailable';
+  subagents: { facts: SubagentFacts; activity: TurnActivity; usage?: TurnUsage }[];
+  model?: string;
+  provider?: string;
+  codexVersion?: string;
+}
+
+const hookPrompt = (events: readonly SpooledEvent[]) =>
+  events.find((event) => event.event === 'UserPromptSubmit')?.payload.prompt ?? undefined;
+const hookFinal = (events: readonly SpooledEvent[]) =>
+  events.findLast((event) => event.event === 'Stop' || event.event === 'SubagentStop')?.payload
+    .last_assistant_message ?? undefined;
+
+function resolveTurn(input: TurnTraceInput): TurnParts {
+  const hookTools = toolsFromHooks(input.events);
+  let activity: TurnActivity;
+  let toolDetail: TurnParts['toolDetail'];
+  if (input.rollout) {
+    activity = mergeHookTools(activityFromRollout(input.rollout.records, input.rollout.ended), hookTools);
+    toolDetail = 'rollout';
+  } else {
+    activity = { activities: hookTools, aborted: false, ended: false };
+    toolDetail = input.events.some((event) => event.event === 'PreToolUse' || event.event === 'PostToolUse')
+      ? 'hooks'
+      : 'unavailable';
+  }
+  activity.prompt ??= hookPrompt(input.events);
+  activity.finalMessage ??= hookFinal(input.events);
+  if (activity.finalMessage !== undefined) {
+    const last = activity.activities.findLast((a) => a.type === 'message');
+    if (last?.type !== 'message' || last.text !== activity.finalMessage) {
+      activity.activities.push({
+        type: 'message',
+        atMs: activity.endedAtMs ?? lastArrival(input.events) ?? activity.startedAtMs ?? 0,
+        text: activity.finalMessage,
+      });
+    }
+  }
+
+  const firstArrival = input.events[0]?.arrivedAtMs;
+  const startMs = activity.startedAtMs ?? firstArrival ?? activity.activities[0]?.atMs ?? 0;
+  const hookSpan =
+    firstArrival === undefined ? undefined : (lastArrival(input.events) ?? firstArrival) - firstArrival;
+  const durationMs = activity.durationMs ?? spanOf(activity, startMs) ?? hookSpan ?? 0;
+
+  const subagents = input.subagents.map((facts) => {
+    const sub = facts.rollout
+      ? activityFromRollout(facts.rollout.records, facts.rollout.ended)
+      : { activities: toolsFromHooks(facts.events), aborted: false, ended: false };
+    sub.prompt ??= hookPrompt(facts.events);
+    sub.finalMessage ??= hookFinal(facts.events);
+    const usage = facts.rollout
+      ? turnUsage(facts.rollout.records, undefined, facts.rollout.tokenBaseline)
+      : undefined;
+    return { facts, activity: sub, usage };
+  });
+
+  const model =
+    activity.model ??
+    input.rollout?.modelBefore ??
+    input.events.findLast((event) => event.payload.model)?.payload.model;
+  return {
+    input,
+    activity,
+    usage: input.rollout
+      ? turnUsage(input.rollout.records, input.turnId ?? undefined, input.rollout.tokenBaseline)
+      : undefined,
+    startMs,
+    endMs: startMs + durationMs,
+    toolDetail,
+    subagents,
+    model,
+    provider: input.rollout?.session.provider,
+    codexVersion: input.rollout?.session.cliVersion,
+  };
+}
+
+function lastArrival(events: readonly SpooledEvent[]): number | undefined {
+  return events.at(-1)?.arrivedAtMs;
+}
+
+/** From the turn's first line to its end line (or last line, when it has not ended). */
+function spanOf(activity: TurnActivity, startMs: number): number | undefined {
+  const end = activity.endedAtMs ?? activity.activities.at(-1)?.atMs;
+  return end === undefined ? undefined : Math.max(0, end - startMs);
+}
+
+/** Applies the content mode and field limits to every piece of text. */
+class TextPolicy {
+  private readonly redact: Redactor;
+  constructor(
+    readonly mode: ContentMode,
+    redactPatterns: readonly string[],
+  ) {
+    this.redact = makeRedactor(redactPatterns, mode !== 'full');
+  }
+
+  get withText(): boolean {
+    return this.mode !== 'metadata';
+  }
+
+  /** Content text (prompt, command, output, message): absent in metadata mode. */
+  content(text: string | undefined, max: number): string | undefined {
+    if (text === undefined || !this.withText) return undefined;
+    // Cut far above the final limit first so a huge output is not scanned whole; the final cut keeps a
+    // head and tail well inside what was scanned.
+    return truncateMiddle(this.redact(truncateMiddle(text, Math.max(max * 4, 65_536))), max);
+  }
+
+  /** A one-line excerpt for names and descriptions. */
+  excerpt(text: string | undefined, max: number): string | undefined {
+    const content = this.content(text, 4_000);
+    if (content === undefined) return undefined;
+    const line = content.replace(/\s+/g, ' ').trim();
+    if (line === '') return undefined;
+    return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+interface RenderedTurn {
+  steps: Step[];
+  errors: TraceError[];
+}
+
+function describeTool(tool: ToolActivity, text: TextPolicy): string {
+  switch (tool.kind) {
+    case 'command': {
+      const command = text.excerpt(tool.input, 120);
+      return command ? `Ran \`${command}\`` : 'Ran a shell command';
+    }
+    case 'patch': {
+      const files = tool.files ?? [];
+      if (files.length === 0) return 'Applied a patch';
+      if (!text.withText) return `Applied a patch to ${files.length} file${files.length === 1 ? '' : 's'}`;
+      return `Applied a patch to ${files.map((file) => text.excerpt(file, 200)).join(', ')}`;
+    }
+    case 'mcp': {
+      const [, server, tool_] = /^mcp__(.*?)__(.*)$/.exec(tool.name) ?? [];
+      return server ? `MCP call ${server}/${tool_}` : `MCP call ${tool.name}`;
+    }
+    case 'subagent_tool':
+      return `Sub-agent tool ${tool.name}`;
+    default:
+      return `Called ${tool.name}`;
+  }
+}
+
+function toolStep(tool: ToolActivity, text: TextPolicy, stepNumber: number, agentId?: string): Step {
+  return {
+    step_number: stepNumber,
+    action: 'tool_call',
+    description: describeTool(tool, text),
+    started_at: iso(tool.atMs),
+    duration_ms: tool.durationMs === undefined ? undefined : Math.max(0, Math.round(tool.durationMs)),
+    status: tool.status,
+    tool_name: tool.name,
+    input: text.content(tool.input, FIELD_LIMITS.input),
+    output: text.content(tool.output, FIELD_LIMITS.output),
+    exit_code: tool.exitCode,
+    agent_id: agentId,
+  };
+}
+
+function toolError(tool: ToolActivity, text: TextPolicy, stepNumber: number): TraceError | undefined {
+  if (tool.status === 'success') return undefined;
+  const what = tool.kind === 'command' ? text.excerpt(tool.input, 200) : undefined;
+  const base = { step_number: stepNumber, tool_name: tool.name, occurred_at: iso(tool.atMs) };
+  if (tool.status === 'incomplete') {
+    return {
+      ...base,
+      error_type: 'tool_incomplete',
+      message: `${tool.name} call did not finish${what ? `: ${what}` : ''}`,
+    };
+  }
+  if (tool.kind === 'command') {
+    const code = tool.exitCode === undefined ? 'failed' : `exited with code ${tool.exitCode}`;
+    return { ...base, error_type: 'command_failed', message: `Command ${code}${what ? `: ${what}` : ''}` };
+  }
+  return { ...base, error_type: 'tool_failed', message: `${tool.name} call failed` };
+}
+
+/** Renders activities as numbered steps (from `firstNumber`) with the errors they carry. */
+function renderActivities(
+  activities: readonly Activity[],
+  text: TextPolicy,
+  firstNumber: number,
+  finalMessage: string | undefined,
+  agentId?: string,
+): RenderedTurn {
+  const steps: Step[] = [];
+  const errors: TraceError[] = [];
+  const lastMessage = activities.findLastIndex((activity) => activity.type === 'message');
+  activities.forEach((activity, index) => {
+    const number = firstNumber + steps.length;
+    if (activity.type === 'tool') {
+      steps.push(toolStep(activity, text, number, agentId));
+      const error = toolError(activity, text, number);
+      if (error) errors.push(error);
+    } else if (activity.type === 'compaction') {
+      steps.push({
+        step_number: number,
+        action: 'compaction',
+        description: 'Context compacted',
+        started_at: iso(activity.atMs),
+        status: 'success',
+        output: text.content(activity.summary, FIELD_LIMITS.output),
+        agent_id: agentId,
+      });
+    } else {
+      const final = index === lastMessage && activity.text === finalMessage;
+      steps.push({
+        step_number: number,
+        action: 'assistant_message',
+        description: final ? 'Final assistant message' : 'Assistant message',
+        started_at: iso(activity.atMs),
+        status: 'success',
+        output: text.content(activity.text, FIELD_LIMITS.summary),
+        agent_id: agentId,
+      });
+    }
+  });
+  return { steps, errors };
+}
+
+function promptStep(
+  prompt: string | undefined,
+  atMs: number,
+  text: TextPolicy,
+  number: number,
+  agentId?: string,
+): Step {
+  return {
+    step_number: number,
+    action: 'user_prompt',
+    description: agentId ? 'Sub-agent prompt' : 'User prompt',
+    started_at: iso(atMs),
+    status: 'success',
+    input: text.content(prompt, FIELD_LIMITS.summary),
+    agent_id: agentId,
+  };
+}
+
+function renderTurn(parts: TurnParts, text: TextPolicy, firstNumber: number): RenderedTurn {
+  const { activity, input } = parts;
+  const steps: Step[] = [
+    promptStep(activity.prompt, activity.promptAtMs ?? parts.startMs, text, firstNumber),
+  ];
+  const errors: TraceError[] = [];
+  const body = renderActivities(activity.activities, text, firstNumber + 1, activity.finalMessage);
+  steps.push(...body.steps);
+  errors.push(...body.errors);
+
+  for (const sub of parts.subagents) {
+    const subStart = sub.activity.startedAtMs ?? sub.activity.activities[0]?.atMs ?? parts.startMs;
+    const nested = renderActivities(
+      sub.activity.activities,
+      text,
+      1,
+      sub.activity.finalMessage,
+      sub.facts.agentId,
+    );
+    const subEnd = sub.activity.endedAtMs ?? sub.activity.activities.at(-1)?.atMs;
+    const failed = nested.steps.some((step) => step.status === 'failure');
+    const step: Step = {
+      step_number: 0,
+      action: 'subagent',
+      description: `Sub-agent ${sub.facts.agentType ?? 'agent'} (${sub.facts.agentId})`,
+      started_at: iso(subStart),
+      duration_ms:
+        sub.activity.durationMs ?? (subEnd === undefined ? undefined : Math.max(0, subEnd - subStart)),
+      status: sub.activity.aborted ? 'incomplete' : failed ? 'failure' : 'success',
+      input: text.content(sub.activity.prompt, FIELD_LIMITS.summary),
+      output: text.content(sub.activity.finalMessage, FIELD_LIMITS.summary),
+      agent_id: sub.facts.agentId,
+      steps: nested.steps,
+    };
+    // Placed by start time among the parent's steps (after the call that spawned it).
+    const at = steps.findIndex(
+      (existing, i) => i > 0 && (existing.started_at ?? '') > (step.started_at ?? ''),
+    );
+    steps.splice(at < 0 ? steps.length : at, 0, step);
+    for (const error of nested.errors) {
+      errors.push({
+        ...error,
+        message: `Sub-agent ${sub.facts.agentId}: ${error.message}`,
+        step_number: undefined,
+      });
+    }
+  }
+  // Numbers follow the final order; errors follow their steps.
+  const renumber = new Map<number, number>();
+  steps.forEach((step, index) => {
+    if (step.action !== 'subagent') renumber.set(step.step_number, firstNumber + index);
+    step.step_number = firstNumber + index;
+  });
+  for (const error of errors) {
+    if (error.step_number !== undefined) error.step_number = renumber.get(error.step_number);
+  }
+
+  const endIso = iso(parts.endMs);
+  if (activity.aborted || input.ending === 'interrupt') {
+    errors.push({
+      error_type: 'turn_interrupted',
+      message: 'The user interrupted the turn',
+      occurred_at: endIso,
+    });
+  } else if ((input.ending === 'stale' || input.ending === 'session_end') && !activity.ended) {
+    errors.push({
+      error_type: 'turn_incomplete',
+      message:
+        input.ending === 'stale'
+          ? 'The turn never finished (no Stop arrived before the stale timeout)'
+          : 'The session ended before the turn finished',
+      occurred_at: endIso,
+    });
+  }
+  if (input.rolloutMissing) {
+    errors.push({
+      error_type: 'rollout_unavailable',
+      message: 'The session rollout file could not be read; tool detail is missing',
+      occurred_at: endIso,
+    });
+  }
+  return { steps, errors };
+}
+
+function usageOf(parts: TurnParts): TurnUsage | undefined {
+  let usage = parts.usage;
+  for (const sub of parts.subagents)
+    if (sub.usage) usage = addUsage(usage ?? ZERO_USAGE, sub.usage, sub.usage.responses);
+  return usage;
+}
+
+function llmUsage(
+  usage: TurnUsage | undefined,
+  model: string | undefined,
+  provider: string | undefined,
+): LlmUsage {
+  const result: LlmUsage = { model, provider: provider ?? 'openai' };
+  if (usage) {
+    result.prompt_tokens = usage.input;
+    result.completion_tokens = usage.output;
+    result.total_tokens = usage.total;
+    result.cached_tokens = usage.cached;
+    result.reasoning_tokens = usage.reasoning;
+    result.api_calls_count = usage.responses;
+  }
+  return result;
+}
+
+function environment(
+  parts: TurnParts,
+  options: TraceOptions,
+  toolDetail: Environment['tool_detail'],
+): Environment {
+  const env = parts.input.environment;
+  return {
+    agent: 'codex-cli',
+    codex_version: parts.codexVersion,
+    model: parts.model,
+    os: env.os,
+    cwd: env.cwd,
+    project: env.project,
+    git_branch: env.gitBranch,
+    git_commit: env.gitCommit,
+    connector_version: env.connectorVersion,
+    session_id: parts.input.sessionId,
+    turn_id: parts.input.turnId ?? undefined,
+    capture_mode: options.capture,
+    content_mode: options.contentMode,
+    tool_detail: toolDetail,
+  };
+}
+
+function toolsUsed(steps: readonly Step[]): string | undefined {
+  const names = new Set<string>();
+  const visit = (list: readonly Step[]) => {
+    for (const step of list) {
+      if (step.tool_name && step.action === 'tool_call') names.add(step.tool_name);
+      if (step.steps) visit(step.steps);
+    }
+  };
+  visit(steps);
+  return names.size > 0 ? [...names].join(', ') : undefined;
+}
+
+function clampName(name: string): string {
+  return name.length <= LIMITS.nameMax ? name : `${name.slice(0, LIMITS.nameMax - 1)}…`;
+}
+
+function countTools(steps: readonly Step[]): { calls: number; failed: number } {
+  let calls = 0;
+  let failed = 0;
+  for (const step of steps) {
+    if (step.action === 'tool_call') {
+      calls += 1;
+      if (step.status !== 'success') failed += 1;
+    }
+    if (step.steps) {
+      const nested = countTools(step.steps);
+      calls += nested.calls;
+      failed += nested.failed;
+    }
+  }
+  return { calls, failed };
+}
+
+function describe(
+  what: string,
+  steps: readonly Step[],
+  durationMs: number,
+  model: string | undefined,
+): string {
+  const { calls, failed } = countTools(steps);
+  const parts = [`${what}: ${calls} tool call${calls === 1 ? '' : 's'}`];
+  if (failed > 0) parts.push(`${failed} failed or unfinished`);
+  parts.push(`${(durationMs / 1000).toFixed(1)} s`);
+  if (model) parts.push(`model ${model}`);
+  return truncateMiddle(parts.join(', '), LIMITS.descriptionMax);
+}
+
+const seconds = (ms: number) => Math.min(LIMITS.durationMaxSeconds, Math.max(0, ms) / 1000);
+
+/** The trace of one turn. */
+export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): TaskData {
+  const text = new TextPolicy(options.contentMode, options.redactPatterns);
+  const parts = resolveTurn(input);
+  const { steps, errors } = renderTurn(parts, text, 1);
+  const project = input.environment.project;
+  const title = text.excerpt(parts.activity.prompt, 100);
+  const data: TaskData = {
+    name: clampName(`${project}: ${title ?? `Codex turn ${input.turnNumber}`}`),
+    description: describe(
+      `Codex CLI turn ${input.turnNumber} of session ${input.sessionId} in ${project}`,
+      steps,
+      parts.endMs - parts.startMs,
+      parts.model,
+    ),
+    current_datetime: iso(options.nowMs),
+    duration: seconds(parts.endMs - parts.startMs),
+    input_summary: text.content(parts.activity.prompt, FIELD_LIMITS.summary),
+    output_summary: text.content(parts.activity.finalMessage, FIELD_LIMITS.summary),
+    llm_usage: llmUsage(usageOf(parts), parts.model, parts.provider),
+    steps,
+    errors,
+    environment: environment(parts, options, parts.toolDetail),
+    time_tracking: { start_time: iso(parts.startMs), end_time: iso(parts.endMs) },
+    general: toolsUsed(steps) ? { tools_used: toolsUsed(steps) } : undefined,
+  };
+  return fitBody(dropUndefined(data));
+}
+
+/** One trace for several turns of a session (per-session granularity). */
+export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: TraceOptions): TaskData {
+  const first = inputs[0];
+  if (!first) throw new Error('buildSessionTrace needs at least one turn');
+  const text = new TextPolicy(options.contentMode, options.redactPatterns);
+  const turns = inputs.map(resolveTurn);
+  const steps: Step[] = [];
+  const errors: TraceError[] = [];
+  let usage: TurnUsage | undefined;
+  for (const parts of turns) {
+    const rendered = renderTurn(parts, text, steps.length + 1);
+    steps.push(...rendered.steps);
+    errors.push(...rendered.errors);
+    const turnUsage_ = usageOf(parts);
+    if (turnUsage_) usage = addUsage(usage ?? ZERO_USAGE, turnUsage_, turnUsage_.responses);
+  }
+  const startMs = Math.min(...turns.map((t) => t.startMs));
+  const endMs = Math.max(...turns.map((t) => t.endMs));
+  const last = turns[turns.length - 1] as TurnParts;
+  const project = first.environment.project;
+  const toolDetails = new Set(turns.map((t) => t.toolDetail));
+  const toolDetail = toolDetails.has('rollout')
+    ? 'rollout'
+    : toolDetails.has('hooks')
+      ? 'hooks'
+      : 'unavailable';
+  const model = turns.findLast((t) => t.model)?.model;
+  const withModel: TurnParts = {
+    ...last,
+    model,
+    codexVersion: turns.find((t) => t.codexVersion)?.codexVersion,
+  };
+  const data: TaskData = {
+    name: clampName(
+      `${project}: Codex session ${first.sessionId} (${inputs.length} turn${inputs.length === 1 ? '' : 's'})`,
+    ),
+    description: describe(
+      `Codex CLI session ${first.sessionId} in ${project}, ${inputs.length} turn${inputs.length === 1 ? '' : 's'}`,
+      steps,
+      endMs - startMs,
+      model,
+    ),
+    current_datetime: iso(options.nowMs),
+    duration: seconds(endMs - startMs),
+    input_summary: text.content(turns[0]?.activity.prompt, FIELD_LIMITS.summary),
+    output_summary: text.content(last.activity.finalMessage, FIELD_LIMITS.summary),
+    llm_usage: llmUsage(usage, model, turns.find((t) => t.provider)?.provider),
+    steps,
+    errors,
+    environment: { ...environment(withModel, options, toolDetail), turn_id: undefined },
+    time_tracking: { start_time: iso(startMs), end_time: iso(endMs) },
+    general: toolsUsed(steps) ? { tools_used: toolsUsed(steps) } : undefined,
+  };
+  return fitBody(dropUndefined(data));
+}
+
+/** TaskData omits absent fields; a JSON round trip drops every undefined key at any depth. */
+function dropUndefined(data: TaskData): TaskData {
+  return JSON.parse(JSON.stringify(data)) as TaskData;
+}

@@ -1,0 +1,79 @@
+// Token usage of one turn, by the rules in codex-hooks.md:
+// - newest builds write one token_usage_record per model response: sum `usage` for the turn, counting each
+//   response_id once (the same record can be written twice);
+// - older builds write event_msg token_count lines with the thread's cumulative total; they repeat with an
+//   unchanged total, so a line counts only when the total advanced past the previous one;
+// - a turn with any token_usage_record uses only those, so no response is counted from both kinds;
+// - forked and sub-agent files replay their parent's lines first: records carry the parent's turn ids and
+//   are not the turn's, and replayed token_count totals only raise the baseline the turn starts from.
+import type { RolloutRecord, TokenCounts } from '../codex/rollout';
+
+export interface TurnUsage extends TokenCounts {
+  /** Model responses counted. */
+  responses: number;
+}
+
+export const ZERO_USAGE: TurnUsage = { input: 0, cached: 0, output: 0, reasoning: 0, total: 0, responses: 0 };
+
+export function addUsage(a: TurnUsage, b: TokenCounts, responses = 1): TurnUsage {
+  return {
+    input: a.input + b.input,
+    cached: a.cached + b.cached,
+    output: a.output + b.output,
+    reasoning: a.reasoning + b.reasoning,
+    total: a.total + b.total,
+    responses: a.responses + responses,
+  };
+}
+
+function difference(now: TokenCounts, before: TokenCounts): TokenCounts {
+  return {
+    input: now.input - before.input,
+    cached: now.cached - before.cached,
+    output: now.output - before.output,
+    reasoning: now.reasoning - before.reasoning,
+    total: now.total - before.total,
+  };
+}
+
+/**
+ * Usage of the turn whose records are given. `turnId` filters token_usage_record lines (undefined: keep
+ * records without an id, as older builds write); `baseline` is the cumulative token_count total before the
+ * turn's first line. Returns undefined when the turn has no usage lines at all.
+ */
+export function turnUsage(
+  records: readonly RolloutRecord[],
+  turnId: string | undefined,
+  baseline: TokenCounts | undefined,
+): TurnUsage | undefined {
+  let fromRecords: TurnUsage | undefined;
+  const seen = new Set<string>();
+  for (const record of records) {
+    if (record.kind !== 'token_usage') continue;
+    if (record.turnId !== undefined && turnId !== undefined && record.turnId !== turnId) continue;
+    if (record.responseId !== undefined) {
+      if (seen.has(record.responseId)) continue;
+      seen.add(record.responseId);
+    }
+    fromRecords = addUsage(fromRecords ?? ZERO_USAGE, record.usage);
+  }
+  if (fromRecords) return fromRecords;
+
+  let fromCounts: TurnUsage | undefined;
+  let previous = baseline;
+  for (const record of records) {
+    if (record.kind !== 'token_count' || !record.total) continue;
+    const total = record.total;
+    if (previous && total.total <= previous.total) {
+      // A smaller total means the thread's counter restarted (a fork starting afresh): count this line's
+      // own usage and start again from its total. An equal total is a repeated line.
+      if (total.total < previous.total && record.last)
+        fromCounts = addUsage(fromCounts ?? ZERO_USAGE, record.last);
+      previous = total;
+      continue;
+    }
+    fromCounts = addUsage(fromCounts ?? ZERO_USAGE, previous ? difference(total, previous) : total);
+    previous = total;
+  }
+  return fromCounts;
+}

@@ -1,0 +1,267 @@
+// The glue between a closed turn and its trace: reads the turn from the rollout (incrementally, from the
+// session's cursor), the sub-agents' own rollouts, git and OS facts, then hands everything to the pure
+// builder in src/trace. The cursor it returns holds only offsets, ids, counters and model/version facts;
+// a turn whose end is not on disk yet leaves the cursor at the turn's start, so the next read sees it whole.
+import { readFile } from 'node:fs/promises';
+import { arch, type as osType, release } from 'node:os';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import pkg from '../../package.json';
+import {
+  cursorAt,
+  cursorFits,
+  emptyState,
+  locateRollout,
+  type RolloutCursor,
+  RolloutScanner,
+  type RolloutTurn,
+  type TurnSelection,
+} from '../codex/rollout-reader';
+import { codexHome } from '../config/paths';
+import type { TaskData } from '../infinium/task-data';
+import {
+  buildSessionTrace,
+  buildTurnTrace,
+  type EnvironmentFacts,
+  type RolloutTurnFacts,
+  type SubagentFacts,
+  type TraceOptions,
+  type TurnTraceInput,
+} from '../trace/build';
+import type { ClosedTurn, ComposeContext, SpooledEvent } from './closed-turn';
+
+export type { RolloutCursor } from '../codex/rollout-reader';
+
+const SETTLE_POLL_MS = 25;
+
+export interface ComposedTrace {
+  taskData: TaskData;
+  cursor: RolloutCursor | undefined;
+}
+
+/** The trace of one closed turn, and the session's cursor after it. */
+export async function composeTurnTrace(
+  turn: ClosedTurn,
+  ctx: ComposeContext,
+  cursor: RolloutCursor | undefined,
+): Promise<ComposedTrace> {
+  const [gathered, environment] = await Promise.all([
+    gatherTurn(turn, ctx, cursor),
+    environmentFacts(turn.cwd, ctx),
+  ]);
+  return {
+    taskData: buildTurnTrace({ ...gathered.input, environment }, traceOptions(ctx)),
+    cursor: gathered.cursor,
+  };
+}
+
+/** One trace for a whole session's turns (per-session granularity), in order. */
+export async function composeSessionTrace(
+  turns: ClosedTurn[],
+  ctx: ComposeContext,
+  cursor: RolloutCursor | undefined,
+): Promise<ComposedTrace> {
+  const first = turns[0];
+  if (!first) throw new Error('composeSessionTrace needs at least one turn');
+  const environment = await environmentFacts(first.cwd, ctx);
+  const inputs: TurnTraceInput[] = [];
+  let current = cursor;
+  for (const turn of turns) {
+    const gathered = await gatherTurn(turn, ctx, current);
+    current = gathered.cursor;
+    inputs.push({ ...gathered.input, environment });
+  }
+  return { taskData: buildSessionTrace(inputs, traceOptions(ctx)), cursor: current };
+}
+
+function traceOptions(ctx: ComposeContext): TraceOptions {
+  return {
+    contentMode: ctx.config.contentMode,
+    redactPatterns: ctx.config.redactPatterns,
+    capture: ctx.capture,
+    nowMs: ctx.nowMs,
+  };
+}
+
+async function gatherTurn(
+  turn: ClosedTurn,
+  ctx: ComposeContext,
+  cursor: RolloutCursor | undefined,
+): Promise<{ input: Omit<TurnTraceInput, 'environment'>; cursor: RolloutCursor | undefined }> {
+  const rootEvents = turn.events.filter((event) => !event.payload.agent_id);
+  const base = {
+    sessionId: turn.sessionId,
+    turnId: turn.turnId,
+    turnNumber: turn.turnNumber,
+    ending: turn.ending,
+    events: rootEvents,
+    subagents: await subagentFacts(turn.events),
+  };
+  if (turn.transcriptPath === null) {
+    return { input: { ...base, rollout: null, rolloutMissing: false }, cursor };
+  }
+  const path = await locateRollout(turn.transcriptPath, codexHome());
+  if (path === null) return { input: { ...base, rollout: null, rolloutMissing: true }, cursor };
+
+  const read = await readRootTurn(path, turn, ctx, cursor);
+  if (!read.turn) return { input: { ...base, rollout: null, rolloutMissing: false }, cursor: read.cursor };
+  return {
+    input: { ...base, rollout: factsOf([read.turn], read.session), rolloutMissing: false },
+    cursor: read.cursor,
+  };
+}
+
+function factsOf(turns: RolloutTurn[], session: RolloutTurnFacts['session']): RolloutTurnFacts {
+  const first = turns[0];
+  return {
+    records: turns.length === 1 && first ? first.records : turns.flatMap((turn) => turn.records),
+    ended: turns.every((turn) => turn.ended),
+    tokenBaseline: first?.tokenBaseline,
+    modelBefore: first?.modelBefore,
+    session,
+  };
+}
+
+async function readRootTurn(
+  path: string,
+  turn: ClosedTurn,
+  ctx: ComposeContext,
+  cursor: RolloutCursor | undefined,
+): Promise<{ turn?: RolloutTurn; session: RolloutTurnFacts['session']; cursor: RolloutCursor | undefined }> {
+  // Without a turn id (older Codex), the turn is the one whose prompt the hook saw, else the first one.
+  const selection: TurnSelection = turn.turnId ? { turnIds: [turn.turnId] } : 'all';
+  const prompt = turn.events.find((event) => event.event === 'UserPromptSubmit')?.payload.prompt;
+  const pick = (turns: RolloutTurn[]) =>
+    turns.find((candidate) =>
+      candidate.records.some((record) => record.kind === 'user_prompt' && record.text === prompt),
+    ) ?? turns[0];
+  const start = cursor && (await cursorFits(cursor, path)) ? cursor : undefined;
+  let scanner = new RolloutScanner(path, start ?? emptyState(), selection);
+  await scanner.readMore();
+  // A turn before the cursor (composed out of order, or a cursor from another file): read from the top.
+  if (scanner.turns.length === 0 && start && start.offset > 0) {
+    scanner = new RolloutScanner(path, emptyState(), selection);
+    await scanner.readMore();
+  }
+  let found = pick(scanner.turns);
+  // Codex writes task_complete only after the Stop hook returns (turn_aborted likewise after Interrupt).
+  if (found && !found.ended && (turn.ending === 'stop' || turn.ending === 'interrupt')) {
+    for (let waited = 0; waited < ctx.rolloutSettleMs && !found.ended; waited += SETTLE_POLL_MS) {
+      await new Promise((resolve_) =>
+        setTimeout(resolve_, Math.min(SETTLE_POLL_MS, ctx.rolloutSettleMs - waited)),
+      );
+      await scanner.readMore();
+      found = pick(scanner.turns) ?? found;
+    }
+  }
+  const session = scanner.stateNow.session;
+  if (!found) return { session, cursor };
+  const state = found.ended && found.end ? found.end : found.start;
+  return { turn: found, session, cursor: cursorAt(path, state) };
+}
+
+/** Sub-agent threads seen in the turn's events, each with its own rollout's turn(s) when readable. */
+async function subagentFacts(events: readonly SpooledEvent[]): Promise<SubagentFacts[]> {
+  const byAgent = new Map<string, SpooledEvent[]>();
+  for (const event of events) {
+    const agentId = event.payload.agent_id;
+    if (!agentId) continue;
+    const list = byAgent.get(agentId) ?? [];
+    list.push(event);
+    byAgent.set(agentId, list);
+  }
+  const result: SubagentFacts[] = [];
+  for (const [agentId, agentEvents] of byAgent) {
+    result.push({
+      agentId,
+      agentType: agentEvents.find((event) => event.payload.agent_type)?.payload.agent_type,
+      rollout: await subagentRollout(agentEvents),
+      events: agentEvents,
+    });
+  }
+  return result;
+}
+
+/** The child's rollout: SubagentStop names it as agent_transcript_path, SubagentStart as transcript_path. */
+function childTranscript(events: readonly SpooledEvent[]): string | undefined {
+  const stop = events.findLast((event) => event.event === 'SubagentStop')?.payload.agent_transcript_path;
+  if (stop) return stop;
+  return events.find((event) => event.event === 'SubagentStart')?.payload.transcript_path ?? undefined;
+}
+
+async function subagentRollout(events: readonly SpooledEvent[]): Promise<RolloutTurnFacts | null> {
+  const transcript = childTranscript(events);
+  if (!transcript) return null;
+  const path = await locateRollout(transcript, codexHome());
+  if (!path) return null;
+  const turnIds = [
+    ...new Set(events.map((event) => event.payload.turn_id).filter((id): id is string => !!id)),
+  ];
+  // A sub-agent file may open with its parent's replayed history: keep only the child's own turns.
+  const scanner = new RolloutScanner(path, emptyState(), turnIds.length > 0 ? { turnIds } : 'last');
+  try {
+    await scanner.readMore();
+  } catch {
+    return null;
+  }
+  if (scanner.turns.length === 0) return null;
+  return factsOf(scanner.turns, scanner.stateNow.session);
+}
+
+async function environmentFacts(cwd: string, ctx: ComposeContext): Promise<EnvironmentFacts> {
+  const git = await gitFacts(cwd);
+  const root = ctx.config.projectRoot;
+  const shownCwd = root ? relative(root, cwd) || '.' : basename(resolve(cwd));
+  return {
+    project: ctx.config.projectName,
+    cwd: isAbsolute(shownCwd) ? basename(shownCwd) : shownCwd,
+    os: `${osType()} ${release()} (${arch()})`,
+    connectorVersion: pkg.version,
+    gitBranch: git.branch,
+    gitCommit: git.commit,
+  };
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Branch and commit of the repository holding `cwd`, read from .git without spawning git. */
+export async function gitFacts(cwd: string): Promise<{ branch?: string; commit?: string }> {
+  let gitDir: string | undefined;
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const dotGit = join(dir, '.git');
+    const head = await readText(join(dotGit, 'HEAD'));
+    if (head !== undefined) {
+      gitDir = dotGit;
+      break;
+    }
+    // A worktree or submodule: .git is a file naming the real git dir.
+    const pointer = (await readText(dotGit))?.match(/^gitdir: (.+)$/m)?.[1]?.trim();
+    if (pointer) {
+      gitDir = resolve(dir, pointer);
+      break;
+    }
+    if (dirname(dir) === dir) return {};
+  }
+  const head = (await readText(join(gitDir, 'HEAD')))?.trim();
+  if (!head) return {};
+  const ref = /^ref: (.+)$/.exec(head)?.[1];
+  if (!ref) return /^[0-9a-f]{40,64}$/.test(head) ? { commit: head } : {};
+  const branch = ref.replace(/^refs\/heads\//, '');
+  const common = (await readText(join(gitDir, 'commondir')))?.trim();
+  const dirs = [gitDir, ...(common ? [resolve(gitDir, common)] : [])];
+  for (const dir of dirs) {
+    const loose = (await readText(join(dir, ref)))?.trim();
+    if (loose && /^[0-9a-f]{40,64}$/.test(loose)) return { branch, commit: loose };
+  }
+  for (const dir of dirs) {
+    const packed = await readText(join(dir, 'packed-refs'));
+    const line = packed?.split('\n').find((entry) => entry.endsWith(` ${ref}`));
+    if (line) return { branch, commit: line.split(' ')[0] };
+  }
+  return { branch };
+}

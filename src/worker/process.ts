@@ -1,0 +1,47 @@
+// The worker as a process (dist/worker.mjs): started detached by a hook after a turn-ending event, or by
+// hand. Never prints: everything goes to logs/worker.log. Flags:
+//   --detach   start a detached copy of itself and exit at once (the shell hook's way where there is no
+//              setsid, e.g. macOS)
+//   --retry    send every outbox entry now, whatever its next-attempt time
+import { spawn } from 'node:child_process';
+import type { Env } from '../config/paths';
+import { spoolPaths } from '../spool/layout';
+import { appendLog } from '../spool/log';
+import { type Composer, DEFAULT_STALE_MS, runWorker } from './run';
+
+export async function runWorkerProcess(
+  argv: string[],
+  composer: Composer,
+  env: Env = process.env,
+): Promise<void> {
+  if (argv.includes('--detach')) {
+    const rest = argv.filter((arg) => arg !== '--detach');
+    spawn(process.execPath, [process.argv[1] as string, ...rest], {
+      detached: true,
+      stdio: 'ignore',
+    }).unref();
+    return;
+  }
+  const log = spoolPaths(env).workerLog;
+  try {
+    const passes = await runWorker(env, { composer, force: argv.includes('--retry'), staleMs: staleMs(env) });
+    for (const pass of passes) {
+      appendLog(
+        log,
+        `pass: ${pass.built} built, ${pass.sent} sent, ${pass.retrying} to retry, ${pass.dead} dead, ` +
+          `${pass.waiting} waiting, ${pass.noSecret} without secret, ${pass.dropped} dropped, ${pass.corrupt} corrupt`,
+      );
+    }
+  } catch (error) {
+    appendLog(
+      log,
+      `worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+  }
+}
+
+/** INFINIUM_CODEX_STALE_SECONDS: how long a turn may stay silent before it is closed without its Stop. */
+function staleMs(env: Env): number {
+  const seconds = Number(env.INFINIUM_CODEX_STALE_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_STALE_MS;
+}

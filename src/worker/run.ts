@@ -1,0 +1,294 @@
+// The detached worker: one at a time per state dir. Each pass reads the spool, groups events into turns,
+// builds each closed turn's trace once (outbox, keyed by session and turn), deletes the turn's raw payloads,
+// then sends what is due. The trace itself is built by the compose functions it is given.
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { type Env, statePaths } from '../config/paths';
+import { isPaused } from '../config/pause';
+import {
+  type CaptureMode,
+  ConfigError,
+  type ResolvedConfig,
+  readSettings,
+  resolveConfig,
+} from '../config/settings';
+import type { TaskData } from '../infinium/task-data';
+import { cleanSpoolLeftovers, listSpool, moveAside, readSpoolEntry, removeEntries } from '../spool/events';
+import { type SpoolPaths, spoolPaths, traceKey } from '../spool/layout';
+import { tryLock } from '../spool/lock';
+import { appendLog, rotateIfLarge } from '../spool/log';
+import { alreadyQueued, writeOutboxEntry } from '../spool/outbox';
+import {
+  pruneSessionStates,
+  readCounters,
+  readSessionState,
+  type SessionState,
+  type SpoolCounters,
+  writeCounters,
+  writeSessionState,
+} from '../spool/sessions';
+import type { ClosedTurn, ComposeContext } from './closed-turn';
+import { type DeliveryOptions, type DeliverySummary, deliverDue } from './deliver';
+import { type GroupedTurn, groupSessionTurns, type SpooledFileEvent } from './turns';
+
+export interface Composed {
+  taskData: TaskData;
+  cursor: unknown;
+}
+
+/**
+ * The trace side (src/worker/compose.ts), passed in so the pipeline can be tested on its own. The cursor is
+ * the trace side's RolloutCursor: opaque here, persisted as JSON. (Method syntax: a compose function that
+ * names its own cursor type fits.)
+ */
+export interface Composer {
+  composeTurnTrace(turn: ClosedTurn, ctx: ComposeContext, cursor: unknown): Promise<Composed>;
+  composeSessionTrace(turns: ClosedTurn[], ctx: ComposeContext, cursor: unknown): Promise<Composed>;
+}
+
+export interface WorkerOptions extends DeliveryOptions {
+  composer: Composer;
+  /** A turn with no event for this long is closed without its Stop. */
+  staleMs?: number;
+  /** How long compose may wait for a turn's end to reach the rollout. */
+  rolloutSettleMs?: number;
+}
+
+export const DEFAULT_STALE_MS = 2 * 3_600_000;
+export const DEFAULT_ROLLOUT_SETTLE_MS = 2_000;
+
+export interface PassSummary extends DeliverySummary {
+  built: number;
+  dropped: number;
+  corrupt: number;
+}
+
+/**
+ * Runs passes until nothing new is left. A worker that finds the lock taken leaves a rerun request, which
+ * the holder sees after releasing the lock (so a request made at any moment is never missed), and exits.
+ */
+export async function runWorker(env: Env, options: WorkerOptions): Promise<PassSummary[]> {
+  const paths = spoolPaths(env);
+  const passes: PassSummary[] = [];
+  for (;;) {
+    let lock = tryLock(paths.lock);
+    if (!lock) {
+      writeFileSync(paths.rerun, '');
+      lock = tryLock(paths.lock);
+      if (!lock) return passes;
+    }
+    try {
+      rmSync(paths.rerun, { force: true });
+      passes.push(await runPass(env, paths, options));
+    } finally {
+      lock.release();
+    }
+    if (!existsSync(paths.rerun)) return passes;
+  }
+}
+
+async function runPass(env: Env, paths: SpoolPaths, options: WorkerOptions): Promise<PassSummary> {
+  const now = options.now ?? Date.now;
+  const counters = readCounters(paths);
+  const tally = { built: 0, dropped: 0, corrupt: 0 };
+  const sessions = new Map<string, SpooledFileEvent[]>();
+  for (const entry of listSpool(paths)) {
+    const event = readSpoolEntry(entry);
+    if (!event) {
+      moveAside(paths, entry);
+      tally.corrupt += 1;
+      appendLog(paths.workerLog, `skipped unreadable spool entry ${entry.name} (moved to spool/corrupt/)`);
+      continue;
+    }
+    const list = sessions.get(event.payload.session_id) ?? [];
+    list.push({ ...event, file: entry.file });
+    sessions.set(event.payload.session_id, list);
+  }
+  const capture = captureMode(env);
+  for (const [sessionId, events] of sessions) {
+    try {
+      await processSession(env, paths, sessionId, events, capture, options, tally);
+    } catch (error) {
+      // The session's files stay in the spool and are tried again at the next run.
+      appendLog(paths.workerLog, `session ${sessionId}: ${describe(error)}`);
+    }
+  }
+  const delivery = await deliverDue(env, options);
+  housekeeping(paths, now());
+  writeCounters(paths, {
+    corruptSkipped: counters.corruptSkipped + tally.corrupt,
+    turnsDropped: counters.turnsDropped + tally.dropped,
+    lastRunAtMs: now(),
+  } satisfies SpoolCounters);
+  return { ...delivery, ...tally };
+}
+
+async function processSession(
+  env: Env,
+  paths: SpoolPaths,
+  sessionId: string,
+  events: SpooledFileEvent[],
+  capture: CaptureMode,
+  options: WorkerOptions,
+  tally: { built: number; dropped: number },
+): Promise<void> {
+  const now = options.now ?? Date.now;
+  const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
+  const grouping = groupSessionTurns(events, now(), staleMs);
+  const state = readSessionState(paths, sessionId);
+  const context = (config: ResolvedConfig): ComposeContext => ({
+    config,
+    capture,
+    nowMs: now(),
+    rolloutSettleMs: options.rolloutSettleMs ?? DEFAULT_ROLLOUT_SETTLE_MS,
+  });
+
+  const first = grouping.closed[0];
+  const firstConfig = first ? configFor(env, first) : null;
+  if (first && firstConfig?.granularity === 'session' && !paused(env, firstConfig, first)) {
+    // One trace for the whole session, once it has ended (SessionEnd, or silence past the stale timeout).
+    const lastEnd = grouping.closed.findLastIndex((t) => t.beforeSessionEnd);
+    const idle = grouping.pending.length === 0 && now() - grouping.lastArrivalMs > staleMs;
+    const unit = idle ? grouping.closed : grouping.closed.slice(0, lastEnd + 1);
+    if (unit.length > 0) {
+      const turns = unit.map((t, i) => closedTurn(sessionId, t, state.turnCount + i + 1));
+      const built = await build(paths, state, {
+        key: traceKey(sessionId, `session-${state.turnCount + 1}`),
+        turnKey: 'session',
+        turns,
+        config: firstConfig,
+        files: unit.flatMap(spoolFiles),
+        nowMs: now(),
+        compose: (cursor) => options.composer.composeSessionTrace(turns, context(firstConfig), cursor),
+      });
+      if (built) tally.built += 1;
+    }
+  } else {
+    for (const grouped of grouping.closed) {
+      const turn = closedTurn(sessionId, grouped, state.turnCount + 1);
+      const turnKey = turn.turnId ?? `t${turn.turnNumber}`;
+      const config = configFor(env, grouped);
+      if (!config || paused(env, config, grouped)) {
+        state.turnCount += 1;
+        writeSessionState(paths, { ...state, updatedAtMs: now() });
+        removeEntries(spoolFiles(grouped));
+        tally.dropped += 1;
+        continue;
+      }
+      const built = await build(paths, state, {
+        key: traceKey(sessionId, turnKey),
+        turnKey,
+        turns: [turn],
+        config,
+        files: spoolFiles(grouped),
+        nowMs: now(),
+        compose: (cursor) => options.composer.composeTurnTrace(turn, context(config), cursor),
+      });
+      if (built) tally.built += 1;
+    }
+  }
+  removeEntries(grouping.consumed);
+}
+
+interface BuildJob {
+  key: string;
+  turnKey: string;
+  turns: ClosedTurn[];
+  config: ResolvedConfig;
+  /** The raw payloads of these turns, deleted once the trace is queued. */
+  files: string[];
+  nowMs: number;
+  compose(cursor: unknown): Promise<Composed>;
+}
+
+/**
+ * Builds one trace into the outbox, unless it is there already (a crash after the outbox write): then only
+ * the session state and the spool are brought up to date. Order: outbox, session state, spool deletion, so a
+ * crash at any point leaves the raw events or the queued trace, and a turn is never queued twice.
+ */
+async function build(paths: SpoolPaths, state: SessionState, job: BuildJob): Promise<boolean> {
+  if (state.built.includes(job.key)) {
+    removeEntries(job.files);
+    return false;
+  }
+  const last = job.turns.at(-1) as ClosedTurn;
+  const queued = alreadyQueued(paths, job.key);
+  let cursor: unknown;
+  if (queued) {
+    cursor = queued.cursorAfter;
+  } else {
+    const composed = await job.compose(state.cursor);
+    cursor = composed.cursor;
+    writeOutboxEntry(paths, {
+      key: job.key,
+      sessionId: last.sessionId,
+      turnKey: job.turnKey,
+      turnNumber: last.turnNumber,
+      agentId: job.config.agentId,
+      baseUrl: job.config.baseUrl,
+      projectName: job.config.projectName,
+      cwd: last.cwd,
+      builtAtMs: job.nowMs,
+      taskData: composed.taskData,
+      cursorAfter: cursor,
+      attempts: 0,
+      nextAttemptAtMs: 0,
+    });
+  }
+  state.turnCount = last.turnNumber;
+  state.cursor = cursor;
+  state.built.push(job.key);
+  writeSessionState(paths, { ...state, updatedAtMs: job.nowMs });
+  removeEntries(job.files);
+  return !queued;
+}
+
+function spoolFiles(grouped: GroupedTurn): string[] {
+  return grouped.events.map((e) => e.file);
+}
+
+function paused(env: Env, config: ResolvedConfig, grouped: GroupedTurn): boolean {
+  return isPaused(config.projectRoot ?? rootEvent(grouped)?.payload.cwd ?? '', env);
+}
+
+function rootEvent(grouped: GroupedTurn): SpooledFileEvent | undefined {
+  return grouped.events.find((e) => !e.payload.agent_id) ?? grouped.events[0];
+}
+
+function closedTurn(sessionId: string, grouped: GroupedTurn, turnNumber: number): ClosedTurn {
+  const root = rootEvent(grouped);
+  return {
+    sessionId,
+    turnId: grouped.turnId,
+    cwd: root?.payload.cwd ?? '',
+    transcriptPath: root?.payload.transcript_path ?? null,
+    events: grouped.events.map(({ file: _file, ...event }) => event),
+    ending: grouped.ending,
+    turnNumber,
+  };
+}
+
+/** The agent for a turn's cwd; a broken config file throws (the turn waits in the spool until it is fixed). */
+function configFor(env: Env, grouped: GroupedTurn): ResolvedConfig | null {
+  return resolveConfig(rootEvent(grouped)?.payload.cwd ?? '', env);
+}
+
+function captureMode(env: Env): CaptureMode {
+  try {
+    return readSettings(statePaths(env).userConfig).capture ?? 'lean';
+  } catch (error) {
+    if (error instanceof ConfigError) return 'lean';
+    throw error;
+  }
+}
+
+function housekeeping(paths: SpoolPaths, nowMs: number): void {
+  cleanSpoolLeftovers(paths, nowMs);
+  pruneSessionStates(paths, nowMs);
+  rotateIfLarge(paths.workerLog);
+  rotateIfLarge(paths.hookLog);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ConfigError) return `${error.message} Its turns wait in the spool until it is fixed.`;
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

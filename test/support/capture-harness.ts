@@ -1,0 +1,163 @@
+// Shared pieces for capture-pipeline tests: temp state dirs, Codex-like hook payloads, and running the
+// real hook front-ends (dist/hook.sh, dist/bin.cjs) as child processes fed through a pipe.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const DIST = resolve(import.meta.dirname, '../../dist');
+
+export interface Sandbox {
+  dir: string;
+  home: string;
+  state: string;
+  project: string;
+  env: Record<string, string>;
+  cleanup(): void;
+}
+
+/** Temp HOME, CODEX_HOME and INFINIUM_CODEX_HOME, and a project whose .infinium/config.json names the agent. */
+export function makeSandbox(agent?: { agentId: string; baseUrl: string; granularity?: string }): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'infinium-capture-'));
+  const home = join(dir, 'home');
+  const state = join(dir, 'state');
+  const project = join(dir, 'project');
+  mkdirSync(join(home, '.codex'), { recursive: true });
+  mkdirSync(project, { recursive: true });
+  if (agent) {
+    mkdirSync(join(project, '.infinium'));
+    writeFileSync(join(project, '.infinium', 'config.json'), JSON.stringify(agent));
+  }
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    CODEX_HOME: join(home, '.codex'),
+    INFINIUM_CODEX_HOME: state,
+  };
+  return { dir, home, state, project, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export type FrontEnd = 'sh' | 'node';
+
+export interface HookRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one hook event the way Codex does: payload on stdin through a pipe, then stdin closed. */
+export function runHook(
+  frontEnd: FrontEnd,
+  event: string,
+  payload: string | Buffer | null,
+  env: Record<string, string>,
+  options: { dist?: string; keepStdinOpen?: boolean } = {},
+): Promise<HookRun> {
+  const dist = options.dist ?? DIST;
+  const [command, args] =
+    frontEnd === 'sh'
+      ? [join(dist, 'hook.sh'), [event, process.execPath]]
+      : [process.execPath, [join(dist, 'bin.cjs'), 'hook', event]];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.stdin.on('error', () => {
+      // the hook may exit before reading everything (a never-closed stdin test)
+    });
+    if (payload !== null) child.stdin.write(payload);
+    if (!options.keepStdinOpen) child.stdin.end();
+  });
+}
+
+/** Codex-like payloads for one session, in the shape of the 0.169.0 fixtures. */
+export function codexSession(sessionId: string, cwd: string, transcriptPath: string | null = null) {
+  const base = {
+    session_id: sessionId,
+    transcript_path: transcriptPath,
+    cwd,
+    model: 'gpt-5.5',
+    permission_mode: 'bypassPermissions',
+  };
+  const ev = (hook_event_name: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ ...base, hook_event_name, ...extra });
+  return {
+    sessionStart: () => ev('SessionStart', { source: 'startup' }),
+    prompt: (turnId: string, prompt: string) => ev('UserPromptSubmit', { turn_id: turnId, prompt }),
+    preTool: (turnId: string, toolUseId: string, command: string) =>
+      ev('PreToolUse', {
+        turn_id: turnId,
+        tool_name: 'Bash',
+        tool_input: { command },
+        tool_use_id: toolUseId,
+      }),
+    postTool: (turnId: string, toolUseId: string, command: string, output: string) =>
+      ev('PostToolUse', {
+        turn_id: turnId,
+        tool_name: 'Bash',
+        tool_input: { command },
+        tool_use_id: toolUseId,
+        tool_response: output,
+      }),
+    stop: (turnId: string, message: string) =>
+      ev('Stop', { turn_id: turnId, stop_hook_active: false, last_assistant_message: message }),
+    interrupt: (turnId: string) => ev('Interrupt', { turn_id: turnId }),
+    subagent: (event: string, agentId: string, turnId: string, extra: Record<string, unknown> = {}) =>
+      ev(event, { agent_id: agentId, agent_type: 'worker', turn_id: turnId, ...extra }),
+    sessionEnd: () =>
+      JSON.stringify({
+        session_id: sessionId,
+        transcript_path: transcriptPath,
+        cwd,
+        hook_event_name: 'SessionEnd',
+        reason: 'exit',
+      }),
+  };
+}
+
+export type EventSequence = [event: string, payload: string][];
+
+export async function feed(
+  frontEnd: FrontEnd,
+  events: EventSequence,
+  env: Record<string, string>,
+  dist?: string,
+) {
+  const runs: HookRun[] = [];
+  for (const [event, payload] of events) runs.push(await runHook(frontEnd, event, payload, env, { dist }));
+  return runs;
+}
+
+export function spoolNames(state: string): string[] {
+  try {
+    return readdirSync(join(state, 'spool')).filter((n) => n.endsWith('.json') && n !== 'stats.json');
+  } catch {
+    return [];
+  }
+}
+
+export function readJsonFiles(dir: string): Record<string, unknown>[] {
+  try {
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as Record<string, unknown>);
+  } catch {
+    return [];
+  }
+}
+
+export async function waitFor(check: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,64 @@
+// Asks a real Codex binary which hooks it sees and how it judges their trust, through its app-server's
+// `hooks/list` request (JSON-RPC over stdio): Codex's own keys, `currentHash` and `trustStatus`.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export interface CodexHookEntry {
+  key: string;
+  eventName: string;
+  command: string;
+  timeoutSec: number;
+  currentHash: string;
+  trustStatus: string;
+  enabled: boolean;
+}
+
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+/** The real Codex the e2e suite installs (or E2E_CODEX_BIN), or null when there is none here. */
+export function realCodexBinary(): string | null {
+  const candidate =
+    process.env.E2E_CODEX_BIN ??
+    join(REPO_ROOT, '.e2e-cache', 'codex-0.169.0', 'node_modules', '.bin', 'codex');
+  return existsSync(candidate) ? candidate : null;
+}
+
+export function listCodexHooks(
+  codexBin: string,
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 20_000,
+): Promise<CodexHookEntry[]> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(codexBin, ['app-server'], { cwd, env, stdio: ['pipe', 'pipe', 'ignore'] });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('codex app-server did not answer hooks/list in time'));
+    }, timeoutMs);
+    let buffer = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      for (let newline = buffer.indexOf('\n'); newline !== -1; newline = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        const message = JSON.parse(line) as { id?: number; result?: { data: { hooks: CodexHookEntry[] }[] } };
+        if (message.id === 2 && message.result) {
+          clearTimeout(timer);
+          child.kill('SIGKILL');
+          resolvePromise(message.result.data.flatMap((entry) => entry.hooks));
+        }
+      }
+    });
+    child.on('error', reject);
+    const send = (message: unknown) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { clientInfo: { name: 'test', version: '1' } },
+    });
+    send({ jsonrpc: '2.0', method: 'initialized' });
+    send({ jsonrpc: '2.0', id: 2, method: 'hooks/list', params: { cwds: [cwd] } });
+  });
+}

@@ -1,0 +1,140 @@
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseRolloutLine } from '../../../src/codex/rollout';
+import {
+  cursorAt,
+  cursorFits,
+  emptyState,
+  locateRollout,
+  RolloutScanner,
+} from '../../../src/codex/rollout-reader';
+import { RolloutWriter } from './rollout-writer';
+
+let home: string;
+let path: string;
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'codex-home-'));
+  mkdirSync(join(home, 'sessions/2026/11/25'), { recursive: true });
+  path = join(
+    home,
+    'sessions/2026/11/25/rollout-2026-11-25T10-00-00-01a20000-0000-7000-8000-000000000001.jsonl',
+  );
+});
+afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+function twoTurns(): RolloutWriter {
+  return new RolloutWriter()
+    .sessionMeta()
+    .startTurn('t1', 'first')
+    .exec('t1', 'c1', 'ls', { output: 'a\n', exitCode: 0 })
+    .usage('t1', 'r1', { input: 10, output: 1 })
+    .agentMessage('t1', 'one')
+    .complete('t1', 100, 'one')
+    .startTurn('t2', 'second')
+    .usage('t2', 'r2', { input: 20, output: 2 })
+    .agentMessage('t2', 'two')
+    .complete('t2', 100, 'two');
+}
+
+describe('parseRolloutLine', () => {
+  it('ignores unknown line types and event types, and reports non-JSON lines', () => {
+    expect(
+      parseRolloutLine('{"timestamp":"2026-11-25T10:00:00Z","type":"world_state","payload":{}}', 0),
+    ).toBeNull();
+    expect(
+      parseRolloutLine(
+        '{"timestamp":"2026-11-25T10:00:00Z","type":"event_msg","payload":{"type":"new_thing"}}',
+        0,
+      ),
+    ).toBeNull();
+    expect(parseRolloutLine('{"type":"event_msg"', 0)).toBeTypeOf('symbol');
+    expect(parseRolloutLine('[1,2]', 0)).toBeTypeOf('symbol');
+  });
+
+  it('stamps a line without a valid timestamp with the previous time', () => {
+    const record = parseRolloutLine(
+      '{"type":"event_msg","payload":{"type":"task_started","turn_id":"t"}}',
+      1234,
+    );
+    expect(record).toMatchObject({ kind: 'task_started', atMs: 1234, turnId: 't' });
+  });
+});
+
+describe('RolloutScanner', () => {
+  it('keeps only the wanted turn and knows where it starts and ends', async () => {
+    writeFileSync(path, twoTurns().text());
+    const scanner = new RolloutScanner(path, emptyState(), { turnIds: ['t2'] });
+    await scanner.readMore();
+    const [turn] = scanner.turns;
+    expect(scanner.turns).toHaveLength(1);
+    expect(turn?.turnId).toBe('t2');
+    expect(turn?.ended).toBe(true);
+    expect(turn?.records.some((r) => r.kind === 'user_prompt' && r.text === 'second')).toBe(true);
+    expect(turn?.start.session.cliVersion).toBe('0.169.0');
+    expect(turn?.end?.offset).toBe(Buffer.byteLength(twoTurns().text()));
+  });
+
+  it('leaves a torn last line for the next read, and counts garbage lines', async () => {
+    const lines = twoTurns().lines;
+    const last = lines.pop() as string;
+    writeFileSync(
+      path,
+      `${lines.slice(0, 3).join('\n')}\nnot json at all\n${lines.slice(3).join('\n')}\n${last.slice(0, 30)}`,
+    );
+    const scanner = new RolloutScanner(path, emptyState(), { turnIds: ['t2'] });
+    await scanner.readMore();
+    expect(scanner.turns[0]?.ended).toBe(false);
+    expect(scanner.stateNow.unparseable).toBe(1);
+    appendFileSync(path, `${last.slice(30)}\n`);
+    await scanner.readMore();
+    expect(scanner.turns[0]?.ended).toBe(true);
+    expect(scanner.stateNow.unparseable).toBe(1);
+  });
+
+  it('older files: each turn_context without turn ids opens a turn', async () => {
+    const w = new RolloutWriter()
+      .sessionMeta({ cli_version: '0.46.0' })
+      .oldTurn('first')
+      .oldShell('c1', ['bash', '-lc', 'ls'], 'a\n', 0)
+      .oldAgentMessage('one')
+      .oldTurn('second')
+      .oldAgentMessage('two');
+    writeFileSync(path, w.text());
+    const scanner = new RolloutScanner(path, emptyState(), 'last');
+    await scanner.readMore();
+    expect(scanner.turns).toHaveLength(1);
+    expect(scanner.turns[0]?.records.find((r) => r.kind === 'user_prompt')).toMatchObject({ text: 'second' });
+  });
+});
+
+describe('cursors', () => {
+  it('fit only the same file, on a line boundary', async () => {
+    const text = twoTurns().text();
+    writeFileSync(path, text);
+    const lineEnd = text.indexOf('\n') + 1;
+    expect(await cursorFits(cursorAt(path, { ...emptyState(), offset: lineEnd }), path)).toBe(true);
+    expect(await cursorFits(cursorAt(path, { ...emptyState(), offset: lineEnd + 3 }), path)).toBe(false);
+    expect(
+      await cursorFits(cursorAt(join(home, 'other.jsonl'), { ...emptyState(), offset: lineEnd }), path),
+    ).toBe(false);
+    expect(await cursorFits(cursorAt(path, { ...emptyState(), offset: text.length + 100 }), path)).toBe(
+      false,
+    );
+  });
+});
+
+describe('locateRollout', () => {
+  it('finds a rollout that moved to archived_sessions/', async () => {
+    writeFileSync(path, twoTurns().text());
+    mkdirSync(join(home, 'archived_sessions'));
+    const archived = join(home, 'archived_sessions', path.split('/').pop() as string);
+    renameSync(path, archived);
+    expect(await locateRollout(path)).toBe(archived);
+  });
+
+  it('returns null when the rollout is nowhere', async () => {
+    expect(await locateRollout(path)).toBeNull();
+  });
+});

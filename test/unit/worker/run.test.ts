@@ -1,0 +1,242 @@
+import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writePauseState } from '../../../src/config/pause';
+import { listDead, listOutbox, readHistory, requeueDead, spoolStats } from '../../../src/spool';
+import { spoolPaths, traceKey } from '../../../src/spool/layout';
+import { writeOutboxEntry } from '../../../src/spool/outbox';
+import { deliverOutbox } from '../../../src/worker/deliver';
+import { type Composer, runWorker } from '../../../src/worker/run';
+import { codexSession, makeSandbox, type Sandbox, spoolNames } from '../../support/capture-harness';
+import { fakeComposer } from '../../support/fake-compose';
+import { type StandIn, startStandIn } from '../../support/infinium-stand-in';
+
+const AGENT = 'agent-0001';
+const SECRET = 'sk-test-secret-value';
+let server: StandIn;
+let box: Sandbox;
+let env: Record<string, string>;
+let seq = 0;
+let clock = Date.now() - 60_000;
+
+/** Writes a spool entry the way the hooks do, with its arrival stamp (mtime) strictly increasing. */
+function spool(
+  payload: string,
+  event = (JSON.parse(payload) as { hook_event_name: string }).hook_event_name,
+) {
+  const dir = join(box.state, 'spool');
+  mkdirSync(dir, { recursive: true });
+  seq += 1;
+  clock += 100;
+  const file = join(dir, `${process.pid}-${seq}.${event}.json`);
+  writeFileSync(file, payload);
+  utimesSync(file, new Date(clock), new Date(clock));
+}
+
+beforeEach(async () => {
+  server = await startStandIn({ [AGENT]: SECRET });
+  box = makeSandbox({ agentId: AGENT, baseUrl: server.url });
+  env = { ...box.env, INFINIUM_AGENT_SECRET: SECRET };
+});
+afterEach(async () => {
+  await server.close();
+  box.cleanup();
+});
+
+const run = (composer: Composer = fakeComposer, extra: Partial<Parameters<typeof runWorker>[1]> = {}) =>
+  runWorker(env, { composer, ...extra });
+
+describe('the worker', () => {
+  it('builds, sends and records each closed turn once, and deletes its raw payloads', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.sessionStart());
+    spool(s.prompt('t1', 'list files'));
+    spool(s.stop('t1', 'done'));
+    spool(s.prompt('t2', 'open turn'));
+    await run();
+    expect(server.traces).toHaveLength(1);
+    expect(server.traces[0]?.body.input_summary).toBe('list files');
+    expect(spoolNames(box.state)).toEqual([expect.stringMatching(/\.UserPromptSubmit\.json$/)]);
+    const [record] = readHistory(env);
+    expect(record).toMatchObject({
+      status: 'sent',
+      turn: 't1',
+      turnNumber: 1,
+      traceId: server.traces[0]?.traceId,
+      steps: 3,
+    });
+    expect(JSON.parse(readFileSync(record?.payloadPath as string, 'utf8'))).toEqual(server.traces[0]?.body);
+    await run();
+    expect(server.traces).toHaveLength(1);
+    spool(s.stop('t2', 'ok'));
+    await run();
+    expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1 of s1', 'Turn 2 of s1']);
+    expect(listOutbox(env)).toEqual([]);
+  });
+
+  it('keeps a trace in the outbox with a later attempt when Infinium is down, and sends it once when due', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    server.goDown();
+    let now = Date.now();
+    await run(fakeComposer, { now: () => now, random: () => 0 });
+    const [queued] = listOutbox(env);
+    expect(queued).toMatchObject({ attempts: 1, nextAttemptAtMs: now + 15_000 });
+    expect(queued?.lastError).toContain('HTTP 503');
+    server.recover();
+    await run(fakeComposer, { now: () => now });
+    expect(server.traces).toHaveLength(0);
+    now += 15_001;
+    await run(fakeComposer, { now: () => now });
+    await run(fakeComposer, { now: () => now });
+    expect(server.traces).toHaveLength(1);
+    expect(readHistory(env)[0]).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('parks a trace rejected with 401 in dead/ with the reason, and retry --dead requeues it', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    env.INFINIUM_AGENT_SECRET = 'wrong';
+    await run();
+    const [dead] = listDead(env);
+    expect(dead?.reason).toContain('HTTP 401');
+    expect(dead?.reason).not.toContain('wrong');
+    expect(readHistory(env)[0]).toMatchObject({ status: 'dead' });
+    expect(spoolStats(env)).toMatchObject({ dead: 1, outbox: 0 });
+    env.INFINIUM_AGENT_SECRET = SECRET;
+    expect(requeueDead(env)).toBe(1);
+    expect(await deliverOutbox(env, { force: true })).toMatchObject({ sent: 1, busy: false });
+    expect(server.traces).toHaveLength(1);
+    expect(listDead(env)).toEqual([]);
+  });
+
+  it('waits with reason "no secret" (not dead) when no secret can be loaded', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    delete env.INFINIUM_AGENT_SECRET;
+    await run();
+    expect(listOutbox(env)).toMatchObject([{ lastError: 'no secret', attempts: 0 }]);
+    expect(spoolStats(env)).toMatchObject({ outboxNoSecret: 1, dead: 0 });
+    env.INFINIUM_AGENT_SECRET = SECRET;
+    await run();
+    expect(server.traces).toHaveLength(1);
+  });
+
+  it('drops turns with no agent configured, and turns of paused projects, without sending them', async () => {
+    const elsewhere = join(box.dir, 'other');
+    mkdirSync(elsewhere);
+    const s = codexSession('s-other', elsewhere);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    writePauseState({ all: false, projects: [box.project] }, env);
+    const p = codexSession('s-paused', box.project);
+    spool(p.prompt('t1', 'x'));
+    spool(p.stop('t1', 'y'));
+    await run();
+    expect(server.requests).toHaveLength(0);
+    expect(spoolNames(box.state)).toEqual([]);
+    expect(spoolStats(env)).toMatchObject({ turnsDropped: 2, outbox: 0 });
+  });
+
+  it('skips and counts a corrupt spool entry, keeping the other events of the turn', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool('{"session_id": "s1", "hook_event_name": "PreTool', 'PreToolUse');
+    spool(s.stop('t1', 'y'));
+    const [pass] = await run();
+    expect(pass?.corrupt).toBe(1);
+    expect(server.traces).toHaveLength(1);
+    expect(server.traces[0]?.body.steps).toHaveLength(2);
+    expect(readdirSync(join(box.state, 'spool', 'corrupt'))).toHaveLength(1);
+    expect(spoolStats(env).corruptSkipped).toBe(1);
+  });
+
+  it('never builds a turn twice when a crash came after its outbox write', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    let composed = 0;
+    const counting: Composer = {
+      composeTurnTrace: async (turn, ctx, cursor) => {
+        composed += 1;
+        return fakeComposer.composeTurnTrace(turn, ctx, cursor);
+      },
+      composeSessionTrace: fakeComposer.composeSessionTrace,
+    };
+    // What a worker killed between the outbox write and the session-state write leaves behind.
+    const built = await fakeComposer.composeTurnTrace(
+      {
+        sessionId: 's1',
+        turnId: 't1',
+        cwd: box.project,
+        transcriptPath: null,
+        events: [],
+        ending: 'stop',
+        turnNumber: 1,
+      },
+      { config: {} as never, capture: 'lean', nowMs: Date.now(), rolloutSettleMs: 0 },
+      undefined,
+    );
+    writeOutboxEntry(spoolPaths(env), {
+      key: traceKey('s1', 't1'),
+      sessionId: 's1',
+      turnKey: 't1',
+      turnNumber: 1,
+      agentId: AGENT,
+      baseUrl: server.url,
+      projectName: 'project',
+      cwd: box.project,
+      builtAtMs: Date.now(),
+      taskData: built.taskData,
+      cursorAfter: built.cursor,
+      attempts: 0,
+      nextAttemptAtMs: 0,
+    });
+    await run(counting);
+    expect(composed).toBe(0);
+    expect(server.traces).toHaveLength(1);
+    expect(spoolNames(box.state)).toEqual([]);
+  });
+
+  it('resends a trace whose send was cut short by a crash, and says so in the history', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    server.goDown();
+    await run(fakeComposer, { random: () => 0 });
+    const [entry] = listOutbox(env);
+    writeOutboxEntry(spoolPaths(env), {
+      ...(entry as NonNullable<typeof entry>),
+      sendingSinceMs: Date.now(),
+    });
+    server.recover();
+    await run();
+    expect(server.traces).toHaveLength(1);
+    expect(readHistory(env)[0]).toMatchObject({
+      status: 'sent',
+      resentAfterUnknownOutcome: true,
+      attempts: 2,
+    });
+  });
+
+  it('builds one trace for the whole session at SessionEnd when granularity is session', async () => {
+    writeFileSync(
+      join(box.project, '.infinium', 'config.json'),
+      JSON.stringify({ agentId: AGENT, baseUrl: server.url, granularity: 'session' }),
+    );
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'first'));
+    spool(s.stop('t1', 'a'));
+    await run();
+    expect(server.traces).toHaveLength(0);
+    spool(s.prompt('t2', 'second'));
+    spool(s.stop('t2', 'b'));
+    spool(s.sessionEnd());
+    await run();
+    expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1+2 of s1']);
+    expect(spoolNames(box.state)).toEqual([]);
+  });
+});

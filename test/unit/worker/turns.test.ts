@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { parseHookPayload } from '../../../src/codex/hook-payload';
+import { groupSessionTurns, type SpooledFileEvent } from '../../../src/worker/turns';
+import { codexSession } from '../../support/capture-harness';
+
+const s = codexSession('sess-1', '/p');
+let clock = 1_000;
+function ev(json: string): SpooledFileEvent {
+  clock += 10;
+  const payload = parseHookPayload(JSON.parse(json));
+  if (!payload) throw new Error(`bad test payload ${json}`);
+  return { event: payload.hook_event_name, arrivedAtMs: clock, payload, file: `f${clock}` };
+}
+const HOUR = 3_600_000;
+
+describe('groupSessionTurns', () => {
+  it('makes one turn per prompt..Stop, with the session start joining the first turn', () => {
+    const events = [
+      ev(s.sessionStart()),
+      ev(s.prompt('t1', 'a')),
+      ev(s.stop('t1', 'done')),
+      ev(s.prompt('t2', 'b')),
+      ev(s.stop('t2', 'ok')),
+    ];
+    const g = groupSessionTurns(events, clock, HOUR);
+    expect(g.closed.map((t) => [t.turnId, t.ending, t.events.map((e) => e.event)])).toEqual([
+      ['t1', 'stop', ['SessionStart', 'UserPromptSubmit', 'Stop']],
+      ['t2', 'stop', ['UserPromptSubmit', 'Stop']],
+    ]);
+    expect(g.pending).toEqual([]);
+  });
+
+  it('keeps an open turn pending until it goes stale, then closes it as stale', () => {
+    const events = [ev(s.prompt('t1', 'a')), ev(s.preTool('t1', 'c1', 'sleep 100'))];
+    expect(groupSessionTurns(events, clock + 1000, HOUR).closed).toEqual([]);
+    expect(groupSessionTurns(events, clock + 1000, HOUR).pending).toHaveLength(2);
+    const late = groupSessionTurns(events, clock + HOUR + 1, HOUR);
+    expect(late.closed.map((t) => [t.turnId, t.ending])).toEqual([['t1', 'stale']]);
+  });
+
+  it('ends a turn on Interrupt, and lets SessionEnd close nothing when no turn is open', () => {
+    const events = [
+      ev(s.prompt('t1', 'a')),
+      ev(s.preTool('t1', 'c1', 'sleep 9')),
+      ev(s.interrupt('t1')),
+      ev(s.sessionEnd()),
+    ];
+    const g = groupSessionTurns(events, clock, HOUR);
+    expect(g.closed.map((t) => [t.turnId, t.ending, t.beforeSessionEnd])).toEqual([
+      ['t1', 'interrupt', true],
+    ]);
+    expect(g.consumed).toEqual([events[3]?.file]);
+  });
+
+  it('closes a turn that never got its Stop at SessionEnd, and at a new prompt', () => {
+    const a = groupSessionTurns([ev(s.prompt('t1', 'a')), ev(s.sessionEnd())], clock, HOUR);
+    expect(a.closed.map((t) => [t.turnId, t.ending])).toEqual([['t1', 'session_end']]);
+    const b = groupSessionTurns(
+      [ev(s.prompt('t1', 'a')), ev(s.prompt('t2', 'b')), ev(s.stop('t2', 'x'))],
+      clock,
+      HOUR,
+    );
+    expect(b.closed.map((t) => [t.turnId, t.ending])).toEqual([
+      ['t1', 'stale'],
+      ['t2', 'stop'],
+    ]);
+  });
+
+  it('puts sub-agent events (agent_id) into the parent turn open in the same session', () => {
+    const events = [
+      ev(s.prompt('t1', 'a')),
+      ev(s.subagent('UserPromptSubmit', 'agent-7', 'child-turn', { prompt: 'sub task' })),
+      ev(s.subagent('Stop', 'agent-7', 'child-turn')),
+      ev(s.subagent('SubagentStop', 'agent-7', 'child-turn')),
+      ev(s.stop('t1', 'done')),
+    ];
+    const g = groupSessionTurns(events, clock, HOUR);
+    expect(g.closed).toHaveLength(1);
+    expect(g.closed[0]?.turnId).toBe('t1');
+    expect(g.closed[0]?.events).toHaveLength(5);
+  });
+
+  it('still makes a turn of a Stop whose prompt never arrived', () => {
+    const g = groupSessionTurns([ev(s.stop('t9', 'x'))], clock, HOUR);
+    expect(g.closed.map((t) => [t.turnId, t.ending])).toEqual([['t9', 'stop']]);
+  });
+});
