@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 
 export const CODEX_VERSION = '0.169.0';
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
@@ -48,7 +48,8 @@ export function makeSandbox(options: SandboxOptions): Sandbox {
   for (const dir of [codexHome, project]) mkdirSync(dir, { recursive: true });
   writeCodexConfig(codexHome, options);
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
+    // Codex on PATH, as for a user: `init`, `status` and `doctor` look for it there.
+    PATH: `${dirname(codexBinary())}${delimiter}${process.env.PATH ?? ''}`,
     HOME: home,
     USER: process.env.USER ?? 'dev',
     SHELL: '/bin/sh',
