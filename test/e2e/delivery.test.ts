@@ -28,7 +28,7 @@ describe.skipIf(skipReason !== '')('real Codex: delivery', () => {
     expect(world.standIn.requests.filter((r) => r.path.endsWith('/trace')).length).toBeGreaterThan(0);
 
     world.standIn.recover();
-    retry(world.sandbox);
+    await retry(world.sandbox);
     const [trace, ...extra] = await world.nextTraces(1);
     expect(extra).toEqual([]);
     expectTurnTrace(trace, {
@@ -38,7 +38,7 @@ describe.skipIf(skipReason !== '')('real Codex: delivery', () => {
       tools: [{ input: 'echo hello-outage', output: 'hello-outage', status: 'success', exitCode: 0 }],
       finalMessage: 'Printed hello-outage.',
     });
-    retry(world.sandbox);
+    await retry(world.sandbox);
     await waitForWorkerIdle(world.sandbox);
     expect(world.standIn.traces.filter((t) => taskData(t).input_summary?.includes('outage'))).toHaveLength(1);
   });
@@ -61,17 +61,17 @@ describe.skipIf(skipReason !== '')('real Codex: delivery', () => {
 
   it('10. pause: nothing sent; resume: sent', async () => {
     world = await startWorld({ capture: 'lean' });
-    pause(world.sandbox);
+    await pause(world.sandbox);
     await world.exec('Prompt while paused.', conversation(oneCommand('paused')));
     await waitForWorkerIdle(world.sandbox);
     expect(world.standIn.traces.filter((t) => taskData(t).input_summary?.includes('paused'))).toEqual([]);
 
-    resume(world.sandbox);
+    await resume(world.sandbox);
     await world.exec('Prompt after resume.', conversation(oneCommand('resumed')));
     const [trace, ...extra] = await world.nextTraces(1);
     expect(extra).toEqual([]);
     expect(taskData(trace).input_summary).toBe('Prompt after resume.');
-    retry(world.sandbox);
+    await retry(world.sandbox);
     await waitForWorkerIdle(world.sandbox);
     expect(world.standIn.traces.some((t) => taskData(t).input_summary?.includes('paused'))).toBe(false);
   });
@@ -81,7 +81,12 @@ describe.skipIf(skipReason !== '')('real Codex: delivery', () => {
     world = await startWorld({ capture: 'lean', extraAgents: [second] });
     const otherProject = join(world.sandbox.home, 'other-project');
     mkdirSync(otherProject, { recursive: true });
-    init(world.sandbox, { agent: second, standIn: world.standIn, capture: 'lean', project: otherProject });
+    await init(world.sandbox, {
+      agent: second,
+      standIn: world.standIn,
+      capture: 'lean',
+      project: otherProject,
+    });
     await waitForWorkerIdle(world.sandbox);
     world.markSeen();
 

@@ -1,7 +1,7 @@
 // Our connector inside an e2e sandbox: installed by our own `infinium-codex init --yes ...` exactly as a
 // user would run it, then driven through Codex's real hooks. Also the CLI commands scenarios use (pause,
 // resume, retry) and the waits for the detached worker.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -33,23 +33,41 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `infinium-codex <args>` as the sandbox's user, in `cwd` (default: the sandbox project). */
+/**
+ * Runs `infinium-codex <args>` as the sandbox's user, in `cwd` (default: the sandbox project). Asynchronous:
+ * the stand-in Infinium it talks to lives in this very process and must keep answering meanwhile.
+ */
 export function cli(
   sandbox: Sandbox,
   args: string[],
   options: { cwd?: string; input?: string } = {},
-): CliRun {
-  const run = spawnSync(process.execPath, [BIN, ...args], {
+): Promise<CliRun> {
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? sandbox.project,
     env: sandbox.env,
-    input: options.input ?? '',
-    encoding: 'utf8',
-    timeout: 60_000,
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  child.stdin.end(options.input ?? '');
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
-function mustSucceed(what: string, run: CliRun): CliRun {
+async function mustSucceed(what: string, pending: Promise<CliRun>): Promise<CliRun> {
+  const run = await pending;
   if (run.code !== 0) {
     throw new Error(`${what} exited ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
   }
@@ -69,7 +87,7 @@ export interface InitOptions {
  * no D-Bus), our hooks in $CODEX_HOME/hooks.json and their trust entries in config.toml. The secret goes
  * through stdin, as the docs recommend, so it never sits in a process list.
  */
-export function init(sandbox: Sandbox, options: InitOptions): CliRun {
+export function init(sandbox: Sandbox, options: InitOptions): Promise<CliRun> {
   const project = options.project ?? sandbox.project;
   mkdirSync(project, { recursive: true });
   return mustSucceed(
@@ -129,15 +147,15 @@ export async function installByContract(sandbox: Sandbox, options: InitOptions):
   appendFileSync(join(sandbox.codexHome, 'config.toml'), `\n${trustToml(trustEntries(hooksPath, hooks))}`);
 }
 
-export function pause(sandbox: Sandbox, cwd?: string): CliRun {
+export function pause(sandbox: Sandbox, cwd?: string): Promise<CliRun> {
   return mustSucceed('infinium-codex pause', cli(sandbox, ['pause'], { cwd }));
 }
 
-export function resume(sandbox: Sandbox, cwd?: string): CliRun {
+export function resume(sandbox: Sandbox, cwd?: string): Promise<CliRun> {
   return mustSucceed('infinium-codex resume', cli(sandbox, ['resume'], { cwd }));
 }
 
-export function retry(sandbox: Sandbox): CliRun {
+export function retry(sandbox: Sandbox): Promise<CliRun> {
   return mustSucceed('infinium-codex retry', cli(sandbox, ['retry']));
 }
 

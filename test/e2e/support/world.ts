@@ -58,7 +58,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const standIn = await startStandIn(Object.fromEntries(agents.map((entry) => [entry.id, entry.secret])));
   const model = await startModelServer();
   const sandbox = makeSandbox({ modelUrl: model.url, tables: options.tables });
-  if (INIT_AVAILABLE) init(sandbox, { agent, standIn, capture: options.capture });
+  if (INIT_AVAILABLE) await init(sandbox, { agent, standIn, capture: options.capture });
   else await installByContract(sandbox, { agent, standIn, capture: options.capture });
   await waitForWorkerIdle(sandbox);
   let seen = standIn.traces.length;
