@@ -33,6 +33,8 @@ export interface World {
    * they arrived and the worker is idle.
    */
   nextTraces(count: number): Promise<ReceivedTrace[]>;
+  /** Traces received since the previous nextTraces/markSeen, without waiting. */
+  unseen(): ReceivedTrace[];
   /** Counts every trace received so far as seen (e.g. a second `init`'s own test trace). */
   markSeen(): void;
   close(): Promise<void>;
@@ -82,6 +84,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       const received = standIn.traces.slice(seen);
       seen = standIn.traces.length;
       return received;
+    },
+    unseen() {
+      return standIn.traces.slice(seen);
     },
     markSeen() {
       seen = standIn.traces.length;
