@@ -29,13 +29,15 @@ interface Config {
   close(): Promise<void>;
 }
 
-const median = (values: number[]) => {
+/** The q-quantile (0..1) of the samples, linear between neighbours. */
+const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const at = (sorted.length - 1) * q;
+  const low = sorted[Math.floor(at)] as number;
+  const high = sorted[Math.ceil(at)] as number;
+  return low + (high - low) * (at - Math.floor(at));
 };
+const median = (values: number[]) => quantile(values, 0.5);
 
 async function plainConfig(name: string, hooks: boolean): Promise<Config> {
   const model = await startModelServer();
