@@ -22,7 +22,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/bin.cjs', format: 'cjs' }),
   build({
     ...common,
-    entryPoints: { cli: 'src/cli/main.ts' },
+    entryPoints: { cli: 'src/cli/main.ts', worker: 'src/worker/main.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     format: 'esm',

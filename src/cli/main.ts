@@ -1,18 +1,202 @@
-// Maps argv to commands. The only place that turns errors into exit codes and messages.
-import { Command, CommanderError } from 'commander';
+// Maps argv to commands. The only place that turns errors into exit codes and messages: a user's mistake
+// gets one sentence (and the fix) on stderr and exit 1 (2 for bad usage); a bug gets a short note and its
+// stack in our log file, never on the screen.
+import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json';
+import { CodexFileError } from '../codex/hooks-file';
+import { type Env, statePaths } from '../config/paths';
+import { CAPTURE_MODES, CONTENT_MODES, ConfigError, GRANULARITIES } from '../config/settings';
+import { InfiniumError } from '../infinium/errors';
+import type { CliContext } from './context';
+import { ExitCode, UserError } from './errors';
+import { createOutput, type Output } from './output';
 
-export async function main(argv: string[]): Promise<number> {
-  const program = new Command('infinium-codex')
-    .description('Trace OpenAI Codex CLI sessions to Infinium.')
-    .version(pkg.version, '-V, --version')
-    .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+const LOG_MAX_BYTES = 1024 * 1024;
+
+/** Writes a bug's details to logs/cli.log (rotated once past 1 MB); returns the log's path, or null. */
+function logInternalError(error: unknown, env: Env): string | null {
+  const file = join(statePaths(env).logs, 'cli.log');
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    try {
+      if (statSync(file).size > LOG_MAX_BYTES) renameSync(file, `${file}.1`);
+    } catch {
+      // no log yet
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    appendFileSync(file, `${new Date().toISOString()} ${process.argv.slice(2, 3).join(' ')}: ${detail}\n`, {
+      mode: 0o600,
+    });
+    return file;
+  } catch {
+    return null;
+  }
+}
+
+function report(error: unknown, out: Output, env: Env): number {
+  if (error instanceof ExitCode) return error.exitCode;
+  if (error instanceof CommanderError) {
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    ) {
+      return 0;
+    }
+    return 2;
+  }
+  if (error instanceof UserError || error instanceof InfiniumError) {
+    out.error(`${out.red('Error:')} ${error.message}`);
+    if (error.hint) out.error(error.hint);
+    return error instanceof UserError ? error.exitCode : 1;
+  }
+  if (error instanceof ConfigError || error instanceof CodexFileError) {
+    out.error(`${out.red('Error:')} ${error.message}`);
+    return 1;
+  }
+  const log = logInternalError(error, env);
+  const message = error instanceof Error ? error.message : String(error);
+  out.error(
+    `${out.red('Error:')} something unexpected went wrong (${message}).${log ? ` Details are in ${log};` : ''} please report it.`,
+  );
+  return 70;
+}
+
+export interface MainOptions {
+  env?: Env;
+  cwd?: string;
+}
+
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const out = createOutput(process.stdout, process.stderr, env);
+  const ctx: CliContext = {
+    env,
+    cwd: options.cwd ?? process.cwd(),
+    out,
+    stdin: process.stdin,
+    interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
+    // The running bundle is dist/cli.mjs: the hook front-ends sit beside it.
+    target: { distDir: dirname(fileURLToPath(import.meta.url)), nodePath: process.execPath },
+  };
+  const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    throw error;
+    return report(error, out, env);
   }
+}
+
+const json = () => new Option('--json', 'print the result as JSON');
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('infinium-codex')
+    .description('Trace OpenAI Codex CLI sessions to Infinium.')
+    .version(pkg.version, '-V, --version')
+    .showSuggestionAfterError()
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+      outputError: (text, write) => write(`${ctx.out.red('Error:')} ${text.replace(/^error: /, '')}`),
+    });
+  program.exitOverride();
+
+  program
+    .command('init')
+    .description('set up tracing: agent, secret, hooks in Codex (a wizard, or flags with --yes)')
+    .option('-y, --yes', 'no questions: take the flags, the existing config and the defaults')
+    .option('--agent-id <id>', 'the Infinium agent id')
+    .option(
+      '--agent-secret <secret>',
+      'the agent secret (prefer --agent-secret-stdin or INFINIUM_AGENT_SECRET)',
+    )
+    .option('--agent-secret-stdin', 'read the agent secret from stdin')
+    .option('--base-url <url>', 'the Infinium API base URL')
+    .addOption(new Option('--scope <scope>', 'where to install the hooks').choices(['user', 'project']))
+    .addOption(new Option('--capture <mode>', 'hook set: lean (default) or full').choices(CAPTURE_MODES))
+    .addOption(new Option('--granularity <unit>', 'one trace per turn or per session').choices(GRANULARITIES))
+    .addOption(new Option('--content-mode <mode>', 'what text is sent').choices(CONTENT_MODES))
+    .option('--trust', 'write Codex trust entries for our hooks (default)')
+    .option('--no-trust', 'do not trust the hooks; approve them yourself in Codex with /hooks')
+    .option('--no-keyring', 'store the secret in a 0600 file instead of the OS keyring')
+    .option('--gitignore', 'add .infinium/ to the project .gitignore')
+    .option('--no-gitignore', 'leave .gitignore alone')
+    .option('--offline', 'do not check the credentials with Infinium')
+    .option('--project <dir>', 'the project folder (default: the current one)')
+    .option('--system', 'as root: install the managed hook layer for every user of this machine')
+    .action(async (flags) => {
+      if (flags.system) {
+        const { initSystem } = await import('./init-system');
+        await initSystem(flags, ctx);
+      } else {
+        const { init } = await import('./init');
+        await init(flags, ctx);
+      }
+    });
+
+  program
+    .command('test')
+    .description('check config, secret and network, and send a real test trace')
+    .option('-v, --verbose', 'print the payload sent')
+    .addOption(json())
+    .action(async (flags) => {
+      const { test } = await import('./test');
+      await test(flags, ctx);
+    });
+
+  program
+    .command('doctor')
+    .description('find everything that can make traces silently vanish, with the fix for each')
+    .option('--fix', 'apply the safe fixes (rewrite our hooks and trust, re-queue dead traces)')
+    .addOption(json())
+    .action(async (flags) => {
+      const { doctor } = await import('./doctor');
+      await doctor(flags, ctx);
+    });
+
+  program
+    .command('pause')
+    .description('stop tracing this project (or --all); paused turns are dropped, not kept')
+    .option('--all', 'every project')
+    .action(async (flags) => {
+      const { pause } = await import('./pause');
+      await pause(flags, ctx);
+    });
+
+  program
+    .command('resume')
+    .description('trace this project (or --all) again')
+    .option('--all', 'every project')
+    .action(async (flags) => {
+      const { resume } = await import('./resume');
+      await resume(flags, ctx);
+    });
+
+  program
+    .command('update-credentials')
+    .description('replace the agent id and/or secret')
+    .option('--agent-id <id>', 'the new agent id')
+    .option('--agent-secret <secret>', 'the new secret (prefer --agent-secret-stdin)')
+    .option('--agent-secret-stdin', 'read the new secret from stdin')
+    .option('--no-keyring', 'store the secret in a 0600 file instead of the OS keyring')
+    .option('--offline', 'do not check the credentials with Infinium')
+    .action(async (flags) => {
+      const { updateCredentials } = await import('./update-credentials');
+      await updateCredentials(flags, ctx);
+    });
+
+  program
+    .command('uninstall')
+    .description('remove our hooks and trust entries (and with --purge our state and secrets)')
+    .option('--purge', 'also delete our state folder and stored secrets')
+    .action(async (flags) => {
+      const { uninstall } = await import('./uninstall');
+      await uninstall(flags, ctx);
+    });
+
+  return program;
 }

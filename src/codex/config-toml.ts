@@ -76,13 +76,14 @@ export function hooksFeature(parsed: TomlTable): { hooks?: boolean; codexHooks?:
 interface Split {
   /** The text without our block (and without the newline we put before it). */
   user: string;
-  /** Whether our feature line sits in the user's own [features] table. */
-  hadFeatureLine: boolean;
+  /** The trust keys our block held. */
+  blockKeys: string[];
 }
 
 /** Separates the user's text from ours. */
 export function splitOurBlock(text: string, file: string): Split {
   let user = text;
+  let blockKeys: string[] = [];
   const begin = user.indexOf(BLOCK_BEGIN);
   if (begin !== -1) {
     const endMarker = user.indexOf(BLOCK_END, begin);
@@ -95,12 +96,12 @@ export function splitOurBlock(text: string, file: string): Split {
     if (user[end] === '\n') end += 1;
     // The block is always preceded by one newline of ours, unless it starts the file.
     const start = begin > 0 && user[begin - 1] === '\n' ? begin - 1 : begin;
+    blockKeys = Object.keys(hookStates(parseToml(user.slice(begin, end), file)));
     user = user.slice(0, start) + user.slice(end);
   }
   const featureAt = user.indexOf(`\n${FEATURE_LINE}\n`);
-  const hadFeatureLine = featureAt !== -1;
-  if (hadFeatureLine) user = user.slice(0, featureAt + 1) + user.slice(featureAt + FEATURE_LINE.length + 2);
-  return { user, hadFeatureLine };
+  if (featureAt !== -1) user = user.slice(0, featureAt + 1) + user.slice(featureAt + FEATURE_LINE.length + 2);
+  return { user, blockKeys };
 }
 
 const TABLE_HEADER = /^[ \t]*\[/;
@@ -157,7 +158,8 @@ export function withTrustBlock(
   file: string,
 ): TrustBlockResult {
   const original = parseToml(text ?? '', file);
-  let { user } = splitOurBlock(text ?? '', file);
+  const split = splitOurBlock(text ?? '', file);
+  let user = split.user;
   const ourKeys = new Set([...request.entries.map((e) => e.key), ...(request.staleKeys ?? [])]);
   const userStates = hookStates(parseToml(user, file));
   const skipped: string[] = [];
@@ -204,7 +206,7 @@ export function withTrustBlock(
     const block = `${BLOCK_BEGIN}\n${body.join('\n')}${BLOCK_END}\n`;
     result = user === '' ? block : `${user}\n${block}`;
   }
-  verify(original, parseResult(result, file), ourKeys, request, file);
+  verify(original, parseResult(result, file), new Set([...ourKeys, ...split.blockKeys]), request, file);
   return { text: result, skipped };
 }
 

@@ -110,6 +110,11 @@ function writeManifest(env: Env, manifest: Manifest): void {
   writeFileAtomic(manifestPath(env), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
 }
 
+/** Every file we changed and have not yet given back (hooks files and config.toml). */
+export function installedFiles(env: Env = process.env): string[] {
+  return Object.keys(readManifest(env).originals);
+}
+
 // ---- planning and applying ------------------------------------------------------------------------
 
 interface FileChange {

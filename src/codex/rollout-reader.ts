@@ -51,7 +51,9 @@ export interface RolloutTurn {
 /** Which turns to keep: by id, the first or last one read, or all (older files have no turn ids). */
 export type TurnSelection = { turnIds: readonly string[] } | 'first' | 'last' | 'all';
 
-const CHUNK_BYTES = 1 << 20;
+// Reads start small (a turn is usually a few hundred KB past the cursor) and grow for long scans.
+const FIRST_CHUNK_BYTES = 256 << 10;
+const MAX_CHUNK_BYTES = 4 << 20;
 // Lines that only matter inside a wanted turn can be skipped unparsed elsewhere; the check reads the line's
 // head, where Codex writes "type" and the event's own "type".
 const HEAD_BYTES = 200;
@@ -149,28 +151,53 @@ export class RolloutScanner {
 
   private async readFrom(handle: FileHandle): Promise<void> {
     const size = (await handle.stat()).size;
-    let carry: Buffer | undefined;
-    let carryStart = this.position;
+    // Bytes of a line that spans chunks, kept as a list so a very long line is copied once, not per chunk.
+    let pending: Buffer[] = [];
+    let lineOffset = this.position;
     let readAt = this.position;
+    let chunkBytes = FIRST_CHUNK_BYTES;
     while (readAt < size) {
-      const length = Math.min(CHUNK_BYTES, size - readAt);
+      const length = Math.min(chunkBytes, size - readAt);
+      chunkBytes = Math.min(chunkBytes * 2, MAX_CHUNK_BYTES);
       const chunk = Buffer.allocUnsafe(length);
       const { bytesRead } = await handle.read(chunk, 0, length, readAt);
       if (bytesRead === 0) break;
+      const chunkStart = readAt;
       readAt += bytesRead;
-      const data = carry
-        ? Buffer.concat([carry, chunk.subarray(0, bytesRead)])
-        : chunk.subarray(0, bytesRead);
-      let lineStart = 0;
-      for (let newline = data.indexOf(10); newline >= 0; newline = data.indexOf(10, lineStart)) {
-        this.line(data, lineStart, newline, carryStart + newline + 1);
+      const data = chunk.subarray(0, bytesRead);
+      let newline = data.indexOf(10);
+      if (newline < 0) {
+        pending.push(data);
+        continue;
+      }
+      if (pending.length > 0) {
+        const line = Buffer.concat([...pending, data.subarray(0, newline + 1)]);
+        this.line(line, 0, line.length - 1, chunkStart + newline + 1);
+        pending = [];
+      } else {
+        this.line(data, 0, newline, chunkStart + newline + 1);
+      }
+      let lineStart = newline + 1;
+      for (newline = data.indexOf(10, lineStart); newline >= 0; newline = data.indexOf(10, lineStart)) {
+        this.line(data, lineStart, newline, chunkStart + newline + 1);
         lineStart = newline + 1;
       }
-      carry = lineStart < data.length ? Buffer.from(data.subarray(lineStart)) : undefined;
-      carryStart += lineStart;
+      lineOffset = chunkStart + lineStart;
+      if (lineStart < data.length) pending.push(data.subarray(lineStart));
+      // The wanted turns are read whole: the rest of a large file is not needed (checked per chunk, so
+      // the lines Codex writes just after a turn's end, like an interrupted command's item, come along).
+      if (this.complete()) break;
     }
     // A torn last line stays unread: it is read whole once Codex finishes writing it.
-    this.position = carryStart;
+    this.position = lineOffset;
+  }
+
+  /** Every wanted turn has been read to its end. */
+  private complete(): boolean {
+    const selection = this.selection;
+    if (selection === 'first') return this.turns[0]?.ended === true;
+    if (selection === 'last' || selection === 'all') return false;
+    return this.turns.length === selection.turnIds.length && this.turns.every((turn) => turn.ended);
   }
 
   private line(data: Buffer, start: number, end: number, nextOffset: number): void {
@@ -181,8 +208,10 @@ export class RolloutScanner {
         return;
       }
     }
-    const text = data.toString('utf8', start, end).trim();
-    if (text !== '') this.record(parseRolloutLine(text, this.lastAtMs), nextOffset);
+    // Codex ends lines with \n; a \r before it (a file that went through Windows tools) is dropped.
+    const last = end > start && data[end - 1] === 13 ? end - 1 : end;
+    if (last > start)
+      this.record(parseRolloutLine(data.toString('utf8', start, last), this.lastAtMs), nextOffset);
     this.state.offset = nextOffset;
   }
 

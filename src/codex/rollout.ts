@@ -78,7 +78,15 @@ export type ToolItem =
       startedAtMs?: number;
       durationMs?: number;
     }
-  | { type: 'other'; itemType: string; status?: string; startedAtMs?: number; durationMs?: number };
+  | {
+      type: 'other';
+      itemType: string;
+      /** What the item names as its subject (a web search's query, an image's path), when it does. */
+      input?: string;
+      status?: string;
+      startedAtMs?: number;
+      durationMs?: number;
+    };
 
 type Json = Record<string, unknown>;
 
@@ -315,7 +323,12 @@ function completedItem(payload: Json, atMs: number): RolloutRecord | null {
       };
     }
     default:
-      return { atMs, kind: 'tool_item', callId, item: { type: 'other', itemType: type, status, ...span } };
+      return {
+        atMs,
+        kind: 'tool_item',
+        callId,
+        item: { type: 'other', itemType: type, input: str(item.query) ?? str(item.path), status, ...span },
+      };
   }
 }
 

@@ -1,14 +1,15 @@
 // The agent secret: INFINIUM_AGENT_SECRET overrides; else the OS keyring (keyed by agent id); else a 0600
-// fallback file in the 0700 state dir, for machines with no working keyring (headless Linux, containers).
+// fallback file in the 0700 state dir, for machines with no working keyring (headless Linux, containers);
+// else the machine-wide file `init --system` writes for a fleet.
 // Keyring calls are time-boxed: a locked desktop keyring opens an unlock prompt that would wait forever.
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { type Env, statePaths } from './paths';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-file';
+import { type Env, statePaths, systemPaths } from './paths';
 
 export const KEYRING_SERVICE = 'infinium-codex';
 export const KEYRING_TIMEOUT_MS = 3_000;
 
-export type SecretSource = 'env' | 'keyring' | 'file';
+export type SecretSource = 'env' | 'keyring' | 'file' | 'system';
 
 export interface FoundSecret {
   secret: string;
@@ -59,9 +60,9 @@ async function withKeyring<T>(
 
 type CredentialFile = Record<string, string>;
 
-function readCredentialFile(env: Env): CredentialFile {
+function readCredentialFile(env: Env, file = statePaths(env).credentials): CredentialFile {
   try {
-    const json: unknown = JSON.parse(readFileSync(statePaths(env).credentials, 'utf8'));
+    const json: unknown = JSON.parse(readFileSync(file, 'utf8'));
     return typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as CredentialFile) : {};
   } catch {
     return {};
@@ -69,12 +70,10 @@ function readCredentialFile(env: Env): CredentialFile {
 }
 
 function writeCredentialFile(env: Env, contents: CredentialFile): void {
-  const file = statePaths(env).credentials;
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(contents, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(temp, 0o600);
-  renameSync(temp, file);
+  writeFileAtomic(statePaths(env).credentials, `${JSON.stringify(contents, null, 2)}\n`, {
+    mode: 0o600,
+    forceMode: true,
+  });
 }
 
 /** Finds the secret for an agent, or null when none is stored anywhere. Never throws for a keyring fault. */
@@ -93,7 +92,9 @@ export async function loadSecret(
     }
   }
   const fromFile = readCredentialFile(env)[agentId];
-  return fromFile ? { secret: fromFile, source: 'file' } : null;
+  if (fromFile) return { secret: fromFile, source: 'file' };
+  const fromSystem = readCredentialFile(env, systemPaths(env).credentials)[agentId];
+  return fromSystem ? { secret: fromSystem, source: 'system' } : null;
 }
 
 export interface StoredSecret {
@@ -142,5 +143,21 @@ export async function deleteSecret(agentId: string, options: CredentialOptions =
   if (agentId in file) {
     delete file[agentId];
     writeCredentialFile(env, file);
+  }
+}
+
+export type KeyringProbe =
+  | { state: 'ok'; hasEntry: boolean }
+  | { state: 'unavailable'; reason: string }
+  | { state: 'timeout'; reason: string };
+
+/** Whether the OS keyring answers (a locked desktop keyring times out rather than answering). */
+export async function probeKeyring(agentId: string, options: CredentialOptions = {}): Promise<KeyringProbe> {
+  try {
+    const secret = await withKeyring(agentId, options, (entry, signal) => entry.getPassword(signal));
+    return { state: 'ok', hasEntry: Boolean(secret) };
+  } catch (error) {
+    const reason = (error as Error).message;
+    return /did not answer/.test(reason) ? { state: 'timeout', reason } : { state: 'unavailable', reason };
   }
 }

@@ -45,3 +45,21 @@ export function statePaths(env: Env = process.env): StatePaths {
 export function codexHome(env: Env = process.env): string {
   return env.CODEX_HOME || join(env.HOME || env.USERPROFILE || homedir(), '.codex');
 }
+
+export interface SystemPaths {
+  root: string;
+  /** Machine-wide defaults written by `init --system` (lowest precedence). */
+  config: string;
+  /** A root-owned secret for every user of the machine (`init --system` with a secret). */
+  credentials: string;
+}
+
+/** Machine-wide settings for fleet installs; INFINIUM_CODEX_SYSTEM_DIR points elsewhere (packaging, tests). */
+export function systemPaths(env: Env = process.env): SystemPaths {
+  const root =
+    env.INFINIUM_CODEX_SYSTEM_DIR ||
+    (process.platform === 'win32'
+      ? join(env.ProgramData || 'C:\\ProgramData', 'infinium-codex')
+      : '/etc/infinium-codex');
+  return { root, config: join(root, 'config.json'), credentials: join(root, 'credentials.json') };
+}

@@ -1,8 +1,10 @@
 // Paused projects, kept in our state dir (not in the project's own config, which may be committed).
 // Turns of a paused project are dropped by the worker, not kept for later.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
+import { writeFileAtomic } from './atomic-file';
 import { type Env, statePaths } from './paths';
+import { findProjectConfig } from './settings';
 
 export interface PauseState {
   all: boolean;
@@ -23,14 +25,19 @@ export function readPauseState(env: Env = process.env): PauseState {
 }
 
 export function writePauseState(state: PauseState, env: Env = process.env): void {
-  const file = statePaths(env).paused;
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temp, file);
+  writeFileAtomic(statePaths(env).paused, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
 }
 
+/** Whether turns in `projectKey` (a project root or a session cwd) are paused: a paused folder covers every
+ * folder inside it, so a session started in a subfolder of a paused project is paused too. */
 export function isPaused(projectKey: string, env: Env = process.env): boolean {
   const state = readPauseState(env);
-  return state.all || state.projects.includes(resolve(projectKey));
+  const key = resolve(projectKey);
+  return state.all || state.projects.some((project) => key === project || key.startsWith(`${project}${sep}`));
+}
+
+/** What `pause` in `cwd` pauses: the project holding `.infinium/config.json`, else the folder itself. */
+export function pauseKeyFor(cwd: string): string {
+  const projectFile = findProjectConfig(cwd);
+  return projectFile ? dirname(dirname(projectFile)) : resolve(cwd);
 }

@@ -1,10 +1,11 @@
 // Which agent a Codex session reports to, and how. Precedence: environment > project
 // (<project>/.infinium/config.json, found by walking up from the session's cwd, as git finds .git) >
-// user defaults ($INFINIUM_CODEX_HOME/config.json). A session with no agent anywhere is not traced.
+// user defaults ($INFINIUM_CODEX_HOME/config.json) > machine defaults (/etc/infinium-codex/config.json, written
+// by `init --system`). A session with no agent anywhere is not traced.
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
-import { type Env, statePaths } from './paths';
+import { type Env, statePaths, systemPaths } from './paths';
 
 export type Granularity = 'turn' | 'session';
 export type ContentMode = 'full' | 'redacted' | 'metadata';
@@ -38,7 +39,7 @@ export interface ResolvedConfig {
   projectRoot: string | null;
   projectName: string;
   /** Where the agent id came from. */
-  source: 'env' | 'project' | 'user';
+  source: 'env' | 'project' | 'user' | 'system';
 }
 
 export const PROJECT_CONFIG_DIR = '.infinium';
@@ -172,7 +173,8 @@ export function resolveConfig(cwd: string, env: Env = process.env): ResolvedConf
   const projectFile = findProjectConfig(cwd);
   const project = projectFile ? readSettings(projectFile) : {};
   const user = readSettings(statePaths(env).userConfig);
-  const merged: Settings = { ...user, ...project, ...fromEnv };
+  const system = readSettings(systemPaths(env).config);
+  const merged: Settings = { ...system, ...user, ...project, ...fromEnv };
   if (!merged.agentId) return null;
   const projectRoot = projectFile ? dirname(dirname(projectFile)) : null;
   return {
@@ -180,9 +182,13 @@ export function resolveConfig(cwd: string, env: Env = process.env): ResolvedConf
     baseUrl: (merged.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
     granularity: merged.granularity ?? 'turn',
     contentMode: merged.contentMode ?? 'redacted',
-    redactPatterns: [...(user.redactPatterns ?? []), ...(project.redactPatterns ?? [])],
+    redactPatterns: [
+      ...(system.redactPatterns ?? []),
+      ...(user.redactPatterns ?? []),
+      ...(project.redactPatterns ?? []),
+    ],
     projectRoot,
     projectName: merged.projectName ?? basename(projectRoot ?? resolve(cwd)),
-    source: fromEnv.agentId ? 'env' : project.agentId ? 'project' : 'user',
+    source: fromEnv.agentId ? 'env' : project.agentId ? 'project' : user.agentId ? 'user' : 'system',
   };
 }

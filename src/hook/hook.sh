@@ -1,11 +1,11 @@
 #!/bin/sh
 # infinium-codex hook front-end, the POSIX fast path. Codex runs it as
 #   '<dist>/hook.sh' <EventName> '<abs path of node>'
-# and waits for it on the agent's critical path, so it costs as little as a shell can: three builtins-only
-# steps and two forks on most events (cat, mv). It writes the raw payload to the spool exactly as the Node
-# front-end (src/hook/node-hook.ts) does, and starts the worker after a turn-ending event. It never reads
-# config and never prints: stdout and stderr go to /dev/null (then to our log), and it always exits 0.
-# The on-disk layout is described in src/spool/layout.ts.
+# and waits for it on the agent's critical path, so it runs as few programs as a shell can: cat to read the
+# payload into a temp file, ln to publish it under its final name (atomic, like a rename), and on
+# turn-ending events the detached worker. It writes exactly what the Node front-end (src/hook/node-hook.ts)
+# writes; the layout is described in src/spool/layout.ts. It never reads config and never prints: stdout
+# and stderr go to /dev/null (then our log), and it always exits 0.
 
 exec >/dev/null 2>&1 3<&0
 umask 077
@@ -14,7 +14,12 @@ case $1 in
 '' | *[!A-Za-z]*) ev=Unknown ;;
 *) ev=$1 ;;
 esac
-root=${INFINIUM_CODEX_HOME:-${HOME:-~}/.infinium-codex}
+if [ -z "$INFINIUM_CODEX_HOME" ] && [ -z "$HOME" ]; then
+  # The home dir then comes from the user database, which a shell cannot read without a fork: let the Node
+  # front-end find it, so both front-ends always agree on the state dir.
+  exec "${2:-node}" "${0%/*}/bin.cjs" hook "$ev" <&3 3<&-
+fi
+root=${INFINIUM_CODEX_HOME:-$HOME/.infinium-codex}
 sp=$root/spool
 
 # Reads stdin into $1, giving up after 2 s if the writer never closes it. Background jobs get /dev/null
@@ -44,10 +49,11 @@ fi
 
 # A unique name without a clock or a random source: our pid is unique among live processes, and only the
 # process holding that pid creates <pid>-<n> names; an n left by a dead process with the same pid is
-# skipped because its temp file or its final file still exists (noclobber creates with O_EXCL).
+# skipped because its temp or final name still exists. noclobber creates with O_EXCL; `command` keeps a
+# failed redirection on a special builtin from ending the shell.
 set -C
 n=0
-while [ -e "$sp/$$-$n.$ev.json" ] || ! : >"$sp/tmp/$$-$n"; do
+while [ -e "$sp/$$-$n.$ev.json" ] || ! command : >"$sp/tmp/$$-$n"; do
   n=$((n + 1))
   if [ $n -ge 64 ]; then
     drain /dev/null
@@ -59,7 +65,7 @@ t=$sp/tmp/$$-$n
 command exec 2>>"$root/logs/hook.log"
 
 if drain "$t" && [ -s "$t" ]; then
-  mv -f "$t" "$sp/$$-$n.$ev.json" || rm -f "$t"
+  ln "$t" "$sp/$$-$n.$ev.json" || rm -f "$t"
 else
   rm -f "$t"
   exit 0

@@ -3,7 +3,7 @@
 // the CommonJS bin entry, so it imports node built-ins only and is done within a few ms of Node's start.
 // Nothing reaches stdout or stderr; every failure goes to our log and the exit code is always 0.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Env, stateRoot } from '../config/paths';
 
@@ -36,7 +36,7 @@ export function runHook(eventArg: string | undefined, env: Env = process.env): v
   });
 }
 
-/** Writes the payload as spool/<pid>-<n>.<event>.json via a temp file. False when it could not. */
+/** Writes the payload as spool/<pid>-<n>.<event>.json via a linked temp file. False when it could not. */
 function spool(root: string, event: string, payload: Buffer): boolean {
   const dir = join(root, 'spool');
   const tmpDir = join(dir, 'tmp');
@@ -58,7 +58,7 @@ function spool(root: string, event: string, payload: Buffer): boolean {
     try {
       for (let offset = 0; offset < payload.length; ) offset += writeSync(fd, payload, offset);
       closeSync(fd);
-      renameSync(temp, final);
+      linkSync(temp, final);
       return true;
     } catch (error) {
       rmSync(temp, { force: true });

@@ -1,6 +1,6 @@
 // Reading the spool: one file per hook event, named `<pid>-<n>.<Event>.json`, arrival time = mtime.
 import { readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseHookPayload } from '../codex/hook-payload';
 import type { SpooledEvent } from '../worker/closed-turn';
 import { ensureDir, SPOOL_NAME, type SpoolPaths } from './layout';
@@ -14,7 +14,21 @@ export interface SpoolEntry {
   size: number;
 }
 
-/** Spooled events in arrival order (mtime, then the hook's pid and sequence as a tie-break). */
+/**
+ * Where an event falls in a turn's lifecycle, to order events whose arrival stamps are equal: file times
+ * have the kernel's tick as resolution (4 ms here), and a Stop and the SessionEnd right after it can share
+ * one. Events of two different turns cannot: a model call or a new prompt lies between them.
+ */
+const LIFECYCLE_RANK: Record<string, number> = {
+  SessionStart: 0,
+  UserPromptSubmit: 1,
+  Stop: 3,
+  Interrupt: 3,
+  SessionEnd: 4,
+};
+const rank = (event: string) => LIFECYCLE_RANK[event] ?? 2;
+
+/** Spooled events in arrival order (mtime; then lifecycle, the hook's pid and sequence to break ties). */
 export function listSpool(paths: SpoolPaths): SpoolEntry[] {
   let names: string[];
   try {
@@ -42,7 +56,10 @@ export function listSpool(paths: SpoolPaths): SpoolEntry[] {
       // consumed by another worker between readdir and stat
     }
   }
-  entries.sort((a, b) => a.arrivedAtMs - b.arrivedAtMs || a.pid - b.pid || a.seq - b.seq);
+  entries.sort(
+    (a, b) =>
+      a.arrivedAtMs - b.arrivedAtMs || rank(a.event) - rank(b.event) || a.pid - b.pid || a.seq - b.seq,
+  );
   return entries.map(({ pid: _pid, seq: _seq, ...entry }) => entry);
 }
 
@@ -59,28 +76,56 @@ export function readSpoolEntry(entry: SpoolEntry): SpooledEvent | null {
   return { event: payload.hook_event_name, arrivedAtMs: entry.arrivedAtMs, payload };
 }
 
-/** Moves an unparseable entry out of the way, so it is counted once and the rest of the spool goes on. */
-export function moveAside(paths: SpoolPaths, entry: SpoolEntry): void {
+/**
+ * Moves a spooled event out of the way (an unparseable entry, or a turn that cannot be built), so that it is
+ * counted once and the rest of the spool goes on.
+ */
+export function moveAside(paths: SpoolPaths, file: string): void {
+  const temp = tempLinkOf(file);
   try {
     ensureDir(paths.corrupt);
-    renameSync(entry.file, join(paths.corrupt, entry.name));
+    renameSync(file, join(paths.corrupt, basename(file)));
+    if (temp) rmSync(temp, { force: true });
   } catch {
-    rmSync(entry.file, { force: true });
+    removeEntries([file]);
   }
 }
 
+/** Deletes spooled events: the published name and the hook's temp link to the same raw payload. */
 export function removeEntries(files: readonly string[]): void {
-  for (const file of files) rmSync(file, { force: true });
+  for (const file of files) {
+    const temp = tempLinkOf(file);
+    rmSync(file, { force: true });
+    if (temp) rmSync(temp, { force: true });
+  }
+}
+
+/**
+ * The hook's temp name for a spooled file, when it is still a link to that same file. (After a long gap its
+ * name could have been reserved again by a new process with the same pid: that one is not ours to delete.)
+ */
+function tempLinkOf(file: string): string | null {
+  const match = SPOOL_NAME.exec(basename(file));
+  if (!match) return null;
+  const temp = join(dirname(file), 'tmp', `${match[1]}-${match[2]}`);
+  try {
+    return statSync(temp).ino === statSync(file).ino ? temp : null;
+  } catch {
+    return null;
+  }
 }
 
 const TEMP_MAX_AGE_MS = 3_600_000;
 const CORRUPT_MAX_AGE_MS = 7 * 86_400_000;
 
-/** Drops temp files of hooks that died mid-write, and old corrupt entries (raw payloads: keep them briefly). */
+/**
+ * Drops temp files of hooks that died mid-write (a temp with a single link was never published), and old
+ * corrupt entries (raw payloads: kept only briefly, for a look at what went wrong).
+ */
 export function cleanSpoolLeftovers(paths: SpoolPaths, nowMs: number): void {
-  for (const [dir, maxAge] of [
-    [paths.spoolTmp, TEMP_MAX_AGE_MS],
-    [paths.corrupt, CORRUPT_MAX_AGE_MS],
+  for (const [dir, maxAge, onlyUnpublished] of [
+    [paths.spoolTmp, TEMP_MAX_AGE_MS, true],
+    [paths.corrupt, CORRUPT_MAX_AGE_MS, false],
   ] as const) {
     let names: string[];
     try {
@@ -91,7 +136,9 @@ export function cleanSpoolLeftovers(paths: SpoolPaths, nowMs: number): void {
     for (const name of names) {
       const file = join(dir, name);
       try {
-        if (nowMs - statSync(file).mtimeMs > maxAge) rmSync(file, { force: true });
+        const stat = statSync(file);
+        if (nowMs - stat.mtimeMs > maxAge && (!onlyUnpublished || stat.nlink === 1))
+          rmSync(file, { force: true });
       } catch {
         // already gone
       }

@@ -78,6 +78,7 @@ export interface SpoolStats {
   dead: number;
   corruptSkipped: number;
   turnsDropped: number;
+  turnsFailed: number;
   workerRunning: boolean;
   lastWorkerRunAt?: string;
   lastSent?: HistoryRecord;
@@ -95,6 +96,7 @@ export function spoolStats(env: Env = process.env, nowMs = Date.now()): SpoolSta
     dead: readDead(paths).length,
     corruptSkipped: counters.corruptSkipped,
     turnsDropped: counters.turnsDropped,
+    turnsFailed: counters.turnsFailed,
     workerRunning: lockHeld(paths.lock, nowMs),
     lastWorkerRunAt: counters.lastRunAtMs ? new Date(counters.lastRunAtMs).toISOString() : undefined,
     lastSent: readHistoryRecords(paths).find((r) => r.status === 'sent'),

@@ -4,10 +4,14 @@
 //
 //   spool/<pid>-<n>.<Event>.json   one raw hook payload, exactly as Codex wrote it to stdin (0600). The
 //                                  arrival stamp is the file's mtime: the shell hook cannot read the clock
-//                                  without a fork, and rename keeps it. <pid>-<n> is unique: the hook
-//                                  reserves spool/tmp/<pid>-<n> with O_EXCL and skips any n whose final
-//                                  name exists, and only a live process with that pid creates such names.
-//   spool/tmp/<pid>-<n>            the hook's temp file while stdin is read (renamed into spool/ when done)
+//                                  without a fork. The hook writes spool/tmp/<pid>-<n> and then hard-links
+//                                  it here: as atomic as a rename (the name appears with the whole payload),
+//                                  never replaces an existing name, and `ln` is a lighter program than `mv`.
+//   spool/tmp/<pid>-<n>            the hook's temp file; once published it stays as a second link to the
+//                                  payload and reserves <pid>-<n> until the worker deletes both links.
+//                                  Unique without a clock or random source: the hook creates it with O_EXCL
+//                                  and skips any n whose temp or final name exists, and only the live process
+//                                  holding a pid creates names with that pid.
 //   spool/corrupt/<name>           entries that could not be parsed, moved aside (kept 7 days)
 //   spool/sessions/<session>.json  the worker's per-session state: turn count, rollout cursor (opaque JSON,
 //                                  never prompt/command/output text), turns already built

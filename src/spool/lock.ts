@@ -65,9 +65,22 @@ function isStale(file: string, nowMs: number): boolean {
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * A killed worker stays a zombie until its parent reaps it, and a detached worker's parent is init, which in
+ * a container without an init process may never reap it. Linux only (/proc); elsewhere the heartbeat ages.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -12,6 +12,8 @@ export interface SessionState {
   cursor?: unknown;
   /** Keys of the turns already built (newest last, bounded): a turn found again is never built twice. */
   built: string[];
+  /** Failed attempts to build a turn, by key: a turn that keeps failing is set aside, not retried forever. */
+  buildFailures?: Record<string, number>;
   updatedAtMs: number;
 }
 
@@ -30,6 +32,8 @@ export function readSessionState(paths: SpoolPaths, sessionId: string): SessionS
       turnCount: typeof json.turnCount === 'number' ? json.turnCount : 0,
       cursor: json.cursor,
       built: Array.isArray(json.built) ? json.built.filter((k) => typeof k === 'string') : [],
+      buildFailures:
+        typeof json.buildFailures === 'object' && json.buildFailures ? json.buildFailures : undefined,
       updatedAtMs: typeof json.updatedAtMs === 'number' ? json.updatedAtMs : 0,
     };
   } catch {
@@ -65,6 +69,8 @@ export interface SpoolCounters {
   corruptSkipped: number;
   /** Turns not traced because no agent was configured for their cwd, or the project was paused. */
   turnsDropped: number;
+  /** Turns whose trace could not be built after several attempts (events moved to spool/corrupt/). */
+  turnsFailed: number;
   lastRunAtMs?: number;
 }
 
@@ -74,10 +80,11 @@ export function readCounters(paths: SpoolPaths): SpoolCounters {
     return {
       corruptSkipped: Number(json.corruptSkipped) || 0,
       turnsDropped: Number(json.turnsDropped) || 0,
+      turnsFailed: Number(json.turnsFailed) || 0,
       lastRunAtMs: typeof json.lastRunAtMs === 'number' ? json.lastRunAtMs : undefined,
     };
   } catch {
-    return { corruptSkipped: 0, turnsDropped: 0 };
+    return { corruptSkipped: 0, turnsDropped: 0, turnsFailed: 0 };
   }
 }
 

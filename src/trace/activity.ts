@@ -198,7 +198,8 @@ function toolFromItem(callId: string, item: ToolItem, atMs: number): ToolActivit
     case 'mcp':
       return { ...base, name: `mcp__${item.server ?? ''}__${item.tool ?? ''}`, kind: 'mcp', input: '' };
     default:
-      return { ...base, name: item.itemType, kind: 'other', input: '' };
+      // Items without a call line of their own (WebSearch, ImageView, ...) are named like tools.
+      return { ...base, name: snakeCase(item.itemType), kind: 'other', input: item.input ?? '' };
   }
 }
 
@@ -226,11 +227,11 @@ function applyItem(tool: ToolActivity, item: ToolItem): void {
       }
       break;
   }
-  if (item.status && FAILED_STATUSES.has(item.status)) tool.status = 'failure';
-  else if (item.status === 'completed' || tool.output !== undefined || tool.exitCode !== undefined) {
-    tool.status = statusOf(tool);
-  }
+  // An item_completed line means the call is over: failed by its status or exit code, else done.
+  tool.status = item.status && FAILED_STATUSES.has(item.status) ? 'failure' : statusOf(tool);
 }
+
+const snakeCase = (name: string) => name.replace(/(?<=[a-z0-9])([A-Z])/g, '_$1').toLowerCase();
 
 function statusOf(tool: ToolActivity): ToolStatus {
   if (tool.status === 'failure') return 'failure';

@@ -99,31 +99,37 @@ const hookFinal = (events: readonly SpooledEvent[]) =>
   events.findLast((event) => event.event === 'Stop' || event.event === 'SubagentStop')?.payload
     .last_assistant_message ?? undefined;
 
-function resolveTurn(input: TurnTraceInput): TurnParts {
-  const hookTools = toolsFromHooks(input.events);
-  let activity: TurnActivity;
-  let toolDetail: TurnParts['toolDetail'];
-  if (input.rollout) {
-    activity = mergeHookTools(activityFromRollout(input.rollout.records, input.rollout.ended), hookTools);
-    toolDetail = 'rollout';
-  } else {
-    activity = { activities: hookTools, aborted: false, ended: false };
-    toolDetail = input.events.some((event) => event.event === 'PreToolUse' || event.event === 'PostToolUse')
-      ? 'hooks'
-      : 'unavailable';
-  }
-  activity.prompt ??= hookPrompt(input.events);
-  activity.finalMessage ??= hookFinal(input.events);
+/**
+ * A thread's activity from its rollout merged with its hook events, or from the hooks alone; the prompt
+ * and final message from the hooks when the rollout lacks them.
+ */
+function threadActivity(rollout: RolloutTurnFacts | null, events: readonly SpooledEvent[]): TurnActivity {
+  const hookTools = toolsFromHooks(events);
+  const activity = rollout
+    ? mergeHookTools(activityFromRollout(rollout.records, rollout.ended), hookTools)
+    : { activities: hookTools, aborted: false, ended: false };
+  activity.prompt ??= hookPrompt(events);
+  activity.finalMessage ??= hookFinal(events);
   if (activity.finalMessage !== undefined) {
     const last = activity.activities.findLast((a) => a.type === 'message');
     if (last?.type !== 'message' || last.text !== activity.finalMessage) {
       activity.activities.push({
         type: 'message',
-        atMs: activity.endedAtMs ?? lastArrival(input.events) ?? activity.startedAtMs ?? 0,
+        atMs: activity.endedAtMs ?? lastArrival(events) ?? activity.startedAtMs ?? 0,
         text: activity.finalMessage,
       });
     }
   }
+  return activity;
+}
+
+function resolveTurn(input: TurnTraceInput): TurnParts {
+  const activity = threadActivity(input.rollout, input.events);
+  const toolDetail: TurnParts['toolDetail'] = input.rollout
+    ? 'rollout'
+    : input.events.some((event) => event.event === 'PreToolUse' || event.event === 'PostToolUse')
+      ? 'hooks'
+      : 'unavailable';
 
   const firstArrival = input.events[0]?.arrivedAtMs;
   const startMs = activity.startedAtMs ?? firstArrival ?? activity.activities[0]?.atMs ?? 0;
@@ -132,11 +138,7 @@ function resolveTurn(input: TurnTraceInput): TurnParts {
   const durationMs = activity.durationMs ?? spanOf(activity, startMs) ?? hookSpan ?? 0;
 
   const subagents = input.subagents.map((facts) => {
-    const sub = facts.rollout
-      ? activityFromRollout(facts.rollout.records, facts.rollout.ended)
-      : { activities: toolsFromHooks(facts.events), aborted: false, ended: false };
-    sub.prompt ??= hookPrompt(facts.events);
-    sub.finalMessage ??= hookFinal(facts.events);
+    const sub = threadActivity(facts.rollout, facts.events);
     const usage = facts.rollout
       ? turnUsage(facts.rollout.records, undefined, facts.rollout.tokenBaseline)
       : undefined;
@@ -176,6 +178,8 @@ function spanOf(activity: TurnActivity, startMs: number): number | undefined {
 /** Applies the content mode and field limits to every piece of text. */
 class TextPolicy {
   private readonly redact: Redactor;
+  // A command is shown as a step's input and again in its description and error: redact it once.
+  private readonly redacted = new Map<string, string>();
   constructor(
     readonly mode: ContentMode,
     redactPatterns: readonly string[],
@@ -192,7 +196,13 @@ class TextPolicy {
     if (text === undefined || !this.withText) return undefined;
     // Cut far above the final limit first so a huge output is not scanned whole; the final cut keeps a
     // head and tail well inside what was scanned.
-    return truncateMiddle(this.redact(truncateMiddle(text, Math.max(max * 4, 65_536))), max);
+    const scanned = truncateMiddle(text, Math.max(max * 4, 65_536));
+    let clean = this.redacted.get(scanned);
+    if (clean === undefined) {
+      clean = this.redact(scanned);
+      if (scanned.length <= 8_192) this.redacted.set(scanned, clean);
+    }
+    return truncateMiddle(clean, max);
   }
 
   /** A one-line excerpt for names and descriptions. */
@@ -451,8 +461,9 @@ function environment(
     os: env.os,
     cwd: env.cwd,
     project: env.project,
-    git_branch: env.gitBranch,
-    git_commit: env.gitCommit,
+    // Read from the cwd's .git; Codex's own record of it (session_meta) when that is not readable.
+    git_branch: env.gitBranch ?? parts.input.rollout?.session.gitBranch,
+    git_commit: env.gitCommit ?? parts.input.rollout?.session.gitCommit,
     connector_version: env.connectorVersion,
     session_id: parts.input.sessionId,
     turn_id: parts.input.turnId ?? undefined,
@@ -472,6 +483,11 @@ function toolsUsed(steps: readonly Step[]): string | undefined {
   };
   visit(steps);
   return names.size > 0 ? [...names].join(', ') : undefined;
+}
+
+function general(steps: readonly Step[]): TaskData['general'] {
+  const tools = toolsUsed(steps);
+  return tools ? { tools_used: tools } : undefined;
 }
 
 function clampName(name: string): string {
@@ -535,7 +551,7 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
     errors,
     environment: environment(parts, options, parts.toolDetail),
     time_tracking: { start_time: iso(parts.startMs), end_time: iso(parts.endMs) },
-    general: toolsUsed(steps) ? { tools_used: toolsUsed(steps) } : undefined,
+    general: general(steps),
   };
   return fitBody(dropUndefined(data));
 }
@@ -591,12 +607,21 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
     errors,
     environment: { ...environment(withModel, options, toolDetail), turn_id: undefined },
     time_tracking: { start_time: iso(startMs), end_time: iso(endMs) },
-    general: toolsUsed(steps) ? { tools_used: toolsUsed(steps) } : undefined,
+    general: general(steps),
   };
   return fitBody(dropUndefined(data));
 }
 
-/** TaskData omits absent fields; a JSON round trip drops every undefined key at any depth. */
-function dropUndefined(data: TaskData): TaskData {
-  return JSON.parse(JSON.stringify(data)) as TaskData;
+/** TaskData omits absent fields: drops undefined keys at any depth, in place. */
+function dropUndefined<T>(value: T): T {
+  if (Array.isArray(value)) {
+    for (const item of value) dropUndefined(item);
+  } else if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (record[key] === undefined) delete record[key];
+      else dropUndefined(record[key]);
+    }
+  }
+  return value;
 }

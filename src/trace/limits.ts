@@ -35,6 +35,9 @@ export function truncateMiddle(text: string, max: number): string {
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
+/** Below this a cut text says little more than its marker. */
+const MIN_TEXT = 120;
+
 export function bodyBytes(data: TaskData): number {
   return Buffer.byteLength(JSON.stringify(data), 'utf8');
 }
@@ -46,21 +49,48 @@ function mapSteps(steps: Step[], f: (step: Step) => Step): Step[] {
   });
 }
 
-function shrinkTexts(data: TaskData, inputMax: number, outputMax: number): TaskData {
+function shrinkTexts(data: TaskData, max: number): TaskData {
+  const cut = (text: string | undefined) => (text === undefined ? undefined : truncateMiddle(text, max));
   return {
     ...data,
-    input_summary:
-      data.input_summary === undefined ? undefined : truncateMiddle(data.input_summary, outputMax * 2),
-    output_summary:
-      data.output_summary === undefined ? undefined : truncateMiddle(data.output_summary, outputMax * 2),
+    input_summary: cut(data.input_summary),
+    output_summary: cut(data.output_summary),
     steps: data.steps
-      ? mapSteps(data.steps, (step) => ({
-          ...step,
-          input: step.input === undefined ? undefined : truncateMiddle(step.input, inputMax),
-          output: step.output === undefined ? undefined : truncateMiddle(step.output, outputMax),
-        }))
+      ? mapSteps(data.steps, (step) => ({ ...step, input: cut(step.input), output: cut(step.output) }))
       : undefined,
   };
+}
+
+/** Lengths of the texts `shrinkTexts` cuts. */
+function textLengths(data: TaskData): number[] {
+  const lengths: number[] = [];
+  const add = (text: string | undefined) => {
+    if (text !== undefined) lengths.push(text.length);
+  };
+  add(data.input_summary);
+  add(data.output_summary);
+  const visit = (steps: readonly Step[]) => {
+    for (const step of steps) {
+      add(step.input);
+      add(step.output);
+      if (step.steps) visit(step.steps);
+    }
+  };
+  visit(data.steps ?? []);
+  return lengths;
+}
+
+/** The largest per-text cap c with sum(min(length, c)) <= budget: long texts are cut, short ones kept. */
+function capFor(lengths: readonly number[], budget: number): number {
+  const sorted = [...lengths].sort((a, b) => a - b);
+  let remaining = budget;
+  for (let i = 0; i < sorted.length; i += 1) {
+    const cap = remaining / (sorted.length - i);
+    const length = sorted[i] as number;
+    if (length > cap) return Math.floor(cap);
+    remaining -= length;
+  }
+  return Number.POSITIVE_INFINITY;
 }
 
 /** Keeps the first and last steps and folds the middle ones into one step saying how many were folded. */
@@ -81,17 +111,28 @@ function foldSteps(data: TaskData, keep: number): TaskData {
 
 /** Returns `data` unchanged when it fits, else a smaller copy that does. */
 export function fitBody(data: TaskData, maxBytes: number = LIMITS.bodyMaxBytes): TaskData {
-  if (bodyBytes(data) <= maxBytes) return data;
-  for (const [inputMax, outputMax] of [
-    [2_000, 4_000],
-    [500, 1_000],
-    [200, 200],
-    [0, 0],
-  ] as const) {
-    const smaller = shrinkTexts(data, inputMax, outputMax);
-    if (bodyBytes(smaller) <= maxBytes) return smaller;
+  // Measured without its long texts first (cheap), the body's size is bounded: each text character takes
+  // 1 to 6 bytes in JSON. Only when the bounds straddle the limit is the whole body serialised.
+  const lengths = textLengths(data);
+  const textChars = lengths.reduce((sum, length) => sum + length, 0);
+  const skeleton = shrinkTexts(data, 0);
+  const skeletonBytes = bodyBytes(skeleton);
+  const markerChars = textLengths(skeleton).reduce((sum, length) => sum + length, 0);
+  const overhead = skeletonBytes - markerChars;
+  if (overhead + textChars * 6 <= maxBytes) return data;
+  if (overhead + textChars <= maxBytes && bodyBytes(data) <= maxBytes) return data;
+  // Give the texts what the rest of the body leaves, shared fairly: one cap for all, found from their
+  // lengths. Characters can take more bytes than one (escapes, non-ASCII), so check and tighten.
+  let budget = maxBytes * 0.97 - overhead;
+  const floor = lengths.length * MIN_TEXT;
+  for (let attempt = 0; attempt < 4 && budget > floor; attempt += 1) {
+    const smaller = shrinkTexts(data, Math.max(MIN_TEXT, capFor(lengths, budget)));
+    const size = bodyBytes(smaller);
+    if (size <= maxBytes) return smaller;
+    budget *= (maxBytes / size) * 0.95;
   }
-  let shrunk = shrinkTexts(data, 0, 0);
+  // Too many steps for any text to fit: keep only the markers and fold the middle steps.
+  let shrunk = skeleton;
   for (let keep = Math.min(2_000, shrunk.steps?.length ?? 0); keep >= 2; keep = Math.floor(keep / 2)) {
     const folded = foldSteps(shrunk, keep);
     if (bodyBytes(folded) <= maxBytes) return folded;

@@ -32,6 +32,7 @@ import type { ClosedTurn, ComposeContext, SpooledEvent } from './closed-turn';
 export type { RolloutCursor } from '../codex/rollout-reader';
 
 const SETTLE_POLL_MS = 25;
+const UNREADABLE = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR']);
 
 export interface ComposedTrace {
   taskData: TaskData;
@@ -102,7 +103,15 @@ async function gatherTurn(
   const path = await locateRollout(turn.transcriptPath, codexHome());
   if (path === null) return { input: { ...base, rollout: null, rolloutMissing: true }, cursor };
 
-  const read = await readRootTurn(path, turn, ctx, cursor);
+  let read: Awaited<ReturnType<typeof readRootTurn>>;
+  try {
+    read = await readRootTurn(path, turn, ctx, cursor);
+  } catch (error) {
+    // A rollout we may not read (or that vanished meanwhile) will not get better: send what the hooks
+    // saw. Anything else (out of file handles, ...) is thrown so the worker tries again later.
+    if (!UNREADABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    return { input: { ...base, rollout: null, rolloutMissing: true }, cursor };
+  }
   if (!read.turn) return { input: { ...base, rollout: null, rolloutMissing: false }, cursor: read.cursor };
   return {
     input: { ...base, rollout: factsOf([read.turn], read.session), rolloutMissing: false },

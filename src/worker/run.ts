@@ -60,7 +60,13 @@ export interface PassSummary extends DeliverySummary {
   built: number;
   dropped: number;
   corrupt: number;
+  failed: number;
 }
+
+/** Attempts at building one turn before its events are set aside: a bad turn must not block its session. */
+export const MAX_BUILD_ATTEMPTS = 3;
+
+type Tally = Pick<PassSummary, 'built' | 'dropped' | 'corrupt' | 'failed'>;
 
 /**
  * Runs passes until nothing new is left. A worker that finds the lock taken leaves a rerun request, which
@@ -89,12 +95,12 @@ export async function runWorker(env: Env, options: WorkerOptions): Promise<PassS
 async function runPass(env: Env, paths: SpoolPaths, options: WorkerOptions): Promise<PassSummary> {
   const now = options.now ?? Date.now;
   const counters = readCounters(paths);
-  const tally = { built: 0, dropped: 0, corrupt: 0 };
+  const tally: Tally = { built: 0, dropped: 0, corrupt: 0, failed: 0 };
   const sessions = new Map<string, SpooledFileEvent[]>();
   for (const entry of listSpool(paths)) {
     const event = readSpoolEntry(entry);
     if (!event) {
-      moveAside(paths, entry);
+      moveAside(paths, entry.file);
       tally.corrupt += 1;
       appendLog(paths.workerLog, `skipped unreadable spool entry ${entry.name} (moved to spool/corrupt/)`);
       continue;
@@ -117,6 +123,7 @@ async function runPass(env: Env, paths: SpoolPaths, options: WorkerOptions): Pro
   writeCounters(paths, {
     corruptSkipped: counters.corruptSkipped + tally.corrupt,
     turnsDropped: counters.turnsDropped + tally.dropped,
+    turnsFailed: counters.turnsFailed + tally.failed,
     lastRunAtMs: now(),
   } satisfies SpoolCounters);
   return { ...delivery, ...tally };
@@ -129,7 +136,7 @@ async function processSession(
   events: SpooledFileEvent[],
   capture: CaptureMode,
   options: WorkerOptions,
-  tally: { built: number; dropped: number },
+  tally: Tally,
 ): Promise<void> {
   const now = options.now ?? Date.now;
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
@@ -151,7 +158,7 @@ async function processSession(
     const unit = idle ? grouping.closed : grouping.closed.slice(0, lastEnd + 1);
     if (unit.length > 0) {
       const turns = unit.map((t, i) => closedTurn(sessionId, t, state.turnCount + i + 1));
-      const built = await build(paths, state, {
+      const outcome = await build(paths, state, {
         key: traceKey(sessionId, `session-${state.turnCount + 1}`),
         turnKey: 'session',
         turns,
@@ -160,7 +167,7 @@ async function processSession(
         nowMs: now(),
         compose: (cursor) => options.composer.composeSessionTrace(turns, context(firstConfig), cursor),
       });
-      if (built) tally.built += 1;
+      if (outcome !== 'already') tally[outcome] += 1;
     }
   } else {
     for (const grouped of grouping.closed) {
@@ -174,7 +181,7 @@ async function processSession(
         tally.dropped += 1;
         continue;
       }
-      const built = await build(paths, state, {
+      const outcome = await build(paths, state, {
         key: traceKey(sessionId, turnKey),
         turnKey,
         turns: [turn],
@@ -183,7 +190,7 @@ async function processSession(
         nowMs: now(),
         compose: (cursor) => options.composer.composeTurnTrace(turn, context(config), cursor),
       });
-      if (built) tally.built += 1;
+      if (outcome !== 'already') tally[outcome] += 1;
     }
   }
   removeEntries(grouping.consumed);
@@ -205,41 +212,74 @@ interface BuildJob {
  * the session state and the spool are brought up to date. Order: outbox, session state, spool deletion, so a
  * crash at any point leaves the raw events or the queued trace, and a turn is never queued twice.
  */
-async function build(paths: SpoolPaths, state: SessionState, job: BuildJob): Promise<boolean> {
+async function build(paths: SpoolPaths, state: SessionState, job: BuildJob): Promise<BuildOutcome> {
   if (state.built.includes(job.key)) {
     removeEntries(job.files);
-    return false;
+    return 'already';
   }
   const last = job.turns.at(-1) as ClosedTurn;
   const queued = alreadyQueued(paths, job.key);
-  let cursor: unknown;
-  if (queued) {
-    cursor = queued.cursorAfter;
-  } else {
-    const composed = await job.compose(state.cursor);
-    cursor = composed.cursor;
-    writeOutboxEntry(paths, {
-      key: job.key,
-      sessionId: last.sessionId,
-      turnKey: job.turnKey,
-      turnNumber: last.turnNumber,
-      agentId: job.config.agentId,
-      baseUrl: job.config.baseUrl,
-      projectName: job.config.projectName,
-      cwd: last.cwd,
-      builtAtMs: job.nowMs,
-      taskData: composed.taskData,
-      cursorAfter: cursor,
-      attempts: 0,
-      nextAttemptAtMs: 0,
-    });
+  let outcome: BuildOutcome = 'already';
+  let cursor = queued?.cursorAfter;
+  if (!queued) {
+    const composed = await composeOrSetAside(paths, state, job);
+    outcome = composed ? 'built' : 'failed';
+    cursor = composed ? composed.cursor : state.cursor;
+    if (composed) {
+      writeOutboxEntry(paths, {
+        key: job.key,
+        sessionId: last.sessionId,
+        turnKey: job.turnKey,
+        turnNumber: last.turnNumber,
+        agentId: job.config.agentId,
+        baseUrl: job.config.baseUrl,
+        projectName: job.config.projectName,
+        cwd: last.cwd,
+        builtAtMs: job.nowMs,
+        taskData: composed.taskData,
+        cursorAfter: cursor,
+        attempts: 0,
+        nextAttemptAtMs: 0,
+      });
+    }
   }
+  if (state.buildFailures) delete state.buildFailures[job.key];
   state.turnCount = last.turnNumber;
   state.cursor = cursor;
   state.built.push(job.key);
   writeSessionState(paths, { ...state, updatedAtMs: job.nowMs });
   removeEntries(job.files);
-  return !queued;
+  return outcome;
+}
+
+type BuildOutcome = 'built' | 'already' | 'failed';
+
+/**
+ * Composes the trace. A failure is retried at the next runs; after MAX_BUILD_ATTEMPTS the turn's events are
+ * moved to spool/corrupt/ (null), so that one bad turn cannot hold up every later turn of its session.
+ */
+async function composeOrSetAside(
+  paths: SpoolPaths,
+  state: SessionState,
+  job: BuildJob,
+): Promise<Composed | null> {
+  try {
+    return await job.compose(state.cursor);
+  } catch (error) {
+    const failures = (state.buildFailures?.[job.key] ?? 0) + 1;
+    if (failures < MAX_BUILD_ATTEMPTS) {
+      state.buildFailures = { ...state.buildFailures, [job.key]: failures };
+      writeSessionState(paths, { ...state, updatedAtMs: job.nowMs });
+      throw error;
+    }
+    appendLog(
+      paths.workerLog,
+      `turn ${job.key} could not be built (${failures} attempts, last: ${describe(error)}); ` +
+        'its events were moved to spool/corrupt/',
+    );
+    for (const file of job.files) moveAside(paths, file);
+    return null;
+  }
 }
 
 function spoolFiles(grouped: GroupedTurn): string[] {

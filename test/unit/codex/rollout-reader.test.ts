@@ -138,3 +138,23 @@ describe('locateRollout', () => {
     expect(await locateRollout(path)).toBeNull();
   });
 });
+
+describe('long lines', () => {
+  it('reads a line far longer than a read chunk', async () => {
+    const big = 'x'.repeat(9 << 20);
+    const w = new RolloutWriter()
+      .sessionMeta()
+      .startTurn('t1', 'print a lot')
+      .exec('t1', 'c1', 'cat big', { output: big, exitCode: 0 })
+      .complete('t1', 100, 'done');
+    writeFileSync(path, w.text());
+    const scanner = new RolloutScanner(path, emptyState(), { turnIds: ['t1'] });
+    await scanner.readMore();
+    const item = scanner.turns[0]?.records.find((r) => r.kind === 'tool_item');
+    expect(item?.kind === 'tool_item' && item.item.type === 'command' && item.item.output?.length).toBe(
+      big.length,
+    );
+    expect(scanner.turns[0]?.ended).toBe(true);
+    expect(scanner.stateNow.offset).toBe(Buffer.byteLength(w.text()));
+  });
+});

@@ -325,3 +325,12 @@ describe('composeSessionTrace', () => {
     expect(cursor?.offset).toBeGreaterThan(0);
   });
 });
+
+describe('composeTurnTrace with an unreadable rollout', () => {
+  it('a directory where the rollout should be', async () => {
+    const path = join(dir, 'sessions/2026/11/25/rollout-2026-11-25T10-00-00-D.jsonl');
+    mkdirSync(path);
+    const { taskData } = await composeTurnTrace(synthTurn('t1', 'hello', path), context(), undefined);
+    expect(taskData.errors?.map((e) => e.error_type)).toEqual(['rollout_unavailable']);
+  });
+});

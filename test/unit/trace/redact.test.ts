@@ -57,3 +57,29 @@ describe('user patterns', () => {
     expect(custom('ACME-123456 GITHUB_TOKEN=abcdefgh')).toBe('[REDACTED:custom] GITHUB_TOKEN=abcdefgh');
   });
 });
+
+describe('ordinary code and commands stay readable', () => {
+  it.each([
+    'const apiKey = getKey();',
+    "headers: { Authorization: 'Bearer ' + token },",
+    'if (password.length < 8) return false;',
+    'git show 9e82128c4f1d2b3a5e6f708192a3b4c5d6e7f809',
+    '"tokenizer": "cl100k_base",',
+    'export function redactSecrets(text: string): string {',
+    'ssh-keygen -t ed25519 -C "dev@example.com"',
+    'git clone https://github.com/openai/codex.git',
+    'psql postgres://localhost:5432/app',
+    'SECRET_KEY = os.environ["SECRET_KEY"]',
+    'export GITHUB_TOKEN=$GITHUB_TOKEN_FROM_CI',
+    'const token = process.env.SLACK_TOKEN ?? "";',
+    'API_KEY = load_api_key(path)',
+    'PASSWORD_MIN_LENGTH = 12',
+    'npm install --save-dev typescript@5.9.3',
+    'eyes = detect(image)  # eyJ is not a word here',
+    'see https://example.com/@user/post for details',
+    'skip-worktree: sk-tests are fine',
+    'The tokenizer splits text into tokens; the secret is good tests.',
+  ])('%s', (line) => {
+    expect(redact(line)).toBe(line);
+  });
+});

@@ -2,11 +2,12 @@ import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writePauseState } from '../../../src/config/pause';
+import { OUTBOX_RETRY } from '../../../src/infinium/retry';
 import { listDead, listOutbox, readHistory, requeueDead, spoolStats } from '../../../src/spool';
 import { spoolPaths, traceKey } from '../../../src/spool/layout';
 import { writeOutboxEntry } from '../../../src/spool/outbox';
 import { deliverOutbox } from '../../../src/worker/deliver';
-import { type Composer, runWorker } from '../../../src/worker/run';
+import { type Composer, MAX_BUILD_ATTEMPTS, runWorker } from '../../../src/worker/run';
 import { codexSession, makeSandbox, type Sandbox, spoolNames } from '../../support/capture-harness';
 import { fakeComposer } from '../../support/fake-compose';
 import { type StandIn, startStandIn } from '../../support/infinium-stand-in';
@@ -238,5 +239,80 @@ describe('the worker', () => {
     await run();
     expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1+2 of s1']);
     expect(spoolNames(box.state)).toEqual([]);
+  });
+
+  it('leaves its work to a worker already running, which picks it up before it exits', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered: () => void = () => undefined;
+    const inCompose = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const slow: Composer = {
+      composeTurnTrace: async (turn, ctx, cursor) => {
+        entered();
+        await gate;
+        return fakeComposer.composeTurnTrace(turn, ctx, cursor);
+      },
+      composeSessionTrace: fakeComposer.composeSessionTrace,
+    };
+    const first = run(slow);
+    await inCompose;
+    spool(s.prompt('t2', 'x'));
+    spool(s.stop('t2', 'y'));
+    expect(await run()).toEqual([]);
+    release();
+    expect((await first).map((p) => p.built)).toEqual([1, 1]);
+    expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1 of s1', 'Turn 2 of s1']);
+  });
+
+  it('sets a turn aside after repeated build failures, so later turns of the session still go out', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'poison'));
+    spool(s.stop('t1', 'y'));
+    spool(s.prompt('t2', 'fine'));
+    spool(s.stop('t2', 'ok'));
+    const picky: Composer = {
+      composeTurnTrace: async (turn, ctx, cursor) => {
+        if (turn.turnId === 't1') throw new Error('cannot read this turn');
+        return fakeComposer.composeTurnTrace(turn, ctx, cursor);
+      },
+      composeSessionTrace: fakeComposer.composeSessionTrace,
+    };
+    for (let attempt = 1; attempt < MAX_BUILD_ATTEMPTS; attempt += 1) {
+      await run(picky);
+      expect(server.traces).toHaveLength(0);
+      expect(spoolNames(box.state)).toHaveLength(4);
+    }
+    const [pass] = await run(picky);
+    expect(pass).toMatchObject({ failed: 1, built: 1, sent: 1 });
+    expect(server.traces.map((t) => t.body.input_summary)).toEqual(['fine']);
+    expect(readdirSync(join(box.state, 'spool', 'corrupt'))).toHaveLength(2);
+    expect(spoolStats(env).turnsFailed).toBe(1);
+    expect(readFileSync(join(box.state, 'logs', 'worker.log'), 'utf8')).toContain('cannot read this turn');
+  });
+
+  it('gives up on a trace after the last attempt the outbox policy allows, with the reason', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    server.goDown();
+    await run();
+    const [entry] = listOutbox(env);
+    writeOutboxEntry(spoolPaths(env), {
+      ...(entry as NonNullable<typeof entry>),
+      attempts: OUTBOX_RETRY.maxAttempts - 1,
+      nextAttemptAtMs: 0,
+    });
+    await run();
+    expect(listOutbox(env)).toEqual([]);
+    expect(listDead(env)[0]?.reason).toMatch(
+      new RegExp(`gave up after ${OUTBOX_RETRY.maxAttempts} attempts: .*HTTP 503`),
+    );
   });
 });

@@ -1,0 +1,31 @@
+// The agent the current folder reports to, with its secret: what `test`, `status` and `doctor` start from.
+import { type FoundSecret, loadSecret } from '../config/credentials';
+import { type ResolvedConfig, resolveConfig } from '../config/settings';
+import { AgentCredentials } from '../infinium/client';
+import type { CliContext } from './context';
+import { UserError } from './errors';
+
+export function requireConfig(ctx: CliContext): ResolvedConfig {
+  const config = resolveConfig(ctx.cwd, ctx.env);
+  if (!config) {
+    throw new UserError(
+      `No agent is configured for ${ctx.cwd}.`,
+      'Run `infinium-codex init` in the project folder.',
+    );
+  }
+  return config;
+}
+
+export async function requireAgent(
+  ctx: CliContext,
+): Promise<{ config: ResolvedConfig; agent: AgentCredentials; secret: FoundSecret }> {
+  const config = requireConfig(ctx);
+  const secret = await loadSecret(config.agentId, { env: ctx.env });
+  if (!secret) {
+    throw new UserError(
+      `No secret is stored for agent ${config.agentId}.`,
+      'Run `infinium-codex update-credentials --agent-secret-stdin` (or set INFINIUM_AGENT_SECRET).',
+    );
+  }
+  return { config, agent: new AgentCredentials(config.agentId, secret.secret, config.baseUrl), secret };
+}

@@ -1,0 +1,16 @@
+// What every command gets besides its own options: where it runs, how it prints, and where our hook
+// front-ends are installed (resolved from the running bundle, so a global npm install works).
+import type { Readable } from 'node:stream';
+import type { HookTarget } from '../codex/hooks-file';
+import type { Env } from '../config/paths';
+import type { Output } from './output';
+
+export interface CliContext {
+  env: Env;
+  cwd: string;
+  out: Output;
+  stdin: Readable & { isTTY?: boolean };
+  /** Both ends are a terminal: prompts and spinners are allowed. */
+  interactive: boolean;
+  target: HookTarget;
+}

@@ -1,0 +1,436 @@
+// `infinium-codex doctor`: every way traces can silently vanish, each with its fix. `--fix` applies the
+// safe ones: rewriting our hooks (current node and script paths, the capture mode's events) and their
+// trust entries, and re-queuing dead traces once the credentials work again.
+import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
+import { hooksFeature, readConfigToml, type TomlTable } from '../codex/config-toml';
+import { CodexFileError } from '../codex/hooks-file';
+import {
+  eventsFor,
+  hooksFileFor,
+  type InstalledHook,
+  inspectHooks,
+  installHooks,
+  type Scope,
+  userConfigToml,
+} from '../codex/install';
+import { adminPolicy } from '../codex/system';
+import {
+  codexNeeds,
+  type DetectedCodex,
+  detectCodex,
+  formatVersion,
+  MIN_HOOKS_VERSION,
+} from '../codex/version';
+import { loadSecret, probeKeyring } from '../config/credentials';
+import { statePaths } from '../config/paths';
+import { isPaused, pauseKeyFor } from '../config/pause';
+import {
+  ConfigError,
+  type ResolvedConfig,
+  readSettings,
+  resolveConfig,
+  tracingDisabled,
+} from '../config/settings';
+import { AgentCredentials, health } from '../infinium/client';
+import { InfiniumError } from '../infinium/errors';
+import type { CliContext } from './context';
+import { ExitCode } from './errors';
+
+export type FindingStatus = 'ok' | 'warn' | 'fail';
+
+export interface Finding {
+  check: string;
+  status: FindingStatus;
+  summary: string;
+  fix?: string;
+  /** What `--fix` can do about it. */
+  repair?: 'hooks' | 'dead';
+}
+
+const CLOCK_SKEW_MS = 5 * 60_000;
+const LOW_DISK_BYTES = 200 * 1024 * 1024;
+
+interface Probe {
+  codex: DetectedCodex;
+  config: ResolvedConfig | null;
+  configError: string | null;
+  /** Where our hooks are (the user file unless only the project has them). */
+  scope: Scope;
+  hooksFile: string;
+  hooks: InstalledHook[];
+  hooksError: string | null;
+  toml: TomlTable;
+}
+
+function probeHooks(ctx: CliContext): Pick<Probe, 'scope' | 'hooksFile' | 'hooks' | 'hooksError'> {
+  const user = hooksFileFor('user', ctx.cwd, ctx.env);
+  const project = hooksFileFor('project', pauseKeyFor(ctx.cwd), ctx.env);
+  try {
+    const inUser = inspectHooks(user, ctx.env);
+    if (inUser.length > 0 || !existsSync(project))
+      return { scope: 'user', hooksFile: user, hooks: inUser, hooksError: null };
+    const inProject = inspectHooks(project, ctx.env);
+    return inProject.length > 0
+      ? { scope: 'project', hooksFile: project, hooks: inProject, hooksError: null }
+      : { scope: 'user', hooksFile: user, hooks: [], hooksError: null };
+  } catch (error) {
+    if (error instanceof CodexFileError)
+      return { scope: 'user', hooksFile: user, hooks: [], hooksError: error.message };
+    throw error;
+  }
+}
+
+function codexFindings(probe: Probe): Finding[] {
+  const { codex } = probe;
+  if (!codex.found) {
+    return [
+      {
+        check: 'codex',
+        status: 'fail',
+        summary: `${codex.detail}, so nothing can run our hooks from this shell`,
+        fix: 'Install Codex (npm i -g @openai/codex), or put it on PATH.',
+      },
+    ];
+  }
+  if (codex.version && !codexNeeds(codex.version).supported) {
+    return [
+      {
+        check: 'codex',
+        status: 'fail',
+        summary: `Codex ${formatVersion(codex.version)} is too old to run hooks`,
+        fix: `Update Codex to ${formatVersion(MIN_HOOKS_VERSION)} or later (npm i -g @openai/codex).`,
+      },
+    ];
+  }
+  return [{ check: 'codex', status: 'ok', summary: codex.detail }];
+}
+
+function featureFindings(probe: Probe, ctx: CliContext): Finding[] {
+  const findings: Finding[] = [];
+  const admin = adminPolicy(ctx.env);
+  if (admin.hooksDisabled) {
+    findings.push({
+      check: 'hooks-enabled',
+      status: 'fail',
+      summary: `an administrator turned Codex hooks off in ${admin.hooksDisabled}`,
+      fix: 'Ask your administrator to allow hooks, or install ours in the managed layer (`sudo infinium-codex init --system`).',
+    });
+  }
+  if (admin.managedHooksOnly && probe.hooks.length > 0) {
+    findings.push({
+      check: 'hooks-enabled',
+      status: 'fail',
+      summary: 'an administrator allows only managed hooks, so Codex ignores ours in your own hooks.json',
+      fix: 'Ask your administrator to run `infinium-codex init --system`.',
+    });
+  }
+  const feature = hooksFeature(probe.toml);
+  if (feature.hooks === false || feature.codexHooks === false) {
+    findings.push({
+      check: 'hooks-enabled',
+      status: 'fail',
+      summary: `hooks are turned off in ${userConfigToml(ctx.env)} ([features] ${feature.hooks === false ? 'hooks' : 'codex_hooks'} = false)`,
+      fix: 'Remove that line (or set it to true).',
+    });
+  }
+  const needs = codexNeeds(probe.codex.version);
+  if (needs.featureFlag && feature.codexHooks !== true && feature.hooks !== true) {
+    findings.push({
+      check: 'hooks-enabled',
+      status: 'fail',
+      summary: `Codex ${probe.codex.version ? formatVersion(probe.codex.version) : ''} runs hooks only with [features] codex_hooks = true`,
+      fix: 'Run `infinium-codex doctor --fix` (or update Codex).',
+      repair: 'hooks',
+    });
+  }
+  if (findings.length === 0)
+    findings.push({ check: 'hooks-enabled', status: 'ok', summary: 'Codex hooks are on' });
+  return findings;
+}
+
+function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
+  if (probe.hooksError) return [{ check: 'hooks', status: 'fail', summary: probe.hooksError }];
+  const capture = readSettings(statePaths(ctx.env).userConfig).capture ?? 'lean';
+  const needs = codexNeeds(probe.codex.version);
+  if (probe.hooks.length === 0) {
+    return [
+      {
+        check: 'hooks',
+        status: 'fail',
+        summary: `none of our hooks are in ${probe.hooksFile}`,
+        fix: 'Run `infinium-codex doctor --fix` (or `infinium-codex init`).',
+        repair: 'hooks',
+      },
+    ];
+  }
+  const findings: Finding[] = [];
+  const present = new Set(probe.hooks.map((hook) => hook.event));
+  const missing = eventsFor(capture, needs).filter((event) => !present.has(event));
+  if (missing.length > 0) {
+    findings.push({
+      check: 'hooks',
+      status: 'fail',
+      summary: `our ${missing.join(', ')} hook(s) are missing from ${probe.hooksFile} (capture mode ${capture})`,
+      fix: 'Run `infinium-codex doctor --fix`.',
+      repair: 'hooks',
+    });
+  }
+  const gone = probe.hooks.filter(
+    (hook) => hook.paths && (!executable(hook.paths.script) || !executable(hook.paths.node)),
+  );
+  if (gone.length > 0 && process.platform !== 'win32') {
+    const first = gone[0]?.paths;
+    findings.push({
+      check: 'hook-paths',
+      status: 'fail',
+      summary: `our hooks run ${first?.script} with ${first?.node}, and ${executable(first?.script ?? '') ? 'that node' : 'that script'} is gone (moved node or package?)`,
+      fix: 'Run `infinium-codex doctor --fix` to point them at this installation.',
+      repair: 'hooks',
+    });
+  }
+  if (needs.trust) {
+    const untrusted = probe.hooks.filter((hook) => hook.trust === 'untrusted' || hook.trust === 'modified');
+    if (untrusted.length > 0) {
+      const modified = untrusted.some((hook) => hook.trust === 'modified');
+      findings.push({
+        check: 'trust',
+        status: 'fail',
+        summary: `Codex skips ${untrusted.length} of our hooks silently: ${modified ? 'their trust entries no longer match (hooks changed or moved)' : 'they are not trusted'}`,
+        fix: 'Run `infinium-codex doctor --fix` to trust them, or approve them in Codex with /hooks.',
+        repair: 'hooks',
+      });
+    }
+    const disabled = probe.hooks.filter((hook) => hook.trust === 'disabled');
+    if (disabled.length > 0) {
+      findings.push({
+        check: 'trust',
+        status: 'fail',
+        summary: `${disabled.map((hook) => hook.event).join(', ')} hook(s) of ours are disabled in Codex`,
+        fix: 'Enable them again in Codex with /hooks.',
+      });
+    }
+  }
+  if (probe.scope === 'project') {
+    const root = pauseKeyFor(ctx.cwd);
+    const projects = (probe.toml.projects ?? {}) as Record<string, { trust_level?: unknown }>;
+    if (projects[root]?.trust_level !== 'trusted') {
+      findings.push({
+        check: 'project-trust',
+        status: 'fail',
+        summary: `Codex runs project hooks only in trusted projects, and ${root} is not trusted`,
+        fix: `Run \`codex\` in ${root} once and trust the folder.`,
+      });
+    }
+  }
+  if (findings.length === 0) {
+    findings.push({
+      check: 'hooks',
+      status: 'ok',
+      summary: `${probe.hooks.length} hooks (${capture}) in ${probe.hooksFile}${needs.trust ? ', all trusted' : ''}`,
+    });
+  }
+  return findings;
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function credentialFindings(probe: Probe, ctx: CliContext): Promise<Finding[]> {
+  if (probe.configError) return [{ check: 'config', status: 'fail', summary: probe.configError }];
+  if (tracingDisabled(ctx.env)) {
+    return [
+      {
+        check: 'config',
+        status: 'warn',
+        summary: 'INFINIUM_CODEX_DISABLED is set: nothing is traced in this shell',
+      },
+    ];
+  }
+  const config = probe.config;
+  if (!config) {
+    return [
+      {
+        check: 'config',
+        status: 'fail',
+        summary: `no agent is configured for ${ctx.cwd}, so its sessions are not traced`,
+        fix: 'Run `infinium-codex init` in the project folder.',
+      },
+    ];
+  }
+  const findings: Finding[] = [
+    {
+      check: 'config',
+      status: 'ok',
+      summary: `agent ${config.agentId} at ${config.baseUrl} (${config.source} settings)`,
+    },
+  ];
+  if (isPaused(config.projectRoot ?? ctx.cwd, ctx.env)) {
+    findings.push({
+      check: 'paused',
+      status: 'warn',
+      summary: 'tracing is paused here',
+      fix: 'Run `infinium-codex resume`.',
+    });
+  }
+  const keyring = await probeKeyring(config.agentId, { env: ctx.env });
+  const secret = await loadSecret(config.agentId, { env: ctx.env });
+  if (keyring.state === 'timeout') {
+    findings.push({
+      check: 'keyring',
+      status: secret ? 'warn' : 'fail',
+      summary: 'the OS keyring did not answer in time (locked?); the worker cannot wait for an unlock prompt',
+      fix: 'Unlock the keyring, or store the secret in the fallback file: `infinium-codex update-credentials --no-keyring --agent-secret-stdin`.',
+    });
+  }
+  if (!secret) {
+    findings.push({
+      check: 'secret',
+      status: 'fail',
+      summary: `no secret is stored for agent ${config.agentId}`,
+      fix: 'Run `infinium-codex update-credentials --agent-secret-stdin`.',
+    });
+    return findings;
+  }
+  findings.push({
+    check: 'secret',
+    status: 'ok',
+    summary:
+      secret.source === 'file'
+        ? `in ${statePaths(ctx.env).credentials} (no OS keyring)`
+        : `in the ${secret.source === 'env' ? 'environment' : 'OS keyring'}`,
+  });
+  const agent = new AgentCredentials(config.agentId, secret.secret, config.baseUrl);
+  try {
+    const answer = await health(agent, { timeoutMs: 15_000 });
+    findings.push({ check: 'api', status: 'ok', summary: `Infinium answered (${answer.status})` });
+    const skew = answer.timestamp ? Date.now() - Date.parse(answer.timestamp) : 0;
+    findings.push(
+      Math.abs(skew) > CLOCK_SKEW_MS
+        ? {
+            check: 'clock',
+            status: 'warn',
+            summary: `this machine's clock is ${Math.round(Math.abs(skew) / 60_000)} min ${skew > 0 ? 'ahead of' : 'behind'} Infinium's: trace times will be off`,
+            fix: 'Turn on time synchronisation (NTP).',
+          }
+        : { check: 'clock', status: 'ok', summary: 'in step with Infinium' },
+    );
+  } catch (error) {
+    if (!(error instanceof InfiniumError)) throw error;
+    const proxy = ctx.env.HTTPS_PROXY || ctx.env.https_proxy || ctx.env.HTTP_PROXY || ctx.env.http_proxy;
+    findings.push({
+      check: 'api',
+      status: 'fail',
+      summary: error.message,
+      fix:
+        error.kind === 'network' || error.kind === 'timeout'
+          ? proxy
+            ? `Check the proxy (${proxy}) and NO_PROXY, and the base URL.`
+            : 'Check your network and the base URL; behind a proxy, set HTTPS_PROXY (and NO_PROXY).'
+          : error.hint,
+    });
+  }
+  return findings;
+}
+
+function diskFindings(ctx: CliContext): Finding[] {
+  const root = statePaths(ctx.env).root;
+  try {
+    const stats = statfsSync(existsSync(root) ? root : ctx.cwd);
+    const free = stats.bavail * stats.bsize;
+    return free < LOW_DISK_BYTES
+      ? [
+          {
+            check: 'disk',
+            status: 'warn',
+            summary: `only ${Math.round(free / 1024 / 1024)} MB free where traces are queued (${root})`,
+            fix: 'Free some disk space.',
+          },
+        ]
+      : [{ check: 'disk', status: 'ok', summary: `${Math.round(free / 1024 / 1024 / 1024)} GB free` }];
+  } catch {
+    return [];
+  }
+}
+
+async function probe(ctx: CliContext): Promise<Probe> {
+  let config: ResolvedConfig | null = null;
+  let configError: string | null = null;
+  try {
+    config = resolveConfig(ctx.cwd, ctx.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    configError = error.message;
+  }
+  let toml: TomlTable = {};
+  try {
+    toml = readConfigToml(userConfigToml(ctx.env)).parsed;
+  } catch (error) {
+    if (!(error instanceof CodexFileError)) throw error;
+    configError ??= error.message;
+  }
+  return { codex: await detectCodex(ctx.env), config, configError, toml, ...probeHooks(ctx) };
+}
+
+export async function runChecks(ctx: CliContext): Promise<{ probe: Probe; findings: Finding[] }> {
+  const found = await probe(ctx);
+  const findings = [
+    ...codexFindings(found),
+    ...featureFindings(found, ctx),
+    ...hookFindings(found, ctx),
+    ...(await credentialFindings(found, ctx)),
+    ...diskFindings(ctx),
+  ];
+  return { probe: found, findings };
+}
+
+export interface DoctorOptions {
+  fix?: boolean;
+  json?: boolean;
+}
+
+async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promise<string[]> {
+  const done: string[] = [];
+  if (findings.some((f) => f.repair === 'hooks' && f.status === 'fail')) {
+    const capture = readSettings(statePaths(ctx.env).userConfig).capture ?? 'lean';
+    const result = installHooks({
+      scope: found.scope,
+      projectDir: pauseKeyFor(ctx.cwd),
+      capture,
+      target: ctx.target,
+      trust: true,
+      codexVersion: found.codex.version,
+      env: ctx.env,
+    });
+    done.push(`rewrote our ${capture} hooks in ${result.hooksFile} and trusted them in ${result.configToml}`);
+  }
+  return done;
+}
+
+export async function doctor(options: DoctorOptions, ctx: CliContext): Promise<void> {
+  const { out } = ctx;
+  let { probe: found, findings } = await runChecks(ctx);
+  let fixed: string[] = [];
+  if (options.fix) {
+    fixed = await repair(findings, found, ctx);
+    if (fixed.length > 0) ({ probe: found, findings } = await runChecks(ctx));
+  }
+  const failed = findings.filter((f) => f.status === 'fail').length;
+  if (options.json) out.json({ ok: failed === 0, fixed, findings });
+  else {
+    for (const action of fixed) out.line(`${out.green('fixed')} ${action}`);
+    for (const finding of findings) {
+      const mark =
+        finding.status === 'ok' ? out.green('✓') : finding.status === 'warn' ? out.yellow('!') : out.red('✗');
+      out.line(`${mark} ${finding.check}: ${finding.summary}`);
+      if (finding.status !== 'ok' && finding.fix) out.line(`    fix: ${finding.fix}`);
+    }
+    out.line(failed === 0 ? 'No problems found.' : `${failed} problem(s) found.`);
+  }
+  if (failed > 0) throw new ExitCode(1);
+}

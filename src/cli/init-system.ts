@@ -1,0 +1,84 @@
+// `infinium-codex init --system` (root): our hooks in Codex's managed layer (/etc/codex/hooks.json),
+// which runs for every user and needs no trust, and machine-wide defaults in /etc/infinium-codex. The
+// secret then comes from each user's environment (INFINIUM_AGENT_SECRET) or, when given here, from a
+// root-owned file that every local user can read (their sessions send with it).
+import { isDeepStrictEqual } from 'node:util';
+import { readHooksFile, serializeHooks, withOurHooks } from '../codex/hooks-file';
+import { eventsFor } from '../codex/install';
+import { systemHooksFile } from '../codex/system';
+import { codexNeeds, detectCodex } from '../codex/version';
+import { backupFile, writeFileAtomic } from '../config/atomic-file';
+import { systemPaths } from '../config/paths';
+import { checkBaseUrl, readSettings } from '../config/settings';
+import { updateSettingsFile } from '../config/settings-file';
+import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
+import { checkConnection } from './connection';
+import type { CliContext } from './context';
+import { UserError } from './errors';
+import type { InitOptions } from './init';
+import { checkAgentId, secretFromFlags } from './secret-input';
+
+export async function initSystem(options: InitOptions, ctx: CliContext): Promise<void> {
+  const { out, env } = ctx;
+  if (process.platform !== 'win32' && process.getuid?.() !== 0) {
+    throw new UserError(
+      '`init --system` writes to /etc for every user, so run it as root (sudo).',
+      undefined,
+      1,
+    );
+  }
+  if (options.scope !== undefined) {
+    throw new UserError(
+      '`--scope` does not apply to `init --system` (it always uses the managed layer).',
+      undefined,
+      2,
+    );
+  }
+  const paths = systemPaths(env);
+  const existing = readSettings(paths.config);
+  const agentId = options.agentId ?? existing.agentId;
+  if (!agentId) throw new UserError('`init --system` needs --agent-id.', undefined, 2);
+  checkAgentId(agentId);
+  const baseUrl = options.baseUrl ?? existing.baseUrl ?? DEFAULT_BASE_URL;
+  checkBaseUrl(baseUrl, '--base-url');
+  const secret = await secretFromFlags(options, env, ctx.stdin);
+  const capture = options.capture ?? existing.capture ?? 'lean';
+  const hooksFile = systemHooksFile(env);
+  const hooks = readHooksFile(hooksFile);
+
+  if (secret && !options.offline) {
+    const check = await checkConnection(new AgentCredentials(agentId, secret, baseUrl), 'system install');
+    out.line(`${out.green('✓')} Infinium accepted agent ${agentId}; test trace ${check.traceId ?? 'sent'}.`);
+  }
+  const codex = await detectCodex(env);
+  const doc = withOurHooks(hooks.doc, eventsFor(capture, codexNeeds(codex.version)), ctx.target);
+  if (hooks.text === null || !isDeepStrictEqual(doc, hooks.doc)) {
+    if (hooks.text !== null) backupFile(hooksFile);
+    writeFileAtomic(hooksFile, serializeHooks(doc, hooks.text), { mode: 0o644, dirMode: 0o755 });
+  }
+  out.line(`${out.green('✓')} Managed ${capture} capture hooks in ${hooksFile} (no trust needed)`);
+  updateSettingsFile(
+    paths.config,
+    {
+      agentId,
+      baseUrl: baseUrl === DEFAULT_BASE_URL ? undefined : baseUrl,
+      capture,
+      granularity: options.granularity ?? existing.granularity,
+      contentMode: options.contentMode ?? existing.contentMode,
+    },
+    { mode: 0o644, dirMode: 0o755 },
+  );
+  out.line(`${out.green('✓')} Machine defaults in ${paths.config}`);
+  if (secret) {
+    writeFileAtomic(paths.credentials, `${JSON.stringify({ [agentId]: secret }, null, 2)}\n`, {
+      mode: 0o644,
+      forceMode: true,
+      dirMode: 0o755,
+    });
+    out.line(
+      `${out.yellow('!')} The secret is in ${paths.credentials}, owned by root and readable by every local user (their sessions send with it).`,
+    );
+  } else {
+    out.line('  No secret stored: give each user INFINIUM_AGENT_SECRET in their environment.');
+  }
+}

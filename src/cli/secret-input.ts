@@ -1,0 +1,82 @@
+// Where a secret typed by the user comes from: a flag, INFINIUM_AGENT_SECRET, or stdin (so it need not sit
+// in shell history). Never echoed, never logged.
+import type { Readable } from 'node:stream';
+import { UserError } from './errors';
+
+export interface SecretFlags {
+  agentSecret?: string;
+  agentSecretStdin?: boolean;
+}
+
+const STDIN_TIMEOUT_MS = 30_000;
+
+export function readAllStdin(stdin: Readable, timeoutMs = STDIN_TIMEOUT_MS): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      stdin.pause();
+      reject(
+        new UserError(
+          'Nothing arrived on stdin for --agent-secret-stdin; pipe the secret in, e.g. `printf %s "$SECRET" | infinium-codex ...`.',
+        ),
+      );
+    }, timeoutMs);
+    timer.unref();
+    stdin.on('data', (chunk: Buffer) => chunks.push(Buffer.from(chunk)));
+    stdin.on('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    stdin.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/** The secret the flags name, or undefined when none does. */
+export async function secretFromFlags(
+  flags: SecretFlags,
+  env: Record<string, string | undefined>,
+  stdin: Readable,
+): Promise<string | undefined> {
+  if (flags.agentSecret !== undefined && flags.agentSecretStdin) {
+    throw new UserError(
+      'Give the secret once: either --agent-secret or --agent-secret-stdin, not both.',
+      undefined,
+      2,
+    );
+  }
+  let secret: string | undefined;
+  if (flags.agentSecretStdin) secret = (await readAllStdin(stdin)).replace(/\r?\n$/, '');
+  else if (flags.agentSecret !== undefined) secret = flags.agentSecret;
+  else if (env.INFINIUM_AGENT_SECRET) secret = env.INFINIUM_AGENT_SECRET;
+  if (secret === undefined) return undefined;
+  return checkSecret(secret);
+}
+
+export function checkSecret(secret: string): string {
+  const trimmed = secret.trim();
+  if (trimmed === '')
+    throw new UserError('The agent secret is empty; copy it from the Infinium web app.', undefined, 2);
+  if (/\s/.test(trimmed)) {
+    throw new UserError(
+      'The agent secret contains whitespace; copy it again from the Infinium web app.',
+      undefined,
+      2,
+    );
+  }
+  return trimmed;
+}
+
+export function checkAgentId(agentId: string): string {
+  const trimmed = agentId.trim();
+  if (trimmed === '' || /\s/.test(trimmed) || trimmed.includes('/')) {
+    throw new UserError(
+      `"${trimmed}" is not an agent id (no spaces or slashes); copy it from the Infinium web app.`,
+      undefined,
+      2,
+    );
+  }
+  return trimmed;
+}

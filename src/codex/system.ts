@@ -1,0 +1,50 @@
+// Codex's managed (system) layer: /etc/codex (hooks.json, requirements.toml, config.toml). Hooks there
+// need no trust, which is how an organisation rolls them out to a fleet. INFINIUM_CODEX_SYSTEM_CODEX_DIR
+// points elsewhere (packaging and tests).
+import { join } from 'node:path';
+import type { Env } from '../config/paths';
+import { hooksFeature, readConfigToml, type TomlTable } from './config-toml';
+
+export function systemCodexDir(env: Env = process.env): string {
+  return (
+    env.INFINIUM_CODEX_SYSTEM_CODEX_DIR ||
+    (process.platform === 'win32' ? 'C:\\ProgramData\\OpenAI\\Codex' : '/etc/codex')
+  );
+}
+
+export function systemHooksFile(env: Env = process.env): string {
+  return join(systemCodexDir(env), 'hooks.json');
+}
+
+export interface AdminPolicy {
+  /** An admin turned hooks off (requirements.toml or the system config.toml). */
+  hooksDisabled: string | null;
+  /** Only managed hooks run: ours must then be in the system layer. */
+  managedHooksOnly: boolean;
+}
+
+function table(value: unknown): TomlTable {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as TomlTable) : {};
+}
+
+export function adminPolicy(env: Env = process.env): AdminPolicy {
+  let hooksDisabled: string | null = null;
+  let managedHooksOnly = false;
+  for (const name of ['requirements.toml', 'config.toml']) {
+    const file = join(systemCodexDir(env), name);
+    let parsed: TomlTable;
+    try {
+      parsed = readConfigToml(file).parsed;
+    } catch {
+      continue;
+    }
+    const feature = hooksFeature(parsed);
+    if (feature.hooks === false || feature.codexHooks === false) hooksDisabled ??= file;
+    const required = table(table(parsed.features).hooks);
+    if (required.value === false) hooksDisabled ??= file;
+    if (parsed.allow_managed_hooks_only === true || table(parsed.allow_managed_hooks_only).value === true) {
+      managedHooksOnly = true;
+    }
+  }
+  return { hooksDisabled, managedHooksOnly };
+}

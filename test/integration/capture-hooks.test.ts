@@ -1,0 +1,194 @@
+// The two hook front-ends, run as Codex runs them (real child processes, payload through a pipe). The
+// dist dir used here has no worker.mjs, so the worker a turn-ending event starts finds nothing to run and
+// the spool stays as the hook left it.
+import { spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  codexSession,
+  DIST,
+  type EventSequence,
+  type FrontEnd,
+  feed,
+  makeSandbox,
+  runHook,
+  type Sandbox,
+  spoolNames,
+} from '../support/capture-harness';
+
+let hookDist: string;
+let box: Sandbox;
+beforeAll(() => {
+  hookDist = mkdtempSync(join(tmpdir(), 'infinium-hook-dist-'));
+  copyFileSync(join(DIST, 'hook.sh'), join(hookDist, 'hook.sh'));
+  copyFileSync(join(DIST, 'bin.cjs'), join(hookDist, 'bin.cjs'));
+  const mode = statSync(join(DIST, 'hook.sh')).mode;
+  expect(mode & 0o755).toBe(0o755);
+});
+afterAll(() => rmSync(hookDist, { recursive: true, force: true }));
+beforeEach(() => {
+  box = makeSandbox();
+});
+afterEach(() => box.cleanup());
+
+/** The spool in arrival order: the event part of each name (pid and sequence differ by nature) and its bytes. */
+function spoolContents(state: string) {
+  const dir = join(state, 'spool');
+  return spoolNames(state)
+    .map((name) => ({ name, mtime: statSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => a.mtime - b.mtime || a.name.localeCompare(b.name))
+    .map(({ name }) => {
+      const match = /^(\d+)-(\d+)\.([A-Za-z]+)\.json$/.exec(name);
+      expect(match, name).not.toBeNull();
+      expect(statSync(join(dir, name)).mode & 0o777).toBe(0o600);
+      return { event: match?.[3], seq: match?.[2], bytes: readFileSync(join(dir, name)).toString('base64') };
+    });
+}
+
+const frontEnds: FrontEnd[] = ['sh', 'node'];
+
+describe('hook front-ends', () => {
+  it('write identical spools for the same payload sequence', async () => {
+    const s = codexSession('019a-sess', '/home/dev/project', '/home/dev/.codex/sessions/r.jsonl');
+    const fixture = readFileSync(
+      join(import.meta.dirname, '../fixtures/codex-0.169.0/hook-payloads.jsonl'),
+      'utf8',
+    )
+      .split('\n')
+      .filter(Boolean)
+      .map((line): [string, string] => [
+        (JSON.parse(line) as { hook_event_name: string }).hook_event_name,
+        line,
+      ]);
+    const sequence: EventSequence = [
+      ...fixture,
+      ['UserPromptSubmit', s.prompt('t1', 'héllo \u{1F600} "quoted" \\ back')],
+      ['PreToolUse', s.preTool('t1', 'c1', 'printf "a\\nb"')],
+      ['SubagentStop', s.subagent('SubagentStop', 'agent-1', 't1')],
+      ['Interrupt', s.interrupt('t1')],
+      ['PostToolUse', 'not json at all'],
+    ];
+    const results: ReturnType<typeof spoolContents>[] = [];
+    for (const frontEnd of frontEnds) {
+      const one = makeSandbox();
+      const runs = await feed(frontEnd, sequence, one.env, hookDist);
+      expect(runs.every((r) => r.code === 0 && r.stdout === '' && r.stderr === '')).toBe(true);
+      results.push(spoolContents(one.state));
+      expect(statSync(join(one.state, 'spool')).mode & 0o777).toBe(0o700);
+      expect(statSync(one.state).mode & 0o777).toBe(0o700);
+      one.cleanup();
+    }
+    expect(results[0]).toHaveLength(sequence.length);
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]?.map((r) => Buffer.from(r.bytes, 'base64').toString())).toEqual(
+      sequence.map(([, p]) => p),
+    );
+  });
+
+  it.each(frontEnds)(
+    '%s: exits 0 silently on bad input, keeping what is a payload byte for byte',
+    async (frontEnd) => {
+      const invalidUtf8 = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]);
+      const big = Buffer.alloc(50 * 1024 * 1024, 'a');
+      const cases: [string, string | Buffer | null][] = [
+        ['Stop', '{"session_id": "s", "hook_event_name": "Stop", '],
+        ['UserPromptSubmit', ''],
+        ['PostToolUse', invalidUtf8],
+        ['PostToolUse', big],
+        ['../../etc/passwd', '{"a":1}'],
+      ];
+      for (const [event, payload] of cases) {
+        const run = await runHook(frontEnd, event, payload, box.env, { dist: hookDist });
+        expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+      }
+      const names = spoolNames(box.state).sort();
+      expect(names.map((n) => n.replace(/^\d+-\d+\./, '')).sort()).toEqual([
+        'PostToolUse.json',
+        'PostToolUse.json',
+        'Stop.json',
+        'Unknown.json',
+      ]);
+      const sizes = names.map((n) => statSync(join(box.state, 'spool', n)).size).sort((a, b) => a - b);
+      expect(sizes).toEqual([7, 8, 47, big.length]);
+      const utf8File = names.find(
+        (n) => statSync(join(box.state, 'spool', n)).size === 8 && n.includes('PostToolUse'),
+      );
+      expect(readFileSync(join(box.state, 'spool', utf8File as string))).toEqual(invalidUtf8);
+      // Each temp file is still the second link of a published payload (its reservation), none is partial.
+      const temps = readdirSync(join(box.state, 'spool', 'tmp'));
+      expect(temps).toHaveLength(names.length);
+      expect(temps.every((t) => statSync(join(box.state, 'spool', 'tmp', t)).nlink === 2)).toBe(true);
+    },
+  );
+
+  it.each(frontEnds)(
+    '%s: gives up on a stdin that is never closed, within a bounded wait',
+    async (frontEnd) => {
+      const started = Date.now();
+      const run = await runHook(frontEnd, 'Stop', '{"partial":', box.env, {
+        dist: hookDist,
+        keepStdinOpen: true,
+      });
+      expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(spoolNames(box.state)).toEqual([]);
+      expect(readFileSync(join(box.state, 'logs', 'hook.log'), 'utf8')).toContain('stdin still open');
+    },
+  );
+
+  it.each(frontEnds)('%s: exits 0 silently when the state dir cannot be written', async (frontEnd) => {
+    const blocker = join(box.dir, 'not-a-dir');
+    writeFileSync(blocker, 'x');
+    const env = { ...box.env, INFINIUM_CODEX_HOME: join(blocker, 'state') };
+    const run = await runHook(frontEnd, 'Stop', '{"session_id":"s"}', env, { dist: hookDist });
+    expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it.each(frontEnds)(
+    '%s: never overwrites an entry left by an earlier process with the same pid',
+    async (frontEnd) => {
+      const spoolDir = join(box.state, 'spool');
+      mkdirSync(join(spoolDir, 'tmp'), { recursive: true, mode: 0o700 });
+      // The wrapper shell creates what a dead process with its pid could have left, then becomes the hook.
+      const hook =
+        frontEnd === 'sh'
+          ? `exec '${join(hookDist, 'hook.sh')}' UserPromptSubmit '${process.execPath}'`
+          : `exec '${process.execPath}' '${join(hookDist, 'bin.cjs')}' hook UserPromptSubmit`;
+      const script = `echo old > '${spoolDir}'/$$-0.UserPromptSubmit.json; : > '${spoolDir}'/tmp/$$-1; ${hook}`;
+      await new Promise<void>((resolve) => {
+        const child = spawn('sh', ['-c', script], { env: box.env, stdio: ['pipe', 'ignore', 'ignore'] });
+        child.stdin.end('{"new":true}');
+        child.on('close', () => resolve());
+      });
+      const names = spoolNames(box.state).sort();
+      expect(names.map((n) => n.replace(/^\d+-/, ''))).toEqual([
+        '0.UserPromptSubmit.json',
+        '2.UserPromptSubmit.json',
+      ]);
+      expect(readFileSync(join(spoolDir, names[0] as string), 'utf8')).toBe('old\n');
+      expect(readFileSync(join(spoolDir, names[1] as string), 'utf8')).toBe('{"new":true}');
+    },
+  );
+
+  it.each(frontEnds)('%s: keeps every event when many hooks run at once', async (frontEnd) => {
+    const runs = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        runHook(frontEnd, 'PostToolUse', JSON.stringify({ n: i }), box.env, { dist: hookDist }),
+      ),
+    );
+    expect(runs.every((r) => r.code === 0)).toBe(true);
+    const contents = spoolNames(box.state).map((n) => readFileSync(join(box.state, 'spool', n), 'utf8'));
+    expect(contents.sort()).toEqual(Array.from({ length: 12 }, (_, i) => JSON.stringify({ n: i })).sort());
+  });
+});

@@ -1,0 +1,258 @@
+// The whole capture pipeline with real processes: Codex's hook payloads (recorded from Codex 0.169.0) are
+// fed to the built hook front-ends, which start the built detached worker, which sends to the stand-in
+// Infinium server. Temp HOME / CODEX_HOME / INFINIUM_CODEX_HOME throughout.
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listDead, listOutbox, readHistory, spoolStats } from '../../src/spool';
+import { spoolPaths } from '../../src/spool/layout';
+import {
+  type EventSequence,
+  type FrontEnd,
+  feed,
+  makeSandbox,
+  type Sandbox,
+  spoolNames,
+  waitFor,
+} from '../support/capture-harness';
+import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+import { LEAN, loadScenario, rolloutPath, runWorkerProcess } from '../support/scenario';
+
+const AGENT = '3f1f0c2e-0000-4000-8000-00000000c0de';
+const SECRET = 'ik_live_integration_secret_0123456789';
+let server: StandIn;
+let box: Sandbox;
+let env: Record<string, string>;
+
+beforeEach(async () => {
+  server = await startStandIn({ [AGENT]: SECRET });
+  box = makeSandbox({ agentId: AGENT, baseUrl: server.url });
+  env = { ...box.env, INFINIUM_AGENT_SECRET: SECRET };
+});
+afterEach(async () => {
+  await waitForWorker();
+  await server.close();
+  box.cleanup();
+});
+
+/** Feeds events through a front-end; every hook run must exit 0 and print nothing. */
+async function replay(frontEnd: FrontEnd, events: EventSequence, runEnv = env) {
+  const runs = await feed(frontEnd, events, runEnv);
+  for (const run of runs) expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+}
+
+function lockFile() {
+  return spoolPaths(env).lock;
+}
+
+async function waitForWorker() {
+  await waitFor(
+    () => {
+      try {
+        readFileSync(lockFile());
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    20_000,
+    'the worker to finish',
+  );
+}
+
+async function waitForTraces(count: number) {
+  await waitFor(() => server.traces.length >= count, 20_000, `${count} traces`);
+  await waitForWorker();
+}
+
+const steps = (i: number) =>
+  (server.traces[i]?.body.steps ?? []) as { action: string; status: string; agent_id?: string }[];
+const errorTypes = (i: number) =>
+  ((server.traces[i]?.body.errors ?? []) as { error_type: string }[]).map((e) => e.error_type);
+
+describe('capture pipeline (hook -> worker -> Infinium)', () => {
+  it('sends one trace per turn of a real session, once, and cleans the spool (sh front-end, lean hooks)', async () => {
+    const scenario = loadScenario('ten-commands', box);
+    await replay(
+      'sh',
+      scenario.events.filter(([event]) => LEAN.has(event)),
+    );
+    await waitForTraces(1);
+    const toolCalls = steps(0).filter((s) => s.action === 'tool_call');
+    expect(toolCalls).toHaveLength(10);
+    expect(toolCalls.every((s) => s.status === 'success')).toBe(true);
+    expect(server.traces[0]?.rawBody).not.toContain(SECRET);
+    // The raw payloads are gone, both links of each.
+    expect(spoolNames(box.state)).toEqual([]);
+    expect(readdirSync(join(box.state, 'spool', 'tmp'))).toEqual([]);
+    expect(listOutbox(env)).toEqual([]);
+    const [record] = readHistory(env);
+    expect(record).toMatchObject({
+      status: 'sent',
+      traceId: server.traces[0]?.traceId,
+      sessionId: scenario.sessionId,
+    });
+    expect(JSON.parse(readFileSync(record?.payloadPath as string, 'utf8'))).toEqual(server.traces[0]?.body);
+    await runWorkerProcess(env);
+    expect(server.traces).toHaveLength(1);
+  });
+
+  it('keeps two concurrent sessions apart (one through each front-end, full hooks)', async () => {
+    const a = loadScenario('ten-commands', box);
+    const b = loadScenario('failing-command', box);
+    await Promise.all([replay('sh', a.events), replay('node', b.events)]);
+    await waitForTraces(2);
+    await runWorkerProcess(env);
+    expect(server.traces).toHaveLength(2);
+    const bySession = new Map(readHistory(env).map((r) => [r.sessionId, r]));
+    expect([...bySession.keys()].sort()).toEqual([a.sessionId, b.sessionId].sort());
+    expect(spoolNames(box.state)).toEqual([]);
+  });
+
+  it('traces an interrupted turn, with the PreToolUse that never got its PostToolUse as incomplete', async () => {
+    const scenario = loadScenario('interrupt', box);
+    expect(scenario.events.map(([e]) => e)).toEqual([
+      'SessionStart',
+      'UserPromptSubmit',
+      'PreToolUse',
+      'Interrupt',
+      'SessionEnd',
+    ]);
+    await replay('sh', scenario.events);
+    await waitForTraces(1);
+    await runWorkerProcess(env);
+    expect(server.traces).toHaveLength(1);
+    expect(errorTypes(0)).toContain('turn_interrupted');
+    expect(steps(0).some((s) => s.action === 'tool_call' && s.status === 'incomplete')).toBe(true);
+  });
+
+  it("puts a sub-agent's events into its parent's turn: one trace, with the sub-agent as a step", async () => {
+    const scenario = loadScenario('subagent', box);
+    expect(scenario.events.some(([, p]) => p.includes('"agent_id"'))).toBe(true);
+    await replay('node', scenario.events);
+    await waitForTraces(1);
+    await runWorkerProcess(env);
+    expect(server.traces).toHaveLength(1);
+    expect(steps(0).some((s) => s.action === 'subagent')).toBe(true);
+  });
+
+  it('keeps the trace while Infinium is down and delivers it once when it is back', async () => {
+    server.goDown();
+    const scenario = loadScenario('ten-commands', box);
+    await replay(
+      'sh',
+      scenario.events.filter(([event]) => LEAN.has(event)),
+    );
+    await waitFor(() => (listOutbox(env)[0]?.attempts ?? 0) >= 1, 20_000, 'a failed attempt');
+    await waitForWorker();
+    expect(listOutbox(env)[0]?.lastError).toContain('HTTP 503');
+    server.recover();
+    await runWorkerProcess(env);
+    expect(server.traces).toHaveLength(0);
+    await runWorkerProcess(env, ['--retry']);
+    await runWorkerProcess(env, ['--retry']);
+    expect(server.traces).toHaveLength(1);
+    expect(listOutbox(env)).toEqual([]);
+    expect(readHistory(env)).toMatchObject([{ status: 'sent', attempts: 2 }]);
+  });
+
+  it('parks the trace in dead/ with the reason when Infinium answers 401', async () => {
+    const scenario = loadScenario('ten-commands', box);
+    await replay(
+      'sh',
+      scenario.events.filter(([event]) => LEAN.has(event)),
+      {
+        ...env,
+        INFINIUM_AGENT_SECRET: 'ik_live_wrong_secret',
+      },
+    );
+    await waitFor(() => listDead(env).length === 1, 20_000, 'a dead trace');
+    await waitForWorker();
+    expect(listDead(env)[0]?.reason).toMatch(/HTTP 401.*update-credentials/);
+    expect(listOutbox(env)).toEqual([]);
+    expect(server.traces).toHaveLength(0);
+    const everything = readdirSync(spoolPaths(env).dead)
+      .map((n) => readFileSync(join(spoolPaths(env).dead, n), 'utf8'))
+      .join();
+    expect(everything).not.toContain('ik_live_wrong_secret');
+  });
+
+  it('loses and duplicates nothing when the worker is SIGKILLed mid-run and run again', async () => {
+    const scenario = loadScenario('ten-commands', box);
+    // The turn's end is not on disk yet: the worker waits for it (rollout settle time), and is killed there.
+    const rollout = rolloutPath(scenario);
+    const text = readFileSync(rollout, 'utf8');
+    truncateSync(rollout, Buffer.byteLength(text.slice(0, text.indexOf('"task_complete"'))) - 60);
+    writeFileSync(rollout, `${readFileSync(rollout, 'utf8').replace(/\n[^\n]*$/, '')}\n`);
+    await replay(
+      'sh',
+      scenario.events.filter(([event]) => LEAN.has(event)),
+    );
+    await waitFor(() => lockPid() !== null, 10_000, 'the worker to start');
+    process.kill(lockPid() as number, 'SIGKILL');
+    expect(server.traces).toHaveLength(0);
+    expect(spoolNames(box.state).length).toBeGreaterThan(0);
+    writeFileSync(rollout, text);
+    await runWorkerProcess(env);
+    await runWorkerProcess(env);
+    expect(server.traces).toHaveLength(1);
+    expect(steps(0).filter((s) => s.action === 'tool_call')).toHaveLength(10);
+    expect(spoolNames(box.state)).toEqual([]);
+  });
+
+  it('resends a trace whose send was cut short by SIGKILL, and the history says it may be a duplicate', async () => {
+    server.failNext(1, { kind: 'slow', delayMs: 1_500 });
+    const scenario = loadScenario('ten-commands', box);
+    await replay(
+      'sh',
+      scenario.events.filter(([event]) => LEAN.has(event)),
+    );
+    await waitFor(() => server.requests.length === 1 && lockPid() !== null, 20_000, 'the send to start');
+    process.kill(lockPid() as number, 'SIGKILL');
+    await runWorkerProcess(env);
+    // The stand-in drops a request whose client went away; a real server might have kept it.
+    expect(server.traces).toHaveLength(1);
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    expect(readHistory(env)).toMatchObject([
+      { status: 'sent', attempts: 2, resentAfterUnknownOutcome: true },
+    ]);
+  });
+
+  it('skips and counts a corrupt spool entry, and keeps the rest of the turn', async () => {
+    const scenario = loadScenario('ten-commands', box);
+    const events = scenario.events.map(([event, payload], i): [string, string] =>
+      event === 'PostToolUse' && i === 5 ? [event, payload.slice(0, 40)] : [event, payload],
+    );
+    await replay('sh', events);
+    await waitForTraces(1);
+    expect(spoolStats(env)).toMatchObject({ corruptSkipped: 1, spooledEvents: 0, outbox: 0 });
+    expect(readdirSync(spoolPaths(env).corrupt)).toHaveLength(1);
+    expect(steps(0).filter((s) => s.action === 'tool_call')).toHaveLength(10);
+  });
+
+  it('runs the worker detached with --detach (the shell hook on systems without setsid)', async () => {
+    const scenario = loadScenario('ten-commands', box);
+    await replay(
+      'sh',
+      scenario.events.filter(([event]) => event === 'UserPromptSubmit'),
+    );
+    await replay(
+      'node',
+      scenario.events.filter(([event]) => event === 'PreToolUse' || event === 'PostToolUse'),
+    );
+    const stop = scenario.events.find(([event]) => event === 'Stop') as [string, string];
+    // A Stop spooled without a hook run, so that only the detached worker can send the turn.
+    await replay('sh', [['PostToolUse', stop[1]]]);
+    expect(await runWorkerProcess(env, ['--detach'])).toBe(0);
+    await waitForTraces(1);
+    expect(steps(0).filter((s) => s.action === 'tool_call')).toHaveLength(10);
+  });
+});
+
+function lockPid(): number | null {
+  try {
+    return (JSON.parse(readFileSync(lockFile(), 'utf8')) as { pid: number }).pid;
+  } catch {
+    return null;
+  }
+}

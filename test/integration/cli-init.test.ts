@@ -1,0 +1,295 @@
+// `init`, re-init, capture mode switches and `uninstall`, driven as a user would: the built CLI in a
+// child process, temp HOME/CODEX_HOME/state, the Infinium stand-in.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'smol-toml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FULL_EVENTS, LEAN_EVENTS } from '../../src/codex/hook-payload';
+import { hookTrustHash } from '../../src/codex/trust';
+import { makeSandbox, REPO_ROOT, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
+import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+
+const AGENT = 'agent-123';
+const SECRET = 'sk-agent-secret-value-9f8e7d';
+let standIn: StandIn;
+
+beforeAll(async () => {
+  standIn = await startStandIn({ [AGENT]: SECRET });
+});
+afterAll(() => standIn.close());
+
+function initArgs(...extra: string[]): string[] {
+  return [
+    'init',
+    '--yes',
+    '--agent-id',
+    AGENT,
+    '--agent-secret-stdin',
+    '--base-url',
+    standIn.url,
+    '--no-keyring',
+    ...extra,
+  ];
+}
+
+function hooksOf(sandbox: Sandbox): {
+  hooks: Record<string, { matcher?: string; hooks: Record<string, unknown>[] }[]>;
+} {
+  return JSON.parse(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8'));
+}
+
+function trustOf(sandbox: Sandbox): Record<string, { trusted_hash?: string }> {
+  const toml = parse(readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8')) as {
+    hooks?: { state?: Record<string, { trusted_hash?: string }> };
+  };
+  return toml.hooks?.state ?? {};
+}
+
+function ourEvents(sandbox: Sandbox): string[] {
+  return Object.entries(hooksOf(sandbox).hooks)
+    .filter(([, groups]) =>
+      groups.some((g) => g.hooks.some((h) => String(h.command).includes('/dist/hook.sh'))),
+    )
+    .map(([event]) => event)
+    .sort();
+}
+
+function expectNoSecretOrStack(result: { stdout: string; stderr: string }): void {
+  expect(result.stdout + result.stderr).not.toContain(SECRET);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('init', () => {
+  it('sets up a fresh machine: checks the credentials, writes config, secret, hooks and trust', async () => {
+    const sandbox = makeSandbox();
+    const before = standIn.traces.length;
+    const result = await runCli(sandbox, initArgs(), { input: `${SECRET}\n` });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expectNoSecretOrStack(result);
+    expect(standIn.traces.length).toBe(before + 1);
+    expect(result.stdout).toContain(standIn.traces.at(-1)?.traceId);
+
+    const config = JSON.parse(readFileSync(join(sandbox.project, '.infinium', 'config.json'), 'utf8'));
+    expect(config).toEqual({
+      agentId: AGENT,
+      baseUrl: standIn.url,
+      granularity: 'turn',
+      contentMode: 'redacted',
+    });
+    const credentials = join(sandbox.stateDir, 'credentials.json');
+    expect(statSync(credentials).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(credentials, 'utf8'))).toEqual({ [AGENT]: SECRET });
+    expect(result.stdout).toMatch(/Stored the secret in .*credentials\.json/);
+
+    expect(ourEvents(sandbox)).toEqual([...LEAN_EVENTS].sort());
+    const stop = hooksOf(sandbox).hooks.Stop?.[0]?.hooks[0] ?? {};
+    expect(stop.command).toBe(`'${join(REPO_ROOT, 'dist', 'hook.sh')}' Stop '${process.execPath}'`);
+    expect(stop.commandWindows).toBe(
+      `"${process.execPath}" "${join(REPO_ROOT, 'dist', 'bin.cjs')}" hook Stop`,
+    );
+    const trust = trustOf(sandbox);
+    for (const event of LEAN_EVENTS) {
+      const key = `${sandbox.codexHome}/hooks.json:${event.replace(/[A-Z]/g, (c, i) => `${i ? '_' : ''}${c.toLowerCase()}`)}:0:0`;
+      const group = hooksOf(sandbox).hooks[event]?.[0] ?? { hooks: [] };
+      expect(trust[key]?.trusted_hash, key).toBe(hookTrustHash(event, group, group.hooks[0] ?? {}));
+    }
+    expect(JSON.parse(readFileSync(join(sandbox.stateDir, 'config.json'), 'utf8'))).toEqual({
+      capture: 'lean',
+    });
+  });
+
+  it('changes nothing when run a second time (every file byte-identical)', async () => {
+    const sandbox = makeSandbox();
+    expect((await runCli(sandbox, initArgs(), { input: SECRET })).code).toBe(0);
+    const first = {
+      codex: snapshot(sandbox.codexHome),
+      state: snapshot(sandbox.stateDir),
+      project: snapshot(sandbox.project),
+    };
+    const again = await runCli(sandbox, initArgs(), { input: SECRET });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Kept .*config\.json/);
+    expect(again.stdout).toContain('Already trusted');
+    expect({
+      codex: snapshot(sandbox.codexHome),
+      state: snapshot(sandbox.stateDir),
+      project: snapshot(sandbox.project),
+    }).toEqual(first);
+  });
+
+  it('merges with the user’s own hooks (kept, in order) and uninstall gives back their exact files', async () => {
+    const sandbox = makeSandbox();
+    const userHooks = `{
+    "hooks": {
+        "Stop": [ { "hooks": [ { "type": "command", "command": "notify-send 'done'" } ] } ],
+        "PreToolUse": [
+            { "matcher": "^Bash$", "hooks": [ { "type": "command", "command": "./guard.sh", "timeout": 5 } ] },
+            { "matcher": "apply_patch", "hooks": [ { "type": "command", "command": "./lint.sh" } ] }
+        ]
+    }
+}
+`;
+    const userToml =
+      '# my settings\nmodel = "gpt-5.5"  # keep\n\n[projects."/home/dev/x"]\ntrust_level = "trusted"\n';
+    writeFileSync(join(sandbox.codexHome, 'hooks.json'), userHooks);
+    writeFileSync(join(sandbox.codexHome, 'config.toml'), userToml);
+    const result = await runCli(sandbox, initArgs('--capture', 'full'), { input: SECRET });
+    expect(result.code).toBe(0);
+    const hooks = hooksOf(sandbox).hooks;
+    const original = JSON.parse(userHooks).hooks;
+    expect(hooks.Stop?.[0]).toEqual(original.Stop[0]);
+    expect(hooks.PreToolUse?.slice(0, 2)).toEqual(original.PreToolUse);
+    expect(String(hooks.PreToolUse?.[2]?.hooks[0]?.command)).toContain('hook.sh');
+    expect(ourEvents(sandbox)).toEqual([...FULL_EVENTS].sort());
+    expect(readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8').startsWith(userToml)).toBe(true);
+    expect(Object.keys(trustOf(sandbox))).toContain(`${sandbox.codexHome}/hooks.json:pre_tool_use:2:0`);
+    expect(existsSync(join(sandbox.codexHome, 'hooks.json.infinium-codex.bak'))).toBe(true);
+
+    const removed = await runCli(sandbox, ['uninstall']);
+    expect(removed.code).toBe(0);
+    expect(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')).toBe(userHooks);
+    expect(readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8')).toBe(userToml);
+  });
+
+  it('uninstall deletes the files it created and leaves no trace of ours', async () => {
+    const sandbox = makeSandbox();
+    expect((await runCli(sandbox, initArgs(), { input: SECRET })).code).toBe(0);
+    const result = await runCli(sandbox, ['uninstall', '--purge']);
+    expect(result.code).toBe(0);
+    expect(existsSync(join(sandbox.codexHome, 'hooks.json'))).toBe(false);
+    expect(existsSync(join(sandbox.codexHome, 'config.toml'))).toBe(false);
+    expect(existsSync(sandbox.stateDir)).toBe(false);
+    expect((await runCli(sandbox, ['uninstall'])).stdout).toContain('No hooks or trust entries of ours');
+  });
+
+  it('switches lean -> full -> lean, swapping hooks and trust cleanly', async () => {
+    const sandbox = makeSandbox();
+    writeFileSync(join(sandbox.codexHome, 'config.toml'), 'model = "gpt-5.5"\n');
+    expect((await runCli(sandbox, initArgs('--capture', 'lean'), { input: SECRET })).code).toBe(0);
+    const lean = snapshot(sandbox.codexHome);
+    expect((await runCli(sandbox, initArgs('--capture', 'full'), { input: SECRET })).code).toBe(0);
+    expect(ourEvents(sandbox)).toEqual([...FULL_EVENTS].sort());
+    expect(Object.keys(trustOf(sandbox)).length).toBe(FULL_EVENTS.length);
+    expect(JSON.parse(readFileSync(join(sandbox.stateDir, 'config.json'), 'utf8')).capture).toBe('full');
+    expect((await runCli(sandbox, initArgs('--capture', 'lean'), { input: SECRET })).code).toBe(0);
+    expect(ourEvents(sandbox)).toEqual([...LEAN_EVENTS].sort());
+    const {
+      'hooks.json.infinium-codex.bak': _a,
+      'config.toml.infinium-codex.bak': _b,
+      ...now
+    } = snapshot(sandbox.codexHome);
+    const { 'config.toml.infinium-codex.bak': _c, ...then } = lean;
+    expect(now).toEqual(then);
+  });
+
+  it('does not trust the hooks with --no-trust, and says how to approve them', async () => {
+    const sandbox = makeSandbox();
+    const result = await runCli(sandbox, initArgs('--no-trust'), { input: SECRET });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('/hooks');
+    expect(existsSync(join(sandbox.codexHome, 'config.toml'))).toBe(false);
+  });
+
+  it('installs into the project with --scope project', async () => {
+    const sandbox = makeSandbox();
+    const result = await runCli(sandbox, initArgs('--scope', 'project'), { input: SECRET });
+    expect(result.code).toBe(0);
+    const file = join(sandbox.project, '.codex', 'hooks.json');
+    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).hooks).sort()).toEqual([...LEAN_EVENTS].sort());
+    expect(Object.keys(trustOf(sandbox)).every((key) => key.startsWith(`${file}:`))).toBe(true);
+    expect(result.stdout).toContain('trust');
+  });
+
+  it('writes only the old feature flag for Codex 0.120 (no trust entries, which it does not check)', async () => {
+    const sandbox = makeSandbox('0.120.0');
+    expect((await runCli(sandbox, initArgs(), { input: SECRET })).code).toBe(0);
+    const toml = parse(readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(toml).toEqual({ features: { codex_hooks: true } });
+    expect(ourEvents(sandbox)).toEqual([...LEAN_EVENTS].filter((e) => e !== 'SessionEnd').sort());
+  });
+});
+
+describe('init refuses, leaving every file untouched', () => {
+  it('a hooks.json that is not valid JSON', async () => {
+    const sandbox = makeSandbox();
+    writeFileSync(join(sandbox.codexHome, 'hooks.json'), '{"hooks": {"Stop": [ }');
+    const before = snapshot(sandbox.home);
+    const result = await runCli(sandbox, initArgs(), { input: SECRET });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('hooks.json is not valid JSON');
+    expectNoSecretOrStack(result);
+    expect(snapshot(sandbox.home)).toEqual(before);
+  });
+
+  it('a config.toml that is not valid TOML', async () => {
+    const sandbox = makeSandbox();
+    writeFileSync(join(sandbox.codexHome, 'config.toml'), 'model = "gpt\n[broken\n');
+    const before = snapshot(sandbox.home);
+    const result = await runCli(sandbox, initArgs(), { input: SECRET });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('config.toml is not valid TOML');
+    expectNoSecretOrStack(result);
+    expect(snapshot(sandbox.home)).toEqual(before);
+  });
+
+  it('a wrong secret: one clear error, exit code 1, nothing written', async () => {
+    const sandbox = makeSandbox();
+    const before = snapshot(sandbox.home);
+    const result = await runCli(sandbox, initArgs(), { input: 'sk-wrong-secret' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Infinium rejected the credentials for agent ${AGENT} (HTTP 401)`);
+    expect(result.stderr).toContain('update-credentials');
+    expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+    expect(result.stderr).not.toContain('sk-wrong-secret');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(snapshot(sandbox.home)).toEqual(before);
+  });
+
+  it('an unknown agent id', async () => {
+    const sandbox = makeSandbox();
+    const result = await runCli(
+      sandbox,
+      [
+        'init',
+        '--yes',
+        '--agent-id',
+        'nobody',
+        '--agent-secret-stdin',
+        '--base-url',
+        standIn.url,
+        '--no-keyring',
+      ],
+      { input: SECRET },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Infinium has no agent nobody');
+    expectNoSecretOrStack(result);
+  });
+
+  it('an unreachable API, with a network hint', async () => {
+    const sandbox = makeSandbox();
+    const result = await runCli(
+      sandbox,
+      [
+        'init',
+        '--yes',
+        '--agent-id',
+        AGENT,
+        '--agent-secret-stdin',
+        '--base-url',
+        'http://127.0.0.1:9/api/v1',
+        '--no-keyring',
+      ],
+      { input: SECRET },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Could not reach Infinium');
+    expect(result.stderr).toContain('HTTPS_PROXY');
+    expectNoSecretOrStack(result);
+  }, 60_000);
+});

@@ -1,0 +1,100 @@
+// Runs the built CLI (dist/bin.cjs) as a user would: a child process with its own HOME, CODEX_HOME,
+// INFINIUM_CODEX_HOME and project folder, and a `codex` on PATH that reports a chosen version.
+import { spawn } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+export const BIN = join(REPO_ROOT, 'dist', 'bin.cjs');
+
+export interface Sandbox {
+  root: string;
+  home: string;
+  codexHome: string;
+  stateDir: string;
+  project: string;
+  env: Record<string, string>;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function makeSandbox(codexVersion = '0.169.0'): Sandbox {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'icx-cli-')));
+  const home = join(root, 'home');
+  const codexHome = join(home, '.codex');
+  const stateDir = join(home, '.infinium-codex');
+  const project = join(home, 'work', 'demo');
+  const bin = join(root, 'bin');
+  for (const dir of [codexHome, project, bin]) mkdirSync(dir, { recursive: true });
+  writeFileSync(join(bin, 'codex'), `#!/bin/sh\necho "codex-cli ${codexVersion}"\n`);
+  chmodSync(join(bin, 'codex'), 0o755);
+  const env: Record<string, string> = {
+    PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`,
+    HOME: home,
+    CODEX_HOME: codexHome,
+    INFINIUM_CODEX_HOME: stateDir,
+    INFINIUM_CODEX_SYSTEM_DIR: join(root, 'etc', 'infinium-codex'),
+    INFINIUM_CODEX_SYSTEM_CODEX_DIR: join(root, 'etc', 'codex'),
+    NO_COLOR: '1',
+    LANG: 'C.UTF-8',
+  };
+  return { root, home, codexHome, stateDir, project, env };
+}
+
+export function runCli(
+  sandbox: Sandbox,
+  args: string[],
+  options: { input?: string; cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const env = { ...sandbox.env, ...options.env };
+    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? sandbox.project,
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Every file under `dir` with its bytes (and mode), for byte-for-byte comparisons. */
+export function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  if (!existsSync(dir)) return files;
+  const walk = (current: string) => {
+    for (const name of readdirSync(current)) {
+      const path = join(current, name);
+      const stats = statSync(path);
+      if (stats.isDirectory()) walk(path);
+      else files[relative(dir, path)] = `${(stats.mode & 0o777).toString(8)} ${readFileSync(path, 'utf8')}`;
+    }
+  };
+  walk(dir);
+  return files;
+}

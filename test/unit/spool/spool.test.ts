@@ -1,0 +1,142 @@
+import { spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { findHistory, readHistory } from '../../../src/spool';
+import { cleanSpoolLeftovers, listSpool, removeEntries } from '../../../src/spool/events';
+import { appendHistory, type HistoryRecord } from '../../../src/spool/history';
+import { spoolPaths } from '../../../src/spool/layout';
+import { LOCK_STALE_MS, lockHeld, tryLock } from '../../../src/spool/lock';
+import { appendLog, LOG_MAX_BYTES } from '../../../src/spool/log';
+import { makeSandbox, type Sandbox } from '../../support/capture-harness';
+
+let box: Sandbox;
+beforeEach(() => {
+  box = makeSandbox();
+});
+afterEach(() => box.cleanup());
+
+describe('worker lock', () => {
+  it('lets one holder in at a time and frees on release', () => {
+    const file = spoolPaths(box.env).lock;
+    const held = tryLock(file);
+    expect(held).not.toBeNull();
+    expect(tryLock(file)).toBeNull();
+    expect(lockHeld(file)).toBe(true);
+    held?.release();
+    expect(lockHeld(file)).toBe(false);
+    tryLock(file)?.release();
+  });
+
+  it('is taken over when its holder died (SIGKILL leaves the file behind)', () => {
+    const file = spoolPaths(box.env).lock;
+    mkdirSync(box.state, { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    writeFileSync(file, JSON.stringify({ pid: Number(dead.stdout.toString()), token: 'x' }));
+    const taken = tryLock(file);
+    expect(taken).not.toBeNull();
+    taken?.release();
+  });
+
+  it('is taken over when its holder stopped refreshing it (a frozen process or a reused pid)', () => {
+    const file = spoolPaths(box.env).lock;
+    mkdirSync(box.state, { recursive: true });
+    writeFileSync(file, JSON.stringify({ pid: process.pid, token: 'someone-else' }));
+    expect(tryLock(file)).toBeNull();
+    const old = new Date(Date.now() - LOCK_STALE_MS - 1000);
+    utimesSync(file, old, old);
+    const taken = tryLock(file);
+    expect(taken).not.toBeNull();
+    taken?.release();
+  });
+});
+
+describe('spool listing', () => {
+  it('orders events by arrival stamp, then lifecycle, pid and sequence, and ignores other files', () => {
+    const dir = join(box.state, 'spool');
+    mkdirSync(join(dir, 'tmp'), { recursive: true });
+    const at = (name: string, ms: number) => {
+      writeFileSync(join(dir, name), '{}');
+      utimesSync(join(dir, name), new Date(ms), new Date(ms));
+    };
+    at('900-0.Stop.json', 3000);
+    at('800-0.SessionEnd.json', 3000);
+    at('100-1.PreToolUse.json', 2000);
+    at('100-0.UserPromptSubmit.json', 2000);
+    at('5-0.SessionStart.json', 1000);
+    writeFileSync(join(dir, 'stats.json'), '{}');
+    writeFileSync(join(dir, 'tmp', '77-0'), 'partial');
+    expect(listSpool(spoolPaths(box.env)).map((e) => [e.name, e.event])).toEqual([
+      ['5-0.SessionStart.json', 'SessionStart'],
+      ['100-0.UserPromptSubmit.json', 'UserPromptSubmit'],
+      ['100-1.PreToolUse.json', 'PreToolUse'],
+      ['900-0.Stop.json', 'Stop'],
+      ['800-0.SessionEnd.json', 'SessionEnd'],
+    ]);
+  });
+});
+
+describe('history', () => {
+  const record = (key: string, traceId: string): HistoryRecord => ({
+    time: new Date().toISOString(),
+    key,
+    status: 'sent',
+    project: 'p',
+    agentId: 'a',
+    sessionId: 's',
+    turn: 't',
+    turnNumber: 1,
+    steps: 2,
+    duration: 1,
+    traceId,
+    attempts: 1,
+  });
+
+  it('reads newest first, skips a torn line, and finds a record by trace id or key', () => {
+    const paths = spoolPaths(box.env);
+    appendHistory(paths, record('s~t1', 'id-1'));
+    appendHistory(paths, record('s~t2', 'id-2'));
+    appendFileSync(paths.historyFile, '{"time": "2026-');
+    expect(readHistory(box.env).map((r) => r.traceId)).toEqual(['id-2', 'id-1']);
+    expect(readHistory(box.env, { limit: 1 })).toHaveLength(1);
+    expect(findHistory(box.env, 'id-1')?.record.key).toBe('s~t1');
+    expect(findHistory(box.env, 's~t2')?.payload).toBeNull();
+    expect(findHistory(box.env, 'nope')).toBeNull();
+  });
+});
+
+describe('log', () => {
+  it('rotates past its cap, so it never grows without bound', () => {
+    const file = spoolPaths(box.env).workerLog;
+    const line = 'x'.repeat(10_000);
+    for (let i = 0; i < (LOG_MAX_BYTES / 10_000) * 2 + 5; i += 1) appendLog(file, line);
+    expect(statSync(file).size).toBeLessThanOrEqual(LOG_MAX_BYTES + 10_100);
+    expect(statSync(`${file}.1`).size).toBeGreaterThan(LOG_MAX_BYTES);
+    expect(readFileSync(file, 'utf8')).toContain(line);
+  });
+});
+
+describe('spool leftovers', () => {
+  it('drops old temp files a dead hook never published, but not the temp link of a waiting event', () => {
+    const paths = spoolPaths(box.env);
+    mkdirSync(paths.spoolTmp, { recursive: true });
+    writeFileSync(join(paths.spoolTmp, '10-0'), '{"partial');
+    writeFileSync(join(paths.spoolTmp, '11-0'), '{}');
+    linkSync(join(paths.spoolTmp, '11-0'), join(paths.spool, '11-0.UserPromptSubmit.json'));
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    for (const name of ['10-0', '11-0']) utimesSync(join(paths.spoolTmp, name), old, old);
+    cleanSpoolLeftovers(paths, Date.now());
+    expect(readdirSync(paths.spoolTmp)).toEqual(['11-0']);
+    removeEntries([join(paths.spool, '11-0.UserPromptSubmit.json')]);
+    expect(readdirSync(paths.spoolTmp)).toEqual([]);
+  });
+});

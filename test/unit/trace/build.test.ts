@@ -1,0 +1,291 @@
+import { describe, expect, it } from 'vitest';
+import { parseRolloutLine, type RolloutRecord, UNPARSEABLE } from '../../../src/codex/rollout';
+import type { ContentMode } from '../../../src/config/settings';
+import { LIMITS, type Step, serializeTaskData } from '../../../src/infinium/task-data';
+import { buildTurnTrace, type TraceOptions, type TurnTraceInput } from '../../../src/trace/build';
+import { bodyBytes, truncateMiddle } from '../../../src/trace/limits';
+import { RolloutWriter } from '../codex/rollout-writer';
+
+const NOW = Date.parse('2026-11-25T12:00:00.000Z');
+const KEY = 'sk-proj-lJRU3tnlgQBbDUhGbNB4_UbuhTmQkfSm2BR7uEXs8CgXTUwh';
+
+function records(writer: RolloutWriter): RolloutRecord[] {
+  return writer.lines
+    .map((line) => parseRolloutLine(line, 0))
+    .filter((r): r is RolloutRecord => r !== null && r !== UNPARSEABLE);
+}
+
+function input(writer: RolloutWriter, overrides: Partial<TurnTraceInput> = {}): TurnTraceInput {
+  return {
+    sessionId: 'S',
+    turnId: 't1',
+    turnNumber: 1,
+    ending: 'stop',
+    events: [],
+    rollout: {
+      records: records(writer),
+      ended: true,
+      session: { cliVersion: '0.169.0', provider: 'openai' },
+    },
+    rolloutMissing: false,
+    subagents: [],
+    environment: { project: 'demo', cwd: '.', os: 'Linux', connectorVersion: '0.1.0' },
+    ...overrides,
+  };
+}
+
+const options = (contentMode: ContentMode = 'redacted', extra: Partial<TraceOptions> = {}): TraceOptions => ({
+  contentMode,
+  redactPatterns: [],
+  capture: 'lean',
+  nowMs: NOW,
+  ...extra,
+});
+
+function secretTurn(): RolloutWriter {
+  return new RolloutWriter()
+    .startTurn('t1', `Use OPENAI_API_KEY=${KEY} to call the API`)
+    .exec('t1', 'c1', `curl -H "Authorization: Bearer ${KEY}" https://api.example.com`, {
+      output: `{"key":"${KEY}"}\n`,
+      exitCode: 22,
+    })
+    .usage('t1', 'r1', { input: 100, output: 10 })
+    .agentMessage('t1', `Done; your key ${KEY} works.`)
+    .complete('t1', 1000, `Done; your key ${KEY} works.`);
+}
+
+function allText(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+describe('content modes', () => {
+  it('redacted (default): secrets are gone from every field, the rest is kept', () => {
+    const data = buildTurnTrace(input(secretTurn()), options('redacted'));
+    expect(allText(data)).not.toContain(KEY);
+    expect(data.input_summary).toBe('Use OPENAI_API_KEY=[REDACTED:openai-key] to call the API');
+    expect(data.steps?.[1]?.input).toBe(
+      'curl -H "Authorization: Bearer [REDACTED:openai-key]" https://api.example.com',
+    );
+    expect(data.output_summary).toBe('Done; your key [REDACTED:openai-key] works.');
+    expect(data.errors?.[0]?.message).toContain('curl -H');
+    expect(data.environment?.content_mode).toBe('redacted');
+  });
+
+  it('user patterns are applied on top', () => {
+    const data = buildTurnTrace(
+      input(secretTurn()),
+      options('redacted', { redactPatterns: ['api\\.example\\.com'] }),
+    );
+    expect(data.steps?.[1]?.input).toContain('https://[REDACTED:custom]');
+  });
+
+  it('full: text is sent as written', () => {
+    const data = buildTurnTrace(input(secretTurn()), options('full'));
+    expect(data.input_summary).toBe(`Use OPENAI_API_KEY=${KEY} to call the API`);
+    expect(data.steps?.[1]?.output).toBe(`{"key":"${KEY}"}\n`);
+  });
+
+  it('metadata: no prompt, command, output or message text anywhere', () => {
+    const data = buildTurnTrace(input(secretTurn()), options('metadata'));
+    serializeTaskData(data);
+    const text = allText(data);
+    for (const fragment of [KEY, 'OPENAI_API_KEY', 'curl', 'api.example.com', 'Done;', 'to call the API']) {
+      expect(text).not.toContain(fragment);
+    }
+    expect(data.input_summary).toBeUndefined();
+    expect(data.output_summary).toBeUndefined();
+    expect(data.name).toBe('demo: Codex turn 1');
+    expect(data.steps?.map((s) => [s.action, s.tool_name, s.status, s.exit_code, s.description])).toEqual([
+      ['user_prompt', undefined, 'success', undefined, 'User prompt'],
+      ['tool_call', 'exec_command', 'failure', 22, 'Ran a shell command'],
+      ['assistant_message', undefined, 'success', undefined, 'Final assistant message'],
+    ]);
+    expect(data.errors?.[0]).toMatchObject({
+      error_type: 'command_failed',
+      message: 'Command exited with code 22',
+    });
+    expect(data.llm_usage?.total_tokens).toBe(110);
+  });
+});
+
+describe('size limits', () => {
+  it('cuts a long field in the middle, keeping head and tail and saying how much was cut', () => {
+    const text = `HEAD${'x'.repeat(100_000)}TAIL`;
+    const cut = truncateMiddle(text, 1000);
+    expect(cut.length).toBeLessThanOrEqual(1000);
+    expect(cut.startsWith('HEAD')).toBe(true);
+    expect(cut.endsWith('TAIL')).toBe(true);
+    const count = Number(/\[\.\.\. (\d+) characters cut \.\.\.\]/.exec(cut)?.[1]);
+    expect(
+      cut.length - (cut.length - cut.indexOf('\n[...')) + count + (cut.length - cut.lastIndexOf(']\n') - 2),
+    ).toBe(text.length);
+  });
+
+  it('never splits a surrogate pair', () => {
+    const cut = truncateMiddle('😀'.repeat(5000), 101);
+    expect(Buffer.from(cut, 'utf8').toString('utf8')).toBe(cut);
+    expect(cut).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+  });
+
+  it('a huge command output is cut to the step output limit', () => {
+    const w = new RolloutWriter()
+      .startTurn('t1', 'print a lot')
+      .exec('t1', 'c1', 'yes | head -n 1000000', {
+        output: `first\n${'y\n'.repeat(1_000_000)}last\n`,
+        exitCode: 0,
+      })
+      .complete('t1', 10);
+    const data = buildTurnTrace(input(w), options());
+    const output = data.steps?.[1]?.output ?? '';
+    expect(output.length).toBeLessThanOrEqual(16_000);
+    expect(output.startsWith('first\n')).toBe(true);
+    expect(output.endsWith('last\n')).toBe(true);
+    expect(output).toMatch(/characters cut/);
+  });
+
+  it('a turn far over 1 MB is brought under it, keeping every required field', () => {
+    const w = new RolloutWriter().startTurn('t1', 'p'.repeat(200_000));
+    for (let i = 0; i < 3000; i += 1) {
+      w.exec('t1', `c${i}`, `cat file-${i} ${'z'.repeat(9000)}`, {
+        output: 'o'.repeat(20_000),
+        exitCode: i % 2,
+      });
+    }
+    w.complete('t1', 10_000, 'done');
+    const data = buildTurnTrace(input(w), options());
+    expect(bodyBytes(data)).toBeLessThanOrEqual(LIMITS.bodyMaxBytes);
+    expect(() => serializeTaskData(data)).not.toThrow();
+    expect(data.name).toBeTruthy();
+    expect(data.description).toBeTruthy();
+    expect(data.steps?.[0]?.action).toBe('user_prompt');
+    expect(data.steps?.at(-1)?.action).toBe('assistant_message');
+    expect(data.errors?.length).toBe(1500);
+  });
+});
+
+describe('large turns', () => {
+  it('1,000 tool calls become 1,000 ordered steps', () => {
+    const w = new RolloutWriter().startTurn('t1', 'run a thousand commands');
+    for (let i = 0; i < 1000; i += 1) {
+      w.exec('t1', `c${i}`, `echo ${i}`, { output: `${i}\n`, exitCode: 0 });
+      w.usage('t1', `r${i}`, { input: 100, cached: 50, output: 10, reasoning: 2 });
+    }
+    w.agentMessage('t1', 'all done').complete('t1', 60_000, 'all done');
+    const data = buildTurnTrace(input(w), options());
+    serializeTaskData(data);
+    const tools = data.steps?.filter((s: Step) => s.action === 'tool_call') ?? [];
+    expect(tools).toHaveLength(1000);
+    expect(tools.map((s) => s.input)).toEqual(Array.from({ length: 1000 }, (_, i) => `echo ${i}`));
+    expect(data.steps?.map((s) => s.step_number)).toEqual(Array.from({ length: 1002 }, (_, i) => i + 1));
+    expect(data.llm_usage).toMatchObject({
+      prompt_tokens: 100_000,
+      cached_tokens: 50_000,
+      completion_tokens: 10_000,
+      reasoning_tokens: 2_000,
+      total_tokens: 110_000,
+      api_calls_count: 1000,
+    });
+  });
+});
+
+describe('full capture with a rollout', () => {
+  const base = { session_id: 'S', transcript_path: '/r.jsonl', cwd: '/p', turn_id: 't1' };
+  const at = (iso: string) => Date.parse(iso);
+
+  it('hook facts fill only what the rollout lacks', () => {
+    const w = new RolloutWriter('S', at('2026-11-25T10:00:00.000Z'))
+      .startTurn('t1', 'go')
+      .exec('t1', 'known', 'ls', { output: 'a\n', exitCode: 0 })
+      .exec('t1', 'cut', 'make', null)
+      .wait(5000)
+      .agentMessage('t1', 'done')
+      .complete('t1', 6000, 'done');
+    const events = [
+      {
+        ...base,
+        hook_event_name: 'PreToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'ls' },
+        tool_use_id: 'known',
+      },
+      {
+        ...base,
+        hook_event_name: 'PostToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'ls' },
+        tool_use_id: 'known',
+        tool_response: 'DIFFERENT\n',
+      },
+      {
+        ...base,
+        hook_event_name: 'PreToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'make' },
+        tool_use_id: 'cut',
+      },
+      {
+        ...base,
+        hook_event_name: 'PostToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'make' },
+        tool_use_id: 'cut',
+        tool_response: 'built\n',
+      },
+      {
+        ...base,
+        hook_event_name: 'PreToolUse',
+        tool_name: 'web_fetch',
+        tool_input: { url: 'https://example.com' },
+        tool_use_id: 'unknown',
+      },
+      {
+        ...base,
+        hook_event_name: 'PostToolUse',
+        tool_name: 'web_fetch',
+        tool_input: { url: 'https://example.com' },
+        tool_use_id: 'unknown',
+        tool_response: '<html>',
+      },
+    ];
+    const arrivals = [10, 20, 30, 2000, 3000, 3100].map((ms) => at('2026-11-25T10:00:00.000Z') + ms);
+    const data = buildTurnTrace(
+      input(w, {
+        events: events.map((payload, i) => ({
+          event: payload.hook_event_name,
+          arrivedAtMs: arrivals[i] as number,
+          payload,
+        })),
+      }),
+      options('redacted', { capture: 'full' }),
+    );
+    expect(
+      data.steps?.filter((s) => s.action === 'tool_call').map((s) => [s.tool_name, s.status, s.output]),
+    ).toEqual([
+      ['exec_command', 'success', 'a\n'],
+      ['exec_command', 'success', 'built\n'],
+      ['web_fetch', 'success', '<html>'],
+    ]);
+    expect(data.errors).toEqual([]);
+  });
+});
+
+describe('items without a call line', () => {
+  it('a completed WebSearch item is a successful web_search step with its query', () => {
+    const w = new RolloutWriter()
+      .startTurn('t1', 'look it up')
+      .event({
+        type: 'item_completed',
+        turn_id: 't1',
+        item: { type: 'WebSearch', id: 'ws_1', query: 'codex hooks docs', action: { type: 'search' } },
+      })
+      .complete('t1', 100, 'found it');
+    const data = buildTurnTrace(input(w), options());
+    expect(data.steps?.[1]).toMatchObject({
+      tool_name: 'web_search',
+      status: 'success',
+      input: 'codex hooks docs',
+      description: 'Called web_search',
+    });
+    expect(data.errors).toEqual([]);
+  });
+});
