@@ -14,7 +14,15 @@ declare module 'vitest' {
 }
 
 export default function setup(project: TestProject): void {
-  project.provide('codexSkipReason', findSkipReason());
+  const reason = findSkipReason();
+  if (reason !== '') {
+    const bar = '!'.repeat(100);
+    process.stderr.write(
+      `\n${bar}\n!! E2E TESTS SKIPPED: the real Codex CLI is not available.\n!! ${reason}\n` +
+        `!! Run \`node scripts/e2e-install-codex.mjs\` to see why; every e2e scenario below is reported as skipped.\n${bar}\n\n`,
+    );
+  }
+  project.provide('codexSkipReason', reason);
 }
 
 function findSkipReason(): string {
@@ -30,11 +38,5 @@ function findSkipReason(): string {
     encoding: 'utf8',
   });
   if (install.status === 0 && existsSync(codexBinary())) return '';
-  const reason = (install.stderr || install.error?.message || 'unknown error').trim();
-  const bar = '!'.repeat(100);
-  process.stderr.write(
-    `\n${bar}\n!! E2E TESTS SKIPPED: the real Codex CLI could not be installed.\n!! ${reason}\n` +
-      `!! Run \`node scripts/e2e-install-codex.mjs\` to see why; every e2e scenario below is reported as skipped.\n${bar}\n\n`,
-  );
-  return reason;
+  return `could not install it: ${(install.stderr || install.error?.message || 'unknown error').trim()}`;
 }
