@@ -6,8 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RolloutCursor } from '../src/codex/rollout-reader';
+import { emptyState, type RolloutCursor, RolloutScanner } from '../src/codex/rollout-reader';
 import type { ResolvedConfig } from '../src/config/settings';
+import type { TaskData } from '../src/infinium/task-data';
+import { buildTurnTrace, type TraceOptions, type TurnTraceInput } from '../src/trace/build';
 import type { ClosedTurn, ComposeContext } from '../src/worker/closed-turn';
 import { composeTurnTrace } from '../src/worker/compose';
 import { RolloutWriter } from '../test/unit/codex/rollout-writer';
@@ -102,10 +104,14 @@ interface Measure {
 /** Runs one compose in this (child) process and prints its figures as JSON. */
 async function child(kind: string, path: string, turnId: string, cursorJson: string): Promise<void> {
   const cursor = cursorJson ? (JSON.parse(cursorJson) as RolloutCursor) : undefined;
+  // 'build': the pure builder alone (redaction, limits, steps), on the turn read beforehand.
+  const scanner = new RolloutScanner(path, emptyState(), { turnIds: [turnId] });
+  if (kind === 'build') await scanner.readMore();
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const result =
-    kind === 'idle' ? undefined : await composeTurnTrace(closedTurn(path, turnId, 1), ctx, cursor);
+  let result: { taskData: TaskData; cursor?: RolloutCursor } | undefined;
+  if (kind === 'turn') result = await composeTurnTrace(closedTurn(path, turnId, 1), ctx, cursor);
+  if (kind === 'build') result = { taskData: buildTurnTrace(builderInput(scanner), traceOptions) };
   const cpuUsed = process.cpuUsage(cpu);
   const measure: Measure = {
     ms: performance.now() - started,
@@ -115,6 +121,29 @@ async function child(kind: string, path: string, turnId: string, cursorJson: str
     cursor: result?.cursor,
   };
   process.stdout.write(JSON.stringify(measure));
+}
+
+const traceOptions: TraceOptions = {
+  contentMode: 'redacted',
+  redactPatterns: [],
+  capture: 'lean',
+  nowMs: ctx.nowMs,
+};
+
+function builderInput(scanner: RolloutScanner): TurnTraceInput {
+  const turn = scanner.turns[0];
+  if (!turn) throw new Error('bench turn not found in its rollout');
+  return {
+    sessionId: SESSION,
+    turnId: turn.turnId ?? null,
+    turnNumber: 1,
+    ending: 'stop',
+    events: [],
+    rollout: { records: turn.records, ended: turn.ended, session: scanner.stateNow.session },
+    rolloutMissing: false,
+    subagents: [],
+    environment: { project: 'bench' },
+  };
 }
 
 let bundle = '';
@@ -165,10 +194,12 @@ async function main(): Promise<void> {
     writeTurn(w, 'turn-1000', 1000, 30);
     await writeLines(thousand, async (write) => write(w.text()));
     const runs = Array.from({ length: 5 }, () => run('turn', thousand, 'turn-1000'));
+    const builds = Array.from({ length: 5 }, () => run('build', thousand, 'turn-1000'));
     console.log(
       `1,000-tool-call turn (rollout ${fmt(statSync(thousand).size / 1e6)} MB, ${runs[0]?.steps} steps), ` +
         `read + build + redact + fit, fresh process: ${figures(runs)}   [targets: < 200 ms, < 100 MB]`,
     );
+    console.log(`  of which the pure builder (steps, redaction, limits): ${figures(builds)}`);
 
     // A 200 MB session of 20-call turns.
     const big = rolloutPath(join(home, 'big'));

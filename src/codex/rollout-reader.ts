@@ -48,8 +48,15 @@ export interface RolloutTurn {
   end?: ScanState;
 }
 
-/** Which turns to keep: by id, the first or last one read, or all (older files have no turn ids). */
-export type TurnSelection = { turnIds: readonly string[] } | 'first' | 'last' | 'all';
+/**
+ * Which turns to keep: by id; the first or the last one read; or, for files without turn ids, the turn
+ * whose prompt is `prompt` (and the first one read, as the fallback when none matches).
+ */
+export type TurnSelection =
+  | { turnIds: readonly string[] }
+  | { prompt: string | undefined }
+  | 'first'
+  | 'last';
 
 // Reads start small (a turn is usually a few hundred KB past the cursor) and grow for long scans.
 const FIRST_CHUNK_BYTES = 256 << 10;
@@ -123,6 +130,9 @@ export class RolloutScanner {
   private lastAtMs = 0;
   private current: RolloutTurn | undefined;
   private keepingCurrent = false;
+  /** The open turn has had its task_started line / this many turn_context lines. */
+  private currentStarted = false;
+  private currentContexts = 0;
   private seenTurns = 0;
   readonly turns: RolloutTurn[] = [];
 
@@ -196,8 +206,15 @@ export class RolloutScanner {
   private complete(): boolean {
     const selection = this.selection;
     if (selection === 'first') return this.turns[0]?.ended === true;
-    if (selection === 'last' || selection === 'all') return false;
+    if (selection === 'last') return false;
+    if ('prompt' in selection) return this.turns.some((turn) => turn.ended && this.promptMatches(turn));
     return this.turns.length === selection.turnIds.length && this.turns.every((turn) => turn.ended);
+  }
+
+  promptMatches(turn: RolloutTurn): boolean {
+    const selection = this.selection;
+    if (typeof selection !== 'object' || !('prompt' in selection)) return false;
+    return turn.records.some((record) => record.kind === 'user_prompt' && record.text === selection.prompt);
   }
 
   private line(data: Buffer, start: number, end: number, nextOffset: number): void {
@@ -224,6 +241,7 @@ export class RolloutScanner {
     this.lastAtMs = record.atMs;
     if (this.startsTurn(record)) this.beginTurn(record);
     if (this.keepingCurrent) this.current?.records.push(record);
+    if (record.kind === 'user_prompt') this.dropIfOtherPrompt(record.text);
     switch (record.kind) {
       case 'session_meta':
         // A forked or sub-agent file replays its parent's meta after its own: the first one is this file's.
@@ -250,12 +268,25 @@ export class RolloutScanner {
   }
 
   private startsTurn(record: RolloutRecord): boolean {
-    if (record.kind === 'task_started') return true;
+    const current = this.current;
+    const open = current !== undefined && !current.ended;
+    const sameId = (turnId: string | undefined) => !turnId || !current?.turnId || turnId === current.turnId;
+    if (record.kind === 'task_started') {
+      // A turn a turn_context line opened gets its task_started afterwards: the same turn.
+      if (open && !this.currentStarted && sameId(record.turnId)) {
+        this.currentStarted = true;
+        if (record.turnId) current.turnId = record.turnId;
+        return false;
+      }
+      return true;
+    }
     if (record.kind !== 'turn_context') return false;
-    // Older builds have no task_started: a turn_context opens a turn unless it belongs to the open one.
-    if (!this.current || this.current.ended) return true;
-    if (record.turnId && this.current.turnId && record.turnId !== this.current.turnId) return true;
-    return !record.turnId && this.current.records.some((r) => r.kind === 'turn_context');
+    this.currentContexts += 1;
+    // Older builds have no task_started: a turn_context opens a turn unless it belongs to the open one
+    // (Codex writes it again mid-turn, after a compaction).
+    if (!open) return true;
+    if (record.turnId) return !sameId(record.turnId);
+    return !this.currentStarted && this.currentContexts > 1;
   }
 
   private beginTurn(record: RolloutRecord & { turnId?: string }): void {
@@ -278,12 +309,25 @@ export class RolloutScanner {
     const selection = this.selection;
     let keep: boolean;
     if (selection === 'first') keep = this.seenTurns === 1;
-    else if (selection === 'last' || selection === 'all') keep = true;
+    else if (selection === 'last' || 'prompt' in selection) keep = true;
     else keep = record.turnId !== undefined && selection.turnIds.includes(record.turnId);
     if (selection === 'last') this.turns.length = 0;
     this.current = turn;
+    this.currentStarted = record.kind === 'task_started';
+    this.currentContexts = record.kind === 'turn_context' ? 1 : 0;
     this.keepingCurrent = keep;
     if (keep) this.turns.push(turn);
+  }
+
+  /** Prompt selection: a turn (other than the first, the fallback) with another prompt is let go. */
+  private dropIfOtherPrompt(text: string): void {
+    const selection = this.selection;
+    if (typeof selection !== 'object' || !('prompt' in selection) || text === selection.prompt) return;
+    const current = this.current;
+    if (!this.keepingCurrent || !current || this.turns[0] === current) return;
+    if (current.records.filter((record) => record.kind === 'user_prompt').length > 1) return;
+    this.turns.splice(this.turns.indexOf(current), 1);
+    this.keepingCurrent = false;
   }
 
   private snapshot(): ScanState {
@@ -295,6 +339,21 @@ export class RolloutScanner {
       unparseable: this.state.unparseable,
     };
   }
+}
+
+/** A cursor as persisted by the worker (JSON from disk): anything else is ignored, not trusted. */
+export function isRolloutCursor(value: unknown): value is RolloutCursor {
+  if (typeof value !== 'object' || value === null) return false;
+  const cursor = value as Partial<RolloutCursor>;
+  return (
+    cursor.v === 1 &&
+    typeof cursor.path === 'string' &&
+    Number.isSafeInteger(cursor.offset) &&
+    (cursor.offset as number) >= 0 &&
+    typeof cursor.session === 'object' &&
+    cursor.session !== null &&
+    Number.isSafeInteger(cursor.unparseable)
+  );
 }
 
 /** Checks that a cursor still fits the file: same name, not past its end, on a line boundary. */

@@ -445,7 +445,7 @@ function argumentsInput(args: Record<string, unknown> | undefined, raw: string):
  * Tool outputs come as plain text ("Process exited with code 0 ... Output:\n..."), as JSON text
  * ({"output", "metadata": {"exit_code", "duration_seconds"}}) in older builds, or as content parts.
  */
-function toolOutput(value: unknown): { output: string; exitCode?: number; durationMs?: number } {
+export function toolOutput(value: unknown): { output: string; exitCode?: number; durationMs?: number } {
   if (Array.isArray(value)) return { output: textOf(value) };
   if (isObject(value)) return toolOutput(value.content ?? stringify(value));
   const text = str(value) ?? '';

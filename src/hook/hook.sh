@@ -38,7 +38,11 @@ drain() {
   { wait $c; } 2>/dev/null
   r=$?
   kill $w 2>/dev/null
-  [ $r -lt 128 ] || echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: stdin still open after 2 s; event dropped" >&2
+  case $r in
+  0) ;;
+  143) echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: stdin still open after 2 s; event dropped" >&2 ;;
+  *) echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: could not store the payload (cat: $r); event dropped" >&2 ;;
+  esac
   return $r
 }
 
@@ -75,10 +79,13 @@ case $ev in
 Stop | SubagentStop | Interrupt | SessionEnd)
   node=${2:-node}
   worker=${0%/*}/worker.mjs
-  # Its own session (setsid) so Codex killing the hook's process group cannot take it down; where setsid
-  # is missing (macOS) the worker detaches itself. stdio is /dev/null: Codex waits for our stdout to close.
+  # Its own session so Codex killing the hook's process group cannot take it down. `setsid -f` runs in
+  # the foreground and returns once it has forked: its child calls setsid() at once, so the worker has left
+  # our group before we exit (a plain `setsid ... &` leaves a window of one exec in which a group kill
+  # right after we exit still reaches it). Where setsid is missing (macOS) the worker detaches itself.
+  # stdio is /dev/null: Codex waits for our stdout to close.
   if command -v setsid >/dev/null 2>&1; then
-    setsid "$node" "$worker" </dev/null >/dev/null 2>&1 3<&- &
+    setsid -f "$node" "$worker" </dev/null >/dev/null 2>&1 3<&-
   else
     "$node" "$worker" --detach </dev/null >/dev/null 2>&1 3<&- &
   fi

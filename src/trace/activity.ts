@@ -3,8 +3,15 @@
 // survives when the rollout is missing or its format drifts). With the rollout present the rollout decides
 // everything it knows, so lean and full capture give the same trace; hook facts only fill what it lacks.
 import type { HookPayload } from '../codex/hook-payload';
-import { mcpResultText, type RolloutRecord, type ToolItem } from '../codex/rollout';
-import type { SpooledEvent } from '../worker/closed-turn';
+import { mcpResultText, type RolloutRecord, type ToolItem, toolOutput } from '../codex/rollout';
+
+/** A hook event as the worker hands it over (the shape of its SpooledEvent; trace/ depends on no stage after it). */
+export interface HookEvent {
+  event: string;
+  /** When our hook front-end received it (epoch ms). */
+  arrivedAtMs: number;
+  payload: HookPayload;
+}
 
 export type ToolKind = 'command' | 'patch' | 'mcp' | 'subagent_tool' | 'other';
 export type ToolStatus = 'success' | 'failure' | 'incomplete';
@@ -63,7 +70,7 @@ function toolKind(name: string): ToolKind {
 }
 
 /** Files named by an apply_patch body (`*** Update File: path`, `*** Move to: path`, ...). */
-export function patchFiles(patch: string): string[] {
+function patchFiles(patch: string): string[] {
   const files: string[] = [];
   for (const match of patch.matchAll(/^\*\*\* (?:Add|Update|Delete) File: (.+)$|^\*\*\* Move to: (.+)$/gm)) {
     const file = (match[1] ?? match[2] ?? '').trim();
@@ -76,7 +83,6 @@ export function patchFiles(patch: string): string[] {
 export function activityFromRollout(records: readonly RolloutRecord[], ended: boolean): TurnActivity {
   const turn: TurnActivity = { activities: [], aborted: false, ended };
   const tools = new Map<string, ToolActivity>();
-  let lastMessage: string | undefined;
   for (const record of records) {
     switch (record.kind) {
       case 'task_started':
@@ -92,14 +98,18 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
           turn.promptAtMs = record.atMs;
         }
         break;
-      case 'agent_message':
-        // Codex writes each visible message twice (an AgentMessage item, then a response_item message).
-        if (record.text !== '' && record.text !== lastMessage) {
-          const responseOnly = record.source === 'response';
-          turn.activities.push({ type: 'message', atMs: record.atMs, text: record.text, responseOnly });
+      case 'agent_message': {
+        if (record.text === '') break;
+        // Codex writes each visible message twice (an AgentMessage item and a response_item message).
+        const last = turn.activities.findLast((activity) => activity.type === 'message');
+        if (last?.type === 'message' && last.text === record.text) {
+          if (record.source === 'event') last.responseOnly = false;
+          break;
         }
-        if (record.source === 'event') lastMessage = record.text;
+        const responseOnly = record.source === 'response';
+        turn.activities.push({ type: 'message', atMs: record.atMs, text: record.text, responseOnly });
         break;
+      }
       case 'tool_call': {
         const kind = toolKind(record.name);
         const tool: ToolActivity = {
@@ -254,7 +264,7 @@ function hookInput(payload: HookPayload): string {
 }
 
 /** Tool calls as Pre/PostToolUse hooks saw them (full capture mode), paired by tool_use_id. */
-export function toolsFromHooks(events: readonly SpooledEvent[]): ToolActivity[] {
+export function toolsFromHooks(events: readonly HookEvent[]): ToolActivity[] {
   const tools = new Map<string, ToolActivity>();
   const order: ToolActivity[] = [];
   events.forEach((event, index) => {
@@ -286,8 +296,15 @@ export function toolsFromHooks(events: readonly SpooledEvent[]): ToolActivity[] 
       if (typeof response === 'boolean') {
         tool.status = response ? 'success' : 'failure';
       } else {
-        tool.output = tool.kind === 'mcp' ? (mcpResultText(response) ?? '') : hookText(response);
-        tool.status = isErrorResult(response) ? 'failure' : 'success';
+        if (typeof response === 'string') {
+          // apply_patch results carry Codex's "Exit code: N ... Output:" header, as in the rollout.
+          const parsed = toolOutput(response);
+          tool.output = parsed.output;
+          tool.exitCode = parsed.exitCode;
+        } else {
+          tool.output = tool.kind === 'mcp' ? (mcpResultText(response) ?? '') : hookText(response);
+        }
+        tool.status = isErrorResult(response) ? 'failure' : statusOf(tool);
       }
     }
   });

@@ -12,10 +12,10 @@ import {
   type TaskData,
   type TraceError,
 } from '../infinium/task-data';
-import type { SpooledEvent, TurnEnding } from '../worker/closed-turn';
 import {
   type Activity,
   activityFromRollout,
+  type HookEvent,
   mergeHookTools,
   type ToolActivity,
   type TurnActivity,
@@ -43,7 +43,7 @@ export interface SubagentFacts {
   /** The sub-agent's turn(s) from its own rollout; null when that rollout could not be read. */
   rollout: RolloutTurnFacts | null;
   /** Its hook events (full capture mode), for when its rollout is missing. */
-  events: readonly SpooledEvent[];
+  events: readonly HookEvent[];
 }
 
 export interface EnvironmentFacts {
@@ -68,9 +68,10 @@ export interface TurnTraceInput {
   sessionId: string;
   turnId: string | null;
   turnNumber: number;
-  ending: TurnEnding;
+  /** Why the turn was closed (the worker's TurnEnding). */
+  ending: 'stop' | 'interrupt' | 'session_end' | 'stale';
   /** The root thread's hook events in arrival order (sub-agent events are in `subagents`). */
-  events: readonly SpooledEvent[];
+  events: readonly HookEvent[];
   /** The turn in the rollout, or null when there is no rollout or it lacks this turn. */
   rollout: RolloutTurnFacts | null;
   /** True when the session has a rollout path that could not be read. */
@@ -93,9 +94,9 @@ interface TurnParts {
   codexVersion?: string;
 }
 
-const hookPrompt = (events: readonly SpooledEvent[]) =>
+const hookPrompt = (events: readonly HookEvent[]) =>
   events.find((event) => event.event === 'UserPromptSubmit')?.payload.prompt ?? undefined;
-const hookFinal = (events: readonly SpooledEvent[]) =>
+const hookFinal = (events: readonly HookEvent[]) =>
   events.findLast((event) => event.event === 'Stop' || event.event === 'SubagentStop')?.payload
     .last_assistant_message ?? undefined;
 
@@ -103,7 +104,7 @@ const hookFinal = (events: readonly SpooledEvent[]) =>
  * A thread's activity from its rollout merged with its hook events, or from the hooks alone; the prompt
  * and final message from the hooks when the rollout lacks them.
  */
-function threadActivity(rollout: RolloutTurnFacts | null, events: readonly SpooledEvent[]): TurnActivity {
+function threadActivity(rollout: RolloutTurnFacts | null, events: readonly HookEvent[]): TurnActivity {
   const hookTools = toolsFromHooks(events);
   const activity = rollout
     ? mergeHookTools(activityFromRollout(rollout.records, rollout.ended), hookTools)
@@ -165,7 +166,7 @@ function resolveTurn(input: TurnTraceInput): TurnParts {
   };
 }
 
-function lastArrival(events: readonly SpooledEvent[]): number | undefined {
+function lastArrival(events: readonly HookEvent[]): number | undefined {
   return events.at(-1)?.arrivedAtMs;
 }
 
@@ -179,6 +180,7 @@ function spanOf(activity: TurnActivity, startMs: number): number | undefined {
 class TextPolicy {
   private readonly redact: Redactor;
   // A command is shown as a step's input and again in its description and error: redact it once.
+  // Only short texts are kept (commands); outputs are seen once and would only cost hashing.
   private readonly redacted = new Map<string, string>();
   constructor(
     readonly mode: ContentMode,
@@ -200,7 +202,7 @@ class TextPolicy {
     let clean = this.redacted.get(scanned);
     if (clean === undefined) {
       clean = this.redact(scanned);
-      if (scanned.length <= 8_192) this.redacted.set(scanned, clean);
+      if (scanned.length <= 1_024) this.redacted.set(scanned, clean);
     }
     return truncateMiddle(clean, max);
   }

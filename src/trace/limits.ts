@@ -11,8 +11,6 @@ export const FIELD_LIMITS = {
   output: 16_000,
   /** input_summary / output_summary. */
   summary: 32_000,
-  /** Error messages. */
-  error: 2_000,
 } as const;
 
 /** Cuts `text` to at most about `max` characters, keeping head and tail, saying how many were cut. */

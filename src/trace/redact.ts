@@ -23,7 +23,7 @@ const mark = (kind: string) => `[REDACTED:${kind}]`;
 // reference to where the secret lives (`$GITHUB_TOKEN`, `process.env.X`, `os.environ["X"]`), not a call.
 const VALUE = String.raw`(?!\$|process\.env|os\.environ|os\.getenv|ENV\[|\[REDACTED:)("[^"\s]{4,}"|'[^'\s]{4,}'|[^\s'"\`;,(){}[\]]{4,}(?![^\s'"\`;,)}\]]))`;
 
-export const SECRET_PATTERNS: readonly SecretPattern[] = [
+const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     kind: 'private-key',
     regex:
@@ -34,6 +34,13 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     kind: 'aws-access-key',
     regex: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b/g,
     hints: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AROA', 'ANPA'],
+  },
+  {
+    kind: 'azure-key',
+    // Storage / Service Bus connection strings: AccountKey=<base64>;
+    regex: /\b(AccountKey|SharedAccessKey)=([A-Za-z0-9+/]{20,}={0,2})/g,
+    hints: ['AccountKey=', 'SharedAccessKey='],
+    replace: (_match, name = '') => `${name}=${mark('azure-key')}`,
   },
   { kind: 'google-api-key', regex: /\bAIza[0-9A-Za-z_-]{35}\b/g, hints: ['AIza'] },
   {

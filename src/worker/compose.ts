@@ -10,6 +10,7 @@ import {
   cursorAt,
   cursorFits,
   emptyState,
+  isRolloutCursor,
   locateRollout,
   type RolloutCursor,
   RolloutScanner,
@@ -137,13 +138,9 @@ async function readRootTurn(
   cursor: RolloutCursor | undefined,
 ): Promise<{ turn?: RolloutTurn; session: RolloutTurnFacts['session']; cursor: RolloutCursor | undefined }> {
   // Without a turn id (older Codex), the turn is the one whose prompt the hook saw, else the first one.
-  const selection: TurnSelection = turn.turnId ? { turnIds: [turn.turnId] } : 'all';
   const prompt = turn.events.find((event) => event.event === 'UserPromptSubmit')?.payload.prompt;
-  const pick = (turns: RolloutTurn[]) =>
-    turns.find((candidate) =>
-      candidate.records.some((record) => record.kind === 'user_prompt' && record.text === prompt),
-    ) ?? turns[0];
-  const start = cursor && (await cursorFits(cursor, path)) ? cursor : undefined;
+  const selection: TurnSelection = turn.turnId ? { turnIds: [turn.turnId] } : { prompt };
+  const start = isRolloutCursor(cursor) && (await cursorFits(cursor, path)) ? cursor : undefined;
   let scanner = new RolloutScanner(path, start ?? emptyState(), selection);
   await scanner.readMore();
   // A turn before the cursor (composed out of order, or a cursor from another file): read from the top.
@@ -151,6 +148,7 @@ async function readRootTurn(
     scanner = new RolloutScanner(path, emptyState(), selection);
     await scanner.readMore();
   }
+  const pick = (turns: RolloutTurn[]) => turns.find((t) => scanner.promptMatches(t)) ?? turns[0];
   let found = pick(scanner.turns);
   // Codex writes task_complete only after the Stop hook returns (turn_aborted likewise after Interrupt).
   if (found && !found.ended && (turn.ending === 'stop' || turn.ending === 'interrupt')) {

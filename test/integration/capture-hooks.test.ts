@@ -156,6 +156,38 @@ describe('hook front-ends', () => {
   });
 
   it.each(frontEnds)(
+    '%s: exits 0 silently when the payload cannot be written (file size limit, as a full disk)',
+    async (frontEnd) => {
+      const hook =
+        frontEnd === 'sh'
+          ? `exec '${join(hookDist, 'hook.sh')}' PostToolUse '${process.execPath}'`
+          : `exec '${process.execPath}' '${join(hookDist, 'bin.cjs')}' hook PostToolUse`;
+      const run = await new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = spawn('sh', ['-c', `ulimit -f 8; ${hook}`], {
+          env: box.env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (d) => {
+          output += d;
+        });
+        child.stderr.on('data', (d) => {
+          output += d;
+        });
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(JSON.stringify({ session_id: 's', big: 'x'.repeat(100_000) }));
+        child.on('close', (code) => resolve({ code, output }));
+      });
+      expect(run).toEqual({ code: 0, output: '' });
+      expect(spoolNames(box.state)).toEqual([]);
+      expect(readdirSync(join(box.state, 'spool', 'tmp'))).toEqual([]);
+      expect(readFileSync(join(box.state, 'logs', 'hook.log'), 'utf8')).toMatch(
+        /could not store the payload|EFBIG/,
+      );
+    },
+  );
+
+  it.each(frontEnds)(
     '%s: never overwrites an entry left by an earlier process with the same pid',
     async (frontEnd) => {
       const spoolDir = join(box.state, 'spool');

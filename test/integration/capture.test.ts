@@ -1,12 +1,14 @@
 // The whole capture pipeline with real processes: Codex's hook payloads (recorded from Codex 0.169.0) are
 // fed to the built hook front-ends, which start the built detached worker, which sends to the stand-in
 // Infinium server. Temp HOME / CODEX_HOME / INFINIUM_CODEX_HOME throughout.
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listDead, listOutbox, readHistory, spoolStats } from '../../src/spool';
 import { spoolPaths } from '../../src/spool/layout';
 import {
+  DIST,
   type EventSequence,
   type FrontEnd,
   feed,
@@ -247,6 +249,34 @@ describe('capture pipeline (hook -> worker -> Infinium)', () => {
     await waitForTraces(1);
     expect(steps(0).filter((s) => s.action === 'tool_call')).toHaveLength(10);
   });
+
+  it.each(['sh', 'node'] as const)(
+    '%s: the worker survives Codex killing the hook process group once the hook returns',
+    async (frontEnd) => {
+      const scenario = loadScenario('ten-commands', box);
+      const lean = scenario.events.filter(([event]) => LEAN.has(event));
+      await replay(
+        frontEnd,
+        lean.filter(([event]) => event === 'UserPromptSubmit'),
+      );
+      const stop = lean.find(([event]) => event === 'Stop') as [string, string];
+      const [command, args] =
+        frontEnd === 'sh'
+          ? [join(DIST, 'hook.sh'), ['Stop', process.execPath]]
+          : [process.execPath, [join(DIST, 'bin.cjs'), 'hook', 'Stop']];
+      // detached: the hook leads its own process group, as a runner that kills the group on return would have it.
+      const hook = spawn(command, args, { env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      hook.stdin.end(stop[1]);
+      await new Promise((resolve) => hook.on('close', resolve));
+      try {
+        process.kill(-(hook.pid as number), 'SIGKILL');
+      } catch {
+        // nothing left in the group: the worker is in a session of its own
+      }
+      await waitForTraces(1);
+      expect(steps(0).filter((s) => s.action === 'tool_call')).toHaveLength(10);
+    },
+  );
 });
 
 function lockPid(): number | null {

@@ -7,6 +7,7 @@ import {
   cursorAt,
   cursorFits,
   emptyState,
+  isRolloutCursor,
   locateRollout,
   RolloutScanner,
 } from '../../../src/codex/rollout-reader';
@@ -93,6 +94,26 @@ describe('RolloutScanner', () => {
     expect(scanner.stateNow.unparseable).toBe(1);
   });
 
+  it('a turn_context written before its task_started, and again mid-turn, stays one turn', async () => {
+    const w = new RolloutWriter().sessionMeta();
+    w.line('turn_context', { turn_id: 't1', model: 'gpt-5.5' });
+    w.startTurn('t1', 'first')
+      .line('compacted', { message: 'summary' })
+      .line('turn_context', { turn_id: 't1', model: 'gpt-5.5' })
+      .complete('t1', 10, 'one')
+      .startTurn('t2', 'second')
+      .complete('t2', 10, 'two');
+    writeFileSync(path, w.text());
+    const scanner = new RolloutScanner(path, emptyState(), 'last');
+    await scanner.readMore();
+    const first = new RolloutScanner(path, emptyState(), 'first');
+    await first.readMore();
+    expect(first.turns[0]?.turnId).toBe('t1');
+    expect(first.turns[0]?.records.filter((r) => r.kind === 'user_prompt')).toHaveLength(1);
+    expect(first.turns[0]?.records.some((r) => r.kind === 'compaction')).toBe(true);
+    expect(scanner.turns[0]?.turnId).toBe('t2');
+  });
+
   it('older files: each turn_context without turn ids opens a turn', async () => {
     const w = new RolloutWriter()
       .sessionMeta({ cli_version: '0.46.0' })
@@ -106,6 +127,20 @@ describe('RolloutScanner', () => {
     await scanner.readMore();
     expect(scanner.turns).toHaveLength(1);
     expect(scanner.turns[0]?.records.find((r) => r.kind === 'user_prompt')).toMatchObject({ text: 'second' });
+  });
+});
+
+describe('files without turn ids', () => {
+  it('keep the turn with the hook prompt (and the first, as a fallback), not every turn', async () => {
+    const w = new RolloutWriter().sessionMeta({ cli_version: '0.46.0' });
+    for (const prompt of ['one', 'two', 'three', 'four']) w.oldTurn(prompt).oldAgentMessage(`${prompt} done`);
+    writeFileSync(path, w.text());
+    const scanner = new RolloutScanner(path, emptyState(), { prompt: 'three' });
+    await scanner.readMore();
+    const prompts = scanner.turns.map((turn) => turn.records.find((r) => r.kind === 'user_prompt'));
+    expect(prompts.map((r) => r?.kind === 'user_prompt' && r.text)).toEqual(['one', 'three']);
+    expect(scanner.turns.map((turn) => scanner.promptMatches(turn))).toEqual([false, true]);
+    expect(scanner.turns[1]?.ended).toBe(true);
   });
 });
 
@@ -156,5 +191,23 @@ describe('long lines', () => {
     );
     expect(scanner.turns[0]?.ended).toBe(true);
     expect(scanner.stateNow.offset).toBe(Buffer.byteLength(w.text()));
+  });
+});
+
+describe('isRolloutCursor', () => {
+  it('accepts what cursorAt makes and rejects damaged JSON', () => {
+    const good = cursorAt(path, { ...emptyState(), offset: 10 });
+    expect(isRolloutCursor(JSON.parse(JSON.stringify(good)))).toBe(true);
+    for (const bad of [
+      null,
+      'x',
+      {},
+      { ...good, v: 2 },
+      { ...good, offset: -1 },
+      { ...good, offset: '10' },
+      { ...good, session: null },
+    ]) {
+      expect(isRolloutCursor(bad)).toBe(false);
+    }
   });
 });

@@ -115,10 +115,9 @@ describe('size limits', () => {
     expect(cut.length).toBeLessThanOrEqual(1000);
     expect(cut.startsWith('HEAD')).toBe(true);
     expect(cut.endsWith('TAIL')).toBe(true);
-    const count = Number(/\[\.\.\. (\d+) characters cut \.\.\.\]/.exec(cut)?.[1]);
-    expect(
-      cut.length - (cut.length - cut.indexOf('\n[...')) + count + (cut.length - cut.lastIndexOf(']\n') - 2),
-    ).toBe(text.length);
+    const [head, count, tail] =
+      /^([\s\S]*)\n\[\.\.\. (\d+) characters cut \.\.\.\]\n([\s\S]*)$/.exec(cut)?.slice(1) ?? [];
+    expect((head?.length ?? 0) + Number(count) + (tail?.length ?? 0)).toBe(text.length);
   });
 
   it('never splits a surrogate pair', () => {
@@ -287,5 +286,32 @@ describe('items without a call line', () => {
       description: 'Called web_search',
     });
     expect(data.errors).toEqual([]);
+  });
+});
+
+describe('assistant messages', () => {
+  it('each message once, in order, whichever of its two lines comes first; the last is the final one', () => {
+    const w = new RolloutWriter()
+      .startTurn('t1', 'check')
+      .line('response_item', {
+        type: 'message',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'Looking.' }],
+      })
+      .event({
+        type: 'item_completed',
+        turn_id: 't1',
+        item: { type: 'AgentMessage', id: 'm1', content: [{ type: 'Text', text: 'Looking.' }] },
+      })
+      .exec('t1', 'c1', 'ls', { output: 'a\n', exitCode: 0 })
+      .agentMessage('t1', 'All good.')
+      .complete('t1', 100, 'All good.');
+    const data = buildTurnTrace(input(w), options());
+    expect(data.steps?.map((s) => [s.action, s.description, s.output])).toEqual([
+      ['user_prompt', 'User prompt', undefined],
+      ['assistant_message', 'Assistant message', 'Looking.'],
+      ['tool_call', 'Ran `ls`', 'a\n'],
+      ['assistant_message', 'Final assistant message', 'All good.'],
+    ]);
   });
 });

@@ -37,6 +37,17 @@ describe('built-in redaction', () => {
     );
   });
 
+  it('Azure connection strings keep everything but the key', () => {
+    const key = `${'Zm9vYmFy'.repeat(11)}==`;
+    expect(
+      redact(
+        `DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=${key};EndpointSuffix=core.windows.net`,
+      ),
+    ).toBe(
+      'DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=[REDACTED:azure-key];EndpointSuffix=core.windows.net',
+    );
+  });
+
   it('keeps the variable name of a secret assignment', () => {
     expect(redact('export STRIPE_SECRET=whatever123 && run')).toBe(
       'export STRIPE_SECRET=[REDACTED:assignment] && run',

@@ -133,3 +133,82 @@ describe('real scenarios', () => {
     expect(execs.every((s) => s.status === 'success' && s.exit_code === 0)).toBe(true);
   });
 });
+
+describe('real scenarios without their rollout (full capture: hooks carry the turn)', () => {
+  async function hooksOnly(name: string, withoutChildRollouts = false): Promise<TaskData> {
+    const payloads = stageScenario(name, home);
+    if (withoutChildRollouts) {
+      for (const p of payloads) if (p.agent_transcript_path) rmSync(p.agent_transcript_path, { force: true });
+    }
+    const turn = scenarioTurn(payloads, 'full');
+    const { taskData } = await composeTurnTrace(
+      { ...turn, transcriptPath: null },
+      context({ capture: 'full' }),
+      undefined,
+    );
+    serializeTaskData(taskData);
+    expect(taskData.environment?.tool_detail).toBe('hooks');
+    return taskData;
+  }
+
+  it('apply-patch: both patches with their files and exit codes', async () => {
+    const data = await hooksOnly('apply-patch');
+    expect(
+      data.steps?.filter((s) => s.action === 'tool_call').map((s) => [s.description, s.status, s.exit_code]),
+    ).toEqual([
+      ['Applied a patch to notes/todo.txt, hello.py', 'success', 0],
+      ['Applied a patch to hello.py', 'success', 0],
+    ]);
+    expect(data.output_summary).toBe('Created notes/todo.txt and hello.py, then edited hello.py.');
+  });
+
+  it('mcp-call: the MCP result text', async () => {
+    const data = await hooksOnly('mcp-call');
+    expect(tools(data)).toEqual([['mcp__fixture__lookup', 'success', undefined]]);
+    expect(data.steps?.[1]?.output).toBe('value of abc: cba');
+  });
+
+  it('interrupt: the command never finished', async () => {
+    const data = await hooksOnly('interrupt');
+    expect(tools(data)).toEqual([['Bash', 'incomplete', undefined]]);
+    expect(data.errors?.map((e) => e.error_type)).toEqual(['tool_incomplete', 'turn_interrupted']);
+  });
+
+  it('subagent: nested from its own rollout, or from its hook events when that is gone too', async () => {
+    const fromRollout = await hooksOnly('subagent');
+    const nested = (data: TaskData) =>
+      data.steps?.find((s) => s.action === 'subagent')?.steps?.map((s) => [s.tool_name, s.input, s.output]);
+    expect(nested(fromRollout)).toEqual([
+      ['exec_command', 'echo from-child', 'from-child\n'],
+      [undefined, undefined, 'It printed from-child.'],
+    ]);
+    const fromHooks = await hooksOnly('subagent', true);
+    const sub = fromHooks.steps?.find((s) => s.action === 'subagent');
+    expect(nested(fromHooks)).toEqual([
+      ['Bash', 'echo from-child', 'from-child\n'],
+      [undefined, undefined, 'It printed from-child.'],
+    ]);
+    expect(sub?.input).toBe('Run `echo from-child` and report what it printed.');
+  });
+});
+
+describe('real scenarios in metadata content mode', () => {
+  it.each(SCENARIO_NAMES)('%s: no prompt, command, output or message text anywhere', async (name) => {
+    const payloads = stageScenario(name, home);
+    const texts = payloads
+      .flatMap((p) => [p.prompt, p.last_assistant_message])
+      .filter((t): t is string => !!t);
+    const turn = scenarioTurn(payloads, 'full');
+    const { taskData } = await composeTurnTrace(
+      turn,
+      context({ capture: 'full' }, { contentMode: 'metadata' }),
+      undefined,
+    );
+    serializeTaskData(taskData);
+    const body = JSON.stringify(taskData);
+    expect(body).not.toMatch(/"(input|output|input_summary|output_summary)":/);
+    for (const text of texts) expect(body).not.toContain(text);
+    expect(body).not.toContain('echo ');
+    expect(taskData.steps?.length).toBeGreaterThan(1);
+  });
+});
