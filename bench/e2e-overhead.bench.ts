@@ -111,10 +111,15 @@ const baseline = median(samples.get('no hooks') ?? []);
 process.stdout.write(
   `real Codex 0.169.0, one 10-command turn per run (24 hook events in full mode), ${ROUNDS} interleaved rounds\n`,
 );
-process.stdout.write(`${'configuration'.padEnd(44)}${'median ms'.padStart(12)}${'added ms'.padStart(12)}\n`);
+process.stdout.write(
+  `${'configuration'.padEnd(44)}${'median ms'.padStart(11)}${'p25-p75 ms'.padStart(14)}${'added ms'.padStart(10)}\n`,
+);
 for (const [name, values] of samples) {
   const value = median(values);
+  const spread = `${quantile(values, 0.25).toFixed(0)}-${quantile(values, 0.75).toFixed(0)}`;
   const added =
     name === 'no hooks' ? '' : `${value - baseline >= 0 ? '+' : ''}${(value - baseline).toFixed(0)}`;
-  process.stdout.write(`${name.padEnd(44)}${value.toFixed(0).padStart(12)}${added.padStart(12)}\n`);
+  process.stdout.write(
+    `${name.padEnd(44)}${value.toFixed(0).padStart(11)}${spread.padStart(14)}${added.padStart(10)}\n`,
+  );
 }
