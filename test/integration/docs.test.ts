@@ -48,7 +48,8 @@ describe('docs/commands.md covers the CLI', () => {
   const sandbox = makeSandbox();
   beforeAll(async () => {
     const help = await runCli(sandbox, ['--help']);
-    commands = [...help.stdout.matchAll(/^ {2}([a-z-]+)/gm)]
+    const listed = help.stdout.split(/^Commands:$/m)[1] ?? '';
+    commands = [...listed.matchAll(/^ {2}([a-z][a-z-]*)/gm)]
       .map((m) => m[1] as string)
       .filter((c) => c !== 'help');
   });
@@ -97,7 +98,8 @@ describe('docs/configuration.md covers the environment', () => {
   const read = new Set<string>();
   for (const { text } of code) {
     for (const m of text.matchAll(/\benv\.([A-Za-z_][A-Za-z0-9_]*)\b/g)) {
-      if (/^[A-Z]/.test(m[1] as string)) read.add(m[1] as string);
+      // Single letters are placeholders in comments (`process.env.X`), not variables.
+      if (/^[A-Z][A-Za-z0-9_]+$/.test(m[1] as string)) read.add(m[1] as string);
     }
     for (const m of text.matchAll(/\$\{?(INFINIUM_[A-Z_]+|HOME)\b/g)) read.add(m[1] as string);
   }
