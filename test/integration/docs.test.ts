@@ -3,7 +3,15 @@
 // docs/commands.md marked `checked` is re-run in a sandbox (temp HOME, CODEX_HOME, INFINIUM_CODEX_HOME, a
 // local stand-in for Infinium) and must print what the page shows, once paths, ids and times are masked.
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, makeSandbox, REPO_ROOT, runCli, type Sandbox } from '../support/cli-sandbox';
@@ -110,7 +118,8 @@ describe('docs/configuration.md covers the environment', () => {
   });
 
   it('documents no INFINIUM_ variable the code does not read', () => {
-    for (const m of doc('configuration.md').matchAll(/`(INFINIUM_[A-Z_]+)`/g)) expect([...read], m[1]).toContain(m[1]);
+    for (const m of doc('configuration.md').matchAll(/`(INFINIUM_[A-Z_]+)`/g))
+      expect([...read], m[1]).toContain(m[1]);
   });
 
   it('names every config key that config files accept', () => {
@@ -209,8 +218,9 @@ function docsSandbox(): Sandbox {
 
 function historyCount(sandbox: Sandbox): number {
   try {
-    return readFileSync(join(sandbox.stateDir, 'history', 'history.jsonl'), 'utf8').split('\n').filter(Boolean)
-      .length;
+    return readFileSync(join(sandbox.stateDir, 'history', 'history.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean).length;
   } catch {
     return 0;
   }
@@ -248,21 +258,25 @@ async function replay(name: string, sandbox: Sandbox): Promise<void> {
 const PAGES_WITH_EXAMPLES = ['getting-started.md', 'commands.md', 'traced-events.md', 'troubleshooting.md'];
 
 describe('the checked examples', () => {
-  it.each(PAGES_WITH_EXAMPLES)('in docs/%s print what the page shows', async (page) => {
-    const pieces = parseExamples(doc(page));
-    expect(pieces.filter((p) => p.kind === 'run').length).toBeGreaterThan(0);
-    let sandbox = docsSandbox();
-    for (const piece of pieces) {
-      if (piece.kind === 'fresh') sandbox = docsSandbox();
-      else if (piece.kind === 'replay') await replay(piece.argument, sandbox);
-      else {
-        const printed = (await shell(piece.command.split(SHOWN_URL).join(standIn.url), sandbox))
-          .split(standIn.url)
-          .join(SHOWN_URL)
-          .split(sandbox.home)
-          .join(SHOWN_HOME);
-        expect(mask(printed), `${page}: $ ${piece.command}`).toBe(mask(piece.expected));
+  it.each(PAGES_WITH_EXAMPLES)(
+    'in docs/%s print what the page shows',
+    async (page) => {
+      const pieces = parseExamples(doc(page));
+      expect(pieces.filter((p) => p.kind === 'run').length).toBeGreaterThan(0);
+      let sandbox = docsSandbox();
+      for (const piece of pieces) {
+        if (piece.kind === 'fresh') sandbox = docsSandbox();
+        else if (piece.kind === 'replay') await replay(piece.argument, sandbox);
+        else {
+          const printed = (await shell(piece.command.split(SHOWN_URL).join(standIn.url), sandbox))
+            .split(standIn.url)
+            .join(SHOWN_URL)
+            .split(sandbox.home)
+            .join(SHOWN_HOME);
+          expect(mask(printed), `${page}: $ ${piece.command}`).toBe(mask(piece.expected));
+        }
       }
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });
