@@ -151,11 +151,7 @@ interface Example {
   command: string;
   expected: string;
 }
-interface Directive {
-  kind: 'fresh' | 'replay';
-  argument: string;
-}
-type Piece = Example | Directive;
+type Piece = Example | { kind: 'fresh' } | { kind: 'replay'; scenario: string };
 
 /**
  * Blocks fenced as ```console checked: `$ <command>` lines, each followed by what it prints (stdout and
@@ -166,10 +162,9 @@ function parseExamples(text: string): Piece[] {
   const pieces: Piece[] = [];
   const pattern = /<!-- docs-test: (fresh|replay)\s*([\w-]*) -->|```console checked\n([\s\S]*?)```/g;
   for (const m of text.matchAll(pattern)) {
-    if (m[1]) {
-      pieces.push({ kind: m[1] as Directive['kind'], argument: m[2] ?? '' });
-      continue;
-    }
+    if (m[1] === 'fresh') pieces.push({ kind: 'fresh' });
+    if (m[1] === 'replay') pieces.push({ kind: 'replay', scenario: m[2] ?? '' });
+    if (m[1]) continue;
     for (const chunk of (m[3] ?? '').split(/^\$ /m).slice(1)) {
       const [command = '', ...output] = chunk.split('\n');
       pieces.push({ kind: 'run', command, expected: output.join('\n') });
@@ -266,7 +261,7 @@ describe('the checked examples', () => {
       let sandbox = docsSandbox();
       for (const piece of pieces) {
         if (piece.kind === 'fresh') sandbox = docsSandbox();
-        else if (piece.kind === 'replay') await replay(piece.argument, sandbox);
+        else if (piece.kind === 'replay') await replay(piece.scenario, sandbox);
         else {
           const printed = (await shell(piece.command.split(SHOWN_URL).join(standIn.url), sandbox))
             .split(standIn.url)
