@@ -46,6 +46,11 @@ describe('the npm package', () => {
     expect(files).toContain('dist/cli.mjs');
     expect(files).toContain('LICENSE');
     expect(files).toContain('CHANGELOG.md');
+    expect(files).toContain('dist/hook.sh');
+    expect(files).toContain('dist/worker.mjs');
+    for (const page of ['getting-started', 'configuration', 'commands', 'traced-events', 'troubleshooting']) {
+      expect(files).toContain(`docs/${page}.md`);
+    }
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
   });
 
