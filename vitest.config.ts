@@ -11,7 +11,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'] },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
+          // A private, unlocked Secret Service for the keyring tests (only those that inject it use it).
+          globalSetup: ['./test/support/secret-service.ts'],
+        },
       },
       {
         // The real Codex CLI end to end (test/e2e/README.md). Its global setup installs the pinned Codex
