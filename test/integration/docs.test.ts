@@ -243,7 +243,7 @@ async function replay(name: string, sandbox: Sandbox): Promise<void> {
       child.stdin.end(rewrite(line));
     });
   }
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   while (historyCount(sandbox) === before) {
     if (Date.now() > deadline) throw new Error(`no trace from the ${name} scenario`);
     await new Promise((r) => setTimeout(r, 100));
@@ -272,6 +272,6 @@ describe('the checked examples', () => {
         }
       }
     },
-    120_000,
+    300_000,
   );
 });
