@@ -1,21 +1,15 @@
 // The documentation against the code: every command and flag the CLI offers is documented and every
 // documented flag exists; every environment variable the code reads is documented; and every example in
-// docs/commands.md marked `checked` is re-run in a sandbox (temp HOME, CODEX_HOME, INFINIUM_CODEX_HOME, a
+// the docs marked `checked` is re-run in a sandbox (temp HOME, CODEX_HOME, INFINIUM_CODEX_HOME, a
 // local stand-in for Infinium) and must print what the page shows, once paths, ids and times are masked.
 import { spawn } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { feed, waitFor } from '../support/capture-harness';
 import { BIN, makeSandbox, REPO_ROOT, runCli, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+import { LEAN, loadScenario } from '../support/scenario';
 
 const DOCS = join(REPO_ROOT, 'docs');
 const doc = (name: string) => readFileSync(join(DOCS, name), 'utf8');
@@ -25,8 +19,6 @@ const SHOWN_URL = 'https://platform.i42m.ai/api/v1';
 const SHOWN_HOME = '/home/me';
 const DEMO_AGENT = 'agent-demo';
 const DEMO_SECRET = 'sk-demo-secret-0123456789';
-const LEAN = new Set(['UserPromptSubmit', 'Stop', 'Interrupt', 'SubagentStop', 'SessionEnd']);
-const SCENARIOS = join(REPO_ROOT, 'test', 'fixtures', 'codex-0.169.0', 'scenarios');
 
 let standIn: StandIn;
 beforeAll(async () => {
@@ -222,32 +214,21 @@ function historyCount(sandbox: Sandbox): number {
 }
 
 async function replay(name: string, sandbox: Sandbox): Promise<void> {
-  const dir = join(SCENARIOS, name);
-  const lines = readFileSync(join(dir, 'hooks.jsonl'), 'utf8').split('\n').filter(Boolean);
-  const rewrite = (text: string) =>
-    text.split('/home/dev/.codex').join(sandbox.codexHome).split('/home/dev/project').join(sandbox.project);
-  const transcript = rewrite(JSON.parse(lines[0] as string).transcript_path as string);
-  mkdirSync(join(transcript, '..'), { recursive: true });
-  copyFileSync(join(dir, 'rollout.jsonl'), transcript);
+  const scenario = loadScenario(name, {
+    dir: sandbox.root,
+    home: sandbox.home,
+    state: sandbox.stateDir,
+    project: sandbox.project,
+    env: sandbox.env,
+    cleanup: () => undefined,
+  });
   const before = historyCount(sandbox);
-  for (const line of lines) {
-    const event = JSON.parse(line).hook_event_name as string;
-    if (!LEAN.has(event)) continue;
-    await new Promise<void>((resolvePromise, reject) => {
-      const child = spawn(join(REPO_ROOT, 'dist', 'hook.sh'), [event, process.execPath], {
-        env: sandbox.env,
-        stdio: ['pipe', 'ignore', 'ignore'],
-      });
-      child.on('error', reject);
-      child.on('close', () => resolvePromise());
-      child.stdin.end(rewrite(line));
-    });
-  }
-  const deadline = Date.now() + 60_000;
-  while (historyCount(sandbox) === before) {
-    if (Date.now() > deadline) throw new Error(`no trace from the ${name} scenario`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await feed(
+    'sh',
+    scenario.events.filter(([event]) => LEAN.has(event)),
+    sandbox.env,
+  );
+  await waitFor(() => historyCount(sandbox) > before, 60_000, `a trace from the ${name} scenario`);
 }
 
 const PAGES_WITH_EXAMPLES = ['getting-started.md', 'commands.md', 'traced-events.md', 'troubleshooting.md'];
