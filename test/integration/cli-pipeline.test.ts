@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEAN_EVENTS } from '../../src/codex/hook-payload';
 import { spoolPaths } from '../../src/spool/layout';
-import { makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
+import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/codex-0.169.0');
@@ -112,11 +112,7 @@ interface HistoryRow {
 
 async function initSandbox(): Promise<Sandbox> {
   const sandbox = makeSandbox();
-  const init = await runCli(
-    sandbox,
-    ['init', '--yes', '--agent-id', AGENT, '--agent-secret-stdin', '--base-url', standIn.url, '--no-keyring'],
-    { input: SECRET },
-  );
+  const init = await runCli(sandbox, initArgs(AGENT, standIn.url), { input: SECRET });
   expect(init.code).toBe(0);
   return sandbox;
 }
