@@ -24,5 +24,7 @@ async function runCli(): Promise<void> {
   process.exitCode = await cli.main(process.argv);
 }
 
-if (process.argv[2] === 'hook') runHook(process.argv[3]);
+// `hook --help` is a person asking, not Codex: it goes to the CLI's help.
+const helpWanted = process.argv[3] === '--help' || process.argv[3] === '-h';
+if (process.argv[2] === 'hook' && !helpWanted) runHook(process.argv[3]);
 else void runCli();

@@ -1,11 +1,12 @@
 // Checking an agent id and secret against Infinium: the health endpoint, then one real test trace (the
 // only way to know a trace would be accepted). Used by `init`, `test` and `update-credentials`.
-import { arch, platform, release } from 'node:os';
+
 import pkg from '../../package.json';
 import { type AgentCredentials, health, sendTrace } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
 import { CLIENT_RETRY } from '../infinium/retry';
 import type { TaskData } from '../infinium/task-data';
+import { hostOs } from '../worker/compose';
 import { UserError } from './errors';
 
 export function testTrace(nowMs: number, projectName: string): TaskData {
@@ -28,7 +29,7 @@ export function testTrace(nowMs: number, projectName: string): TaskData {
     ],
     environment: {
       agent: 'codex-cli',
-      os: `${platform()} ${release()} ${arch()}`,
+      os: hostOs(),
       project: projectName,
       connector_version: pkg.version,
     },

@@ -214,6 +214,11 @@ async function subagentRollout(events: readonly SpooledEvent[]): Promise<Rollout
   return factsOf(scanner.turns, scanner.stateNow.session);
 }
 
+/** The machine's OS as traces name it, e.g. `Linux 6.1.0 (x64)`; the CLI's test trace uses it too. */
+export function hostOs(): string {
+  return `${osType()} ${release()} (${arch()})`;
+}
+
 async function environmentFacts(cwd: string, ctx: ComposeContext): Promise<EnvironmentFacts> {
   const git = await gitFacts(cwd);
   const root = ctx.config.projectRoot;
@@ -221,7 +226,7 @@ async function environmentFacts(cwd: string, ctx: ComposeContext): Promise<Envir
   return {
     project: ctx.config.projectName,
     cwd: isAbsolute(shownCwd) ? basename(shownCwd) : shownCwd,
-    os: `${osType()} ${release()} (${arch()})`,
+    os: hostOs(),
     connectorVersion: pkg.version,
     gitBranch: git.branch,
     gitCommit: git.commit,

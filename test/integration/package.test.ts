@@ -57,6 +57,8 @@ describe('the npm package', () => {
   it('installs and answers --version and --help', () => {
     expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(pkg.version);
     expect(execFileSync(bin, ['--help'], { encoding: 'utf8' })).toContain('Usage: infinium-codex');
+    // A person asking about the hook gets help, not a spooled event.
+    expect(execFileSync(bin, ['hook', '--help'], { encoding: 'utf8' })).toContain('Usage: infinium-codex hook');
   });
 });
 
