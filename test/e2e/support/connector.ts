@@ -1,22 +1,11 @@
 // Our connector inside an e2e sandbox: installed by our own `infinium-codex init --yes ...` exactly as a
 // user would run it, then driven through Codex's real hooks. Also the CLI commands scenarios use (pause,
 // resume, retry) and the waits for the detached worker.
-import { spawn, spawnSync } from 'node:child_process';
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FULL_EVENTS, LEAN_EVENTS } from '../../../src/codex/hook-payload';
-import { storeSecret } from '../../../src/config/credentials';
 import type { StandIn } from '../../support/infinium-stand-in';
 import { REPO_ROOT, type Sandbox } from './codex';
-import { type HooksFile, trustEntries, trustToml } from './trust';
 
 export const BIN = join(REPO_ROOT, 'dist', 'bin.cjs');
 
@@ -111,40 +100,6 @@ export function init(sandbox: Sandbox, options: InitOptions): Promise<CliRun> {
       { cwd: project, input: options.agent.secret },
     ),
   );
-}
-
-/** Whether this build has `init` (the CLI engineer's work); until then the harness installs by contract. */
-export function hasInit(): boolean {
-  const run = spawnSync(process.execPath, [BIN, 'init', '--help'], { encoding: 'utf8', timeout: 30_000 });
-  return run.status === 0 && run.stdout.includes('--yes');
-}
-
-/**
- * What `init --yes` must produce, written per the team contract: project config, the secret in the fallback
- * file, hooks.json with `'<dist>/hook.sh' <Event> '<node>'` handlers (10 s, 3 s for SessionEnd/Interrupt)
- * and trust entries computed from the spec. Used only while `init` is not in the build.
- */
-export async function installByContract(sandbox: Sandbox, options: InitOptions): Promise<void> {
-  const project = options.project ?? sandbox.project;
-  mkdirSync(join(project, '.infinium'), { recursive: true });
-  writeFileSync(
-    join(project, '.infinium', 'config.json'),
-    `${JSON.stringify({ agentId: options.agent.id, baseUrl: options.standIn.url }, null, 2)}\n`,
-  );
-  mkdirSync(sandbox.stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(sandbox.stateDir, 'config.json'), `${JSON.stringify({ capture: options.capture })}\n`);
-  await storeSecret(options.agent.id, options.agent.secret, { env: sandbox.env, noKeyring: true });
-  const hooksPath = join(sandbox.codexHome, 'hooks.json');
-  if (existsSync(hooksPath)) return;
-  const events = options.capture === 'full' ? FULL_EVENTS : LEAN_EVENTS;
-  const hooks: HooksFile = { hooks: {} };
-  for (const event of events) {
-    const command = `'${join(REPO_ROOT, 'dist', 'hook.sh')}' ${event} '${process.execPath}'`;
-    const timeout = event === 'SessionEnd' || event === 'Interrupt' ? 3 : 10;
-    hooks.hooks[event] = [{ hooks: [{ type: 'command', command, timeout }] }];
-  }
-  writeFileSync(hooksPath, `${JSON.stringify(hooks, null, 2)}\n`);
-  appendFileSync(join(sandbox.codexHome, 'config.toml'), `\n${trustToml(trustEntries(hooksPath, hooks))}`);
 }
 
 export function pause(sandbox: Sandbox, cwd?: string): Promise<CliRun> {

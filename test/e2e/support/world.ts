@@ -5,15 +5,7 @@ import { rmSync } from 'node:fs';
 import type { ReceivedTrace, StandIn } from '../../support/infinium-stand-in';
 import { startStandIn } from '../../support/infinium-stand-in';
 import { type CodexRun, codexExec, makeSandbox, type RunOptions, type Sandbox } from './codex';
-import {
-  type Agent,
-  type CaptureMode,
-  hasInit,
-  init,
-  installByContract,
-  waitForTraces,
-  waitForWorkerIdle,
-} from './connector';
+import { type Agent, type CaptureMode, init, waitForTraces, waitForWorkerIdle } from './connector';
 import { type ModelScript, type ModelServer, startModelServer } from './model-server';
 
 export interface World {
@@ -48,8 +40,6 @@ export interface WorldOptions {
   extraAgents?: Agent[];
 }
 
-const INIT_AVAILABLE = hasInit();
-
 export function newAgent(): Agent {
   return { id: randomUUID(), secret: `isk_${randomBytes(18).toString('hex')}` };
 }
@@ -60,9 +50,17 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const standIn = await startStandIn(Object.fromEntries(agents.map((entry) => [entry.id, entry.secret])));
   const model = await startModelServer();
   const sandbox = makeSandbox({ modelUrl: model.url, tables: options.tables });
-  if (INIT_AVAILABLE) await init(sandbox, { agent, standIn, capture: options.capture });
-  else await installByContract(sandbox, { agent, standIn, capture: options.capture });
-  await waitForWorkerIdle(sandbox);
+  const close = async () => {
+    await Promise.all([standIn.close(), model.close()]);
+    rmSync(sandbox.root, { recursive: true, force: true });
+  };
+  try {
+    await init(sandbox, { agent, standIn, capture: options.capture });
+    await waitForWorkerIdle(sandbox);
+  } catch (error) {
+    await close();
+    throw error;
+  }
   let seen = standIn.traces.length;
   return {
     sandbox,
@@ -91,9 +89,6 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     markSeen() {
       seen = standIn.traces.length;
     },
-    async close() {
-      await Promise.all([standIn.close(), model.close()]);
-      rmSync(sandbox.root, { recursive: true, force: true });
-    },
+    close,
   };
 }
