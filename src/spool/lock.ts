@@ -23,7 +23,14 @@ export function tryLock(file: string, nowMs = Date.now()): HeldLock | null {
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, JSON.stringify(owner));
+      try {
+        writeSync(fd, JSON.stringify(owner));
+      } catch (error) {
+        // A full disk: an empty lock would read as "a holder is writing it" and stop every worker for a while.
+        closeSync(fd);
+        rmSync(file, { force: true });
+        throw error;
+      }
       closeSync(fd);
       return heldLock(file, owner);
     } catch (error) {
