@@ -1,9 +1,17 @@
 // One worker per state dir. The lock file names its holder; the holder refreshes its mtime while it runs,
 // so a lock whose holder is gone (dead pid) or silent (no heartbeat for LOCK_STALE_MS: a frozen process, or
 // a pid reused after a crash) is taken over instead of blocking tracing forever.
-import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
-import { ensureDir } from './layout';
 
 export const LOCK_HEARTBEAT_MS = 5_000;
 export const LOCK_STALE_MS = 60_000;
@@ -18,7 +26,8 @@ export interface HeldLock {
 }
 
 export function tryLock(file: string, nowMs = Date.now()): HeldLock | null {
-  ensureDir(dirname(file));
+  // The lock sits in the state root, which may be a link the user made: no ensureDir here.
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const owner: LockOwner = { pid: process.pid, token: `${process.pid}-${nowMs}-${Math.random()}` };
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
