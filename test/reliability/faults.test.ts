@@ -4,7 +4,7 @@
 // resent after a send whose outcome was unknown (a kill or a timeout mid-send) must say so in the history.
 // Counts are printed. Scale: FAULT_KILL_RUNS (200), FAULT_SEED (printed, to replay a run).
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listDead, listOutbox, readHistory } from '../../src/spool';
@@ -20,6 +20,7 @@ import {
   runWorkerAndKill,
   seededRandom,
   shiftedClock,
+  workerIdle,
 } from '../support/faults';
 import { type Failure, type StandIn, startStandIn } from '../support/infinium-stand-in';
 import { runWorkerProcess } from '../support/scenario';
@@ -44,7 +45,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   for (const step of undo.splice(0).reverse()) step();
-  await waitFor(() => !existsSync(spoolPaths(env).lock), 60_000, 'the worker to finish');
+  await workerIdle(env);
   await server.close();
   box.cleanup();
 });
@@ -69,7 +70,7 @@ function sessions(n: number, options: { dist?: string; tools?: number } = {}): S
 /** Runs the worker (forcing due sends) until nothing is left to build or send, at most `times` runs. */
 async function drain(times = 6): Promise<void> {
   for (let i = 0; i < times; i += 1) {
-    await waitFor(() => !existsSync(spoolPaths(env).lock), 60_000, 'the worker to finish');
+    await workerIdle(env);
     if (spoolNames(box.state).length === 0 && listOutbox(env).length === 0 && i > 0) return;
     await runWorkerProcess(env, ['--retry']);
   }
@@ -195,7 +196,7 @@ describe('fault injection', () => {
       server.goDown(failure);
       await turnEach();
       await turnEach();
-      await waitFor(() => !existsSync(spoolPaths(env).lock), 60_000, 'the worker to finish');
+      await workerIdle(env);
       server.recover();
     }
     // A server that takes longer than the client's 30 s timeout, and keeps the trace all the same.
@@ -204,7 +205,7 @@ describe('fault injection', () => {
     await waitFor(() => server.requests.some((r) => r.status === 0), 20_000, 'the slow request');
     await turnEach();
     for (const s of simulated) await s.end();
-    await waitFor(() => !existsSync(spoolPaths(env).lock), 60_000, 'the worker to finish');
+    await workerIdle(env);
     const failedAttempts = listOutbox(env).filter((e) => e.lastError).length;
     await drain();
     const turns = simulated.flatMap((s) => s.turns);
@@ -294,7 +295,10 @@ describe('fault injection', () => {
       await runWorkerProcess(shiftedClock(env, '+365d'));
       expect(listOutbox(env).map((e) => e.attempts)).toEqual([1, 1]);
       server.recover();
-      // The clock is back: a worker a day behind, then one on time, send without being forced.
+      // The clock is back and no new turn comes: a worker on time sends them without being forced.
+      await runWorkerProcess(env);
+      expect(listOutbox(env)).toEqual([]);
+      // A worker a day behind, then one on time.
       for (const s of simulated) await s.turn();
       await runWorkerProcess(shiftedClock(env, '-1d'));
       await runWorkerProcess(env);

@@ -31,6 +31,7 @@ import {
 } from '../support/capture-harness';
 import { makeSandbox as makeCliSandbox, runCli } from '../support/cli-sandbox';
 import { SimulatedSession } from '../support/codex-simulator';
+import { workerIdle } from '../support/faults';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 import { runWorkerProcess } from '../support/scenario';
 
@@ -75,7 +76,7 @@ function simulate(
 }
 
 async function workerDone(env: Record<string, string>) {
-  await waitFor(() => !existsSync(spoolPaths(env).lock), 30_000, 'the worker to finish');
+  await workerIdle(env);
 }
 
 /** Every entry under `dir` (not following links): path -> kind, mode. */

@@ -12,6 +12,7 @@ import { spoolPaths } from '../../src/spool/layout';
 import { LOG_MAX_BYTES } from '../../src/spool/log';
 import { makeSandbox, type Sandbox, spoolNames, waitFor } from '../support/capture-harness';
 import { type HookMode, percentile, SimulatedSession, type SimulatedTurn } from '../support/codex-simulator';
+import { workerIdle } from '../support/faults';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 import { runWorkerProcess } from '../support/scenario';
 
@@ -33,7 +34,7 @@ beforeEach(async () => {
   env = { ...box.env, INFINIUM_AGENT_SECRET: SECRET };
 });
 afterEach(async () => {
-  await waitFor(() => !existsSync(spoolPaths(env).lock), 60_000, 'the worker to finish');
+  await workerIdle(env);
   await server.close();
   box.cleanup();
 });
@@ -81,7 +82,7 @@ async function load(sessions: number, turns: number, tools: number, mode: HookMo
     const hooksDoneMs = performance.now() - started;
     await waitFor(() => server.traces.length >= all.length, 600_000, `${all.length} traces`);
     const deliveredMs = performance.now() - started;
-    await waitFor(() => !existsSync(spoolPaths(env).lock), 60_000, 'the worker to finish');
+    await workerIdle(env);
     return { turns: all, hookMs, hooksDoneMs, deliveredMs, lockHeldMs };
   } finally {
     clearInterval(sampler);

@@ -5,7 +5,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DIST } from './capture-harness';
+import { spoolPaths } from '../../src/spool/layout';
+import { lockHeld } from '../../src/spool/lock';
+import { DIST, waitFor } from './capture-harness';
 
 /** A copy of the built hook front-ends whose worker.mjs does nothing. */
 export function inertWorkerDist(dir: string): string {
@@ -99,3 +101,11 @@ export function shiftedClock(env: Record<string, string>, offset: string): Recor
 
 export const clockShiftUnavailable = (): string | null =>
   existsSync(LIBFAKETIME) ? null : `libfaketime is not installed (${LIBFAKETIME}; Debian package faketime)`;
+
+/**
+ * Waits until no live worker holds the lock. A SIGKILLed worker leaves its lock file behind until the next
+ * worker takes it over, so the file's existence alone says nothing.
+ */
+export function workerIdle(env: Record<string, string>, timeoutMs = 60_000): Promise<void> {
+  return waitFor(() => !lockHeld(spoolPaths(env).lock), timeoutMs, 'the worker to finish');
+}
