@@ -3,9 +3,12 @@
 // a pid reused after a crash) is taken over instead of blocking tracing forever.
 import {
   closeSync,
+  linkSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   utimesSync,
@@ -45,10 +48,41 @@ export function tryLock(file: string, nowMs = Date.now()): HeldLock | null {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    if (!isStale(file, nowMs)) return null;
-    rmSync(file, { force: true });
+    if (!removeIfStale(file, owner, nowMs)) return null;
   }
   return null;
+}
+
+/**
+ * Removes the lock if it is stale; false when it is held. Two workers can judge the same dead holder's lock
+ * stale at once: a plain delete by the slower one would remove the lock the faster one has just taken, and
+ * both would run (and send the same traces). So the lock judged stale is moved aside atomically and checked
+ * to be that same file; a fresh lock moved by mistake is put back.
+ */
+function removeIfStale(file: string, owner: LockOwner, nowMs: number): boolean {
+  let judged: number;
+  try {
+    judged = lstatSync(file).ino;
+  } catch {
+    return true;
+  }
+  if (!isStale(file, nowMs)) return false;
+  const aside = `${file}.${owner.token}.stale`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return true;
+  }
+  const moved = lstatSync(aside).ino;
+  if (moved !== judged) {
+    try {
+      linkSync(aside, file);
+    } catch {
+      // yet another worker's lock is in place already
+    }
+  }
+  rmSync(aside, { force: true });
+  return moved === judged;
 }
 
 /** Whether a worker holds the lock right now. */

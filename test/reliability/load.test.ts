@@ -10,28 +10,28 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listDead, listOutbox } from '../../src/spool';
 import { spoolPaths } from '../../src/spool/layout';
 import { LOG_MAX_BYTES } from '../../src/spool/log';
-import { makeSandbox, type Sandbox, spoolNames, waitFor } from '../support/capture-harness';
-import { type HookMode, percentile, SimulatedSession, type SimulatedTurn } from '../support/codex-simulator';
+import { type Sandbox, spoolNames, waitFor } from '../support/capture-harness';
+import {
+  envCount,
+  type HookMode,
+  percentile,
+  SimulatedSession,
+  type SimulatedTurn,
+  startPipeline,
+} from '../support/codex-simulator';
 import { workerIdle } from '../support/faults';
-import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+import type { StandIn } from '../support/infinium-stand-in';
 import { runWorkerProcess } from '../support/scenario';
 
 const AGENT = '3f1f0c2e-0000-4000-8000-00000000load';
 const SECRET = 'ik_live_load_secret_0123456789abcdef';
-
-function count(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-}
 
 let server: StandIn;
 let box: Sandbox;
 let env: Record<string, string>;
 
 beforeEach(async () => {
-  server = await startStandIn({ [AGENT]: SECRET });
-  box = makeSandbox({ agentId: AGENT, baseUrl: server.url });
-  env = { ...box.env, INFINIUM_AGENT_SECRET: SECRET };
+  ({ server, box, env } = await startPipeline(AGENT, SECRET));
 });
 afterEach(async () => {
   await workerIdle(env);
@@ -145,9 +145,9 @@ function report(label: string, run: LoadRun, tokens: number) {
 
 describe('load', () => {
   it('delivers every turn of many concurrent lean-mode sessions exactly once', async () => {
-    const sessions = count('LOAD_SESSIONS', 20);
-    const turns = count('LOAD_TURNS', 50);
-    const tools = count('LOAD_TOOLS', 20);
+    const sessions = envCount('LOAD_SESSIONS', 20);
+    const turns = envCount('LOAD_TURNS', 50);
+    const tools = envCount('LOAD_TOOLS', 20);
     const run = await load(sessions, turns, tools, 'lean');
     expect(run.turns).toHaveLength(sessions * turns);
     // Each turn: UserPromptSubmit and Stop; each session: SessionEnd.
@@ -161,9 +161,9 @@ describe('load', () => {
   }, 900_000);
 
   it('delivers every turn exactly once in full mode (PreToolUse/PostToolUse too)', async () => {
-    const sessions = count('LOAD_FULL_SESSIONS', 4);
-    const turns = count('LOAD_FULL_TURNS', 5);
-    const tools = count('LOAD_TOOLS', 20);
+    const sessions = envCount('LOAD_FULL_SESSIONS', 4);
+    const turns = envCount('LOAD_FULL_TURNS', 5);
+    const tools = envCount('LOAD_TOOLS', 20);
     const run = await load(sessions, turns, tools, 'full');
     expect(run.hookMs).toHaveLength(sessions * ((2 + 2 * tools) * turns + 1));
     const tokens = expectEachTurnOnce(run.turns, tools);

@@ -6,7 +6,15 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RolloutWriter } from '../unit/codex/rollout-writer';
-import { codexSession, type FrontEnd, type HookRun, runHook } from './capture-harness';
+import {
+  codexSession,
+  type FrontEnd,
+  type HookRun,
+  makeSandbox,
+  runHook,
+  type Sandbox,
+} from './capture-harness';
+import { type StandIn, startStandIn } from './infinium-stand-in';
 
 export type HookMode = 'lean' | 'full';
 
@@ -122,4 +130,24 @@ export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+/** A positive integer from the environment, else `fallback`: how the reliability suites scale. */
+export function envCount(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+export interface Pipeline {
+  server: StandIn;
+  box: Sandbox;
+  /** The sandbox's env with the agent's secret. */
+  env: Record<string, string>;
+}
+
+/** The stand-in Infinium and a sandbox whose project names the agent: the capture pipeline's world. */
+export async function startPipeline(agentId: string, secret: string): Promise<Pipeline> {
+  const server = await startStandIn({ [agentId]: secret });
+  const box = makeSandbox({ agentId, baseUrl: server.url });
+  return { server, box, env: { ...box.env, INFINIUM_AGENT_SECRET: secret } };
 }
