@@ -24,6 +24,7 @@ import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
 import { checkConnection } from './connection';
 import type { CliContext } from './context';
 import { UserError } from './errors';
+import { warnMovedUserHooks } from './notices';
 import { checkAgentId, checkSecret, type SecretFlags, secretFromFlags } from './secret-input';
 
 export interface InitOptions extends SecretFlags {
@@ -334,6 +335,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     );
   }
   for (const backup of installed.backups) out.line(out.dim(`  backup of the previous version: ${backup}`));
+  warnMovedUserHooks(out, installed.movedUserHooks);
   if (!codex.found) {
     out.line(
       `${out.yellow('!')} ${codex.detail}: install Codex (npm i -g @openai/codex) before your first session.`,

@@ -3,13 +3,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
 const AGENT = 'agent-cmd';
 const SECRET = 'sk-commands-secret-777';
 let standIn: StandIn;
+// Each test runs the CLI several times as a child process: on a machine shared with other test runs that
+// can take a while (nothing here measures time).
+vi.setConfig({ testTimeout: 120_000 });
 
 beforeAll(async () => {
   standIn = await startStandIn({ [AGENT]: SECRET });

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FULL_EVENTS, LEAN_EVENTS } from '../../src/codex/hook-payload';
 import { hookTrustHash } from '../../src/codex/trust';
 import { initArgs, makeSandbox, REPO_ROOT, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
@@ -12,6 +12,9 @@ import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 const AGENT = 'agent-123';
 const SECRET = 'sk-agent-secret-value-9f8e7d';
 let standIn: StandIn;
+// Each test runs the CLI several times as a child process: on a machine shared with other test runs that
+// can take a while (nothing here measures time).
+vi.setConfig({ testTimeout: 120_000 });
 const args = (...extra: string[]) => initArgs(AGENT, standIn.url, ...extra);
 
 beforeAll(async () => {

@@ -80,7 +80,7 @@ async function feed(sandbox: Sandbox, events: { event: string; payload: string }
   }
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 25_000): Promise<void> {
+async function waitFor(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -169,7 +169,7 @@ describe('status, history and retry show what the worker did', () => {
       'sent',
       'sent',
     ]);
-  }, 90_000);
+  }, 180_000);
 
   it('a trace rejected for bad credentials is dead; doctor says so; new credentials and `retry --dead` send it', async () => {
     const sandbox = await initSandbox();
@@ -202,7 +202,7 @@ describe('status, history and retry show what the worker did', () => {
     } finally {
       standIn.agents.set(AGENT, SECRET);
     }
-  }, 90_000);
+  }, 180_000);
 });
 
 function readOutboxCount(sandbox: Sandbox): number {
