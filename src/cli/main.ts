@@ -1,7 +1,7 @@
 // Maps argv to commands. The only place that turns errors into exit codes and messages: a user's mistake
 // gets one sentence (and the fix) on stderr and exit 1 (2 for bad usage); a bug gets a short note and its
 // stack in our log file, never on the screen.
-import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
@@ -10,6 +10,7 @@ import { CodexFileError } from '../codex/hooks-file';
 import { type Env, statePaths } from '../config/paths';
 import { CAPTURE_MODES, CONTENT_MODES, ConfigError, GRANULARITIES } from '../config/settings';
 import { InfiniumError } from '../infinium/errors';
+import { appendNoFollow, ensureDir } from '../spool/layout';
 import type { CliContext } from './context';
 import { ExitCode, UserError } from './errors';
 import { createOutput, type Output } from './output';
@@ -20,16 +21,14 @@ const LOG_MAX_BYTES = 1024 * 1024;
 function logInternalError(error: unknown, env: Env): string | null {
   const file = join(statePaths(env).logs, 'cli.log');
   try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    ensureDir(dirname(file));
     try {
       if (statSync(file).size > LOG_MAX_BYTES) renameSync(file, `${file}.1`);
     } catch {
       // no log yet
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    appendFileSync(file, `${new Date().toISOString()} ${process.argv.slice(2, 3).join(' ')}: ${detail}\n`, {
-      mode: 0o600,
-    });
+    appendNoFollow(file, `${new Date().toISOString()} ${process.argv.slice(2, 3).join(' ')}: ${detail}\n`);
     return file;
   } catch {
     return null;

@@ -46,7 +46,12 @@ drain() {
   return $r
 }
 
-if ! { [ -d "$sp/tmp" ] || mkdir -p "$sp/tmp" "$root/logs"; }; then
+# A symbolic link where one of our directories or our log should be was not made by us: remove it (never
+# its target) rather than write through it. `[ -L` is a builtin: no cost unless a link is there.
+for l in "$sp" "$sp/tmp" "$root/logs" "$root/logs/hook.log"; do
+  if [ -L "$l" ]; then rm -f "$l"; fi
+done
+if ! { { [ -d "$sp/tmp" ] && [ -d "$root/logs" ]; } || mkdir -p "$sp/tmp" "$root/logs"; }; then
   drain /dev/null
   exit 0
 fi

@@ -3,7 +3,17 @@
 // the CommonJS bin entry, so it imports node built-ins only and is done within a few ms of Node's start.
 // Nothing reaches stdout or stderr; every failure goes to our log and the exit code is always 0.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { type Env, stateRoot } from '../config/paths';
 
@@ -40,7 +50,8 @@ export function runHook(eventArg: string | undefined, env: Env = process.env): v
 function spool(root: string, event: string, payload: Buffer): boolean {
   const dir = join(root, 'spool');
   const tmpDir = join(dir, 'tmp');
-  if (!existsSync(tmpDir)) {
+  removeLinks([dir, tmpDir, join(root, 'logs'), join(root, 'logs', 'hook.log')]);
+  if (!existsSync(tmpDir) || !existsSync(join(root, 'logs'))) {
     mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
     mkdirSync(join(root, 'logs'), { recursive: true, mode: 0o700 });
   }
@@ -74,10 +85,23 @@ function startWorker(env: Env): void {
   spawn(process.execPath, [join(__dirname, 'worker.mjs')], { detached: true, stdio: 'ignore', env }).unref();
 }
 
+/** A symbolic link where our directory or log should be was not made by us: removed, never written through. */
+function removeLinks(paths: string[]): void {
+  for (const path of paths) {
+    try {
+      if (lstatSync(path).isSymbolicLink()) rmSync(path, { force: true });
+    } catch {
+      // not there
+    }
+  }
+}
+
 function logFailure(root: string, message: string): void {
   try {
+    removeLinks([join(root, 'logs'), join(root, 'logs', 'hook.log')]);
     mkdirSync(join(root, 'logs'), { recursive: true, mode: 0o700 });
-    const fd = openSync(join(root, 'logs', 'hook.log'), 'a', 0o600);
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+    const fd = openSync(join(root, 'logs', 'hook.log'), flags, 0o600);
     writeSync(fd, `${new Date().toISOString()} ${message}\n`);
     closeSync(fd);
   } catch {

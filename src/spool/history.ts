@@ -1,9 +1,9 @@
 // What was sent (or given up on): one JSON line per trace in history/history.jsonl, rotated to
 // history.1.jsonl past HISTORY_MAX_BYTES, and the exact body sent in history/payloads/<key>.json (newest
 // PAYLOADS_KEPT kept). Only redacted text is ever stored here.
-import { appendFileSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDir, type SpoolPaths, writeFileAtomic } from './layout';
+import { appendNoFollow, ensureDir, type SpoolPaths, writeFileAtomic } from './layout';
 import { rotateIfLarge } from './log';
 
 export const HISTORY_MAX_BYTES = 1024 * 1024;
@@ -36,7 +36,7 @@ export interface HistoryRecord {
 export function appendHistory(paths: SpoolPaths, record: HistoryRecord): void {
   ensureDir(paths.history);
   rotateIfLarge(paths.historyFile, HISTORY_MAX_BYTES);
-  appendFileSync(paths.historyFile, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  appendNoFollow(paths.historyFile, `${JSON.stringify(record)}\n`);
 }
 
 export function savePayload(paths: SpoolPaths, key: string, body: string): string {

@@ -24,7 +24,17 @@
 //   logs/worker.log, logs/hook.log our own log files, rotated to <name>.1 past 512 KB
 //   worker.lock, worker.rerun      one worker at a time; a worker that finds the lock taken leaves a rerun
 //                                  request for the running one
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { type Env, statePaths } from '../config/paths';
 
@@ -81,8 +91,42 @@ function safeName(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100) || '_';
 }
 
+/**
+ * Creates one of our directories under the state root (0700). A symbolic link found in its place was not
+ * made by us: it is removed (its target is left alone) and a real directory made, so nothing we write is
+ * ever redirected through it. The state root itself may be a link (a user moving it to another disk): pass
+ * only directories below it.
+ */
 export function ensureDir(dir: string): void {
+  try {
+    if (lstatSync(dir).isSymbolicLink()) rmSync(dir, { force: true });
+  } catch {
+    // not there yet
+  }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+const APPEND_NO_FOLLOW =
+  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+
+/**
+ * Appends `text` with one write call (concurrent writers never interleave), never through a symbolic link:
+ * one planted in place of our file is removed and the file created afresh; its target is not touched.
+ */
+export function appendNoFollow(file: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, APPEND_NO_FOLLOW, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
+    rmSync(file, { force: true });
+    fd = openSync(file, APPEND_NO_FOLLOW, 0o600);
+  }
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 let tempCounter = 0;

@@ -1,9 +1,20 @@
 // One worker per state dir. The lock file names its holder; the holder refreshes its mtime while it runs,
 // so a lock whose holder is gone (dead pid) or silent (no heartbeat for LOCK_STALE_MS: a frozen process, or
 // a pid reused after a crash) is taken over instead of blocking tracing forever.
-import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
-import { ensureDir } from './layout';
 
 export const LOCK_HEARTBEAT_MS = 5_000;
 export const LOCK_STALE_MS = 60_000;
@@ -18,21 +29,60 @@ export interface HeldLock {
 }
 
 export function tryLock(file: string, nowMs = Date.now()): HeldLock | null {
-  ensureDir(dirname(file));
+  // The lock sits in the state root, which may be a link the user made: no ensureDir here.
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const owner: LockOwner = { pid: process.pid, token: `${process.pid}-${nowMs}-${Math.random()}` };
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, JSON.stringify(owner));
+      try {
+        writeSync(fd, JSON.stringify(owner));
+      } catch (error) {
+        // A full disk: an empty lock would read as "a holder is writing it" and stop every worker for a while.
+        closeSync(fd);
+        rmSync(file, { force: true });
+        throw error;
+      }
       closeSync(fd);
       return heldLock(file, owner);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    if (!isStale(file, nowMs)) return null;
-    rmSync(file, { force: true });
+    if (!removeIfStale(file, owner, nowMs)) return null;
   }
   return null;
+}
+
+/**
+ * Removes the lock if it is stale; false when it is held. Two workers can judge the same dead holder's lock
+ * stale at once: a plain delete by the slower one would remove the lock the faster one has just taken, and
+ * both would run (and send the same traces). So the lock judged stale is moved aside atomically and checked
+ * to be that same file; a fresh lock moved by mistake is put back.
+ */
+function removeIfStale(file: string, owner: LockOwner, nowMs: number): boolean {
+  let judged: number;
+  try {
+    judged = lstatSync(file).ino;
+  } catch {
+    return true;
+  }
+  if (!isStale(file, nowMs)) return false;
+  const aside = `${file}.${owner.token}.stale`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return true;
+  }
+  const moved = lstatSync(aside).ino;
+  if (moved !== judged) {
+    try {
+      linkSync(aside, file);
+    } catch {
+      // yet another worker's lock is in place already
+    }
+  }
+  rmSync(aside, { force: true });
+  return moved === judged;
 }
 
 /** Whether a worker holds the lock right now. */

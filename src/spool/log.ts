@@ -1,8 +1,8 @@
 // Our own log files. Nothing we run on Codex's path may print, so failures are written here; each file is
 // capped (the oldest half-megabyte is dropped by rotating to `.1`) so a broken setup cannot fill the disk.
-import { appendFileSync, renameSync, statSync } from 'node:fs';
+import { renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ensureDir } from './layout';
+import { appendNoFollow, ensureDir } from './layout';
 
 export const LOG_MAX_BYTES = 512 * 1024;
 
@@ -21,7 +21,7 @@ export function appendLog(file: string, message: string, nowMs = Date.now()): vo
     ensureDir(dirname(file));
     rotateIfLarge(file);
     const line = `${new Date(nowMs).toISOString()} ${message.replace(/\s*\n\s*/g, ' | ')}\n`;
-    appendFileSync(file, line, { mode: 0o600 });
+    appendNoFollow(file, line);
   } catch {
     // a log we cannot write must not turn into a failure of what we were logging
   }

@@ -81,7 +81,7 @@ export async function deliverDue(env: Env, options: DeliveryOptions = {}): Promi
       removeOutboxEntry(paths, entry.key);
       continue;
     }
-    if (!options.force && entry.sendingSinceMs === undefined && entry.nextAttemptAtMs > now()) {
+    if (!options.force && entry.sendingSinceMs === undefined && notDueYet(entry, now())) {
       backingOff.push(entry);
       continue;
     }
@@ -92,6 +92,14 @@ export async function deliverDue(env: Env, options: DeliveryOptions = {}): Promi
     else summary.waiting += 1;
   }
   return summary;
+}
+
+/**
+ * No retry is scheduled further ahead than the policy's longest wait: an entry due later than that was
+ * scheduled under a clock that has since gone back (a wrong clock corrected, a VM restored), and is due now.
+ */
+function notDueYet(entry: OutboxEntry, nowMs: number): boolean {
+  return entry.nextAttemptAtMs > nowMs && entry.nextAttemptAtMs - nowMs <= OUTBOX_RETRY.maxDelayMs;
 }
 
 async function deliverOne(

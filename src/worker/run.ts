@@ -1,7 +1,7 @@
 // The detached worker: one at a time per state dir. Each pass reads the spool, groups events into turns,
 // builds each closed turn's trace once (outbox, keyed by session and turn), deletes the turn's raw payloads,
 // then sends what is due. The trace itself is built by the compose functions it is given.
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { type Env, statePaths } from '../config/paths';
 import { isPaused } from '../config/pause';
 import {
@@ -13,7 +13,7 @@ import {
 } from '../config/settings';
 import type { TaskData } from '../infinium/task-data';
 import { cleanSpoolLeftovers, listSpool, moveAside, readSpoolEntry, removeEntries } from '../spool/events';
-import { type SpoolPaths, spoolPaths, traceKey } from '../spool/layout';
+import { appendNoFollow, type SpoolPaths, spoolPaths, traceKey } from '../spool/layout';
 import { tryLock } from '../spool/lock';
 import { appendLog, rotateIfLarge } from '../spool/log';
 import { alreadyQueued, writeOutboxEntry } from '../spool/outbox';
@@ -78,7 +78,7 @@ export async function runWorker(env: Env, options: WorkerOptions): Promise<PassS
   for (;;) {
     let lock = tryLock(paths.lock);
     if (!lock) {
-      writeFileSync(paths.rerun, '');
+      appendNoFollow(paths.rerun, '');
       lock = tryLock(paths.lock);
       if (!lock) return passes;
     }
