@@ -2,12 +2,35 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Tests spawn real child processes; two cores are shared with them.
     maxWorkers: 2,
     env: { NO_COLOR: '1' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
+          // A private, unlocked Secret Service for the keyring tests (only those that inject it use it).
+          globalSetup: ['./test/support/secret-service.ts'],
+        },
+      },
+      {
+        // The real Codex CLI end to end (test/e2e/README.md). Its global setup installs the pinned Codex
+        // into .e2e-cache when missing, and runs only when an e2e test is selected.
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['./test/e2e/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -1,5 +1,6 @@
 // The agent the current folder reports to, with its secret: what `test`, `status` and `doctor` start from.
-import { type FoundSecret, loadSecret } from '../config/credentials';
+import { type FoundSecret, loadSecret, type SecretSource } from '../config/credentials';
+import { type Env, statePaths, systemPaths } from '../config/paths';
 import { type ResolvedConfig, resolveConfig } from '../config/settings';
 import { AgentCredentials } from '../infinium/client';
 import type { CliContext } from './context';
@@ -28,4 +29,12 @@ export async function requireAgent(
     );
   }
   return { config, agent: new AgentCredentials(config.agentId, secret.secret, config.baseUrl), secret };
+}
+
+/** Where a secret was found, in words (never the secret itself). */
+export function describeSecretSource(source: SecretSource, env: Env): string {
+  if (source === 'env') return 'the environment (INFINIUM_AGENT_SECRET)';
+  if (source === 'keyring') return 'the OS keyring';
+  if (source === 'system') return `the machine-wide file ${systemPaths(env).credentials}`;
+  return `the fallback file ${statePaths(env).credentials} (no OS keyring)`;
 }

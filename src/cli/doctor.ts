@@ -33,7 +33,9 @@ import {
 } from '../config/settings';
 import { AgentCredentials, health } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
+import { describeSecretSource } from './agent';
 import type { CliContext } from './context';
+import { spoolFindings } from './doctor-spool';
 import { ExitCode } from './errors';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
@@ -300,10 +302,7 @@ async function credentialFindings(probe: Probe, ctx: CliContext): Promise<Findin
   findings.push({
     check: 'secret',
     status: 'ok',
-    summary:
-      secret.source === 'file'
-        ? `in ${statePaths(ctx.env).credentials} (no OS keyring)`
-        : `in the ${secret.source === 'env' ? 'environment' : 'OS keyring'}`,
+    summary: `in ${describeSecretSource(secret.source, ctx.env)}`,
   });
   const agent = new AgentCredentials(config.agentId, secret.secret, config.baseUrl);
   try {
@@ -384,6 +383,7 @@ export async function runChecks(ctx: CliContext): Promise<{ probe: Probe; findin
     ...featureFindings(found, ctx),
     ...hookFindings(found, ctx),
     ...(await credentialFindings(found, ctx)),
+    ...spoolFindings(ctx),
     ...diskFindings(ctx),
   ];
   return { probe: found, findings };
@@ -408,6 +408,16 @@ async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promi
       env: ctx.env,
     });
     done.push(`rewrote our ${capture} hooks in ${result.hooksFile} and trusted them in ${result.configToml}`);
+  }
+  if (
+    findings.some((f) => f.repair === 'dead') &&
+    !findings.some((f) => f.check === 'api' && f.status === 'fail')
+  ) {
+    const { requeueDead } = await import('../spool');
+    const count = requeueDead(ctx.env);
+    done.push(
+      `re-queued ${count} dead trace(s); they are sent on the next worker run or \`infinium-codex retry\``,
+    );
   }
   return done;
 }

@@ -93,7 +93,59 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
 const json = () => new Option('--json', 'print the result as JSON');
 
-export function buildProgram(ctx: CliContext): Command {
+export type CommandName =
+  | 'init'
+  | 'init-system'
+  | 'test'
+  | 'status'
+  | 'doctor'
+  | 'pause'
+  | 'resume'
+  | 'history'
+  | 'history-show'
+  | 'retry'
+  | 'update-credentials'
+  | 'uninstall'
+  | 'hook';
+
+/** Runs one command with the options commander parsed; commands load lazily, so `--help` stays quick. */
+export type CommandRunner = (command: CommandName, options: Record<string, unknown>) => Promise<void>;
+
+function commandRunner(ctx: CliContext): CommandRunner {
+  // biome-ignore lint/suspicious/noExplicitAny: each command checks its own options; commander types them loosely.
+  return async (command, options: any) => {
+    switch (command) {
+      case 'init':
+        return (await import('./init')).init(options, ctx);
+      case 'init-system':
+        return (await import('./init-system')).initSystem(options, ctx);
+      case 'test':
+        return (await import('./test')).test(options, ctx);
+      case 'status':
+        return (await import('./status')).status(options, ctx);
+      case 'doctor':
+        return (await import('./doctor')).doctor(options, ctx);
+      case 'pause':
+        return (await import('./pause')).pause(options, ctx);
+      case 'resume':
+        return (await import('./resume')).resume(options, ctx);
+      case 'history':
+        return (await import('./history')).history(options, ctx);
+      case 'history-show':
+        return (await import('./history')).historyShow(options, ctx);
+      case 'retry':
+        return (await import('./retry')).retry(options, ctx);
+      case 'update-credentials':
+        return (await import('./update-credentials')).updateCredentials(options, ctx);
+      case 'uninstall':
+        return (await import('./uninstall')).uninstall(options, ctx);
+      case 'hook':
+        return (await import('../hook/node-hook')).runHook(options.event, ctx.env);
+    }
+  };
+}
+
+export function buildProgram(ctx: CliContext, run: CommandRunner = commandRunner(ctx)): Command {
   const program = new Command('infinium-codex')
     .description('Trace OpenAI Codex CLI sessions to Infinium.')
     .version(pkg.version, '-V, --version')
@@ -128,53 +180,57 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--offline', 'do not check the credentials with Infinium')
     .option('--project <dir>', 'the project folder (default: the current one)')
     .option('--system', 'as root: install the managed hook layer for every user of this machine')
-    .action(async (flags) => {
-      if (flags.system) {
-        const { initSystem } = await import('./init-system');
-        await initSystem(flags, ctx);
-      } else {
-        const { init } = await import('./init');
-        await init(flags, ctx);
-      }
-    });
+    .action((flags) => run(flags.system ? 'init-system' : 'init', flags));
 
   program
     .command('test')
     .description('check config, secret and network, and send a real test trace')
     .option('-v, --verbose', 'print the payload sent')
     .addOption(json())
-    .action(async (flags) => {
-      const { test } = await import('./test');
-      await test(flags, ctx);
-    });
+    .action((flags) => run('test', flags));
+
+  program
+    .command('status')
+    .description('what is set up, what is waiting, what was sent last')
+    .addOption(json())
+    .action((flags) => run('status', flags));
 
   program
     .command('doctor')
     .description('find everything that can make traces silently vanish, with the fix for each')
     .option('--fix', 'apply the safe fixes (rewrite our hooks and trust, re-queue dead traces)')
     .addOption(json())
-    .action(async (flags) => {
-      const { doctor } = await import('./doctor');
-      await doctor(flags, ctx);
-    });
+    .action((flags) => run('doctor', flags));
 
   program
     .command('pause')
     .description('stop tracing this project (or --all); paused turns are dropped, not kept')
     .option('--all', 'every project')
-    .action(async (flags) => {
-      const { pause } = await import('./pause');
-      await pause(flags, ctx);
-    });
+    .action((flags) => run('pause', flags));
 
   program
     .command('resume')
     .description('trace this project (or --all) again')
     .option('--all', 'every project')
-    .action(async (flags) => {
-      const { resume } = await import('./resume');
-      await resume(flags, ctx);
-    });
+    .action((flags) => run('resume', flags));
+
+  const history = program
+    .command('history')
+    .description('recent traces: time, project, turn, status, steps, tokens, duration, trace id')
+    .option('-n, --limit <count>', 'how many', '20')
+    .addOption(json())
+    .action((flags) => run('history', flags));
+  history
+    .command('show <id>')
+    .description('print the exact payload sent for a trace id (or turn key)')
+    .action((id: string) => run('history-show', { id }));
+
+  program
+    .command('retry')
+    .description('send what is in the outbox now')
+    .option('--dead', 're-queue traces that failed for a fixable reason (e.g. after new credentials)')
+    .addOption(json())
+    .action((flags) => run('retry', flags));
 
   program
     .command('update-credentials')
@@ -184,19 +240,21 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--agent-secret-stdin', 'read the new secret from stdin')
     .option('--no-keyring', 'store the secret in a 0600 file instead of the OS keyring')
     .option('--offline', 'do not check the credentials with Infinium')
-    .action(async (flags) => {
-      const { updateCredentials } = await import('./update-credentials');
-      await updateCredentials(flags, ctx);
-    });
+    .action((flags) => run('update-credentials', flags));
 
   program
     .command('uninstall')
     .description('remove our hooks and trust entries (and with --purge our state and secrets)')
     .option('--purge', 'also delete our state folder and stored secrets')
-    .action(async (flags) => {
-      const { uninstall } = await import('./uninstall');
-      await uninstall(flags, ctx);
-    });
+    .action((flags) => run('uninstall', flags));
+
+  program
+    .command('hook <event>')
+    .description(
+      '(internal) the hook front-end hooks.json runs for each Codex event; always exits 0, silently',
+    )
+    // bin.cjs answers `hook` itself before this bundle loads; this path serves anyone who runs the bundle.
+    .action((event: string) => run('hook', { event }));
 
   return program;
 }

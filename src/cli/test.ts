@@ -1,6 +1,6 @@
 // `infinium-codex test`: config, secret and network checked by sending one real test trace.
 import { serializeTaskData } from '../infinium/task-data';
-import { requireAgent } from './agent';
+import { describeSecretSource, requireAgent } from './agent';
 import { checkConnection } from './connection';
 import type { CliContext } from './context';
 
@@ -27,9 +27,7 @@ export async function test(options: TestOptions, ctx: CliContext): Promise<void>
   out.line(
     `${out.green('✓')} Config: agent ${config.agentId} at ${config.baseUrl} (from ${config.source} settings)`,
   );
-  out.line(
-    `${out.green('✓')} Secret: found in the ${secret.source === 'env' ? 'environment' : secret.source}`,
-  );
+  out.line(`${out.green('✓')} Secret: found in ${describeSecretSource(secret.source, ctx.env)}`);
   out.line(`${out.green('✓')} Infinium accepted a test trace: ${check.traceId ?? '(no id returned)'}`);
   if (options.verbose) out.line(JSON.stringify(JSON.parse(serializeTaskData(check.taskData)), null, 2));
 }

@@ -2,7 +2,9 @@
 // fallback file in the 0700 state dir, for machines with no working keyring (headless Linux, containers);
 // else the machine-wide file `init --system` writes for a fleet.
 // Keyring calls are time-boxed: a locked desktop keyring opens an unlock prompt that would wait forever.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { writeFileAtomic } from './atomic-file';
 import { type Env, statePaths, systemPaths } from './paths';
 
@@ -16,12 +18,6 @@ export interface FoundSecret {
   source: SecretSource;
 }
 
-interface KeyringEntry {
-  getPassword(signal?: AbortSignal): Promise<string | null>;
-  setPassword(password: string, signal?: AbortSignal): Promise<void>;
-  deletePassword(signal?: AbortSignal): Promise<boolean>;
-}
-
 export interface CredentialOptions {
   env?: Env;
   timeoutMs?: number;
@@ -29,33 +25,74 @@ export interface CredentialOptions {
   noKeyring?: boolean;
 }
 
-async function keyringEntry(agentId: string): Promise<KeyringEntry> {
-  const { AsyncEntry } = await import('@napi-rs/keyring');
-  // Pinned to the Secret Service: the library's default silently falls back to the kernel keyring, which
-  // forgets everything at reboot.
-  return new AsyncEntry(KEYRING_SERVICE, agentId, { linux: { store: 'secret-service' } });
-}
+type KeyringOp = 'get' | 'set' | 'delete';
 
-async function withKeyring<T>(
+// Runs in a child process: the keyring library blocks its caller's thread while it connects to D-Bus, and
+// an unlock prompt keeps its call pending; neither can be cancelled in-process, but a child can be killed.
+// The secret to store arrives on stdin, never in argv (visible to every local user in `ps`).
+const KEYRING_CHILD = `
+const [modulePath, op, service, account] = process.argv.slice(1);
+let input = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => { input += chunk; });
+process.stdin.on('end', async () => {
+  try {
+    const { AsyncEntry } = require(modulePath);
+    const entry = new AsyncEntry(service, account, { linux: { store: 'secret-service' } });
+    const value = op === 'get' ? await entry.getPassword() : op === 'set' ? await entry.setPassword(input) : await entry.deletePassword();
+    process.stdout.write(JSON.stringify({ ok: true, value: value === undefined ? null : value }));
+  } catch (error) {
+    process.stdout.write(JSON.stringify({ ok: false, error: String((error && error.message) || error) }));
+  }
+});`;
+
+/**
+ * One keyring operation, time-boxed. Pinned to the Secret Service on Linux: the library's default silently
+ * falls back to the kernel keyring, which forgets everything at reboot.
+ */
+function withKeyring(
   agentId: string,
   options: CredentialOptions,
-  call: (entry: KeyringEntry, signal: AbortSignal) => Promise<T>,
-): Promise<T> {
+  op: KeyringOp,
+  input = '',
+): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? KEYRING_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`the keyring did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    timer.unref();
+  const modulePath = createRequire(import.meta.url).resolve('@napi-rs/keyring');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', KEYRING_CHILD, modulePath, op, KEYRING_SERVICE, agentId], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      windowsHide: true,
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the keyring did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    let output = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      output += chunk;
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      let result: { ok: boolean; value?: unknown; error?: string };
+      try {
+        result = JSON.parse(output);
+      } catch {
+        reject(new Error('the keyring helper stopped without an answer'));
+        return;
+      }
+      if (result.ok) resolve(result.value);
+      else reject(new Error(result.error ?? 'unknown keyring error'));
+    });
+    child.stdin.on('error', () => {
+      // the child died before reading its input; 'close' reports it
+    });
+    child.stdin.end(input);
   });
-  try {
-    return await Promise.race([keyringEntry(agentId).then((entry) => call(entry, signal)), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 type CredentialFile = Record<string, string>;
@@ -85,8 +122,8 @@ export async function loadSecret(
   if (env.INFINIUM_AGENT_SECRET) return { secret: env.INFINIUM_AGENT_SECRET, source: 'env' };
   if (!options.noKeyring) {
     try {
-      const secret = await withKeyring(agentId, options, (entry, signal) => entry.getPassword(signal));
-      if (secret) return { secret, source: 'keyring' };
+      const secret = await withKeyring(agentId, options, 'get');
+      if (typeof secret === 'string' && secret) return { secret, source: 'keyring' };
     } catch {
       // No usable keyring here: the fallback file is the answer.
     }
@@ -113,7 +150,7 @@ export async function storeSecret(
   let keyringProblem = 'the keyring was not used (--no-keyring)';
   if (!options.noKeyring) {
     try {
-      await withKeyring(agentId, options, (entry, signal) => entry.setPassword(secret, signal));
+      await withKeyring(agentId, options, 'set', secret);
       // A stale copy in the fallback file must not outlive the new secret.
       const file = readCredentialFile(env);
       if (agentId in file) {
@@ -134,7 +171,7 @@ export async function deleteSecret(agentId: string, options: CredentialOptions =
   const env = options.env ?? process.env;
   if (!options.noKeyring) {
     try {
-      await withKeyring(agentId, options, (entry, signal) => entry.deletePassword(signal));
+      await withKeyring(agentId, options, 'delete');
     } catch {
       // Nothing stored there, or no keyring: either way it is gone from it.
     }
@@ -154,8 +191,8 @@ export type KeyringProbe =
 /** Whether the OS keyring answers (a locked desktop keyring times out rather than answering). */
 export async function probeKeyring(agentId: string, options: CredentialOptions = {}): Promise<KeyringProbe> {
   try {
-    const secret = await withKeyring(agentId, options, (entry, signal) => entry.getPassword(signal));
-    return { state: 'ok', hasEntry: Boolean(secret) };
+    const secret = await withKeyring(agentId, options, 'get');
+    return { state: 'ok', hasEntry: typeof secret === 'string' && secret !== '' };
   } catch (error) {
     const reason = (error as Error).message;
     return /did not answer/.test(reason) ? { state: 'timeout', reason } : { state: 'unavailable', reason };

@@ -49,16 +49,11 @@ export async function deliverDue(env: Env, options: DeliveryOptions = {}): Promi
   const now = options.now ?? Date.now;
   const summary: DeliverySummary = { sent: 0, retrying: 0, dead: 0, waiting: 0, noSecret: 0 };
   const secrets = new Map<string, string | null>();
-  for (const entry of readOutbox(paths)) {
-    if (entry.sendingSinceMs !== undefined && sentBefore(paths, entry.key)) {
-      // Sent and recorded; only the outbox removal was lost to a crash.
-      removeOutboxEntry(paths, entry.key);
-      continue;
-    }
-    if (!options.force && entry.sendingSinceMs === undefined && entry.nextAttemptAtMs > now()) {
-      summary.waiting += 1;
-      continue;
-    }
+  // A send that succeeds proves Infinium is back: entries still backing off for the same URL go now too,
+  // so a trace held up by an outage arrives with the next turn instead of minutes later.
+  const reachable = new Set<string>();
+  const backingOff: OutboxEntry[] = [];
+  const send = async (entry: OutboxEntry) => {
     if (!secrets.has(entry.agentId)) {
       secrets.set(entry.agentId, (await loadSecret(entry.agentId, { env }))?.secret ?? null);
     }
@@ -66,7 +61,7 @@ export async function deliverDue(env: Env, options: DeliveryOptions = {}): Promi
     if (!secret) {
       summary.noSecret += 1;
       if (entry.lastError !== NO_SECRET) writeOutboxEntry(paths, { ...entry, lastError: NO_SECRET });
-      continue;
+      return;
     }
     const outcome = await deliverOne(
       paths,
@@ -77,7 +72,24 @@ export async function deliverDue(env: Env, options: DeliveryOptions = {}): Promi
         now,
       },
     );
+    if (outcome === 'sent') reachable.add(entry.baseUrl);
     summary[outcome] += 1;
+  };
+  for (const entry of readOutbox(paths)) {
+    if (entry.sendingSinceMs !== undefined && sentBefore(paths, entry.key)) {
+      // Sent and recorded; only the outbox removal was lost to a crash.
+      removeOutboxEntry(paths, entry.key);
+      continue;
+    }
+    if (!options.force && entry.sendingSinceMs === undefined && entry.nextAttemptAtMs > now()) {
+      backingOff.push(entry);
+      continue;
+    }
+    await send(entry);
+  }
+  for (const entry of backingOff) {
+    if (reachable.has(entry.baseUrl)) await send(entry);
+    else summary.waiting += 1;
   }
   return summary;
 }

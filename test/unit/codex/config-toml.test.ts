@@ -85,7 +85,9 @@ describe('the trust block in config.toml', () => {
   });
 
   it('refuses invalid TOML, and a file where the block would change the meaning', () => {
-    expect(() => withTrustBlock('model = "x\n', { entries, featureFlag: false }, FILE)).toThrow();
+    expect(() => withTrustBlock('model = "x\n', { entries, featureFlag: false }, FILE)).toThrow(
+      CodexFileError,
+    );
     expect(() => withTrustBlock('hooks = { state = {} }\n', { entries, featureFlag: false }, FILE)).toThrow(
       /would not give valid TOML/,
     );

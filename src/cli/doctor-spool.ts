@@ -1,0 +1,60 @@
+// Doctor's look at the capture pipeline's state: traces piling up, dead traces, a worker that stopped.
+import { spoolStats } from '../spool';
+import type { CliContext } from './context';
+import type { Finding } from './doctor';
+
+/** More queued than a worker run clears in normal use: something keeps them from leaving. */
+const OUTBOX_BACKLOG = 50;
+const SPOOL_BACKLOG = 1_000;
+
+export function spoolFindings(ctx: CliContext, nowMs = Date.now()): Finding[] {
+  const stats = spoolStats(ctx.env, nowMs);
+  const findings: Finding[] = [];
+  if (stats.outboxNoSecret > 0) {
+    findings.push({
+      check: 'outbox',
+      status: 'fail',
+      summary: `${stats.outboxNoSecret} trace(s) wait because no secret is stored for their agent`,
+      fix: 'Run `infinium-codex update-credentials --agent-secret-stdin`, then `infinium-codex retry`.',
+    });
+  } else if (stats.outbox > OUTBOX_BACKLOG) {
+    findings.push({
+      check: 'outbox',
+      status: 'warn',
+      summary: `${stats.outbox} traces are waiting to be sent (the API may be unreachable)`,
+      fix: 'Check the api finding above, then run `infinium-codex retry`.',
+    });
+  }
+  if (stats.dead > 0) {
+    findings.push({
+      check: 'dead',
+      status: 'warn',
+      summary: `${stats.dead} trace(s) could not be sent (\`infinium-codex history\` says why)`,
+      fix: 'Once the cause is fixed (e.g. new credentials), run `infinium-codex doctor --fix` or `infinium-codex retry --dead`.',
+      repair: 'dead',
+    });
+  }
+  if (stats.spooledEvents > SPOOL_BACKLOG) {
+    findings.push({
+      check: 'spool',
+      status: 'warn',
+      summary: `${stats.spooledEvents} hook events are waiting to be built into traces: the worker may not be running`,
+      fix: 'Look at the worker log in the logs folder; `infinium-codex retry` runs a send now.',
+    });
+  }
+  if (stats.corruptSkipped > 0) {
+    findings.push({
+      check: 'spool',
+      status: 'warn',
+      summary: `${stats.corruptSkipped} unreadable hook event(s) were set aside`,
+    });
+  }
+  if (findings.length === 0) {
+    findings.push({
+      check: 'queue',
+      status: 'ok',
+      summary: `${stats.outbox} waiting, ${stats.dead} dead, ${stats.spooledEvents} events spooled`,
+    });
+  }
+  return findings;
+}

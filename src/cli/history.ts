@@ -1,0 +1,73 @@
+// `infinium-codex history` and `history show <id>`: what was sent (or given up on), from the worker's
+// history; `show` prints the exact body that was sent.
+import { findHistory, type HistoryRecord, readHistory } from '../spool';
+import type { CliContext } from './context';
+import { UserError } from './errors';
+
+export interface HistoryOptions {
+  limit?: string;
+  json?: boolean;
+}
+
+function parseLimit(text: string | undefined): number {
+  const limit = Number(text ?? '20');
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new UserError(`--limit must be a whole number of 1 or more (got "${text}").`, undefined, 2);
+  }
+  return limit;
+}
+
+function row(record: HistoryRecord): string[] {
+  return [
+    record.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    record.project,
+    `#${record.turnNumber}`,
+    record.status,
+    String(record.steps),
+    record.tokens === undefined ? '-' : String(record.tokens),
+    `${record.duration.toFixed(1)}s`,
+    record.traceId ?? (record.reason ? `(${record.reason})` : '-'),
+  ];
+}
+
+export async function history(options: HistoryOptions, ctx: CliContext): Promise<void> {
+  const records = readHistory(ctx.env, { limit: parseLimit(options.limit) });
+  if (options.json) {
+    ctx.out.json(records.map(({ payloadPath: _path, ...record }) => record));
+    return;
+  }
+  if (records.length === 0) {
+    ctx.out.line('No traces yet: they appear here once a Codex turn has been sent.');
+    return;
+  }
+  const rows = [
+    ['TIME', 'PROJECT', 'TURN', 'STATUS', 'STEPS', 'TOKENS', 'DURATION', 'TRACE ID'],
+    ...records.map(row),
+  ];
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((r) => (r[column] ?? '').length))) ?? [];
+  for (const [index, cells] of rows.entries()) {
+    const text = cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+    ctx.out.line(index === 0 ? ctx.out.bold(text) : cells[3] === 'dead' ? ctx.out.red(text) : text);
+  }
+}
+
+export async function historyShow(options: { id: string }, ctx: CliContext): Promise<void> {
+  const found = findHistory(ctx.env, options.id);
+  if (!found) {
+    throw new UserError(
+      `No trace ${options.id} in the history.`,
+      'Run `infinium-codex history` to see the trace ids.',
+    );
+  }
+  if (found.payload === null) {
+    throw new UserError(
+      found.record.status === 'dead'
+        ? `Trace ${options.id} was never sent: ${found.record.reason ?? 'it failed'}.`
+        : `The payload of ${options.id} is no longer kept (only the newest ones are).`,
+    );
+  }
+  ctx.out.line(JSON.stringify(JSON.parse(found.payload), null, 2));
+}

@@ -1,0 +1,163 @@
+// Runs the real Codex CLI (pinned, installed into .e2e-cache by the e2e global setup) offline, against the
+// scripted model server, in temp HOME / CODEX_HOME / project directories.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+
+export const CODEX_VERSION = '0.169.0';
+export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+export const CODEX_CACHE = join(REPO_ROOT, '.e2e-cache', `codex-${CODEX_VERSION}`);
+export const MODEL = 'gpt-5.5';
+
+export function codexBinary(): string {
+  return process.env.E2E_CODEX_BIN ?? join(CODEX_CACHE, 'node_modules', '.bin', 'codex');
+}
+
+export function codexInstalled(): boolean {
+  return existsSync(codexBinary());
+}
+
+export interface Sandbox {
+  root: string;
+  home: string;
+  codexHome: string;
+  project: string;
+  stateDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface SandboxOptions {
+  modelUrl: string;
+  /** Extra root-level TOML lines for config.toml (placed before any table). */
+  rootConfig?: string[];
+  /** Extra TOML tables appended to config.toml. */
+  tables?: string;
+}
+
+/**
+ * A fresh HOME, CODEX_HOME (canonical path: Codex resolves symlinks before keying trust entries), project
+ * dir and Infinium state dir. Nothing of the real user's is visible to Codex or to our hooks.
+ */
+export function makeSandbox(options: SandboxOptions): Sandbox {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'icx-e2e-')));
+  const home = join(root, 'home');
+  const codexHome = join(home, '.codex');
+  const project = join(home, 'project');
+  const stateDir = join(home, '.infinium-codex');
+  for (const dir of [codexHome, project]) mkdirSync(dir, { recursive: true });
+  writeCodexConfig(codexHome, options);
+  const env: NodeJS.ProcessEnv = {
+    // Codex on PATH, as for a user: `init`, `status` and `doctor` look for it there.
+    PATH: `${dirname(codexBinary())}${delimiter}${process.env.PATH ?? ''}`,
+    HOME: home,
+    USER: process.env.USER ?? 'dev',
+    SHELL: '/bin/sh',
+    LANG: 'C.UTF-8',
+    TZ: 'UTC',
+    TMPDIR: root,
+    CODEX_HOME: codexHome,
+    INFINIUM_CODEX_HOME: stateDir,
+    FAKE_OPENAI_KEY: 'sk-fake-model-key',
+    NO_COLOR: '1',
+    RUST_LOG: 'error',
+  };
+  if (process.env.NODE_EXTRA_CA_CERTS) env.NODE_EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
+  return { root, home, codexHome, project, stateDir, env };
+}
+
+export function writeCodexConfig(codexHome: string, options: SandboxOptions): void {
+  const lines = [
+    `model = "${MODEL}"`,
+    'model_provider = "fake"',
+    'approval_policy = "never"',
+    'sandbox_mode = "danger-full-access"',
+    ...(options.rootConfig ?? []),
+    '',
+    '[model_providers.fake]',
+    'name = "local"',
+    `base_url = "${options.modelUrl}"`,
+    'wire_api = "responses"',
+    'env_key = "FAKE_OPENAI_KEY"',
+    'request_max_retries = 0',
+    'stream_max_retries = 0',
+    '',
+    options.tables ?? '',
+  ];
+  writeFileSync(join(codexHome, 'config.toml'), `${lines.join('\n')}\n`);
+}
+
+export interface CodexRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+}
+
+export interface RunOptions {
+  sandbox: Sandbox;
+  cwd?: string;
+  extraArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Called once the child is running, e.g. to send it SIGINT at the right moment. */
+  onSpawn?: (child: ChildProcess) => void;
+  timeoutMs?: number;
+}
+
+/** `codex exec` (or `codex exec resume --last` with resume) with one prompt; stdin is /dev/null. */
+export function codexExec(prompt: string, options: RunOptions & { resume?: boolean }): Promise<CodexRun> {
+  const args = ['exec'];
+  if (options.resume) args.push('resume', '--last');
+  args.push('--skip-git-repo-check', '--json', ...(options.extraArgs ?? []), prompt);
+  return runCodex(args, options);
+}
+
+export function runCodex(args: string[], options: RunOptions): Promise<CodexRun> {
+  const started = performance.now();
+  const child = spawn(codexBinary(), args, {
+    cwd: options.cwd ?? options.sandbox.project,
+    env: { ...options.sandbox.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  options.onSpawn?.(child);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`codex ${args.join(' ')} timed out after ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr, wallMs: performance.now() - started });
+    });
+  });
+}
+
+/**
+ * Sends SIGINT to `codex exec --json` shortly after it reports a command execution started, as a user
+ * pressing Ctrl-C mid-command would (the delay lets the command really run first).
+ */
+export function interruptOnceCommandRuns(child: ChildProcess, delayMs = 300): void {
+  let seen = '';
+  const watch = (chunk: Buffer) => {
+    seen += chunk.toString('utf8');
+    if (/"type":"item\.started".*"type":"command_execution"/.test(seen)) {
+      child.stdout?.off('data', watch);
+      setTimeout(() => child.kill('SIGINT'), delayMs);
+    }
+  };
+  child.stdout?.on('data', watch);
+}

@@ -1,0 +1,224 @@
+// Our connector inside an e2e sandbox: installed by our own `infinium-codex init --yes ...` exactly as a
+// user would run it, then driven through Codex's real hooks. Also the CLI commands scenarios use (pause,
+// resume, retry) and the waits for the detached worker.
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { FULL_EVENTS, LEAN_EVENTS } from '../../../src/codex/hook-payload';
+import { storeSecret } from '../../../src/config/credentials';
+import type { StandIn } from '../../support/infinium-stand-in';
+import { REPO_ROOT, type Sandbox } from './codex';
+import { type HooksFile, trustEntries, trustToml } from './trust';
+
+export const BIN = join(REPO_ROOT, 'dist', 'bin.cjs');
+
+export type CaptureMode = 'lean' | 'full';
+
+export interface Agent {
+  id: string;
+  secret: string;
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `infinium-codex <args>` as the sandbox's user, in `cwd` (default: the sandbox project). Asynchronous:
+ * the stand-in Infinium it talks to lives in this very process and must keep answering meanwhile.
+ */
+export function cli(
+  sandbox: Sandbox,
+  args: string[],
+  options: { cwd?: string; input?: string } = {},
+): Promise<CliRun> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? sandbox.project,
+    env: sandbox.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  child.stdin.end(options.input ?? '');
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function mustSucceed(what: string, pending: Promise<CliRun>): Promise<CliRun> {
+  const run = await pending;
+  if (run.code !== 0) {
+    throw new Error(`${what} exited ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  }
+  return run;
+}
+
+export interface InitOptions {
+  agent: Agent;
+  standIn: StandIn;
+  capture: CaptureMode;
+  /** The project folder to configure (default: the sandbox project). */
+  project?: string;
+}
+
+/**
+ * `infinium-codex init --yes` for one project: project config, secret (the fallback file: the sandbox has
+ * no D-Bus), our hooks in $CODEX_HOME/hooks.json and their trust entries in config.toml. The secret goes
+ * through stdin, as the docs recommend, so it never sits in a process list.
+ */
+export function init(sandbox: Sandbox, options: InitOptions): Promise<CliRun> {
+  const project = options.project ?? sandbox.project;
+  mkdirSync(project, { recursive: true });
+  return mustSucceed(
+    'infinium-codex init',
+    cli(
+      sandbox,
+      [
+        'init',
+        '--yes',
+        '--agent-id',
+        options.agent.id,
+        '--agent-secret-stdin',
+        '--base-url',
+        options.standIn.url,
+        '--capture',
+        options.capture,
+        '--trust',
+        '--no-keyring',
+        '--no-gitignore',
+      ],
+      { cwd: project, input: options.agent.secret },
+    ),
+  );
+}
+
+/** Whether this build has `init` (the CLI engineer's work); until then the harness installs by contract. */
+export function hasInit(): boolean {
+  const run = spawnSync(process.execPath, [BIN, 'init', '--help'], { encoding: 'utf8', timeout: 30_000 });
+  return run.status === 0 && run.stdout.includes('--yes');
+}
+
+/**
+ * What `init --yes` must produce, written per the team contract: project config, the secret in the fallback
+ * file, hooks.json with `'<dist>/hook.sh' <Event> '<node>'` handlers (10 s, 3 s for SessionEnd/Interrupt)
+ * and trust entries computed from the spec. Used only while `init` is not in the build.
+ */
+export async function installByContract(sandbox: Sandbox, options: InitOptions): Promise<void> {
+  const project = options.project ?? sandbox.project;
+  mkdirSync(join(project, '.infinium'), { recursive: true });
+  writeFileSync(
+    join(project, '.infinium', 'config.json'),
+    `${JSON.stringify({ agentId: options.agent.id, baseUrl: options.standIn.url }, null, 2)}\n`,
+  );
+  mkdirSync(sandbox.stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(sandbox.stateDir, 'config.json'), `${JSON.stringify({ capture: options.capture })}\n`);
+  await storeSecret(options.agent.id, options.agent.secret, { env: sandbox.env, noKeyring: true });
+  const hooksPath = join(sandbox.codexHome, 'hooks.json');
+  if (existsSync(hooksPath)) return;
+  const events = options.capture === 'full' ? FULL_EVENTS : LEAN_EVENTS;
+  const hooks: HooksFile = { hooks: {} };
+  for (const event of events) {
+    const command = `'${join(REPO_ROOT, 'dist', 'hook.sh')}' ${event} '${process.execPath}'`;
+    const timeout = event === 'SessionEnd' || event === 'Interrupt' ? 3 : 10;
+    hooks.hooks[event] = [{ hooks: [{ type: 'command', command, timeout }] }];
+  }
+  writeFileSync(hooksPath, `${JSON.stringify(hooks, null, 2)}\n`);
+  appendFileSync(join(sandbox.codexHome, 'config.toml'), `\n${trustToml(trustEntries(hooksPath, hooks))}`);
+}
+
+export function pause(sandbox: Sandbox, cwd?: string): Promise<CliRun> {
+  return mustSucceed('infinium-codex pause', cli(sandbox, ['pause'], { cwd }));
+}
+
+export function resume(sandbox: Sandbox, cwd?: string): Promise<CliRun> {
+  return mustSucceed('infinium-codex resume', cli(sandbox, ['resume'], { cwd }));
+}
+
+export function retry(sandbox: Sandbox): Promise<CliRun> {
+  return mustSucceed('infinium-codex retry', cli(sandbox, ['retry']));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until the detached worker has nothing left to do: no worker holds the lock or asked for a rerun, and
+ * no spooled event waits. Checked twice in a row, since a hook may start a worker just after a check.
+ */
+export async function waitForWorkerIdle(sandbox: Sandbox, timeoutMs = 20_000): Promise<void> {
+  const root = sandbox.stateDir;
+  const busy = () =>
+    existsSync(join(root, 'worker.lock')) ||
+    existsSync(join(root, 'worker.rerun')) ||
+    listFiles(join(root, 'spool'), false).some((name) => name.endsWith('.json') && /^\d+-\d+\./.test(name));
+  const deadline = Date.now() + timeoutMs;
+  let quietChecks = 0;
+  while (Date.now() < deadline) {
+    quietChecks = busy() ? 0 : quietChecks + 1;
+    if (quietChecks >= 2) return;
+    await sleep(150);
+  }
+  throw new Error(`the worker was still busy after ${timeoutMs} ms:\n${workerLog(sandbox)}`);
+}
+
+/** Waits until the stand-in holds `count` traces (more would be a duplicate, which the caller asserts). */
+export async function waitForTraces(standIn: StandIn, count: number, sandbox: Sandbox, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (standIn.traces.length < count && Date.now() < deadline) await sleep(100);
+  if (standIn.traces.length < count) {
+    throw new Error(
+      `expected ${count} trace(s), the stand-in got ${standIn.traces.length} in ${timeoutMs} ms\n${workerLog(sandbox)}`,
+    );
+  }
+  await waitForWorkerIdle(sandbox);
+  return standIn.traces;
+}
+
+export function workerLog(sandbox: Sandbox): string {
+  const logs = join(sandbox.stateDir, 'logs');
+  return listFiles(logs, false)
+    .map((name) => `--- ${name}\n${readFileSync(join(logs, name), 'utf8').slice(-4000)}`)
+    .join('\n');
+}
+
+/** Every file under `dir` (relative names), recursively when asked. */
+export function listFiles(dir: string, recursive = true): string[] {
+  if (!existsSync(dir)) return [];
+  const names: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      if (recursive) names.push(...listFiles(join(dir, entry.name)).map((name) => `${entry.name}/${name}`));
+    } else {
+      names.push(entry.name);
+    }
+  }
+  return names;
+}
+
+/** The text of every file under `dir`, for leak checks. */
+export function readAllFiles(dir: string): { path: string; text: string }[] {
+  return listFiles(dir)
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile())
+    .map((path) => ({ path, text: readFileSync(path, 'latin1') }));
+}

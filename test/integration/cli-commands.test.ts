@@ -1,0 +1,283 @@
+// Every command as a user types it: bad input gets one clear sentence and a non-zero exit (never a stack
+// trace); doctor finds (and --fix repairs) what silently stops traces; pause/resume; init --system.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
+import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+
+const AGENT = 'agent-cmd';
+const SECRET = 'sk-commands-secret-777';
+let standIn: StandIn;
+
+beforeAll(async () => {
+  standIn = await startStandIn({ [AGENT]: SECRET });
+});
+afterAll(() => standIn.close());
+
+async function initialised(extra: string[] = []): Promise<Sandbox> {
+  const sandbox = makeSandbox();
+  const init = await runCli(
+    sandbox,
+    [
+      'init',
+      '--yes',
+      '--agent-id',
+      AGENT,
+      '--agent-secret-stdin',
+      '--base-url',
+      standIn.url,
+      '--no-keyring',
+      ...extra,
+    ],
+    { input: SECRET },
+  );
+  expect(init.code).toBe(0);
+  return sandbox;
+}
+
+describe('bad input to every command: one clear sentence, non-zero exit, no stack trace', () => {
+  const cases: [string, string[], number, RegExp][] = [
+    ['unknown command', ['launch'], 2, /unknown command 'launch'/],
+    ['unknown option', ['status', '--bogus'], 2, /unknown option '--bogus'/],
+    ['init: capture mode', ['init', '--capture', 'medium'], 2, /Allowed choices are lean, full/],
+    ['init: scope', ['init', '--scope', 'galaxy'], 2, /Allowed choices are user, project/],
+    [
+      'init: content mode',
+      ['init', '--content-mode', 'all'],
+      2,
+      /Allowed choices are full, redacted, metadata/,
+    ],
+    ['init: no agent id', ['init', '--yes'], 2, /No agent id given; pass --agent-id/],
+    ['init: no secret', ['init', '--yes', '--agent-id', 'a1'], 2, /No agent secret given/],
+    [
+      'init: agent id with spaces',
+      ['init', '--yes', '--agent-id', 'my agent', '--agent-secret', 'x'],
+      2,
+      /is not an agent id/,
+    ],
+    [
+      'init: two secrets',
+      ['init', '--yes', '--agent-id', 'a1', '--agent-secret', 'x', '--agent-secret-stdin'],
+      2,
+      /Give the secret once/,
+    ],
+    [
+      'init: base URL',
+      ['init', '--yes', '--agent-id', 'a1', '--agent-secret', 'x', '--base-url', 'ftp:/x'],
+      1,
+      /base URL must start with https:\/\//,
+    ],
+    ['init: missing project', ['init', '--yes', '--project', '/nonexistent/place'], 2, /does not exist/],
+    ['init --system: no agent', ['init', '--system'], 2, /needs --agent-id/],
+    ['test: nothing configured', ['test'], 1, /No agent is configured for/],
+    ['history: limit', ['history', '--limit', 'lots'], 2, /--limit must be a whole number/],
+    ['history show: no id', ['history', 'show'], 2, /missing required argument 'id'/],
+    ['history show: unknown id', ['history', 'show', 'nope'], 1, /No trace nope in the history/],
+    ['pause: extra argument', ['pause', 'now'], 2, /too many arguments/],
+    ['update-credentials: nothing to do', ['update-credentials'], 2, /No agent is configured here/],
+    [
+      'update-credentials: no secret',
+      ['update-credentials', '--agent-id', 'a2'],
+      2,
+      /No secret is stored for agent a2/,
+    ],
+    ['uninstall: unknown option', ['uninstall', '--everything'], 2, /unknown option/],
+  ];
+  it.each(cases)('%s', async (_name, args, code, message) => {
+    const sandbox = makeSandbox();
+    const result = await runCli(sandbox, args);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(/^Error: /);
+    expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a project config.json that is not JSON', async () => {
+    const sandbox = makeSandbox();
+    mkdirSync(join(sandbox.project, '.infinium'));
+    writeFileSync(join(sandbox.project, '.infinium', 'config.json'), '{ agentId: nope');
+    for (const command of [
+      ['status'],
+      ['test'],
+      ['update-credentials', '--agent-id', 'b'],
+      ['init', '--yes', '--agent-id', 'a', '--agent-secret', 'x'],
+    ]) {
+      const result = await runCli(sandbox, command);
+      expect(result.code, command.join(' ')).toBe(1);
+      expect(result.stderr).toMatch(/config\.json is not valid JSON/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
+describe('doctor', () => {
+  it('finds nothing wrong right after init', async () => {
+    const sandbox = await initialised();
+    const result = await runCli(sandbox, ['doctor']);
+    expect(result.stdout).toContain('No problems found.');
+    expect(result.code).toBe(0);
+  });
+
+  it('notices a group inserted before ours (our trust key moved) and --fix trusts it again', async () => {
+    const sandbox = await initialised();
+    const file = join(sandbox.codexHome, 'hooks.json');
+    const hooks = JSON.parse(readFileSync(file, 'utf8'));
+    hooks.hooks.Stop.unshift({ hooks: [{ type: 'command', command: 'echo mine' }] });
+    writeFileSync(file, JSON.stringify(hooks, null, 2));
+    const found = await runCli(sandbox, ['doctor', '--json']);
+    expect(found.code).toBe(1);
+    const report = JSON.parse(found.stdout) as {
+      findings: { check: string; status: string; summary: string }[];
+    };
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({
+        check: 'trust',
+        status: 'fail',
+        summary: expect.stringContaining('not trusted'),
+      }),
+    );
+    const fixed = await runCli(sandbox, ['doctor', '--fix']);
+    expect(fixed.stdout).toContain('fixed rewrote our lean hooks');
+    expect(fixed.code).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8')).hooks.Stop[0]).toEqual({
+      hooks: [{ type: 'command', command: 'echo mine' }],
+    });
+  });
+
+  it('notices a node that moved and --fix points the hooks at this one', async () => {
+    const sandbox = await initialised();
+    const file = join(sandbox.codexHome, 'hooks.json');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').split(`'${process.execPath}'`).join("'/opt/old-node/bin/node'"),
+    );
+    const found = await runCli(sandbox, ['doctor']);
+    expect(found.code).toBe(1);
+    expect(found.stdout).toContain('✗ hook-paths:');
+    expect(found.stdout).toContain('/opt/old-node/bin/node');
+    expect((await runCli(sandbox, ['doctor', '--fix'])).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain(process.execPath);
+  });
+
+  it('notices hooks turned off by the user, by an admin, and a missing codex', async () => {
+    const sandbox = await initialised();
+    writeFileSync(
+      join(sandbox.codexHome, 'config.toml'),
+      `[features]\nhooks = false\n\n${readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8')}`,
+    );
+    mkdirSync(sandbox.env.INFINIUM_CODEX_SYSTEM_CODEX_DIR as string, { recursive: true });
+    writeFileSync(
+      join(sandbox.env.INFINIUM_CODEX_SYSTEM_CODEX_DIR as string, 'requirements.toml'),
+      '[features]\nhooks = false\n',
+    );
+    const result = await runCli(sandbox, ['doctor'], { env: { PATH: '/usr/bin:/bin' } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ codex: `codex` is not on PATH/);
+    expect(result.stdout).toMatch(
+      /✗ hooks-enabled: an administrator turned Codex hooks off in .*requirements\.toml/,
+    );
+    expect(result.stdout).toMatch(/✗ hooks-enabled: hooks are turned off in .*config\.toml/);
+  });
+
+  it('notices a project that Codex does not trust (project-scope hooks)', async () => {
+    const sandbox = await initialised(['--scope', 'project']);
+    const result = await runCli(sandbox, ['doctor']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✗ project-trust:');
+  });
+
+  it('says when nothing is set up', async () => {
+    const result = await runCli(makeSandbox(), ['doctor']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✗ hooks: none of our hooks are in');
+    expect(result.stdout).toContain('✗ config: no agent is configured');
+  });
+});
+
+describe('init extras', () => {
+  it('adds .infinium/ to the project .gitignore once, with --gitignore', async () => {
+    const sandbox = makeSandbox();
+    mkdirSync(join(sandbox.project, '.git'));
+    writeFileSync(join(sandbox.project, '.gitignore'), 'node_modules/');
+    const args = ['init', '--yes', '--agent-id', AGENT, '--agent-secret-stdin', '--base-url', standIn.url];
+    for (let run = 0; run < 2; run += 1) {
+      expect((await runCli(sandbox, [...args, '--no-keyring', '--gitignore'], { input: SECRET })).code).toBe(
+        0,
+      );
+    }
+    expect(readFileSync(join(sandbox.project, '.gitignore'), 'utf8')).toBe('node_modules/\n.infinium/\n');
+  });
+});
+
+describe('doctor and a keyring that never answers', () => {
+  it('warns that the keyring is locked (the secret still comes from the fallback file)', async () => {
+    const sandbox = await initialised();
+    const socket = join(sandbox.root, 'silent-bus');
+    const connections = new Set<Socket>();
+    const silent = createServer((connection) => connections.add(connection));
+    await new Promise<void>((resolve) => silent.listen(socket, resolve));
+    try {
+      const result = await runCli(sandbox, ['doctor'], {
+        env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${socket}` },
+      });
+      expect(result.stdout).toContain('! keyring: the OS keyring did not answer in time (locked?)');
+      expect(result.stdout).toContain('✓ secret: in the fallback file');
+      expect(result.code).toBe(0);
+    } finally {
+      for (const connection of connections) connection.destroy();
+      silent.close();
+    }
+  });
+});
+
+describe('pause and resume', () => {
+  it('pause this project or all, shown by status; resume undoes it', async () => {
+    const sandbox = await initialised();
+    const paused = async () =>
+      JSON.parse((await runCli(sandbox, ['status', '--json'])).stdout).paused as boolean;
+    expect(await paused()).toBe(false);
+    expect((await runCli(sandbox, ['pause'])).stdout).toContain(`Paused tracing for ${sandbox.project}`);
+    expect(await paused()).toBe(true);
+    const sub = join(sandbox.project, 'src');
+    mkdirSync(sub);
+    expect(JSON.parse((await runCli(sandbox, ['status', '--json'], { cwd: sub })).stdout).paused).toBe(true);
+    await runCli(sandbox, ['resume']);
+    expect(await paused()).toBe(false);
+    await runCli(sandbox, ['pause', '--all']);
+    expect(await paused()).toBe(true);
+    await runCli(sandbox, ['resume', '--all']);
+    expect(await paused()).toBe(false);
+  });
+});
+
+describe('init --system', () => {
+  it('writes the managed hooks (no trust) and machine defaults that every project then uses', async () => {
+    const sandbox = makeSandbox();
+    const result = await runCli(
+      sandbox,
+      [
+        'init',
+        '--system',
+        '--agent-id',
+        AGENT,
+        '--agent-secret-stdin',
+        '--base-url',
+        standIn.url,
+        '--capture',
+        'full',
+      ],
+      { input: SECRET },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const managed = JSON.parse(
+      readFileSync(join(sandbox.env.INFINIUM_CODEX_SYSTEM_CODEX_DIR as string, 'hooks.json'), 'utf8'),
+    );
+    expect(Object.keys(managed.hooks)).toContain('PreToolUse');
+    const status = JSON.parse((await runCli(sandbox, ['status', '--json'])).stdout);
+    expect(status).toMatchObject({ agentId: AGENT, configSource: 'system', secret: 'system' });
+    expect((await runCli(sandbox, ['test'])).code).toBe(0);
+  });
+});

@@ -1,0 +1,224 @@
+// status, history, retry and doctor reflect what the worker did. The set-up is a user's: `init`, then
+// Codex's hook payloads (recorded from Codex 0.169.0) are fed to the exact commands init wrote into
+// hooks.json, run the way Codex runs them (`sh -c`, another cwd, a minimal PATH); the detached worker
+// they start sends to the stand-in.
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEAN_EVENTS } from '../../src/codex/hook-payload';
+import { spoolPaths } from '../../src/spool/layout';
+import { makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
+import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+
+const FIXTURES = join(import.meta.dirname, '../fixtures/codex-0.169.0');
+const AGENT = 'agent-pipeline';
+const SECRET = 'sk-pipeline-secret-31337';
+let standIn: StandIn;
+
+beforeAll(async () => {
+  standIn = await startStandIn({ [AGENT]: SECRET });
+});
+afterAll(() => standIn.close());
+
+/** The two-turn session's lean events, rewritten into the sandbox, with its rollout in place. */
+function twoTurns(sandbox: Sandbox): { event: string; payload: string }[] {
+  const lines = readFileSync(join(FIXTURES, 'hook-payloads.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) =>
+      line.split('/home/dev/.codex').join(sandbox.codexHome).split('/home/dev/project').join(sandbox.project),
+    );
+  const transcript = (JSON.parse(lines[0] ?? '{}') as { transcript_path: string }).transcript_path;
+  mkdirSync(dirname(transcript), { recursive: true });
+  copyFileSync(join(FIXTURES, 'rollout-two-turns-resume.jsonl'), transcript);
+  return lines
+    .map((payload) => ({
+      event: (JSON.parse(payload) as { hook_event_name: string }).hook_event_name,
+      payload,
+    }))
+    .filter(({ event }) => (LEAN_EVENTS as readonly string[]).includes(event));
+}
+
+/** Runs the command init wrote for `event` exactly as Codex would. */
+function runHookCommand(
+  sandbox: Sandbox,
+  event: string,
+  payload: string,
+): Promise<{ code: number | null; output: string }> {
+  const hooks = JSON.parse(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')) as {
+    hooks: Record<string, { hooks: { command: string }[] }[]>;
+  };
+  const command = hooks.hooks[event]?.at(-1)?.hooks[0]?.command ?? '';
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', command], {
+      cwd: '/',
+      env: {
+        HOME: sandbox.home,
+        CODEX_HOME: sandbox.codexHome,
+        INFINIUM_CODEX_HOME: sandbox.stateDir,
+        PATH: '/usr/bin:/bin',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+    child.stdin.end(payload);
+  });
+}
+
+async function feed(sandbox: Sandbox, events: { event: string; payload: string }[]): Promise<void> {
+  for (const { event, payload } of events) {
+    expect(await runHookCommand(sandbox, event, payload)).toEqual({ code: 0, output: '' });
+  }
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 25_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function workerIdle(sandbox: Sandbox): boolean {
+  return !existsSync(spoolPaths({ INFINIUM_CODEX_HOME: sandbox.stateDir }).lock);
+}
+
+async function json<T>(sandbox: Sandbox, args: string[]): Promise<T> {
+  const result = await runCli(sandbox, [...args, '--json']);
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout) as T;
+}
+
+interface Status {
+  outbox: number;
+  dead: number;
+  lastSent: { traceId?: string } | null;
+}
+interface HistoryRow {
+  status: string;
+  traceId?: string;
+  reason?: string;
+  project: string;
+}
+
+async function initSandbox(): Promise<Sandbox> {
+  const sandbox = makeSandbox();
+  const init = await runCli(
+    sandbox,
+    ['init', '--yes', '--agent-id', AGENT, '--agent-secret-stdin', '--base-url', standIn.url, '--no-keyring'],
+    { input: SECRET },
+  );
+  expect(init.code).toBe(0);
+  return sandbox;
+}
+
+describe('status, history and retry show what the worker did', () => {
+  it('a sent turn, then a turn held in the outbox while Infinium is down, sent by `retry`', async () => {
+    const sandbox = await initSandbox();
+    const events = twoTurns(sandbox);
+    const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+    const sentBefore = standIn.traces.length;
+
+    await feed(sandbox, events.slice(0, secondTurn));
+    await waitFor(() => standIn.traces.length > sentBefore && workerIdle(sandbox), 'the first trace');
+    const first = standIn.traces.at(-1);
+    expect(first?.agentId).toBe(AGENT);
+
+    const history = await json<HistoryRow[]>(sandbox, ['history']);
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatchObject({ status: 'sent', traceId: first?.traceId, project: 'demo' });
+    const shown = await runCli(sandbox, ['history', 'show', first?.traceId ?? '']);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toEqual(JSON.parse(first?.rawBody ?? '{}'));
+    expect(await json<Status>(sandbox, ['status'])).toMatchObject({
+      outbox: 0,
+      dead: 0,
+      lastSent: { traceId: first?.traceId },
+    });
+    const table = await runCli(sandbox, ['history']);
+    expect(table.stdout).toContain(first?.traceId);
+    expect(table.stdout).toMatch(/TIME +PROJECT +TURN +STATUS/);
+
+    standIn.goDown({ kind: 'status', status: 503 });
+    try {
+      await feed(sandbox, events.slice(secondTurn));
+      await waitFor(
+        () => workerIdle(sandbox) && readOutboxCount(sandbox) === 1,
+        'the second turn to wait in the outbox',
+      );
+      expect(await json<Status>(sandbox, ['status'])).toMatchObject({ outbox: 1, dead: 0 });
+      const stillDown = await runCli(sandbox, ['retry']);
+      expect(stillDown.code).toBe(1);
+      expect(stillDown.stdout).toContain('1 will be retried later');
+    } finally {
+      standIn.recover();
+    }
+    const retried = await runCli(sandbox, ['retry']);
+    expect(retried.stdout).toContain('Sent 1');
+    expect(retried.code).toBe(0);
+    expect(await json<Status>(sandbox, ['status'])).toMatchObject({
+      outbox: 0,
+      lastSent: { traceId: standIn.traces.at(-1)?.traceId },
+    });
+    expect((await json<HistoryRow[]>(sandbox, ['history'])).map((row) => row.status)).toEqual([
+      'sent',
+      'sent',
+    ]);
+  }, 90_000);
+
+  it('a trace rejected for bad credentials is dead; doctor says so; new credentials and `retry --dead` send it', async () => {
+    const sandbox = await initSandbox();
+    standIn.agents.set(AGENT, 'sk-rotated-secret');
+    try {
+      const events = twoTurns(sandbox);
+      const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+      await feed(sandbox, events.slice(0, secondTurn));
+      await waitFor(() => workerIdle(sandbox) && readDeadCount(sandbox) === 1, 'the trace to be dead');
+      const history = await json<HistoryRow[]>(sandbox, ['history']);
+      expect(history[0]).toMatchObject({ status: 'dead' });
+      expect(history[0]?.reason).toContain('rejected the credentials');
+      expect(await json<Status>(sandbox, ['status'])).toMatchObject({ dead: 1 });
+
+      const doctor = await runCli(sandbox, ['doctor']);
+      expect(doctor.code).toBe(1);
+      expect(doctor.stdout).toContain('✗ api: Infinium rejected the credentials');
+      expect(doctor.stdout).toContain('! dead: 1 trace(s) could not be sent');
+
+      const update = await runCli(sandbox, ['update-credentials', '--agent-secret-stdin'], {
+        input: 'sk-rotated-secret',
+      });
+      expect(update.code).toBe(0);
+      const sentBefore = standIn.traces.length;
+      const retried = await runCli(sandbox, ['retry', '--dead']);
+      expect(retried.stdout).toContain('Re-queued 1 dead trace(s).');
+      expect(retried.code).toBe(0);
+      expect(standIn.traces.length).toBe(sentBefore + 1);
+      expect((await json<Status>(sandbox, ['status'])).dead).toBe(0);
+    } finally {
+      standIn.agents.set(AGENT, SECRET);
+    }
+  }, 90_000);
+});
+
+function readOutboxCount(sandbox: Sandbox): number {
+  return countJson(spoolPaths({ INFINIUM_CODEX_HOME: sandbox.stateDir }).outbox);
+}
+function readDeadCount(sandbox: Sandbox): number {
+  return countJson(spoolPaths({ INFINIUM_CODEX_HOME: sandbox.stateDir }).dead);
+}
+function countJson(dir: string): number {
+  try {
+    return readdirSync(dir).filter((name) => name.endsWith('.json')).length;
+  } catch {
+    return 0;
+  }
+}
