@@ -26,11 +26,17 @@ export function runHook(eventArg: string | undefined, env: Env = process.env): v
   process.on('uncaughtException', fail);
   const chunks: Buffer[] = [];
   const timer = setTimeout(() => {
-    logFailure(
-      root,
-      `hook ${event}: stdin still open with no input for ${STDIN_WAIT_MS / 1000} s; event dropped`,
-    );
-    process.exit(0);
+    // The event loop runs expired timers before it polls: a process the machine did not schedule for a
+    // while would give up before reading the input that arrived meanwhile. Decide after one poll.
+    const seen = chunks.length;
+    setImmediate(() => {
+      if (chunks.length !== seen) return;
+      logFailure(
+        root,
+        `hook ${event}: stdin still open with no input for ${STDIN_WAIT_MS / 1000} s; event dropped`,
+      );
+      process.exit(0);
+    });
   }, STDIN_WAIT_MS);
   timer.unref();
   process.stdin.on('data', (chunk: Buffer) => {

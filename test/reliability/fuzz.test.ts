@@ -10,7 +10,15 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,8 +47,12 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const NODE_SAMPLE = process.env.FUZZ_NODE_SAMPLE ?? '400';
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_125);
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 6);
-/** A hook still running after this is hung (the stdin wait is 2 s; the rest is a loaded 2-core machine). */
+/**
+ * A hook still running after this is hung: the stdin wait is 2 s of silence, the rest is a loaded 2-core
+ * machine. Tens of MB through a pipe from a busy test process take longer to arrive: those get more.
+ */
 const HOOK_BUDGET_MS = 30_000;
+const GIANT_BUDGET_MS = 180_000;
 const AGENT = '3f1f0c2e-0000-4000-8000-00000000f022';
 const SECRET = 'ik_live_fuzz_secret_0123456789';
 
@@ -91,7 +103,7 @@ async function runAll(frontEnd: FrontEnd, inputs: FuzzInput[], env: Record<strin
           // The worker start of the shell front-end costs a Node start per turn-ending event: the fuzz
           // runs it with a no-op instead (the Node front-end always starts its own node).
           node: '/bin/true',
-          timeoutMs: HOOK_BUDGET_MS,
+          timeoutMs: input.bytes.length > 10_000_000 ? GIANT_BUDGET_MS : HOOK_BUDGET_MS,
         });
         runs.push({ ...run, input, ms: performance.now() - started });
       }
@@ -137,10 +149,12 @@ async function fuzz(frontEnd: FrontEnd, inputs: FuzzInput[], sessions: string[])
   const wallMs = performance.now() - started;
   const bad = runs.filter((r) => r.code !== 0 || r.stdout !== '' || r.stderr !== '' || r.timedOut);
   const times = runs.map((r) => r.ms).sort((a, b) => a - b);
+  const giant = runs.filter((r) => r.input.bytes.length > 10_000_000);
   console.log(
     `fuzz ${frontEnd}: ${runs.length} hook runs in ${(wallMs / 1000).toFixed(1)} s (${CONCURRENCY} at a time); ` +
       `per run p50 ${percentile(times, 50).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms, ` +
-      `max ${percentile(times, 100).toFixed(0)} ms; ${bad.length} not silent or not exit 0`,
+      `max ${percentile(times, 100).toFixed(0)} ms; the ${giant.length} inputs over 10 MB took ` +
+      `${giant.map((r) => `${(r.ms / 1000).toFixed(1)} s`).join(', ')}; ${bad.length} not silent or not exit 0`,
   );
   expect(bad.slice(0, 5).map(describeRun)).toEqual([]);
 
@@ -256,6 +270,38 @@ describe('hook fuzzing', () => {
 });
 
 describe('hook stdin wait', () => {
+  it('node: keeps a payload that arrived while the hook was not scheduled for longer than the stdin wait', async () => {
+    const box = makeSandbox();
+    boxes.push(box);
+    // A loaded machine, made reproducible: the process stalls right after arming its stdin wait, while
+    // the whole payload and the end of stdin arrive.
+    const stall = join(box.dir, 'stall.cjs');
+    writeFileSync(
+      stall,
+      `const arm = setTimeout;
+globalThis.setTimeout = (fn, ms, ...rest) => {
+  const timer = arm(fn, ms, ...rest);
+  if (ms === 2000) for (const end = Date.now() + 2500; Date.now() < end; );
+  return timer;
+};
+`,
+    );
+    const run = await runHook(
+      'node',
+      'UserPromptSubmit',
+      '{"stalled":true}',
+      {
+        ...box.env,
+        NODE_OPTIONS: `--require ${stall}`,
+      },
+      { dist: hookDist },
+    );
+    expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(spoolNames(box.state).map((n) => readFileSync(join(box.state, 'spool', n), 'utf8'))).toEqual([
+      '{"stalled":true}',
+    ]);
+  });
+
   it.each(['sh', 'node'] as const)(
     '%s: keeps a payload that takes longer than the stdin wait to arrive, as long as it keeps coming',
     async (frontEnd) => {
