@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spoolStats } from '../../src/spool';
 import { spoolPaths } from '../../src/spool/layout';
+import { toolsFromHooks } from '../../src/trace/activity';
 import {
   DIST,
   type FrontEnd,
@@ -49,7 +50,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20_261_125);
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 6);
 /**
  * A hook still running after this is hung: the stdin wait is 2 s of silence, the rest is a loaded 2-core
- * machine. Tens of MB through a pipe from a busy test process take longer to arrive: those get more.
+ * machine. Tens of MB take longer to arrive: those get more.
  */
 const HOOK_BUDGET_MS = 30_000;
 const GIANT_BUDGET_MS = 180_000;
@@ -96,15 +97,20 @@ async function runAll(frontEnd: FrontEnd, inputs: FuzzInput[], env: Record<strin
   const lane = async () => {
     for (let queue = pending.shift(); queue; queue = pending.shift()) {
       for (const input of queue) {
+        const giant = input.bytes.length > 10_000_000;
+        const stdinFile = giant ? join(hookDist, `stdin-${input.id}`) : undefined;
+        if (stdinFile) writeFileSync(stdinFile, input.bytes);
         const started = performance.now();
-        const run = await runHook(frontEnd, input.event, input.bytes, env, {
+        const run = await runHook(frontEnd, input.event, giant ? null : input.bytes, env, {
           dist: hookDist,
+          stdinFile,
           keepStdinOpen: input.keepStdinOpen,
           // The worker start of the shell front-end costs a Node start per turn-ending event: the fuzz
           // runs it with a no-op instead (the Node front-end always starts its own node).
           node: '/bin/true',
-          timeoutMs: input.bytes.length > 10_000_000 ? GIANT_BUDGET_MS : HOOK_BUDGET_MS,
+          timeoutMs: giant ? GIANT_BUDGET_MS : HOOK_BUDGET_MS,
         });
+        if (stdinFile) rmSync(stdinFile);
         runs.push({ ...run, input, ms: performance.now() - started });
       }
     }
@@ -267,6 +273,17 @@ describe('hook fuzzing', () => {
       plan.sessions.filter((s) => chains.has(s)),
     );
   }, 900_000);
+});
+
+describe('deep input', () => {
+  it('a tool input nested deeper than JSON.stringify can go still makes a traced tool call', () => {
+    const depth = 100_000;
+    const payload = JSON.parse(
+      `{"session_id":"s","cwd":"/p","hook_event_name":"PreToolUse","tool_name":"mcp__x__y","tool_use_id":"c","tool_input":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+    );
+    const [tool] = toolsFromHooks([{ event: 'PreToolUse', arrivedAtMs: 0, payload }]);
+    expect(tool).toMatchObject({ name: 'mcp__x__y', input: '[not shown: nested too deeply]' });
+  });
 });
 
 describe('hook stdin wait', () => {

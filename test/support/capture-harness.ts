@@ -52,6 +52,11 @@ export interface HookRunOptions {
   node?: string;
   /** Kills a hook still running after this long: the run then ends with code null and `timedOut`. */
   timeoutMs?: number;
+  /**
+   * Feeds stdin from this file through a writer process of its own (`cat file | hook`), as Codex's writer
+   * is: a busy test process writing tens of MB itself would pause between chunks.
+   */
+  stdinFile?: string;
 }
 
 /** Runs one hook event the way Codex does: payload on stdin through a pipe, then stdin closed. */
@@ -63,10 +68,13 @@ export function runHook(
   options: HookRunOptions = {},
 ): Promise<HookRun & { timedOut?: true }> {
   const dist = options.dist ?? DIST;
-  const [command, args] =
+  const [hook, hookArgs] =
     frontEnd === 'sh'
       ? [join(dist, 'hook.sh'), [event, options.node ?? process.execPath]]
       : [process.execPath, [join(dist, 'bin.cjs'), 'hook', event]];
+  const [command, args] = options.stdinFile
+    ? ['sh', ['-c', 'cat "$0" | exec "$@"', options.stdinFile, hook, ...hookArgs]]
+    : [hook, hookArgs];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -1,6 +1,7 @@
 // Seeded generators of hook stdin inputs for the fuzz suite: hostile bytes of every kind, mixed with
 // Codex-like sessions (some with one field given a wrong type) whose turns must survive the hostile rest.
 // The same seed gives the same inputs, byte for byte, so a failure can be replayed.
+import { HOOK_EVENTS } from '../../src/codex/hook-payload';
 
 /** mulberry32: small, fast and good enough to spread inputs; reproducible from its seed. */
 export function prng(seed: number): () => number {
@@ -42,20 +43,6 @@ export function mustBeSpooled(input: FuzzInput): boolean {
   return input.bytes.length > 0 && !input.keepStdinOpen;
 }
 
-const KNOWN_EVENTS = [
-  'SessionStart',
-  'UserPromptSubmit',
-  'PreToolUse',
-  'PermissionRequest',
-  'PostToolUse',
-  'PreCompact',
-  'PostCompact',
-  'Stop',
-  'SubagentStart',
-  'SubagentStop',
-  'Interrupt',
-  'SessionEnd',
-];
 const HOSTILE_EVENT_ARGS = [
   '',
   'Unknown',
@@ -266,7 +253,7 @@ export function generateFuzzInputs(options: FuzzOptions): FuzzPlan {
     session_id: `loose-${int(1e9)}`,
     transcript_path: null,
     cwd: options.project,
-    hook_event_name: pick(KNOWN_EVENTS),
+    hook_event_name: pick(HOOK_EVENTS),
     turn_id: `t-${int(1e6)}`,
     prompt: hostileString(),
   });
@@ -287,7 +274,7 @@ export function generateFuzzInputs(options: FuzzOptions): FuzzPlan {
 
   while (inputs.length < options.count) {
     const roll = random();
-    const event = random() < 0.1 ? pick(HOSTILE_EVENT_ARGS) : pick(KNOWN_EVENTS);
+    const event = random() < 0.1 ? pick(HOSTILE_EVENT_ARGS) : pick(HOOK_EVENTS);
     if (roll < 0.3) {
       add({ category: 'random bytes', event, bytes: randomBytes(random, int(4_096)), verdict: 'corrupt' });
     } else if (roll < 0.55) {
