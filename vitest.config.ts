@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Generous: tests spawn real child processes on two cores; a hang still fails, just later.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     // Tests spawn real child processes; two cores are shared with them.
     maxWorkers: 2,
     env: { NO_COLOR: '1' },

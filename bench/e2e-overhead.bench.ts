@@ -2,12 +2,14 @@
 // `codex exec` session per run) with no hooks, with bare `cat` hooks on the full-mode events (Codex's own
 // cost per hook), and with our hooks in lean and full mode while Infinium is healthy, answers after 2 s,
 // or is down. Runs are interleaved (round-robin, order shuffled per round) and the worker is left to finish
-// between runs, so it competes for the CPU with no timed run. Prints medians; asserts nothing.
+// between runs, so it competes for the CPU with no timed run. Prints medians of two figures: the wall time
+// of `codex exec` (what the user waits for, session start and end included) and the turn's duration as
+// Codex itself records it (task_complete.duration_ms: the in-turn hooks only). Asserts nothing.
 // Run: npm run bench -- e2e-overhead   (BENCH_ROUNDS=n for more rounds; default 5)
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codexExec, codexInstalled, makeSandbox, type Sandbox } from '../test/e2e/support/codex';
-import { waitForWorkerIdle } from '../test/e2e/support/connector';
+import { listFiles, waitForWorkerIdle } from '../test/e2e/support/connector';
 import { conversation, startModelServer } from '../test/e2e/support/model-server';
 import { type HooksFile, trustEntries, trustToml } from '../test/e2e/support/trust';
 import { tenCommands } from '../test/e2e/support/turns';
@@ -23,10 +25,32 @@ const FULL_MODE_EVENTS = [
   'SessionEnd',
 ];
 
+interface Sample {
+  wallMs: number;
+  turnMs: number;
+}
+
 interface Config {
   name: string;
-  run(): Promise<number>;
+  run(): Promise<Sample>;
   close(): Promise<void>;
+}
+
+/** task_complete.duration_ms of the newest session's rollout (each run is a fresh session). */
+function lastTurnMs(sandbox: Sandbox): number {
+  const sessions = join(sandbox.codexHome, 'sessions');
+  const newest = listFiles(sessions)
+    .filter((name) => name.endsWith('.jsonl'))
+    .map((name) => join(sessions, name))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  if (!newest) throw new Error(`no rollout under ${sessions}`);
+  for (const line of readFileSync(newest, 'utf8').trim().split('\n').reverse()) {
+    const record = JSON.parse(line) as { type?: string; payload?: { type?: string; duration_ms?: number } };
+    if (record.type === 'event_msg' && record.payload?.type === 'task_complete') {
+      return record.payload.duration_ms ?? Number.NaN;
+    }
+  }
+  throw new Error(`no task_complete in ${newest}`);
 }
 
 /** The q-quantile (0..1) of the samples, linear between neighbours. */
@@ -61,7 +85,7 @@ async function plainConfig(name: string, hooks: boolean): Promise<Config> {
       model.setScript(conversation(tenCommands()));
       const result = await codexExec('Run ten commands.', { sandbox });
       if (result.code !== 0) throw new Error(`${name}: codex exited ${result.code}\n${result.stderr}`);
-      return result.wallMs;
+      return { wallMs: result.wallMs, turnMs: lastTurnMs(sandbox) };
     },
     close: () => model.close(),
   };
@@ -79,7 +103,7 @@ async function ourConfig(
     async run() {
       const result = await world.exec('Run ten commands.', conversation(tenCommands()));
       await waitForWorkerIdle(world.sandbox, 60_000);
-      return result.wallMs;
+      return { wallMs: result.wallMs, turnMs: lastTurnMs(world.sandbox) };
     },
     close: () => world.close(),
   };
@@ -99,7 +123,7 @@ for (const capture of ['lean', 'full'] as const) {
     configs.push(await ourConfig(capture, infinium));
 }
 
-const samples = new Map<string, number[]>(configs.map((config) => [config.name, []]));
+const samples = new Map<string, Sample[]>(configs.map((config) => [config.name, []]));
 for (const config of configs) await config.run(); // warm-up: first runs pay for cold caches
 for (let round = 0; round < ROUNDS; round += 1) {
   const order = [...configs].sort(() => Math.random() - 0.5);
@@ -107,19 +131,34 @@ for (let round = 0; round < ROUNDS; round += 1) {
 }
 await Promise.all(configs.map((config) => config.close()));
 
-const baseline = median(samples.get('no hooks') ?? []);
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(0)}`;
+const column = (values: number[], baseline: number, isBaseline: boolean) => {
+  const spread = `${quantile(values, 0.25).toFixed(0)}-${quantile(values, 0.75).toFixed(0)}`;
+  const added = isBaseline ? '' : signed(median(values) - baseline);
+  return `${median(values).toFixed(0).padStart(8)}${spread.padStart(12)}${added.padStart(8)}`;
+};
+const base = samples.get('no hooks') ?? [];
+const baseWall = median(base.map((sample) => sample.wallMs));
+const baseTurn = median(base.map((sample) => sample.turnMs));
 process.stdout.write(
-  `real Codex 0.169.0, one 10-command turn per run (24 hook events in full mode), ${ROUNDS} interleaved rounds\n`,
+  `real Codex 0.169.0, one 10-command turn per run (24 hook events in full mode), ${ROUNDS} interleaved rounds\n` +
+    `ms; median, p25-p75, added vs no hooks; wall = codex exec, turn = Codex's task_complete.duration_ms\n`,
 );
 process.stdout.write(
-  `${'configuration'.padEnd(44)}${'median ms'.padStart(11)}${'p25-p75 ms'.padStart(14)}${'added ms'.padStart(10)}\n`,
+  `${'configuration'.padEnd(40)}${'wall'.padStart(8)}${'p25-p75'.padStart(12)}${'added'.padStart(8)}` +
+    `${'turn'.padStart(8)}${'p25-p75'.padStart(12)}${'added'.padStart(8)}\n`,
 );
 for (const [name, values] of samples) {
-  const value = median(values);
-  const spread = `${quantile(values, 0.25).toFixed(0)}-${quantile(values, 0.75).toFixed(0)}`;
-  const added =
-    name === 'no hooks' ? '' : `${value - baseline >= 0 ? '+' : ''}${(value - baseline).toFixed(0)}`;
+  const isBaseline = name === 'no hooks';
   process.stdout.write(
-    `${name.padEnd(44)}${value.toFixed(0).padStart(11)}${spread.padStart(14)}${added.padStart(10)}\n`,
+    `${name.padEnd(40)}${column(
+      values.map((sample) => sample.wallMs),
+      baseWall,
+      isBaseline,
+    )}${column(
+      values.map((sample) => sample.turnMs),
+      baseTurn,
+      isBaseline,
+    )}\n`,
   );
 }

@@ -408,6 +408,11 @@ async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promi
       env: ctx.env,
     });
     done.push(`rewrote our ${capture} hooks in ${result.hooksFile} and trusted them in ${result.configToml}`);
+    if (result.movedUserHooks.length > 0) {
+      done.push(
+        `(your own hooks ${result.movedUserHooks.join(', ')} moved up a place: approve them again in Codex with /hooks)`,
+      );
+    }
   }
   if (
     findings.some((f) => f.repair === 'dead') &&

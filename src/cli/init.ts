@@ -24,6 +24,7 @@ import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
 import { checkConnection } from './connection';
 import type { CliContext } from './context';
 import { UserError } from './errors';
+import { warnMovedUserHooks } from './notices';
 import { checkAgentId, checkSecret, type SecretFlags, secretFromFlags } from './secret-input';
 
 export interface InitOptions extends SecretFlags {
@@ -56,6 +57,15 @@ interface Answers {
 function cancelled<T>(value: T): Exclude<T, symbol> {
   if (prompts.isCancel(value)) throw new UserError('Set-up cancelled; nothing was changed.');
   return value as Exclude<T, symbol>;
+}
+
+async function choose<T extends string>(
+  message: string,
+  initialValue: T,
+  choices: [value: T, label: string, hint?: string][],
+): Promise<T> {
+  const options = choices.map(([value, label, hint]) => ({ value, label, hint }) as prompts.Option<T>);
+  return cancelled(await prompts.select<T>({ message, initialValue, options }));
 }
 
 /** `.infinium/` is already ignored, or there is no git repository to ignore it in. */
@@ -109,58 +119,30 @@ async function ask(
       },
     }),
   );
-  const scope = cancelled(
-    await prompts.select<Scope>({
-      message: 'Install the hooks for',
-      initialValue: options.scope ?? defaults.scope,
-      options: [
-        { value: 'user', label: 'every project (~/.codex/hooks.json)', hint: 'recommended' },
-        {
-          value: 'project',
-          label: 'this project only (.codex/hooks.json)',
-          hint: 'needs the project trusted in Codex',
-        },
-      ],
-    }),
+  const scope = await choose<Scope>('Install the hooks for', options.scope ?? defaults.scope, [
+    ['user', 'every project (~/.codex/hooks.json)', 'recommended'],
+    ['project', 'this project only (.codex/hooks.json)', 'needs the project trusted in Codex'],
+  ]);
+  const capture = await choose<CaptureMode>('Capture mode', options.capture ?? defaults.capture, [
+    ['lean', 'lean', 'about 2 hooks per turn; tool detail from the session log (default)'],
+    ['full', 'full', 'also a hook per tool call; survives a missing session log'],
+  ]);
+  const granularity = await choose<Granularity>(
+    'One trace per',
+    options.granularity ?? defaults.granularity,
+    [
+      ['turn', 'turn'],
+      ['session', 'session'],
+    ],
   );
-  const capture = cancelled(
-    await prompts.select<CaptureMode>({
-      message: 'Capture mode',
-      initialValue: options.capture ?? defaults.capture,
-      options: [
-        {
-          value: 'lean',
-          label: 'lean',
-          hint: 'about 2 hooks per turn; tool detail from the session log (default)',
-        },
-        { value: 'full', label: 'full', hint: 'also a hook per tool call; survives a missing session log' },
-      ],
-    }),
-  );
-  const granularity = cancelled(
-    await prompts.select<Granularity>({
-      message: 'One trace per',
-      initialValue: options.granularity ?? defaults.granularity,
-      options: [
-        { value: 'turn', label: 'turn' },
-        { value: 'session', label: 'session' },
-      ],
-    }),
-  );
-  const contentMode = cancelled(
-    await prompts.select<ContentMode>({
-      message: 'What text to send',
-      initialValue: options.contentMode ?? defaults.contentMode,
-      options: [
-        {
-          value: 'redacted',
-          label: 'redacted',
-          hint: 'prompts, commands and outputs with secrets removed (default)',
-        },
-        { value: 'full', label: 'full', hint: 'everything as it was' },
-        { value: 'metadata', label: 'metadata', hint: 'no prompt, command or output text' },
-      ],
-    }),
+  const contentMode = await choose<ContentMode>(
+    'What text to send',
+    options.contentMode ?? defaults.contentMode,
+    [
+      ['redacted', 'redacted', 'prompts, commands and outputs with secrets removed (default)'],
+      ['full', 'full', 'everything as it was'],
+      ['metadata', 'metadata', 'no prompt, command or output text'],
+    ],
   );
   const trust =
     options.trust ??
@@ -353,6 +335,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     );
   }
   for (const backup of installed.backups) out.line(out.dim(`  backup of the previous version: ${backup}`));
+  warnMovedUserHooks(out, installed.movedUserHooks);
   if (!codex.found) {
     out.line(
       `${out.yellow('!')} ${codex.detail}: install Codex (npm i -g @openai/codex) before your first session.`,

@@ -9,6 +9,7 @@ import { statePaths } from '../config/paths';
 import { pauseKeyFor } from '../config/pause';
 import { readSettings, resolveConfig } from '../config/settings';
 import type { CliContext } from './context';
+import { warnMovedUserHooks } from './notices';
 
 export interface UninstallOptions {
   purge?: boolean;
@@ -49,6 +50,7 @@ export async function uninstall(options: UninstallOptions, ctx: CliContext): Pro
           : 'removed our entries';
     out.line(`${out.green('✓')} ${change.file}: ${what}`);
   }
+  warnMovedUserHooks(out, result.movedUserHooks);
   if (options.purge) {
     const agents = knownAgents(ctx);
     for (const agentId of agents) await deleteSecret(agentId, { env });

@@ -25,6 +25,7 @@ import {
   type HooksDocument,
   type HookTarget,
   type OurHook,
+  ourHandlerEvent,
   ourHandlerPaths,
   parseHooksDocument,
   projectHooksFile,
@@ -84,6 +85,38 @@ export function trustEntriesFor(
     key: hookTrustKey(hooksFile, hook.event, hook.groupIndex, hook.handlerIndex),
     hash: hookTrustHash(hook.event, hook.group, hook.handler, platform),
   }));
+}
+
+/**
+ * The user's own hooks that Codex had trusted and whose position changes between two versions of a file
+ * (a group of ours before them was removed): their trust keys no longer match, so Codex skips them until
+ * the user approves them again in /hooks. Returns "<Event> #<group>" for each.
+ */
+export function movedTrustedUserHooks(
+  file: string,
+  before: HooksDocument,
+  after: HooksDocument,
+  states: Record<string, { trusted_hash?: string }>,
+): string[] {
+  const positions = (doc: HooksDocument) => {
+    const at = new Map<unknown, string>();
+    for (const [event, groups] of Object.entries(doc.hooks)) {
+      groups.forEach((group, g) => {
+        if (!Array.isArray(group.hooks)) return;
+        group.hooks.forEach((handler, h) => {
+          if (ourHandlerEvent(handler) === null) at.set(handler, hookTrustKey(file, event, g, h));
+        });
+      });
+    }
+    return at;
+  };
+  const now = positions(after);
+  const moved: string[] = [];
+  for (const [handler, key] of positions(before)) {
+    const next = now.get(handler);
+    if (next !== undefined && next !== key && states[key]?.trusted_hash) moved.push(key);
+  }
+  return moved;
 }
 
 // ---- the record of original files -------------------------------------------------------------------
@@ -164,6 +197,8 @@ export interface InstallResult {
   /** Trust entries written or already in place, one per hook of ours (empty when not trusted). */
   trusted: TrustEntry[];
   backups: string[];
+  /** Trust keys of the user's own hooks that moved (see movedTrustedUserHooks). */
+  movedUserHooks: string[];
 }
 
 export function installHooks(request: InstallRequest): InstallResult {
@@ -211,6 +246,7 @@ export function installHooks(request: InstallRequest): InstallResult {
     configChanged: tomlText !== toml.text && !(toml.text === null && tomlText === ''),
     trusted: wanted,
     backups,
+    movedUserHooks: movedTrustedUserHooks(hooksFile, hooks.doc, newDoc, hookStates(toml.parsed)),
   };
 }
 
@@ -218,6 +254,8 @@ export interface UninstallResult {
   /** Files we changed (or deleted), with what happened to each. */
   changed: { file: string; action: 'restored' | 'edited' | 'deleted' }[];
   backups: string[];
+  /** Trust keys of the user's own hooks that moved (see movedTrustedUserHooks). */
+  movedUserHooks: string[];
 }
 
 /** Removes our hooks from the given hooks files and our trust entries from config.toml. */
@@ -226,19 +264,18 @@ export function uninstallHooks(hooksFiles: string[], env: Env = process.env): Un
   const configToml = userConfigToml(env);
   const changes: FileChange[] = [];
   const ourKeys: string[] = [];
+  const toml = readConfigToml(configToml);
+  const movedUserHooks: string[] = [];
   for (const file of [...new Set(hooksFiles)]) {
     const { text, doc } = readHooksFile(file);
     if (text === null) continue;
     const ours = findOurHooks(doc);
     if (ours.length === 0) continue;
     ourKeys.push(...ours.map((hook) => hookTrustKey(file, hook.event, hook.groupIndex, hook.handlerIndex)));
-    changes.push({
-      file,
-      before: text,
-      after: restoredHooksText(file, withoutOurHooks(doc), text, manifest),
-    });
+    const without = withoutOurHooks(doc);
+    movedUserHooks.push(...movedTrustedUserHooks(file, doc, without, hookStates(toml.parsed)));
+    changes.push({ file, before: text, after: restoredHooksText(file, without, text, manifest) });
   }
-  const toml = readConfigToml(configToml);
   if (toml.text !== null) {
     const remainder = withoutTrustBlock(toml.text, ourKeys, configToml);
     const original = manifest.originals[configToml];
@@ -248,7 +285,7 @@ export function uninstallHooks(hooksFiles: string[], env: Env = process.env): Un
       after: original === null && remainder === '' ? null : remainder,
     });
   }
-  const result: UninstallResult = { changed: [], backups: [] };
+  const result: UninstallResult = { changed: [], backups: [], movedUserHooks };
   for (const change of changes) {
     if (change.before === change.after) continue;
     const original = manifest.originals[change.file];

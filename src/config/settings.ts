@@ -63,8 +63,8 @@ export function findProjectConfig(cwd: string): string | null {
   }
 }
 
-/** Reads and checks a config.json; a missing file is an empty one. Throws ConfigError naming the file. */
-export function readSettings(file: string): Settings {
+/** A config.json's JSON object; a missing file is an empty one. Throws ConfigError naming the file. */
+export function readConfigObject(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -78,7 +78,15 @@ export function readSettings(file: string): Settings {
   } catch {
     throw new ConfigError(`${file} is not valid JSON. Fix it or run \`infinium-codex init\` again.`);
   }
-  return checkSettings(json, file);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ConfigError(`${file} must hold a JSON object.`);
+  }
+  return json as Record<string, unknown>;
+}
+
+/** Reads and checks a config.json; a missing file is an empty one. Throws ConfigError naming the file. */
+export function readSettings(file: string): Settings {
+  return checkSettings(readConfigObject(file), file);
 }
 
 export function checkSettings(json: unknown, where: string): Settings {

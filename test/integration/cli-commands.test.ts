@@ -3,13 +3,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
 const AGENT = 'agent-cmd';
 const SECRET = 'sk-commands-secret-777';
 let standIn: StandIn;
+// Each test runs the CLI several times as a child process: on a machine shared with other test runs that
+// can take a while (nothing here measures time).
+vi.setConfig({ testTimeout: 120_000 });
 
 beforeAll(async () => {
   standIn = await startStandIn({ [AGENT]: SECRET });
@@ -18,21 +21,7 @@ afterAll(() => standIn.close());
 
 async function initialised(extra: string[] = []): Promise<Sandbox> {
   const sandbox = makeSandbox();
-  const init = await runCli(
-    sandbox,
-    [
-      'init',
-      '--yes',
-      '--agent-id',
-      AGENT,
-      '--agent-secret-stdin',
-      '--base-url',
-      standIn.url,
-      '--no-keyring',
-      ...extra,
-    ],
-    { input: SECRET },
-  );
+  const init = await runCli(sandbox, initArgs(AGENT, standIn.url, ...extra), { input: SECRET });
   expect(init.code).toBe(0);
   return sandbox;
 }
@@ -202,11 +191,9 @@ describe('init extras', () => {
     const sandbox = makeSandbox();
     mkdirSync(join(sandbox.project, '.git'));
     writeFileSync(join(sandbox.project, '.gitignore'), 'node_modules/');
-    const args = ['init', '--yes', '--agent-id', AGENT, '--agent-secret-stdin', '--base-url', standIn.url];
     for (let run = 0; run < 2; run += 1) {
-      expect((await runCli(sandbox, [...args, '--no-keyring', '--gitignore'], { input: SECRET })).code).toBe(
-        0,
-      );
+      const result = await runCli(sandbox, initArgs(AGENT, standIn.url, '--gitignore'), { input: SECRET });
+      expect(result.code).toBe(0);
     }
     expect(readFileSync(join(sandbox.project, '.gitignore'), 'utf8')).toBe('node_modules/\n.infinium/\n');
   });

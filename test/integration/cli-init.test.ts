@@ -3,34 +3,24 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FULL_EVENTS, LEAN_EVENTS } from '../../src/codex/hook-payload';
 import { hookTrustHash } from '../../src/codex/trust';
-import { makeSandbox, REPO_ROOT, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
+import { initArgs, makeSandbox, REPO_ROOT, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
 const AGENT = 'agent-123';
 const SECRET = 'sk-agent-secret-value-9f8e7d';
 let standIn: StandIn;
+// Each test runs the CLI several times as a child process: on a machine shared with other test runs that
+// can take a while (nothing here measures time).
+vi.setConfig({ testTimeout: 120_000 });
+const args = (...extra: string[]) => initArgs(AGENT, standIn.url, ...extra);
 
 beforeAll(async () => {
   standIn = await startStandIn({ [AGENT]: SECRET });
 });
 afterAll(() => standIn.close());
-
-function initArgs(...extra: string[]): string[] {
-  return [
-    'init',
-    '--yes',
-    '--agent-id',
-    AGENT,
-    '--agent-secret-stdin',
-    '--base-url',
-    standIn.url,
-    '--no-keyring',
-    ...extra,
-  ];
-}
 
 function hooksOf(sandbox: Sandbox): {
   hooks: Record<string, { matcher?: string; hooks: Record<string, unknown>[] }[]>;
@@ -63,7 +53,7 @@ describe('init', () => {
   it('sets up a fresh machine: checks the credentials, writes config, secret, hooks and trust', async () => {
     const sandbox = makeSandbox();
     const before = standIn.traces.length;
-    const result = await runCli(sandbox, initArgs(), { input: `${SECRET}\n` });
+    const result = await runCli(sandbox, args(), { input: `${SECRET}\n` });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expectNoSecretOrStack(result);
@@ -101,13 +91,13 @@ describe('init', () => {
 
   it('changes nothing when run a second time (every file byte-identical)', async () => {
     const sandbox = makeSandbox();
-    expect((await runCli(sandbox, initArgs(), { input: SECRET })).code).toBe(0);
+    expect((await runCli(sandbox, args(), { input: SECRET })).code).toBe(0);
     const first = {
       codex: snapshot(sandbox.codexHome),
       state: snapshot(sandbox.stateDir),
       project: snapshot(sandbox.project),
     };
-    const again = await runCli(sandbox, initArgs(), { input: SECRET });
+    const again = await runCli(sandbox, args(), { input: SECRET });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/Kept .*config\.json/);
     expect(again.stdout).toContain('Already trusted');
@@ -134,7 +124,7 @@ describe('init', () => {
       '# my settings\nmodel = "gpt-5.5"  # keep\n\n[projects."/home/dev/x"]\ntrust_level = "trusted"\n';
     writeFileSync(join(sandbox.codexHome, 'hooks.json'), userHooks);
     writeFileSync(join(sandbox.codexHome, 'config.toml'), userToml);
-    const result = await runCli(sandbox, initArgs('--capture', 'full'), { input: SECRET });
+    const result = await runCli(sandbox, args('--capture', 'full'), { input: SECRET });
     expect(result.code).toBe(0);
     const hooks = hooksOf(sandbox).hooks;
     const original = JSON.parse(userHooks).hooks;
@@ -154,7 +144,7 @@ describe('init', () => {
 
   it('uninstall deletes the files it created and leaves no trace of ours', async () => {
     const sandbox = makeSandbox();
-    expect((await runCli(sandbox, initArgs(), { input: SECRET })).code).toBe(0);
+    expect((await runCli(sandbox, args(), { input: SECRET })).code).toBe(0);
     const result = await runCli(sandbox, ['uninstall', '--purge']);
     expect(result.code).toBe(0);
     expect(existsSync(join(sandbox.codexHome, 'hooks.json'))).toBe(false);
@@ -166,13 +156,13 @@ describe('init', () => {
   it('switches lean -> full -> lean, swapping hooks and trust cleanly', async () => {
     const sandbox = makeSandbox();
     writeFileSync(join(sandbox.codexHome, 'config.toml'), 'model = "gpt-5.5"\n');
-    expect((await runCli(sandbox, initArgs('--capture', 'lean'), { input: SECRET })).code).toBe(0);
+    expect((await runCli(sandbox, args('--capture', 'lean'), { input: SECRET })).code).toBe(0);
     const lean = snapshot(sandbox.codexHome);
-    expect((await runCli(sandbox, initArgs('--capture', 'full'), { input: SECRET })).code).toBe(0);
+    expect((await runCli(sandbox, args('--capture', 'full'), { input: SECRET })).code).toBe(0);
     expect(ourEvents(sandbox)).toEqual([...FULL_EVENTS].sort());
     expect(Object.keys(trustOf(sandbox)).length).toBe(FULL_EVENTS.length);
     expect(JSON.parse(readFileSync(join(sandbox.stateDir, 'config.json'), 'utf8')).capture).toBe('full');
-    expect((await runCli(sandbox, initArgs('--capture', 'lean'), { input: SECRET })).code).toBe(0);
+    expect((await runCli(sandbox, args('--capture', 'lean'), { input: SECRET })).code).toBe(0);
     expect(ourEvents(sandbox)).toEqual([...LEAN_EVENTS].sort());
     const {
       'hooks.json.infinium-codex.bak': _a,
@@ -185,7 +175,7 @@ describe('init', () => {
 
   it('does not trust the hooks with --no-trust, and says how to approve them', async () => {
     const sandbox = makeSandbox();
-    const result = await runCli(sandbox, initArgs('--no-trust'), { input: SECRET });
+    const result = await runCli(sandbox, args('--no-trust'), { input: SECRET });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('/hooks');
     expect(existsSync(join(sandbox.codexHome, 'config.toml'))).toBe(false);
@@ -193,7 +183,7 @@ describe('init', () => {
 
   it('installs into the project with --scope project', async () => {
     const sandbox = makeSandbox();
-    const result = await runCli(sandbox, initArgs('--scope', 'project'), { input: SECRET });
+    const result = await runCli(sandbox, args('--scope', 'project'), { input: SECRET });
     expect(result.code).toBe(0);
     const file = join(sandbox.project, '.codex', 'hooks.json');
     expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).hooks).sort()).toEqual([...LEAN_EVENTS].sort());
@@ -203,7 +193,7 @@ describe('init', () => {
 
   it('writes only the old feature flag for Codex 0.120 (no trust entries, which it does not check)', async () => {
     const sandbox = makeSandbox('0.120.0');
-    expect((await runCli(sandbox, initArgs(), { input: SECRET })).code).toBe(0);
+    expect((await runCli(sandbox, args(), { input: SECRET })).code).toBe(0);
     const toml = parse(readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8')) as Record<
       string,
       unknown
@@ -218,7 +208,7 @@ describe('init refuses, leaving every file untouched', () => {
     const sandbox = makeSandbox();
     writeFileSync(join(sandbox.codexHome, 'hooks.json'), '{"hooks": {"Stop": [ }');
     const before = snapshot(sandbox.home);
-    const result = await runCli(sandbox, initArgs(), { input: SECRET });
+    const result = await runCli(sandbox, args(), { input: SECRET });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('hooks.json is not valid JSON');
@@ -230,7 +220,7 @@ describe('init refuses, leaving every file untouched', () => {
     const sandbox = makeSandbox();
     writeFileSync(join(sandbox.codexHome, 'config.toml'), 'model = "gpt\n[broken\n');
     const before = snapshot(sandbox.home);
-    const result = await runCli(sandbox, initArgs(), { input: SECRET });
+    const result = await runCli(sandbox, args(), { input: SECRET });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('config.toml is not valid TOML');
     expectNoSecretOrStack(result);
@@ -240,7 +230,7 @@ describe('init refuses, leaving every file untouched', () => {
   it('a wrong secret: one clear error, exit code 1, nothing written', async () => {
     const sandbox = makeSandbox();
     const before = snapshot(sandbox.home);
-    const result = await runCli(sandbox, initArgs(), { input: 'sk-wrong-secret' });
+    const result = await runCli(sandbox, args(), { input: 'sk-wrong-secret' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`Infinium rejected the credentials for agent ${AGENT} (HTTP 401)`);
     expect(result.stderr).toContain('update-credentials');
@@ -252,20 +242,7 @@ describe('init refuses, leaving every file untouched', () => {
 
   it('an unknown agent id', async () => {
     const sandbox = makeSandbox();
-    const result = await runCli(
-      sandbox,
-      [
-        'init',
-        '--yes',
-        '--agent-id',
-        'nobody',
-        '--agent-secret-stdin',
-        '--base-url',
-        standIn.url,
-        '--no-keyring',
-      ],
-      { input: SECRET },
-    );
+    const result = await runCli(sandbox, initArgs('nobody', standIn.url), { input: SECRET });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Infinium has no agent nobody');
     expectNoSecretOrStack(result);
@@ -273,20 +250,7 @@ describe('init refuses, leaving every file untouched', () => {
 
   it('an unreachable API, with a network hint', async () => {
     const sandbox = makeSandbox();
-    const result = await runCli(
-      sandbox,
-      [
-        'init',
-        '--yes',
-        '--agent-id',
-        AGENT,
-        '--agent-secret-stdin',
-        '--base-url',
-        'http://127.0.0.1:9/api/v1',
-        '--no-keyring',
-      ],
-      { input: SECRET },
-    );
+    const result = await runCli(sandbox, initArgs(AGENT, 'http://127.0.0.1:9/api/v1'), { input: SECRET });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Could not reach Infinium');
     expect(result.stderr).toContain('HTTPS_PROXY');

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { loadSecret, probeKeyring, storeSecret } from '../../src/config/credentials';
 import { makeSandbox, runCli } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
@@ -16,6 +16,9 @@ const SECRET = 'sk-keyring-secret-42';
 const service = inject('secretService');
 const available = 'DBUS_SESSION_BUS_ADDRESS' in service;
 let standIn: StandIn;
+// Each test runs the CLI several times as a child process: on a machine shared with other test runs that
+// can take a while (nothing here measures time).
+vi.setConfig({ testTimeout: 120_000 });
 
 beforeAll(async () => {
   standIn = await startStandIn({ [AGENT]: SECRET });

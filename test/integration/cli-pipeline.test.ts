@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEAN_EVENTS } from '../../src/codex/hook-payload';
 import { spoolPaths } from '../../src/spool/layout';
-import { makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
+import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/codex-0.169.0');
@@ -80,7 +80,7 @@ async function feed(sandbox: Sandbox, events: { event: string; payload: string }
   }
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 25_000): Promise<void> {
+async function waitFor(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -112,11 +112,7 @@ interface HistoryRow {
 
 async function initSandbox(): Promise<Sandbox> {
   const sandbox = makeSandbox();
-  const init = await runCli(
-    sandbox,
-    ['init', '--yes', '--agent-id', AGENT, '--agent-secret-stdin', '--base-url', standIn.url, '--no-keyring'],
-    { input: SECRET },
-  );
+  const init = await runCli(sandbox, initArgs(AGENT, standIn.url), { input: SECRET });
   expect(init.code).toBe(0);
   return sandbox;
 }
@@ -173,7 +169,7 @@ describe('status, history and retry show what the worker did', () => {
       'sent',
       'sent',
     ]);
-  }, 90_000);
+  }, 180_000);
 
   it('a trace rejected for bad credentials is dead; doctor says so; new credentials and `retry --dead` send it', async () => {
     const sandbox = await initSandbox();
@@ -206,7 +202,7 @@ describe('status, history and retry show what the worker did', () => {
     } finally {
       standIn.agents.set(AGENT, SECRET);
     }
-  }, 90_000);
+  }, 180_000);
 });
 
 function readOutboxCount(sandbox: Sandbox): number {

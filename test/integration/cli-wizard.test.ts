@@ -36,7 +36,7 @@ class Terminal {
 
   /** Waits for `text` to appear after what was already answered, then types `keys`. */
   async answer(text: string, keys: string): Promise<void> {
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 45_000;
     for (;;) {
       const at = this.output.indexOf(text, this.seen);
       if (at !== -1) {
@@ -90,5 +90,5 @@ describe.skipIf(!hasScript())('the init wizard in a terminal', () => {
     expect(JSON.parse(readFileSync(join(sandbox.stateDir, 'config.json'), 'utf8'))).toEqual({
       capture: 'full',
     });
-  }, 60_000);
+  }, 180_000);
 });

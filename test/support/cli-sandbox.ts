@@ -98,3 +98,18 @@ export function snapshot(dir: string): Record<string, string> {
   walk(dir);
   return files;
 }
+
+/** `init` without questions, the secret on stdin, the fallback file instead of a keyring. */
+export function initArgs(agentId: string, baseUrl: string, ...extra: string[]): string[] {
+  return [
+    'init',
+    '--yes',
+    '--agent-id',
+    agentId,
+    '--agent-secret-stdin',
+    '--base-url',
+    baseUrl,
+    '--no-keyring',
+    ...extra,
+  ];
+}

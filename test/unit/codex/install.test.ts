@@ -78,3 +78,28 @@ describe('installHooks / uninstallHooks', () => {
     expect(existsSync(join(codexHome, 'hooks.json'))).toBe(false);
   });
 });
+
+describe('the user’s own trusted hooks after ours', () => {
+  it('are reported when removing ours moves them up (their trust keys change)', () => {
+    const file = join(codexHome, 'hooks.json');
+    install({ capture: 'full' });
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc.hooks.PreToolUse.push({ hooks: [{ type: 'command', command: 'echo mine' }] });
+    writeFileSync(file, JSON.stringify(doc, null, 2));
+    const key = `${file}:pre_tool_use:1:0`;
+    writeFileSync(
+      join(codexHome, 'config.toml'),
+      `${readFileSync(join(codexHome, 'config.toml'), 'utf8')}\n[hooks.state."${key}"]\ntrusted_hash = "sha256:x"\n`,
+    );
+    expect(install({ capture: 'lean' }).movedUserHooks).toEqual([key]);
+  });
+
+  it('are not reported when they were never trusted', () => {
+    const file = join(codexHome, 'hooks.json');
+    install({ capture: 'full' });
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc.hooks.PreToolUse.push({ hooks: [{ type: 'command', command: 'echo mine' }] });
+    writeFileSync(file, JSON.stringify(doc, null, 2));
+    expect(uninstallHooks([file], env).movedUserHooks).toEqual([]);
+  });
+});
