@@ -10,10 +10,12 @@
 exec >/dev/null 2>&1 3<&0
 umask 077
 
+# Letters only, and short enough to fit a file name (the spool name must be creatable, or the payload is lost).
 case $1 in
 '' | *[!A-Za-z]*) ev=Unknown ;;
 *) ev=$1 ;;
 esac
+[ ${#ev} -le 64 ] || ev=Unknown
 if [ -z "$INFINIUM_CODEX_HOME" ] && [ -z "$HOME" ]; then
   # The home dir then comes from the user database, which a shell cannot read without a fork: let the Node
   # front-end find it, so both front-ends always agree on the state dir.
@@ -22,16 +24,25 @@ fi
 root=${INFINIUM_CODEX_HOME:-$HOME/.infinium-codex}
 sp=$root/spool
 
-# Reads stdin into $1, giving up after 2 s if the writer never closes it. Background jobs get /dev/null
-# as stdin in a non-interactive shell, hence the payload is read from fd 3.
+# Reads stdin into $1, giving up once 2 s pass with no new input and stdin still open (a writer that never
+# closes it). Idle time, not total time: a big payload on a busy machine may take longer than that to
+# arrive, and it must still be kept. The size is only looked at after 2 s, so the usual run forks nothing
+# more. Background jobs get /dev/null as stdin in a non-interactive shell, hence the payload is read from
+# fd 3.
 drain() {
   cat <&3 >|"$1" 3<&- &
   c=$!
   (
     trap 'kill $s 2>/dev/null; exit 0' TERM
-    sleep 2 3<&- &
-    s=$!
-    wait $s
+    was=0
+    while :; do
+      sleep 2 3<&- &
+      s=$!
+      wait $s
+      now=$(($(wc -c <"$1")))
+      [ "$now" -gt "$was" ] || break
+      was=$now
+    done
     kill $c
   ) 3<&- &
   w=$!
@@ -40,7 +51,7 @@ drain() {
   kill $w 2>/dev/null
   case $r in
   0) ;;
-  143) echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: stdin still open after 2 s; event dropped" >&2 ;;
+  143) echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: stdin still open with no input for 2 s; event dropped" >&2 ;;
   *) echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: could not store the payload (cat: $r); event dropped" >&2 ;;
   esac
   return $r

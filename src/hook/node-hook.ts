@@ -17,13 +17,17 @@ import {
 import { join } from 'node:path';
 import { type Env, stateRoot } from '../config/paths';
 
-/** Codex always closes stdin; a caller that never does must not keep the hook (and Codex) waiting. */
+/**
+ * Codex always closes stdin; a caller that never does must not keep the hook (and Codex) waiting. Idle
+ * time, not total time: a big payload on a busy machine may take longer than this to arrive whole.
+ */
 export const STDIN_WAIT_MS = 2_000;
 const WORKER_TRIGGERS = new Set(['Stop', 'SubagentStop', 'Interrupt', 'SessionEnd']);
 const MAX_SEQUENCE = 64;
 
 export function runHook(eventArg: string | undefined, env: Env = process.env): void {
-  const event = eventArg && /^[A-Za-z]+$/.test(eventArg) ? eventArg : 'Unknown';
+  // Letters only, and short enough to fit a file name (else the payload could not be spooled at all).
+  const event = eventArg && /^[A-Za-z]{1,64}$/.test(eventArg) ? eventArg : 'Unknown';
   const root = stateRoot(env);
   const fail = (error: unknown) => {
     logFailure(root, `hook ${event}: ${error instanceof Error ? error.message : String(error)}`);
@@ -32,11 +36,23 @@ export function runHook(eventArg: string | undefined, env: Env = process.env): v
   process.on('uncaughtException', fail);
   const chunks: Buffer[] = [];
   const timer = setTimeout(() => {
-    logFailure(root, `hook ${event}: stdin still open after ${STDIN_WAIT_MS / 1000} s; event dropped`);
-    process.exit(0);
+    // The event loop runs expired timers before it polls: a process the machine did not schedule for a
+    // while would give up before reading the input that arrived meanwhile. Decide after one poll.
+    const seen = chunks.length;
+    setImmediate(() => {
+      if (chunks.length !== seen) return;
+      logFailure(
+        root,
+        `hook ${event}: stdin still open with no input for ${STDIN_WAIT_MS / 1000} s; event dropped`,
+      );
+      process.exit(0);
+    });
   }, STDIN_WAIT_MS);
   timer.unref();
-  process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk));
+  process.stdin.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    timer.refresh();
+  });
   process.stdin.on('error', fail);
   process.stdin.on('end', () => {
     clearTimeout(timer);

@@ -252,7 +252,12 @@ function statusOf(tool: ToolActivity): ToolStatus {
 function hookText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === undefined || value === null) return '';
-  return JSON.stringify(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    // Nested deeper than JSON.stringify can recurse (JSON.parse read it): the turn is still traced.
+    return '[not shown: nested too deeply]';
+  }
 }
 
 function hookInput(payload: HookPayload): string {

@@ -19,9 +19,10 @@ interface SecretPattern {
 
 const mark = (kind: string) => `[REDACTED:${kind}]`;
 
-// Values of named assignments: a quoted string, or a bare run of characters secrets are made of. Not a
-// reference to where the secret lives (`$GITHUB_TOKEN`, `process.env.X`, `os.environ["X"]`), not a call.
-const VALUE = String.raw`(?!\$|process\.env|os\.environ|os\.getenv|ENV\[|\[REDACTED:)("[^"\s]{4,}"|'[^'\s]{4,}'|[^\s'"\`;,(){}[\]]{4,}(?![^\s'"\`;,)}\]]))`;
+// Values of named assignments: a quoted string (also with escaped quotes, as inside a JSON string), or a
+// bare run of characters secrets are made of. Not a reference to where the secret lives (`$GITHUB_TOKEN`,
+// `process.env.X`, `os.environ["X"]`), not a call.
+const VALUE = String.raw`(?!\$|process\.env|os\.environ|os\.getenv|ENV\[|\[REDACTED:)("[^"\s]{4,}"|'[^'\s]{4,}'|\\"[^"\s\\]{4,}\\"|[^\s'"\`;,(){}[\]]{4,}(?![^\s'"\`;,)}\]]))`;
 
 const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
@@ -84,9 +85,10 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     kind: 'assignment',
-    // SHOUTY_NAMES ending in KEY/TOKEN/SECRET/PASSWORD (env files, exports, CLI flags in commands).
+    // SHOUTY_NAMES ending in KEY/TOKEN/SECRET/PASSWORD (env files, exports, CLI flags in commands), also as
+    // JSON or YAML keys (`"AWS_SECRET_ACCESS_KEY": "..."`: an env object in MCP arguments).
     regex: new RegExp(
-      String.raw`\b([A-Z][A-Z0-9_]*_(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?)|PASSWORD|PASSWD|SECRET|TOKEN|API_KEY)(\s*[=:]\s*)${VALUE}`,
+      String.raw`\b([A-Z][A-Z0-9_]*_(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?)|PASSWORD|PASSWD|SECRET|TOKEN|API_KEY)(["']?\s*[=:]\s*)${VALUE}`,
       'g',
     ),
     hints: ['KEY', 'TOKEN', 'SECRET', 'PASS', 'PWD', 'CREDENTIAL'],
@@ -104,10 +106,11 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     kind: 'assignment',
-    // A bare key-like value (config files, CLI output): it must look random (letters, digits, +/=_-, at
-    // least one digit, 16+ long), so `token = tokens[i]` passes.
+    // A bare key-like value (config files, CLI output), or one quoted as a JSON value
+    // (`"refresh_token": "..."`): it must look random (letters, digits, +/=_-, at least one digit, 16+
+    // long), so `token = tokens[i]` passes.
     regex:
-      /(_key|_secret|_token|_password|api[_-]?key|apikey|secret|password|passwd|token)(\s*[=:]\s*)(?=[A-Za-z0-9+/=_-]*\d)[A-Za-z0-9+/=_-]{16,}(?![A-Za-z0-9+/=_.(-])/gi,
+      /(_key|_secret|_token|_password|api[_-]?key|apikey|secret|password|passwd|token)(["']?\s*[=:]\s*["']?)(?=[A-Za-z0-9+/=_-]*\d)[A-Za-z0-9+/=_-]{16,}(?![A-Za-z0-9+/=_.(-])/gi,
     lowerHints: ['key', 'secret', 'passw', 'token'],
     replace: (_match, name = '', op = '') => `${name}${op}${mark('assignment')}`,
   },

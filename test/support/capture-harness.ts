@@ -45,23 +45,48 @@ export interface HookRun {
   stderr: string;
 }
 
+export interface HookRunOptions {
+  dist?: string;
+  keepStdinOpen?: boolean;
+  /** The node binary the shell front-end is given for the worker (Codex passes the real one). */
+  node?: string;
+  /** Kills a hook still running after this long: the run then ends with code null and `timedOut`. */
+  timeoutMs?: number;
+  /**
+   * Feeds stdin from this file through a writer process of its own (`cat file | hook`), as Codex's writer
+   * is: a busy test process writing tens of MB itself would pause between chunks.
+   */
+  stdinFile?: string;
+}
+
 /** Runs one hook event the way Codex does: payload on stdin through a pipe, then stdin closed. */
 export function runHook(
   frontEnd: FrontEnd,
   event: string,
   payload: string | Buffer | null,
   env: Record<string, string>,
-  options: { dist?: string; keepStdinOpen?: boolean } = {},
-): Promise<HookRun> {
+  options: HookRunOptions = {},
+): Promise<HookRun & { timedOut?: true }> {
   const dist = options.dist ?? DIST;
-  const [command, args] =
+  const [hook, hookArgs] =
     frontEnd === 'sh'
-      ? [join(dist, 'hook.sh'), [event, process.execPath]]
+      ? [join(dist, 'hook.sh'), [event, options.node ?? process.execPath]]
       : [process.execPath, [join(dist, 'bin.cjs'), 'hook', event]];
+  const [command, args] = options.stdinFile
+    ? ['sh', ['-c', 'cat "$0" | exec "$@"', options.stdinFile, hook, ...hookArgs]]
+    : [hook, hookArgs];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, options.timeoutMs);
     child.stdout.on('data', (d) => {
       stdout += d;
     });
@@ -69,7 +94,10 @@ export function runHook(
       stderr += d;
     });
     child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise(timedOut ? { code, stdout, stderr, timedOut } : { code, stdout, stderr });
+    });
     child.stdin.on('error', () => {
       // the hook may exit before reading everything (a never-closed stdin test)
     });

@@ -37,6 +37,8 @@ export interface StandIn {
   traces: ReceivedTrace[];
   requests: RequestLogEntry[];
   agents: Map<string, string>;
+  /** Every request line, header and body byte clients sent (bodies as far as they were read). */
+  receivedBytes(): Buffer;
   /** Make the next `count` requests fail this way (queued after any failures already pending). */
   failNext(count: number, failure: Failure): void;
   /** Fail every request this way until `recover()`. */
@@ -55,6 +57,7 @@ export async function startStandIn(agents: Record<string, string>): Promise<Stan
   const pending: Failure[] = [];
   let permanent: Failure | undefined;
   const sockets = new Set<Socket>();
+  const received: Buffer[] = [];
 
   const server: Server = createServer((req, res) => {
     void handle(req, res);
@@ -65,6 +68,12 @@ export async function startStandIn(agents: Record<string, string>): Promise<Stan
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const head = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2)
+      head.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    received.push(Buffer.from(`${head.join('\r\n')}\r\n\r\n`));
+    const drain = (request: IncomingMessage) => drainInto(request, received);
+    const readBody = (request: IncomingMessage, limit: number) => readBodyInto(request, limit, received);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const { 'x-agent-key': _key, ...headers } = req.headers;
     const entry: RequestLogEntry = {
@@ -188,6 +197,7 @@ export async function startStandIn(agents: Record<string, string>): Promise<Stan
     traces,
     requests,
     agents: agentMap,
+    receivedBytes: () => Buffer.concat(received),
     failNext(count, failure) {
       for (let i = 0; i < count; i += 1) pending.push(failure);
     },
@@ -206,9 +216,9 @@ export async function startStandIn(agents: Record<string, string>): Promise<Stan
   };
 }
 
-function drain(req: IncomingMessage): Promise<void> {
+function drainInto(req: IncomingMessage, received: Buffer[]): Promise<void> {
   return new Promise((resolve) => {
-    req.on('data', () => {});
+    req.on('data', (chunk: Buffer) => received.push(chunk));
     req.on('end', resolve);
     req.on('error', () => resolve());
     req.on('close', () => resolve());
@@ -216,11 +226,12 @@ function drain(req: IncomingMessage): Promise<void> {
 }
 
 /** The body as text, or null when it is over the limit (the rest is read and discarded). */
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+function readBodyInto(req: IncomingMessage, limit: number, received: Buffer[]): Promise<string | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
+      received.push(chunk);
       size += chunk.length;
       if (size <= limit) chunks.push(chunk);
     });

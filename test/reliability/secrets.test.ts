@@ -1,0 +1,315 @@
+// Secrets stay secret. The fake-secret corpus (test/fixtures/secrets) is placed in prompts, commands, env
+// assignments, outputs, file names, MCP arguments and results and final messages of real-shaped Codex
+// turns (hook payloads and rollouts), in both capture modes, and run through the real hooks, the real
+// worker and the stand-in server, with failed sends on the way. None of it may reach the server (every
+// byte it received is scanned) or any file under the state dir (every byte, logs, history, outbox and dead
+// included); the agent secret may sit only in the fallback credential file. Also prints the redaction
+// recall per kind and the false-positive rate on ordinary code and output.
+//
+// Scale: SECRETS_ROWS limits the pipeline runs to the first N corpus rows (CI runs all 111).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeSecret } from '../../src/config/credentials';
+import { listDead, listOutbox, requeueDead, spoolStats } from '../../src/spool';
+import { makeRedactor } from '../../src/trace/redact';
+import {
+  DIST,
+  type EventSequence,
+  type FrontEnd,
+  makeSandbox,
+  runHook,
+  type Sandbox,
+} from '../support/capture-harness';
+import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+import { LEAN, runWorkerProcess } from '../support/scenario';
+import {
+  type CorpusRow,
+  leakedRows,
+  needles,
+  placements,
+  readCorpus,
+  readOrdinary,
+  SHAPE_KINDS,
+  secretSession,
+} from '../support/secret-corpus';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const AGENT = '3f1f0c2e-0000-4000-8000-000000005ec2';
+const AGENT_SECRET = 'ik_live_agent_secret_for_the_leak_test_9f8e7d6c';
+const CONCURRENCY = 6;
+const corpus = readCorpus();
+const redact = makeRedactor([]);
+
+describe('redaction figures', () => {
+  it('redacts every corpus secret in every placement (recall per kind)', () => {
+    const kinds = [...new Set(corpus.map((row) => row.kind))];
+    const lines: string[] = [];
+    const missed: string[] = [];
+    for (const kind of kinds) {
+      const rows = corpus.filter((row) => row.kind === kind);
+      const texts = (row: CorpusRow) => {
+        const p = placements(row);
+        return [
+          p.prompt,
+          p.envCommand,
+          p.command,
+          p.output,
+          p.patch,
+          JSON.stringify(p.mcpArguments),
+          JSON.stringify(p.mcpResult),
+          p.finalMessage,
+        ];
+      };
+      const caught = (text: string, row: CorpusRow) => leakedRows([row], redact(text)).length === 0;
+      const inContext = rows.filter((row) => caught(row.context, row)).length;
+      let placed = 0;
+      let placedTotal = 0;
+      for (const row of rows) {
+        for (const text of texts(row)) {
+          placedTotal += 1;
+          if (caught(text, row)) placed += 1;
+          else missed.push(`${kind}: ${redact(text).slice(0, 160)}`);
+        }
+      }
+      const bare = rows.filter((row) => caught(row.secret, row)).length;
+      lines.push(
+        `${kind.padEnd(22)} contexts ${inContext}/${rows.length}, placements ${placed}/${placedTotal}, ` +
+          `bare secret ${bare}/${rows.length}${SHAPE_KINDS.has(kind) ? '' : ' (not recognisable bare)'}`,
+      );
+      if (SHAPE_KINDS.has(kind) && bare < rows.length) missed.push(`${kind}: a bare secret`);
+    }
+    const all = corpus.length;
+    const contexts = corpus.filter((row) => leakedRows([row], redact(row.context)).length === 0).length;
+    console.log(
+      `redaction recall on the corpus (${all} rows, ${kinds.length} kinds):\n  ${lines.join('\n  ')}`,
+    );
+    console.log(
+      `redaction recall overall: contexts ${contexts}/${all} (${((100 * contexts) / all).toFixed(1)}%)`,
+    );
+    expect(missed).toEqual([]);
+  });
+
+  it('leaves ordinary code and output alone (false-positive rate)', () => {
+    const ordinary = readOrdinary();
+    const changedOrdinary = ordinary.filter((line) => redact(line) !== line);
+    const sample = ordinaryCodeAndOutput();
+    const changed = sample.lines.filter((line) => redact(line) !== line);
+    const rate = (n: number, of: number) => `${((100 * n) / of).toFixed(3)}%`;
+    console.log(
+      `redaction false positives: ordinary.txt ${changedOrdinary.length}/${ordinary.length}; ` +
+        `repo sample ${changed.length}/${sample.lines.length} lines (${rate(changed.length, sample.lines.length)}) ` +
+        `from ${sample.sources}`,
+    );
+    for (const line of changed.slice(0, 10)) console.log(`  false positive: ${line.trim().slice(0, 150)}`);
+    expect(changedOrdinary).toEqual([]);
+    expect(changed.length / sample.lines.length).toBeLessThan(0.002);
+  });
+});
+
+/**
+ * Lines of ordinary code and output: this repo's source, docs, scripts and benchmarks, the command outputs
+ * of the recorded Codex sessions, and git's own output on this repo. Test files are left out: they hold
+ * fake secrets on purpose.
+ */
+function ordinaryCodeAndOutput(): { lines: string[]; sources: string } {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const file = join(dir, name);
+      if (statSync(file).isDirectory()) walk(file);
+      else if (/\.(ts|mjs|sh|md|json)$/.test(name)) files.push(file);
+    }
+  };
+  for (const dir of ['src', 'docs', 'scripts', 'bench']) {
+    try {
+      walk(join(REPO, dir));
+    } catch {
+      // not every checkout has every folder
+    }
+  }
+  const sourceLines = files.flatMap((file) => readFileSync(file, 'utf8').split('\n'));
+  const outputs: string[] = [];
+  const scenarios = join(REPO, 'test/fixtures/codex-0.169.0/scenarios');
+  for (const name of readdirSync(scenarios)) {
+    const rollout = join(scenarios, name, 'rollout.jsonl');
+    try {
+      for (const line of readFileSync(rollout, 'utf8').split('\n')) {
+        const output = (JSON.parse(line || '{}') as { payload?: { item?: { aggregated_output?: string } } })
+          .payload?.item?.aggregated_output;
+        if (output) outputs.push(...output.split('\n'));
+      }
+    } catch {
+      // a scenario without a rollout
+    }
+  }
+  let git: string[] = [];
+  try {
+    git = execFileSync('git', ['log', '--stat', '-n', '300'], { cwd: REPO, encoding: 'utf8' }).split('\n');
+  } catch {
+    // not a git checkout (a packed tarball): the sample is smaller
+  }
+  const lines = [...sourceLines, ...outputs, ...git].filter((line) => line.trim() !== '');
+  return {
+    lines,
+    sources: `${files.length} files (${sourceLines.length} lines), ${outputs.length} lines of recorded command output, ${git.length} lines of git log --stat`,
+  };
+}
+
+let server: StandIn;
+const boxes: Sandbox[] = [];
+beforeAll(async () => {
+  server = await startStandIn({ [AGENT]: AGENT_SECRET });
+});
+afterAll(async () => {
+  await server.close();
+  for (const box of boxes) box.cleanup();
+});
+
+/** Every file under `dir` with its bytes (symlinks and sockets aside). */
+function filesUnder(dir: string): { path: string; bytes: Buffer }[] {
+  const result: { path: string; bytes: Buffer }[] = [];
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    const stat = statSync(file);
+    if (stat.isDirectory()) result.push(...filesUnder(file));
+    else if (stat.isFile()) result.push({ path: file, bytes: readFileSync(file) });
+  }
+  return result;
+}
+
+/** Corpus leaks and agent-secret copies in the state dir, as `file: kind` lines. */
+function scanState(box: Sandbox): { leaks: string[]; agentSecretIn: string[]; bytes: number; files: number } {
+  const files = filesUnder(box.state);
+  const leaks: string[] = [];
+  for (const file of files) {
+    for (const row of leakedRows(corpus, file.bytes)) {
+      const at = Math.max(...needles(row.secret).map((needle) => file.bytes.indexOf(needle)));
+      const around = file.bytes.subarray(Math.max(0, at - 120), at + 60).toString();
+      leaks.push(`${relative(box.state, file.path)}: ${row.kind} in ${JSON.stringify(around)}`);
+    }
+    // A file name is written too.
+    for (const row of leakedRows(corpus, relative(box.state, file.path)))
+      leaks.push(`file name ${file.path}: ${row.kind}`);
+  }
+  const agentSecretIn = files
+    .filter((file) => needles(AGENT_SECRET).some((needle) => file.bytes.includes(needle)))
+    .map((file) => relative(box.state, file.path));
+  return { leaks, agentSecretIn, bytes: files.reduce((n, f) => n + f.bytes.length, 0), files: files.length };
+}
+
+/** Runs each session's events in order, sessions CONCURRENCY at a time; every run must be silent. */
+async function fireHooks(
+  frontEnd: FrontEnd,
+  sessions: EventSequence[],
+  env: Record<string, string>,
+  dist: string,
+) {
+  const queue = [...sessions];
+  const bad: string[] = [];
+  let runs = 0;
+  const lane = async () => {
+    for (let events = queue.shift(); events; events = queue.shift()) {
+      for (const [event, payload] of events) {
+        const run = await runHook(frontEnd, event, payload, env, { dist });
+        runs += 1;
+        if (run.code !== 0 || run.stdout !== '' || run.stderr !== '')
+          bad.push(`${event}: ${JSON.stringify(run)}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  expect(bad).toEqual([]);
+  return runs;
+}
+
+describe('secrets through the whole pipeline', () => {
+  it.each([
+    ['lean', 'node'],
+    ['full', 'sh'],
+  ] as const)(
+    '%s capture (%s hooks): no corpus secret reaches the server or any file we write, through failed sends too',
+    async (capture, frontEnd) => {
+      const box = makeSandbox({ agentId: AGENT, baseUrl: server.url });
+      boxes.push(box);
+      const env = { ...box.env };
+      mkdirSync(box.state, { recursive: true, mode: 0o700 });
+      writeFileSync(join(box.state, 'config.json'), JSON.stringify({ capture }), { mode: 0o600 });
+      const stored = await storeSecret(AGENT, AGENT_SECRET, { env, noKeyring: true });
+      expect(stored.source).toBe('file');
+      // The hooks' own dist has no worker: the test runs the real one at chosen moments (failing server,
+      // then recovered), which a worker started by each Stop would race.
+      const hookDist = join(box.dir, 'dist');
+      mkdirSync(hookDist);
+      for (const file of ['hook.sh', 'bin.cjs'])
+        writeFileSync(join(hookDist, file), readFileSync(join(DIST, file)), { mode: 0o755 });
+
+      const rows = corpus.slice(0, Number(process.env.SECRETS_ROWS ?? corpus.length));
+      const sessions = rows.map((row, i) => {
+        const transcript = join(box.env.CODEX_HOME as string, 'sessions/2026/11/25', `rollout-${i}.jsonl`);
+        const session = secretSession(row, i, box.project, transcript);
+        mkdirSync(join(transcript, '..'), { recursive: true });
+        writeFileSync(transcript, session.rollout);
+        return capture === 'lean' ? session.events.filter(([event]) => LEAN.has(event)) : session.events;
+      });
+      const runs = await fireHooks(frontEnd, sessions, env, hookDist);
+
+      const requestsBefore = server.requests.length;
+      const bytesBefore = server.receivedBytes().length;
+      const tracesBefore = server.traces.length;
+      const scans: string[] = [];
+      const check = (moment: string) => {
+        const scan = scanState(box);
+        scans.push(`${moment}: ${scan.files} files, ${scan.bytes} bytes`);
+        expect(scan.leaks, moment).toEqual([]);
+        expect(scan.agentSecretIn, moment).toEqual(['credentials.json']);
+      };
+
+      // 1. Infinium down: every turn is built (raw payloads gone) and waits in the outbox.
+      server.goDown({ kind: 'status', status: 500 });
+      expect(await runWorkerProcess(env)).toBe(0);
+      expect(spoolStats(env)).toMatchObject({ spooledEvents: 0, outbox: rows.length });
+      expect(listOutbox(env)[0]?.lastError).toMatch(/500/);
+      check('after a failed send (HTTP 500)');
+
+      // 2. Back, but some requests dropped or refused for good: dead/ holds those with their reason.
+      server.recover();
+      server.failNext(3, { kind: 'drop' });
+      server.failNext(3, { kind: 'status', status: 401 });
+      expect(await runWorkerProcess(env, ['--retry'])).toBe(0);
+      expect(listDead(env).length).toBeGreaterThan(0);
+      check('after dropped connections and HTTP 401s');
+
+      // 3. Everything delivered in the end.
+      requeueDead(env);
+      for (let i = 0; i < 3 && listOutbox(env).length > 0; i += 1) await runWorkerProcess(env, ['--retry']);
+      expect(spoolStats(env)).toMatchObject({ outbox: 0, dead: 0, spooledEvents: 0 });
+      check('after delivery');
+
+      const traces = server.traces.slice(tracesBefore);
+      const sessionsSeen = new Set(
+        traces.map((t) => (t.body.environment as { session_id: string }).session_id),
+      );
+      expect(sessionsSeen.size).toBe(rows.length);
+      // The traces still say what happened: the redaction marks are there, the tool calls too.
+      const redactions = traces.reduce((n, t) => n + (t.rawBody.match(/\[REDACTED:/g)?.length ?? 0), 0);
+
+      // Every byte the server received: no corpus secret; the agent secret only as the x-agent-key header.
+      const received = server.receivedBytes().subarray(bytesBefore);
+      const bodiesOnly = Buffer.from(
+        received.toString('latin1').split(`x-agent-key: ${AGENT_SECRET}`).join('x-agent-key: <agent secret>'),
+        'latin1',
+      );
+      expect(leakedRows(corpus, received).map((row) => row.kind)).toEqual([]);
+      expect(bodiesOnly.includes(AGENT_SECRET)).toBe(false);
+      console.log(
+        `secrets ${capture} capture (${frontEnd} hooks): ${rows.length} turns, ${runs} hook runs, ` +
+          `${server.requests.length - requestsBefore} requests, ${traces.length} traces with ${redactions} redaction marks; ` +
+          `0 corpus secrets in ${received.length} bytes received by the server; state dir scanned ${scans.join('; ')}: 0 leaks, ` +
+          'agent secret only in credentials.json',
+      );
+    },
+    300_000,
+  );
+});
