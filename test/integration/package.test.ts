@@ -58,7 +58,9 @@ describe('the npm package', () => {
     expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(pkg.version);
     expect(execFileSync(bin, ['--help'], { encoding: 'utf8' })).toContain('Usage: infinium-codex');
     // A person asking about the hook gets help, not a spooled event.
-    expect(execFileSync(bin, ['hook', '--help'], { encoding: 'utf8' })).toContain('Usage: infinium-codex hook');
+    expect(execFileSync(bin, ['hook', '--help'], { encoding: 'utf8' })).toContain(
+      'Usage: infinium-codex hook',
+    );
   });
 });
 
