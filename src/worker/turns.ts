@@ -82,9 +82,16 @@ export function groupSessionTurns(
   }
 
   const lastArrivalMs = events.at(-1)?.arrivedAtMs ?? 0;
-  if (open && nowMs - lastArrivalMs > staleMs) {
-    close(open, 'stale');
-    open = null;
+  if (nowMs - lastArrivalMs > staleMs) {
+    if (open) {
+      close(open, 'stale');
+      open = null;
+    }
+    // Events that never found a turn must not wait in the spool forever: tool activity whose prompt never
+    // reached us is still a turn; bare session bookkeeping is simply done with.
+    if (waiting.some(isTurnContent)) close(waiting, 'stale');
+    else consumed.push(...waiting.map((e) => e.file));
+    waiting = [];
   }
   return { closed, consumed, pending: [...(open ?? []), ...waiting], lastArrivalMs };
 }

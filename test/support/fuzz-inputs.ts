@@ -327,7 +327,11 @@ export function generateFuzzInputs(options: FuzzOptions): FuzzPlan {
       });
     } else if (roll < 0.95) {
       const text = JSON.stringify({ ...template(), session_id: '' });
-      const cut = int(text.length);
+      // Bytes dropped between the quotes of the empty session_id would give it a value (U+FFFD) and make
+      // the payload valid: put those before the object instead, so the input stays corrupt.
+      const insideId = text.indexOf('"session_id":""') + '"session_id":"'.length;
+      const drawn = int(text.length);
+      const cut = drawn === insideId ? 0 : drawn;
       add({
         category: 'invalid UTF-8',
         event,

@@ -38,6 +38,19 @@ describe('groupSessionTurns', () => {
     expect(late.closed.map((t) => [t.turnId, t.ending])).toEqual([['t1', 'stale']]);
   });
 
+  it('does not keep events outside any turn forever once they are stale', () => {
+    const orphanTool = [ev(s.preTool('t9', 'c9', 'make'))];
+    expect(groupSessionTurns(orphanTool, clock + 1000, HOUR).pending).toHaveLength(1);
+    const lateTool = groupSessionTurns(orphanTool, clock + HOUR + 1, HOUR);
+    expect(lateTool.closed.map((t) => [t.turnId, t.ending])).toEqual([['t9', 'stale']]);
+    expect(lateTool.pending).toEqual([]);
+    const bookkeeping = [ev(s.sessionStart())];
+    const lateStart = groupSessionTurns(bookkeeping, clock + HOUR + 1, HOUR);
+    expect(lateStart.closed).toEqual([]);
+    expect(lateStart.consumed).toEqual([bookkeeping[0]?.file]);
+    expect(lateStart.pending).toEqual([]);
+  });
+
   it('ends a turn on Interrupt, and lets SessionEnd close nothing when no turn is open', () => {
     const events = [
       ev(s.prompt('t1', 'a')),
