@@ -3,6 +3,7 @@
 // Afterwards every turn is delivered exactly once, or waits in outbox/ or dead/ with its reason; a turn
 // resent after a send whose outcome was unknown (a kill or a timeout mid-send) must say so in the history.
 // Counts are printed. Scale: FAULT_KILL_RUNS (200), FAULT_SEED (printed, to replay a run).
+
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,10 +19,10 @@ import {
   mountSmallDisk,
   mountUnavailable,
   runWorkerAndKill,
-  seededRandom,
   shiftedClock,
   workerIdle,
 } from '../support/faults';
+import { prng } from '../support/fuzz-inputs';
 import type { Failure, StandIn } from '../support/infinium-stand-in';
 import { runWorkerProcess } from '../support/scenario';
 
@@ -141,7 +142,7 @@ describe('fault injection', () => {
   it('loses and duplicates nothing when workers are SIGKILLed at random points between new turns', async () => {
     const runs = envCount('FAULT_KILL_RUNS', 200);
     const seed = envCount('FAULT_SEED', Math.floor(Math.random() * 1_000_000));
-    const random = seededRandom(seed);
+    const random = prng(seed);
     const simulated = sessions(4, { dist: inertWorkerDist(box.dir) });
     let killedMidRun = 0;
     let apiFailures = 0;

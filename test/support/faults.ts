@@ -18,18 +18,6 @@ export function inertWorkerDist(dir: string): string {
   return dist;
 }
 
-/** mulberry32: reproducible runs from a printed seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export interface WorkerRun {
   /** Whether it was still running when killed (false: it had finished on its own). */
   killed: boolean;
