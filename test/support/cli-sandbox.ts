@@ -1,5 +1,6 @@
 // Runs the built CLI (dist/bin.cjs) as a user would: a child process with its own HOME, CODEX_HOME,
 // INFINIUM_CODEX_HOME and project folder, and a `codex` on PATH that reports a chosen version.
+
 import { spawn } from 'node:child_process';
 import {
   chmodSync,
@@ -14,6 +15,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { collectOutput } from './child-output';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(REPO_ROOT, 'dist', 'bin.cjs');
@@ -69,16 +71,9 @@ export function runCli(
       env: env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
+    const output = collectOutput(child);
     child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, ...output }));
     child.stdin.end(options.input ?? '');
   });
 }

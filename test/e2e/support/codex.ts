@@ -1,9 +1,11 @@
 // Runs the real Codex CLI (pinned, installed into .e2e-cache by the e2e global setup) offline, against the
 // scripted model server, in temp HOME / CODEX_HOME / project directories.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import { collectOutput } from '../../support/child-output';
 
 export const CODEX_VERSION = '0.169.0';
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
@@ -120,20 +122,13 @@ export function runCodex(args: string[], options: RunOptions): Promise<CodexRun>
     env: { ...options.sandbox.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
+  const output = collectOutput(child);
   options.onSpawn?.(child);
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`codex ${args.join(' ')} timed out after ${timeoutMs} ms\n${stderr}`));
+      reject(new Error(`codex ${args.join(' ')} timed out after ${timeoutMs} ms\n${output.stderr}`));
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -141,7 +136,7 @@ export function runCodex(args: string[], options: RunOptions): Promise<CodexRun>
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr, wallMs: performance.now() - started });
+      resolvePromise({ code, signal, ...output, wallMs: performance.now() - started });
     });
   });
 }

@@ -1,9 +1,11 @@
 // Our connector inside an e2e sandbox: installed by our own `infinium-codex init --yes ...` exactly as a
 // user would run it, then driven through Codex's real hooks. Also the CLI commands scenarios use (pause,
 // resume, retry) and the waits for the detached worker.
+
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { collectOutput } from '../../support/child-output';
 import type { StandIn } from '../../support/infinium-stand-in';
 import { REPO_ROOT, type Sandbox } from './codex';
 
@@ -36,21 +38,14 @@ export function cli(
     env: sandbox.env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
+  const output = collectOutput(child);
   child.stdin.end(options.input ?? '');
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, ...output });
     });
   });
 }
