@@ -184,11 +184,22 @@ function addCompaction(activities: Activity[], atMs: number, summary: string | u
   activities.push({ type: 'compaction', atMs, summary });
 }
 
-/** Calls cut short by an interrupt are unfinished, not failed: Codex reports them as exit -1. */
+/** Exit codes of a command killed by SIGINT, SIGKILL or SIGTERM. */
+const KILLED_BY_SIGNAL = new Set([130, 137, 143]);
+
+/**
+ * Calls cut short by an interrupt are unfinished, not failed. Codex usually reports them as exit -1, but
+ * when the command it kills dies first, the real exit code of the kill (137) is what gets written: the
+ * call still running at the interrupt, the turn's last, is then cut as well.
+ */
 function markInterrupted(activities: Activity[]): void {
+  const running = activities.findLast((activity) => activity.type === 'tool');
   for (const activity of activities) {
     if (activity.type !== 'tool') continue;
-    const cut = activity.exitCode === -1 || /aborted by user/.test(activity.output ?? '');
+    const cut =
+      activity.exitCode === -1 ||
+      /aborted by user/.test(activity.output ?? '') ||
+      (activity === running && KILLED_BY_SIGNAL.has(activity.exitCode ?? 0));
     if (cut || activity.status === 'incomplete') activity.status = 'incomplete';
   }
 }

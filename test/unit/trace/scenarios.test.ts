@@ -1,5 +1,5 @@
 // composeTurnTrace on the real Codex 0.169 scenario fixtures, in both capture modes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -74,6 +74,29 @@ describe('real scenarios', () => {
     expect(data.errors?.map((e) => e.error_type)).toEqual(['tool_incomplete', 'turn_interrupted']);
     expect(data.output_summary).toBeUndefined();
     expect(data.duration).toBeGreaterThan(0);
+  });
+
+  it('interrupt: a command that died of the kill before Codex wrote its abort is incomplete too', async () => {
+    const payloads = stageScenario('interrupt', home);
+    const rollout = payloads[0]?.transcript_path as string;
+    // What Codex writes when the killed command's own exit wins the race with the interrupt.
+    writeFileSync(
+      rollout,
+      readFileSync(rollout, 'utf8')
+        .replace('"exit_code":-1', '"exit_code":137')
+        .replace('aborted by user', 'started'),
+    );
+    const { taskData } = await composeTurnTrace(scenarioTurn(payloads, 'lean'), context(), undefined);
+    expect(tools(taskData)).toEqual([['exec_command', 'incomplete', 137]]);
+    expect(taskData.errors?.map((e) => e.error_type)).toEqual(['tool_incomplete', 'turn_interrupted']);
+  });
+
+  it('failing-command: a command killed by a signal in a turn that was not interrupted is a failure', async () => {
+    const payloads = stageScenario('failing-command', home);
+    const rollout = payloads[0]?.transcript_path as string;
+    writeFileSync(rollout, readFileSync(rollout, 'utf8').replaceAll('"exit_code":3', '"exit_code":137'));
+    const { taskData } = await composeTurnTrace(scenarioTurn(payloads, 'lean'), context(), undefined);
+    expect(tools(taskData)).toEqual([['exec_command', 'failure', 137]]);
   });
 
   it('mcp-call: the tool search and the MCP call with its result', async () => {
