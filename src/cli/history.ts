@@ -22,7 +22,7 @@ function row(record: HistoryRecord): string[] {
     record.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     record.project,
     `#${record.turnNumber}`,
-    record.status,
+    record.unknownOutcomes ? `${record.status}*` : record.status,
     String(record.steps),
     record.tokens === undefined ? '-' : String(record.tokens),
     `${record.duration.toFixed(1)}s`,
@@ -50,7 +50,13 @@ export async function history(options: HistoryOptions, ctx: CliContext): Promise
       .map((cell, column) => cell.padEnd(widths[column] ?? 0))
       .join('  ')
       .trimEnd();
-    ctx.out.line(index === 0 ? ctx.out.bold(text) : cells[3] === 'dead' ? ctx.out.red(text) : text);
+    ctx.out.line(index === 0 ? ctx.out.bold(text) : cells[3]?.startsWith('dead') ? ctx.out.red(text) : text);
+  }
+  if (records.some((record) => record.unknownOutcomes)) {
+    ctx.out.line(
+      '* an earlier send was cut short (a crash, a timeout, a lost connection) and may have arrived as well: ' +
+        'Infinium may hold this trace more than once (`--json` gives the count in unknownOutcomes).',
+    );
   }
 }
 

@@ -137,7 +137,7 @@ async function request(
     text = await response.text();
   } catch (error) {
     if (isTimeout(error)) throw timeoutError(agent.baseUrl, Math.round(timeoutMs / 1000));
-    throw networkError(agent.baseUrl, scrub(describeCause(error), agent));
+    throw networkError(agent.baseUrl, scrub(describeCause(error), agent), causeCode(error));
   }
   if (response.status < 200 || response.status >= 300) {
     throw errorForStatus(
@@ -193,12 +193,18 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
+function causeCode(error: unknown): string | undefined {
+  const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
+  const code = cause instanceof Error ? (cause as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
 function describeCause(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = (error as { cause?: unknown }).cause;
   if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code} (${cause.message})` : cause.message;
+    const code = causeCode(error);
+    return code === undefined ? cause.message : `${code} (${cause.message})`;
   }
   return error.message;
 }

@@ -21,6 +21,11 @@ export class InfiniumError extends Error {
     readonly status?: number,
     /** Seconds the server asked us to wait (429 Retry-After). */
     readonly retryAfterSeconds?: number,
+    /**
+     * The request may have reached Infinium and been stored all the same (a timeout, a connection lost
+     * after it was made): sending it again may store it twice.
+     */
+    readonly mayHaveArrived = false,
   ) {
     super(message);
   }
@@ -108,11 +113,18 @@ export function errorForStatus(
   );
 }
 
-export function networkError(baseUrl: string, cause: string): InfiniumError {
+/** Failures before a connection exists: nothing was sent. Any other network failure may have come after. */
+const NOT_CONNECTED = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT)$/;
+
+/** `code` is the system or undici error code of the cause, when there is one. */
+export function networkError(baseUrl: string, cause: string, code?: string): InfiniumError {
   return new InfiniumError(
     'network',
     `Could not reach Infinium at ${baseUrl}: ${cause}`,
     'Check your network, the base URL, and HTTPS_PROXY/NO_PROXY if you are behind a proxy.',
+    undefined,
+    undefined,
+    !NOT_CONNECTED.test(code ?? ''),
   );
 }
 
@@ -121,5 +133,8 @@ export function timeoutError(baseUrl: string, seconds: number): InfiniumError {
     'timeout',
     `Infinium at ${baseUrl} did not answer within ${seconds} s`,
     'Nothing to do: the trace stays in the outbox and is retried with backoff.',
+    undefined,
+    undefined,
+    true,
   );
 }

@@ -29,8 +29,11 @@ export interface HistoryRecord {
   payloadPath?: string;
   /** Dead traces: why. */
   reason?: string;
-  /** An earlier send was cut short by a crash and may have reached Infinium: it may hold this trace twice. */
-  resentAfterUnknownOutcome?: boolean;
+  /**
+   * Earlier sends cut short (a crash, a timeout, a lost connection) that may have reached Infinium: it may
+   * hold this trace up to 1 + n times.
+   */
+  unknownOutcomes?: number;
 }
 
 export function appendHistory(paths: SpoolPaths, record: HistoryRecord): void {

@@ -28,8 +28,11 @@ export interface OutboxEntry {
   lastError?: string;
   /** Set just before a send; still set at the next run means the worker died mid-send. */
   sendingSinceMs?: number;
-  /** A send may have reached Infinium before a crash: if it did, Infinium holds this trace twice. */
-  outcomeUnknown?: boolean;
+  /**
+   * Earlier sends whose outcome is unknown (the worker died mid-send, a timeout, a connection lost after
+   * it was made): each may have reached Infinium, which may then hold this trace up to 1 + n times.
+   */
+  unknownOutcomes?: number;
 }
 
 export interface DeadEntry extends OutboxEntry {

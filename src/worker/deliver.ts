@@ -1,7 +1,8 @@
 // Sending what the outbox holds. Each entry is marked "sending" (atomically) before its POST, so a crash
-// mid-send is noticed at the next run: the trace is sent again and the history says it may be a duplicate
-// (Infinium has no idempotency key). A success is written to the history before the outbox entry goes, so
-// a crash between the two is recognised and never resent.
+// mid-send is noticed at the next run. Such a send, like a timeout or a connection lost mid-request, may
+// have reached Infinium, which has no idempotency key: the trace is sent again, each of these counted, and
+// the history says how many copies Infinium may hold. A success is written to the history before the
+// outbox entry goes, so a crash between the two is recognised and never resent.
 
 import { loadSecret } from '../config/credentials';
 import type { Env } from '../config/paths';
@@ -111,7 +112,7 @@ async function deliverOne(
   const entry: OutboxEntry = {
     ...queued,
     attempts: queued.attempts + 1,
-    outcomeUnknown: queued.outcomeUnknown || queued.sendingSinceMs !== undefined,
+    unknownOutcomes: countUnknown(queued.unknownOutcomes, queued.sendingSinceMs !== undefined),
     sendingSinceMs: options.now(),
   };
   writeOutboxEntry(paths, entry);
@@ -124,7 +125,7 @@ async function deliverOne(
       status: 'sent',
       traceId: sent.traceId,
       payloadPath,
-      resentAfterUnknownOutcome: entry.outcomeUnknown || undefined,
+      unknownOutcomes: entry.unknownOutcomes,
     });
     removeOutboxEntry(paths, entry.key);
     appendLog(
@@ -138,10 +139,17 @@ async function deliverOne(
       error instanceof InfiniumError
         ? decideRetry(error, entry.attempts, OUTBOX_RETRY, options.random ?? Math.random)
         : ({ retry: false, reason: 'permanent' } as const);
+    const failed: OutboxEntry = {
+      ...entry,
+      sendingSinceMs: undefined,
+      unknownOutcomes: countUnknown(
+        entry.unknownOutcomes,
+        error instanceof InfiniumError && error.mayHaveArrived,
+      ),
+    };
     if (decision.retry) {
       writeOutboxEntry(paths, {
-        ...entry,
-        sendingSinceMs: undefined,
+        ...failed,
         lastError: reason,
         nextAttemptAtMs: options.now() + decision.delayMs,
       });
@@ -155,13 +163,23 @@ async function deliverOne(
       decision.reason === 'attempts_exhausted'
         ? `gave up after ${entry.attempts} attempts: ${reason}`
         : reason;
-    recordDead(paths, moveToDead(paths, entry, why, options.now()));
+    recordDead(paths, moveToDead(paths, failed, why, options.now()));
     return 'dead';
   }
 }
 
+/** Absent until a send's outcome is first unknown, so a clean entry carries no count. */
+function countUnknown(count: number | undefined, unknown: boolean): number | undefined {
+  return unknown ? (count ?? 0) + 1 : count;
+}
+
 function recordDead(paths: SpoolPaths, dead: DeadEntry): void {
-  appendHistory(paths, { ...historyFacts(dead, dead.diedAtMs), status: 'dead', reason: dead.reason });
+  appendHistory(paths, {
+    ...historyFacts(dead, dead.diedAtMs),
+    status: 'dead',
+    reason: dead.reason,
+    unknownOutcomes: dead.unknownOutcomes,
+  });
   appendLog(paths.workerLog, `trace ${dead.key} moved to dead/: ${dead.reason}`);
 }
 

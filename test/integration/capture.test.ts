@@ -215,9 +215,7 @@ describe('capture pipeline (hook -> worker -> Infinium)', () => {
     // The stand-in drops a request whose client went away; a real server might have kept it.
     expect(server.traces).toHaveLength(1);
     expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
-    expect(readHistory(env)).toMatchObject([
-      { status: 'sent', attempts: 2, resentAfterUnknownOutcome: true },
-    ]);
+    expect(readHistory(env)).toMatchObject([{ status: 'sent', attempts: 2, unknownOutcomes: 1 }]);
   });
 
   it('skips and counts a corrupt spool entry, and keeps the rest of the turn', async () => {

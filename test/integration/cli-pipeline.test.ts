@@ -171,6 +171,24 @@ describe('status, history and retry show what the worker did', () => {
     ]);
   }, 180_000);
 
+  it('a turn sent again after a connection lost mid-send is marked in the history as maybe held twice', async () => {
+    const sandbox = await initSandbox();
+    const events = twoTurns(sandbox);
+    const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+    standIn.failNext(1, { kind: 'drop' });
+    await feed(sandbox, events.slice(0, secondTurn));
+    await waitFor(
+      () => workerIdle(sandbox) && readOutboxCount(sandbox) === 1,
+      'the turn to wait in the outbox',
+    );
+    expect((await runCli(sandbox, ['retry'])).code).toBe(0);
+    const history = await json<(HistoryRow & { unknownOutcomes?: number })[]>(sandbox, ['history']);
+    expect(history).toEqual([expect.objectContaining({ status: 'sent', unknownOutcomes: 1 })]);
+    const table = await runCli(sandbox, ['history']);
+    expect(table.stdout).toMatch(/#1 +sent\* /);
+    expect(table.stdout).toContain('Infinium may hold this trace more than once');
+  }, 180_000);
+
   it('a trace rejected for bad credentials is dead; doctor says so; new credentials and `retry --dead` send it', async () => {
     const sandbox = await initSandbox();
     standIn.agents.set(AGENT, 'sk-rotated-secret');

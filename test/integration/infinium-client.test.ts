@@ -125,16 +125,23 @@ describe('sendTrace against the stand-in', () => {
     server.failNext(1, { kind: 'slow', delayMs: 1_000 });
     const error = await failure(sendTrace(agent, trace, { timeoutMs: 150 }));
     expect(error.kind).toBe('timeout');
+    // The server may still store it: a resend may be a duplicate.
+    expect(error.mayHaveArrived).toBe(true);
   });
 
-  it('maps a dropped connection and a closed port to network errors', async () => {
+  it('maps a dropped connection and a closed port to network errors; only the first may have arrived', async () => {
     server.failNext(1, { kind: 'drop' });
-    expect((await failure(sendTrace(agent, trace))).kind).toBe('network');
+    const dropped = await failure(sendTrace(agent, trace));
+    expect(dropped.kind).toBe('network');
+    expect(dropped.mayHaveArrived).toBe(true);
     const closed = new AgentCredentials(AGENT_ID, SECRET, `http://127.0.0.1:${await closedPort()}/api/v1`);
     const error = await failure(health(closed));
     expect(error.kind).toBe('network');
     expect(error.message).toContain('ECONNREFUSED');
+    expect(error.mayHaveArrived).toBe(false);
     expectNoSecret(error);
+    server.failNext(1, { kind: 'status', status: 503 });
+    expect((await failure(sendTrace(agent, trace))).mayHaveArrived).toBe(false);
   });
 
   it('retries transient failures and delivers once', async () => {

@@ -55,4 +55,15 @@ describe('network and timeout errors', () => {
     expect(slow.kind).toBe('timeout');
     expect(slow.message).toContain('30 s');
   });
+
+  it('say whether the request may have reached Infinium all the same', () => {
+    expect(timeoutError('https://x.test', 30).mayHaveArrived).toBe(true);
+    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']) {
+      expect(networkError('https://x.test', code, code).mayHaveArrived, code).toBe(false);
+    }
+    for (const code of ['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', undefined]) {
+      expect(networkError('https://x.test', 'lost', code).mayHaveArrived, code).toBe(true);
+    }
+    expect(errorForStatus(500, 'a', '', null, 0).mayHaveArrived).toBe(false);
+  });
 });

@@ -218,7 +218,7 @@ describe('the worker', () => {
     expect(server.traces).toHaveLength(1);
     expect(readHistory(env)[0]).toMatchObject({
       status: 'sent',
-      resentAfterUnknownOutcome: true,
+      unknownOutcomes: 1,
       attempts: 2,
     });
   });
