@@ -95,11 +95,13 @@ case $ev in
 Stop | SubagentStop | Interrupt | SessionEnd)
   node=${2:-node}
   worker=${0%/*}/worker.mjs
-  # Its own session so Codex killing the hook's process group cannot take it down. `setsid -f` runs in
-  # the foreground and returns once it has forked: its child calls setsid() at once, so the worker has left
-  # our group before we exit (a plain `setsid ... &` leaves a window of one exec in which a group kill
-  # right after we exit still reaches it). Where setsid is missing (macOS) the worker detaches itself.
-  # stdio is /dev/null: Codex waits for our stdout to close.
+  # Its own session, so that a kill of the hook's process group does not take it down. `setsid -f` returns
+  # once it has forked, and its child calls setsid() right away. Codex kills only the hook process itself,
+  # and only on a timeout; a runner that killed the whole group the instant we exit could still win that
+  # race (a few percent of runs on a loaded machine), and the turn then waits in the spool for the next
+  # worker run. Waiting here until the child has left the group costs about 1.5 ms on every turn, so we
+  # don't. Where setsid is missing (macOS) the worker detaches itself. stdio is /dev/null: Codex waits for
+  # our stdout to close.
   if command -v setsid >/dev/null 2>&1; then
     setsid -f "$node" "$worker" </dev/null >/dev/null 2>&1 3<&-
   else
