@@ -9,15 +9,18 @@ export default defineConfig({
     // Tests spawn real child processes; two cores are shared with them.
     maxWorkers: 2,
     env: { NO_COLOR: '1' },
+    // Three groups, one after the other: the reliability suites load both cores for minutes (thousands of
+    // hook runs, SIGKILLed workers), and nothing timing-sensitive should share the machine with them.
     projects: [
       {
         extends: true,
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**'],
+          exclude: ['test/e2e/**', 'test/reliability/**'],
           // A private, unlocked Secret Service for the keyring tests (only those that inject it use it).
           globalSetup: ['./test/support/secret-service.ts'],
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -30,6 +33,15 @@ export default defineConfig({
           globalSetup: ['./test/e2e/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
         },
       },
     ],

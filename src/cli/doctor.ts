@@ -26,8 +26,8 @@ import { statePaths } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
 import {
   ConfigError,
+  configuredCapture,
   type ResolvedConfig,
-  readSettings,
   resolveConfig,
   tracingDisabled,
 } from '../config/settings';
@@ -152,7 +152,7 @@ function featureFindings(probe: Probe, ctx: CliContext): Finding[] {
 
 function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
   if (probe.hooksError) return [{ check: 'hooks', status: 'fail', summary: probe.hooksError }];
-  const capture = readSettings(statePaths(ctx.env).userConfig).capture ?? 'lean';
+  const capture = configuredCapture(ctx.env);
   const needs = codexNeeds(probe.codex.version);
   if (probe.hooks.length === 0) {
     return [
@@ -397,7 +397,7 @@ export interface DoctorOptions {
 async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promise<string[]> {
   const done: string[] = [];
   if (findings.some((f) => f.repair === 'hooks' && f.status === 'fail')) {
-    const capture = readSettings(statePaths(ctx.env).userConfig).capture ?? 'lean';
+    const capture = configuredCapture(ctx.env);
     const result = installHooks({
       scope: found.scope,
       projectDir: pauseKeyFor(ctx.cwd),

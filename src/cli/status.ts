@@ -7,7 +7,7 @@ import { codexNeeds, detectCodex, formatVersion } from '../codex/version';
 import { loadSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
-import { readSettings, resolveConfig } from '../config/settings';
+import { configuredCapture, resolveConfig } from '../config/settings';
 import { spoolStats } from '../spool';
 import { describeSecretSource } from './agent';
 import type { CliContext } from './context';
@@ -38,7 +38,7 @@ export async function status(options: StatusOptions, ctx: CliContext): Promise<v
     configSource: config?.source,
     granularity: config?.granularity,
     contentMode: config?.contentMode,
-    capture: readSettings(statePaths(env).userConfig).capture ?? 'lean',
+    capture: configuredCapture(env),
     secret: secret
       ? secret.source === 'file'
         ? `file ${statePaths(env).credentials}`

@@ -169,6 +169,15 @@ export function envSettings(env: Env): Settings {
   );
 }
 
+/** The capture mode: the user's choice (`init`), else the machine's (`init --system`), else lean. */
+export function configuredCapture(env: Env): CaptureMode {
+  return (
+    readSettings(statePaths(env).userConfig).capture ??
+    readSettings(systemPaths(env).config).capture ??
+    'lean'
+  );
+}
+
 export function tracingDisabled(env: Env): boolean {
   const value = (env.INFINIUM_CODEX_DISABLED ?? '').toLowerCase();
   return value !== '' && value !== '0' && value !== 'false' && value !== 'no';

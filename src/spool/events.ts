@@ -118,15 +118,23 @@ function tempLinkOf(file: string): string | null {
 const TEMP_MAX_AGE_MS = 3_600_000;
 const CORRUPT_MAX_AGE_MS = 7 * 86_400_000;
 
+/** Which old files of a directory are leftovers. */
+type Leftover = 'unpublished' | 'any' | 'atomic-temp';
+
 /**
- * Drops temp files of hooks that died mid-write (a temp with a single link was never published), and old
+ * Drops temp files of hooks that died mid-write (a temp with a single link was never published), temp
+ * files of atomic writes cut short by a kill (`<file>.<pid>.<n>.tmp`: no write takes an hour), and old
  * corrupt entries (raw payloads: kept only briefly, for a look at what went wrong).
  */
 export function cleanSpoolLeftovers(paths: SpoolPaths, nowMs: number): void {
-  for (const [dir, maxAge, onlyUnpublished] of [
-    [paths.spoolTmp, TEMP_MAX_AGE_MS, true],
-    [paths.corrupt, CORRUPT_MAX_AGE_MS, false],
-  ] as const) {
+  const sweeps: [string, number, Leftover][] = [
+    [paths.spoolTmp, TEMP_MAX_AGE_MS, 'unpublished'],
+    [paths.corrupt, CORRUPT_MAX_AGE_MS, 'any'],
+    ...[paths.root, paths.spool, paths.sessions, paths.outbox, paths.dead, paths.history, paths.payloads].map(
+      (dir): [string, number, Leftover] => [dir, TEMP_MAX_AGE_MS, 'atomic-temp'],
+    ),
+  ];
+  for (const [dir, maxAge, leftover] of sweeps) {
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -134,11 +142,12 @@ export function cleanSpoolLeftovers(paths: SpoolPaths, nowMs: number): void {
       continue;
     }
     for (const name of names) {
+      if (leftover === 'atomic-temp' && !name.endsWith('.tmp')) continue;
       const file = join(dir, name);
       try {
         const stat = statSync(file);
-        if (nowMs - stat.mtimeMs > maxAge && (!onlyUnpublished || stat.nlink === 1))
-          rmSync(file, { force: true });
+        if (!stat.isFile() || nowMs - stat.mtimeMs <= maxAge) continue;
+        if (leftover !== 'unpublished' || stat.nlink === 1) rmSync(file, { force: true });
       } catch {
         // already gone
       }

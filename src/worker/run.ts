@@ -2,13 +2,13 @@
 // builds each closed turn's trace once (outbox, keyed by session and turn), deletes the turn's raw payloads,
 // then sends what is due. The trace itself is built by the compose functions it is given.
 import { existsSync, rmSync } from 'node:fs';
-import { type Env, statePaths } from '../config/paths';
+import type { Env } from '../config/paths';
 import { isPaused } from '../config/pause';
 import {
   type CaptureMode,
   ConfigError,
+  configuredCapture,
   type ResolvedConfig,
-  readSettings,
   resolveConfig,
 } from '../config/settings';
 import type { TaskData } from '../infinium/task-data';
@@ -314,7 +314,7 @@ function configFor(env: Env, grouped: GroupedTurn): ResolvedConfig | null {
 
 function captureMode(env: Env): CaptureMode {
   try {
-    return readSettings(statePaths(env).userConfig).capture ?? 'lean';
+    return configuredCapture(env);
   } catch (error) {
     if (error instanceof ConfigError) return 'lean';
     throw error;

@@ -264,7 +264,8 @@ describe('init --system', () => {
     );
     expect(Object.keys(managed.hooks)).toContain('PreToolUse');
     const status = JSON.parse((await runCli(sandbox, ['status', '--json'])).stdout);
-    expect(status).toMatchObject({ agentId: AGENT, configSource: 'system', secret: 'system' });
+    // The machine's capture mode applies where the user chose none.
+    expect(status).toMatchObject({ agentId: AGENT, configSource: 'system', secret: 'system', capture: 'full' });
     expect((await runCli(sandbox, ['test'])).code).toBe(0);
   });
 });

@@ -139,4 +139,26 @@ describe('spool leftovers', () => {
     removeEntries([join(paths.spool, '11-0.UserPromptSubmit.json')]);
     expect(readdirSync(paths.spoolTmp)).toEqual([]);
   });
+
+  it('drops temp files of atomic writes a kill cut short, once an hour old, and nothing else', () => {
+    const paths = spoolPaths(box.env);
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    const planted: string[] = [];
+    for (const dir of [paths.root, paths.outbox, paths.sessions, paths.payloads]) {
+      mkdirSync(dir, { recursive: true });
+      for (const name of ['a.json.123.4.tmp', 'a.json']) {
+        writeFileSync(join(dir, name), '{}');
+        utimesSync(join(dir, name), old, old);
+      }
+      writeFileSync(join(dir, 'b.json.123.5.tmp'), '{}');
+      planted.push(dir);
+    }
+    cleanSpoolLeftovers(paths, Date.now());
+    for (const dir of planted) {
+      const names = readdirSync(dir);
+      expect(names, dir).toContain('a.json');
+      expect(names, dir).toContain('b.json.123.5.tmp');
+      expect(names, dir).not.toContain('a.json.123.4.tmp');
+    }
+  });
 });
