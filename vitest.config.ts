@@ -42,6 +42,8 @@ export default defineConfig({
           name: 'reliability',
           include: ['test/reliability/**/*.test.ts'],
           sequence: { groupOrder: 2 },
+          // One file at a time: each loads both cores by itself, and together they starve each other.
+          fileParallelism: false,
         },
       },
     ],
