@@ -265,7 +265,12 @@ describe('init --system', () => {
     expect(Object.keys(managed.hooks)).toContain('PreToolUse');
     const status = JSON.parse((await runCli(sandbox, ['status', '--json'])).stdout);
     // The machine's capture mode applies where the user chose none.
-    expect(status).toMatchObject({ agentId: AGENT, configSource: 'system', secret: 'system', capture: 'full' });
+    expect(status).toMatchObject({
+      agentId: AGENT,
+      configSource: 'system',
+      secret: 'system',
+      capture: 'full',
+    });
     expect((await runCli(sandbox, ['test'])).code).toBe(0);
   });
 });
