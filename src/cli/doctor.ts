@@ -13,7 +13,7 @@ import {
   type Scope,
   userConfigToml,
 } from '../codex/install';
-import { adminPolicy } from '../codex/system';
+import { adminPolicy, systemHooksFile } from '../codex/system';
 import {
   codexNeeds,
   type DetectedCodex,
@@ -56,8 +56,11 @@ interface Probe {
   codex: DetectedCodex;
   config: ResolvedConfig | null;
   configError: string | null;
-  /** Where our hooks are (the user file unless only the project has them). */
-  scope: Scope;
+  /**
+   * Where our hooks are: the user file, else the project's if only it has them, else the managed layer
+   * (`init --system`) if only it has them.
+   */
+  scope: Scope | 'system';
   hooksFile: string;
   hooks: InstalledHook[];
   hooksError: string | null;
@@ -69,11 +72,16 @@ function probeHooks(ctx: CliContext): Pick<Probe, 'scope' | 'hooksFile' | 'hooks
   const project = hooksFileFor('project', pauseKeyFor(ctx.cwd), ctx.env);
   try {
     const inUser = inspectHooks(user, ctx.env);
-    if (inUser.length > 0 || !existsSync(project))
-      return { scope: 'user', hooksFile: user, hooks: inUser, hooksError: null };
-    const inProject = inspectHooks(project, ctx.env);
-    return inProject.length > 0
-      ? { scope: 'project', hooksFile: project, hooks: inProject, hooksError: null }
+    if (inUser.length > 0) return { scope: 'user', hooksFile: user, hooks: inUser, hooksError: null };
+    const inProject = existsSync(project) ? inspectHooks(project, ctx.env) : [];
+    if (inProject.length > 0)
+      return { scope: 'project', hooksFile: project, hooks: inProject, hooksError: null };
+    const system = systemHooksFile(ctx.env);
+    const inSystem = existsSync(system)
+      ? inspectHooks(system, ctx.env, process.platform, { managed: true })
+      : [];
+    return inSystem.length > 0
+      ? { scope: 'system', hooksFile: system, hooks: inSystem, hooksError: null }
       : { scope: 'user', hooksFile: user, hooks: [], hooksError: null };
   } catch (error) {
     if (error instanceof CodexFileError)
@@ -118,7 +126,7 @@ function featureFindings(probe: Probe, ctx: CliContext): Finding[] {
       fix: 'Ask your administrator to allow hooks, or install ours in the managed layer (`sudo infinium-codex init --system`).',
     });
   }
-  if (admin.managedHooksOnly && probe.hooks.length > 0) {
+  if (admin.managedHooksOnly && probe.hooks.length > 0 && probe.scope !== 'system') {
     findings.push({
       check: 'hooks-enabled',
       status: 'fail',
@@ -166,6 +174,11 @@ function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
     ];
   }
   const findings: Finding[] = [];
+  // The managed layer is root's: only `init --system` rewrites it, never `doctor --fix`.
+  const rewrite = (fix: string): Pick<Finding, 'fix' | 'repair'> =>
+    probe.scope === 'system'
+      ? { fix: 'Run `sudo infinium-codex init --system` again to rewrite the managed hooks.' }
+      : { fix, repair: 'hooks' };
   const present = new Set(probe.hooks.map((hook) => hook.event));
   const missing = eventsFor(capture, needs).filter((event) => !present.has(event));
   if (missing.length > 0) {
@@ -173,8 +186,7 @@ function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
       check: 'hooks',
       status: 'fail',
       summary: `our ${missing.join(', ')} hook(s) are missing from ${probe.hooksFile} (capture mode ${capture})`,
-      fix: 'Run `infinium-codex doctor --fix`.',
-      repair: 'hooks',
+      ...rewrite('Run `infinium-codex doctor --fix`.'),
     });
   }
   const gone = probe.hooks.filter(
@@ -186,8 +198,7 @@ function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
       check: 'hook-paths',
       status: 'fail',
       summary: `our hooks run ${first?.script} with ${first?.node}, and ${executable(first?.script ?? '') ? 'that node' : 'that script'} is gone (moved node or package?)`,
-      fix: 'Run `infinium-codex doctor --fix` to point them at this installation.',
-      repair: 'hooks',
+      ...rewrite('Run `infinium-codex doctor --fix` to point them at this installation.'),
     });
   }
   if (needs.trust) {
@@ -228,7 +239,7 @@ function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
     findings.push({
       check: 'hooks',
       status: 'ok',
-      summary: `${probe.hooks.length} hooks (${capture}) in ${probe.hooksFile}${needs.trust ? ', all trusted' : ''}`,
+      summary: `${probe.hooks.length} hooks (${capture}) in ${probe.hooksFile}${probe.scope === 'system' ? ' (managed: no trust needed)' : needs.trust ? ', all trusted' : ''}`,
     });
   }
   return findings;
@@ -396,7 +407,10 @@ export interface DoctorOptions {
 
 async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promise<string[]> {
   const done: string[] = [];
-  if (findings.some((f) => f.repair === 'hooks' && f.status === 'fail')) {
+  const hooksBroken = findings.some((f) => f.repair === 'hooks' && f.status === 'fail');
+  if (hooksBroken && found.scope === 'system') {
+    done.push('not rewriting the managed hooks: run `sudo infinium-codex init --system` for that');
+  } else if (hooksBroken && found.scope !== 'system') {
     const capture = configuredCapture(ctx.env);
     const result = installHooks({
       scope: found.scope,

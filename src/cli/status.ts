@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { hooksFeature, readConfigToml } from '../codex/config-toml';
 import { hooksFileFor, inspectHooks, userConfigToml } from '../codex/install';
+import { systemHooksFile } from '../codex/system';
 import { codexNeeds, detectCodex, formatVersion } from '../codex/version';
 import { loadSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
@@ -23,9 +24,11 @@ export async function status(options: StatusOptions, ctx: CliContext): Promise<v
   const codex = await detectCodex(env);
   const userFile = hooksFileFor('user', ctx.cwd, env);
   const projectFile = hooksFileFor('project', pauseKeyFor(ctx.cwd), env);
+  const systemFile = systemHooksFile(env);
   const hooks = [
     ...inspectHooks(userFile, env),
     ...(existsSync(projectFile) ? inspectHooks(projectFile, env) : []),
+    ...(existsSync(systemFile) ? inspectHooks(systemFile, env, process.platform, { managed: true }) : []),
   ];
   const needsTrust = codexNeeds(codex.version).trust;
   const feature = hooksFeature(readConfigToml(userConfigToml(env)).parsed);
@@ -48,7 +51,8 @@ export async function status(options: StatusOptions, ctx: CliContext): Promise<v
     hooks: {
       installed: hooks.length,
       files: [...new Set(hooks.map((hook) => hook.key.slice(0, hook.key.indexOf('.json:') + 5)))],
-      trusted: hooks.filter((hook) => hook.trust === 'trusted').length,
+      // Managed hooks run without trust: they count as trusted.
+      trusted: hooks.filter((hook) => hook.trust === 'trusted' || hook.trust === 'managed').length,
       trustRequired: needsTrust,
       featureOn: feature.hooks !== false && feature.codexHooks !== false,
     },

@@ -319,7 +319,8 @@ function restoredHooksText(
   return serializeHooks(doc, text);
 }
 
-export type HookTrustState = 'trusted' | 'untrusted' | 'modified' | 'disabled';
+/** `managed`: in the system layer (`init --system`), where Codex runs hooks without trust. */
+export type HookTrustState = 'trusted' | 'untrusted' | 'modified' | 'disabled' | 'managed';
 
 export interface InstalledHook {
   event: string;
@@ -336,6 +337,7 @@ export function inspectHooks(
   hooksFile: string,
   env: Env = process.env,
   platform: NodeJS.Platform = process.platform,
+  { managed = false } = {},
 ): InstalledHook[] {
   const ours = findOurHooks(readHooksFile(hooksFile).doc);
   const states = hookStates(readConfigToml(userConfigToml(env)).parsed);
@@ -346,11 +348,13 @@ export function inspectHooks(
     const trust: HookTrustState =
       state?.enabled === false
         ? 'disabled'
-        : state?.trusted_hash === undefined
-          ? 'untrusted'
-          : state.trusted_hash === hash
-            ? 'trusted'
-            : 'modified';
+        : managed
+          ? 'managed'
+          : state?.trusted_hash === undefined
+            ? 'untrusted'
+            : state.trusted_hash === hash
+              ? 'trusted'
+              : 'modified';
     return { event: hook.event, key, hash, trust, paths: ourHandlerPaths(hook.handler) };
   });
 }

@@ -272,5 +272,12 @@ describe('init --system', () => {
       capture: 'full',
     });
     expect((await runCli(sandbox, ['test'])).code).toBe(0);
+    // status and doctor find the managed hooks, which need no trust.
+    expect(status.hooks).toMatchObject({ trusted: status.hooks.installed });
+    expect(status.hooks.installed).toBeGreaterThan(0);
+    const doctor = JSON.parse((await runCli(sandbox, ['doctor', '--json'])).stdout);
+    expect(doctor.findings).toContainEqual(
+      expect.objectContaining({ check: 'hooks', status: 'ok', summary: expect.stringContaining('managed') }),
+    );
   });
 });
