@@ -43,6 +43,7 @@ import {
 } from '../support/fuzz-inputs';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 import { runWorkerProcess } from '../support/scenario';
+import { type Spawner, startSpawner } from '../support/spawner';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const NODE_SAMPLE = process.env.FUZZ_NODE_SAMPLE ?? '400';
@@ -58,12 +59,15 @@ const AGENT = '3f1f0c2e-0000-4000-8000-00000000f022';
 const SECRET = 'ik_live_fuzz_secret_0123456789';
 
 let server: StandIn;
+// This process holds every input in memory: hooks are started from a small helper (spawner.ts says why).
+let spawner: Spawner;
 let hookDist: string;
 let plan: FuzzPlan;
 const boxes: Sandbox[] = [];
 
 beforeAll(async () => {
   server = await startStandIn({ [AGENT]: SECRET });
+  spawner = startSpawner();
   // The hooks' dist has no worker.mjs: the worker a turn-ending event starts finds nothing to run, so the
   // spool stays as the hooks left it until the test runs the real worker on it.
   hookDist = mkdtempSync(join(tmpdir(), 'infinium-fuzz-dist-'));
@@ -71,6 +75,7 @@ beforeAll(async () => {
   copyFileSync(join(DIST, 'bin.cjs'), join(hookDist, 'bin.cjs'));
 });
 afterAll(async () => {
+  await spawner.close();
   await server.close();
   for (const box of boxes) box.cleanup();
   rmSync(hookDist, { recursive: true, force: true });
@@ -101,7 +106,7 @@ async function runAll(frontEnd: FrontEnd, inputs: FuzzInput[], env: Record<strin
         const stdinFile = giant ? join(hookDist, `stdin-${input.id}`) : undefined;
         if (stdinFile) writeFileSync(stdinFile, input.bytes);
         const started = performance.now();
-        const run = await runHook(frontEnd, input.event, giant ? null : input.bytes, env, {
+        const run = await spawner.runHook(frontEnd, input.event, giant ? null : input.bytes, env, {
           dist: hookDist,
           stdinFile,
           keepStdinOpen: input.keepStdinOpen,

@@ -67,14 +67,30 @@ export function runHook(
   env: Record<string, string>,
   options: HookRunOptions = {},
 ): Promise<HookRun & { timedOut?: true }> {
+  const [command, args] = hookCommand(frontEnd, event, options);
+  return runProcess(command, args, payload, env, options);
+}
+
+/** The command line that runs one hook event through a front-end. */
+export function hookCommand(frontEnd: FrontEnd, event: string, options: HookRunOptions): [string, string[]] {
   const dist = options.dist ?? DIST;
-  const [hook, hookArgs] =
+  const [hook, hookArgs]: [string, string[]] =
     frontEnd === 'sh'
       ? [join(dist, 'hook.sh'), [event, options.node ?? process.execPath]]
       : [process.execPath, [join(dist, 'bin.cjs'), 'hook', event]];
-  const [command, args] = options.stdinFile
+  return options.stdinFile
     ? ['sh', ['-c', 'cat "$0" | exec "$@"', options.stdinFile, hook, ...hookArgs]]
     : [hook, hookArgs];
+}
+
+/** Runs a command with `payload` on its stdin, collecting its output; killed after `timeoutMs`. */
+export function runProcess(
+  command: string,
+  args: string[],
+  payload: string | Buffer | null,
+  env: Record<string, string>,
+  options: Pick<HookRunOptions, 'keepStdinOpen' | 'timeoutMs'> = {},
+): Promise<HookRun & { timedOut?: true }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
