@@ -9,6 +9,7 @@ import {
   hooksFileFor,
   type InstalledHook,
   inspectHooks,
+  inspectManagedHooks,
   installHooks,
   type Scope,
   userConfigToml,
@@ -64,28 +65,37 @@ interface Probe {
   hooksFile: string;
   hooks: InstalledHook[];
   hooksError: string | null;
+  /** Ours are in the managed layer too, besides the user's or the project's file. */
+  managedToo: boolean;
   toml: TomlTable;
 }
 
-function probeHooks(ctx: CliContext): Pick<Probe, 'scope' | 'hooksFile' | 'hooks' | 'hooksError'> {
+function probeHooks(
+  ctx: CliContext,
+): Pick<Probe, 'scope' | 'hooksFile' | 'hooks' | 'hooksError' | 'managedToo'> {
   const user = hooksFileFor('user', ctx.cwd, ctx.env);
   const project = hooksFileFor('project', pauseKeyFor(ctx.cwd), ctx.env);
   try {
+    const managed = inspectManagedHooks(ctx.env);
+    const managedToo = managed.length > 0;
     const inUser = inspectHooks(user, ctx.env);
-    if (inUser.length > 0) return { scope: 'user', hooksFile: user, hooks: inUser, hooksError: null };
+    if (inUser.length > 0)
+      return { scope: 'user', hooksFile: user, hooks: inUser, hooksError: null, managedToo };
     const inProject = existsSync(project) ? inspectHooks(project, ctx.env) : [];
     if (inProject.length > 0)
-      return { scope: 'project', hooksFile: project, hooks: inProject, hooksError: null };
-    const system = systemHooksFile(ctx.env);
-    const inSystem = existsSync(system)
-      ? inspectHooks(system, ctx.env, process.platform, { managed: true })
-      : [];
-    return inSystem.length > 0
-      ? { scope: 'system', hooksFile: system, hooks: inSystem, hooksError: null }
-      : { scope: 'user', hooksFile: user, hooks: [], hooksError: null };
+      return { scope: 'project', hooksFile: project, hooks: inProject, hooksError: null, managedToo };
+    return managedToo
+      ? {
+          scope: 'system',
+          hooksFile: systemHooksFile(ctx.env),
+          hooks: managed,
+          hooksError: null,
+          managedToo: false,
+        }
+      : { scope: 'user', hooksFile: user, hooks: [], hooksError: null, managedToo };
   } catch (error) {
     if (error instanceof CodexFileError)
-      return { scope: 'user', hooksFile: user, hooks: [], hooksError: error.message };
+      return { scope: 'user', hooksFile: user, hooks: [], hooksError: error.message, managedToo: false };
     throw error;
   }
 }
@@ -222,6 +232,14 @@ function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
         fix: 'Enable them again in Codex with /hooks.',
       });
     }
+  }
+  if (probe.managedToo) {
+    findings.push({
+      check: 'hooks',
+      status: 'warn',
+      summary: `our hooks are in ${probe.hooksFile} and in the managed layer (${systemHooksFile(ctx.env)}): Codex runs both, so every event costs two hook runs`,
+      fix: 'Remove your own copy with `infinium-codex uninstall` (the managed hooks keep tracing).',
+    });
   }
   if (probe.scope === 'project') {
     const root = pauseKeyFor(ctx.cwd);

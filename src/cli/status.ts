@@ -2,8 +2,7 @@
 // has done (queued, dead, last sent).
 import { existsSync } from 'node:fs';
 import { hooksFeature, readConfigToml } from '../codex/config-toml';
-import { hooksFileFor, inspectHooks, userConfigToml } from '../codex/install';
-import { systemHooksFile } from '../codex/system';
+import { hooksFileFor, inspectHooks, inspectManagedHooks, userConfigToml } from '../codex/install';
 import { codexNeeds, detectCodex, formatVersion } from '../codex/version';
 import { loadSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
@@ -24,11 +23,10 @@ export async function status(options: StatusOptions, ctx: CliContext): Promise<v
   const codex = await detectCodex(env);
   const userFile = hooksFileFor('user', ctx.cwd, env);
   const projectFile = hooksFileFor('project', pauseKeyFor(ctx.cwd), env);
-  const systemFile = systemHooksFile(env);
   const hooks = [
     ...inspectHooks(userFile, env),
     ...(existsSync(projectFile) ? inspectHooks(projectFile, env) : []),
-    ...(existsSync(systemFile) ? inspectHooks(systemFile, env, process.platform, { managed: true }) : []),
+    ...inspectManagedHooks(env),
   ];
   const needsTrust = codexNeeds(codex.version).trust;
   const feature = hooksFeature(readConfigToml(userConfigToml(env)).parsed);

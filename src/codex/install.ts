@@ -35,6 +35,7 @@ import {
   withOurHooks,
   withoutOurHooks,
 } from './hooks-file';
+import { systemHooksFile } from './system';
 import { hookTrustHash, hookTrustKey } from './trust';
 import { type CodexNeeds, codexNeeds, type Version } from './version';
 
@@ -357,4 +358,10 @@ export function inspectHooks(
               : 'modified';
     return { event: hook.event, key, hash, trust, paths: ourHandlerPaths(hook.handler) };
   });
+}
+
+/** Our hooks in Codex's managed layer (`init --system`), if any. */
+export function inspectManagedHooks(env: Env = process.env): InstalledHook[] {
+  const file = systemHooksFile(env);
+  return existsSync(file) ? inspectHooks(file, env, process.platform, { managed: true }) : [];
 }

@@ -279,5 +279,15 @@ describe('init --system', () => {
     expect(doctor.findings).toContainEqual(
       expect.objectContaining({ check: 'hooks', status: 'ok', summary: expect.stringContaining('managed') }),
     );
+    // A user install on top of the managed one: Codex would run both.
+    expect((await runCli(sandbox, initArgs(AGENT, standIn.url), { input: SECRET })).code).toBe(0);
+    const twice = JSON.parse((await runCli(sandbox, ['doctor', '--json'])).stdout);
+    expect(twice.findings).toContainEqual(
+      expect.objectContaining({
+        check: 'hooks',
+        status: 'warn',
+        summary: expect.stringContaining('two hook runs'),
+      }),
+    );
   });
 });
