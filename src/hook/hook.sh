@@ -93,6 +93,22 @@ fi
 
 case $ev in
 Stop | SubagentStop | Interrupt | SessionEnd)
+  # A worker at work (its pid alive, its lock's mtime still ahead of our payload's: see src/spool/lock.ts)
+  # will look at the spool again if asked: leave it a rerun request rather than start a Node process that
+  # would only do the same and exit. It checks for requests after releasing the lock, so a lock still
+  # there after our request means it will see it; a lock gone means we start a worker after all.
+  lock=$root/worker.lock
+  if [ "$lock" -nt "$sp/$$-$n.$ev.json" ] && [ ! -L "$lock" ]; then
+    l=
+    read -r l <"$lock" 2>/dev/null
+    p=${l#*\"pid\":}
+    p=${p%%[!0-9]*}
+    if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+      r=$root/worker.rerun
+      if [ -L "$r" ]; then rm -f "$r"; fi
+      command : >>"$r" && [ -e "$lock" ] && exit 0
+    fi
+  fi
   node=${2:-node}
   worker=${0%/*}/worker.mjs
   # Its own session, so that a kill of the hook's process group does not take it down. `setsid -f` returns

@@ -11,6 +11,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readFileSync,
   rmSync,
   writeSync,
 } from 'node:fs';
@@ -24,6 +25,8 @@ import { type Env, stateRoot } from '../config/paths';
 export const STDIN_WAIT_MS = 2_000;
 const WORKER_TRIGGERS = new Set(['Stop', 'SubagentStop', 'Interrupt', 'SessionEnd']);
 const MAX_SEQUENCE = 64;
+const APPEND_NO_FOLLOW =
+  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
 
 export function runHook(eventArg: string | undefined, env: Env = process.env): void {
   // Letters only, and short enough to fit a file name (else the payload could not be spooled at all).
@@ -57,7 +60,8 @@ export function runHook(eventArg: string | undefined, env: Env = process.env): v
   process.stdin.on('end', () => {
     clearTimeout(timer);
     const payload = Buffer.concat(chunks);
-    if (payload.length > 0 && spool(root, event, payload) && WORKER_TRIGGERS.has(event)) startWorker(env);
+    if (payload.length > 0 && spool(root, event, payload) && WORKER_TRIGGERS.has(event) && !askedWorker(root))
+      startWorker(env);
     process.exit(0);
   });
 }
@@ -95,6 +99,27 @@ function spool(root: string, event: string, payload: Buffer): boolean {
   return false;
 }
 
+/**
+ * A worker at work (its pid alive, its lock's mtime still ahead: see src/spool/lock.ts) is left a rerun
+ * request instead of a new worker, as hook.sh does. True when the request was left with the lock still
+ * held: the holder checks for requests after releasing it, so it will see this one.
+ */
+function askedWorker(root: string): boolean {
+  const lock = join(root, 'worker.lock');
+  try {
+    const stat = lstatSync(lock);
+    if (!stat.isFile() || stat.mtimeMs <= Date.now()) return false;
+    const pid = Number(/"pid":(\d+)/.exec(readFileSync(lock, 'utf8'))?.[1]);
+    if (!pid) return false;
+    process.kill(pid, 0);
+    removeLinks([join(root, 'worker.rerun')]);
+    closeSync(openSync(join(root, 'worker.rerun'), APPEND_NO_FOLLOW, 0o600));
+    return existsSync(lock);
+  } catch {
+    return false;
+  }
+}
+
 function startWorker(env: Env): void {
   // detached = its own session (setsid), so Codex killing the hook's process group cannot stop it; stdio
   // ignored because Codex waits until every holder of the hook's stdout has closed it.
@@ -116,8 +141,7 @@ function logFailure(root: string, message: string): void {
   try {
     removeLinks([join(root, 'logs'), join(root, 'logs', 'hook.log')]);
     mkdirSync(join(root, 'logs'), { recursive: true, mode: 0o700 });
-    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
-    const fd = openSync(join(root, 'logs', 'hook.log'), flags, 0o600);
+    const fd = openSync(join(root, 'logs', 'hook.log'), APPEND_NO_FOLLOW, 0o600);
     writeSync(fd, `${new Date().toISOString()} ${message}\n`);
     closeSync(fd);
   } catch {

@@ -23,7 +23,8 @@
 //   history/payloads/<key>.json    the exact (redacted) body that was sent, newest 500 kept
 //   logs/worker.log, logs/hook.log our own log files, rotated to <name>.1 past 512 KB
 //   worker.lock, worker.rerun      one worker at a time; a worker that finds the lock taken leaves a rerun
-//                                  request for the running one
+//                                  request for the running one, and so does a turn-ending hook that finds
+//                                  a worker at work (src/spool/lock.ts), instead of starting one
 import {
   closeSync,
   constants,

@@ -1,6 +1,11 @@
 // One worker per state dir. The lock file names its holder; the holder refreshes its mtime while it runs,
 // so a lock whose holder is gone (dead pid) or silent (no heartbeat for LOCK_STALE_MS: a frozen process, or
 // a pid reused after a crash) is taken over instead of blocking tracing forever.
+//
+// The holder sets the mtime LOCK_AHEAD_MS into the future, a promise to refresh it before then. A lock whose
+// mtime is still ahead has a live, unfrozen holder, which the shell hook can tell without a clock: the lock
+// is newer than the payload it has just written. It then leaves a rerun request instead of starting a
+// worker that would only do the same and exit (src/hook/hook.sh).
 import {
   closeSync,
   linkSync,
@@ -17,6 +22,9 @@ import {
 import { dirname } from 'node:path';
 
 export const LOCK_HEARTBEAT_MS = 5_000;
+/** Three heartbeats: a holder that misses them is busy or frozen, and hooks start workers again. */
+export const LOCK_AHEAD_MS = 15_000;
+/** Counted from the mtime, so from when the last promise ran out. */
 export const LOCK_STALE_MS = 60_000;
 
 interface LockOwner {
@@ -135,14 +143,16 @@ function isZombie(pid: number): boolean {
 }
 
 function heldLock(file: string, owner: LockOwner): HeldLock {
-  const timer = setInterval(() => {
+  const beat = () => {
     try {
-      const now = new Date();
-      utimesSync(file, now, now);
+      const ahead = new Date(Date.now() + LOCK_AHEAD_MS);
+      utimesSync(file, ahead, ahead);
     } catch {
       // taken over or removed: the next release() leaves the other worker's lock alone
     }
-  }, LOCK_HEARTBEAT_MS);
+  };
+  beat();
+  const timer = setInterval(beat, LOCK_HEARTBEAT_MS);
   timer.unref();
   return {
     release() {

@@ -4,12 +4,14 @@
 import { spawn } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -223,4 +225,97 @@ describe('hook front-ends', () => {
     const contents = spoolNames(box.state).map((n) => readFileSync(join(box.state, 'spool', n), 'utf8'));
     expect(contents.sort()).toEqual(Array.from({ length: 12 }, (_, i) => JSON.stringify({ n: i })).sort());
   });
+});
+
+describe('worker start on a turn-ending event', () => {
+  let markerDist: string;
+  beforeAll(() => {
+    // A worker that only records that it was started.
+    markerDist = mkdtempSync(join(tmpdir(), 'infinium-marker-dist-'));
+    copyFileSync(join(DIST, 'hook.sh'), join(markerDist, 'hook.sh'));
+    copyFileSync(join(DIST, 'bin.cjs'), join(markerDist, 'bin.cjs'));
+    writeFileSync(
+      join(markerDist, 'worker.mjs'),
+      "import { appendFileSync } from 'node:fs';\nappendFileSync(process.env.MARKER, 'started\\n');\n",
+    );
+  });
+  afterAll(() => rmSync(markerDist, { recursive: true, force: true }));
+
+  const deadPid = () => {
+    const child = spawn(process.execPath, ['-e', '0']);
+    return new Promise<number>((resolve) => child.on('close', () => resolve(child.pid as number)));
+  };
+
+  /**
+   * Plants a lock for `pid` whose mtime is `aheadMs` from now, runs a Stop hook, and says what happened:
+   * waiting for a worker when one should start, and long enough to see one that should not.
+   */
+  async function stopWithLock(
+    frontEnd: FrontEnd,
+    lock: { pid: number; aheadMs: number } | null,
+    shouldStart: boolean,
+  ) {
+    const marker = join(box.dir, 'started');
+    mkdirSync(box.state, { recursive: true, mode: 0o700 });
+    const lockFile = join(box.state, 'worker.lock');
+    if (lock) {
+      writeFileSync(lockFile, JSON.stringify({ pid: lock.pid, token: 'holder' }));
+      const at = new Date(Date.now() + lock.aheadMs);
+      utimesSync(lockFile, at, at);
+    }
+    const run = await runHook(
+      frontEnd,
+      'Stop',
+      '{"hook_event_name":"Stop"}',
+      { ...box.env, MARKER: marker },
+      {
+        dist: markerDist,
+      },
+    );
+    expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(spoolNames(box.state)).toHaveLength(1);
+    // A started worker is a detached process: give it time to write its mark (a Node start: well under
+    // 1.5 s when nothing else runs, longer on a loaded machine).
+    const deadline = Date.now() + 15_000;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    while (shouldStart && !existsSync(marker) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return {
+      started: existsSync(marker),
+      rerunRequested: existsSync(join(box.state, 'worker.rerun')),
+    };
+  }
+
+  it.each(frontEnds)(
+    '%s: leaves a rerun request, and starts nothing, when a live worker holds the lock',
+    async (frontEnd) => {
+      expect(await stopWithLock(frontEnd, { pid: process.pid, aheadMs: 15_000 }, false)).toEqual({
+        started: false,
+        rerunRequested: true,
+      });
+    },
+  );
+
+  it.each(frontEnds)('%s: starts a worker when there is no lock', async (frontEnd) => {
+    expect(await stopWithLock(frontEnd, null, true)).toEqual({ started: true, rerunRequested: false });
+  });
+
+  it.each(frontEnds)('%s: starts a worker when the holder is dead', async (frontEnd) => {
+    const pid = await deadPid();
+    expect(await stopWithLock(frontEnd, { pid, aheadMs: 15_000 }, true)).toEqual({
+      started: true,
+      rerunRequested: false,
+    });
+  });
+
+  it.each(frontEnds)(
+    '%s: starts a worker when the holder stopped refreshing the lock (frozen, or its pid reused)',
+    async (frontEnd) => {
+      expect(await stopWithLock(frontEnd, { pid: process.pid, aheadMs: -2_000 }, true)).toEqual({
+        started: true,
+        rerunRequested: false,
+      });
+    },
+  );
 });

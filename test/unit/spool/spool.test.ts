@@ -15,7 +15,7 @@ import { findHistory, readHistory } from '../../../src/spool';
 import { cleanSpoolLeftovers, listSpool, removeEntries } from '../../../src/spool/events';
 import { appendHistory, type HistoryRecord } from '../../../src/spool/history';
 import { spoolPaths } from '../../../src/spool/layout';
-import { LOCK_STALE_MS, lockHeld, tryLock } from '../../../src/spool/lock';
+import { LOCK_AHEAD_MS, LOCK_STALE_MS, lockHeld, tryLock } from '../../../src/spool/lock';
 import { appendLog, LOG_MAX_BYTES } from '../../../src/spool/log';
 import { makeSandbox, type Sandbox } from '../../support/capture-harness';
 
@@ -32,6 +32,8 @@ describe('worker lock', () => {
     expect(held).not.toBeNull();
     expect(tryLock(file)).toBeNull();
     expect(lockHeld(file)).toBe(true);
+    // Its mtime is a promise to refresh it: ahead of the clock while held (what the hooks look at).
+    expect(statSync(file).mtimeMs).toBeGreaterThan(Date.now() + LOCK_AHEAD_MS - 5_000);
     held?.release();
     expect(lockHeld(file)).toBe(false);
     tryLock(file)?.release();
