@@ -16,6 +16,7 @@ import {
   type Sandbox,
   spoolNames,
   waitFor,
+  waitForWorkerIdle,
 } from '../support/capture-harness';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 import { LEAN, loadScenario, rolloutPath, runWorkerProcess } from '../support/scenario';
@@ -47,20 +48,7 @@ function lockFile() {
   return spoolPaths(env).lock;
 }
 
-async function waitForWorker() {
-  await waitFor(
-    () => {
-      try {
-        readFileSync(lockFile());
-        return false;
-      } catch {
-        return true;
-      }
-    },
-    20_000,
-    'the worker to finish',
-  );
-}
+const waitForWorker = () => waitForWorkerIdle(box.state);
 
 async function waitForTraces(count: number) {
   await waitFor(() => server.traces.length >= count, 20_000, `${count} traces`);

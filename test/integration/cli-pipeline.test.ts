@@ -3,11 +3,12 @@
 // hooks.json, run the way Codex runs them (`sh -c`, another cwd, a minimal PATH); the detached worker
 // they start sends to the stand-in.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEAN_EVENTS } from '../../src/codex/hook-payload';
 import { spoolPaths } from '../../src/spool/layout';
+import { waitFor, waitForWorkerIdle } from '../support/capture-harness';
 import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
@@ -80,16 +81,10 @@ async function feed(sandbox: Sandbox, events: { event: string; payload: string }
   }
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function workerIdle(sandbox: Sandbox): boolean {
-  return !existsSync(spoolPaths({ INFINIUM_CODEX_HOME: sandbox.stateDir }).lock);
+/** Waits for what the worker did, then for the worker to be done altogether. */
+async function workerDid(sandbox: Sandbox, check: () => boolean, what: string): Promise<void> {
+  await waitFor(check, 60_000, what);
+  await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
 }
 
 async function json<T>(sandbox: Sandbox, args: string[]): Promise<T> {
@@ -125,7 +120,7 @@ describe('status, history and retry show what the worker did', () => {
     const sentBefore = standIn.traces.length;
 
     await feed(sandbox, events.slice(0, secondTurn));
-    await waitFor(() => standIn.traces.length > sentBefore && workerIdle(sandbox), 'the first trace');
+    await workerDid(sandbox, () => standIn.traces.length > sentBefore, 'the first trace');
     const first = standIn.traces.at(-1);
     expect(first?.agentId).toBe(AGENT);
 
@@ -147,10 +142,7 @@ describe('status, history and retry show what the worker did', () => {
     standIn.goDown({ kind: 'status', status: 503 });
     try {
       await feed(sandbox, events.slice(secondTurn));
-      await waitFor(
-        () => workerIdle(sandbox) && readOutboxCount(sandbox) === 1,
-        'the second turn to wait in the outbox',
-      );
+      await workerDid(sandbox, () => readOutboxCount(sandbox) === 1, 'the second turn to wait in the outbox');
       expect(await json<Status>(sandbox, ['status'])).toMatchObject({ outbox: 1, dead: 0 });
       const stillDown = await runCli(sandbox, ['retry']);
       expect(stillDown.code).toBe(1);
@@ -177,10 +169,7 @@ describe('status, history and retry show what the worker did', () => {
     const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
     standIn.failNext(1, { kind: 'drop' });
     await feed(sandbox, events.slice(0, secondTurn));
-    await waitFor(
-      () => workerIdle(sandbox) && readOutboxCount(sandbox) === 1,
-      'the turn to wait in the outbox',
-    );
+    await workerDid(sandbox, () => readOutboxCount(sandbox) === 1, 'the turn to wait in the outbox');
     expect((await runCli(sandbox, ['retry'])).code).toBe(0);
     const history = await json<(HistoryRow & { unknownOutcomes?: number })[]>(sandbox, ['history']);
     expect(history).toEqual([expect.objectContaining({ status: 'sent', unknownOutcomes: 1 })]);
@@ -196,7 +185,7 @@ describe('status, history and retry show what the worker did', () => {
       const events = twoTurns(sandbox);
       const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
       await feed(sandbox, events.slice(0, secondTurn));
-      await waitFor(() => workerIdle(sandbox) && readDeadCount(sandbox) === 1, 'the trace to be dead');
+      await workerDid(sandbox, () => readDeadCount(sandbox) === 1, 'the trace to be dead');
       const history = await json<HistoryRow[]>(sandbox, ['history']);
       expect(history[0]).toMatchObject({ status: 'dead' });
       expect(history[0]?.reason).toContain('rejected the credentials');

@@ -1,9 +1,19 @@
 // Shared pieces for capture-pipeline tests: temp state dirs, Codex-like hook payloads, and running the
 // real hook front-ends (dist/hook.sh, dist/bin.cjs) as child processes fed through a pipe.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spoolPaths } from '../../src/spool/layout';
+import { lockHeld } from '../../src/spool/lock';
 
 export const DIST = resolve(import.meta.dirname, '../../dist');
 
@@ -34,7 +44,9 @@ export function makeSandbox(agent?: { agentId: string; baseUrl: string; granular
     CODEX_HOME: join(home, '.codex'),
     INFINIUM_CODEX_HOME: state,
   };
-  return { dir, home, state, project, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // Retried: a detached worker may still be writing its last lines when a test is over.
+  const cleanup = () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  return { dir, home, state, project, env, cleanup };
 }
 
 export type FrontEnd = 'sh' | 'node';
@@ -195,6 +207,33 @@ export function readJsonFiles(dir: string): Record<string, unknown>[] {
       .map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as Record<string, unknown>);
   } catch {
     return [];
+  }
+}
+
+/**
+ * Waits until the detached worker has nothing left to do: no live worker holds the lock or has been asked
+ * to run again (and, with `spool`, no spooled event waits). Checked twice in a row 150 ms apart: a worker
+ * releases the lock for an instant between a pass and the rerun it was asked for, and a hook may start a
+ * worker just after a check.
+ */
+export async function waitForWorkerIdle(
+  stateDir: string,
+  options: { timeoutMs?: number; spool?: boolean; explain?: () => string } = {},
+): Promise<void> {
+  const paths = spoolPaths({ INFINIUM_CODEX_HOME: stateDir });
+  const busy = () =>
+    lockHeld(paths.lock) ||
+    existsSync(paths.rerun) ||
+    (options.spool === true && spoolNames(stateDir).length > 0);
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (let quiet = 0; quiet < 2; ) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the worker was still busy after ${options.timeoutMs ?? 20_000} ms${options.explain?.() ?? ''}`,
+      );
+    }
+    quiet = busy() ? 0 : quiet + 1;
+    if (quiet < 2) await new Promise((r) => setTimeout(r, 150));
   }
 }
 

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor, waitForWorkerIdle as waitForIdle } from '../../support/capture-harness';
 import { collectOutput } from '../../support/child-output';
 import type { StandIn } from '../../support/infinium-stand-in';
 import { REPO_ROOT, type Sandbox } from './codex';
@@ -109,37 +110,18 @@ export function retry(sandbox: Sandbox): Promise<CliRun> {
   return mustSucceed('infinium-codex retry', cli(sandbox, ['retry']));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Waits until the detached worker has nothing left to do: no worker holds the lock or asked for a rerun, and
- * no spooled event waits. Checked twice in a row, since a hook may start a worker just after a check.
- */
-export async function waitForWorkerIdle(sandbox: Sandbox, timeoutMs = 20_000): Promise<void> {
-  const root = sandbox.stateDir;
-  const busy = () =>
-    existsSync(join(root, 'worker.lock')) ||
-    existsSync(join(root, 'worker.rerun')) ||
-    listFiles(join(root, 'spool'), false).some((name) => name.endsWith('.json') && /^\d+-\d+\./.test(name));
-  const deadline = Date.now() + timeoutMs;
-  let quietChecks = 0;
-  while (Date.now() < deadline) {
-    quietChecks = busy() ? 0 : quietChecks + 1;
-    if (quietChecks >= 2) return;
-    await sleep(150);
-  }
-  throw new Error(`the worker was still busy after ${timeoutMs} ms:\n${workerLog(sandbox)}`);
+/** Waits until the detached worker has nothing left to do, no spooled event waiting either. */
+export function waitForWorkerIdle(sandbox: Sandbox, timeoutMs = 20_000): Promise<void> {
+  return waitForIdle(sandbox.stateDir, { timeoutMs, spool: true, explain: () => `:\n${workerLog(sandbox)}` });
 }
 
 /** Waits until the stand-in holds `count` traces (more would be a duplicate, which the caller asserts). */
 export async function waitForTraces(standIn: StandIn, count: number, sandbox: Sandbox, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (standIn.traces.length < count && Date.now() < deadline) await sleep(100);
-  if (standIn.traces.length < count) {
+  await waitFor(() => standIn.traces.length >= count, timeoutMs, `${count} trace(s)`).catch(() => {
     throw new Error(
       `expected ${count} trace(s), the stand-in got ${standIn.traces.length} in ${timeoutMs} ms\n${workerLog(sandbox)}`,
     );
-  }
+  });
   await waitForWorkerIdle(sandbox);
   return standIn.traces;
 }
