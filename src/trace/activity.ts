@@ -160,7 +160,7 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
         break;
     }
   }
-  if (turn.aborted) markInterrupted(turn.activities);
+  if (turn.aborted) markInterrupted(turn.activities, turn.endedAtMs);
   const lastActivity = turn.activities.findLast((activity) => activity.type === 'message');
   turn.finalMessage ??= lastActivity?.type === 'message' ? lastActivity.text : undefined;
   return turn;
@@ -186,20 +186,27 @@ function addCompaction(activities: Activity[], atMs: number, summary: string | u
 
 /** Exit codes of a command killed by SIGINT, SIGKILL or SIGTERM. */
 const KILLED_BY_SIGNAL = new Set([130, 137, 143]);
+/** How long before the abort is written a command killed by it may have ended. */
+const KILLED_AT_ABORT_MS = 2_000;
 
 /**
  * Calls cut short by an interrupt are unfinished, not failed. Codex usually reports them as exit -1, but
- * when the command it kills dies first, the real exit code of the kill (137) is what gets written: the
- * call still running at the interrupt, the turn's last, is then cut as well.
+ * when a command it kills dies first, the real exit code of the kill (137) is what gets written: calls
+ * killed by a signal that ended as the turn was aborted (or, without timings, the turn's last call) are
+ * cut as well; parallel calls are all killed at once.
  */
-function markInterrupted(activities: Activity[]): void {
-  const running = activities.findLast((activity) => activity.type === 'tool');
+function markInterrupted(activities: Activity[], abortedAtMs: number | undefined): void {
+  const last = activities.findLast((activity) => activity.type === 'tool');
+  const endedAtAbort = (tool: ToolActivity) =>
+    abortedAtMs === undefined || tool.durationMs === undefined
+      ? tool === last
+      : abortedAtMs - (tool.atMs + tool.durationMs) <= KILLED_AT_ABORT_MS;
   for (const activity of activities) {
     if (activity.type !== 'tool') continue;
     const cut =
       activity.exitCode === -1 ||
       /aborted by user/.test(activity.output ?? '') ||
-      (activity === running && KILLED_BY_SIGNAL.has(activity.exitCode ?? 0));
+      (KILLED_BY_SIGNAL.has(activity.exitCode ?? 0) && endedAtAbort(activity));
     if (cut || activity.status === 'incomplete') activity.status = 'incomplete';
   }
 }

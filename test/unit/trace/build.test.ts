@@ -315,3 +315,24 @@ describe('assistant messages', () => {
     ]);
   });
 });
+
+describe('interrupted turns', () => {
+  it('cuts the calls the interrupt killed (exit 137 as it came), not one killed long before', () => {
+    const w = new RolloutWriter()
+      .startTurn('t1', 'run things')
+      .exec('t1', 'c1', 'memory-hog', { output: 'Killed\n', exitCode: 137, durationMs: 100 })
+      .wait(10_000)
+      // Two calls running side by side when the user pressed Esc: both killed, both written with 137.
+      .exec('t1', 'c2', 'sleep 30', { output: '', exitCode: 137, durationMs: 900 })
+      .exec('t1', 'c3', 'tail -f log', { output: 'line\n', exitCode: 137, durationMs: 5 })
+      .aborted('t1');
+    const data = buildTurnTrace(input(w, { ending: 'interrupt' }), options());
+    expect(
+      data.steps?.filter((s) => s.action === 'tool_call').map((s) => [s.input, s.status, s.exit_code]),
+    ).toEqual([
+      ['memory-hog', 'failure', 137],
+      ['sleep 30', 'incomplete', 137],
+      ['tail -f log', 'incomplete', 137],
+    ]);
+  });
+});
