@@ -4,7 +4,7 @@
 // (inject('secretService')); nothing else sees it, so every other test keeps the no-keyring fallback.
 // Torn down after the run.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -65,8 +65,28 @@ export default async function setup(project: TestProject): Promise<() => void> {
   };
   mkdirSync(env.XDG_DATA_HOME, { recursive: true });
   mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
-  // --nofork keeps the bus our own child (killed at teardown); its first stdout line is the address.
-  const bus = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], {
+  // A session bus of our own, without service activation: a probe made before our gnome-keyring has
+  // registered would otherwise start a second, locked one from the system's service files, and the real
+  // Secret Service then never answers. --nofork keeps the bus our child (killed at teardown); its first
+  // stdout line is the address.
+  const busConfig = join(root, 'bus.conf');
+  writeFileSync(
+    busConfig,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=${root}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`,
+  );
+  const bus = spawn('dbus-daemon', [`--config-file=${busConfig}`, '--nofork', '--print-address=1'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   env.DBUS_SESSION_BUS_ADDRESS = await new Promise<string>((resolve) => {
