@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RolloutWriter } from '../unit/codex/rollout-writer';
-import type { EventSequence } from './capture-harness';
+import { codexSession, type EventSequence } from './capture-harness';
 
 export const SECRETS_DIR = join(import.meta.dirname, '../fixtures/secrets');
 
@@ -151,16 +151,7 @@ export function secretSession(
     ...tool('patch_call', 'apply_patch', { command: p.patch }, patchOutput),
     ...tool('mcp_call', 'mcp__vault__store', p.mcpArguments, p.mcpResult),
     ev('Stop', { turn_id: turnId, stop_hook_active: false, last_assistant_message: p.finalMessage }),
-    [
-      'SessionEnd',
-      JSON.stringify({
-        session_id: sessionId,
-        transcript_path: transcriptPath,
-        cwd,
-        hook_event_name: 'SessionEnd',
-        reason: 'exit',
-      }),
-    ],
+    ['SessionEnd', codexSession(sessionId, cwd, transcriptPath).sessionEnd()],
   ];
 
   const w = new RolloutWriter(sessionId, Date.now() - 60_000).sessionMeta({ cwd });
