@@ -75,10 +75,6 @@ function simulate(
   });
 }
 
-async function workerDone(env: Record<string, string>) {
-  await workerIdle(env);
-}
-
 /** Every entry under `dir` (not following links): path -> kind, mode. */
 function walk(dir: string): { path: string; kind: 'dir' | 'file' | 'link'; mode: number }[] {
   const found: { path: string; kind: 'dir' | 'file' | 'link'; mode: number }[] = [];
@@ -133,12 +129,12 @@ describe('file safety', () => {
     await simulate(box.project, box.codexHome, env, 'sh').run(2);
     await simulate(box.project, box.codexHome, env, 'node').run(1);
     await waitFor(() => server.traces.length >= 4, 30_000, 'the traces');
-    await workerDone(env);
+    await workerIdle(env);
     server.failNext(1, { kind: 'status', status: 400 });
     await simulate(box.project, box.codexHome, env).run(1);
     expect((await runHook('sh', 'PostToolUse', '{"torn', env)).code).toBe(0);
     expect((await runHook('node', 'Stop', 'x', env, { keepStdinOpen: true })).code).toBe(0);
-    await workerDone(env);
+    await workerIdle(env);
     await runWorkerProcess(env);
     expect(readHistory(env).map((r) => r.status)).toContain('dead');
 
@@ -178,7 +174,7 @@ describe('file safety', () => {
       mkdirSync(victims, { mode: 0o755 });
     });
     afterEach(async () => {
-      await workerDone(env);
+      await workerIdle(env);
       box.cleanup();
     });
 
@@ -212,7 +208,7 @@ describe('file safety', () => {
       expect((await runHook('node', 'Stop', 'x', env, { keepStdinOpen: true })).code).toBe(0);
       // One of them is refused (400) and goes to dead/.
       await waitFor(() => server.traces.length >= 2 * turns - 1, 30_000, 'the traces');
-      await workerDone(env);
+      await workerIdle(env);
       await runWorkerProcess(env);
     }
 
@@ -278,7 +274,7 @@ describe('file safety', () => {
 
       await simulate(box.project, box.env.CODEX_HOME as string, env).run(2);
       await waitFor(() => server.traces.length >= 2, 30_000, 'the traces');
-      await workerDone(env);
+      await workerIdle(env);
       // A hook log line after the worker rotated: hook.log is rotated by the worker, not by the hook.
       await runWorkerProcess(env);
 
@@ -303,7 +299,7 @@ describe('file safety', () => {
           `state dir ${(total / 1024 / 1024).toFixed(1)} MB in all`,
       );
     } finally {
-      await workerDone(env);
+      await workerIdle(env);
       box.cleanup();
     }
   }, 120_000);

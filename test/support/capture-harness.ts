@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spoolPaths } from '../../src/spool/layout';
 import { lockHeld } from '../../src/spool/lock';
+import { collectOutput } from './child-output';
 
 export const DIST = resolve(import.meta.dirname, '../../dist');
 
@@ -105,8 +106,7 @@ export function runProcess(
 ): Promise<HookRun & { timedOut?: true }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
+    const output = collectOutput(child);
     let timedOut = false;
     const timer =
       options.timeoutMs === undefined
@@ -115,16 +115,11 @@ export function runProcess(
             timedOut = true;
             child.kill('SIGKILL');
           }, options.timeoutMs);
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolvePromise(timedOut ? { code, stdout, stderr, timedOut } : { code, stdout, stderr });
+      const run = { code, stdout: output.stdout, stderr: output.stderr };
+      resolvePromise(timedOut ? { ...run, timedOut } : run);
     });
     child.stdin.on('error', () => {
       // the hook may exit before reading everything (a never-closed stdin test)
