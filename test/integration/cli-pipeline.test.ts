@@ -2,7 +2,6 @@
 // Codex's hook payloads (recorded from Codex 0.169.0) are fed to the exact commands init wrote into
 // hooks.json, run the way Codex runs them (`sh -c`, another cwd, a minimal PATH); the detached worker
 // they start sends to the stand-in.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { LEAN_EVENTS } from '../../src/codex/hook-payload';
 import { spoolPaths } from '../../src/spool/layout';
 import { waitFor, waitForWorkerIdle } from '../support/capture-harness';
 import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
+import { runRegisteredHook } from '../support/field-replay';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/codex-0.169.0');
@@ -41,43 +41,9 @@ function twoTurns(sandbox: Sandbox): { event: string; payload: string }[] {
     .filter(({ event }) => (LEAN_EVENTS as readonly string[]).includes(event));
 }
 
-/** Runs the command init wrote for `event` exactly as Codex would. */
-function runHookCommand(
-  sandbox: Sandbox,
-  event: string,
-  payload: string,
-): Promise<{ code: number | null; output: string }> {
-  const hooks = JSON.parse(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')) as {
-    hooks: Record<string, { hooks: { command: string }[] }[]>;
-  };
-  const command = hooks.hooks[event]?.at(-1)?.hooks[0]?.command ?? '';
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], {
-      cwd: '/',
-      env: {
-        HOME: sandbox.home,
-        CODEX_HOME: sandbox.codexHome,
-        INFINIUM_CODEX_HOME: sandbox.stateDir,
-        PATH: '/usr/bin:/bin',
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-    child.stdin.end(payload);
-  });
-}
-
 async function feed(sandbox: Sandbox, events: { event: string; payload: string }[]): Promise<void> {
   for (const { event, payload } of events) {
-    expect(await runHookCommand(sandbox, event, payload)).toEqual({ code: 0, output: '' });
+    expect(await runRegisteredHook(sandbox, event, payload)).toEqual({ code: 0, output: '' });
   }
 }
 
