@@ -1,8 +1,10 @@
 // `infinium-codex history` and `history show <id>`: what was sent (or given up on), from the worker's
 // history; `show` prints the exact body that was sent.
-import { findHistory, type HistoryRecord, readHistory } from '../spool';
+import { findHistory, type HistoryRecord, readHistory, spoolPaths } from '../spool';
+import { type EvaluationState, evaluationOf } from '../spool/evaluations';
 import type { CliContext } from './context';
 import { UserError } from './errors';
+import { shortVerdict } from './evaluation-format';
 
 export interface HistoryOptions {
   limit?: string;
@@ -17,7 +19,7 @@ function parseLimit(text: string | undefined): number {
   return limit;
 }
 
-function row(record: HistoryRecord): string[] {
+function row(record: HistoryRecord, evaluation: EvaluationState | null): string[] {
   return [
     record.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     record.project,
@@ -26,14 +28,24 @@ function row(record: HistoryRecord): string[] {
     String(record.steps),
     record.tokens === undefined ? '-' : String(record.tokens),
     `${record.duration.toFixed(1)}s`,
+    shortVerdict(evaluation),
     record.traceId ?? (record.reason ? `(${record.reason})` : '-'),
   ];
 }
 
 export async function history(options: HistoryOptions, ctx: CliContext): Promise<void> {
   const records = readHistory(ctx.env, { limit: parseLimit(options.limit) });
+  const paths = spoolPaths(ctx.env);
+  const evaluations = records.map((record) => evaluationOf(paths, record));
   if (options.json) {
-    ctx.out.json(records.map(({ payloadPath: _path, ...record }) => record));
+    ctx.out.json(
+      records.map(({ payloadPath: _path, ...record }, index) => {
+        const evaluation = evaluations[index];
+        return evaluation
+          ? { ...record, evaluation_status: evaluation.status, evaluation: evaluation.evaluation ?? null }
+          : record;
+      }),
+    );
     return;
   }
   if (records.length === 0) {
@@ -41,8 +53,8 @@ export async function history(options: HistoryOptions, ctx: CliContext): Promise
     return;
   }
   const rows = [
-    ['TIME', 'PROJECT', 'TURN', 'STATUS', 'STEPS', 'TOKENS', 'DURATION', 'TRACE ID'],
-    ...records.map(row),
+    ['TIME', 'PROJECT', 'TURN', 'STATUS', 'STEPS', 'TOKENS', 'DURATION', 'VERDICT', 'TRACE ID'],
+    ...records.map((record, index) => row(record, evaluations[index] ?? null)),
   ];
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((r) => (r[column] ?? '').length))) ?? [];
   for (const [index, cells] of rows.entries()) {

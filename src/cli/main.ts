@@ -103,6 +103,7 @@ export type CommandName =
   | 'history'
   | 'history-show'
   | 'retry'
+  | 'results'
   | 'update-credentials'
   | 'uninstall'
   | 'hook';
@@ -134,6 +135,8 @@ function commandRunner(ctx: CliContext): CommandRunner {
         return (await import('./history')).historyShow(options, ctx);
       case 'retry':
         return (await import('./retry')).retry(options, ctx);
+      case 'results':
+        return (await import('./results')).results(options, ctx);
       case 'update-credentials':
         return (await import('./update-credentials')).updateCredentials(options, ctx);
       case 'uninstall':
@@ -223,6 +226,16 @@ export function buildProgram(ctx: CliContext, run: CommandRunner = commandRunner
     .command('show <id>')
     .description('print the exact payload sent for a trace id (or turn key)')
     .action((id: string) => run('history-show', { id }));
+
+  program
+    .command('results [key]')
+    .description("Maestro's evaluation of the latest sent trace (or the one given by key or trace id)")
+    .option('-n, --last <count>', 'the newest <count> sent traces')
+    .option('--wait', 'keep asking until each evaluation is ready (Maestro usually needs 5-30 s)')
+    .option('--timeout <seconds>', 'with --wait: give up after this long (default 120)')
+    .option('--full', 'print the whole evaluation object as Infinium returned it')
+    .addOption(json())
+    .action((key: string | undefined, flags) => run('results', { ...flags, key }));
 
   program
     .command('retry')

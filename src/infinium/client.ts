@@ -94,6 +94,32 @@ export async function health(agent: AgentCredentials, options: ClientOptions = {
   };
 }
 
+/**
+ * Maestro's evaluation of a sent trace: `GET /agents/{id}/interpreted-result/{traceId}` (Infinium's
+ * "maestro-results" docs). 404 means not ready yet (Maestro usually needs 5-30 s) and comes back as
+ * `{ ready: false }`; a 200 gives `data.interpretedTraceResult`, returned exactly as received, since its
+ * structure is not published. Other failures throw InfiniumError as for every call.
+ */
+export async function fetchEvaluation(
+  agent: AgentCredentials,
+  traceId: string,
+  options: ClientOptions = {},
+): Promise<{ ready: true; evaluation: unknown } | { ready: false }> {
+  const path = `/agents/${encodeURIComponent(agent.agentId)}/interpreted-result/${encodeURIComponent(traceId)}`;
+  let json: unknown;
+  try {
+    json = await withRetries(options, () => request(agent, 'GET', path, undefined, options));
+  } catch (error) {
+    if (error instanceof InfiniumError && error.status === 404) return { ready: false };
+    throw error;
+  }
+  const data = isRecord(json) && isRecord(json.data) ? json.data : undefined;
+  if (!data || !('interpretedTraceResult' in data) || data.interpretedTraceResult === null) {
+    return { ready: false };
+  }
+  return { ready: true, evaluation: data.interpretedTraceResult };
+}
+
 async function withRetries<T>(options: ClientOptions, attempt: () => Promise<T>): Promise<T> {
   const policy = options.retry;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));

@@ -16,6 +16,8 @@ export interface HistoryRecord {
   status: 'sent' | 'dead';
   project: string;
   agentId: string;
+  /** Where it was sent (absent in records written before 0.2). */
+  baseUrl?: string;
   sessionId: string;
   turn: string;
   turnNumber: number;

@@ -190,6 +190,7 @@ function historyFacts(entry: OutboxEntry, nowMs: number): Omit<HistoryRecord, 's
     key: entry.key,
     project: entry.projectName,
     agentId: entry.agentId,
+    baseUrl: entry.baseUrl,
     sessionId: entry.sessionId,
     turn: entry.turnKey,
     turnNumber: entry.turnNumber,

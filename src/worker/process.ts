@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import type { Env } from '../config/paths';
 import { spoolPaths } from '../spool/layout';
 import { appendLog } from '../spool/log';
+import { evaluationWaitMs, pollEvaluations } from './evaluations';
 import { type Composer, DEFAULT_STALE_MS, runWorker } from './run';
 
 export async function runWorkerProcess(
@@ -32,6 +33,9 @@ export async function runWorkerProcess(
           `${pass.waiting} waiting, ${pass.noSecret} without secret, ${pass.dropped} dropped, ${pass.corrupt} corrupt`,
       );
     }
+    // Then Maestro's evaluations of what was sent, while they are due; a poller already at work has them.
+    const giveUpAfterMs = evaluationWaitMs(env);
+    if (giveUpAfterMs > 0) await pollEvaluations(env, { giveUpAfterMs, linger: true });
   } catch (error) {
     appendLog(
       log,

@@ -44,6 +44,8 @@ export function makeSandbox(agent?: { agentId: string; baseUrl: string; granular
     HOME: home,
     CODEX_HOME: join(home, '.codex'),
     INFINIUM_CODEX_HOME: state,
+    // No worker lingers after a test to poll Maestro's evaluations; the evaluation tests turn it on.
+    INFINIUM_CODEX_EVALUATION_WAIT_SECONDS: '0',
   };
   // Retried: a detached worker may still be writing its last lines when a test is over.
   const cleanup = () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });

@@ -52,6 +52,8 @@ export function makeSandbox(codexVersion = '0.169.0'): Sandbox {
     INFINIUM_CODEX_HOME: stateDir,
     INFINIUM_CODEX_SYSTEM_DIR: join(root, 'etc', 'infinium-codex'),
     INFINIUM_CODEX_SYSTEM_CODEX_DIR: join(root, 'etc', 'codex'),
+    // No worker lingers after a test to poll Maestro's evaluations; the evaluation tests turn it on.
+    INFINIUM_CODEX_EVALUATION_WAIT_SECONDS: '0',
     NO_COLOR: '1',
     LANG: 'C.UTF-8',
   };

@@ -84,7 +84,12 @@ export async function replayFieldCase(name: string, options: FieldReplayOptions 
  * what the next hook event would start anyway.
  */
 async function settle(sandbox: Sandbox): Promise<void> {
-  const env = { HOME: sandbox.home, CODEX_HOME: sandbox.codexHome, INFINIUM_CODEX_HOME: sandbox.stateDir };
+  const env = {
+    HOME: sandbox.home,
+    CODEX_HOME: sandbox.codexHome,
+    INFINIUM_CODEX_HOME: sandbox.stateDir,
+    INFINIUM_CODEX_EVALUATION_WAIT_SECONDS: '0',
+  };
   await runWorkerProcess({ ...env, PATH: '/usr/bin:/bin' });
   await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 120_000 });
 }
@@ -144,6 +149,8 @@ export function runRegisteredHook(
         HOME: sandbox.home,
         CODEX_HOME: sandbox.codexHome,
         INFINIUM_CODEX_HOME: sandbox.stateDir,
+        // No worker lingers after a case to poll Maestro's evaluations.
+        INFINIUM_CODEX_EVALUATION_WAIT_SECONDS: '0',
         PATH: '/usr/bin:/bin',
       },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -39,12 +39,38 @@ export interface StandIn {
   agents: Map<string, string>;
   /** Every request line, header and body byte clients sent (bodies as far as they were read). */
   receivedBytes(): Buffer;
+  /**
+   * Maestro's side: how each trace's evaluation answers. `notReadyPolls` polls get 404 (Maestro still at
+   * work) before the 200; `never` keeps answering 404; `result` makes the object returned.
+   */
+  evaluations: EvaluationBehaviour;
+  /** Polls of the interpreted-result endpoint so far, per trace id. */
+  evaluationPolls: Map<string, number>;
   /** Make the next `count` requests fail this way (queued after any failures already pending). */
   failNext(count: number, failure: Failure): void;
   /** Fail every request this way until `recover()`. */
   goDown(failure?: Failure): void;
   recover(): void;
   close(): Promise<void>;
+}
+
+export interface EvaluationBehaviour {
+  notReadyPolls: number;
+  never: boolean;
+  result: (trace: ReceivedTrace) => unknown;
+}
+
+/** An evaluation of the kind Maestro might return; its real structure is not published. */
+export function sampleEvaluation(trace: ReceivedTrace): unknown {
+  return {
+    score: 0.82,
+    verdict: 'good',
+    summary: `The agent completed "${String(trace.body.name).slice(0, 40)}" with minor detours.`,
+    criteria: [
+      { name: 'task completion', score: 0.9 },
+      { name: 'efficiency', score: 0.7, note: 'one command was run twice' },
+    ],
+  };
 }
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -58,6 +84,8 @@ export async function startStandIn(agents: Record<string, string>): Promise<Stan
   let permanent: Failure | undefined;
   const sockets = new Set<Socket>();
   const received: Buffer[] = [];
+  const evaluations: EvaluationBehaviour = { notReadyPolls: 0, never: false, result: sampleEvaluation };
+  const evaluationPolls = new Map<string, number>();
 
   const server: Server = createServer((req, res) => {
     void handle(req, res);
@@ -158,7 +186,12 @@ export async function startStandIn(agents: Record<string, string>): Promise<Stan
       const taskId = decodeURIComponent(match[3] ?? '');
       const trace = traces.find((t) => t.traceId === taskId && t.agentId === agentId);
       if (!trace) return reply(404, { error: `Trace ${taskId} not found` });
-      return reply(200, { data: { traceId: taskId, status: 'pending' } });
+      const polls = (evaluationPolls.get(taskId) ?? 0) + 1;
+      evaluationPolls.set(taskId, polls);
+      if (evaluations.never || polls <= evaluations.notReadyPolls) {
+        return reply(404, { error: 'Interpreted result not ready yet' });
+      }
+      return reply(200, { success: true, data: { interpretedTraceResult: evaluations.result(trace) } });
     }
 
     if (req.method !== 'POST') return reply(405, { error: 'Method not allowed' });
@@ -197,6 +230,8 @@ export async function startStandIn(agents: Record<string, string>): Promise<Stan
     traces,
     requests,
     agents: agentMap,
+    evaluations,
+    evaluationPolls,
     receivedBytes: () => Buffer.concat(received),
     failNext(count, failure) {
       for (let i = 0; i < count; i += 1) pending.push(failure);

@@ -60,6 +60,8 @@ export function makeSandbox(options: SandboxOptions): Sandbox {
     TMPDIR: root,
     CODEX_HOME: codexHome,
     INFINIUM_CODEX_HOME: stateDir,
+    // No worker lingers after a scenario to poll Maestro's evaluations.
+    INFINIUM_CODEX_EVALUATION_WAIT_SECONDS: '0',
     FAKE_OPENAI_KEY: 'sk-fake-model-key',
     NO_COLOR: '1',
     RUST_LOG: 'error',

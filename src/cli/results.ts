@@ -1,0 +1,149 @@
+// `infinium-codex results [<key>] [--last N] [--wait] [--json]`: Maestro's evaluation of the given or the
+// latest sent traces. Asks Infinium once for those still pending (the worker asks in the background too);
+// --wait keeps asking, every 3 s, until each is ready or given up on, or --timeout runs out.
+import * as prompts from '@clack/prompts';
+import { spoolPaths } from '../spool';
+import { type EvaluationState, evaluationOf } from '../spool/evaluations';
+import { type HistoryRecord, readHistoryRecords } from '../spool/history';
+import {
+  DEFAULT_EVALUATION_WAIT_MS,
+  EVALUATION_POLL_INTERVAL_MS,
+  evaluationWaitMs,
+  pollEvaluations,
+} from '../worker/evaluations';
+import type { CliContext } from './context';
+import { UserError } from './errors';
+import { evaluationGist } from './evaluation-format';
+
+export interface ResultsOptions {
+  key?: string;
+  last?: string;
+  wait?: boolean;
+  timeout?: string;
+  full?: boolean;
+  json?: boolean;
+}
+
+function wholeNumber(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new UserError(`${flag} must be a whole number of 1 or more (got "${text}").`, undefined, 2);
+  }
+  return value;
+}
+
+/** The sent traces asked for: one by key (or trace id, or key prefix), else the newest `last`. */
+function selectTraces(ctx: CliContext, options: ResultsOptions): HistoryRecord[] {
+  const sent = dedupe(readHistoryRecords(spoolPaths(ctx.env)).filter((r) => r.status === 'sent'));
+  if (options.key !== undefined) {
+    const id = options.key;
+    const found = sent.find(
+      (r) => r.key === id || r.traceId === id || (id.length >= 6 && r.key.startsWith(id)),
+    );
+    if (!found) {
+      throw new UserError(
+        `No sent trace ${id} in the history.`,
+        'Run `infinium-codex history` to see the keys of sent traces.',
+      );
+    }
+    return [found];
+  }
+  return sent.slice(0, wholeNumber(options.last, '--last', 1));
+}
+
+/** A trace sent again after an unknown outcome has two history lines: the newest speaks for it. */
+function dedupe(records: HistoryRecord[]): HistoryRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => !seen.has(r.key) && seen.add(r.key));
+}
+
+export async function results(options: ResultsOptions, ctx: CliContext): Promise<void> {
+  const timeoutMs = wholeNumber(options.timeout, '--timeout', 120) * 1000;
+  const records = selectTraces(ctx, options);
+  if (records.length === 0) {
+    ctx.out.line('No sent traces yet: evaluations appear here once a Codex turn has been sent.');
+    return;
+  }
+  const paths = spoolPaths(ctx.env);
+  const keys = records.filter((r) => r.traceId).map((r) => r.key);
+  const giveUpAfterMs = evaluationWaitMs(ctx.env) || DEFAULT_EVALUATION_WAIT_MS;
+  const states = () => new Map(records.map((r) => [r.key, evaluationOf(paths, r)]));
+  const pendingLeft = () => [...states().values()].some((s) => s?.status === 'pending');
+
+  if (keys.length > 0 && pendingLeft()) {
+    const spin = options.wait && ctx.interactive && !options.json ? prompts.spinner() : undefined;
+    spin?.start('Asking Infinium for Maestro’s evaluation');
+    const untilMs = Date.now() + timeoutMs;
+    // Taken by the worker's poller: it asks for these too, so watch the files instead of asking twice.
+    const polled = await pollEvaluations(ctx.env, {
+      giveUpAfterMs,
+      keys,
+      linger: options.wait === true,
+      untilMs,
+      ignoreInterval: true,
+    });
+    while (!polled && options.wait && pendingLeft() && Date.now() < untilMs) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, EVALUATION_POLL_INTERVAL_MS)));
+    }
+    spin?.stop(pendingLeft() ? 'Some evaluations are not ready yet' : 'Evaluations fetched');
+  }
+
+  const found = states();
+  if (options.json) {
+    ctx.out.json(
+      records.map((r) => {
+        const state = found.get(r.key) ?? null;
+        return {
+          key: r.key,
+          trace_id: r.traceId ?? null,
+          project: r.project,
+          turn_number: r.turnNumber,
+          evaluation_status: state?.status ?? null,
+          evaluation: state?.evaluation ?? null,
+          ...(state?.reason ? { reason: state.reason } : {}),
+        };
+      }),
+    );
+    return;
+  }
+  for (const [index, record] of records.entries()) {
+    if (index > 0) ctx.out.line();
+    printOne(ctx, record, found.get(record.key) ?? null, options.full === true);
+  }
+  if (!options.wait && [...found.values()].some((s) => s?.status === 'pending')) {
+    ctx.out.line(ctx.out.dim('Maestro usually needs 5-30 s; `infinium-codex results --wait` waits for it.'));
+  }
+}
+
+function printOne(
+  ctx: CliContext,
+  record: HistoryRecord,
+  state: EvaluationState | null,
+  full: boolean,
+): void {
+  ctx.out.line(ctx.out.bold(`${record.project} turn #${record.turnNumber}`) + ctx.out.dim(`  ${record.key}`));
+  if (!state) {
+    ctx.out.line('  No evaluation to ask for: Infinium accepted this trace without giving its id.');
+    return;
+  }
+  if (state.status === 'pending') {
+    ctx.out.line(
+      `  Evaluation: ${ctx.out.yellow('pending')} (Maestro is still at work on trace ${state.traceId})`,
+    );
+    return;
+  }
+  if (state.status === 'unavailable') {
+    ctx.out.line(`  Evaluation: ${ctx.out.red('unavailable')}: ${state.reason ?? 'Infinium gave none'}.`);
+    return;
+  }
+  const gist = evaluationGist(state.evaluation);
+  const head = [gist.score === undefined ? undefined : `score ${gist.score}`, gist.verdict].filter(Boolean);
+  ctx.out.line(`  Evaluation: ${ctx.out.green('ready')}${head.length ? ` · ${head.join(' · ')}` : ''}`);
+  if (gist.summary) ctx.out.line(`  ${gist.summary}`);
+  if (full || (!gist.score && !gist.verdict && !gist.summary)) {
+    for (const line of JSON.stringify(state.evaluation, null, 2).split('\n')) ctx.out.line(`  ${line}`);
+  } else {
+    ctx.out.line(ctx.out.dim('  (--full prints the whole evaluation)'));
+  }
+}
