@@ -19,8 +19,9 @@ import {
   codexNeeds,
   type DetectedCodex,
   detectCodex,
-  formatVersion,
-  MIN_HOOKS_VERSION,
+  judgeHooksFeature,
+  tooOldProblem,
+  UPGRADE_COMMAND,
 } from '../codex/version';
 import { loadSecret, probeKeyring } from '../config/credentials';
 import { statePaths } from '../config/paths';
@@ -117,8 +118,8 @@ function codexFindings(probe: Probe): Finding[] {
       {
         check: 'codex',
         status: 'fail',
-        summary: `Codex ${formatVersion(codex.version)} is too old to run hooks`,
-        fix: `Update Codex to ${formatVersion(MIN_HOOKS_VERSION)} or later (npm i -g @openai/codex).`,
+        summary: tooOldProblem(codex.version),
+        fix: `Update it with \`${UPGRADE_COMMAND}\`.`,
       },
     ];
   }
@@ -144,27 +145,20 @@ function featureFindings(probe: Probe, ctx: CliContext): Finding[] {
       fix: 'Ask your administrator to run `infinium-codex init --system`.',
     });
   }
-  const feature = hooksFeature(probe.toml);
-  if (feature.hooks === false || feature.codexHooks === false) {
+  const verdict = judgeHooksFeature(probe.codex.version, hooksFeature(probe.toml));
+  if (!verdict.on) {
     findings.push({
       check: 'hooks-enabled',
       status: 'fail',
-      summary: `hooks are turned off in ${userConfigToml(ctx.env)} ([features] ${feature.hooks === false ? 'hooks' : 'codex_hooks'} = false)`,
-      fix: 'Remove that line (or set it to true).',
+      summary: verdict.offBy
+        ? `hooks are turned off in ${userConfigToml(ctx.env)} ([features] ${verdict.offBy} = false)`
+        : verdict.reason,
+      ...(verdict.fixable
+        ? { fix: 'Run `infinium-codex doctor --fix` (or update Codex).', repair: 'hooks' as const }
+        : { fix: 'Remove that line (or set it to true).' }),
     });
   }
-  const needs = codexNeeds(probe.codex.version);
-  if (needs.featureFlag && feature.codexHooks !== true && feature.hooks !== true) {
-    findings.push({
-      check: 'hooks-enabled',
-      status: 'fail',
-      summary: `Codex ${probe.codex.version ? formatVersion(probe.codex.version) : ''} runs hooks only with [features] codex_hooks = true`,
-      fix: 'Run `infinium-codex doctor --fix` (or update Codex).',
-      repair: 'hooks',
-    });
-  }
-  if (findings.length === 0)
-    findings.push({ check: 'hooks-enabled', status: 'ok', summary: 'Codex hooks are on' });
+  if (findings.length === 0) findings.push({ check: 'hooks-enabled', status: 'ok', summary: verdict.reason });
   return findings;
 }
 
@@ -439,7 +433,11 @@ async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promi
       codexVersion: found.codex.version,
       env: ctx.env,
     });
-    done.push(`rewrote our ${capture} hooks in ${result.hooksFile} and trusted them in ${result.configToml}`);
+    const turnedOn = codexNeeds(found.codex.version).featureFlag
+      ? ` and turned hooks on in ${result.configToml} ([features] codex_hooks = true)`
+      : '';
+    const trusted = result.trusted.length > 0 ? ` and trusted them in ${result.configToml}` : '';
+    done.push(`rewrote our ${capture} hooks in ${result.hooksFile}${trusted}${turnedOn}`);
     if (result.movedUserHooks.length > 0) {
       done.push(
         `(your own hooks ${result.movedUserHooks.join(', ')} moved up a place: approve them again in Codex with /hooks)`,

@@ -8,7 +8,7 @@ import * as prompts from '@clack/prompts';
 import { readConfigToml } from '../codex/config-toml';
 import { readHooksFile } from '../codex/hooks-file';
 import { hooksFileFor, installHooks, type Scope, userConfigToml } from '../codex/install';
-import { codexNeeds, detectCodex, formatVersion, MIN_HOOKS_VERSION } from '../codex/version';
+import { codexNeeds, detectCodex, formatVersion, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
 import { writeFileAtomic } from '../config/atomic-file';
 import { loadSecret, storeSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
@@ -253,9 +253,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   const codex = await detectCodex(env);
   const needs = codexNeeds(codex.version);
   if (!needs.supported && codex.version) {
-    throw new UserError(
-      `Codex ${formatVersion(codex.version)} has no hooks; update Codex to ${formatVersion(MIN_HOOKS_VERSION)} or later (npm i -g @openai/codex).`,
-    );
+    throw new UserError(`${tooOldProblem(codex.version)}; update it with \`${UPGRADE_COMMAND}\`.`);
   }
 
   const agent = new AgentCredentials(answers.agentId, secret, answers.baseUrl);
@@ -323,6 +321,11 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   out.line(
     `${out.green('✓')} ${installed.hooksChanged ? 'Installed' : 'Kept'} ${answers.capture} capture hooks (${installed.events.join(', ')}) in ${installed.hooksFile}`,
   );
+  if (needs.featureFlag) {
+    out.line(
+      `${out.green('✓')} Turned hooks on in ${installed.configToml} ([features] codex_hooks = true: Codex ${formatVersion(codex.version ?? [0, 0, 0])} runs hooks only with it)`,
+    );
+  }
   if (!needs.trust) {
     out.line(`  Codex ${codex.version ? formatVersion(codex.version) : ''} does not check hook trust.`);
   } else if (answers.trust) {
@@ -338,7 +341,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   warnMovedUserHooks(out, installed.movedUserHooks);
   if (!codex.found) {
     out.line(
-      `${out.yellow('!')} ${codex.detail}: install Codex (npm i -g @openai/codex) before your first session.`,
+      `${out.yellow('!')} ${codex.detail}: install Codex (npm i -g @openai/codex) before your first session, then run \`infinium-codex doctor --fix\` (it sets up what that version needs).`,
     );
   }
   if (answers.scope === 'project') {

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { hooksFeature, readConfigToml } from '../codex/config-toml';
 import { hooksFileFor, inspectHooks, inspectManagedHooks, userConfigToml } from '../codex/install';
-import { codexNeeds, detectCodex, formatVersion } from '../codex/version';
+import { codexNeeds, detectCodex, formatVersion, judgeHooksFeature } from '../codex/version';
 import { loadSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
@@ -29,7 +29,7 @@ export async function status(options: StatusOptions, ctx: CliContext): Promise<v
     ...inspectManagedHooks(env),
   ];
   const needsTrust = codexNeeds(codex.version).trust;
-  const feature = hooksFeature(readConfigToml(userConfigToml(env)).parsed);
+  const feature = judgeHooksFeature(codex.version, hooksFeature(readConfigToml(userConfigToml(env)).parsed));
   const stats = spoolStats(env);
   const report = {
     project: config?.projectRoot ?? pauseKeyFor(ctx.cwd),
@@ -52,7 +52,7 @@ export async function status(options: StatusOptions, ctx: CliContext): Promise<v
       // Managed hooks run without trust: they count as trusted.
       trusted: hooks.filter((hook) => hook.trust === 'trusted' || hook.trust === 'managed').length,
       trustRequired: needsTrust,
-      featureOn: feature.hooks !== false && feature.codexHooks !== false,
+      featureOn: feature.on,
     },
     paused: isPaused(config?.projectRoot ?? pauseKeyFor(ctx.cwd), env),
     spooledEvents: stats.spooledEvents,
@@ -87,7 +87,8 @@ export async function status(options: StatusOptions, ctx: CliContext): Promise<v
   out.line(
     `Last sent: ${report.lastSent ? `${report.lastSent.time} ${report.lastSent.project} ${report.lastSent.traceId ?? ''}` : 'nothing yet'}`,
   );
-  if (hooks.length === 0 || (needsTrust && report.hooks.trusted < hooks.length)) {
+  if (!feature.on) out.line(`Feature:   ${out.red(feature.reason)}`);
+  if (hooks.length === 0 || !feature.on || (needsTrust && report.hooks.trusted < hooks.length)) {
     out.line(out.yellow('Run `infinium-codex doctor` for the fix.'));
   }
 }

@@ -7,10 +7,12 @@ import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'smol-toml';
 import { CodexFileError } from './hooks-file';
 
-export const BLOCK_BEGIN =
-  '# >>> infinium-codex: trust for its Codex hooks (managed by `infinium-codex`; `infinium-codex uninstall` removes it) >>>';
+const BLOCK_NOTE = '(managed by `infinium-codex`; `infinium-codex uninstall` removes it) >>>';
+export const BLOCK_BEGIN = `# >>> infinium-codex: trust for its Codex hooks ${BLOCK_NOTE}`;
+/** Our block's header when it holds only the feature flag (Codex 0.117-0.123, which checks no trust). */
+export const FEATURE_BLOCK_BEGIN = `# >>> infinium-codex: turns on Codex hooks ${BLOCK_NOTE}`;
 export const BLOCK_END = '# <<< infinium-codex <<<';
-/** Marks the one line we may add inside a user's own `[features]` table (Codex 0.114-0.123 only). */
+/** Marks the one line we may add inside a user's own `[features]` table (Codex 0.117-0.123 only). */
 const FEATURE_LINE = 'codex_hooks = true # added by infinium-codex';
 
 export type TomlTable = Record<string, unknown>;
@@ -80,11 +82,17 @@ interface Split {
   blockKeys: string[];
 }
 
+/** Where our block starts in config.toml text (either header), or -1. */
+export function ourBlockStart(text: string): number {
+  const starts = [text.indexOf(BLOCK_BEGIN), text.indexOf(FEATURE_BLOCK_BEGIN)].filter((at) => at !== -1);
+  return starts.length > 0 ? Math.min(...starts) : -1;
+}
+
 /** Separates the user's text from ours. */
 export function splitOurBlock(text: string, file: string): Split {
   let user = text;
   let blockKeys: string[] = [];
-  const begin = user.indexOf(BLOCK_BEGIN);
+  const begin = ourBlockStart(user);
   if (begin !== -1) {
     const endMarker = user.indexOf(BLOCK_END, begin);
     if (endMarker === -1) {
@@ -137,7 +145,7 @@ export interface TrustBlockRequest {
   entries: TrustEntry[];
   /** Keys of ours that must not remain anywhere (e.g. stale positions); `entries` keys are implied. */
   staleKeys?: string[];
-  /** Codex 0.114-0.123 needs `[features] codex_hooks = true`. */
+  /** Codex 0.117-0.123 needs `[features] codex_hooks = true`. */
   featureFlag: boolean;
 }
 
@@ -183,8 +191,8 @@ export function withTrustBlock(
     user = removed;
   }
   const userParsed = parseToml(user, file);
-  const feature = hooksFeature(userParsed);
-  const needFeature = request.featureFlag && feature.hooks !== true && feature.codexHooks === undefined;
+  // Only `codex_hooks` counts: the versions that need the flag ignore `hooks` (codex-matrix case, F4).
+  const needFeature = request.featureFlag && hooksFeature(userParsed).codexHooks === undefined;
   const featureInBlock = needFeature && userParsed.features === undefined;
   if (needFeature && !featureInBlock) {
     const header = /^[ \t]*\[[ \t]*features[ \t]*\][ \t]*(#.*)?$/m.exec(user);
@@ -203,7 +211,8 @@ export function withTrustBlock(
   }
   let result = user;
   if (body.length > 0) {
-    const block = `${BLOCK_BEGIN}\n${body.join('\n')}${BLOCK_END}\n`;
+    const header = entries.length === 0 ? FEATURE_BLOCK_BEGIN : BLOCK_BEGIN;
+    const block = `${header}\n${body.join('\n')}${BLOCK_END}\n`;
     result = user === '' ? block : `${user}\n${block}`;
   }
   verify(original, parseResult(result, file), new Set([...ourKeys, ...split.blockKeys]), request, file);

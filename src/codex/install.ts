@@ -11,8 +11,8 @@ import { backupFile, writeFileAtomic } from '../config/atomic-file';
 import { type Env, statePaths } from '../config/paths';
 import type { CaptureMode } from '../config/settings';
 import {
-  BLOCK_BEGIN,
   hookStates,
+  ourBlockStart,
   readConfigToml,
   type TrustEntry,
   withoutTrustBlock,
@@ -227,7 +227,7 @@ export function installHooks(request: InstallRequest): InstallResult {
   const wanted = request.trust && needs.trust ? entries : [];
   const staleKeys = oldKeys.filter((key) => !wanted.some((e) => e.key === key));
   const writesToml =
-    wanted.length > 0 || staleKeys.length > 0 || needs.featureFlag || (toml.text ?? '').includes(BLOCK_BEGIN);
+    wanted.length > 0 || staleKeys.length > 0 || needs.featureFlag || ourBlockStart(toml.text ?? '') !== -1;
   const tomlText = writesToml
     ? withTrustBlock(toml.text, { entries: wanted, staleKeys, featureFlag: needs.featureFlag }, configToml)
         .text

@@ -1,13 +1,20 @@
 // Which Codex is installed, and what its hooks need. Hooks changed a lot between releases:
-// 0.114-0.123 need `[features] codex_hooks = true`; 0.124+ have hooks on by default; 0.129+ run a
-// non-managed hook only when it is trusted in config.toml (spec: codex-hooks.md).
+// 0.117-0.123 need `[features] codex_hooks = true`; 0.124+ have hooks on by default; 0.129+ run a
+// non-managed hook only when it is trusted in config.toml and know the `[features] hooks` key (spec:
+// codex-hooks.md; measured per version in the codex-matrix case, docs/compatibility.md).
 import { execFile } from 'node:child_process';
 import type { Env } from '../config/paths';
 
 export type Version = readonly [number, number, number];
 
-export const MIN_HOOKS_VERSION: Version = [0, 114, 0];
+/**
+ * The oldest Codex we support: the first whose Stop carries `turn_id` and that has PreToolUse/PostToolUse.
+ * 0.114-0.116 have hooks, but without the turn id an interrupted turn shifts every later turn of the
+ * session (codex-matrix case, F2), so `init` and `doctor` refuse them.
+ */
+export const MIN_HOOKS_VERSION: Version = [0, 117, 0];
 const DEFAULT_ON_VERSION: Version = [0, 124, 0];
+/** From here Codex checks trust, and `[features] hooks` exists (before, Codex ignores that key). */
 const TRUST_VERSION: Version = [0, 129, 0];
 const SESSION_END_VERSION: Version = [0, 145, 0];
 
@@ -29,9 +36,9 @@ export function formatVersion(version: Version): string {
 }
 
 export interface CodexNeeds {
-  /** Hooks exist at all in this version. */
+  /** This version is at or above our floor (MIN_HOOKS_VERSION). */
   supported: boolean;
-  /** `[features] codex_hooks = true` must be written (the flag was off by default). */
+  /** `[features] codex_hooks = true` must be written (the flag was off by default, 0.117-0.123). */
   featureFlag: boolean;
   /** Trust entries are checked (and so must be written). */
   trust: boolean;
@@ -48,6 +55,78 @@ export function codexNeeds(version: Version | null): CodexNeeds {
     featureFlag: atLeast(MIN_HOOKS_VERSION) && !atLeast(DEFAULT_ON_VERSION),
     trust: atLeast(TRUST_VERSION),
     sessionEnd: atLeast(SESSION_END_VERSION),
+  };
+}
+
+/** How a user updates Codex (npm is how Codex ships for every platform we support). */
+export const UPGRADE_COMMAND = 'npm i -g @openai/codex@latest';
+
+/** Why `init` refuses and `doctor` fails a Codex below the floor (the caller adds the upgrade command). */
+export function tooOldProblem(version: Version): string {
+  return `Codex ${formatVersion(version)} is older than ${formatVersion(MIN_HOOKS_VERSION)}, the oldest version infinium-codex supports`;
+}
+
+/** `[features] hooks` / `codex_hooks` as config.toml sets them (undefined when unset). */
+export interface HooksFeatureKeys {
+  hooks?: boolean;
+  codexHooks?: boolean;
+}
+
+export interface HooksFeatureVerdict {
+  /** Codex will run hooks with these settings. */
+  on: boolean;
+  /** Why, in one clause naming the key that decides (for `doctor` and `status`). */
+  reason: string;
+  /** `doctor --fix` can turn hooks on (by writing `codex_hooks = true`; never by undoing the user's `false`). */
+  fixable: boolean;
+  /** The key whose `false` turns hooks off (the user's choice, which `--fix` leaves alone). */
+  offBy?: 'hooks' | 'codex_hooks';
+  /** A key that is set but that this Codex ignores. */
+  ignored?: 'hooks';
+}
+
+/**
+ * What this Codex really does with the `[features]` hook flags, measured per version (codex-matrix case,
+ * F3-F5): 0.117-0.123 run hooks only with `codex_hooks = true` and ignore `hooks`; 0.124-0.128 run them
+ * unless `codex_hooks = false` and still ignore `hooks`; from 0.129 either key set to false turns them off
+ * (`codex_hooks` is then a deprecated alias of `hooks`). An unknown version is taken to be a current one.
+ * The one judgement `status` and `doctor` share.
+ */
+export function judgeHooksFeature(version: Version | null, feature: HooksFeatureKeys): HooksFeatureVerdict {
+  const current = !version || compareVersions(version, TRUST_VERSION) >= 0;
+  const named = version ? `Codex ${formatVersion(version)}` : 'Codex';
+  if (feature.codexHooks === false) {
+    return {
+      on: false,
+      reason: 'hooks are turned off ([features] codex_hooks = false)',
+      fixable: false,
+      offBy: 'codex_hooks',
+    };
+  }
+  if (current) {
+    return feature.hooks === false
+      ? {
+          on: false,
+          reason: 'hooks are turned off ([features] hooks = false)',
+          fixable: false,
+          offBy: 'hooks',
+        }
+      : { on: true, reason: 'Codex hooks are on', fixable: false };
+  }
+  const ignored = feature.hooks === undefined ? {} : { ignored: 'hooks' as const };
+  if (compareVersions(version as Version, DEFAULT_ON_VERSION) < 0 && feature.codexHooks !== true) {
+    return {
+      on: false,
+      reason: `${named} runs hooks only with [features] codex_hooks = true${feature.hooks === undefined ? '' : ` (it ignores [features] hooks = ${feature.hooks}, a key it does not know)`}`,
+      fixable: true,
+      ...ignored,
+    };
+  }
+  return {
+    on: true,
+    reason: `Codex hooks are on${feature.hooks === undefined ? '' : ` (${named} ignores [features] hooks = ${feature.hooks}: that key exists from ${formatVersion(TRUST_VERSION)})`}`,
+    fixable: false,
+    ...ignored,
   };
 }
 
