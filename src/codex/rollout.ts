@@ -35,6 +35,11 @@ export type RolloutRecord = Stamped &
     /** The real prompt (item_completed UserMessage; `user_message` event in older builds). */
     | { kind: 'user_prompt'; text: string }
     /**
+     * The text a blocking Stop hook gave Codex to continue the same turn (a HookPrompt item; Codex also
+     * writes it as a user message wrapped in <hook_prompt>, which is not read).
+     */
+    | { kind: 'hook_prompt'; text: string }
+    /**
      * The assistant's visible text: an item_completed AgentMessage (`agent_message` event in older
      * builds), which Codex follows with the same text as a response_item message. A response_item message
      * alone is not shown to the user (a compaction summary, for one).
@@ -268,6 +273,7 @@ function completedItem(payload: Json, atMs: number): RolloutRecord | null {
     return { atMs, kind: 'agent_message', text: textOf(item.content), source: 'event' };
   }
   if (type === 'ContextCompaction') return { atMs, kind: 'compaction' };
+  if (type === 'HookPrompt') return { atMs, kind: 'hook_prompt', text: textOf(item.fragments) };
   // Sub-agent lifecycle notes (multi_agent_v2): the spawn and wait calls already carry them.
   if (type === 'SubAgentActivity') return null;
   const callId = str(item.id) ?? str(item.call_id);

@@ -23,7 +23,14 @@ export interface LlmUsage {
   reasoning_tokens?: number;
 }
 
-export type StepAction = 'user_prompt' | 'tool_call' | 'assistant_message' | 'subagent' | 'compaction';
+export type StepAction =
+  | 'user_prompt'
+  /** The text a blocking Stop hook gave Codex to continue the turn. */
+  | 'hook_prompt'
+  | 'tool_call'
+  | 'assistant_message'
+  | 'subagent'
+  | 'compaction';
 export type StepStatus = 'success' | 'failure' | 'incomplete';
 
 /** Our choice of shape (not published by Infinium). */

@@ -34,7 +34,12 @@ export type Activity =
   | ToolActivity
   /** `responseOnly`: written only as a response_item, never shown as an agent message. */
   | { type: 'message'; atMs: number; text: string; responseOnly?: boolean }
-  | { type: 'compaction'; atMs: number; summary?: string };
+  | { type: 'compaction'; atMs: number; summary?: string }
+  /**
+   * A prompt that joined the running turn: a message the user steered in while it ran, or the text of a
+   * blocking Stop hook that made Codex continue it. The turn's first prompt is TurnActivity.prompt.
+   */
+  | { type: 'prompt'; atMs: number; text: string; source: 'user' | 'hook' };
 
 export interface TurnActivity {
   prompt?: string;
@@ -96,7 +101,10 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
         if (turn.prompt === undefined) {
           turn.prompt = record.text;
           turn.promptAtMs = record.atMs;
-        }
+        } else turn.activities.push({ type: 'prompt', atMs: record.atMs, text: record.text, source: 'user' });
+        break;
+      case 'hook_prompt':
+        turn.activities.push({ type: 'prompt', atMs: record.atMs, text: record.text, source: 'hook' });
         break;
       case 'agent_message': {
         if (record.text === '') break;

@@ -298,6 +298,17 @@ function renderActivities(
       steps.push(toolStep(activity, text, number, agentId));
       const error = toolError(activity, text, number);
       if (error) errors.push(error);
+    } else if (activity.type === 'prompt') {
+      const hook = activity.source === 'hook';
+      steps.push({
+        step_number: number,
+        action: hook ? 'hook_prompt' : 'user_prompt',
+        description: hook ? 'Stop hook continued the turn' : 'User prompt (steered into the running turn)',
+        started_at: iso(activity.atMs),
+        status: 'success',
+        input: text.content(activity.text, FIELD_LIMITS.summary),
+        agent_id: agentId,
+      });
     } else if (activity.type === 'compaction') {
       steps.push({
         step_number: number,
@@ -413,6 +424,14 @@ function renderTurn(parts: TurnParts, text: TextPolicy, firstNumber: number): Re
         input.ending === 'stale'
           ? 'The turn never finished (no Stop arrived before the stale timeout)'
           : 'The session ended before the turn finished',
+      occurred_at: endIso,
+    });
+  } else if (input.rollout && !input.rollout.ended) {
+    // The worker waited for the rollout to confirm the Stop (src/worker/run.ts) and gave up.
+    errors.push({
+      error_type: 'turn_incomplete',
+      message:
+        'Codex never recorded the end of the turn in its rollout (no task_complete after the Stop); the trace holds what was written',
       occurred_at: endIso,
     });
   }
