@@ -91,6 +91,44 @@ export async function locateRollout(transcriptPath: string, codexHome?: string):
   return null;
 }
 
+/** Day folders (sessions/YYYY/MM/DD) looked at, newest first, before giving up on a session's rollout. */
+const MAX_DAY_FOLDERS = 1_000;
+
+/**
+ * A session's rollout when no hook payload named it (Codex sent `transcript_path: null` though it wrote
+ * one): `$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<time>-<session id>.jsonl`, newest day first, then the
+ * same name under archived_sessions/. Bounded to the newest MAX_DAY_FOLDERS days; null when there is none
+ * (an ephemeral session writes no rollout).
+ */
+export async function findSessionRollout(sessionId: string, codexHome: string): Promise<string | null> {
+  if (!/^[\w-]+$/.test(sessionId)) return null;
+  const matches = (name: string) => name.startsWith('rollout-') && name.endsWith(`-${sessionId}.jsonl`);
+  const newestFirst = async (dir: string) => {
+    try {
+      return (await readdir(dir, { withFileTypes: true }))
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => join(dir, entry.name))
+        .sort()
+        .reverse();
+    } catch {
+      return [];
+    }
+  };
+  let days = 0;
+  for (const year of await newestFirst(join(codexHome, 'sessions'))) {
+    for (const month of await newestFirst(year)) {
+      for (const day of await newestFirst(month)) {
+        if (++days > MAX_DAY_FOLDERS) return null;
+        const name = (await readdir(day).catch(() => [] as string[])).find(matches);
+        if (name) return join(day, name);
+      }
+    }
+  }
+  const archived = join(codexHome, 'archived_sessions');
+  const name = (await readdir(archived).catch(() => [] as string[])).find(matches);
+  return name ? join(archived, name) : null;
+}
+
 async function isFile(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();

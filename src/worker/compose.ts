@@ -2,7 +2,7 @@
 // session's cursor), the sub-agents' own rollouts, git and OS facts, then hands everything to the pure
 // builder in src/trace. The cursor it returns holds only offsets, ids, counters and model/version facts;
 // a turn whose end is not on disk yet leaves the cursor at the turn's start, so the next read sees it whole.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { arch, type as osType, release } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import pkg from '../../package.json';
@@ -10,6 +10,7 @@ import {
   cursorAt,
   cursorFits,
   emptyState,
+  findSessionRollout,
   isRolloutCursor,
   locateRollout,
   type RolloutCursor,
@@ -98,11 +99,11 @@ async function gatherTurn(
     events: rootEvents,
     subagents: await subagentFacts(turn.events),
   };
-  if (turn.transcriptPath === null) {
-    return { input: { ...base, rollout: null, rolloutMissing: false }, cursor };
+  const path = await rootRollout(turn, cursor);
+  if (path === null) {
+    // No event named a rollout and none was found: an ephemeral session (nothing missing), else lost.
+    return { input: { ...base, rollout: null, rolloutMissing: turn.transcriptPath !== null }, cursor };
   }
-  const path = await locateRollout(turn.transcriptPath, codexHome());
-  if (path === null) return { input: { ...base, rollout: null, rolloutMissing: true }, cursor };
 
   let read: Awaited<ReturnType<typeof readRootTurn>>;
   try {
@@ -131,16 +132,60 @@ function factsOf(turns: RolloutTurn[], session: RolloutTurnFacts['session']): Ro
   };
 }
 
-async function readRootTurn(
-  path: string,
+/**
+ * The root thread's rollout: the path any event of the turn named (Codex may send `transcript_path: null`
+ * in some payloads), else the one the session's cursor remembers, else the file named after the session
+ * id under $CODEX_HOME/sessions. Null when there is none.
+ */
+async function rootRollout(turn: ClosedTurn, cursor: RolloutCursor | undefined): Promise<string | null> {
+  if (turn.transcriptPath !== null) {
+    const located = await locateRollout(turn.transcriptPath, codexHome());
+    if (located !== null) return located;
+  }
+  if (isRolloutCursor(cursor) && cursor.session.id === turn.sessionId) {
+    const located = await locateRollout(cursor.path, codexHome());
+    if (located !== null) return located;
+  }
+  return findSessionRollout(turn.sessionId, codexHome());
+}
+
+/** Where the rollout stands on a closed turn, before it is built (src/worker/run.ts waits on it). */
+export interface RolloutTurnStatus {
+  /**
+   * `ended`: task_complete or turn_aborted is written (`aborted` says which); `open`: the turn is there
+   * but not over; `absent`: the rollout is readable but holds no such turn (yet); `none`: no rollout.
+   */
+  state: 'ended' | 'open' | 'absent' | 'none';
+  aborted?: boolean;
+  /** When the rollout file last changed (epoch ms): a turn Codex still writes to is not abandoned. */
+  changedAtMs?: number;
+}
+
+/** Reads the turn's rollout once, without waiting. */
+export async function rolloutTurnStatus(
   turn: ClosedTurn,
-  ctx: ComposeContext,
   cursor: RolloutCursor | undefined,
-): Promise<{ turn?: RolloutTurn; session: RolloutTurnFacts['session']; cursor: RolloutCursor | undefined }> {
+): Promise<RolloutTurnStatus> {
+  const path = await rootRollout(turn, cursor);
+  if (path === null) return { state: 'none' };
+  try {
+    const { changedAtMs, found } = await scanRootTurn(path, turn, cursor);
+    if (!found) return { state: 'absent', changedAtMs };
+    if (!found.ended) return { state: 'open', changedAtMs };
+    const aborted = found.records.some((record) => record.kind === 'turn_aborted');
+    return { state: 'ended', aborted, changedAtMs };
+  } catch (error) {
+    if (UNREADABLE.has((error as NodeJS.ErrnoException).code ?? '')) return { state: 'none' };
+    throw error;
+  }
+}
+
+async function scanRootTurn(path: string, turn: ClosedTurn, cursor: RolloutCursor | undefined) {
   // Without a turn id (older Codex), the turn is the one whose prompt the hook saw, else the first one.
   const prompt = turn.events.find((event) => event.event === 'UserPromptSubmit')?.payload.prompt;
   const selection: TurnSelection = turn.turnId ? { turnIds: [turn.turnId] } : { prompt };
   const start = isRolloutCursor(cursor) && (await cursorFits(cursor, path)) ? cursor : undefined;
+  const changedAtMs = (await stat(path)).mtimeMs;
   let scanner = new RolloutScanner(path, start ?? emptyState(), selection);
   await scanner.readMore();
   // A turn before the cursor (composed out of order, or a cursor from another file): read from the top.
@@ -149,7 +194,17 @@ async function readRootTurn(
     await scanner.readMore();
   }
   const pick = (turns: RolloutTurn[]) => turns.find((t) => scanner.promptMatches(t)) ?? turns[0];
-  let found = pick(scanner.turns);
+  return { scanner, pick, found: pick(scanner.turns), changedAtMs };
+}
+
+async function readRootTurn(
+  path: string,
+  turn: ClosedTurn,
+  ctx: ComposeContext,
+  cursor: RolloutCursor | undefined,
+): Promise<{ turn?: RolloutTurn; session: RolloutTurnFacts['session']; cursor: RolloutCursor | undefined }> {
+  const { scanner, pick, ...scanned } = await scanRootTurn(path, turn, cursor);
+  let found = scanned.found;
   // Codex writes task_complete only after the Stop hook returns (turn_aborted likewise after Interrupt).
   if (found && !found.ended && (turn.ending === 'stop' || turn.ending === 'interrupt')) {
     for (let waited = 0; waited < ctx.rolloutSettleMs && !found.ended; waited += SETTLE_POLL_MS) {
@@ -176,27 +231,44 @@ async function subagentFacts(events: readonly SpooledEvent[]): Promise<SubagentF
     list.push(event);
     byAgent.set(agentId, list);
   }
+  const rootPaths = new Set(
+    events.flatMap((event) => (!event.payload.agent_id && event.payload.transcript_path) || []),
+  );
   const result: SubagentFacts[] = [];
   for (const [agentId, agentEvents] of byAgent) {
     result.push({
       agentId,
       agentType: agentEvents.find((event) => event.payload.agent_type)?.payload.agent_type,
-      rollout: await subagentRollout(agentEvents),
+      rollout: await subagentRollout(agentEvents, rootPaths),
       events: agentEvents,
     });
   }
   return result;
 }
 
-/** The child's rollout: SubagentStop names it as agent_transcript_path, SubagentStart as transcript_path. */
-function childTranscript(events: readonly SpooledEvent[]): string | undefined {
-  const stop = events.findLast((event) => event.event === 'SubagentStop')?.payload.agent_transcript_path;
+/**
+ * The child's rollout, from any of its events: SubagentStop names it as agent_transcript_path, the child's
+ * own events (SubagentStart; in lean mode its UserPromptSubmit, the only one a sub-agent cut short by an
+ * interrupt leaves) as transcript_path. `rootPaths` are the parent's rollout, which a child event may
+ * name too.
+ */
+function childTranscript(
+  events: readonly SpooledEvent[],
+  rootPaths: ReadonlySet<string>,
+): string | undefined {
+  const stop = events.findLast((event) => event.payload.agent_transcript_path)?.payload.agent_transcript_path;
   if (stop) return stop;
-  return events.find((event) => event.event === 'SubagentStart')?.payload.transcript_path ?? undefined;
+  return (
+    events.find((event) => event.payload.transcript_path && !rootPaths.has(event.payload.transcript_path))
+      ?.payload.transcript_path ?? undefined
+  );
 }
 
-async function subagentRollout(events: readonly SpooledEvent[]): Promise<RolloutTurnFacts | null> {
-  const transcript = childTranscript(events);
+async function subagentRollout(
+  events: readonly SpooledEvent[],
+  rootPaths: ReadonlySet<string>,
+): Promise<RolloutTurnFacts | null> {
+  const transcript = childTranscript(events, rootPaths);
   if (!transcript) return null;
   const path = await locateRollout(transcript, codexHome());
   if (!path) return null;

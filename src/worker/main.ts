@@ -1,5 +1,5 @@
 // dist/worker.mjs: the detached worker, started by a hook after a turn-ending event (see ./process.ts).
-import { composeSessionTrace, composeTurnTrace } from './compose';
+import { composeSessionTrace, composeTurnTrace, rolloutTurnStatus } from './compose';
 import { runWorkerProcess } from './process';
 
-await runWorkerProcess(process.argv.slice(2), { composeTurnTrace, composeSessionTrace });
+await runWorkerProcess(process.argv.slice(2), { composeTurnTrace, composeSessionTrace, rolloutTurnStatus });

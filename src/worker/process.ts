@@ -8,7 +8,7 @@ import type { Env } from '../config/paths';
 import { spoolPaths } from '../spool/layout';
 import { appendLog } from '../spool/log';
 import { evaluationWaitMs, pollEvaluations } from './evaluations';
-import { type Composer, DEFAULT_STALE_MS, runWorker } from './run';
+import { type Composer, DEFAULT_CONFIRM_MS, DEFAULT_STALE_MS, runWorker } from './run';
 
 export async function runWorkerProcess(
   argv: string[],
@@ -25,8 +25,15 @@ export async function runWorkerProcess(
   }
   const log = spoolPaths(env).workerLog;
   try {
-    const passes = await runWorker(env, { composer, force: argv.includes('--retry'), staleMs: staleMs(env) });
+    const passes = await runWorker(env, {
+      composer,
+      force: argv.includes('--retry'),
+      staleMs: seconds(env.INFINIUM_CODEX_STALE_SECONDS, DEFAULT_STALE_MS),
+      confirmMs: seconds(env.INFINIUM_CODEX_CONFIRM_SECONDS, DEFAULT_CONFIRM_MS),
+    });
     for (const pass of passes) {
+      // Passes that only looked again at a turn waiting for its rollout did nothing worth a line.
+      if (pass.unconfirmed > 0 && pass.built + pass.sent + pass.retrying + pass.dead === 0) continue;
       appendLog(
         log,
         `pass: ${pass.built} built, ${pass.sent} sent, ${pass.retrying} to retry, ${pass.dead} dead, ` +
@@ -44,8 +51,12 @@ export async function runWorkerProcess(
   }
 }
 
-/** INFINIUM_CODEX_STALE_SECONDS: how long a turn may stay silent before it is closed without its Stop. */
-function staleMs(env: Env): number {
-  const seconds = Number(env.INFINIUM_CODEX_STALE_SECONDS);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_STALE_MS;
+/**
+ * A duration in seconds from the environment, in ms, else `fallback`. INFINIUM_CODEX_STALE_SECONDS: how
+ * long a turn may stay silent before it is closed without its Stop; INFINIUM_CODEX_CONFIRM_SECONDS: how
+ * long a closed turn waits for its rollout to confirm it.
+ */
+function seconds(value: string | undefined, fallback: number): number {
+  const parsed = Number(value);
+  return Number.isFinite(parsed) && parsed > 0 ? parsed * 1000 : fallback;
 }

@@ -43,6 +43,18 @@ export interface Composed {
 export interface Composer {
   composeTurnTrace(turn: ClosedTurn, ctx: ComposeContext, cursor: unknown): Promise<Composed>;
   composeSessionTrace(turns: ClosedTurn[], ctx: ComposeContext, cursor: unknown): Promise<Composed>;
+  /**
+   * Where the rollout stands on a turn (src/worker/compose.ts: rolloutTurnStatus). Without it, a closed
+   * turn is built at once.
+   */
+  rolloutTurnStatus?(turn: ClosedTurn, cursor: unknown): Promise<TurnStatus>;
+}
+
+/** What the rollout says of a turn: see RolloutTurnStatus in src/worker/compose.ts. */
+export interface TurnStatus {
+  state: 'ended' | 'open' | 'absent' | 'none';
+  aborted?: boolean;
+  changedAtMs?: number;
 }
 
 export interface WorkerOptions extends DeliveryOptions {
@@ -51,22 +63,36 @@ export interface WorkerOptions extends DeliveryOptions {
   staleMs?: number;
   /** How long compose may wait for a turn's end to reach the rollout. */
   rolloutSettleMs?: number;
+  /**
+   * How long a closed turn waits for its rollout to confirm it (task_complete may follow Stop by as long
+   * as another Stop hook runs; a blocking one makes Codex continue the turn), counted from the later of its
+   * last hook event and the rollout's last change. Past it the turn is built with what is known.
+   */
+  confirmMs?: number;
+  /** Keep running passes while a turn waits for its rollout (the detached worker); false: one pass. */
+  waitForRollout?: boolean;
 }
 
 export const DEFAULT_STALE_MS = 2 * 3_600_000;
 export const DEFAULT_ROLLOUT_SETTLE_MS = 2_000;
+/** Codex's default hook timeout (600 s): how long another Stop hook may hold task_complete back. */
+export const DEFAULT_CONFIRM_MS = 600_000;
+/** Between passes while a turn waits for its rollout: short at first, then at most this. */
+const CONFIRM_POLL_MS = [100, 250, 500, 1_000, 2_000] as const;
 
 export interface PassSummary extends DeliverySummary {
   built: number;
   dropped: number;
   corrupt: number;
   failed: number;
+  /** Turns left in the spool until their rollout confirms them. */
+  unconfirmed: number;
 }
 
 /** Attempts at building one turn before its events are set aside: a bad turn must not block its session. */
 export const MAX_BUILD_ATTEMPTS = 3;
 
-type Tally = Pick<PassSummary, 'built' | 'dropped' | 'corrupt' | 'failed'>;
+type Tally = Pick<PassSummary, 'built' | 'dropped' | 'corrupt' | 'failed' | 'unconfirmed'>;
 
 /**
  * Runs passes until nothing new is left. A worker that finds the lock taken leaves a rerun request, which
@@ -75,6 +101,7 @@ type Tally = Pick<PassSummary, 'built' | 'dropped' | 'corrupt' | 'failed'>;
 export async function runWorker(env: Env, options: WorkerOptions): Promise<PassSummary[]> {
   const paths = spoolPaths(env);
   const passes: PassSummary[] = [];
+  let polls = 0;
   for (;;) {
     let lock = tryLock(paths.lock);
     if (!lock) {
@@ -82,20 +109,27 @@ export async function runWorker(env: Env, options: WorkerOptions): Promise<PassS
       lock = tryLock(paths.lock);
       if (!lock) return passes;
     }
+    let pass: PassSummary;
     try {
       rmSync(paths.rerun, { force: true });
-      passes.push(await runPass(env, paths, options));
+      pass = await runPass(env, paths, options);
+      passes.push(pass);
     } finally {
       lock.release();
     }
-    if (!existsSync(paths.rerun)) return passes;
+    if (existsSync(paths.rerun)) continue;
+    // A turn waits for its rollout: look again (bounded by confirmMs), lock released meanwhile.
+    if (pass.unconfirmed === 0 || options.waitForRollout === false) return passes;
+    const pause = CONFIRM_POLL_MS[Math.min(polls, CONFIRM_POLL_MS.length - 1)];
+    polls += 1;
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }
 
 async function runPass(env: Env, paths: SpoolPaths, options: WorkerOptions): Promise<PassSummary> {
   const now = options.now ?? Date.now;
   const counters = readCounters(paths);
-  const tally: Tally = { built: 0, dropped: 0, corrupt: 0, failed: 0 };
+  const tally: Tally = { built: 0, dropped: 0, corrupt: 0, failed: 0, unconfirmed: 0 };
   const sessions = new Map<string, SpooledFileEvent[]>();
   for (const entry of listSpool(paths)) {
     const event = readSpoolEntry(entry);
@@ -149,13 +183,24 @@ async function processSession(
     rolloutSettleMs: options.rolloutSettleMs ?? DEFAULT_ROLLOUT_SETTLE_MS,
   });
 
-  const first = grouping.closed[0];
+  const closed = [...grouping.closed];
+  const rolloutStatus = options.composer.rolloutTurnStatus?.bind(options.composer);
+  // A turn whose rollout already records its end is built now, whenever the worker runs: an interrupt on
+  // a Codex without the Interrupt hook (before 0.150) must not wait for the next prompt.
+  if (grouping.open?.turnId && rolloutStatus) {
+    const probe = closedTurn(sessionId, grouping.open, state.turnCount + closed.length + 1);
+    const said = await rolloutStatus(probe, state.cursor);
+    if (said.state === 'ended')
+      closed.push({ ...grouping.open, ending: said.aborted ? 'interrupt' : 'stop' });
+  }
+
+  const first = closed[0];
   const firstConfig = first ? configFor(env, first) : null;
   if (first && firstConfig?.granularity === 'session' && !paused(env, firstConfig, first)) {
     // One trace for the whole session, once it has ended (SessionEnd, or silence past the stale timeout).
-    const lastEnd = grouping.closed.findLastIndex((t) => t.beforeSessionEnd);
+    const lastEnd = closed.findLastIndex((t) => t.beforeSessionEnd);
     const idle = grouping.pending.length === 0 && now() - grouping.lastArrivalMs > staleMs;
-    const unit = idle ? grouping.closed : grouping.closed.slice(0, lastEnd + 1);
+    const unit = idle ? closed : closed.slice(0, lastEnd + 1);
     if (unit.length > 0) {
       const turns = unit.map((t, i) => closedTurn(sessionId, t, state.turnCount + i + 1));
       const outcome = await build(paths, state, {
@@ -170,7 +215,7 @@ async function processSession(
       if (outcome !== 'already') tally[outcome] += 1;
     }
   } else {
-    for (const grouped of grouping.closed) {
+    for (const grouped of closed) {
       const turn = closedTurn(sessionId, grouped, state.turnCount + 1);
       const turnKey = turn.turnId ?? `t${turn.turnNumber}`;
       const config = configFor(env, grouped);
@@ -180,6 +225,22 @@ async function processSession(
         removeEntries(spoolFiles(grouped));
         tally.dropped += 1;
         continue;
+      }
+      if (rolloutStatus && !state.built.includes(traceKey(sessionId, turnKey))) {
+        const verdict = confirmation(grouped, await rolloutStatus(turn, state.cursor), now(), options);
+        if (verdict === 'wait') {
+          // Later turns of the session wait behind it: turns are built in order.
+          tally.unconfirmed += 1;
+          break;
+        }
+        if (verdict === 'not_a_turn') {
+          appendLog(
+            paths.workerLog,
+            `session ${sessionId}: turn ${turnKey} is not in the rollout; its hook events are not sent as a turn`,
+          );
+          removeEntries(spoolFiles(grouped));
+          continue;
+        }
       }
       const outcome = await build(paths, state, {
         key: traceKey(sessionId, turnKey),
@@ -194,6 +255,34 @@ async function processSession(
     }
   }
   removeEntries(grouping.consumed);
+}
+
+/** How long a turn the rollout does not hold at all (or whose session ended) waits for it. */
+const SHORT_CONFIRM_MS = 30_000;
+
+/**
+ * Whether a closed turn is built now: `build` (its rollout confirms it, there is none, or the wait is
+ * over: it is then built with what is known), `wait`, or `not_a_turn` (the rollout never held it: a prompt
+ * event that never became a turn is not sent and takes no turn number).
+ */
+function confirmation(
+  grouped: GroupedTurn,
+  said: TurnStatus,
+  nowMs: number,
+  options: WorkerOptions,
+): 'build' | 'wait' | 'not_a_turn' {
+  if (said.state === 'ended' || said.state === 'none') return 'build';
+  const confirmMs = options.confirmMs ?? DEFAULT_CONFIRM_MS;
+  const lastEvent = grouped.events.at(-1)?.arrivedAtMs ?? 0;
+  if (said.state === 'absent') {
+    if (nowMs - lastEvent < Math.min(confirmMs, SHORT_CONFIRM_MS)) return 'wait';
+    return grouped.turnId === null ? 'build' : 'not_a_turn';
+  }
+  // Open: a Stop (or Interrupt) came, so the end follows once the other Stop hooks return; a continued
+  // turn keeps writing to the rollout. Closed by SessionEnd or by silence, it will not end any more.
+  if (grouped.ending === 'stale') return 'build';
+  const window = grouped.ending === 'session_end' ? Math.min(confirmMs, SHORT_CONFIRM_MS) : confirmMs;
+  return nowMs - Math.max(lastEvent, said.changedAtMs ?? 0) < window ? 'wait' : 'build';
 }
 
 interface BuildJob {
@@ -300,7 +389,10 @@ function closedTurn(sessionId: string, grouped: GroupedTurn, turnNumber: number)
     sessionId,
     turnId: grouped.turnId,
     cwd: root?.payload.cwd ?? '',
-    transcriptPath: root?.payload.transcript_path ?? null,
+    // Codex may send `transcript_path: null` in some payloads: any event of the turn may name it.
+    transcriptPath:
+      grouped.events.find((e) => !e.payload.agent_id && e.payload.transcript_path)?.payload.transcript_path ??
+      null,
     events: grouped.events.map(({ file: _file, ...event }) => event),
     ending: grouped.ending,
     turnNumber,

@@ -1,7 +1,10 @@
 // Groups one session's spooled events into turns. Pure: events and the clock come in, turns go out.
-// A turn runs from UserPromptSubmit to Stop; Interrupt ends it as interrupted; SessionEnd, a new prompt,
-// or silence longer than the stale timeout end a turn that never got its Stop. Events from sub-agents
-// (they carry `agent_id`) belong to the parent turn open at the time.
+// Hook events only say when to look: a turn runs from UserPromptSubmit to Stop; Interrupt ends it as
+// interrupted; SessionEnd, a prompt of another turn, or silence longer than the stale timeout end a turn
+// that never got its Stop. An event carrying the turn_id of the turn open (a prompt steered into it) or
+// just closed (the second Stop of a turn a Stop hook continued, an event delivered twice) joins that turn.
+// Whether a closed turn is really over is the rollout's to say (src/worker/run.ts waits for it). Events
+// from sub-agents (they carry `agent_id`) belong to the parent turn open at the time.
 import type { SpooledEvent, TurnEnding } from './closed-turn';
 
 export interface SpooledFileEvent extends SpooledEvent {
@@ -23,6 +26,8 @@ export interface SessionGrouping {
   consumed: string[];
   /** Events of the turn still open, and events waiting for the next turn: they stay in the spool. */
   pending: SpooledFileEvent[];
+  /** The turn still open (its events lead `pending`): its rollout may say it is over (an interrupt). */
+  open: GroupedTurn | null;
   /** Arrival of the session's latest event (epoch ms). */
   lastArrivalMs: number;
 }
@@ -54,7 +59,16 @@ export function groupSessionTurns(
       continue;
     }
     const ending = ENDINGS[event.event];
-    if (event.event === 'UserPromptSubmit') {
+    const turnId = typeof event.payload.turn_id === 'string' ? event.payload.turn_id : null;
+    const last = closed.at(-1);
+    if (turnId !== null && open === null && last?.turnId === turnId && ending !== 'session_end') {
+      last.events.push(event);
+      if (ending) last.ending = ending;
+      continue;
+    }
+    if (event.event === 'UserPromptSubmit' && open && turnId !== null && turnIdOf(open) === turnId) {
+      open.push(event);
+    } else if (event.event === 'UserPromptSubmit') {
       if (open) close(open, 'stale');
       open = [...waiting, event];
       waiting = [];
@@ -93,7 +107,13 @@ export function groupSessionTurns(
     else consumed.push(...waiting.map((e) => e.file));
     waiting = [];
   }
-  return { closed, consumed, pending: [...(open ?? []), ...waiting], lastArrivalMs };
+  return {
+    closed,
+    consumed,
+    pending: [...(open ?? []), ...waiting],
+    open: open && { turnId: turnIdOf(open), events: open, ending: 'stale', beforeSessionEnd: false },
+    lastArrivalMs,
+  };
 }
 
 /** Anything but session bookkeeping: worth a trace even without a prompt. */

@@ -44,7 +44,7 @@ describe.concurrent('field cases through the real path', () => {
     });
   });
 
-  it.each(['plan-stop-only.jsonl'])(
+  it.each(['plan.jsonl', 'plan-stop-only.jsonl', 'plan-prompt-only.jsonl'])(
     'transcript-path-null (%s): the rollout is found by session id',
     async (plan) => {
       const traces = await replayFieldCase('transcript-path-null', { plan });
@@ -59,6 +59,59 @@ describe.concurrent('field cases through the real path', () => {
         finalMessage: 'Removed the unused variable in src/x.ts; lint is clean.',
         errors: ['command_failed'],
       });
+    },
+  );
+
+  it('stop-continuation: a Stop hook that blocks continues the same turn; one trace holds both parts', async () => {
+    const traces = await replayFieldCase('stop-continuation');
+    expect(traces).toHaveLength(1);
+    const trace = traces[0] as TaskData;
+    expectRightValues(trace, {
+      tokens: [5300, 180, 3500, 4],
+      commands: [
+        ['npm test', 'failure'],
+        ["sed -i 's/if (!s)/if (s === undefined)/' src/parser.ts && npm test", 'success'],
+      ],
+      durationSeconds: 3.2,
+      finalMessage: 'Fixed the empty-input case in src/parser.ts; all 4 tests pass now.',
+      errors: ['command_failed'],
+    });
+    // The hook's continuation is a prompt-like step between the two parts, never a tool call.
+    expect(trace.steps?.map((step) => step.action)).toEqual([
+      'user_prompt',
+      'tool_call',
+      'assistant_message',
+      'hook_prompt',
+      'tool_call',
+      'assistant_message',
+    ]);
+    expect(trace.steps?.[3]).toMatchObject({
+      input: 'npm test still fails. Keep going until it passes.',
+      started_at: '2026-11-30T10:00:00.082Z',
+    });
+  });
+
+  it.each(['plan.jsonl', 'plan-slow-stop.jsonl'])(
+    'steer-mid-turn (%s): a prompt with the open turn_id is a second prompt step of that turn',
+    async (plan) => {
+      const traces = await replayFieldCase('steer-mid-turn', { plan });
+      expect(traces).toHaveLength(1);
+      const trace = traces[0] as TaskData;
+      expectRightValues(trace, {
+        tokens: [3300, 90, 1800, 3],
+        commands: [
+          ['head -3 data/sales-2025.csv', 'success'],
+          ['head -3 data/sales-2026.csv', 'success'],
+        ],
+        durationSeconds: 0.7,
+        finalMessage: 'For 2026: January 1300, February 1400 (up 30% on 2025).',
+        errors: [],
+      });
+      const prompts = trace.steps?.filter((step) => step.action === 'user_prompt');
+      expect(prompts?.map((step) => step.input)).toEqual([
+        'Summarise the sales CSV in data/',
+        'Use data/sales-2026.csv, not the 2025 file',
+      ]);
     },
   );
 });

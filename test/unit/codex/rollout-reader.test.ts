@@ -7,6 +7,7 @@ import {
   cursorAt,
   cursorFits,
   emptyState,
+  findSessionRollout,
   isRolloutCursor,
   locateRollout,
   RolloutScanner,
@@ -171,6 +172,31 @@ describe('locateRollout', () => {
 
   it('returns null when the rollout is nowhere', async () => {
     expect(await locateRollout(path)).toBeNull();
+  });
+});
+
+// transcript-path-null (test/fixtures/field): Codex names no rollout, the file name carries the session id.
+describe('findSessionRollout', () => {
+  const id = '01a21000-0000-7000-8000-000000000104';
+  it('finds the session by the id in the file name, newest day first, then among the archived', async () => {
+    const older = join(home, 'sessions/2026/10/01', `rollout-2026-10-01T09-00-00-${id}.jsonl`);
+    const newer = join(home, 'sessions/2026/11/25', `rollout-2026-11-25T10-00-00-${id}.jsonl`);
+    mkdirSync(join(home, 'sessions/2026/10/01'), { recursive: true });
+    writeFileSync(older, '');
+    expect(await findSessionRollout(id, home)).toBe(older);
+    writeFileSync(newer, '');
+    writeFileSync(join(home, 'sessions/2026/11/25', 'rollout-2026-11-25T10-00-00-other.jsonl'), '');
+    expect(await findSessionRollout(id, home)).toBe(newer);
+    rmSync(join(home, 'sessions'), { recursive: true });
+    mkdirSync(join(home, 'archived_sessions'));
+    const archived = join(home, 'archived_sessions', `rollout-2026-11-25T10-00-00-${id}.jsonl`);
+    writeFileSync(archived, '');
+    expect(await findSessionRollout(id, home)).toBe(archived);
+  });
+
+  it('returns null for an ephemeral session, and never globs with a strange id', async () => {
+    expect(await findSessionRollout(id, home)).toBeNull();
+    expect(await findSessionRollout('../*', home)).toBeNull();
   });
 });
 

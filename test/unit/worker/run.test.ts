@@ -7,7 +7,7 @@ import { listDead, listOutbox, readHistory, requeueDead, spoolStats } from '../.
 import { spoolPaths, traceKey } from '../../../src/spool/layout';
 import { writeOutboxEntry } from '../../../src/spool/outbox';
 import { deliverOutbox } from '../../../src/worker/deliver';
-import { type Composer, MAX_BUILD_ATTEMPTS, runWorker } from '../../../src/worker/run';
+import { type Composer, MAX_BUILD_ATTEMPTS, runWorker, type TurnStatus } from '../../../src/worker/run';
 import { codexSession, makeSandbox, type Sandbox, spoolNames } from '../../support/capture-harness';
 import { fakeComposer } from '../../support/fake-compose';
 import { type StandIn, startStandIn } from '../../support/infinium-stand-in';
@@ -314,5 +314,68 @@ describe('the worker', () => {
     expect(listDead(env)[0]?.reason).toMatch(
       new RegExp(`gave up after ${OUTBOX_RETRY.maxAttempts} attempts: .*HTTP 503`),
     );
+  });
+
+  describe('waits for the rollout to confirm a turn', () => {
+    /** The fake composer plus a rollout whose verdict per turn id the test sets. */
+    function confirming(verdicts: Map<string, TurnStatus>): Composer {
+      return {
+        ...fakeComposer,
+        async rolloutTurnStatus(turn) {
+          return verdicts.get(turn.turnId ?? '') ?? { state: 'none' };
+        },
+      };
+    }
+
+    it('builds a Stop turn only once task_complete is in the rollout, later turns after it', async () => {
+      const s = codexSession('s1', box.project);
+      spool(s.prompt('t1', 'a'));
+      spool(s.stop('t1', 'first part'));
+      spool(s.prompt('t2', 'b'));
+      spool(s.stop('t2', 'done'));
+      const verdicts = new Map<string, TurnStatus>([
+        ['t1', { state: 'open', changedAtMs: Date.now() }],
+        ['t2', { state: 'ended' }],
+      ]);
+      const passes = await run(confirming(verdicts), { waitForRollout: false });
+      expect(passes[0]?.unconfirmed).toBe(1);
+      expect(server.traces).toHaveLength(0);
+      expect(spoolNames(box.state)).toHaveLength(4);
+      // The rollout confirms it while the detached worker keeps looking.
+      setTimeout(() => verdicts.set('t1', { state: 'ended' }), 300);
+      await run(confirming(verdicts));
+      expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1 of s1', 'Turn 2 of s1']);
+    });
+
+    it('builds an unconfirmed turn with what is known once the wait is over', async () => {
+      const s = codexSession('s1', box.project);
+      spool(s.prompt('t1', 'a'));
+      spool(s.stop('t1', 'done'));
+      const verdicts = new Map<string, TurnStatus>([['t1', { state: 'open', changedAtMs: clock }]]);
+      await run(confirming(verdicts), { confirmMs: 1_000 });
+      expect(server.traces.map((t) => t.body.description)).toEqual(['t1:stop']);
+    });
+
+    it('does not send a prompt that never became a turn in a readable rollout, nor count it', async () => {
+      const s = codexSession('s1', box.project);
+      spool(s.prompt('ghost', 'a'));
+      spool(s.prompt('t1', 'b'));
+      spool(s.stop('t1', 'done'));
+      const verdicts = new Map<string, TurnStatus>([
+        ['ghost', { state: 'absent' }],
+        ['t1', { state: 'ended' }],
+      ]);
+      await run(confirming(verdicts), { confirmMs: 1_000 });
+      expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1 of s1']);
+      expect(spoolNames(box.state)).toEqual([]);
+    });
+
+    it('builds an open turn as soon as its rollout records the abort, with no Interrupt hook', async () => {
+      const s = codexSession('s1', box.project);
+      spool(s.prompt('t1', 'a'));
+      const verdicts = new Map<string, TurnStatus>([['t1', { state: 'ended', aborted: true }]]);
+      await run(confirming(verdicts));
+      expect(server.traces.map((t) => t.body.description)).toEqual(['t1:interrupt']);
+    });
   });
 });

@@ -97,4 +97,36 @@ describe('groupSessionTurns', () => {
     const g = groupSessionTurns([ev(s.stop('t9', 'x'))], clock, HOUR);
     expect(g.closed.map((t) => [t.turnId, t.ending])).toEqual([['t9', 'stop']]);
   });
+
+  // steer-mid-turn, stop-continuation (test/fixtures/field): the turn_id, not the event order, decides.
+  it('keeps a prompt carrying the open turn_id (steering) inside that turn', () => {
+    const events = [ev(s.prompt('t1', 'a')), ev(s.prompt('t1', 'steer')), ev(s.stop('t1', 'done'))];
+    const g = groupSessionTurns(events, clock, HOUR);
+    expect(g.closed.map((t) => [t.turnId, t.ending, t.events.length])).toEqual([['t1', 'stop', 3]]);
+  });
+
+  it("joins a continued turn's second Stop and events delivered twice to the turn just closed", () => {
+    const events = [
+      ev(s.prompt('t1', 'a')),
+      ev(s.stop('t1', 'first part')),
+      ev(s.stop('t1', 'second part')),
+      ev(s.stop('t1', 'second part')),
+      ev(s.prompt('t2', 'b')),
+      ev(s.interrupt('t2')),
+      ev(s.interrupt('t2')),
+      ev(s.sessionEnd()),
+    ];
+    const g = groupSessionTurns(events, clock, HOUR);
+    expect(g.closed.map((t) => [t.turnId, t.ending, t.events.length, t.beforeSessionEnd])).toEqual([
+      ['t1', 'stop', 4, false],
+      ['t2', 'interrupt', 3, true],
+    ]);
+    expect(g.open).toBeNull();
+  });
+
+  it('exposes the open turn, so its rollout can say it is over', () => {
+    const g = groupSessionTurns([ev(s.prompt('t1', 'a'))], clock, HOUR);
+    expect(g.open).toMatchObject({ turnId: 't1', ending: 'stale' });
+    expect(g.pending).toHaveLength(1);
+  });
 });
