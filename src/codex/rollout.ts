@@ -47,12 +47,27 @@ export type RolloutRecord = Stamped &
     | { kind: 'agent_message'; text: string; source: 'event' | 'response' }
     /** function_call, custom_tool_call or local_shell_call. `input` is the command, patch or raw arguments. */
     | { kind: 'tool_call'; callId: string; name: string; input: string; args?: Record<string, unknown> }
-    | { kind: 'tool_output'; callId: string; output: string; exitCode?: number; durationMs?: number }
+    /** `rejected`: Codex's router refused the call (it never ran); the output is the router's message. */
+    | {
+        kind: 'tool_output';
+        callId: string;
+        output: string;
+        exitCode?: number;
+        durationMs?: number;
+        rejected?: boolean;
+      }
     /** An item_completed for a tool call: the richest facts (exit code, duration, files, MCP result). */
     | { kind: 'tool_item'; callId: string; item: ToolItem }
     | { kind: 'token_usage'; turnId?: string; responseId?: string; usage: TokenCounts }
     | { kind: 'token_count'; total?: TokenCounts; last?: TokenCounts }
     | { kind: 'compaction'; summary?: string }
+    /**
+     * A failed model request: `error` (the turn ends on it, e.g. a usage limit) or `stream_error` (a
+     * dropped response stream Codex retries). `info` is Codex's `codex_error_info` (its variant name).
+     */
+    | { kind: 'model_error'; fatal: boolean; message: string; info?: string }
+    /** A line or item of a type this reader does not know (the drift sentinel counts these; never content). */
+    | { kind: 'unread'; lineType: string }
   );
 
 export type ToolItem =
@@ -146,9 +161,59 @@ export function parseRolloutLine(
     case 'compacted':
       return { atMs, kind: 'compaction', summary: str(payload.message) };
     default:
-      return null;
+      return unread(atMs, json.type);
   }
 }
+
+/**
+ * Line, event and item types Codex 0.169-0.171 writes that we read on purpose as nothing (the audit in
+ * docs/traced-events.md says why for each). Any other type we do not parse is `unread`: counted, not lost.
+ */
+const IGNORED = new Set([
+  // Codex's injected context and settings snapshots: not what the user asked or the agent did.
+  'world_state',
+  'inter_agent_communication_metadata',
+  'event_msg:thread_settings_applied',
+  // The item_completed line carries everything its item_started announced.
+  'event_msg:item_started',
+  // Reasoning text is never captured (only its token counts).
+  'event_msg:agent_reasoning',
+  'event_msg:agent_reasoning_raw_content',
+  'event_msg:agent_reasoning_section_break',
+  'response_item:reasoning',
+  // A sub-agent's answer relayed to its parent: the wait call's output already carries it.
+  'response_item:agent_message',
+  // Codex's undo snapshots of the work tree.
+  'response_item:ghost_snapshot',
+  // Web searches run by the provider: no call id to pair and no output (see docs/traced-events.md).
+  'response_item:web_search_call',
+  // Sub-agent lifecycle notes (multi_agent_v2): the spawn and wait calls already carry them.
+  'item_completed:SubAgentActivity',
+  'item_completed:Reasoning',
+]);
+
+/** The name a drift count uses for a type: Codex's own identifier, never free text. */
+function typeName(value: unknown): string {
+  if (typeof value !== 'string' || value === '') return '(none)';
+  return value.replace(/[^\w.:-]/g, '?').slice(0, 64);
+}
+
+function unread(atMs: number, type: unknown, within?: string): RolloutRecord | null {
+  const lineType = within ? `${within}:${typeName(type)}` : typeName(type);
+  return IGNORED.has(lineType) ? null : { atMs, kind: 'unread', lineType };
+}
+
+/** The drift name of an item that became a tool step only by its shape (an item type we do not know). */
+export function unknownItemType(item: ToolItem): string | undefined {
+  if (item.type !== 'other' || KNOWN_TOOL_ITEMS.has(item.itemType)) return undefined;
+  return `item_completed:${typeName(item.itemType)}`;
+}
+
+/**
+ * Items read as a tool call by shape on purpose: a sub-agent tool's completion (paired with its call by
+ * id), and the calls that have no call line of their own (web searches, image views).
+ */
+const KNOWN_TOOL_ITEMS = new Set(['CollabAgentToolCall', 'WebSearch', 'ImageView']);
 
 function sessionFacts(payload: Json): SessionFacts {
   const git = isObject(payload.git) ? payload.git : {};
@@ -220,9 +285,28 @@ function eventRecord(payload: Json, atMs: number): RolloutRecord | null {
       return { atMs, kind: 'compaction' };
     case 'item_completed':
       return completedItem(payload, atMs);
+    case 'error':
+    case 'stream_error':
+      return {
+        atMs,
+        kind: 'model_error',
+        fatal: payload.type === 'error',
+        message: str(payload.message) ?? '',
+        info: errorInfo(payload.codex_error_info),
+      };
     default:
-      return null;
+      return unread(atMs, payload.type, 'event_msg');
   }
+}
+
+/** `codex_error_info` is a variant name ("usage_limit_exceeded") or an object keyed by one. */
+function errorInfo(value: unknown): string | undefined {
+  if (typeof value === 'string') return typeName(value);
+  if (isObject(value)) {
+    const [key] = Object.keys(value);
+    return key === undefined ? undefined : typeName(key);
+  }
+  return undefined;
 }
 
 function textOf(content: unknown): string {
@@ -274,10 +358,8 @@ function completedItem(payload: Json, atMs: number): RolloutRecord | null {
   }
   if (type === 'ContextCompaction') return { atMs, kind: 'compaction' };
   if (type === 'HookPrompt') return { atMs, kind: 'hook_prompt', text: textOf(item.fragments) };
-  // Sub-agent lifecycle notes (multi_agent_v2): the spawn and wait calls already carry them.
-  if (type === 'SubAgentActivity') return null;
   const callId = str(item.id) ?? str(item.call_id);
-  if (!callId) return null;
+  if (IGNORED.has(`item_completed:${type}`) || !callId) return unread(atMs, type, 'item_completed');
   const span = spanMs(payload);
   const status = str(item.status);
   switch (type) {
@@ -364,8 +446,8 @@ export function mcpResultText(result: unknown): string | undefined {
 function responseRecord(payload: Json, atMs: number): RolloutRecord | null {
   switch (payload.type) {
     case 'message':
-      // Role "user" messages include Codex's injected context; the real prompt comes from item_completed.
-      // An assistant message duplicates the AgentMessage item; it is kept only for older builds.
+      // Role "user" (and developer) messages include Codex's injected context; the real prompt comes from
+      // item_completed. An assistant message duplicates the AgentMessage item; it is kept for older builds.
       if (payload.role !== 'assistant') return null;
       return { atMs, kind: 'agent_message', text: textOf(payload.content), source: 'response' };
     case 'function_call': {
@@ -376,8 +458,11 @@ function responseRecord(payload: Json, atMs: number): RolloutRecord | null {
       const args = parseArguments(raw);
       // Deferred MCP tools are called as {namespace: "mcp__<server>", name: "<tool>"}; hooks name them
       // mcp__<server>__<tool>, and so do we.
+      // Codex 0.124-0.129 offer them up front in a namespace that already ends in `__` (mcp__<server>__).
       const namespace = str(payload.namespace);
-      const fullName = namespace?.startsWith('mcp__') ? `${namespace}__${name}` : name;
+      const fullName = namespace?.startsWith('mcp__')
+        ? `${namespace.endsWith('__') ? namespace : `${namespace}__`}${name}`
+        : name;
       return { atMs, kind: 'tool_call', callId, name: fullName, input: argumentsInput(args, raw), args };
     }
     case 'tool_search_call': {
@@ -416,7 +501,7 @@ function responseRecord(payload: Json, atMs: number): RolloutRecord | null {
       return { atMs, kind: 'tool_output', callId, ...toolOutput(payload.output) };
     }
     default:
-      return null;
+      return unread(atMs, payload.type, 'response_item');
   }
 }
 
@@ -448,13 +533,36 @@ function argumentsInput(args: Record<string, unknown> | undefined, raw: string):
 }
 
 /**
- * Tool outputs come as plain text ("Process exited with code 0 ... Output:\n..."), as JSON text
- * ({"output", "metadata": {"exit_code", "duration_seconds"}}) in older builds, or as content parts.
+ * What Codex's tool router answers, instead of running anything, for a call it cannot route or parse
+ * (codex-rs core tools router and handlers, 0.117-0.171): the whole output is this one message, with none
+ * of the "Exit code / Wall time / Output:" header a call that ran gets.
  */
-export function toolOutput(value: unknown): { output: string; exitCode?: number; durationMs?: number } {
+const ROUTER_REJECTIONS = [
+  /^unsupported (?:custom tool )?call: /,
+  /^failed to parse function arguments: /,
+  /^unsupported payload for /,
+  /^tool \S+ invoked with incompatible payload/,
+];
+
+/** Header lines Codex puts before a tool's own output ("Chunk ID", "Wall time", exit code, ...). */
+const HEADER_LINE =
+  /^(?:Chunk ID: .*|Wall time: .*|Process exited with code -?\d+|Exit code: -?\d+|Original token count: \d+|Process running with session ID .*|Total output lines: \d+)$/;
+
+/**
+ * Tool outputs come as plain text ("Process exited with code 0 ... Output:\n..."; "Wall time: ...
+ * Output:\n..." for MCP calls on 0.124-0.129), as JSON text ({"output", "metadata": {"exit_code",
+ * "duration_seconds"}}) in older builds, or as content parts. The header is dropped, the exit code kept.
+ */
+export function toolOutput(value: unknown): {
+  output: string;
+  exitCode?: number;
+  durationMs?: number;
+  rejected?: boolean;
+} {
   if (Array.isArray(value)) return { output: textOf(value) };
   if (isObject(value)) return toolOutput(value.content ?? stringify(value));
   const text = str(value) ?? '';
+  if (ROUTER_REJECTIONS.some((pattern) => pattern.test(text))) return { output: text, rejected: true };
   if (text.startsWith('{')) {
     const parsed = parseArguments(text);
     if (parsed && typeof parsed.output === 'string') {
@@ -467,10 +575,35 @@ export function toolOutput(value: unknown): { output: string; exitCode?: number;
       };
     }
   }
-  const exited = /^(?:Process exited with code|Exit code:) (-?\d+)$/m.exec(text.slice(0, 400));
   const marker = text.indexOf('\nOutput:\n');
+  const header = marker >= 0 && marker < 400 ? text.slice(0, marker) : '';
+  const exited = /^(?:Process exited with code|Exit code:) (-?\d+)$/m.exec(header);
+  // A header with an exit code, or made only of lines Codex writes there (an MCP call's "Wall time").
+  const lines = header.split('\n');
+  if (!exited && !(lines.length > 0 && lines.every((line) => HEADER_LINE.test(line))))
+    return { output: text };
   return {
-    output: exited && marker >= 0 ? text.slice(marker + '\nOutput:\n'.length) : text,
+    output: text.slice(marker + '\nOutput:\n'.length),
     exitCode: exited ? Number(exited[1]) : undefined,
   };
+}
+
+/**
+ * An MCP call's output as text: older builds (0.117-0.129) pass the raw content array through as JSON
+ * (`[{"type":"text","text":"..."}]`); newer ones write the text itself.
+ */
+export function mcpOutputText(output: string): string {
+  const trimmed = output.trim();
+  if (!trimmed.startsWith('[') && !trimmed.startsWith('{')) return output;
+  try {
+    const parsed: unknown = JSON.parse(trimmed);
+    const parts = Array.isArray(parsed) ? parsed : isObject(parsed) ? parsed.content : undefined;
+    if (Array.isArray(parts) && parts.every((part) => isObject(part) && typeof part.type === 'string')) {
+      const text = textOf(parts);
+      if (text !== '') return text;
+    }
+  } catch {
+    // Not JSON after all: the output as written.
+  }
+  return output;
 }

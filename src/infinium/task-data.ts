@@ -21,6 +21,24 @@ export interface LlmUsage {
   cached_tokens?: number;
   /** Our choice: part of completion_tokens spent on reasoning. */
   reasoning_tokens?: number;
+  /**
+   * Our choice: when the turn's requests ran on more than one model (a sub-agent on another model), the
+   * usage of each model; the counters above are then those of `model` alone, so no token is priced as a
+   * model that did not serve it. Absent when one model served the whole turn.
+   */
+  by_model?: ModelUsage[];
+}
+
+/** Our choice: one model's share of a turn's usage (same keys and meaning as in LlmUsage). */
+export interface ModelUsage {
+  /** Absent when Codex did not record which model served these requests. */
+  model?: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+  api_calls_count: number;
 }
 
 export type StepAction =
@@ -46,6 +64,8 @@ export interface Step {
   output?: string;
   exit_code?: number;
   agent_id?: string;
+  /** A sub-agent step: the model its own requests ran on. */
+  model?: string;
   /** Sub-agent work nested under its parent step. */
   steps?: Step[];
 }
@@ -56,7 +76,13 @@ export type TraceErrorType =
   | 'tool_incomplete'
   | 'turn_interrupted'
   | 'turn_incomplete'
-  | 'rollout_unavailable';
+  | 'rollout_unavailable'
+  /** Codex's router refused a tool call (unknown tool, unparseable arguments): it never ran. */
+  | 'tool_rejected'
+  /** A model request failed and ended the turn (usage limit, provider error). */
+  | 'model_error'
+  /** A model response stream dropped and Codex retried it. */
+  | 'stream_error';
 
 /** Our choice of shape (not published by Infinium). */
 export interface TraceError {
@@ -83,6 +109,11 @@ export interface Environment {
   capture_mode?: string;
   content_mode?: string;
   tool_detail?: 'rollout' | 'hooks' | 'unavailable';
+  /**
+   * Drift sentinel: rollout line and item types of this turn the reader does not know (e.g.
+   * `event_msg:some_new_event`), with how many lines of each. Type names only, never content.
+   */
+  unread_rollout_lines?: Record<string, number>;
 }
 
 export interface TimeTracking {
@@ -164,6 +195,10 @@ export function taskDataProblems(data: TaskData): string[] {
       const value = data.llm_usage[key];
       if (value !== undefined && !isCount(value))
         problems.push(`llm_usage.${key} must be a whole number >= 0`);
+      for (const [index, share] of (data.llm_usage.by_model ?? []).entries()) {
+        if (key in share && !isCount(share[key as keyof ModelUsage]))
+          problems.push(`llm_usage.by_model[${index}].${key} must be a whole number >= 0`);
+      }
     }
   }
   if (data.steps !== undefined && !Array.isArray(data.steps)) problems.push('steps must be an array');

@@ -3,7 +3,14 @@
 // survives when the rollout is missing or its format drifts). With the rollout present the rollout decides
 // everything it knows, so lean and full capture give the same trace; hook facts only fill what it lacks.
 import type { HookPayload } from '../codex/hook-payload';
-import { mcpResultText, type RolloutRecord, type ToolItem, toolOutput } from '../codex/rollout';
+import {
+  mcpOutputText,
+  mcpResultText,
+  type RolloutRecord,
+  type ToolItem,
+  toolOutput,
+  unknownItemType,
+} from '../codex/rollout';
 
 /** A hook event as the worker hands it over (the shape of its SpooledEvent; trace/ depends on no stage after it). */
 export interface HookEvent {
@@ -28,6 +35,18 @@ export interface ToolActivity {
   atMs: number;
   durationMs?: number;
   files?: string[];
+  /** Codex's router refused the call (unknown tool, unparseable arguments): it never ran. */
+  rejected?: boolean;
+}
+
+/** A model request that failed (rollout `error` / `stream_error` events). */
+export interface ModelError {
+  atMs: number;
+  /** The turn ended on it (`error`); a `stream_error` is a dropped stream Codex retried. */
+  fatal: boolean;
+  message: string;
+  /** Codex's `codex_error_info` variant, e.g. `usage_limit_exceeded`. */
+  info?: string;
 }
 
 export type Activity =
@@ -54,6 +73,10 @@ export interface TurnActivity {
   model?: string;
   aborted: boolean;
   ended: boolean;
+  /** Failed model requests, in order. */
+  modelErrors: ModelError[];
+  /** Line and item types the reader does not know, with how often each was seen (drift sentinel). */
+  unread: Map<string, number>;
 }
 
 const SHELL_TOOLS = new Set([
@@ -86,7 +109,16 @@ function patchFiles(patch: string): string[] {
 
 /** The turn as its rollout lines tell it. */
 export function activityFromRollout(records: readonly RolloutRecord[], ended: boolean): TurnActivity {
-  const turn: TurnActivity = { activities: [], aborted: false, ended };
+  const turn: TurnActivity = {
+    activities: [],
+    aborted: false,
+    ended,
+    modelErrors: [],
+    unread: new Map(),
+  };
+  const countUnread = (lineType: string | undefined) => {
+    if (lineType) turn.unread.set(lineType, (turn.unread.get(lineType) ?? 0) + 1);
+  };
   const tools = new Map<string, ToolActivity>();
   for (const record of records) {
     switch (record.kind) {
@@ -142,17 +174,32 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
           turn.activities.push(tool);
         }
         applyItem(tool, record.item);
+        countUnread(unknownItemType(record.item));
         break;
       }
       case 'tool_output': {
         const tool = tools.get(record.callId);
         if (!tool) break;
-        tool.output ??= record.output;
+        tool.output ??= tool.kind === 'mcp' ? mcpOutputText(record.output) : record.output;
         tool.exitCode ??= record.exitCode;
         tool.durationMs ??= record.durationMs ?? Math.max(0, record.atMs - tool.atMs);
-        if (tool.status === 'incomplete') tool.status = statusOf(tool);
+        if (record.rejected) {
+          tool.rejected = true;
+          tool.status = 'failure';
+        } else if (tool.status === 'incomplete') tool.status = statusOf(tool);
         break;
       }
+      case 'model_error':
+        turn.modelErrors.push({
+          atMs: record.atMs,
+          fatal: record.fatal,
+          message: record.message,
+          info: record.info,
+        });
+        break;
+      case 'unread':
+        countUnread(record.lineType);
+        break;
       case 'compaction':
         addCompaction(turn.activities, record.atMs, record.summary);
         break;
@@ -332,10 +379,11 @@ export function toolsFromHooks(events: readonly HookEvent[]): ToolActivity[] {
           const parsed = toolOutput(response);
           tool.output = parsed.output;
           tool.exitCode = parsed.exitCode;
+          tool.rejected = parsed.rejected;
         } else {
           tool.output = tool.kind === 'mcp' ? (mcpResultText(response) ?? '') : hookText(response);
         }
-        tool.status = isErrorResult(response) ? 'failure' : statusOf(tool);
+        tool.status = isErrorResult(response) || tool.rejected ? 'failure' : statusOf(tool);
       }
     }
   });

@@ -16,12 +16,13 @@ import {
   type Activity,
   activityFromRollout,
   type HookEvent,
+  type ModelError,
   mergeHookTools,
   type ToolActivity,
   type TurnActivity,
   toolsFromHooks,
 } from './activity';
-import { FIELD_LIMITS, fitBody, truncateMiddle } from './limits';
+import { FIELD_LIMITS, fitBody, truncateEnd, truncateMiddle } from './limits';
 import { makeRedactor, type Redactor } from './redact';
 import { addUsage, type TurnUsage, turnUsage, ZERO_USAGE } from './tokens';
 
@@ -88,7 +89,7 @@ interface TurnParts {
   startMs: number;
   endMs: number;
   toolDetail: 'rollout' | 'hooks' | 'unavailable';
-  subagents: { facts: SubagentFacts; activity: TurnActivity; usage?: TurnUsage }[];
+  subagents: { facts: SubagentFacts; activity: TurnActivity; usage?: TurnUsage; model?: string }[];
   model?: string;
   provider?: string;
   codexVersion?: string;
@@ -106,9 +107,9 @@ const hookFinal = (events: readonly HookEvent[]) =>
  */
 function threadActivity(rollout: RolloutTurnFacts | null, events: readonly HookEvent[]): TurnActivity {
   const hookTools = toolsFromHooks(events);
-  const activity = rollout
+  const activity: TurnActivity = rollout
     ? mergeHookTools(activityFromRollout(rollout.records, rollout.ended), hookTools)
-    : { activities: hookTools, aborted: false, ended: false };
+    : { activities: hookTools, aborted: false, ended: false, modelErrors: [], unread: new Map() };
   activity.prompt ??= hookPrompt(events);
   activity.finalMessage ??= hookFinal(events);
   if (activity.finalMessage !== undefined) {
@@ -143,7 +144,12 @@ function resolveTurn(input: TurnTraceInput): TurnParts {
     const usage = facts.rollout
       ? turnUsage(facts.rollout.records, undefined, facts.rollout.tokenBaseline)
       : undefined;
-    return { facts, activity: sub, usage };
+    // Its own rollout's turn_context; else what its hook events say (they carry the sub-agent's model).
+    const model =
+      sub.model ??
+      facts.rollout?.modelBefore ??
+      facts.events.findLast((event) => event.payload.model)?.payload.model;
+    return { facts, activity: sub, usage, model };
   });
 
   const model =
@@ -165,6 +171,9 @@ function resolveTurn(input: TurnTraceInput): TurnParts {
     codexVersion: input.rollout?.session.cliVersion,
   };
 }
+
+/** The activity of the turn's root thread and of each of its sub-agents. */
+const threadsOf = (parts: TurnParts) => [parts.activity, ...parts.subagents.map((sub) => sub.activity)];
 
 function lastArrival(events: readonly HookEvent[]): number | undefined {
   return events.at(-1)?.arrivedAtMs;
@@ -212,8 +221,7 @@ class TextPolicy {
     const content = this.content(text, 4_000);
     if (content === undefined) return undefined;
     const line = content.replace(/\s+/g, ' ').trim();
-    if (line === '') return undefined;
-    return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+    return line === '' ? undefined : truncateEnd(line, max);
   }
 }
 
@@ -272,6 +280,15 @@ function toolError(tool: ToolActivity, text: TextPolicy, stepNumber: number): Tr
       ...base,
       error_type: 'tool_incomplete',
       message: `${tool.name} call did not finish${what ? `: ${what}` : ''}`,
+    };
+  }
+  if (tool.rejected) {
+    // Codex's own message ("unsupported call: no_such_tool"); it can quote the model's arguments.
+    const reason = text.excerpt(tool.output, FIELD_LIMITS.error - 100);
+    return {
+      ...base,
+      error_type: 'tool_rejected',
+      message: `Codex rejected the ${tool.name} call; it never ran${reason ? `: ${reason}` : ''}`,
     };
   }
   if (tool.kind === 'command') {
@@ -377,7 +394,8 @@ function renderTurn(parts: TurnParts, text: TextPolicy, firstNumber: number): Re
     const step: Step = {
       step_number: 0,
       action: 'subagent',
-      description: `Sub-agent ${sub.facts.agentType ?? 'agent'} (${sub.facts.agentId})`,
+      description: `Sub-agent ${sub.facts.agentType ?? 'agent'} (${sub.facts.agentId})${sub.model ? ` on ${sub.model}` : ''}`,
+      model: sub.model,
       started_at: iso(subStart),
       duration_ms:
         sub.activity.durationMs ?? (subEnd === undefined ? undefined : Math.max(0, subEnd - subStart)),
@@ -435,6 +453,12 @@ function renderTurn(parts: TurnParts, text: TextPolicy, firstNumber: number): Re
       occurred_at: endIso,
     });
   }
+  for (const [source, list] of [
+    [undefined, activity.modelErrors],
+    ...parts.subagents.map((sub) => [sub.facts.agentId, sub.activity.modelErrors] as const),
+  ] as const) {
+    for (const error of list) errors.push(modelError(error, text, source));
+  }
   if (input.rolloutMissing) {
     errors.push({
       error_type: 'rollout_unavailable',
@@ -445,26 +469,52 @@ function renderTurn(parts: TurnParts, text: TextPolicy, firstNumber: number): Re
   return { steps, errors };
 }
 
-function usageOf(parts: TurnParts): TurnUsage | undefined {
-  let usage = parts.usage;
-  for (const sub of parts.subagents)
-    if (sub.usage) usage = addUsage(usage ?? ZERO_USAGE, sub.usage, sub.usage.responses);
-  return usage;
+/** A failed model request as an error entry; `agentId` names the sub-agent whose request it was. */
+function modelError(error: ModelError, text: TextPolicy, agentId: string | undefined): TraceError {
+  const what = error.fatal ? 'Model request failed' : 'Model response stream dropped (Codex retried)';
+  const detail = text.excerpt(error.message, FIELD_LIMITS.error - 200);
+  return {
+    error_type: error.fatal ? 'model_error' : 'stream_error',
+    message: `${agentId ? `Sub-agent ${agentId}: ` : ''}${what}${error.info ? ` (${error.info})` : ''}${detail ? `: ${detail}` : ''}`,
+    occurred_at: iso(error.atMs),
+  };
 }
 
-function llmUsage(
-  usage: TurnUsage | undefined,
-  model: string | undefined,
-  provider: string | undefined,
-): LlmUsage {
+/** Token usage per model (insertion order: the parent's model first); `undefined` is an unknown model. */
+type UsageByModel = Map<string | undefined, TurnUsage>;
+
+function addTo(byModel: UsageByModel, model: string | undefined, usage: TurnUsage | undefined): void {
+  if (!usage) return;
+  byModel.set(model, addUsage(byModel.get(model) ?? ZERO_USAGE, usage, usage.responses));
+}
+
+/** The turn's usage by model: the root thread's on its model, each sub-agent's on its own. */
+function usageOf(parts: TurnParts, into: UsageByModel = new Map()): UsageByModel {
+  addTo(into, parts.model, parts.usage);
+  for (const sub of parts.subagents) addTo(into, sub.model, sub.usage);
+  return into;
+}
+
+const counters = (usage: TurnUsage) => ({
+  prompt_tokens: usage.input,
+  completion_tokens: usage.output,
+  total_tokens: usage.total,
+  cached_tokens: usage.cached,
+  reasoning_tokens: usage.reasoning,
+  api_calls_count: usage.responses,
+});
+
+/**
+ * llm_usage: with one model, every counter of the turn. With several (a sub-agent on another model), the
+ * counters are `model`'s alone and `by_model` gives each model's share, so no token is priced as a model
+ * that did not serve it.
+ */
+function llmUsage(byModel: UsageByModel, model: string | undefined, provider: string | undefined): LlmUsage {
   const result: LlmUsage = { model, provider: provider ?? 'openai' };
-  if (usage) {
-    result.prompt_tokens = usage.input;
-    result.completion_tokens = usage.output;
-    result.total_tokens = usage.total;
-    result.cached_tokens = usage.cached;
-    result.reasoning_tokens = usage.reasoning;
-    result.api_calls_count = usage.responses;
+  const own = byModel.size === 1 ? [...byModel.values()][0] : byModel.get(model);
+  if (own) Object.assign(result, counters(own));
+  if (byModel.size > 1) {
+    result.by_model = [...byModel].map(([name, usage]) => ({ model: name, ...counters(usage) }));
   }
   return result;
 }
@@ -473,6 +523,7 @@ function environment(
   parts: TurnParts,
   options: TraceOptions,
   toolDetail: Environment['tool_detail'],
+  unread: Environment['unread_rollout_lines'],
 ): Environment {
   const env = parts.input.environment;
   return {
@@ -491,6 +542,7 @@ function environment(
     capture_mode: options.capture,
     content_mode: options.contentMode,
     tool_detail: toolDetail,
+    unread_rollout_lines: unread,
   };
 }
 
@@ -511,10 +563,6 @@ function general(steps: readonly Step[]): TaskData['general'] {
   return tools ? { tools_used: tools } : undefined;
 }
 
-function clampName(name: string): string {
-  return name.length <= LIMITS.nameMax ? name : `${name.slice(0, LIMITS.nameMax - 1)}…`;
-}
-
 function countTools(steps: readonly Step[]): { calls: number; failed: number } {
   let calls = 0;
   let failed = 0;
@@ -532,18 +580,41 @@ function countTools(steps: readonly Step[]): { calls: number; failed: number } {
   return { calls, failed };
 }
 
+/** How much of the prompt opens the description. */
+const DESCRIPTION_PROMPT_CHARS = 1_000;
+
+/**
+ * The task first, as Infinium's sibling connectors write it (Maestro judges the turn against what was
+ * asked): the prompt's excerpt, then one statistics line (which turn, tool calls, failures, duration,
+ * model). Without prompt text (metadata mode, a turn without one) only the statistics line.
+ */
 function describe(
+  prompt: string | undefined,
   what: string,
   steps: readonly Step[],
+  errors: readonly TraceError[],
   durationMs: number,
   model: string | undefined,
 ): string {
   const { calls, failed } = countTools(steps);
   const parts = [`${what}: ${calls} tool call${calls === 1 ? '' : 's'}`];
   if (failed > 0) parts.push(`${failed} failed or unfinished`);
+  const modelErrors = errors.filter((error) => error.error_type === 'model_error').length;
+  if (modelErrors > 0) parts.push(`${modelErrors} failed model request${modelErrors === 1 ? '' : 's'}`);
   parts.push(`${(durationMs / 1000).toFixed(1)} s`);
   if (model) parts.push(`model ${model}`);
-  return truncateMiddle(parts.join(', '), LIMITS.descriptionMax);
+  const statistics = parts.join(', ');
+  const task = prompt === undefined ? '' : `${prompt}\n\n`;
+  return truncateMiddle(`${task}${statistics}`, LIMITS.descriptionMax);
+}
+
+/** Drift counts of the turn's threads (root and sub-agents) together; absent when there are none. */
+function unreadCounts(activities: readonly TurnActivity[]): Record<string, number> | undefined {
+  const counts: Record<string, number> = {};
+  for (const activity of activities) {
+    for (const [type, count] of activity.unread) counts[type] = (counts[type] ?? 0) + count;
+  }
+  return Object.keys(counts).length > 0 ? counts : undefined;
 }
 
 const seconds = (ms: number) => Math.min(LIMITS.durationMaxSeconds, Math.max(0, ms) / 1000);
@@ -556,10 +627,12 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
   const project = input.environment.project;
   const title = text.excerpt(parts.activity.prompt, 100);
   const data: TaskData = {
-    name: clampName(`${project}: ${title ?? `Codex turn ${input.turnNumber}`}`),
+    name: truncateEnd(`${project}: ${title ?? `Codex turn ${input.turnNumber}`}`, LIMITS.nameMax),
     description: describe(
+      text.excerpt(parts.activity.prompt, DESCRIPTION_PROMPT_CHARS),
       `Codex CLI turn ${input.turnNumber} of session ${input.sessionId} in ${project}`,
       steps,
+      errors,
       parts.endMs - parts.startMs,
       parts.model,
     ),
@@ -570,7 +643,7 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
     llm_usage: llmUsage(usageOf(parts), parts.model, parts.provider),
     steps,
     errors,
-    environment: environment(parts, options, parts.toolDetail),
+    environment: environment(parts, options, parts.toolDetail, unreadCounts(threadsOf(parts))),
     time_tracking: { start_time: iso(parts.startMs), end_time: iso(parts.endMs) },
     general: general(steps),
   };
@@ -585,13 +658,12 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
   const turns = inputs.map(resolveTurn);
   const steps: Step[] = [];
   const errors: TraceError[] = [];
-  let usage: TurnUsage | undefined;
+  const usage: UsageByModel = new Map();
   for (const parts of turns) {
     const rendered = renderTurn(parts, text, steps.length + 1);
     steps.push(...rendered.steps);
     errors.push(...rendered.errors);
-    const turnUsage_ = usageOf(parts);
-    if (turnUsage_) usage = addUsage(usage ?? ZERO_USAGE, turnUsage_, turnUsage_.responses);
+    usageOf(parts, usage);
   }
   const startMs = Math.min(...turns.map((t) => t.startMs));
   const endMs = Math.max(...turns.map((t) => t.endMs));
@@ -610,12 +682,15 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
     codexVersion: turns.find((t) => t.codexVersion)?.codexVersion,
   };
   const data: TaskData = {
-    name: clampName(
+    name: truncateEnd(
       `${project}: Codex session ${first.sessionId} (${inputs.length} turn${inputs.length === 1 ? '' : 's'})`,
+      LIMITS.nameMax,
     ),
     description: describe(
+      text.excerpt(turns[0]?.activity.prompt, DESCRIPTION_PROMPT_CHARS),
       `Codex CLI session ${first.sessionId} in ${project}, ${inputs.length} turn${inputs.length === 1 ? '' : 's'}`,
       steps,
+      errors,
       endMs - startMs,
       model,
     ),
@@ -626,7 +701,10 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
     llm_usage: llmUsage(usage, model, turns.find((t) => t.provider)?.provider),
     steps,
     errors,
-    environment: { ...environment(withModel, options, toolDetail), turn_id: undefined },
+    environment: {
+      ...environment(withModel, options, toolDetail, unreadCounts(turns.flatMap(threadsOf))),
+      turn_id: undefined,
+    },
     time_tracking: { start_time: iso(startMs), end_time: iso(endMs) },
     general: general(steps),
   };

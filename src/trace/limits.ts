@@ -11,7 +11,19 @@ export const FIELD_LIMITS = {
   output: 16_000,
   /** input_summary / output_summary. */
   summary: 32_000,
+  /** Error messages. */
+  error: 2_000,
 } as const;
+
+/**
+ * `text` cut to at most `max` UTF-16 units, ending in `…` when cut. The cut never falls inside a surrogate
+ * pair (an emoji): half of one is a lone surrogate, invalid Unicode that strict JSON parsers reject.
+ */
+export function truncateEnd(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = Math.max(0, max - 1);
+  return `${text.slice(0, isHighSurrogate(text.charCodeAt(end - 1)) ? end - 1 : end)}…`;
+}
 
 /** Cuts `text` to at most about `max` characters, keeping head and tail, saying how many were cut. */
 export function truncateMiddle(text: string, max: number): string {

@@ -41,7 +41,7 @@ function twoTurns(): RolloutWriter {
 }
 
 describe('parseRolloutLine', () => {
-  it('ignores unknown line types and event types, and reports non-JSON lines', () => {
+  it('ignores the types it leaves out on purpose, names unknown ones, and reports non-JSON lines', () => {
     expect(
       parseRolloutLine('{"timestamp":"2026-11-25T10:00:00Z","type":"world_state","payload":{}}', 0),
     ).toBeNull();
@@ -50,7 +50,11 @@ describe('parseRolloutLine', () => {
         '{"timestamp":"2026-11-25T10:00:00Z","type":"event_msg","payload":{"type":"new_thing"}}',
         0,
       ),
-    ).toBeNull();
+    ).toEqual({ atMs: Date.parse('2026-11-25T10:00:00Z'), kind: 'unread', lineType: 'event_msg:new_thing' });
+    // Only the type's identifier is kept, never free text.
+    expect(
+      parseRolloutLine('{"type":"response_item","payload":{"type":"sk-live 1234 \\"secret\\""}}', 0),
+    ).toMatchObject({ kind: 'unread', lineType: 'response_item:sk-live?1234??secret?' });
     expect(parseRolloutLine('{"type":"event_msg"', 0)).toBeTypeOf('symbol');
     expect(parseRolloutLine('[1,2]', 0)).toBeTypeOf('symbol');
   });

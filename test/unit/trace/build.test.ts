@@ -336,3 +336,183 @@ describe('interrupted turns', () => {
     ]);
   });
 });
+
+describe('calls Codex rejected (field case rejected-tool-call; codex-matrix F1)', () => {
+  it('an unknown tool, a custom tool Codex does not offer, unparseable arguments: failed, never ran', () => {
+    const w = new RolloutWriter()
+      .startTurn('t1', 'do things')
+      .line('response_item', {
+        type: 'function_call',
+        name: 'no_such_tool',
+        arguments: '{"x":1}',
+        call_id: 'a',
+      })
+      .line('response_item', {
+        type: 'function_call_output',
+        call_id: 'a',
+        output: 'unsupported call: no_such_tool',
+      })
+      // Codex 0.124 with a model it does not know offers no apply_patch: the file is never written.
+      .line('response_item', {
+        type: 'custom_tool_call',
+        name: 'apply_patch',
+        call_id: 'b',
+        input: '*** Begin Patch\n*** Add File: hello.py\n+print(1)\n*** End Patch',
+      })
+      .line('response_item', {
+        type: 'custom_tool_call_output',
+        call_id: 'b',
+        output: 'unsupported custom tool call: apply_patch',
+      })
+      .line('response_item', {
+        type: 'function_call',
+        name: 'exec_command',
+        arguments: '{"cmd": ',
+        call_id: 'c',
+      })
+      .line('response_item', {
+        type: 'function_call_output',
+        call_id: 'c',
+        output: 'failed to parse function arguments: EOF while parsing a value at line 1 column 8',
+      })
+      // A command that ran and printed the same words is not a rejection.
+      .exec('t1', 'd', 'echo "unsupported call: x"', { output: 'unsupported call: x\n', exitCode: 0 })
+      .complete('t1', 100, 'done');
+    const data = buildTurnTrace(input(w), options());
+    expect(data.steps?.slice(1, 5).map((s) => [s.tool_name, s.status])).toEqual([
+      ['no_such_tool', 'failure'],
+      ['apply_patch', 'failure'],
+      ['exec_command', 'failure'],
+      ['exec_command', 'success'],
+    ]);
+    expect(data.errors?.map((e) => [e.error_type, e.step_number, e.message])).toEqual([
+      [
+        'tool_rejected',
+        2,
+        'Codex rejected the no_such_tool call; it never ran: unsupported call: no_such_tool',
+      ],
+      [
+        'tool_rejected',
+        3,
+        'Codex rejected the apply_patch call; it never ran: unsupported custom tool call: apply_patch',
+      ],
+      [
+        'tool_rejected',
+        4,
+        'Codex rejected the exec_command call; it never ran: failed to parse function arguments: EOF while parsing a value at line 1 column 8',
+      ],
+    ]);
+    // Metadata mode: the rejection is still there, without Codex's text (it can quote arguments).
+    const meta = buildTurnTrace(input(w), options('metadata'));
+    expect(meta.errors?.[2]?.message).toBe('Codex rejected the exec_command call; it never ran');
+  });
+});
+
+describe('MCP calls on Codex 0.117-0.129 (codex-matrix F6)', () => {
+  it('a namespace that already ends in __ is not doubled, and the wrapper and content array are unwrapped', () => {
+    const w = new RolloutWriter()
+      .startTurn('t1', 'look up abc')
+      // 0.124-0.129: the namespace is mcp__fixture__, the output keeps the "Wall time" header and raw array.
+      .line('response_item', {
+        type: 'function_call',
+        name: 'lookup',
+        namespace: 'mcp__fixture__',
+        arguments: '{"key":"abc"}',
+        call_id: 'm1',
+      })
+      .line('response_item', {
+        type: 'function_call_output',
+        call_id: 'm1',
+        output: 'Wall time: 0.0011 seconds\nOutput:\n[{"type":"text","text":"value of abc: cba"}]',
+      })
+      // 0.117: a plain function named mcp__fixture__lookup; the output is the raw content array.
+      .line('response_item', {
+        type: 'function_call',
+        name: 'mcp__fixture__lookup',
+        arguments: '{"key":"abc"}',
+        call_id: 'm2',
+      })
+      .line('response_item', {
+        type: 'function_call_output',
+        call_id: 'm2',
+        output: '[{"type":"text","text":"value of abc: cba"}]',
+      })
+      .complete('t1', 100, 'cba');
+    const data = buildTurnTrace(input(w), options());
+    expect(data.steps?.slice(1, 3).map((s) => [s.tool_name, s.description, s.output, s.status])).toEqual([
+      ['mcp__fixture__lookup', 'MCP call fixture/lookup', 'value of abc: cba', 'success'],
+      ['mcp__fixture__lookup', 'MCP call fixture/lookup', 'value of abc: cba', 'success'],
+    ]);
+  });
+});
+
+describe('model errors and the drift sentinel', () => {
+  it('a stream error Codex retried is a stream_error; a fatal error a model_error', () => {
+    const w = new RolloutWriter()
+      .startTurn('t1', 'go')
+      .event({
+        type: 'stream_error',
+        message: 'Reconnecting... 1/5',
+        codex_error_info: { response_stream_disconnected: { http_status_code: 502 } },
+      })
+      .event({ type: 'error', message: 'Quota exceeded.', codex_error_info: 'usage_limit_exceeded' })
+      .complete('t1', 100);
+    const data = buildTurnTrace(input(w), options());
+    expect(data.errors?.map((e) => [e.error_type, e.message])).toEqual([
+      [
+        'stream_error',
+        'Model response stream dropped (Codex retried) (response_stream_disconnected): Reconnecting... 1/5',
+      ],
+      ['model_error', 'Model request failed (usage_limit_exceeded): Quota exceeded.'],
+    ]);
+    expect(data.description).toContain('1 failed model request');
+  });
+
+  it('counts the line and item types it does not know, by type name only, and still builds the turn', () => {
+    const w = new RolloutWriter()
+      .startTurn('t1', 'go')
+      .line('world_state', { full: true })
+      .event({ type: 'thread_settings_applied', thread_settings: {} })
+      .event({ type: 'brand_new_event', secret: 'sk-do-not-copy' })
+      .event({ type: 'brand_new_event' })
+      .line('response_item', { type: 'brand_new_item', text: 'do not copy' })
+      .line('future_line', { anything: 1 })
+      .event({ type: 'item_completed', turn_id: 't1', item: { type: 'NewThing', id: 'n1' } })
+      .exec('t1', 'c1', 'ls', { output: 'a\n', exitCode: 0 })
+      .complete('t1', 100, 'done');
+    const data = buildTurnTrace(input(w), options());
+    expect(data.environment?.unread_rollout_lines).toEqual({
+      'event_msg:brand_new_event': 2,
+      'response_item:brand_new_item': 1,
+      future_line: 1,
+      'item_completed:NewThing': 1,
+    });
+    expect(JSON.stringify(data)).not.toContain('do-not-copy');
+    expect(data.steps?.map((s) => s.tool_name ?? s.action)).toEqual([
+      'user_prompt',
+      'new_thing',
+      'exec_command',
+      'assistant_message',
+    ]);
+    const clean = buildTurnTrace(
+      input(new RolloutWriter().startTurn('t1', 'go').complete('t1', 1, 'ok')),
+      options(),
+    );
+    expect(clean.environment).not.toHaveProperty('unread_rollout_lines');
+  });
+});
+
+describe('description', () => {
+  it('starts with the prompt excerpt, then the statistics line; only the statistics in metadata mode', () => {
+    const w = new RolloutWriter()
+      .startTurn('t1', 'Fix the   flaky\ntest in src/a.ts')
+      .exec('t1', 'c1', 'npm test', { output: 'ok\n', exitCode: 0 })
+      .complete('t1', 1500, 'fixed');
+    expect(buildTurnTrace(input(w), options()).description).toBe(
+      'Fix the flaky test in src/a.ts\n\nCodex CLI turn 1 of session S in demo: 1 tool call, 1.5 s, model gpt-5.5',
+    );
+    expect(buildTurnTrace(input(w), options('metadata')).description).toBe(
+      'Codex CLI turn 1 of session S in demo: 1 tool call, 1.5 s, model gpt-5.5',
+    );
+  });
+});

@@ -12,6 +12,9 @@ import type { ContentMode, ResolvedConfig } from '../../../src/config/settings';
 import type { ClosedTurn, ComposeContext, SpooledEvent } from '../../../src/worker/closed-turn';
 
 export const FIXTURES = join(import.meta.dirname, '../../fixtures/codex-0.169.0');
+/** The Codex versions whose real scenarios are in test/fixtures/codex-<version>/scenarios. */
+export const CODEX_VERSIONS = ['0.169.0', '0.171.0'] as const;
+export type CodexVersion = (typeof CODEX_VERSIONS)[number];
 
 export function fixturePayloads(): HookPayload[] {
   return readFileSync(join(FIXTURES, 'hook-payloads.jsonl'), 'utf8')
@@ -63,8 +66,12 @@ const RECORDED_CODEX_HOME = '/home/dev/.codex';
  * Stages a real scenario under `codexHome` (its rollouts at the paths Codex wrote them) and returns its
  * hook payloads with transcript paths pointing there.
  */
-export function stageScenario(name: string, codexHome: string): HookPayload[] {
-  const dir = join(SCENARIOS, name);
+export function stageScenario(
+  name: string,
+  codexHome: string,
+  version: CodexVersion = '0.169.0',
+): HookPayload[] {
+  const dir = join(FIXTURES, `../codex-${version}/scenarios`, name);
   const readme = readFileSync(join(dir, 'README.md'), 'utf8');
   for (const match of readme.matchAll(/^- (\S+\.jsonl) \((sessions\/\S+\.jsonl)\)$/gm)) {
     const target = join(codexHome, match[2] as string);
@@ -105,3 +112,16 @@ export function scenarioTurn(payloads: HookPayload[], capture: 'lean' | 'full'):
     turnNumber: 1,
   };
 }
+
+/** Every string in a JSON value (keys included). */
+export function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value).flatMap(([key, inner]) => [key, ...strings(inner)]);
+  return [];
+}
+
+/** String.prototype.isWellFormed (Node 20; not in the ES2023 lib types): no lone surrogate. */
+export const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();

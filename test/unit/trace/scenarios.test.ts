@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serializeTaskData, type TaskData } from '../../../src/infinium/task-data';
 import { composeTurnTrace } from '../../../src/worker/compose';
-import { context, scenarioTurn, stageScenario } from './helpers';
+import { CODEX_VERSIONS, type CodexVersion, context, scenarioTurn, stageScenario } from './helpers';
 
 let home: string;
 beforeEach(() => {
@@ -13,8 +13,12 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
-async function trace(name: string, capture: 'lean' | 'full' = 'lean'): Promise<TaskData> {
-  const turn = scenarioTurn(stageScenario(name, home), capture);
+async function trace(
+  name: string,
+  capture: 'lean' | 'full' = 'lean',
+  version: CodexVersion = '0.169.0',
+): Promise<TaskData> {
+  const turn = scenarioTurn(stageScenario(name, home, version), capture);
   const { taskData } = await composeTurnTrace(turn, context({ capture }), undefined);
   serializeTaskData(taskData);
   return taskData;
@@ -42,6 +46,9 @@ describe('real scenarios', () => {
     expect(full.environment?.capture_mode).toBe('full');
     // The capture mode is recorded in the environment; everything else is identical.
     expect({ ...full, environment: { ...full.environment, capture_mode: 'lean' } }).toEqual(lean);
+    // The audit of what Codex writes: every line and item type of a real turn is read or left out on
+    // purpose (docs/traced-events.md), so the drift sentinel has nothing to count.
+    expect(lean.environment).not.toHaveProperty('unread_rollout_lines');
   });
 
   it('apply-patch: files touched, exit codes and per-turn tokens', async () => {
@@ -55,25 +62,6 @@ describe('real scenarios', () => {
     expect(patches[1]?.output).toContain('M hello.py');
     expect(data.llm_usage).toMatchObject({ total_tokens: 5180, api_calls_count: 3 });
     expect(data.errors).toEqual([]);
-  });
-
-  it('failing-command: a failed step and a command_failed error', async () => {
-    const data = await trace('failing-command');
-    expect(tools(data)).toEqual([['exec_command', 'failure', 3]]);
-    const failed = data.steps?.find((s) => s.status === 'failure');
-    expect(failed?.output).toContain('No such file or directory');
-    expect(data.errors).toEqual([
-      expect.objectContaining({ error_type: 'command_failed', step_number: failed?.step_number }),
-    ]);
-    expect(data.errors?.[0]?.message).toContain('exited with code 3');
-  });
-
-  it('interrupt: the cut command is incomplete and the turn is marked interrupted', async () => {
-    const data = await trace('interrupt');
-    expect(tools(data)).toEqual([['exec_command', 'incomplete', -1]]);
-    expect(data.errors?.map((e) => e.error_type)).toEqual(['tool_incomplete', 'turn_interrupted']);
-    expect(data.output_summary).toBeUndefined();
-    expect(data.duration).toBeGreaterThan(0);
   });
 
   it('interrupt: a command that died of the kill before Codex wrote its abort is incomplete too', async () => {
@@ -148,9 +136,40 @@ describe('real scenarios', () => {
       if (parentTokens) expect(data.llm_usage?.total_tokens).toBe(parentTokens + childTokens);
     },
   );
+});
+
+/** The scenarios recorded from every Codex version in test/fixtures (0.169.0 has more, above). */
+const SHARED_SCENARIOS = ['failing-command', 'interrupt', 'ten-commands'];
+
+describe.each(CODEX_VERSIONS)('real scenarios of Codex %s', (version) => {
+  it.each(SHARED_SCENARIOS)('%s: lean and full capture give the same trace', async (name) => {
+    const lean = await trace(name, 'lean', version);
+    const full = await trace(name, 'full', version);
+    expect({ ...full, environment: { ...full.environment, capture_mode: 'lean' } }).toEqual(lean);
+    expect(lean.environment?.codex_version).toBe(version);
+  });
+
+  it('failing-command: a failed step and a command_failed error', async () => {
+    const data = await trace('failing-command', 'lean', version);
+    expect(tools(data)).toEqual([['exec_command', 'failure', 3]]);
+    const failed = data.steps?.find((s) => s.status === 'failure');
+    expect(failed?.output).toContain('No such file or directory');
+    expect(data.errors).toEqual([
+      expect.objectContaining({ error_type: 'command_failed', step_number: failed?.step_number }),
+    ]);
+    expect(data.errors?.[0]?.message).toContain('exited with code 3');
+  });
+
+  it('interrupt: the cut command is incomplete and the turn is marked interrupted', async () => {
+    const data = await trace('interrupt', 'lean', version);
+    expect(tools(data)).toEqual([['exec_command', 'incomplete', -1]]);
+    expect(data.errors?.map((e) => e.error_type)).toEqual(['tool_incomplete', 'turn_interrupted']);
+    expect(data.output_summary).toBeUndefined();
+    expect(data.duration).toBeGreaterThan(0);
+  });
 
   it('ten-commands: ten exec steps in order', async () => {
-    const data = await trace('ten-commands');
+    const data = await trace('ten-commands', 'lean', version);
     const execs = data.steps?.filter((s) => s.tool_name === 'exec_command') ?? [];
     expect(execs.map((s) => s.input)).toEqual(Array.from({ length: 10 }, (_, i) => `echo step-${i + 1}`));
     expect(execs.every((s) => s.status === 'success' && s.exit_code === 0)).toBe(true);
