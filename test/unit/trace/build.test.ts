@@ -1,38 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseRolloutLine, type RolloutRecord, UNPARSEABLE } from '../../../src/codex/rollout';
 import type { ContentMode } from '../../../src/config/settings';
 import { LIMITS, type Step, serializeTaskData } from '../../../src/infinium/task-data';
-import { buildTurnTrace, type TraceOptions, type TurnTraceInput } from '../../../src/trace/build';
+import { buildTurnTrace, type TraceOptions } from '../../../src/trace/build';
 import { bodyBytes, truncateMiddle } from '../../../src/trace/limits';
 import { RolloutWriter } from '../codex/rollout-writer';
+import { input } from './helpers';
 
 const NOW = Date.parse('2026-11-25T12:00:00.000Z');
 const KEY = 'sk-proj-lJRU3tnlgQBbDUhGbNB4_UbuhTmQkfSm2BR7uEXs8CgXTUwh';
-
-function records(writer: RolloutWriter): RolloutRecord[] {
-  return writer.lines
-    .map((line) => parseRolloutLine(line, 0))
-    .filter((r): r is RolloutRecord => r !== null && r !== UNPARSEABLE);
-}
-
-function input(writer: RolloutWriter, overrides: Partial<TurnTraceInput> = {}): TurnTraceInput {
-  return {
-    sessionId: 'S',
-    turnId: 't1',
-    turnNumber: 1,
-    ending: 'stop',
-    events: [],
-    rollout: {
-      records: records(writer),
-      ended: true,
-      session: { cliVersion: '0.169.0', provider: 'openai' },
-    },
-    rolloutMissing: false,
-    subagents: [],
-    environment: { project: 'demo', cwd: '.', os: 'Linux', connectorVersion: '0.1.0' },
-    ...overrides,
-  };
-}
 
 const options = (contentMode: ContentMode = 'redacted', extra: Partial<TraceOptions> = {}): TraceOptions => ({
   contentMode,

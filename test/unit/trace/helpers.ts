@@ -8,8 +8,11 @@ import {
   LEAN_EVENTS,
   parseHookPayload,
 } from '../../../src/codex/hook-payload';
+import { parseRolloutLine, type RolloutRecord, UNPARSEABLE } from '../../../src/codex/rollout';
 import type { ContentMode, ResolvedConfig } from '../../../src/config/settings';
+import type { TurnTraceInput } from '../../../src/trace/build';
 import type { ClosedTurn, ComposeContext, SpooledEvent } from '../../../src/worker/closed-turn';
+import type { RolloutWriter } from '../codex/rollout-writer';
 
 export const FIXTURES = join(import.meta.dirname, '../../fixtures/codex-0.169.0');
 /** The Codex versions whose real scenarios are in test/fixtures/codex-<version>/scenarios. */
@@ -125,3 +128,30 @@ export function strings(value: unknown): string[] {
 /** String.prototype.isWellFormed (Node 20; not in the ES2023 lib types): no lone surrogate. */
 export const isWellFormed = (text: string): boolean =>
   (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/** A synthetic rollout's lines as the reader's records. */
+export function records(writer: RolloutWriter): RolloutRecord[] {
+  return writer.lines
+    .map((line) => parseRolloutLine(line, 0))
+    .filter((r): r is RolloutRecord => r !== null && r !== UNPARSEABLE);
+}
+
+/** One turn's builder input from a synthetic rollout (session S, turn t1, project demo). */
+export function input(writer: RolloutWriter, overrides: Partial<TurnTraceInput> = {}): TurnTraceInput {
+  return {
+    sessionId: 'S',
+    turnId: 't1',
+    turnNumber: 1,
+    ending: 'stop',
+    events: [],
+    rollout: {
+      records: records(writer),
+      ended: true,
+      session: { cliVersion: '0.169.0', provider: 'openai' },
+    },
+    rolloutMissing: false,
+    subagents: [],
+    environment: { project: 'demo', cwd: '.', os: 'Linux', connectorVersion: '0.1.0' },
+    ...overrides,
+  };
+}

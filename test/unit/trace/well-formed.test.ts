@@ -2,13 +2,12 @@
 // UTF-16 surrogate), so no cut (name, step descriptions, inputs, outputs, summaries, error messages, the
 // fit under 1 MB) ever splits an emoji. Field case: emoji-cut-in-name.
 import { describe, expect, it } from 'vitest';
-import { parseRolloutLine, type RolloutRecord, UNPARSEABLE } from '../../../src/codex/rollout';
 import { LIMITS, type TaskData } from '../../../src/infinium/task-data';
 import { buildSessionTrace, buildTurnTrace, type TurnTraceInput } from '../../../src/trace/build';
 import { bodyBytes } from '../../../src/trace/limits';
 import { prng } from '../../support/fuzz-inputs';
 import { RolloutWriter } from '../codex/rollout-writer';
-import { isWellFormed, strings } from './helpers';
+import { input, isWellFormed, strings } from './helpers';
 
 const ASTRAL = ['😀', '🎉', '𝄞', '🐛', '👩‍💻', '🇫🇷'];
 /** Where cuts fall: names 100 and 500, descriptions 120 and 200, prompts 1,000, errors 2,000, fields. */
@@ -39,20 +38,7 @@ function turn(prompt: string, command: string, output: string, message: string):
     .usage('t1', 'r1', { input: 10, output: 1 })
     .agentMessage('t1', message)
     .complete('t1', 100, message);
-  const records = writer.lines
-    .map((line) => parseRolloutLine(line, 0))
-    .filter((r): r is RolloutRecord => r !== null && r !== UNPARSEABLE);
-  return {
-    sessionId: 'S',
-    turnId: 't1',
-    turnNumber: 1,
-    ending: 'stop',
-    events: [],
-    rollout: { records, ended: true, session: { cliVersion: '0.171.0' } },
-    rolloutMissing: false,
-    subagents: [],
-    environment: { project: textWithAstral(prng(7), 30, 20) },
-  };
+  return input(writer, { environment: { project: textWithAstral(prng(7), 30, 20) } });
 }
 
 const options = { contentMode: 'redacted' as const, redactPatterns: [], capture: 'lean' as const, nowMs: 0 };
