@@ -44,12 +44,15 @@ export function appendHistory(paths: SpoolPaths, record: HistoryRecord): void {
   appendNoFollow(paths.historyFile, `${JSON.stringify(record)}\n`);
 }
 
-export function savePayload(paths: SpoolPaths, key: string, body: string): string {
+/** Where the body sent for `key` is kept. */
+export function payloadFile(paths: SpoolPaths, key: string): string {
+  return join(paths.payloads, `${key}.json`);
+}
+
+export function savePayload(paths: SpoolPaths, key: string, body: string): void {
   ensureDir(paths.payloads);
-  const file = join(paths.payloads, `${key}.json`);
-  writeFileAtomic(file, body);
+  writeFileAtomic(payloadFile(paths, key), body);
   prunePayloads(paths);
-  return file;
 }
 
 function prunePayloads(paths: SpoolPaths): void {

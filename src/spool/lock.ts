@@ -1,6 +1,13 @@
-// One worker per state dir. The lock file names its holder; the holder refreshes its mtime while it runs,
-// so a lock whose holder is gone (dead pid) or silent (no heartbeat for LOCK_STALE_MS: a frozen process, or
-// a pid reused after a crash) is taken over instead of blocking tracing forever.
+// One worker per state dir. The lock file names its holder (pid, the pid's start time, a token); the holder
+// refreshes its mtime while it runs, from a thread of its own, so CPU-bound work on the main thread (a slow
+// build, a user's costly redaction pattern) cannot starve the heartbeat.
+//
+// A lock is taken over only when its holder is gone: its pid dead, a zombie, or reused by another process
+// (the start time differs), or, where that cannot be told (no /proc), when the heartbeat has stopped for
+// LOCK_STALE_MS. A holder that is alive is never judged by the lock's age alone; on Linux a silent one is
+// taken over only when it is also stopped (SIGSTOP, a frozen cgroup). The holder re-checks its token
+// (`verify`) before each send and each file it moves, so a holder that was taken over anyway (it froze and
+// came back) stops before doing anything twice.
 //
 // The holder sets the mtime LOCK_AHEAD_MS into the future, a promise to refresh it before then. A lock whose
 // mtime is still ahead has a live, unfrozen holder, which the shell hook can tell without a clock: the lock
@@ -20,9 +27,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 export const LOCK_HEARTBEAT_MS = 5_000;
-/** Three heartbeats: a holder that misses them is busy or frozen, and hooks start workers again. */
+/** Three heartbeats: a holder that misses them is frozen or gone, and hooks start workers again. */
 export const LOCK_AHEAD_MS = 15_000;
 /** Counted from the mtime, so from when the last promise ran out. */
 export const LOCK_STALE_MS = 60_000;
@@ -30,16 +38,36 @@ export const LOCK_STALE_MS = 60_000;
 interface LockOwner {
   pid: number;
   token: string;
+  /** The holder's start time (/proc/<pid>/stat field 22, clock ticks since boot); absent off Linux. */
+  start?: string;
+}
+
+/** Thrown by `verify` when another worker has taken the lock over: stop, commit nothing more. */
+export class LockLostError extends Error {
+  constructor() {
+    super('another worker took the worker lock over; this one stops here');
+    this.name = 'LockLostError';
+  }
 }
 
 export interface HeldLock {
+  /**
+   * Throws LockLostError unless this holder's token is still the one in the lock file. Called before each
+   * send and each outbox, dead, session-state or spool file this holder writes, moves or deletes.
+   */
+  verify(): void;
   release(): void;
 }
 
 export function tryLock(file: string, nowMs = Date.now()): HeldLock | null {
   // The lock sits in the state root, which may be a link the user made: no ensureDir here.
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const owner: LockOwner = { pid: process.pid, token: `${process.pid}-${nowMs}-${Math.random()}` };
+  const start = processFacts(process.pid)?.start;
+  const owner: LockOwner = {
+    pid: process.pid,
+    token: `${process.pid}-${nowMs}-${Math.random()}`,
+    ...(start ? { start } : {}),
+  };
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       const fd = openSync(file, 'wx', 0o600);
@@ -60,7 +88,6 @@ export function tryLock(file: string, nowMs = Date.now()): HeldLock | null {
   }
   return null;
 }
-
 /**
  * Removes the lock if it is stale; false when it is held. Two workers can judge the same dead holder's lock
  * stale at once: a plain delete by the slower one would remove the lock the faster one has just taken, and
@@ -110,14 +137,22 @@ function isStale(file: string, nowMs: number): boolean {
   } catch {
     return true;
   }
-  if (ageMs > LOCK_STALE_MS) return true;
+  let owner: Partial<LockOwner>;
   try {
-    const owner = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
-    return typeof owner.pid !== 'number' || !processAlive(owner.pid);
+    owner = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
   } catch {
     // Empty between the holder's open and write: fresh means a holder is writing it; old means it died there.
     return ageMs > LOCK_HEARTBEAT_MS;
   }
+  if (typeof owner.pid !== 'number' || !processAlive(owner.pid)) return true;
+  const silent = ageMs > LOCK_STALE_MS;
+  const facts = processFacts(owner.pid);
+  if (!facts) return silent;
+  if (facts.state === 'Z') return true;
+  // A lock written without a start time (another platform's /proc, an older version) has only its heartbeat.
+  if (!owner.start) return silent;
+  if (owner.start !== facts.start) return true;
+  return silent && (facts.state === 'T' || facts.state === 't');
 }
 
 function processAlive(pid: number): boolean {
@@ -126,43 +161,75 @@ function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  return !isZombie(pid);
+  return true;
 }
 
 /**
- * A killed worker stays a zombie until its parent reaps it, and a detached worker's parent is init, which in
- * a container without an init process may never reap it. Linux only (/proc); elsewhere the heartbeat ages.
+ * A process's state letter (Z: a zombie, T/t: stopped) and start time, from /proc/<pid>/stat; null where
+ * there is no /proc (then the heartbeat alone tells a live holder). A killed worker stays a zombie until its
+ * parent reaps it, and a detached worker's parent is init, which in a container without an init process may
+ * never reap it.
  */
-function isZombie(pid: number): boolean {
+function processFacts(pid: number): { state: string; start: string } | null {
+  let stat: string;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
-    return false;
+    return null;
   }
+  // After the command name (in parentheses, which may itself hold spaces): field 3 (state) onwards.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '', start: fields[19] ?? '' };
 }
 
+/**
+ * The heartbeat, in a thread of its own: it touches the lock through a descriptor it opened on the lock this
+ * holder created, so once the lock is taken over or removed it can only touch that orphaned file, never
+ * another holder's lock. Plain CommonJS, run with `eval`, so the bundles need no second entry point.
+ */
+const HEARTBEAT_THREAD = `
+const { workerData, parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+let fd = null;
+try {
+  fd = fs.openSync(workerData.file, 'r');
+  if (fs.fstatSync(fd).ino !== workerData.ino) { fs.closeSync(fd); fd = null; }
+} catch {}
+const timer = setInterval(() => {
+  try {
+    const ahead = new Date(Date.now() + workerData.aheadMs);
+    if (fd !== null) fs.futimesSync(fd, ahead, ahead);
+  } catch {}
+}, workerData.everyMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  try { if (fd !== null) fs.closeSync(fd); } catch {}
+  process.exit(0);
+});
+`;
+
 function heldLock(file: string, owner: LockOwner): HeldLock {
-  const beat = () => {
+  const ahead = new Date(Date.now() + LOCK_AHEAD_MS);
+  utimesSync(file, ahead, ahead);
+  const heartbeat = new Worker(HEARTBEAT_THREAD, {
+    eval: true,
+    workerData: { file, ino: statSync(file).ino, aheadMs: LOCK_AHEAD_MS, everyMs: LOCK_HEARTBEAT_MS },
+  });
+  heartbeat.unref();
+  const ours = () => {
     try {
-      const ahead = new Date(Date.now() + LOCK_AHEAD_MS);
-      utimesSync(file, ahead, ahead);
+      return (JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>).token === owner.token;
     } catch {
-      // taken over or removed: the next release() leaves the other worker's lock alone
+      return false;
     }
   };
-  beat();
-  const timer = setInterval(beat, LOCK_HEARTBEAT_MS);
-  timer.unref();
   return {
+    verify() {
+      if (!ours()) throw new LockLostError();
+    },
     release() {
-      clearInterval(timer);
-      try {
-        const current = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
-        if (current.token === owner.token) rmSync(file, { force: true });
-      } catch {
-        // already gone
-      }
+      heartbeat.postMessage('stop');
+      if (ours()) rmSync(file, { force: true });
     },
   };
 }

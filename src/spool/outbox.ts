@@ -1,6 +1,6 @@
 // Built traces waiting to be sent (outbox/) and traces that will not be sent without help (dead/). One file
 // per (session, turn) key, written atomically: a turn is queued once, and a crash leaves it queued.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskData } from '../infinium/task-data';
 import { ensureDir, type SpoolPaths, writeJsonAtomic } from './layout';
@@ -84,6 +84,50 @@ export function alreadyQueued(paths: SpoolPaths, key: string): OutboxEntry | nul
     }
   }
   return null;
+}
+
+/**
+ * An outbox entry Infinium accepted whose history line could not be written yet: the entry renamed (a rename
+ * needs no free space) to `<key>.accepted-<trace id, base64url>`, a name readOutbox does not list.
+ */
+export interface AcceptedMark {
+  file: string;
+  entry: OutboxEntry;
+  traceId: string | undefined;
+}
+
+const ACCEPTED = '.accepted-';
+
+export function markAccepted(paths: SpoolPaths, key: string, traceId: string | undefined): void {
+  const id = traceId === undefined ? '' : Buffer.from(traceId).toString('base64url');
+  renameSync(outboxFile(paths, key), join(paths.outbox, `${key}${ACCEPTED}${id}`));
+}
+
+export function readAcceptedMarks(paths: SpoolPaths): AcceptedMark[] {
+  let names: string[];
+  try {
+    names = readdirSync(paths.outbox);
+  } catch {
+    return [];
+  }
+  const marks: AcceptedMark[] = [];
+  for (const name of names) {
+    const at = name.indexOf(ACCEPTED);
+    if (at < 0) continue;
+    const file = join(paths.outbox, name);
+    const id = name.slice(at + ACCEPTED.length);
+    try {
+      const entry = JSON.parse(readFileSync(file, 'utf8')) as OutboxEntry;
+      marks.push({ file, entry, traceId: id ? Buffer.from(id, 'base64url').toString() : undefined });
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return marks;
+}
+
+export function removeAcceptedMark(file: string): void {
+  rmSync(file, { force: true });
 }
 
 export function writeOutboxEntry(paths: SpoolPaths, entry: OutboxEntry): void {

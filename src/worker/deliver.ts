@@ -1,8 +1,11 @@
 // Sending what the outbox holds. Each entry is marked "sending" (atomically) before its POST, so a crash
 // mid-send is noticed at the next run. Such a send, like a timeout or a connection lost mid-request, may
 // have reached Infinium, which has no idempotency key: the trace is sent again, each of these counted, and
-// the history says how many copies Infinium may hold. A success is written to the history before the
-// outbox entry goes, so a crash between the two is recognised and never resent.
+// the history says how many copies Infinium may hold. Once Infinium has accepted a trace it is delivered,
+// whatever happens on the local disk afterwards: the acceptance is recorded first (one small history line,
+// or, when not even that can be written, a rename of the outbox entry to an acceptance mark), and the rest of
+// the bookkeeping (the payload copy, the outbox removal) follows, retried as bookkeeping at the next runs,
+// never as a send. The worker re-checks that it still holds the lock before each send and each file move.
 
 import { loadSecret } from '../config/credentials';
 import type { Env } from '../config/paths';
@@ -10,16 +13,25 @@ import { AgentCredentials, sendTrace } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
 import { decideRetry, OUTBOX_RETRY } from '../infinium/retry';
 import { serializeTaskData } from '../infinium/task-data';
-import { appendHistory, type HistoryRecord, readHistoryRecords, savePayload } from '../spool/history';
+import {
+  appendHistory,
+  type HistoryRecord,
+  payloadFile,
+  readHistoryRecords,
+  savePayload,
+} from '../spool/history';
 import { type SpoolPaths, spoolPaths } from '../spool/layout';
-import { tryLock } from '../spool/lock';
+import { type HeldLock, LockLostError, tryLock } from '../spool/lock';
 import { appendLog } from '../spool/log';
 import {
   type DeadEntry,
+  markAccepted,
   moveToDead,
   NO_SECRET,
   type OutboxEntry,
+  readAcceptedMarks,
   readOutbox,
+  removeAcceptedMark,
   removeOutboxEntry,
   writeOutboxEntry,
 } from '../spool/outbox';
@@ -44,11 +56,16 @@ export interface DeliverySummary {
   noSecret: number;
 }
 
-/** Sends every due outbox entry. The caller holds the worker lock. */
-export async function deliverDue(env: Env, options: DeliveryOptions = {}): Promise<DeliverySummary> {
+/** Sends every due outbox entry, under `lock` (the worker lock, held by the caller). */
+export async function deliverDue(
+  env: Env,
+  lock: HeldLock,
+  options: DeliveryOptions = {},
+): Promise<DeliverySummary> {
   const paths = spoolPaths(env);
   const now = options.now ?? Date.now;
   const summary: DeliverySummary = { sent: 0, retrying: 0, dead: 0, waiting: 0, noSecret: 0 };
+  finishAccepted(paths, lock);
   const secrets = new Map<string, string | null>();
   // A send that succeeds proves Infinium is back: entries still backing off for the same URL go now too,
   // so a trace held up by an outage arrives with the next turn instead of minutes later.
@@ -61,24 +78,26 @@ export async function deliverDue(env: Env, options: DeliveryOptions = {}): Promi
     const secret = secrets.get(entry.agentId);
     if (!secret) {
       summary.noSecret += 1;
-      if (entry.lastError !== NO_SECRET) writeOutboxEntry(paths, { ...entry, lastError: NO_SECRET });
+      if (entry.lastError !== NO_SECRET) {
+        lock.verify();
+        writeOutboxEntry(paths, { ...entry, lastError: NO_SECRET });
+      }
       return;
     }
     const outcome = await deliverOne(
       paths,
       entry,
       new AgentCredentials(entry.agentId, secret, entry.baseUrl),
-      {
-        ...options,
-        now,
-      },
+      lock,
+      { ...options, now },
     );
     if (outcome === 'sent') reachable.add(entry.baseUrl);
     summary[outcome] += 1;
   };
   for (const entry of readOutbox(paths)) {
     if (entry.sendingSinceMs !== undefined && sentBefore(paths, entry.key)) {
-      // Sent and recorded; only the outbox removal was lost to a crash.
+      // Sent and recorded; only the outbox removal was lost to a crash (or to a local write error).
+      lock.verify();
       removeOutboxEntry(paths, entry.key);
       continue;
     }
@@ -107,6 +126,7 @@ async function deliverOne(
   paths: SpoolPaths,
   queued: OutboxEntry,
   agent: AgentCredentials,
+  lock: HeldLock,
   options: DeliveryOptions & { now: () => number },
 ): Promise<'sent' | 'retrying' | 'dead'> {
   const entry: OutboxEntry = {
@@ -115,57 +135,157 @@ async function deliverOne(
     unknownOutcomes: countUnknown(queued.unknownOutcomes, queued.sendingSinceMs !== undefined),
     sendingSinceMs: options.now(),
   };
+  // The fence for both the "sending" mark and the send: nothing yields between this check and the request.
+  lock.verify();
   writeOutboxEntry(paths, entry);
   const started = options.now();
+  let traceId: string | undefined;
   try {
-    const sent = await sendTrace(agent, entry.taskData, { timeoutMs: options.timeoutMs });
-    const payloadPath = savePayload(paths, entry.key, serializeTaskData(entry.taskData));
-    appendHistory(paths, {
-      ...historyFacts(entry, options.now()),
-      status: 'sent',
-      traceId: sent.traceId,
-      payloadPath,
-      unknownOutcomes: entry.unknownOutcomes,
+    traceId = (await sendTrace(agent, entry.taskData, { timeoutMs: options.timeoutMs })).traceId;
+  } catch (error) {
+    return failedSend(paths, entry, error, lock, options);
+  }
+  recordAccepted(paths, entry, traceId, lock, options.now());
+  appendLog(
+    paths.workerLog,
+    `sent ${entry.key} as ${traceId ?? '(no trace id)'} in ${options.now() - started} ms`,
+  );
+  return 'sent';
+}
+
+function failedSend(
+  paths: SpoolPaths,
+  entry: OutboxEntry,
+  error: unknown,
+  lock: HeldLock,
+  options: DeliveryOptions & { now: () => number },
+): 'retrying' | 'dead' {
+  const reason = describeFailure(error);
+  const decision =
+    error instanceof InfiniumError
+      ? decideRetry(error, entry.attempts, OUTBOX_RETRY, options.random ?? Math.random)
+      : ({ retry: false, reason: 'permanent' } as const);
+  const failed: OutboxEntry = {
+    ...entry,
+    sendingSinceMs: undefined,
+    unknownOutcomes: countUnknown(
+      entry.unknownOutcomes,
+      error instanceof InfiniumError && error.mayHaveArrived,
+    ),
+  };
+  lock.verify();
+  if (decision.retry) {
+    writeOutboxEntry(paths, {
+      ...failed,
+      lastError: reason,
+      nextAttemptAtMs: options.now() + decision.delayMs,
     });
-    removeOutboxEntry(paths, entry.key);
     appendLog(
       paths.workerLog,
-      `sent ${entry.key} as ${sent.traceId ?? '(no trace id)'} in ${options.now() - started} ms`,
+      `send of ${entry.key} failed (attempt ${entry.attempts}), will retry: ${reason}`,
     );
-    return 'sent';
-  } catch (error) {
-    const reason = describeFailure(error);
-    const decision =
-      error instanceof InfiniumError
-        ? decideRetry(error, entry.attempts, OUTBOX_RETRY, options.random ?? Math.random)
-        : ({ retry: false, reason: 'permanent' } as const);
-    const failed: OutboxEntry = {
-      ...entry,
-      sendingSinceMs: undefined,
-      unknownOutcomes: countUnknown(
-        entry.unknownOutcomes,
-        error instanceof InfiniumError && error.mayHaveArrived,
-      ),
-    };
-    if (decision.retry) {
-      writeOutboxEntry(paths, {
-        ...failed,
-        lastError: reason,
-        nextAttemptAtMs: options.now() + decision.delayMs,
-      });
-      appendLog(
-        paths.workerLog,
-        `send of ${entry.key} failed (attempt ${entry.attempts}), will retry: ${reason}`,
-      );
-      return 'retrying';
-    }
-    const why =
-      decision.reason === 'attempts_exhausted'
-        ? `gave up after ${entry.attempts} attempts: ${reason}`
-        : reason;
-    recordDead(paths, moveToDead(paths, failed, why, options.now()));
-    return 'dead';
+    return 'retrying';
   }
+  const why =
+    decision.reason === 'attempts_exhausted' ? `gave up after ${entry.attempts} attempts: ${reason}` : reason;
+  recordDead(paths, moveToDead(paths, failed, why, options.now()));
+  return 'dead';
+}
+
+/**
+ * Records a trace Infinium accepted (`traceId` from its answer). First the acceptance, as one history line
+ * of a few hundred bytes; when even that cannot be written (a full disk, history/ not writable), the outbox
+ * entry is renamed to an acceptance mark, which takes no room, and `finishAccepted` writes the line at a
+ * later run. Only then the large payload copy (best effort: `history show` says when it is missing) and the
+ * outbox removal. A local error here never turns the trace into a failed send.
+ */
+function recordAccepted(
+  paths: SpoolPaths,
+  entry: OutboxEntry,
+  traceId: string | undefined,
+  lock: HeldLock,
+  nowMs: number,
+): void {
+  try {
+    appendHistory(paths, sentRecord(paths, entry, traceId, nowMs));
+  } catch (error) {
+    bookkeepingFailed(paths, entry.key, 'its history line', error);
+    try {
+      lock.verify();
+      markAccepted(paths, entry.key, traceId);
+    } catch (markError) {
+      if (markError instanceof LockLostError) throw markError;
+      // Nothing on this disk can be changed: the "sending" mark stays, and the next run counts an unknown
+      // outcome. Only a state dir that is wholly read-only or full to the last inode gets here.
+      bookkeepingFailed(paths, entry.key, 'its acceptance mark', markError);
+    }
+    return;
+  }
+  finishBookkeeping(paths, entry, lock);
+}
+
+/** The history line of a sent trace; its payload copy is saved under history/payloads/<key>.json. */
+function sentRecord(
+  paths: SpoolPaths,
+  entry: OutboxEntry,
+  traceId: string | undefined,
+  nowMs: number,
+): HistoryRecord {
+  return {
+    ...historyFacts(entry, nowMs),
+    status: 'sent',
+    traceId,
+    payloadPath: payloadFile(paths, entry.key),
+    unknownOutcomes: entry.unknownOutcomes,
+  };
+}
+
+/** After the history line: the payload copy and the outbox removal, each on its own. */
+function finishBookkeeping(paths: SpoolPaths, entry: OutboxEntry, lock: HeldLock): void {
+  try {
+    savePayload(paths, entry.key, serializeTaskData(entry.taskData));
+  } catch (error) {
+    bookkeepingFailed(paths, entry.key, 'the copy of its payload', error);
+  }
+  lock.verify();
+  try {
+    removeOutboxEntry(paths, entry.key);
+  } catch (error) {
+    // The next run sees the history line and removes it then.
+    bookkeepingFailed(paths, entry.key, 'the removal of its outbox entry', error);
+  }
+}
+
+/** Writes the history lines of traces accepted while the history could not be written (see recordAccepted). */
+function finishAccepted(paths: SpoolPaths, lock: HeldLock): void {
+  for (const mark of readAcceptedMarks(paths)) {
+    if (!readHistoryRecords(paths).some((r) => r.key === mark.entry.key && r.status === 'sent')) {
+      try {
+        appendHistory(
+          paths,
+          sentRecord(paths, mark.entry, mark.traceId, mark.entry.sendingSinceMs ?? Date.now()),
+        );
+      } catch (error) {
+        bookkeepingFailed(paths, mark.entry.key, 'its history line', error);
+        continue;
+      }
+    }
+    try {
+      savePayload(paths, mark.entry.key, serializeTaskData(mark.entry.taskData));
+    } catch (error) {
+      bookkeepingFailed(paths, mark.entry.key, 'the copy of its payload', error);
+    }
+    lock.verify();
+    removeAcceptedMark(mark.file);
+  }
+}
+
+function bookkeepingFailed(paths: SpoolPaths, key: string, what: string, error: unknown): void {
+  appendLog(
+    paths.workerLog,
+    `trace ${key} was accepted by Infinium, but ${what} could not be written (${describeFailure(error)}); ` +
+      'it is not sent again',
+  );
 }
 
 /** Absent until a send's outcome is first unknown, so a clean entry carries no count. */
@@ -234,7 +354,7 @@ export async function deliverOutbox(
   }
   if (!lock) return { sent: 0, retrying: 0, dead: 0, waiting: 0, noSecret: 0, busy: true };
   try {
-    return { ...(await deliverDue(env, options)), busy: false };
+    return { ...(await deliverDue(env, lock, options)), busy: false };
   } finally {
     lock.release();
   }

@@ -14,7 +14,7 @@ import {
 import type { TaskData } from '../infinium/task-data';
 import { cleanSpoolLeftovers, listSpool, moveAside, readSpoolEntry, removeEntries } from '../spool/events';
 import { appendNoFollow, type SpoolPaths, spoolPaths, traceKey } from '../spool/layout';
-import { tryLock } from '../spool/lock';
+import { type HeldLock, LockLostError, tryLock } from '../spool/lock';
 import { appendLog, rotateIfLarge } from '../spool/log';
 import { alreadyQueued, writeOutboxEntry } from '../spool/outbox';
 import {
@@ -112,8 +112,13 @@ export async function runWorker(env: Env, options: WorkerOptions): Promise<PassS
     let pass: PassSummary;
     try {
       rmSync(paths.rerun, { force: true });
-      pass = await runPass(env, paths, options);
+      pass = await runPass(env, paths, options, lock);
       passes.push(pass);
+    } catch (error) {
+      if (!(error instanceof LockLostError)) throw error;
+      // Taken over while frozen: the new holder does the rest, this one commits nothing more.
+      appendLog(paths.workerLog, error.message);
+      return passes;
     } finally {
       lock.release();
     }
@@ -126,7 +131,12 @@ export async function runWorker(env: Env, options: WorkerOptions): Promise<PassS
   }
 }
 
-async function runPass(env: Env, paths: SpoolPaths, options: WorkerOptions): Promise<PassSummary> {
+async function runPass(
+  env: Env,
+  paths: SpoolPaths,
+  options: WorkerOptions,
+  lock: HeldLock,
+): Promise<PassSummary> {
   const now = options.now ?? Date.now;
   const counters = readCounters(paths);
   const tally: Tally = { built: 0, dropped: 0, corrupt: 0, failed: 0, unconfirmed: 0 };
@@ -134,6 +144,7 @@ async function runPass(env: Env, paths: SpoolPaths, options: WorkerOptions): Pro
   for (const entry of listSpool(paths)) {
     const event = readSpoolEntry(entry);
     if (!event) {
+      lock.verify();
       moveAside(paths, entry.file);
       tally.corrupt += 1;
       appendLog(paths.workerLog, `skipped unreadable spool entry ${entry.name} (moved to spool/corrupt/)`);
@@ -146,13 +157,15 @@ async function runPass(env: Env, paths: SpoolPaths, options: WorkerOptions): Pro
   const capture = captureMode(env);
   for (const [sessionId, events] of sessions) {
     try {
-      await processSession(env, paths, sessionId, events, capture, options, tally);
+      await processSession({ env, paths, lock, options, tally }, sessionId, events, capture);
     } catch (error) {
+      if (error instanceof LockLostError) throw error;
       // The session's files stay in the spool and are tried again at the next run.
       appendLog(paths.workerLog, `session ${sessionId}: ${describe(error)}`);
     }
   }
-  const delivery = await deliverDue(env, options);
+  const delivery = await deliverDue(env, lock, options);
+  lock.verify();
   housekeeping(paths, now());
   writeCounters(paths, {
     corruptSkipped: counters.corruptSkipped + tally.corrupt,
@@ -163,15 +176,22 @@ async function runPass(env: Env, paths: SpoolPaths, options: WorkerOptions): Pro
   return { ...delivery, ...tally };
 }
 
+/** What one pass works with: where, under which lock, with which options, and its running tally. */
+interface Pass {
+  env: Env;
+  paths: SpoolPaths;
+  lock: HeldLock;
+  options: WorkerOptions;
+  tally: Tally;
+}
+
 async function processSession(
-  env: Env,
-  paths: SpoolPaths,
+  pass: Pass,
   sessionId: string,
   events: SpooledFileEvent[],
   capture: CaptureMode,
-  options: WorkerOptions,
-  tally: Tally,
 ): Promise<void> {
+  const { env, paths, lock, options, tally } = pass;
   const now = options.now ?? Date.now;
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const grouping = groupSessionTurns(events, now(), staleMs);
@@ -203,7 +223,7 @@ async function processSession(
     const unit = idle ? closed : closed.slice(0, lastEnd + 1);
     if (unit.length > 0) {
       const turns = unit.map((t, i) => closedTurn(sessionId, t, state.turnCount + i + 1));
-      const outcome = await build(paths, state, {
+      const outcome = await build(paths, lock, state, {
         key: traceKey(sessionId, `session-${state.turnCount + 1}`),
         turnKey: 'session',
         turns,
@@ -220,6 +240,7 @@ async function processSession(
       const turnKey = turn.turnId ?? `t${turn.turnNumber}`;
       const config = configFor(env, grouped);
       if (!config || paused(env, config, grouped)) {
+        lock.verify();
         state.turnCount += 1;
         writeSessionState(paths, { ...state, updatedAtMs: now() });
         removeEntries(spoolFiles(grouped));
@@ -238,11 +259,12 @@ async function processSession(
             paths.workerLog,
             `session ${sessionId}: turn ${turnKey} is not in the rollout; its hook events are not sent as a turn`,
           );
+          lock.verify();
           removeEntries(spoolFiles(grouped));
           continue;
         }
       }
-      const outcome = await build(paths, state, {
+      const outcome = await build(paths, lock, state, {
         key: traceKey(sessionId, turnKey),
         turnKey,
         turns: [turn],
@@ -254,6 +276,7 @@ async function processSession(
       if (outcome !== 'already') tally[outcome] += 1;
     }
   }
+  lock.verify();
   removeEntries(grouping.consumed);
 }
 
@@ -301,8 +324,14 @@ interface BuildJob {
  * the session state and the spool are brought up to date. Order: outbox, session state, spool deletion, so a
  * crash at any point leaves the raw events or the queued trace, and a turn is never queued twice.
  */
-async function build(paths: SpoolPaths, state: SessionState, job: BuildJob): Promise<BuildOutcome> {
+async function build(
+  paths: SpoolPaths,
+  lock: HeldLock,
+  state: SessionState,
+  job: BuildJob,
+): Promise<BuildOutcome> {
   if (state.built.includes(job.key)) {
+    lock.verify();
     removeEntries(job.files);
     return 'already';
   }
@@ -311,9 +340,11 @@ async function build(paths: SpoolPaths, state: SessionState, job: BuildJob): Pro
   let outcome: BuildOutcome = 'already';
   let cursor = queued?.cursorAfter;
   if (!queued) {
-    const composed = await composeOrSetAside(paths, state, job);
+    const composed = await composeOrSetAside(paths, lock, state, job);
     outcome = composed ? 'built' : 'failed';
     cursor = composed ? composed.cursor : state.cursor;
+    // A build can take long (a large turn, costly redaction): the lock may have been taken over meanwhile.
+    lock.verify();
     if (composed) {
       writeOutboxEntry(paths, {
         key: job.key,
@@ -336,6 +367,7 @@ async function build(paths: SpoolPaths, state: SessionState, job: BuildJob): Pro
   state.turnCount = last.turnNumber;
   state.cursor = cursor;
   state.built.push(job.key);
+  lock.verify();
   writeSessionState(paths, { ...state, updatedAtMs: job.nowMs });
   removeEntries(job.files);
   return outcome;
@@ -349,12 +381,14 @@ type BuildOutcome = 'built' | 'already' | 'failed';
  */
 async function composeOrSetAside(
   paths: SpoolPaths,
+  lock: HeldLock,
   state: SessionState,
   job: BuildJob,
 ): Promise<Composed | null> {
   try {
     return await job.compose(state.cursor);
   } catch (error) {
+    lock.verify();
     const failures = (state.buildFailures?.[job.key] ?? 0) + 1;
     if (failures < MAX_BUILD_ATTEMPTS) {
       state.buildFailures = { ...state.buildFailures, [job.key]: failures };

@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
+  existsSync,
   linkSync,
   mkdirSync,
   readdirSync,
@@ -15,9 +16,9 @@ import { findHistory, readHistory } from '../../../src/spool';
 import { cleanSpoolLeftovers, listSpool, removeEntries } from '../../../src/spool/events';
 import { appendHistory, type HistoryRecord } from '../../../src/spool/history';
 import { spoolPaths } from '../../../src/spool/layout';
-import { LOCK_AHEAD_MS, LOCK_STALE_MS, lockHeld, tryLock } from '../../../src/spool/lock';
+import { LOCK_AHEAD_MS, LOCK_STALE_MS, LockLostError, lockHeld, tryLock } from '../../../src/spool/lock';
 import { appendLog, LOG_MAX_BYTES } from '../../../src/spool/log';
-import { makeSandbox, type Sandbox } from '../../support/capture-harness';
+import { makeSandbox, type Sandbox, waitFor } from '../../support/capture-harness';
 
 let box: Sandbox;
 beforeEach(() => {
@@ -49,7 +50,7 @@ describe('worker lock', () => {
     taken?.release();
   });
 
-  it('is taken over when its holder stopped refreshing it (a frozen process or a reused pid)', () => {
+  it('is taken over when its holder stopped refreshing it and its start time cannot be told (no /proc)', () => {
     const file = spoolPaths(box.env).lock;
     mkdirSync(box.state, { recursive: true });
     writeFileSync(file, JSON.stringify({ pid: process.pid, token: 'someone-else' }));
@@ -60,7 +61,90 @@ describe('worker lock', () => {
     expect(taken).not.toBeNull();
     taken?.release();
   });
+
+  // redos-lock-takeover-duplicate: a holder busy in CPU-bound work past the stale time kept its pid alive,
+  // and its lock was taken over for its age alone.
+  it.skipIf(!existsSync('/proc/self/stat'))(
+    'redos-lock-takeover-duplicate: a live holder is never taken over for the age of its lock alone',
+    () => {
+      const file = spoolPaths(box.env).lock;
+      const held = tryLock(file);
+      expect(held).not.toBeNull();
+      const old = new Date(Date.now() - 10 * LOCK_STALE_MS);
+      utimesSync(file, old, old);
+      expect(tryLock(file)).toBeNull();
+      expect(lockHeld(file)).toBe(true);
+      expect(() => held?.verify()).not.toThrow();
+      held?.release();
+    },
+  );
+
+  it.skipIf(!existsSync('/proc/self/stat'))(
+    'is taken over at once when its pid now belongs to another process (start time differs)',
+    () => {
+      const file = spoolPaths(box.env).lock;
+      mkdirSync(box.state, { recursive: true });
+      writeFileSync(file, JSON.stringify({ pid: process.pid, token: 'before-reboot', start: '1' }));
+      const taken = tryLock(file);
+      expect(taken).not.toBeNull();
+      taken?.release();
+    },
+  );
+
+  it.skipIf(!existsSync('/proc/self/stat'))(
+    'is taken over from a stopped holder whose heartbeat went silent, never from a running one',
+    async () => {
+      const file = spoolPaths(box.env).lock;
+      mkdirSync(box.state, { recursive: true });
+      const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+      try {
+        const pid = child.pid as number;
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+        writeFileSync(file, JSON.stringify({ pid, token: 'sleeper', start }));
+        const old = new Date(Date.now() - LOCK_STALE_MS - 1000);
+        utimesSync(file, old, old);
+        expect(tryLock(file)).toBeNull();
+        child.kill('SIGSTOP');
+        await waitFor(() => /^[Tt]$/.test(procState(pid)), 5_000, 'the child to stop');
+        const taken = tryLock(file);
+        expect(taken).not.toBeNull();
+        taken?.release();
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+  );
+
+  it('keeps beating while the main thread is blocked in CPU-bound work (the heartbeat has its own thread)', () => {
+    const file = spoolPaths(box.env).lock;
+    const held = tryLock(file);
+    const lapsed = new Date(Date.now() - LOCK_STALE_MS);
+    utimesSync(file, lapsed, lapsed);
+    // Synchronous from here on: no timer of the main thread can run until this loop ends.
+    const deadline = Date.now() + 60_000;
+    while (statSync(file).mtimeMs < Date.now() && Date.now() < deadline) {
+      for (let i = 0; i < 1e6; i += 1) Math.sqrt(i);
+    }
+    expect(statSync(file).mtimeMs).toBeGreaterThan(Date.now());
+    held?.release();
+  });
+
+  it('tells a holder that lost the lock, and a release then leaves the new holder alone', () => {
+    const file = spoolPaths(box.env).lock;
+    const held = tryLock(file);
+    expect(() => held?.verify()).not.toThrow();
+    writeFileSync(file, JSON.stringify({ pid: process.pid, token: 'the-new-holder' }));
+    expect(() => held?.verify()).toThrow(LockLostError);
+    held?.release();
+    expect(JSON.parse(readFileSync(file, 'utf8')).token).toBe('the-new-holder');
+  });
 });
+
+function procState(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '';
+}
 
 describe('spool listing', () => {
   it('orders events by arrival stamp, then lifecycle, pid and sequence, and ignores other files', () => {

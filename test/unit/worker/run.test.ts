@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writePauseState } from '../../../src/config/pause';
@@ -377,5 +377,99 @@ describe('the worker', () => {
       await run(confirming(verdicts));
       expect(server.traces.map((t) => t.body.description)).toEqual(['t1:interrupt']);
     });
+  });
+
+  // redos-lock-takeover-duplicate: a holder that was taken over while its build ran (frozen, then back)
+  // must commit nothing: no outbox write, no send, the raw events left for the new holder.
+  it('redos-lock-takeover-duplicate: a worker that lost the lock during a build queues and sends nothing', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    const lock = spoolPaths(env).lock;
+    const takenOver: Composer = {
+      composeTurnTrace: async (turn, ctx, cursor) => {
+        writeFileSync(lock, JSON.stringify({ pid: process.pid, token: 'the-second-worker' }));
+        return fakeComposer.composeTurnTrace(turn, ctx, cursor);
+      },
+      composeSessionTrace: fakeComposer.composeSessionTrace,
+    };
+    expect(await run(takenOver)).toEqual([]);
+    expect(server.requests).toHaveLength(0);
+    expect(listOutbox(env)).toEqual([]);
+    expect(spoolNames(box.state)).toHaveLength(2);
+    expect(JSON.parse(readFileSync(lock, 'utf8')).token).toBe('the-second-worker');
+    expect(readFileSync(join(box.state, 'logs', 'worker.log'), 'utf8')).toContain(
+      'took the worker lock over',
+    );
+    rmSync(lock);
+    await run();
+    expect(server.traces).toHaveLength(1);
+  });
+
+  it('redos-lock-takeover-duplicate: a worker that lost the lock before a send does not send', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    server.goDown();
+    await run(fakeComposer, { random: () => 0 });
+    server.recover();
+    const lock = spoolPaths(env).lock;
+    // The outbox is read, then the lock is taken over before the entry's send.
+    let reads = 0;
+    const now = () => {
+      reads += 1;
+      if (reads === 2) writeFileSync(lock, JSON.stringify({ pid: process.pid, token: 'the-second-worker' }));
+      return Date.now() + OUTBOX_RETRY.maxDelayMs;
+    };
+    await run(fakeComposer, { now });
+    expect(server.traces).toHaveLength(0);
+    expect(listOutbox(env)).toMatchObject([{ attempts: 1 }]);
+    expect(listOutbox(env)[0]?.sendingSinceMs).toBeUndefined();
+  });
+
+  // accepted-trace-moved-to-dead: once Infinium has accepted a trace, a local write error is bookkeeping.
+  it('accepted-trace-moved-to-dead: a payload copy that cannot be written leaves the trace sent, never dead', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    // Not a directory where the payload copies go: every write there fails, as on a read-only mount.
+    mkdirSync(join(box.state, 'history'), { recursive: true });
+    writeFileSync(join(box.state, 'history', 'payloads'), 'in the way');
+    const [pass] = await run();
+    expect(pass).toMatchObject({ sent: 1, dead: 0 });
+    expect(listDead(env)).toEqual([]);
+    expect(listOutbox(env)).toEqual([]);
+    expect(readHistory(env)).toMatchObject([{ status: 'sent', traceId: server.traces[0]?.traceId }]);
+    expect(readFileSync(join(box.state, 'logs', 'worker.log'), 'utf8')).toContain(
+      'was accepted by Infinium, but the copy of its payload could not be written',
+    );
+    // What the history and doctor advise for dead traces sends nothing again.
+    expect(requeueDead(env)).toBe(0);
+    await deliverOutbox(env, { force: true });
+    await run();
+    expect(server.traces).toHaveLength(1);
+  });
+
+  it('accepted-trace-moved-to-dead: with no room for even a history line, the acceptance is kept by a rename and recorded later', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    const historyFile = join(box.state, 'history', 'history.jsonl');
+    mkdirSync(historyFile, { recursive: true });
+    const [pass] = await run();
+    expect(pass).toMatchObject({ sent: 1, dead: 0 });
+    expect(listDead(env)).toEqual([]);
+    expect(listOutbox(env)).toEqual([]);
+    expect(readdirSync(join(box.state, 'outbox'))).toEqual([expect.stringContaining('.accepted-')]);
+    // Still no history: runs after it send nothing again, and keep the mark.
+    await run(fakeComposer, { force: true });
+    expect(server.traces).toHaveLength(1);
+    rmSync(historyFile, { recursive: true });
+    await run();
+    expect(server.traces).toHaveLength(1);
+    expect(readHistory(env)).toMatchObject([{ status: 'sent', traceId: server.traces[0]?.traceId }]);
+    expect(readdirSync(join(box.state, 'outbox'))).toEqual([]);
+    const [record] = readHistory(env);
+    expect(JSON.parse(readFileSync(record?.payloadPath as string, 'utf8'))).toEqual(server.traces[0]?.body);
   });
 });
