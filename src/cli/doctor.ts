@@ -448,11 +448,17 @@ async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promi
     findings.some((f) => f.repair === 'dead') &&
     !findings.some((f) => f.check === 'api' && f.status === 'fail')
   ) {
-    const { requeueDead } = await import('../spool');
-    const count = requeueDead(ctx.env);
-    done.push(
-      `re-queued ${count} dead trace(s); they are sent on the next worker run or \`infinium-codex retry\``,
-    );
+    const { recoverOutbox } = await import('../worker/deliver');
+    const recovery = await recoverOutbox(ctx.env);
+    if (!recovery)
+      done.push('not re-queuing the dead traces: a worker is busy; run `infinium-codex retry --dead` later');
+    else {
+      const { retargetedTraces } = await import('./retry');
+      done.push(
+        `re-queued ${recovery.requeued} dead trace(s); they are sent on the next worker run or \`infinium-codex retry\``,
+        ...recovery.retargeted.map((move) => `re-targeted ${retargetedTraces(move)}`),
+      );
+    }
   }
   return done;
 }

@@ -148,6 +148,43 @@ export function moveToDead(paths: SpoolPaths, entry: OutboxEntry, reason: string
   return dead;
 }
 
+/** Where a trace goes: an agent at a base URL. */
+export interface Target {
+  agentId: string;
+  baseUrl: string;
+}
+
+/** Queued traces pointed from one target to another by `retargetOutbox`. */
+export interface Retargeted {
+  from: Target;
+  to: Target;
+  count: number;
+}
+
+/**
+ * Points each queued trace at `current(entry)`, the agent and base URL now configured for its project
+ * (null: nothing configured there, or unreadable; the entry is left alone). An entry keeps the target it
+ * was built with otherwise, so fixing a wrong agent id or base URL would never reach it. The caller holds
+ * the worker lock. Returns the moves, grouped by old and new target.
+ */
+export function retargetOutbox(
+  paths: SpoolPaths,
+  current: (entry: OutboxEntry) => Target | null,
+): Retargeted[] {
+  const moves = new Map<string, Retargeted>();
+  for (const entry of readOutbox(paths)) {
+    const to = current(entry);
+    if (!to || (to.agentId === entry.agentId && to.baseUrl === entry.baseUrl)) continue;
+    writeOutboxEntry(paths, { ...entry, ...to });
+    const from = { agentId: entry.agentId, baseUrl: entry.baseUrl };
+    const id = JSON.stringify([from, to]);
+    const move = moves.get(id) ?? { from, to, count: 0 };
+    move.count += 1;
+    moves.set(id, move);
+  }
+  return [...moves.values()];
+}
+
 /** Moves dead traces (all, or those whose key is listed) back to the outbox, due now with fresh attempts. */
 export function requeueDeadEntries(paths: SpoolPaths, nowMs: number, keys?: readonly string[]): number {
   let moved = 0;

@@ -9,6 +9,7 @@
 
 import { loadSecret } from '../config/credentials';
 import type { Env } from '../config/paths';
+import { resolveConfig } from '../config/settings';
 import { AgentCredentials, sendTrace } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
 import { decideRetry, OUTBOX_RETRY } from '../infinium/retry';
@@ -29,10 +30,14 @@ import {
   moveToDead,
   NO_SECRET,
   type OutboxEntry,
+  type Retargeted,
   readAcceptedMarks,
   readOutbox,
   removeAcceptedMark,
   removeOutboxEntry,
+  requeueDeadEntries,
+  retargetOutbox,
+  type Target,
   writeOutboxEntry,
 } from '../spool/outbox';
 
@@ -330,21 +335,28 @@ function sentBefore(paths: SpoolPaths, key: string): boolean {
   return readHistoryRecords(paths).some((r) => r.key === key && r.status === 'sent');
 }
 
-export interface DeliverOutboxResult extends DeliverySummary {
+export interface DeliverOutboxResult extends DeliverySummary, Recovery {
   /** A worker held the lock the whole time: it sends the outbox itself; nothing was done here. */
   busy: boolean;
 }
 
+/** What `recoverQueued` did. */
+export interface Recovery {
+  /** Dead traces put back in the outbox. */
+  requeued: number;
+  /** Queued traces pointed at the agent and base URL now configured for their project. */
+  retargeted: Retargeted[];
+}
+
+export interface RecoveryOptions {
+  /** Put the dead traces back in the outbox first (`retry --dead`, `doctor --fix`). */
+  dead?: boolean;
+}
+
 const LOCK_WAIT_MS = 10_000;
 
-/**
- * For the CLI (`retry`, with `force`): sends everything due now, under the worker lock so that a trace is
- * never sent by two processes at once. Waits up to 10 s for a running worker to finish.
- */
-export async function deliverOutbox(
-  env: Env = process.env,
-  options: DeliveryOptions = {},
-): Promise<DeliverOutboxResult> {
+/** Takes the worker lock, waiting up to 10 s for a running worker to finish; null when it stays taken. */
+async function waitForLock(env: Env): Promise<HeldLock | null> {
   const paths = spoolPaths(env);
   const deadline = Date.now() + LOCK_WAIT_MS;
   let lock = tryLock(paths.lock);
@@ -352,9 +364,66 @@ export async function deliverOutbox(
     await new Promise((resolve) => setTimeout(resolve, 200));
     lock = tryLock(paths.lock);
   }
-  if (!lock) return { sent: 0, retrying: 0, dead: 0, waiting: 0, noSecret: 0, busy: true };
+  return lock;
+}
+
+/**
+ * Puts the dead traces back (with `dead`) and points every queued trace at the agent and base URL now
+ * configured for its project (`resolveConfig` on the trace's cwd, in `env`), so that fixing a wrong agent id
+ * or base URL rescues what was built under the old one. The caller holds the worker lock.
+ */
+function recoverQueued(env: Env, lock: HeldLock, options: RecoveryOptions): Recovery {
+  const paths = spoolPaths(env);
+  lock.verify();
+  const requeued = options.dead ? requeueDeadEntries(paths, Date.now()) : 0;
+  const byCwd = new Map<string, Target | null>();
+  const current = (entry: OutboxEntry): Target | null => {
+    if (!byCwd.has(entry.cwd)) {
+      let target: Target | null = null;
+      try {
+        const config = resolveConfig(entry.cwd, env);
+        if (config) target = { agentId: config.agentId, baseUrl: config.baseUrl };
+      } catch {
+        // A broken config file: the entry keeps its target (doctor reports the file).
+      }
+      byCwd.set(entry.cwd, target);
+    }
+    return byCwd.get(entry.cwd) ?? null;
+  };
+  return { requeued, retargeted: retargetOutbox(paths, current) };
+}
+
+/**
+ * For the CLI (`retry`, with `force`): re-targets what is queued (after re-queuing the dead, with `dead`),
+ * then sends everything due now, under the worker lock so that a trace is never sent by two processes at
+ * once. Waits up to 10 s for a running worker to finish.
+ */
+export async function deliverOutbox(
+  env: Env = process.env,
+  options: DeliveryOptions & RecoveryOptions = {},
+): Promise<DeliverOutboxResult> {
+  const lock = await waitForLock(env);
+  if (!lock) {
+    const nothing = { sent: 0, retrying: 0, dead: 0, waiting: 0, noSecret: 0 };
+    return { ...nothing, requeued: 0, retargeted: [], busy: true };
+  }
   try {
-    return { ...(await deliverDue(env, lock, options)), busy: false };
+    const recovery = recoverQueued(env, lock, options);
+    return { ...recovery, ...(await deliverDue(env, lock, options)), busy: false };
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * For `doctor --fix`: re-queues the dead traces and re-targets what is queued, without sending (the next
+ * worker run or `retry` does). Null when a worker held the lock for 10 s.
+ */
+export async function recoverOutbox(env: Env = process.env): Promise<Recovery | null> {
+  const lock = await waitForLock(env);
+  if (!lock) return null;
+  try {
+    return recoverQueued(env, lock, { dead: true });
   } finally {
     lock.release();
   }

@@ -178,6 +178,56 @@ describe('status, history and retry show what the worker did', () => {
   }, 180_000);
 });
 
+describe('recovery after fixing the agent id or base URL (queued-traces-keep-old-agent-and-url)', () => {
+  it('a trace dead for a mistyped agent id goes to the corrected agent on `retry --dead`, and retry says so', async () => {
+    const sandbox = makeSandbox();
+    expect(
+      (await runCli(sandbox, initArgs('wrongid', standIn.url, '--offline'), { input: SECRET })).code,
+    ).toBe(0);
+    const events = twoTurns(sandbox);
+    const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+    await feed(sandbox, events.slice(0, secondTurn));
+    await workerDid(sandbox, () => readDeadCount(sandbox) === 1, 'the trace to be dead');
+    const update = await runCli(
+      sandbox,
+      ['update-credentials', '--agent-id', AGENT, '--agent-secret-stdin'],
+      {
+        input: SECRET,
+      },
+    );
+    expect(update.code).toBe(0);
+    const sentBefore = standIn.traces.length;
+    const retried = await runCli(sandbox, ['retry', '--dead']);
+    expect(retried.stdout).toContain('Re-queued 1 dead trace(s).');
+    expect(retried.stdout).toContain(
+      `Re-targeted 1 trace(s) from agent wrongid to agent ${AGENT}, as now configured for their project.`,
+    );
+    expect(retried.stdout).toContain('Sent 1;');
+    expect(retried.code).toBe(0);
+    expect(standIn.traces.slice(sentBefore).map((t) => t.agentId)).toEqual([AGENT]);
+  }, 180_000);
+
+  it('a trace dead for a wrong base URL goes to the corrected URL after `doctor --fix`', async () => {
+    const sandbox = makeSandbox();
+    const wrongUrl = `${standIn.url}/wrong/prefix`;
+    expect((await runCli(sandbox, initArgs(AGENT, wrongUrl, '--offline'), { input: SECRET })).code).toBe(0);
+    const events = twoTurns(sandbox);
+    const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+    await feed(sandbox, events.slice(0, secondTurn));
+    await workerDid(sandbox, () => readDeadCount(sandbox) === 1, 'the trace to be dead');
+    expect((await runCli(sandbox, initArgs(AGENT, standIn.url), { input: SECRET })).code).toBe(0);
+    const doctor = await runCli(sandbox, ['doctor', '--fix']);
+    expect(doctor.stdout).toContain('fixed re-queued 1 dead trace(s)');
+    expect(doctor.stdout).toContain(
+      `fixed re-targeted 1 trace(s) from ${wrongUrl} to ${standIn.url}, as now configured for their project`,
+    );
+    const sentBefore = standIn.traces.length;
+    const retried = await runCli(sandbox, ['retry']);
+    expect(retried.stdout).toContain('Sent 1;');
+    expect(standIn.traces.length).toBe(sentBefore + 1);
+  }, 180_000);
+});
+
 function readOutboxCount(sandbox: Sandbox): number {
   return countJson(spoolPaths({ INFINIUM_CODEX_HOME: sandbox.stateDir }).outbox);
 }

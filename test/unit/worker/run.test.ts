@@ -472,4 +472,40 @@ describe('the worker', () => {
     const [record] = readHistory(env);
     expect(JSON.parse(readFileSync(record?.payloadPath as string, 'utf8'))).toEqual(server.traces[0]?.body);
   });
+
+  // queued-traces-keep-old-agent-and-url: fixing the agent id or the base URL must rescue what was queued.
+  it('queued-traces-keep-old-agent-and-url: retry --dead sends dead traces to the agent and URL now configured', async () => {
+    const config = join(box.project, '.infinium', 'config.json');
+    writeFileSync(config, JSON.stringify({ agentId: 'wrongid', baseUrl: `${server.url}/wrong/prefix` }));
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    await run();
+    expect(listDead(env)).toMatchObject([{ agentId: 'wrongid' }]);
+    writeFileSync(config, JSON.stringify({ agentId: AGENT, baseUrl: server.url }));
+    const result = await deliverOutbox(env, { force: true, dead: true });
+    expect(result).toMatchObject({ requeued: 1, sent: 1, dead: 0 });
+    expect(result.retargeted).toEqual([
+      {
+        from: { agentId: 'wrongid', baseUrl: `${server.url}/wrong/prefix` },
+        to: { agentId: AGENT, baseUrl: server.url },
+        count: 1,
+      },
+    ]);
+    expect(server.traces.map((t) => t.agentId)).toEqual([AGENT]);
+    expect(readHistory(env)[0]).toMatchObject({ status: 'sent', agentId: AGENT });
+  });
+
+  it('queued-traces-keep-old-agent-and-url: leaves a queued trace alone when its project names no agent now', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    server.goDown();
+    await run();
+    rmSync(join(box.project, '.infinium'), { recursive: true });
+    server.recover();
+    const result = await deliverOutbox(env, { force: true });
+    expect(result).toMatchObject({ sent: 1, retargeted: [] });
+    expect(server.traces.map((t) => t.agentId)).toEqual([AGENT]);
+  });
 });
