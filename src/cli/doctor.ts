@@ -2,7 +2,7 @@
 // safe ones: rewriting our hooks (current node and script paths, the capture mode's events) and their
 // trust entries, and re-queuing dead traces once the credentials work again.
 import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
-import { hooksFeature, readConfigToml, type TomlTable } from '../codex/config-toml';
+import { foreignInOurBlock, hooksFeature, readConfigToml, type TomlTable } from '../codex/config-toml';
 import { CodexFileError } from '../codex/hooks-file';
 import {
   eventsFor,
@@ -257,6 +257,40 @@ function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
   return findings;
 }
 
+/** Codex writes new tables before a document's trailing comment, i.e. inside our marked block. */
+function blockFindings(probe: Probe, ctx: CliContext): Finding[] {
+  const file = userConfigToml(ctx.env);
+  let foreign: string[];
+  try {
+    const { text } = readConfigToml(file);
+    foreign =
+      text === null
+        ? []
+        : foreignInOurBlock(
+            text,
+            probe.hooks.map((hook) => hook.key),
+            file,
+          );
+  } catch (error) {
+    if (error instanceof CodexFileError) return [];
+    throw error;
+  }
+  if (foreign.length === 0) return [];
+  return [
+    {
+      check: 'config-toml',
+      status: 'warn',
+      summary: `${file} has ${foreign.join(', ')} inside the infinium-codex block (Codex adds new tables there); it is not ours and is kept`,
+      ...(probe.scope === 'system'
+        ? { fix: 'Move it above the `# >>> infinium-codex` line.' }
+        : {
+            fix: 'Run `infinium-codex doctor --fix` to move it out of the block.',
+            repair: 'hooks' as const,
+          }),
+    },
+  ];
+}
+
 function executable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
@@ -405,6 +439,7 @@ export async function runChecks(ctx: CliContext): Promise<{ probe: Probe; findin
     ...codexFindings(found),
     ...featureFindings(found, ctx),
     ...hookFindings(found, ctx),
+    ...blockFindings(found, ctx),
     ...(await credentialFindings(found, ctx)),
     ...spoolFindings(ctx),
     ...diskFindings(ctx),
@@ -419,29 +454,39 @@ export interface DoctorOptions {
 
 async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promise<string[]> {
   const done: string[] = [];
-  const hooksBroken = findings.some((f) => f.repair === 'hooks' && f.status === 'fail');
+  const hooksBroken = findings.some((f) => f.repair === 'hooks' && f.status !== 'ok');
   if (hooksBroken && found.scope === 'system') {
     done.push('not rewriting the managed hooks: run `sudo infinium-codex init --system` for that');
   } else if (hooksBroken && found.scope !== 'system') {
     const capture = configuredCapture(ctx.env);
-    const result = installHooks({
-      scope: found.scope,
-      projectDir: pauseKeyFor(ctx.cwd),
-      capture,
-      target: ctx.target,
-      trust: true,
-      codexVersion: found.codex.version,
-      env: ctx.env,
-    });
-    const turnedOn = codexNeeds(found.codex.version).featureFlag
-      ? ` and turned hooks on in ${result.configToml} ([features] codex_hooks = true)`
-      : '';
-    const trusted = result.trusted.length > 0 ? ` and trusted them in ${result.configToml}` : '';
-    done.push(`rewrote our ${capture} hooks in ${result.hooksFile}${trusted}${turnedOn}`);
-    if (result.movedUserHooks.length > 0) {
-      done.push(
-        `(your own hooks ${result.movedUserHooks.join(', ')} moved up a place: approve them again in Codex with /hooks)`,
-      );
+    try {
+      const result = installHooks({
+        scope: found.scope,
+        projectDir: pauseKeyFor(ctx.cwd),
+        capture,
+        target: ctx.target,
+        trust: true,
+        codexVersion: found.codex.version,
+        env: ctx.env,
+      });
+      const turnedOn = codexNeeds(found.codex.version).featureFlag
+        ? ` and turned hooks on in ${result.configToml} ([features] codex_hooks = true)`
+        : '';
+      const trusted = result.trusted.length > 0 ? ` and trusted them in ${result.configToml}` : '';
+      done.push(`rewrote our ${capture} hooks in ${result.hooksFile}${trusted}${turnedOn}`);
+      if (result.movedOutOfBlock.length > 0) {
+        done.push(
+          `moved ${result.movedOutOfBlock.join(', ')} out of the infinium-codex block (kept as it was)`,
+        );
+      }
+      if (result.movedUserHooks.length > 0) {
+        done.push(
+          `(your own hooks ${result.movedUserHooks.join(', ')} moved up a place: approve them again in Codex with /hooks)`,
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof CodexFileError)) throw error;
+      done.push(`nothing in the hooks: ${error.message}`);
     }
   }
   if (

@@ -5,9 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as prompts from '@clack/prompts';
-import { readConfigToml } from '../codex/config-toml';
-import { readHooksFile } from '../codex/hooks-file';
-import { hooksFileFor, installHooks, type Scope, userConfigToml } from '../codex/install';
+import { type InstallRequest, installHooks, planInstall, type Scope } from '../codex/install';
 import { codexNeeds, detectCodex, formatVersion, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
 import { writeFileAtomic } from '../config/atomic-file';
 import { loadSecret, storeSecret } from '../config/credentials';
@@ -246,15 +244,23 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     );
   }
 
-  // Refuse early, before anything is written, when a file we must edit is not one we can edit safely.
-  const hooksFile = hooksFileFor(answers.scope, projectDir, env);
-  readHooksFile(hooksFile);
-  readConfigToml(userConfigToml(env));
   const codex = await detectCodex(env);
   const needs = codexNeeds(codex.version);
   if (!needs.supported && codex.version) {
     throw new UserError(`${tooOldProblem(codex.version)}; update it with \`${UPGRADE_COMMAND}\`.`);
   }
+  // Refuse early, before anything is written, when a file we must edit is not one we can edit safely:
+  // the whole install is worked out (and thrown away) here, and again from fresh reads at the end.
+  const install: InstallRequest = {
+    scope: answers.scope,
+    projectDir,
+    capture: answers.capture,
+    target: ctx.target,
+    trust: answers.trust,
+    codexVersion: codex.version,
+    env,
+  };
+  planInstall(install);
 
   const agent = new AgentCredentials(answers.agentId, secret, answers.baseUrl);
   const projectName = basename(projectDir);
@@ -309,15 +315,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     }
   }
 
-  const installed = installHooks({
-    scope: answers.scope,
-    projectDir,
-    capture: answers.capture,
-    target: ctx.target,
-    trust: answers.trust,
-    codexVersion: codex.version,
-    env,
-  });
+  const installed = installHooks(install);
   out.line(
     `${out.green('✓')} ${installed.hooksChanged ? 'Installed' : 'Kept'} ${answers.capture} capture hooks (${installed.events.join(', ')}) in ${installed.hooksFile}`,
   );
@@ -335,6 +333,11 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   } else {
     out.line(
       `${out.yellow('!')} Not trusted: Codex will skip these hooks until you approve them (run \`codex\`, type /hooks, approve the infinium-codex hooks).`,
+    );
+  }
+  if (installed.movedOutOfBlock.length > 0) {
+    out.line(
+      `  Kept what Codex had written inside our block in ${installed.configToml} (${installed.movedOutOfBlock.join(', ')}), now above the block.`,
     );
   }
   for (const backup of installed.backups) out.line(out.dim(`  backup of the previous version: ${backup}`));

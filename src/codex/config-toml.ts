@@ -1,11 +1,14 @@
 // Our edits to Codex's user config.toml. TOML libraries drop comments when they re-serialise, so we never
 // re-serialise the user's file: our entries live in one clearly marked block of our own text at the end,
 // replaced or removed as text, and every result is re-parsed and compared with what it must mean before it
-// is written. Removing the block gives back the user's bytes exactly.
+// is written. Removing the block gives back the user's bytes exactly. Codex itself writes new tables into
+// that block (see splitOurBlock): only the trust entries computed from our hooks are ours there.
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'smol-toml';
+import { parseTOML } from 'toml-eslint-parser';
 import { CodexFileError } from './hooks-file';
+import { textForm, withBom, withoutBom } from './text-form';
 
 const BLOCK_NOTE = '(managed by `infinium-codex`; `infinium-codex uninstall` removes it) >>>';
 export const BLOCK_BEGIN = `# >>> infinium-codex: trust for its Codex hooks ${BLOCK_NOTE}`;
@@ -30,7 +33,7 @@ export interface ConfigTomlContents {
 
 export function parseToml(text: string, file: string): TomlTable {
   try {
-    return parse(text) as TomlTable;
+    return parse(withoutBom(text)) as TomlTable;
   } catch {
     throw new CodexFileError(
       `${file} is not valid TOML, so it was left untouched; fix it and run this again.`,
@@ -75,69 +78,186 @@ export function hooksFeature(parsed: TomlTable): { hooks?: boolean; codexHooks?:
   };
 }
 
+/** A table at the top of the document, as the TOML syntax tree has it (offsets into the text). */
+interface TableNode {
+  kind: 'standard' | 'array';
+  key: (string | number)[];
+  /** Offset of the start of its header's line. */
+  lineStart: number;
+  /** Its key/value pairs. */
+  body: { key: (string | number)[]; value: unknown }[];
+}
+
+interface Syntax {
+  tables: TableNode[];
+  /** Comments: offset of their line's start, their end, their text from `#`, alone on their line or not. */
+  comments: { lineStart: number; end: number; text: string; wholeLine: boolean }[];
+}
+
+function lineStartOf(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** Where the tables and whole-line comments are; comments and strings are told apart by a real parser. */
+function syntaxOf(text: string, file: string): Syntax {
+  let ast: ReturnType<typeof parseTOML>;
+  try {
+    ast = parseTOML(text);
+  } catch {
+    throw new CodexFileError(
+      `${file} is not valid TOML, so it was left untouched; fix it and run this again.`,
+    );
+  }
+  const tables: TableNode[] = [];
+  for (const node of ast.body[0]?.body ?? []) {
+    if (node.type !== 'TOMLTable') continue;
+    tables.push({
+      kind: node.kind,
+      key: node.resolvedKey,
+      lineStart: lineStartOf(text, node.range[0]),
+      body: node.body.map((pair) => ({
+        key: pair.key.keys.map((k) => (k.type === 'TOMLBare' ? k.name : k.value)),
+        value: pair.value.type === 'TOMLValue' ? pair.value.value : undefined,
+      })),
+    });
+  }
+  const comments = ast.comments.map((comment) => {
+    const lineStart = lineStartOf(text, comment.range[0]);
+    return {
+      lineStart,
+      end: comment.range[1],
+      text: `#${comment.value}`.trimEnd(),
+      wholeLine: text.slice(lineStart, comment.range[0]).trim() === '',
+    };
+  });
+  return { tables, comments };
+}
+
+/** The offset just after the line break that ends the line holding `offset` (or the text's end). */
+function afterLine(text: string, offset: number): number {
+  const newline = text.indexOf('\n', offset);
+  return newline === -1 ? text.length : newline + 1;
+}
+
+function isOurStateTable(table: TableNode, ourKeys: ReadonlySet<string>): boolean {
+  const [hooks, state, key] = table.key;
+  return (
+    table.kind === 'standard' &&
+    table.key.length === 3 &&
+    hooks === 'hooks' &&
+    state === 'state' &&
+    typeof key === 'string' &&
+    ourKeys.has(key) &&
+    table.body.length === 1 &&
+    table.body[0]?.key.join('.') === 'trusted_hash' &&
+    typeof table.body[0]?.value === 'string'
+  );
+}
+
+/** The `[features] codex_hooks = true` table we write in our block for Codex 0.114-0.123. */
+function isOurFeatureTable(table: TableNode): boolean {
+  return (
+    table.kind === 'standard' &&
+    table.key.join('.') === 'features' &&
+    table.body.length === 1 &&
+    table.body[0]?.key.join('.') === 'codex_hooks' &&
+    table.body[0]?.value === true
+  );
+}
+
+function describeTable(table: TableNode): string {
+  const key = table.key
+    .filter((part) => typeof part === 'string')
+    .map((part) => (/^[A-Za-z0-9_-]+$/.test(part as string) ? part : JSON.stringify(part)))
+    .join('.');
+  return table.kind === 'array' ? `[[${key}]]` : `[${key}]`;
+}
+
 interface Split {
-  /** The text without our block (and without the newline we put before it). */
+  /**
+   * The text without our block (and without the line break we put before it) and without our feature
+   * line; whatever else was inside the block stays where the block was.
+   */
   user: string;
-  /** The trust keys our block held. */
-  blockKeys: string[];
+  /** What our block held that is not ours (Codex or the user put it there), e.g. `[mcp_servers.docs]`. */
+  foreign: string[];
 }
 
-/** Where our block starts in config.toml text (either header), or -1. */
-export function ourBlockStart(text: string): number {
-  const starts = [text.indexOf(BLOCK_BEGIN), text.indexOf(FEATURE_BLOCK_BEGIN)].filter((at) => at !== -1);
-  return starts.length > 0 ? Math.min(...starts) : -1;
-}
-
-/** Separates the user's text from ours. */
-export function splitOurBlock(text: string, file: string): Split {
-  let user = text;
-  let blockKeys: string[] = [];
-  const begin = ourBlockStart(user);
-  if (begin !== -1) {
-    const endMarker = user.indexOf(BLOCK_END, begin);
-    if (endMarker === -1) {
+/**
+ * Separates the user's text from ours. Only the trust entries for `ourKeys` (computed from our hooks) and
+ * our feature flag are ours; anything else between our markers (Codex adds new tables before a document's
+ * trailing comment, i.e. inside our block: `codex mcp add`, a trusted folder or hook, `[tui]`) is the
+ * user's and is kept. Markers are whole-line comments: the same text inside a string value is not one.
+ * `text` has no BOM.
+ */
+export function splitOurBlock(text: string, file: string, ourKeys: ReadonlySet<string> = new Set()): Split {
+  const { tables, comments } = syntaxOf(text, file);
+  const form = textForm(text);
+  const edits: { start: number; end: number; insert: string }[] = [];
+  const foreign: string[] = [];
+  const isBegin = (c: { text: string }) => c.text === BLOCK_BEGIN || c.text === FEATURE_BLOCK_BEGIN;
+  const markers = comments.filter((c) => c.wholeLine && (isBegin(c) || c.text === BLOCK_END));
+  for (let i = 0; i < markers.length; i += 1) {
+    const begin = markers[i];
+    if (!begin || !isBegin(begin)) continue;
+    const endIndex = markers.findIndex((c, j) => j > i && c.text === BLOCK_END);
+    const end = markers[endIndex];
+    if (!end) {
       throw new CodexFileError(
         `${file} has the start of the infinium-codex block but not its end, so it was left untouched; remove the block by hand.`,
       );
     }
-    let end = endMarker + BLOCK_END.length;
-    if (user[end] === '\n') end += 1;
-    // The block is always preceded by one newline of ours, unless it starts the file.
-    const start = begin > 0 && user[begin - 1] === '\n' ? begin - 1 : begin;
-    blockKeys = Object.keys(hookStates(parseToml(user.slice(begin, end), file)));
-    user = user.slice(0, start) + user.slice(end);
+    i = endIndex;
+    const inner = { start: afterLine(text, begin.end), end: end.lineStart };
+    const inside = tables.filter((t) => t.lineStart >= inner.start && t.lineStart < inner.end);
+    // Lines before the block's first table belong to the table above the block: they stay right there.
+    let kept = text.slice(inner.start, inside[0]?.lineStart ?? inner.end);
+    if (kept.trim() !== '') foreign.push('settings of the table above it');
+    inside.forEach((table, n) => {
+      if (isOurStateTable(table, ourKeys) || isOurFeatureTable(table)) return;
+      let chunk = text.slice(table.lineStart, inside[n + 1]?.lineStart ?? inner.end);
+      // Codex added its own key to the [features] table we wrote: keep ours recognisable as ours.
+      if (table.key.join('.') === 'features')
+        chunk = chunk.replace(/^codex_hooks = true(?=\r?$)/m, FEATURE_LINE);
+      foreign.push(describeTable(table));
+      kept += chunk;
+    });
+    let start = begin.lineStart;
+    if (kept === '') {
+      // The block is always preceded by one line break of ours, unless it starts the file.
+      if (text.slice(start - 2, start) === '\r\n') start -= 2;
+      else if (text[start - 1] === '\n') start -= 1;
+    } else if (!/\r?\n$/.test(kept)) {
+      kept += form.eol;
+    }
+    edits.push({ start, end: afterLine(text, end.end), insert: kept });
   }
-  const featureAt = user.indexOf(`\n${FEATURE_LINE}\n`);
-  if (featureAt !== -1) user = user.slice(0, featureAt + 1) + user.slice(featureAt + FEATURE_LINE.length + 2);
-  return { user, blockKeys };
+  for (const comment of comments) {
+    const line = text.slice(comment.lineStart, comment.end);
+    if (line !== FEATURE_LINE) continue;
+    edits.push({ start: comment.lineStart, end: afterLine(text, comment.end), insert: '' });
+  }
+  let user = text;
+  for (const edit of edits.sort((a, b) => b.start - a.start)) {
+    user = user.slice(0, edit.start) + edit.insert + user.slice(edit.end);
+  }
+  return { user, foreign };
 }
-
-const TABLE_HEADER = /^[ \t]*\[/;
 
 /**
  * Removes a `[hooks.state."<key>"]` table from the user's text: Codex writes such a table when the user
  * approves our hook in `/hooks`, and it would clash with ours (a TOML table may be defined only once).
- * Returns null when the entry is not written in that plain form.
+ * Returns null when the entry is not written as a table of its own.
  */
-function removeStateTable(text: string, key: string): string | null {
-  const lines = text.split('\n');
-  const header = lines.findIndex((line) => {
-    const match =
-      /^[ \t]*\[[ \t]*hooks[ \t]*\.[ \t]*state[ \t]*\.[ \t]*("(?:[^"\\]|\\.)*"|'[^']*')[ \t]*\][ \t]*(#.*)?$/.exec(
-        line,
-      );
-    if (!match) return false;
-    try {
-      return (parse(`k = ${match[1]}`) as { k: string }).k === key;
-    } catch {
-      return false;
-    }
-  });
-  if (header === -1) return null;
-  let end = header + 1;
-  while (end < lines.length && !TABLE_HEADER.test(lines[end] ?? '')) end += 1;
-  lines.splice(header, end - header);
-  return lines.join('\n');
+function removeStateTable(text: string, key: string, file: string): string | null {
+  const { tables } = syntaxOf(text, file);
+  const at = tables.findIndex(
+    (t) =>
+      t.kind === 'standard' && t.key.length === 3 && t.key.join('\u0000') === `hooks\u0000state\u0000${key}`,
+  );
+  const table = tables[at];
+  if (!table) return null;
+  return text.slice(0, table.lineStart) + text.slice(tables[at + 1]?.lineStart ?? text.length);
 }
 
 export interface TrustBlockRequest {
@@ -145,30 +265,39 @@ export interface TrustBlockRequest {
   entries: TrustEntry[];
   /** Keys of ours that must not remain anywhere (e.g. stale positions); `entries` keys are implied. */
   staleKeys?: string[];
-  /** Codex 0.117-0.123 needs `[features] codex_hooks = true`. */
+  /** Codex 0.114-0.123 needs `[features] codex_hooks = true`. */
   featureFlag: boolean;
+  /** What the caller is doing, for the error message: adding entries (init, doctor) or removing them. */
+  purpose?: 'add' | 'remove';
 }
 
 export interface TrustBlockResult {
   text: string;
   /** Entries left as the user has them (already trusted, or disabled by the user in /hooks). */
   skipped: string[];
+  /** What our block held that was not ours, now moved out of it (see splitOurBlock). */
+  movedOut: string[];
 }
 
 function quoteKey(key: string): string {
   return JSON.stringify(key);
 }
 
-/** The new config.toml text, verified by re-parsing; throws CodexFileError when that cannot be done safely. */
+/**
+ * The new config.toml text, verified by re-parsing; throws CodexFileError when that cannot be done safely.
+ * The user's BOM and line endings are kept; our lines use the file's line ending.
+ */
 export function withTrustBlock(
   text: string | null,
   request: TrustBlockRequest,
   file: string,
 ): TrustBlockResult {
-  const original = parseToml(text ?? '', file);
-  const split = splitOurBlock(text ?? '', file);
-  let user = split.user;
+  const form = textForm(text);
+  const body = withoutBom(text ?? '');
+  const original = parseToml(body, file);
   const ourKeys = new Set([...request.entries.map((e) => e.key), ...(request.staleKeys ?? [])]);
+  const split = splitOurBlock(body, file, ourKeys);
+  let user = split.user;
   const userStates = hookStates(parseToml(user, file));
   const skipped: string[] = [];
   const entries: TrustEntry[] = [];
@@ -182,10 +311,10 @@ export function withTrustBlock(
   }
   for (const key of ourKeys) {
     if (!userStates[key] || skipped.includes(key)) continue;
-    const removed = removeStateTable(user, key);
+    const removed = removeStateTable(user, key, file);
     if (removed === null) {
       throw new CodexFileError(
-        `${file} already has a trust entry for ${key} in a form we do not edit, so it was left untouched; approve the hook in Codex with /hooks instead.`,
+        `${file} already has a trust entry for ${key} in a form we do not edit, so it was left untouched; ${request.purpose === 'remove' ? 'remove that entry yourself' : 'approve the hook in Codex with /hooks instead'}.`,
       );
     }
     user = removed;
@@ -195,37 +324,54 @@ export function withTrustBlock(
   const needFeature = request.featureFlag && hooksFeature(userParsed).codexHooks === undefined;
   const featureInBlock = needFeature && userParsed.features === undefined;
   if (needFeature && !featureInBlock) {
-    const header = /^[ \t]*\[[ \t]*features[ \t]*\][ \t]*(#.*)?$/m.exec(user);
-    if (!header) {
+    const table = syntaxOf(user, file).tables.find(
+      (t) => t.kind === 'standard' && t.key.join('.') === 'features',
+    );
+    if (!table) {
       throw new CodexFileError(
         `${file} sets [features] in a form we do not edit; add \`codex_hooks = true\` under [features] yourself.`,
       );
     }
-    const at = header.index + header[0].length;
-    user = `${user.slice(0, at)}\n${FEATURE_LINE}${user.slice(at)}`;
+    const at = afterLine(user, table.lineStart);
+    const breakBefore = at === user.length && !user.endsWith('\n') ? form.eol : '';
+    user = `${user.slice(0, at)}${breakBefore}${FEATURE_LINE}${form.eol}${user.slice(at)}`;
   }
-  const body: string[] = [];
-  if (featureInBlock) body.push('[features]', 'codex_hooks = true', '');
+  const lines: string[] = [];
+  if (featureInBlock) lines.push('[features]', 'codex_hooks = true', '');
   for (const entry of entries) {
-    body.push(`[hooks.state.${quoteKey(entry.key)}]`, `trusted_hash = ${JSON.stringify(entry.hash)}`, '');
+    lines.push(`[hooks.state.${quoteKey(entry.key)}]`, `trusted_hash = ${JSON.stringify(entry.hash)}`, '');
   }
   let result = user;
-  if (body.length > 0) {
+  if (lines.length > 0) {
     const header = entries.length === 0 ? FEATURE_BLOCK_BEGIN : BLOCK_BEGIN;
-    const block = `${header}\n${body.join('\n')}${BLOCK_END}\n`;
-    result = user === '' ? block : `${user}\n${block}`;
+    const block = [header, ...lines, BLOCK_END, ''].join(form.eol);
+    result = user === '' ? block : `${user}${form.eol}${block}`;
   }
-  verify(original, parseResult(result, file), new Set([...ourKeys, ...split.blockKeys]), request, file);
-  return { text: result, skipped };
+  verify(original, parseResult(result, file, request), ourKeys, request, file);
+  return { text: withBom(result, form), skipped, movedOut: split.foreign };
 }
 
-function parseResult(text: string, file: string): TomlTable {
+/** Whether `text` has a block of ours (either header, as a whole-line comment). */
+export function hasOurBlock(text: string, file: string): boolean {
+  return syntaxOf(withoutBom(text), file).comments.some(
+    (c) => c.wholeLine && (c.text === BLOCK_BEGIN || c.text === FEATURE_BLOCK_BEGIN),
+  );
+}
+
+/** What to tell the user when a change would not be safe. */
+function unsafe(file: string, request: TrustBlockRequest, why: string): CodexFileError {
+  return new CodexFileError(
+    request.purpose === 'remove'
+      ? `Removing our trust entries from ${file} would ${why}, so it was left untouched; delete the lines from \`# >>> infinium-codex\` to \`${BLOCK_END}\` yourself.`
+      : `Adding the trust entries to ${file} would ${why}, so it was left untouched; approve the hooks in Codex with /hooks instead.`,
+  );
+}
+
+function parseResult(text: string, file: string, request: TrustBlockRequest): TomlTable {
   try {
     return parse(text) as TomlTable;
   } catch {
-    throw new CodexFileError(
-      `Adding the trust entries to ${file} would not give valid TOML (it may define [hooks] inline), so it was left untouched; approve the hooks in Codex with /hooks instead.`,
-    );
+    throw unsafe(file, request, 'not give valid TOML (it may define [hooks] inline)');
   }
 }
 
@@ -255,13 +401,20 @@ function verify(
     (entry) => states[entry.key]?.trusted_hash === entry.hash || states[entry.key]?.enabled === false,
   );
   if (!trustedAsAsked || !isDeepStrictEqual(strip(before), strip(after))) {
-    throw new CodexFileError(
-      `Could not add the trust entries to ${file} without changing other settings, so it was left untouched; approve the hooks in Codex with /hooks instead.`,
-    );
+    throw unsafe(file, request, 'change other settings');
   }
 }
 
 /** The config.toml text without anything of ours (our block, our feature line, trust for our keys). */
 export function withoutTrustBlock(text: string, ourKeys: string[], file: string): string {
-  return withTrustBlock(text, { entries: [], staleKeys: ourKeys, featureFlag: false }, file).text;
+  return withTrustBlock(
+    text,
+    { entries: [], staleKeys: ourKeys, featureFlag: false, purpose: 'remove' },
+    file,
+  ).text;
+}
+
+/** What our block in `text` holds that is not ours (for `doctor`), e.g. `[mcp_servers.docs]`. */
+export function foreignInOurBlock(text: string, ourKeys: string[], file: string): string[] {
+  return splitOurBlock(withoutBom(text), file, new Set(ourKeys)).foreign;
 }

@@ -3,16 +3,16 @@
 // (invalid JSON or TOML) leaves the other untouched too. Each changed file is backed up first and written
 // atomically. The first time we touch a file we keep its original bytes in our state dir, so `uninstall`
 // gives back exactly the user's file when nothing else in it changed meanwhile.
-import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { backupFile, writeFileAtomic } from '../config/atomic-file';
+import { backupFile, linkTarget, writeFileAtomic } from '../config/atomic-file';
 import { type Env, statePaths } from '../config/paths';
 import type { CaptureMode } from '../config/settings';
 import {
+  hasOurBlock,
   hookStates,
-  ourBlockStart,
   readConfigToml,
   type TrustEntry,
   withoutTrustBlock,
@@ -120,6 +120,44 @@ export function movedTrustedUserHooks(
   return moved;
 }
 
+// ---- writing Codex's files ---------------------------------------------------------------------------
+
+/**
+ * The file a write to the Codex file `file` changes: a symbolic link (dotfile managers, Home Manager) is
+ * written through, so the link stays. Throws CodexFileError, naming the link, when that target cannot be
+ * written (read-only, as in /nix/store) or does not exist.
+ */
+export function codexFileTarget(file: string): string {
+  let target: string;
+  try {
+    target = linkTarget(file);
+  } catch {
+    throw new CodexFileError(
+      `${file} is a symbolic link to a file that does not exist, so it was left untouched; fix or remove the link and run this again.`,
+    );
+  }
+  // A file without any write bit is read-only by intent (the Nix store's are 0444), also for root.
+  const writable = (path: string) => {
+    try {
+      accessSync(path, constants.W_OK);
+      return (statSync(path).mode & 0o222) !== 0;
+    } catch {
+      return false;
+    }
+  };
+  if (target !== file && !(writable(target) && writable(dirname(target)))) {
+    throw new CodexFileError(
+      `${file} is a symbolic link to ${target}, which cannot be written (read-only), so nothing was changed; make that file writable, or replace the link with a copy, and run this again.`,
+    );
+  }
+  return target;
+}
+
+/** Writes a Codex file atomically, through a symbolic link (see codexFileTarget). */
+export function writeCodexFile(file: string, text: string): void {
+  writeFileAtomic(codexFileTarget(file), text, { mode: 0o644, dirMode: 0o755 });
+}
+
 // ---- the record of original files -------------------------------------------------------------------
 
 interface Manifest {
@@ -158,6 +196,11 @@ interface FileChange {
   after: string | null;
 }
 
+/** Refuses, before anything is written, a change we could not write (see codexFileTarget). */
+function checkWritable(changes: FileChange[]): void {
+  for (const change of changes) if (change.before !== change.after) codexFileTarget(change.file);
+}
+
 function applyChanges(changes: FileChange[], env: Env): string[] {
   const manifest = readManifest(env);
   const backups: string[] = [];
@@ -170,7 +213,7 @@ function applyChanges(changes: FileChange[], env: Env): string[] {
     }
     if (change.before !== null) backups.push(backupFile(change.file));
     if (change.after === null) rmSync(change.file, { force: true });
-    else writeFileAtomic(change.file, change.after, { mode: 0o644, dirMode: 0o755 });
+    else writeCodexFile(change.file, change.after);
   }
   if (manifestChanged) writeManifest(env, manifest);
   return backups;
@@ -200,9 +243,23 @@ export interface InstallResult {
   backups: string[];
   /** Trust keys of the user's own hooks that moved (see movedTrustedUserHooks). */
   movedUserHooks: string[];
+  /** Tables Codex or the user had put inside our config.toml block, now kept outside it. */
+  movedOutOfBlock: string[];
 }
 
-export function installHooks(request: InstallRequest): InstallResult {
+/** An install worked out and checked, not yet written (see planInstall). */
+export interface InstallPlan {
+  result: Omit<InstallResult, 'backups'>;
+  changes: FileChange[];
+  env: Env;
+}
+
+/**
+ * Works out every change an install makes and refuses (CodexFileError) whatever we will not edit or cannot
+ * write, without writing anything: `init` plans before it writes its own settings, so a refusal leaves
+ * nothing half done.
+ */
+export function planInstall(request: InstallRequest): InstallPlan {
   const env = request.env ?? process.env;
   const platform = request.platform ?? process.platform;
   const needs = codexNeeds(request.codexVersion);
@@ -227,28 +284,42 @@ export function installHooks(request: InstallRequest): InstallResult {
   const wanted = request.trust && needs.trust ? entries : [];
   const staleKeys = oldKeys.filter((key) => !wanted.some((e) => e.key === key));
   const writesToml =
-    wanted.length > 0 || staleKeys.length > 0 || needs.featureFlag || ourBlockStart(toml.text ?? '') !== -1;
-  const tomlText = writesToml
+    wanted.length > 0 ||
+    staleKeys.length > 0 ||
+    needs.featureFlag ||
+    hasOurBlock(toml.text ?? '', configToml);
+  const block = writesToml
     ? withTrustBlock(toml.text, { entries: wanted, staleKeys, featureFlag: needs.featureFlag }, configToml)
-        .text
-    : toml.text;
-  const backups = applyChanges(
-    [
-      { file: hooksFile, before: hooks.text, after: hooksText },
-      { file: configToml, before: toml.text, after: toml.text === null && tomlText === '' ? null : tomlText },
-    ],
-    env,
-  );
+    : null;
+  const tomlText = block ? block.text : toml.text;
+  const changes: FileChange[] = [
+    { file: hooksFile, before: hooks.text, after: hooksText },
+    { file: configToml, before: toml.text, after: toml.text === null && tomlText === '' ? null : tomlText },
+  ];
+  checkWritable(changes);
   return {
-    hooksFile,
-    configToml,
-    events,
-    hooksChanged: hooksText !== hooks.text,
-    configChanged: tomlText !== toml.text && !(toml.text === null && tomlText === ''),
-    trusted: wanted,
-    backups,
-    movedUserHooks: movedTrustedUserHooks(hooksFile, hooks.doc, newDoc, hookStates(toml.parsed)),
+    changes,
+    env,
+    result: {
+      hooksFile,
+      configToml,
+      events,
+      hooksChanged: hooksText !== hooks.text,
+      configChanged: tomlText !== toml.text && !(toml.text === null && tomlText === ''),
+      trusted: wanted,
+      movedUserHooks: movedTrustedUserHooks(hooksFile, hooks.doc, newDoc, hookStates(toml.parsed)),
+      movedOutOfBlock: block?.movedOut ?? [],
+    },
   };
+}
+
+/** Writes a planned install (backups first); the files are as planInstall read them. */
+export function applyInstall(plan: InstallPlan): InstallResult {
+  return { ...plan.result, backups: applyChanges(plan.changes, plan.env) };
+}
+
+export function installHooks(request: InstallRequest): InstallResult {
+  return applyInstall(planInstall(request));
 }
 
 export interface UninstallResult {
@@ -286,6 +357,7 @@ export function uninstallHooks(hooksFiles: string[], env: Env = process.env): Un
       after: original === null && remainder === '' ? null : remainder,
     });
   }
+  checkWritable(changes);
   const result: UninstallResult = { changed: [], backups: [], movedUserHooks };
   for (const change of changes) {
     if (change.before === change.after) continue;

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import {
   BLOCK_BEGIN,
+  foreignInOurBlock,
   hookStates,
   splitOurBlock,
   withoutTrustBlock,
@@ -35,7 +38,7 @@ describe('the trust block in config.toml', () => {
     for (const original of [USER, USER.trimEnd(), '', '# only a comment']) {
       const once = withTrustBlock(original, { entries, featureFlag: false }, FILE).text;
       expect(withTrustBlock(once, { entries, featureFlag: false }, FILE).text).toBe(once);
-      expect(splitOurBlock(once, FILE).user).toBe(original);
+      expect(splitOurBlock(once, FILE, new Set(entries.map((e) => e.key))).user).toBe(original);
       expect(
         withoutTrustBlock(
           once,
@@ -52,7 +55,7 @@ describe('the trust block in config.toml', () => {
       once,
       {
         entries: [{ key: 'k:stop:0:0', hash: 'sha256:cc' }],
-        staleKeys: [entries[0]?.key ?? ''],
+        staleKeys: entries.map((e) => e.key),
         featureFlag: false,
       },
       FILE,
@@ -102,8 +105,97 @@ describe('the trust block in config.toml', () => {
     const withFeatures = `${USER}\n[features]\nweb_search = true\n`;
     const marked = withTrustBlock(withFeatures, { entries, featureFlag: true }, FILE).text;
     expect(parse(marked)).toMatchObject({ features: { web_search: true, codex_hooks: true } });
-    expect(withoutTrustBlock(marked, [], FILE)).toBe(withFeatures);
+    expect(
+      withoutTrustBlock(
+        marked,
+        entries.map((e) => e.key),
+        FILE,
+      ),
+    ).toBe(withFeatures);
     const already = `${USER}\n[features]\ncodex_hooks = true\n`;
     expect(withTrustBlock(already, { entries: [], featureFlag: true }, FILE).text).toBe(already);
+  });
+});
+
+/** The case folder's files (test/fixtures/adversarial/codex-writes-inside-our-block). */
+const caseFile = (name: string) =>
+  readFileSync(
+    join(import.meta.dirname, '../../fixtures/adversarial/codex-writes-inside-our-block', name),
+    'utf8',
+  );
+const HOOKS = '/home/dev/.codex/hooks.json';
+const OUR_KEYS = ['user_prompt_submit', 'stop', 'interrupt', 'subagent_stop', 'session_end'].map(
+  (label) => `${HOOKS}:${label}:0:0`,
+);
+
+describe('what Codex writes inside our block (codex-writes-inside-our-block)', () => {
+  it('keeps `codex mcp add`’s table, moved out of the block, on re-init and on uninstall', () => {
+    const text = caseFile('config-after-mcp-add.toml');
+    expect(foreignInOurBlock(text, OUR_KEYS, FILE)).toEqual(['[mcp_servers.docs]']);
+    const entries = OUR_KEYS.map((key) => ({ key, hash: 'sha256:new' }));
+    const again = withTrustBlock(text, { entries, featureFlag: false }, FILE);
+    expect(again.movedOut).toEqual(['[mcp_servers.docs]']);
+    expect(parse(again.text)).toMatchObject({
+      mcp_servers: { docs: { command: 'npx', args: ['-y', 'some-mcp-server'] } },
+    });
+    expect(again.text.indexOf('[mcp_servers.docs]')).toBeLessThan(again.text.indexOf(BLOCK_BEGIN));
+    expect(foreignInOurBlock(again.text, OUR_KEYS, FILE)).toEqual([]);
+    const removed = withoutTrustBlock(text, OUR_KEYS, FILE);
+    expect(removed).toBe(
+      'model = "gpt-5.5"\n\n[mcp_servers.docs]\ncommand = "npx"\nargs = ["-y", "some-mcp-server"]\n',
+    );
+  });
+
+  it('keeps the trust entry of the user’s own hook that Codex wrote there', () => {
+    const text = caseFile('config-after-user-approved-own-hook.toml');
+    const userKey = `${HOOKS}:post_tool_use:0:0`;
+    expect(foreignInOurBlock(text, OUR_KEYS, FILE)).toEqual([`[hooks.state."${userKey}"]`]);
+    const full = [...OUR_KEYS, `${HOOKS}:pre_tool_use:0:0`].map((key) => ({ key, hash: 'sha256:x' }));
+    for (const result of [
+      withTrustBlock(text, { entries: full, featureFlag: false }, FILE).text,
+      withoutTrustBlock(text, OUR_KEYS, FILE),
+    ]) {
+      expect(hookStates(parse(result))[userKey]?.trusted_hash).toBe(
+        'sha256:d29587f4ea983fa126c4c582d91bf91cc8a7c3e266e567cf871f0572c514ca17',
+      );
+    }
+    expect(Object.keys(hookStates(parse(withoutTrustBlock(text, OUR_KEYS, FILE))))).toEqual([userKey]);
+  });
+
+  it('keeps a folder Codex trusted, [tui] tables and loose keys of the table above, wherever they sit in the block', () => {
+    const ours = `[hooks.state."${OUR_KEYS[1]}"]\ntrusted_hash = "sha256:a"\n\n`;
+    const text = `[tui]\nnotifications = true\n\n${BLOCK_BEGIN}\nanimations = false\n[projects."/home/dev/work"]\ntrust_level = "trusted"\n\n${ours}[tui.model_availability_nux]\n"gpt-5.5" = 1\n# <<< infinium-codex <<<\n`;
+    const before = parse(text) as Record<string, unknown>;
+    const result = withoutTrustBlock(text, OUR_KEYS, FILE);
+    const after = parse(result) as Record<string, unknown>;
+    delete (before as { hooks?: unknown }).hooks;
+    expect(after).toEqual(before);
+    expect(result).not.toContain(BLOCK_BEGIN);
+  });
+
+  it('does not take marker-like text in a multi-line string for our block', () => {
+    const user = `note = """\n${BLOCK_BEGIN}\n[x]\n# <<< infinium-codex <<<\n"""\n`;
+    const once = withTrustBlock(user, { entries, featureFlag: false }, FILE).text;
+    expect((parse(once) as { note: string }).note).toContain(BLOCK_BEGIN);
+    expect(
+      withoutTrustBlock(
+        once,
+        entries.map((e) => e.key),
+        FILE,
+      ),
+    ).toBe(user);
+    expect(withoutTrustBlock(user, [], FILE)).toBe(user);
+  });
+
+  it('keeps CRLF line endings and a byte order mark through a round trip', () => {
+    const user = '\uFEFFmodel = "gpt-5.5"\r\n\r\n[features]\r\nweb_search = true\r\n';
+    const keys = entries.map((e) => e.key);
+    for (const featureFlag of [false, true]) {
+      const once = withTrustBlock(user, { entries, featureFlag }, FILE).text;
+      expect(once.startsWith('\uFEFF')).toBe(true);
+      expect(once.replaceAll('\r\n', '')).not.toContain('\n');
+      expect(withTrustBlock(once, { entries, featureFlag }, FILE).text).toBe(once);
+      expect(withoutTrustBlock(once, keys, FILE)).toBe(user);
+    }
   });
 });

@@ -1,0 +1,201 @@
+// The user's Codex files stay the user's: what Codex writes inside our config.toml block, symlinked
+// config.toml / hooks.json, and an `init` that refuses before it writes anything. The built CLI runs as a
+// child process in a temp HOME; the real Codex binary (when installed, see test/e2e/README.md) writes
+// config.toml itself and says through `hooks/list` which hooks it trusts.
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'smol-toml';
+import { describe, expect, it, vi } from 'vitest';
+import { BLOCK_BEGIN } from '../../src/codex/config-toml';
+import { makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
+import {
+  approveCodexHook,
+  appServerRequest,
+  type CodexHookEntry,
+  listCodexHooks,
+  realCodexBinary,
+} from '../support/codex-hooks-list';
+
+vi.setConfig({ testTimeout: 180_000 });
+
+const AGENT = 'agent-files-1';
+const SECRET = 'sk-files-secret-0123456789abcdef';
+const init = (sandbox: Sandbox, ...extra: string[]) =>
+  runCli(
+    sandbox,
+    ['init', '--yes', '--offline', '--agent-id', AGENT, '--agent-secret-stdin', '--no-keyring', ...extra],
+    { input: `${SECRET}\n` },
+  );
+
+function configOf(sandbox: Sandbox): string {
+  return readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8');
+}
+
+function expectOneSentence(result: { code: number; stdout: string; stderr: string }, pattern: RegExp) {
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).toMatch(pattern);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+}
+
+const codexBin = realCodexBinary();
+
+describe.skipIf(!codexBin)('codex-writes-inside-our-block, with the real Codex', () => {
+  it('keeps `codex mcp add` and the trust of the user’s own hook through init, doctor --fix and uninstall', async () => {
+    const sandbox = makeSandbox();
+    const bin = codexBin ?? '';
+    const codexEnv = { HOME: sandbox.home, CODEX_HOME: sandbox.codexHome, PATH: process.env.PATH ?? '' };
+    const codex = (...args: string[]) =>
+      execFileSync(bin, args, { env: codexEnv, cwd: sandbox.project, stdio: 'pipe' });
+    writeFileSync(join(sandbox.codexHome, 'config.toml'), 'model = "gpt-5.5"\n');
+    const first = await init(sandbox);
+    expect(first.stderr).toBe('');
+
+    // A. Codex adds an MCP server: toml_edit puts the new table inside our block.
+    codex('mcp', 'add', 'docs', '--', 'npx', '-y', 'some-mcp-server');
+    expect(configOf(sandbox).indexOf('[mcp_servers.docs]')).toBeGreaterThan(
+      configOf(sandbox).indexOf(BLOCK_BEGIN),
+    );
+
+    // B. The user adds a hook of their own after ours and approves it in Codex.
+    const hooksFile = join(sandbox.codexHome, 'hooks.json');
+    const hooks = JSON.parse(readFileSync(hooksFile, 'utf8'));
+    hooks.hooks.PostToolUse = [
+      { matcher: '^Bash$', hooks: [{ type: 'command', command: 'echo my-formatter', timeout: 5 }] },
+    ];
+    writeFileSync(hooksFile, JSON.stringify(hooks, null, 2));
+    const mine = (listed: CodexHookEntry[]) => listed.find((hook) => hook.command === 'echo my-formatter');
+    const userHook = mine(await listCodexHooks(bin, codexEnv, sandbox.project));
+    expect(userHook?.trustStatus).toBe('untrusted');
+    await approveCodexHook(bin, codexEnv, sandbox.project, userHook as CodexHookEntry);
+    expect(mine(await listCodexHooks(bin, codexEnv, sandbox.project))?.trustStatus).toBe('trusted');
+
+    const kept = async (step: string) => {
+      const config = parse(configOf(sandbox)) as { mcp_servers?: Record<string, { command?: string }> };
+      expect(config.mcp_servers?.docs?.command, step).toBe('npx');
+      const listed = await listCodexHooks(bin, codexEnv, sandbox.project);
+      expect(mine(listed)?.trustStatus, step).toBe('trusted');
+      return listed;
+    };
+    const doctor = await runCli(sandbox, ['doctor']);
+    expect(doctor.stdout).toMatch(/! config-toml: .*\[mcp_servers\.docs\].*inside the infinium-codex block/);
+    const fixed = await runCli(sandbox, ['doctor', '--fix']);
+    expect(fixed.stdout).toMatch(/moved .*\[mcp_servers\.docs\] out of the infinium-codex block/);
+    expect(fixed.stdout).not.toContain('config-toml');
+    await kept('doctor --fix');
+
+    const full = await init(sandbox, '--capture', 'full');
+    expect(full.stderr, 'init --capture full').toBe('');
+    expect(full.code).toBe(0);
+    const listed = await kept('init --capture full');
+    expect(listed.filter((hook) => hook.trustStatus !== 'trusted').map((hook) => hook.command)).toEqual([]);
+
+    codex('features', 'enable', 'web_search_request');
+    // The user trusts a folder (what `codex` asks on first start in a project).
+    await appServerRequest(bin, codexEnv, sandbox.project, 'config/batchWrite', {
+      edits: [
+        {
+          keyPath: `projects.${JSON.stringify(sandbox.project)}.trust_level`,
+          value: 'trusted',
+          mergeStrategy: 'replace',
+        },
+      ],
+    });
+    const removed = await runCli(sandbox, ['uninstall']);
+    expect(removed.stderr).toBe('');
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).not.toContain('restored to its original content');
+    expect(removed.stdout).toContain('config.toml: removed our entries');
+    await kept('uninstall');
+    expect(configOf(sandbox)).not.toContain(BLOCK_BEGIN);
+    expect(parse(configOf(sandbox))).toMatchObject({
+      features: { web_search_request: true },
+      projects: { [sandbox.project]: { trust_level: 'trusted' } },
+    });
+  });
+});
+
+describe('symlinked-codex-files', () => {
+  function linked(): { sandbox: Sandbox; dotfiles: string } {
+    const sandbox = makeSandbox();
+    const dotfiles = join(sandbox.home, 'dotfiles', 'codex');
+    mkdirSync(dotfiles, { recursive: true });
+    writeFileSync(join(dotfiles, 'config.toml'), '# mine\r\nmodel = "gpt-5.5"\r\n');
+    writeFileSync(
+      join(dotfiles, 'hooks.json'),
+      '{\n  "hooks": {\n    "Stop": [{ "hooks": [{ "type": "command", "command": "notify-send done" }] }]\n  }\n}\n',
+    );
+    for (const name of ['config.toml', 'hooks.json']) {
+      symlinkSync(join(dotfiles, name), join(sandbox.codexHome, name));
+    }
+    return { sandbox, dotfiles };
+  }
+
+  it('writes through the links, keeps them, and uninstall gives the targets back byte for byte', async () => {
+    const { sandbox, dotfiles } = linked();
+    const before = {
+      config: readFileSync(join(dotfiles, 'config.toml'), 'utf8'),
+      hooks: readFileSync(join(dotfiles, 'hooks.json'), 'utf8'),
+    };
+    const result = await init(sandbox);
+    expect(result.stderr).toBe('');
+    for (const name of ['config.toml', 'hooks.json']) {
+      expect(lstatSync(join(sandbox.codexHome, name)).isSymbolicLink(), name).toBe(true);
+      expect(readlinkSync(join(sandbox.codexHome, name))).toBe(join(dotfiles, name));
+      expect(lstatSync(`${join(sandbox.codexHome, name)}.infinium-codex.bak`).isSymbolicLink()).toBe(false);
+    }
+    expect(readFileSync(join(dotfiles, 'config.toml'), 'utf8')).toContain(BLOCK_BEGIN);
+    expect(readFileSync(join(dotfiles, 'hooks.json'), 'utf8')).toContain('hook.sh');
+    const removed = await runCli(sandbox, ['uninstall']);
+    expect(removed.stdout).toContain('restored to its original content');
+    for (const name of ['config.toml', 'hooks.json']) {
+      expect(lstatSync(join(sandbox.codexHome, name)).isSymbolicLink(), name).toBe(true);
+    }
+    expect(readFileSync(join(dotfiles, 'config.toml'), 'utf8')).toBe(before.config);
+    expect(readFileSync(join(dotfiles, 'hooks.json'), 'utf8')).toBe(before.hooks);
+  });
+
+  it('refuses in one sentence naming the link when its target is read-only, and writes nothing', async () => {
+    const { sandbox, dotfiles } = linked();
+    chmodSync(join(dotfiles, 'config.toml'), 0o444);
+    chmodSync(dotfiles, 0o555);
+    try {
+      const result = await init(sandbox);
+      expectOneSentence(
+        result,
+        /\.codex\/(config\.toml|hooks\.json) is a symbolic link to .*cannot be written/,
+      );
+      expect(existsSync(join(sandbox.project, '.infinium'))).toBe(false);
+      expect(existsSync(join(sandbox.stateDir, 'credentials.json'))).toBe(false);
+      expect(readFileSync(join(dotfiles, 'hooks.json'), 'utf8')).not.toContain('hook.sh');
+    } finally {
+      chmodSync(dotfiles, 0o755);
+    }
+  });
+});
+
+describe('misc-low: a failed init leaves nothing half done', () => {
+  it('refuses a config.toml it cannot edit before it writes the project config, capture mode or secret', async () => {
+    const sandbox = makeSandbox();
+    const key = `${sandbox.codexHome}/hooks.json:stop:0:0`;
+    writeFileSync(
+      join(sandbox.codexHome, 'config.toml'),
+      `[hooks]\nstate = { ${JSON.stringify(key)} = { trusted_hash = "sha256:old" } }\n`,
+    );
+    const result = await init(sandbox, '--capture', 'full');
+    expectOneSentence(result, /config\.toml/);
+    expect(existsSync(join(sandbox.project, '.infinium'))).toBe(false);
+    expect(existsSync(join(sandbox.stateDir, 'config.json'))).toBe(false);
+    expect(existsSync(join(sandbox.stateDir, 'credentials.json'))).toBe(false);
+    expect(existsSync(join(sandbox.codexHome, 'hooks.json'))).toBe(false);
+  });
+});
