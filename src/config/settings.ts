@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
+import { redactPatternProblem } from '../trace/redact';
 import { type Env, statePaths, systemPaths } from './paths';
 
 export type Granularity = 'turn' | 'session';
@@ -115,11 +116,10 @@ export function checkSettings(json: unknown, where: string): Settings {
       throw new ConfigError(`${where}: "redactPatterns" must be a list of regular expressions (strings).`);
     }
     for (const pattern of raw.redactPatterns as string[]) {
-      try {
-        new RegExp(pattern);
-      } catch {
+      const problem = redactPatternProblem(pattern);
+      if (problem !== null) {
         throw new ConfigError(
-          `${where}: redactPatterns entry ${JSON.stringify(pattern)} is not a valid regex.`,
+          `${where}: redactPatterns entry ${JSON.stringify(pattern)} is not a regex we can run in linear time (${problem}); use RE2 syntax, without lookaround or backreferences.`,
         );
       }
     }

@@ -22,7 +22,15 @@ import {
   type TurnActivity,
   toolsFromHooks,
 } from './activity';
-import { FIELD_LIMITS, fitBody, truncateEnd, truncateMiddle } from './limits';
+import {
+  FIELD_LIMITS,
+  fitBody,
+  joinCut,
+  truncateEnd,
+  truncateMiddle,
+  withoutCutEnd,
+  withoutCutStart,
+} from './limits';
 import { makeRedactor, type Redactor } from './redact';
 import { addUsage, type TurnUsage, turnUsage, ZERO_USAGE } from './tokens';
 
@@ -60,6 +68,8 @@ export interface EnvironmentFacts {
 export interface TraceOptions {
   contentMode: ContentMode;
   redactPatterns: readonly string[];
+  /** The agent secret(s) the trace may be sent with: scrubbed from every text in every content mode. */
+  agentSecrets?: readonly string[];
   capture: CaptureMode;
   /** When the trace is built (epoch ms). */
   nowMs: number;
@@ -194,8 +204,9 @@ class TextPolicy {
   constructor(
     readonly mode: ContentMode,
     redactPatterns: readonly string[],
+    agentSecrets: readonly string[] = [],
   ) {
-    this.redact = makeRedactor(redactPatterns, mode !== 'full');
+    this.redact = makeRedactor(redactPatterns, mode !== 'full', agentSecrets);
   }
 
   get withText(): boolean {
@@ -205,15 +216,25 @@ class TextPolicy {
   /** Content text (prompt, command, output, message): absent in metadata mode. */
   content(text: string | undefined, max: number): string | undefined {
     if (text === undefined || !this.withText) return undefined;
-    // Cut far above the final limit first so a huge output is not scanned whole; the final cut keeps a
-    // head and tail well inside what was scanned.
-    const scanned = truncateMiddle(text, Math.max(max * 4, 65_536));
-    let clean = this.redacted.get(scanned);
+    // Redaction comes before any cut. A text too long to scan whole is scanned as a head and a tail far
+    // above the final limit, each redacted on its own and trimmed back to whitespace at the edge where it
+    // was cut off, so a secret split there leaves no half behind; the final cut takes only from those two.
+    const window = Math.max(max * 4, 65_536);
+    if (text.length <= window) return truncateMiddle(this.clean(text), max);
+    const headLength = Math.ceil(window * 0.6);
+    const tailLength = window - headLength;
+    const head = this.clean(text.slice(0, headLength));
+    const tail = this.clean(text.slice(text.length - tailLength));
+    return joinCut(withoutCutEnd(head), withoutCutStart(tail), text.length - headLength - tailLength, max);
+  }
+
+  private clean(text: string): string {
+    let clean = this.redacted.get(text);
     if (clean === undefined) {
-      clean = this.redact(scanned);
-      if (scanned.length <= 1_024) this.redacted.set(scanned, clean);
+      clean = this.redact(text);
+      if (text.length <= 1_024) this.redacted.set(text, clean);
     }
-    return truncateMiddle(clean, max);
+    return clean;
   }
 
   /** A one-line excerpt for names and descriptions. */
@@ -621,7 +642,7 @@ const seconds = (ms: number) => Math.min(LIMITS.durationMaxSeconds, Math.max(0, 
 
 /** The trace of one turn. */
 export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): TaskData {
-  const text = new TextPolicy(options.contentMode, options.redactPatterns);
+  const text = new TextPolicy(options.contentMode, options.redactPatterns, options.agentSecrets);
   const parts = resolveTurn(input);
   const { steps, errors } = renderTurn(parts, text, 1);
   const project = input.environment.project;
@@ -654,7 +675,7 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
 export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: TraceOptions): TaskData {
   const first = inputs[0];
   if (!first) throw new Error('buildSessionTrace needs at least one turn');
-  const text = new TextPolicy(options.contentMode, options.redactPatterns);
+  const text = new TextPolicy(options.contentMode, options.redactPatterns, options.agentSecrets);
   const turns = inputs.map(resolveTurn);
   const steps: Step[] = [];
   const errors: TraceError[] = [];

@@ -42,6 +42,42 @@ export function truncateMiddle(text: string, max: number): string {
   return `${text.slice(0, headEnd)}${marker(cut + (head - headEnd) + (tailStart - (text.length - tail)))}${text.slice(tailStart)}`;
 }
 
+/**
+ * Like truncateMiddle, for a text of which only a head and a tail are at hand, `missing` characters
+ * between them already gone: keeps at most about `max` characters of the two, saying how many were cut.
+ */
+export function joinCut(head: string, tail: string, missing: number, max: number): string {
+  const total = head.length + missing + tail.length;
+  const marker = (cut: number) => `\n[... ${cut} characters cut ...]\n`;
+  const keep = Math.max(0, max - marker(total).length);
+  let headKeep = Math.min(head.length, Math.ceil(keep * 0.6));
+  const tailKeep = Math.min(tail.length, keep - headKeep);
+  headKeep = Math.min(head.length, keep - tailKeep);
+  const headEnd = isHighSurrogate(head.charCodeAt(headKeep - 1)) ? headKeep - 1 : headKeep;
+  let tailStart = tail.length - tailKeep;
+  if (isLowSurrogate(tail.charCodeAt(tailStart))) tailStart += 1;
+  return `${head.slice(0, headEnd)}${marker(total - headEnd - (tail.length - tailStart))}${tail.slice(tailStart)}`;
+}
+
+/** Longest cut-off word dropped at a cut edge; a longer run without whitespace loses this much. */
+const EDGE_WORD = 1_024;
+
+const isSpace = (char: string | undefined) => char !== undefined && /\s/.test(char);
+
+/** `text` (the head of a longer text) without the word the cut went through. */
+export function withoutCutEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.length - end < EDGE_WORD && !isSpace(text[end - 1])) end -= 1;
+  return text.slice(0, end);
+}
+
+/** `text` (the tail of a longer text) without the word the cut went through. */
+export function withoutCutStart(text: string): string {
+  let start = 0;
+  while (start < text.length && start < EDGE_WORD && !isSpace(text[start])) start += 1;
+  return text.slice(start);
+}
+
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 

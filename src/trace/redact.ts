@@ -1,11 +1,30 @@
 // Secret-looking values in prompts, commands, outputs and messages are replaced by `[REDACTED:<kind>]`
 // before a trace is kept or sent. The patterns aim at things that are secrets by their shape (provider
-// prefixes, key blocks, JWTs) or by their name (`*_TOKEN=...`); ordinary code that merely talks about keys
-// and tokens (`const token = tokens[i]`) must pass unchanged: the tests hold examples of both.
+// prefixes, key blocks, JWTs) or by their name (`*_TOKEN=...`, `password: ...`, `--password ...`,
+// `Authorization:` headers); ordinary code that merely talks about keys and tokens (`const token =
+// tokens[i]`, `password: string;`) must pass unchanged: the tests hold examples of both.
+//
+// Every pattern, the user's `redactPatterns` included, runs on RE2 (re2js, a pure-JS port): matching takes
+// time linear in the text whatever the pattern and the input, so no text can make redaction slow (with
+// JavaScript's backtracking engine, 64 KB of `A_KEY=A_KEY=...(` took 3.6 s). RE2 has no lookaround: what a
+// lookahead used to exclude (a reference such as `$TOKEN`, a call) is judged on the match instead.
+import { RE2JS } from 're2js';
+import { makeSecretScrubber } from '../infinium/secret-forms';
+
+interface Match {
+  /** Capturing groups by number; 0 is the whole match. Unmatched groups are undefined. */
+  groups: readonly (string | undefined)[];
+  text: string;
+  start: number;
+  end: number;
+}
 
 interface SecretPattern {
   kind: string;
-  regex: RegExp;
+  /** JavaScript syntax, written to match in linear time (see below). */
+  source: string;
+  /** Flags besides `g`. */
+  flags?: string;
   /**
    * Literal strings one of which any match contains. A plain substring search is many times faster than
    * running the regex, and most text (command output) holds none of them.
@@ -13,118 +32,526 @@ interface SecretPattern {
   hints?: readonly string[];
   /** Same purpose, for case-insensitive names: searched in the lower-cased text. */
   lowerHints?: readonly string[];
-  /** Replaces the whole match, or keeps the groups that are not secret. */
-  replace?: (match: string, ...groups: string[]) => string;
+  /** The replacement for a match (the whole match by default), or null to keep the match as it is. */
+  replace?: (match: Match) => string | null;
+  /** Shape-recognised tokens: a token wrapped onto the next line is taken with its continuation. */
+  wraps?: boolean;
+  /** Where the secret really starts, at or before the match, not before `floor` (what is already done). */
+  reachBack?: (text: string, start: number, floor: number) => number;
 }
 
 const mark = (kind: string) => `[REDACTED:${kind}]`;
 
-// Values of named assignments: a quoted string (also with escaped quotes, as inside a JSON string), or a
-// bare run of characters secrets are made of. Not a reference to where the secret lives (`$GITHUB_TOKEN`,
-// `process.env.X`, `os.environ["X"]`), not a call.
-const VALUE = String.raw`(?!\$|process\.env|os\.environ|os\.getenv|ENV\[|\[REDACTED:)("[^"\s]{4,}"|'[^'\s]{4,}'|\\"[^"\s\\]{4,}\\"|[^\s'"\`;,(){}[\]]{4,}(?![^\s'"\`;,)}\]]))`;
+/** Keeps the groups before `secretGroup` and replaces that group and what follows up to its end. */
+const keepBefore =
+  (kind: string, secretGroup: number, judge: (value: string, match: Match) => boolean = () => true) =>
+  (match: Match): string | null => {
+    const value = match.groups[secretGroup] ?? '';
+    if (!judge(value, match)) return null;
+    return `${match.groups.slice(1, secretGroup).join('')}${mark(kind)}${match.groups
+      .slice(secretGroup + 1)
+      .join('')}`;
+  };
 
+/** Where a secret is kept, not the secret: `$TOKEN`, `${X}`, `process.env.X`, `os.environ[...]`, a mark. */
+const REFERENCE = /^(?:\$|%\w+%|\{\{|<[\w -]+>$|process\.env|os\.environ|os\.getenv|ENV\[|env\.|\[REDACTED:)/;
+
+/** Words a value takes in code and schemas rather than being a secret (`password: string;`). */
+const NOT_SECRETS = new Set([
+  'string',
+  'str',
+  'text',
+  'bool',
+  'boolean',
+  'number',
+  'int',
+  'integer',
+  'bytes',
+  'object',
+  'any',
+  'none',
+  'null',
+  'nil',
+  'undefined',
+  'true',
+  'false',
+  'yes',
+  'no',
+  'required',
+  'optional',
+  'hidden',
+  'masked',
+  'redacted',
+  'secret',
+  'password',
+  'token',
+  'todo',
+  'changeme',
+  'pass',
+  'passwd',
+  'pw',
+  'await',
+  'new',
+  'this',
+  'self',
+  'typeof',
+  'function',
+  'lambda',
+  'require',
+  'import',
+  'yield',
+  'async',
+]);
+
+/** The match goes on as a call or an index: `getpass()`, `tokens[i]`, `Record<...>`. */
+const followedByOpening = (match: Match) => /[([{<]/.test(match.text[match.end] ?? ' ');
+
+/** A bare value that is code, a type, a path, prose or a reference rather than a secret. */
+function notASecret(value: string, match: Match): boolean {
+  const v = value.replace(/[;,]+$/, '');
+  if (v.length < 3 || REFERENCE.test(v) || NOT_SECRETS.has(v.toLowerCase())) return true;
+  if (followedByOpening(match)) return true;
+  // A property path (`req.body.password`, `self.token`) or a file path.
+  if (/^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(v) || /^(?:~|\.{1,2})?\//.test(v)) return true;
+  // An identifier in code: camelCase or PascalCase (`fromFile`, `FoundSecret`), an ENV_NAME.
+  if (/^[a-z]+[A-Z][A-Za-z]*$|^[A-Z][a-z]+[A-Z][A-Za-z]*$|^[A-Z]+(?:_[A-Z]+)+$/.test(v)) return true;
+  const after = match.text.slice(match.end, match.end + 4);
+  // An operand (`x === y`, `a ?? b`) or, after a colon, the first word of a sentence (`secret: what ...`).
+  if (/^[A-Za-z_$][\w$]*$/.test(v) && /^ ?(?:[=!?&|<>+*/%]|$)/.test(after) && after !== '') return true;
+  if (/^[A-Za-z]+$/.test(v) && /^ [A-Za-z`(]/.test(after) && /:/.test(match.groups[2] ?? '')) return true;
+  // A lone run of dots or stars is a mask someone already applied.
+  return /^[*.x•]+$/i.test(v);
+}
+
+/** A token-like value (API key, access token): random-looking, not a word. */
+function looksRandom(value: string): boolean {
+  if (value.length < 8) return false;
+  if (/^[A-Za-z]+$/.test(value)) return value.length >= 16 && /[a-z]/.test(value) && /[A-Z]/.test(value);
+  return /[0-9]/.test(value) || value.length >= 16;
+}
+
+// Keywords that end a name whose value is a password or a secret (any value), and those whose value is a
+// token or key (a random-looking value). A match starts at the keyword, not at the name's start: the name's
+// front stays as it is, and the engine never scans an identifier from every one of its positions. The
+// keyword must be followed by the separator, so `tokens = ...` or `token_count: 5` is not a name of either.
+const PASSWORD_KEYWORD = String.raw`pass(?:word|wd|phrase)|[_-](?:pass|pwd)`;
+const TOKEN_KEYWORD = String.raw`secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|secret[_-]?key|auth[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?|auth`;
+/** Names that are a key or secret whatever their value looks like (the old `apiKey = "..."` rule). */
+const KEY_NAME =
+  /^(?:api[_-]?key|apikey|access[_-]?key|private[_-]?key|secret[_-]?key|auth[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key)$/i;
+// A key's closing quote and a value's opening quote may each be escaped (JSON inside a JSON string inside a
+// JSON string).
+const ASSIGN = String.raw`\\{0,4}["']?[ \t]{0,8}(?:=>|:=|=|:)[ \t]{0,8}`;
+const TAB = String.raw`\\{0,4}["']?\t{1,8}`;
+const QUOTED = String.raw`\\{0,4}"([^"\\\r\n]{3,1024})\\{0,4}"|'([^'\r\n]{3,1024})'`;
+const BARE = String.raw`([^\s'"\x60;,(){}[\]<>\\]{3,})`;
+/** A command's options up to the one that matters, on the same line and not past a pipe or `;`. */
+const SAME_COMMAND = String.raw`[^\r\n;|&]{0,200}?`;
+// Not another option: `--with-token --token x` is two options.
+const OPTION_VALUE = String.raw`('[^'\r\n]{0,1024}'|"[^"\r\n]{0,1024}"|[^\s'"-][^\s'"]*)`;
+
+const NAME_HINTS = ['pass', 'secret', 'token', 'key', 'credential', 'auth', 'pwd'];
+
+/** One group of a quoted value, whichever quote it had. */
+const quotedValue = (match: Match, first: number) => match.groups[first] ?? match.groups[first + 1] ?? '';
+
+const quotedReplace =
+  (judge: (value: string, name: string) => boolean) =>
+  (match: Match): string | null => {
+    const value = quotedValue(match, 3);
+    if (REFERENCE.test(value) || !judge(value, match.groups[1] ?? '')) return null;
+    const whole = match.groups[0] ?? '';
+    const at = whole.lastIndexOf(value);
+    return `${whole.slice(0, at)}${mark('assignment')}${whole.slice(at + value.length)}`;
+  };
+
+/** An option's value without its quotes, judged like any secret value. */
+function optionValueIsSecret(value: string): boolean {
+  const v = value.replace(/^['"]|['"]$/g, '').replace(/[\x60,;.)]+$/, '');
+  return v.length >= 3 && !v.startsWith('-') && !REFERENCE.test(v) && !NOT_SECRETS.has(v.toLowerCase());
+}
+
+// Every pattern is written so that matching stays linear in the text on JavaScript's engine: a run of
+// unbounded length is only ever the last element of a pattern (it cannot fail once it has its minimum, so
+// the engine never backtracks through it), every run followed by something else is bounded, and what a
+// lookahead used to exclude is judged on the match in code, after which the scan goes on past the match.
+// Matching restarts only where a new keyword starts, never inside a run already scanned.
 const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     kind: 'private-key',
-    regex:
-      /-----BEGIN ([A-Z0-9 ]+ )?PRIVATE KEY( BLOCK)?-----[\s\S]*?(-----END ([A-Z0-9 ]+ )?PRIVATE KEY( BLOCK)?-----|$)/g,
+    // A whole key block, or its start when the rest was cut off.
+    source: String.raw`-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----|$)`,
     hints: ['PRIVATE KEY'],
   },
   {
+    kind: 'private-key',
+    // The end of a key block whose start was cut off: the key lines before it go too.
+    source: String.raw`-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----`,
+    hints: ['PRIVATE KEY'],
+    reachBack: (text, start, floor) => {
+      let at = start;
+      while (at > floor && start - at < 65_536 && /[A-Za-z0-9+/=\r\n\\ ]/.test(text[at - 1] as string))
+        at -= 1;
+      return at;
+    },
+  },
+  {
     kind: 'aws-access-key',
-    regex: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b/g,
-    hints: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AROA', 'ANPA'],
+    source: String.raw`\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[0-9A-Z]{16}\b`,
+    hints: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AROA', 'ANPA', 'ANVA', 'APKA'],
   },
   {
     kind: 'azure-key',
     // Storage / Service Bus connection strings: AccountKey=<base64>;
-    regex: /\b(AccountKey|SharedAccessKey)=([A-Za-z0-9+/]{20,}={0,2})/g,
+    source: String.raw`\b(AccountKey=|SharedAccessKey=)([A-Za-z0-9+/]{20,}={0,2})`,
     hints: ['AccountKey=', 'SharedAccessKey='],
-    replace: (_match, name = '') => `${name}=${mark('azure-key')}`,
+    replace: keepBefore('azure-key', 2),
   },
-  { kind: 'google-api-key', regex: /\bAIza[0-9A-Za-z_-]{35}\b/g, hints: ['AIza'] },
+  { kind: 'google-api-key', source: String.raw`\bAIza[0-9A-Za-z_-]{35}\b`, hints: ['AIza'], wraps: true },
+  {
+    kind: 'google-oauth-token',
+    source: String.raw`\bya29\.[0-9A-Za-z_-]{20,}|\b1\/\/0[0-9A-Za-z_-]{30,}`,
+    hints: ['ya29.', '1//0'],
+    wraps: true,
+  },
   {
     kind: 'github-token',
-    regex: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g,
+    source: String.raw`\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b`,
     hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+    wraps: true,
   },
   {
     kind: 'gitlab-token',
-    regex: /\bgl(?:pat|dt|ptt|rt|cbt|oas)-[A-Za-z0-9_-]{20,}/g,
-    hints: ['glpat-', 'gldt-', 'glptt-', 'glrt-', 'glcbt-', 'gloas-'],
+    source: String.raw`\bgl(?:pat|dt|ptt|rt|cbt|oas|ft|imt|agent|soat)-[A-Za-z0-9_-]{20,}`,
+    hints: [
+      'glpat-',
+      'gldt-',
+      'glptt-',
+      'glrt-',
+      'glcbt-',
+      'gloas-',
+      'glft-',
+      'glimt-',
+      'glagent-',
+      'glsoat-',
+    ],
+    wraps: true,
   },
-  { kind: 'slack-token', regex: /\bxox[abposre]-[A-Za-z0-9-]{10,}/g, hints: ['xox'] },
+  {
+    kind: 'slack-token',
+    source: String.raw`\bxox[abposre]-[A-Za-z0-9-]{10,}|\bxapp-[0-9]-[A-Za-z0-9-]{10,}`,
+    hints: ['xox', 'xapp-'],
+  },
   {
     kind: 'slack-webhook',
-    regex: /https:\/\/hooks\.slack\.com\/(?:services|workflows)\/[A-Za-z0-9/_-]+/g,
+    source: String.raw`https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]+`,
     hints: ['hooks.slack.com'],
   },
-  { kind: 'anthropic-key', regex: /\bsk-ant-[A-Za-z0-9_-]{20,}/g, hints: ['sk-ant-'] },
-  { kind: 'openai-key', regex: /\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}/g, hints: ['sk-'] },
+  { kind: 'anthropic-key', source: String.raw`\bsk-ant-[A-Za-z0-9_-]{20,}`, hints: ['sk-ant-'], wraps: true },
+  {
+    kind: 'openai-key',
+    source: String.raw`\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}`,
+    hints: ['sk-'],
+    wraps: true,
+  },
   {
     kind: 'stripe-key',
-    regex: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b|\bwhsec_[A-Za-z0-9]{24,}\b/g,
+    source: String.raw`\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,255}\b|\bwhsec_[A-Za-z0-9]{24,255}\b`,
     hints: ['_live_', '_test_', 'whsec_'],
+    wraps: true,
   },
-  { kind: 'npm-token', regex: /\bnpm_[A-Za-z0-9]{36}\b/g, hints: ['npm_'] },
-  { kind: 'jwt', regex: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, hints: ['eyJ'] },
+  {
+    kind: 'huggingface-token',
+    source: String.raw`\b(?:hf|api_org)_[A-Za-z0-9]{30,255}\b`,
+    hints: ['hf_', 'api_org_'],
+    wraps: true,
+  },
+  { kind: 'npm-token', source: String.raw`\bnpm_[A-Za-z0-9]{36}\b`, hints: ['npm_'] },
+  { kind: 'pypi-token', source: String.raw`\bpypi-[A-Za-z0-9_-]{50,}`, hints: ['pypi-'], wraps: true },
+  {
+    kind: 'service-token',
+    // Other providers' documented token prefixes: SendGrid, DigitalOcean, Docker Hub, Shopify, Linear,
+    // Vault, Doppler, Sentry, Grafana, Groq, Replicate, Perplexity, Atlassian, age, Postman, Databricks.
+    source: String.raw`\bSG\.[A-Za-z0-9_-]{16,64}\.[A-Za-z0-9_-]{16,}|\b(?:dop|doo|dor)_v1_[a-f0-9]{64}\b|\bdckr_pat_[A-Za-z0-9_-]{20,}|\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b|\blin_(?:api|oauth)_[A-Za-z0-9]{32,}|\bhv[sbr]\.[A-Za-z0-9_-]{24,}|\bdp\.(?:pt|st|ct|sa|scim|audit)\.[A-Za-z0-9]{40,}|\bsntr[ysu]_[A-Za-z0-9+/=_-]{32,}|\bglsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b|\bgsk_[A-Za-z0-9]{40,}|\br8_[A-Za-z0-9]{37}\b|\bpplx-[A-Za-z0-9]{40,}|\bATATT3[A-Za-z0-9_=-]{40,}|\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b|\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b|\bdapi[a-f0-9]{32}\b`,
+    hints: [
+      'SG.',
+      '_v1_',
+      'dckr_pat_',
+      'shp',
+      'lin_',
+      'hvs.',
+      'hvb.',
+      'hvr.',
+      'dp.',
+      'sntr',
+      'glsa_',
+      'gsk_',
+      'r8_',
+      'pplx-',
+      'ATATT3',
+      'AGE-SECRET-KEY-1',
+      'PMAK-',
+      'dapi',
+    ],
+    wraps: true,
+  },
+  {
+    kind: 'wrapped-token',
+    // A well-known token broken over two lines (a terminal's width) too early for its own pattern to see.
+    source: String.raw`\b(?:gh[pousr]_|github_pat_|gl(?:pat|dt|rt)-|sk-(?:ant-|proj-)?|xox[abposre]-|hf_|npm_|pypi-|AKIA|AIza)[A-Za-z0-9_-]{4,255}\r?\n[A-Za-z0-9_-]{4,255}(?![^\r\n])`,
+    hints: ['\n'],
+    replace: (match) => ((match.groups[0] ?? '').replace(/\s/g, '').length >= 20 ? mark('token') : null),
+  },
+  {
+    kind: 'jwt',
+    // Only where a run of token characters starts: a candidate inside a run already scanned would rescan it.
+    source: String.raw`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`,
+    hints: ['eyJ'],
+  },
   {
     kind: 'url-password',
-    // scheme://user:password@host: the user and host stay readable. Anchored on the literal `//` so the
-    // engine skips ahead instead of trying every position.
-    regex: /\/\/([^\s:/@'"]+:)([^\s@/'"]+)@/g,
+    // scheme://user:password@host: the user and host stay readable. The password runs to the last `@`
+    // before the path, so one containing `@` goes whole.
+    source: String.raw`(\/\/[^\s:/@'"]{1,256}:)([^\s/'"]{1,1024})(@)`,
     hints: ['@'],
-    replace: (_match, user = '') => `//${user}${mark('url-password')}@`,
+    replace: keepBefore(
+      'url-password',
+      2,
+      (value) => !REFERENCE.test(value) && !NOT_SECRETS.has(value.toLowerCase()),
+    ),
+  },
+  {
+    kind: 'header',
+    // Authorization, Cookie and API-key headers (our own x-agent-key included), as sent or as printed,
+    // also as keys of a JSON headers object. An auth scheme word stays readable.
+    source: String.raw`\b((?:proxy-)?authorization|(?:set-)?cookie|x-[a-z0-9-]{0,40}?(?:key|token|secret|auth|signature|session)|api-?key|private-token)(\\{0,4}["']?[ \t]{0,8}:[ \t]{0,8}\\{0,4}["']?)((?:(?:bearer|basic|token|digest|negotiate|ntlm|apikey|sso-key)[ \t]{1,8})?)([^\r\n"'\\]{6,})`,
+    flags: 'i',
+    lowerHints: ['authorization', 'cookie', 'key', 'token', 'secret', 'auth', 'signature', 'session'],
+    replace: (match) => {
+      const value = (match.groups[4] ?? '').trim();
+      if (value.length < 6 || REFERENCE.test(value) || value.includes('${')) return null;
+      // Code (`agent.secret()`, `config.key,`), prose about a header, or a placeholder (`Bearer ...`).
+      if (/^[\x60),;.<]|^[A-Za-z_$][\w$.]*\(|^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[,;)]?$/.test(value))
+        return null;
+      if (/^(?:bearer|basic|token|digest|negotiate|ntlm)$/i.test(value)) return null;
+      return `${match.groups[1]}${match.groups[2]}${match.groups[3]}${mark('header')}`;
+    },
   },
   {
     kind: 'bearer',
-    regex: /\b(Bearer|Basic|token)(\s+)(?!\[REDACTED:)([A-Za-z0-9._~+/-]{16,}=*)/g,
+    source: String.raw`\b(Bearer|Basic|token)(\s{1,8})([A-Za-z0-9._~+/-]{16,}=*)`,
     hints: ['Bearer', 'Basic', 'token'],
-    replace: (_match, scheme = '', space = '') => `${scheme}${space}${mark('bearer')}`,
+    replace: keepBefore('bearer', 3),
+  },
+  {
+    kind: 'cli-password',
+    // Password and token options of common CLIs: `--password x`, `--api-key=x`, `-storepass x`, ...
+    source: String.raw`(\s--?(?:[a-z0-9]{1,20}-){0,5}(?:password|passwd|passphrase|pass|secret|token|api-?key|access-key|secret-key|private-key|client-secret|storepass|keypass|srcstorepass|deststorepass|srckeypass|destkeypass)(?:=|[ \t]{1,8}))${OPTION_VALUE}`,
+    flags: 'i',
+    lowerHints: ['pass', 'secret', 'token', 'key'],
+    replace: keepBefore('cli-password', 2, optionValueIsSecret),
+  },
+  {
+    kind: 'cli-password',
+    // A password glued to its option: `mysql -p<password>`, `7z x -p<password>`.
+    source: String.raw`(\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mysqlsh|mysqlpump|mariadb|mariadb-dump|mycli|7z|7za|7zr|unrar|rar)\b${SAME_COMMAND}\s-p)${OPTION_VALUE}`,
+    hints: ['-p'],
+    replace: keepBefore('cli-password', 2, optionValueIsSecret),
+  },
+  {
+    kind: 'cli-password',
+    // Short password options: `sshpass -p x`, `redis-cli -a x`, `zip -P x`, `docker login -p x`,
+    // `mongosh -p x`, `openssl ... -passin pass:x`, `smbclient -U user%<password>`.
+    source: String.raw`(\b(?:sshpass[ \t]{1,8}-p|redis-cli\b${SAME_COMMAND}\s-a|(?:un)?zip\b${SAME_COMMAND}\s-P|(?:docker|podman|buildah|helm|skopeo|oras)[ \t]{1,8}(?:registry[ \t]{1,8})?login\b${SAME_COMMAND}\s-p|mongo(?:sh|dump|restore)?\b${SAME_COMMAND}\s-p)[ \t]{0,8}|\s-pass(?:in|out)?[ \t]{1,8}pass:|\s-U[ \t]{1,8}['"]?[^\s%'"]{1,64}%)${OPTION_VALUE}`,
+    hints: ['-p', '-a', '-P', '-U', 'pass:'],
+    replace: keepBefore('cli-password', 2, optionValueIsSecret),
+  },
+  {
+    kind: 'cli-password',
+    // curl/wget `-u user:password`: the user stays.
+    source: String.raw`(\b(?:curl|wget|http|https|xh)\b${SAME_COMMAND}\s(?:-u|--user|--proxy-user|-U)[ \t=]{1,4}['"]?[^\s:'"]{1,128}:)([^\s'"]+)`,
+    hints: ['-u', '--user', '-U'],
+    replace: keepBefore('cli-password', 2, (value) => value.length >= 3 && !REFERENCE.test(value)),
+  },
+  {
+    kind: 'netrc',
+    source: String.raw`(\b(?:machine\s{1,16}\S{1,256}\s{1,16}|default\s{1,16})(?:login\s{1,16}\S{1,256}\s{1,16})?(?:account\s{1,16}\S{1,256}\s{1,16})?password\s{1,16}|\blogin\s{1,16}\S{1,256}\s{1,16}password\s{1,16})(\S+)`,
+    hints: ['password'],
+    replace: keepBefore('netrc', 2),
   },
   {
     kind: 'assignment',
     // SHOUTY_NAMES ending in KEY/TOKEN/SECRET/PASSWORD (env files, exports, CLI flags in commands), also as
-    // JSON or YAML keys (`"AWS_SECRET_ACCESS_KEY": "..."`: an env object in MCP arguments).
-    regex: new RegExp(
-      String.raw`\b([A-Z][A-Z0-9_]*_(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?)|PASSWORD|PASSWD|SECRET|TOKEN|API_KEY)(["']?\s*[=:]\s*)${VALUE}`,
-      'g',
+    // JSON or YAML keys (`"AWS_SECRET_ACCESS_KEY": "..."`: an env object in MCP arguments): any value.
+    source: String.raw`\b([A-Z][A-Z0-9_]{0,64}_(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|AUTH)|PASSWORD|PASSWD|SECRET|TOKEN|API_KEY)(\\{0,4}["']?[ \t]{0,8}[=:][ \t]{0,8}|${TAB})(\\{0,4}"[^"\s\\]{4,1024}\\{0,4}"|'[^'\s]{4,1024}'|[^\s'"\x60;,(){}[\]\\]{4,})`,
+    hints: ['KEY', 'TOKEN', 'SECRET', 'PASS', 'PWD', 'CREDENTIAL', 'AUTH'],
+    replace: (match) => {
+      const value = (match.groups[3] ?? '').replace(/^\\*["']|\\*["']$/g, '');
+      if (REFERENCE.test(value) || followedByOpening(match)) return null;
+      return `${match.groups[1]}${match.groups[2]}${mark('assignment')}`;
+    },
+  },
+  {
+    kind: 'assignment',
+    // A quoted value of a password-like name: anything, spaces included (`{"password": "<several words>"}`).
+    source: String.raw`(${PASSWORD_KEYWORD})(${ASSIGN})(?:${QUOTED})`,
+    flags: 'i',
+    lowerHints: NAME_HINTS,
+    replace: quotedReplace((value) => !NOT_SECRETS.has(value.toLowerCase())),
+  },
+  {
+    kind: 'assignment',
+    // A quoted value of a token-like name: when it looks random (`{"token": "aBcD...eF"}`).
+    source: String.raw`(${TOKEN_KEYWORD})(${ASSIGN})(?:${QUOTED})`,
+    flags: 'i',
+    lowerHints: NAME_HINTS,
+    replace: quotedReplace(
+      (value, name) =>
+        !/\s/.test(value) &&
+        (looksRandom(value) ||
+          (KEY_NAME.test(name) && value.length >= 6 && !NOT_SECRETS.has(value.toLowerCase()))),
     ),
-    hints: ['KEY', 'TOKEN', 'SECRET', 'PASS', 'PWD', 'CREDENTIAL'],
-    replace: (_match, name = '', op = '') => `${name}${op}${mark('assignment')}`,
-  },
-  // The two lower/camel-case forms start at the name's telling end (`...password = `), not at the start of
-  // the identifier: trying every identifier start and backtracking made them the slowest patterns by far.
-  {
-    kind: 'assignment',
-    // A quoted literal: `password = "hunter22"`, `"apiKey": "abc..."`.
-    regex:
-      /(api[_-]?key|apikey|secret(?:[_-]?key)?|password|passwd|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key)(["']?\s*[=:]\s*)("[^"\s]{6,}"|'[^'\s]{6,}')/gi,
-    lowerHints: ['key', 'secret', 'passw', 'token'],
-    replace: (_match, name = '', op = '') => `${name}${op}${mark('assignment')}`,
   },
   {
     kind: 'assignment',
-    // A bare key-like value (config files, CLI output), or one quoted as a JSON value
-    // (`"refresh_token": "..."`): it must look random (letters, digits, +/=_-, at least one digit, 16+
-    // long), so `token = tokens[i]` passes.
-    regex:
-      /(_key|_secret|_token|_password|api[_-]?key|apikey|secret|password|passwd|token)(["']?\s*[=:]\s*["']?)(?=[A-Za-z0-9+/=_-]*\d)[A-Za-z0-9+/=_-]{16,}(?![A-Za-z0-9+/=_.(-])/gi,
-    lowerHints: ['key', 'secret', 'passw', 'token'],
-    replace: (_match, name = '', op = '') => `${name}${op}${mark('assignment')}`,
+    // A config line whose password-like key has a value of several words (INI, .env): before the
+    // bare-value pattern, which would take only the first word.
+    source: String.raw`^([ \t]{0,64}(?:export[ \t]{1,8})?[A-Za-z0-9_.-]{0,64}(?:${PASSWORD_KEYWORD})[ \t]{0,8}[=:][ \t]{0,8})([^\s"'\x60([{][^\r\n]{0,1024}[^\s;,])$`,
+    flags: 'im',
+    lowerHints: NAME_HINTS,
+    replace: keepBefore(
+      'assignment',
+      2,
+      (value) => /\s/.test(value) && !/[()[\]{}<>=]|\[REDACTED:/.test(value) && !REFERENCE.test(value),
+    ),
+  },
+  {
+    kind: 'assignment',
+    // A bare value of a password-like name (YAML, INI, .env, tables split by tabs): anything but code, a
+    // type or a reference (`password: <password>`, not `password: string;`).
+    source: String.raw`(${PASSWORD_KEYWORD})(${ASSIGN}|${TAB})${BARE}`,
+    flags: 'i',
+    lowerHints: NAME_HINTS,
+    replace: keepBefore('assignment', 3, (value, match) => !notASecret(value, match)),
+  },
+  {
+    kind: 'assignment',
+    // A bare value of a token-like name (`aws_secret_access_key<TAB>wJalr...`, `my_api_key: W2D4...`).
+    source: String.raw`(${TOKEN_KEYWORD}|_key)(${ASSIGN}|${TAB})${BARE}`,
+    flags: 'i',
+    lowerHints: NAME_HINTS,
+    replace: keepBefore(
+      'assignment',
+      3,
+      (value, match) => !notASecret(value, match) && looksRandom(value.replace(/[;,]+$/, '')),
+    ),
   },
 ];
 
+/** A token wrapped onto the next line continues there when that whole line is token characters. */
+function wrappedEnd(text: string, end: number): number {
+  const newline = text.startsWith('\r\n', end) ? 2 : text[end] === '\n' ? 1 : 0;
+  if (newline === 0) return end;
+  let next = end + newline;
+  const limit = Math.min(text.length, next + 256);
+  while (next < limit && /[A-Za-z0-9_\-+/=]/.test(text[next] as string)) next += 1;
+  const atLineEnd = next === text.length || text[next] === '\n' || text[next] === '\r';
+  return atLineEnd && next - end - newline >= 8 ? next : end;
+}
+
+interface CompiledPattern extends SecretPattern {
+  regex: RegExp;
+}
+
+const BUILT_IN: readonly CompiledPattern[] = SECRET_PATTERNS.map((pattern) => ({
+  ...pattern,
+  regex: new RegExp(pattern.source, `g${pattern.flags ?? ''}`),
+}));
+
+/** Why a user's redact pattern cannot be used (RE2 syntax: no lookaround, no backreference), or null. */
+export function redactPatternProblem(source: string): string | null {
+  try {
+    RE2JS.compile(source);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+function applyPattern(text: string, pattern: CompiledPattern): string {
+  const regex = pattern.regex;
+  regex.lastIndex = 0;
+  let out = '';
+  let from = 0;
+  let changed = false;
+  for (let found = regex.exec(text); found; found = regex.exec(text)) {
+    const whole = found[0];
+    if (whole === '') {
+      regex.lastIndex += 1;
+      continue;
+    }
+    const match: Match = { groups: found, text, start: found.index, end: found.index + whole.length };
+    const replacement = pattern.replace ? pattern.replace(match) : mark(pattern.kind);
+    if (replacement === null) continue;
+    const start = pattern.reachBack ? pattern.reachBack(text, match.start, from) : match.start;
+    const end = pattern.wraps ? wrappedEnd(text, match.end) : match.end;
+    out += text.slice(from, start) + replacement;
+    from = end;
+    regex.lastIndex = end;
+    changed = true;
+  }
+  return changed ? out + text.slice(from) : text;
+}
+
+/**
+ * V8 first runs a regex in its bytecode interpreter and compiles it to machine code from the third run on;
+ * interpreted, a 1 MB field costs ~0.5 s where compiled it costs ~1 ms. Two runs on a short text get a
+ * pattern past that before it meets a long one.
+ */
+function warmUp(regex: RegExp): void {
+  for (let run = 0; run < 2; run += 1) {
+    regex.lastIndex = 0;
+    regex.exec('A_KEY=x');
+  }
+  regex.lastIndex = 0;
+}
+
+/** A user's pattern, run on RE2: linear whatever the pattern. */
+function userPattern(source: string): (text: string) => string {
+  const regex = RE2JS.compile(source);
+  return (text) => {
+    if (!regex.test(text)) return text;
+    let out = '';
+    let from = 0;
+    for (const found of regex.matchAll(text)) {
+      const at = found.index ?? 0;
+      if (found[0] === '' || at < from) continue;
+      out += text.slice(from, at) + mark('custom');
+      from = at + found[0].length;
+    }
+    return out + text.slice(from);
+  };
+}
+
 export type Redactor = (text: string) => string;
 
-/** A redactor for the built-in patterns (unless `builtIn` is false) plus the user's own regexes. */
-export function makeRedactor(userPatterns: readonly string[], builtIn = true): Redactor {
-  const patterns: SecretPattern[] = builtIn ? [...SECRET_PATTERNS] : [];
-  for (const source of userPatterns) patterns.push({ kind: 'custom', regex: new RegExp(source, 'g') });
-  if (patterns.length === 0) return (text) => text;
+/**
+ * A redactor for the built-in patterns (unless `builtIn` is false) plus the user's own regexes (RE2
+ * syntax; check them with `redactPatternProblem`), and, in every mode, the given agent secrets in each of
+ * their common encodings (`[REDACTED:agent-secret]`). Cost: linear in the text's length.
+ */
+export function makeRedactor(
+  userPatterns: readonly string[],
+  builtIn = true,
+  agentSecrets: readonly string[] = [],
+): Redactor {
+  const patterns: readonly CompiledPattern[] = builtIn ? BUILT_IN : [];
+  for (const pattern of patterns) warmUp(pattern.regex);
+  const custom = userPatterns.map(userPattern);
+  const scrub = makeSecretScrubber(agentSecrets);
   return (text) => {
-    let result = text;
+    // The agent secret first: a pattern could take only part of it.
+    let result = scrub(text);
     let lower: string | undefined;
     for (const pattern of patterns) {
       if (pattern.hints && !pattern.hints.some((hint) => result.includes(hint))) continue;
@@ -132,12 +559,13 @@ export function makeRedactor(userPatterns: readonly string[], builtIn = true): R
         lower ??= result.toLowerCase();
         if (!pattern.lowerHints.some((hint) => (lower as string).includes(hint))) continue;
       }
-      pattern.regex.lastIndex = 0;
-      const replace = pattern.replace;
-      result = replace
-        ? result.replace(pattern.regex, (...args) => replace(...(args.slice(0, -2) as [string, ...string[]])))
-        : result.replace(pattern.regex, (match) => (match === '' ? match : mark(pattern.kind)));
+      const next = applyPattern(result, pattern);
+      if (next !== result) {
+        result = next;
+        lower = undefined;
+      }
     }
+    for (const apply of custom) result = apply(result);
     return result;
   };
 }

@@ -18,6 +18,7 @@ import {
   type RolloutTurn,
   type TurnSelection,
 } from '../codex/rollout-reader';
+import { loadSecret } from '../config/credentials';
 import { codexHome } from '../config/paths';
 import type { TaskData } from '../infinium/task-data';
 import {
@@ -52,7 +53,7 @@ export async function composeTurnTrace(
     environmentFacts(turn.cwd, ctx),
   ]);
   return {
-    taskData: buildTurnTrace({ ...gathered.input, environment }, traceOptions(ctx)),
+    taskData: buildTurnTrace({ ...gathered.input, environment }, await traceOptions(ctx)),
     cursor: gathered.cursor,
   };
 }
@@ -73,16 +74,26 @@ export async function composeSessionTrace(
     current = gathered.cursor;
     inputs.push({ ...gathered.input, environment });
   }
-  return { taskData: buildSessionTrace(inputs, traceOptions(ctx)), cursor: current };
+  return { taskData: buildSessionTrace(inputs, await traceOptions(ctx)), cursor: current };
 }
 
-function traceOptions(ctx: ComposeContext): TraceOptions {
+async function traceOptions(ctx: ComposeContext): Promise<TraceOptions> {
   return {
     contentMode: ctx.config.contentMode,
     redactPatterns: ctx.config.redactPatterns,
+    agentSecrets: await agentSecrets(ctx.config.agentId),
     capture: ctx.capture,
     nowMs: ctx.nowMs,
   };
+}
+
+/**
+ * The secrets the trace may be sent with (the agent's, as delivery will load it, and the environment's
+ * override): the builder scrubs them from every text, whatever the content mode.
+ */
+async function agentSecrets(agentId: string): Promise<string[]> {
+  const found = await loadSecret(agentId);
+  return [found?.secret, process.env.INFINIUM_AGENT_SECRET].filter((secret): secret is string => !!secret);
 }
 
 async function gatherTurn(

@@ -2,12 +2,14 @@
 // fed to the built hook front-ends, which start the built detached worker, which sends to the stand-in
 // Infinium server. Temp HOME / CODEX_HOME / INFINIUM_CODEX_HOME throughout.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { storeSecret } from '../../src/config/credentials';
 import { listDead, listOutbox, readHistory, spoolStats } from '../../src/spool';
 import { spoolPaths } from '../../src/spool/layout';
 import {
+  codexSession,
   DIST,
   type EventSequence,
   type FrontEnd,
@@ -20,6 +22,7 @@ import {
 } from '../support/capture-harness';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 import { LEAN, loadScenario, rolloutPath, runWorkerProcess } from '../support/scenario';
+import { RolloutWriter } from '../unit/codex/rollout-writer';
 
 const AGENT = '3f1f0c2e-0000-4000-8000-00000000c0de';
 const SECRET = 'ik_live_integration_secret_0123456789';
@@ -284,3 +287,65 @@ function lockPid(): number | null {
     return null;
   }
 }
+
+// agent-secret-in-trace: a turn that prints the stored agent secret (the credential file, the env variable,
+// a curl line with our header, the final message) reaches Infinium and the history without it.
+describe('agent-secret-in-trace', () => {
+  it.each(['redacted', 'full'] as const)(
+    'the stored agent secret is scrubbed from the trace and the history (%s content)',
+    async (contentMode) => {
+      const secret = 'secret-abcdef-123456';
+      const standIn = await startStandIn({ [AGENT]: secret });
+      try {
+        const sandbox = makeSandbox({ agentId: AGENT, baseUrl: standIn.url });
+        writeFileSync(
+          join(sandbox.project, '.infinium', 'config.json'),
+          JSON.stringify({ agentId: AGENT, baseUrl: standIn.url, contentMode }),
+        );
+        const sandboxEnv = sandbox.env;
+        expect((await storeSecret(AGENT, secret, { env: sandboxEnv, noKeyring: true })).source).toBe('file');
+        const turn = JSON.parse(
+          readFileSync(join(import.meta.dirname, '../fixtures/secrets/agent-secret-turn.json'), 'utf8')
+            .split('AGENT_SECRET')
+            .join(secret),
+        ) as { prompt: string; commands: { cmd: string; output: string; exit: number }[]; final: string };
+        const sessionId = '01a2f000-0000-7000-8000-0000000a9e17';
+        const turnId = '01a2f000-1111-7000-8000-0000000a9e17';
+        const transcript = join(
+          sandbox.env.CODEX_HOME as string,
+          'sessions/2026/11/30',
+          'rollout-secret.jsonl',
+        );
+        mkdirSync(join(transcript, '..'), { recursive: true });
+        const w = new RolloutWriter(sessionId, Date.now() - 60_000).sessionMeta({ cwd: sandbox.project });
+        w.startTurn(turnId, turn.prompt);
+        turn.commands.forEach((c, i) => {
+          w.exec(turnId, `call_${i}`, c.cmd, { output: c.output, exitCode: c.exit });
+        });
+        w.agentMessage(turnId, turn.final).complete(turnId, 1_500, turn.final);
+        writeFileSync(transcript, w.text());
+        const session = codexSession(sessionId, sandbox.project, transcript);
+        const events: EventSequence = [
+          ['SessionStart', session.sessionStart()],
+          ['UserPromptSubmit', session.prompt(turnId, turn.prompt)],
+          ['Stop', session.stop(turnId, turn.final)],
+          ['SessionEnd', session.sessionEnd()],
+        ];
+        for (const run of await feed('sh', events, sandboxEnv))
+          expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+        await waitFor(() => standIn.traces.length >= 1, 20_000, 'the trace');
+        await waitForWorkerIdle(sandbox.state);
+        const body = standIn.traces[0]?.rawBody ?? '';
+        expect(body).toContain('[REDACTED:agent-secret]');
+        expect(body).not.toContain(secret);
+        expect(body).toContain('cat ~/.infinium-codex/credentials.json');
+        const [record] = readHistory(sandboxEnv);
+        expect(readFileSync(record?.payloadPath as string, 'utf8')).not.toContain(secret);
+        sandbox.cleanup();
+      } finally {
+        await standIn.close();
+      }
+    },
+    60_000,
+  );
+});

@@ -83,7 +83,12 @@ describe('resolveConfig', () => {
     ],
     ['a bad base URL', { agentId: 'a', baseUrl: 'platform' }, /is not a URL/],
     ['an ftp base URL', { agentId: 'a', baseUrl: 'ftp://x' }, /must start with https/],
-    ['a bad redact pattern', { agentId: 'a', redactPatterns: ['('] }, /not a valid regex/],
+    ['a bad redact pattern', { agentId: 'a', redactPatterns: ['('] }, /not a regex we can run/],
+    [
+      'a redact pattern that needs backtracking',
+      { agentId: 'a', redactPatterns: ['(a+)(?=b)'] },
+      /lookaround/,
+    ],
     ['an empty agent id', { agentId: ' ' }, /"agentId" must be a non-empty string/],
   ])('says clearly when a config file holds %s', (_label, contents, message) => {
     write(join(root, 'p', '.infinium', 'config.json'), contents);

@@ -489,5 +489,46 @@ describe('description', () => {
     expect(buildTurnTrace(input(w), options('metadata')).description).toBe(
       'Codex CLI turn 1 of session S in demo: 1 tool call, 1.5 s, model gpt-5.5',
     );
+
+// precut-partial-token: a text too long to scan whole was cut before redaction, and the final cut kept the
+// half of a token that straddled that first cut (`ghp_bSble9uhXq2G9xr` before the marker).
+describe('precut-partial-token', () => {
+  it('no piece of a token cut by the scan window survives next to a cut', () => {
+    const secret = 'ghp_bSble9uhXq2G9xrZAAXepSpw6ACEWTNdd0WJ';
+    const token = (i: number) => `ghp_${String(i).padStart(4, '0')}${'Ab3'.repeat(82)}`;
+    const filler = 'build log line ok\n'.repeat(3000).slice(0, 39304 - 20);
+    const tail = Array.from({ length: 110 }, (_, i) => token(i)).join(' ');
+    const output = `${filler}${secret}\n${'more log\n'.repeat(2000)}${tail}`;
+    const w = new RolloutWriter()
+      .startTurn('t1', 'show the CI log')
+      .exec('t1', 'c1', 'cat ci.log', { output, exitCode: 0 })
+      .complete('t1', 1000, 'done');
+    const text = allText(buildTurnTrace(input(w), options()));
+    for (let at = 0; at + 8 <= secret.length; at += 1) expect(text).not.toContain(secret.slice(at, at + 8));
+    expect(text).not.toContain('Ab3Ab3Ab3');
+    expect(text).toContain('characters cut');
+  });
+});
+
+// agent-secret-in-trace: the builder is handed the secret the trace may be sent with.
+describe('agent secret', () => {
+  it.each(['full', 'redacted'] as const)('is scrubbed from every field in %s mode', (mode) => {
+    const secret = 'secret-abcdef-123456';
+    const w = new RolloutWriter()
+      .startTurn('t1', `why does tracing fail? my key is ${secret}`)
+      .exec(
+        't1',
+        'c1',
+        `curl -H 'x-agent-key: ${secret}' https://platform.i42m.ai/api/v1/agents/ag1/health`,
+        {
+          output: `{\n  "ag1": "${secret}"\n}\n${Buffer.from(`ag1:${secret}`).toString('base64')}\n`,
+          exitCode: 1,
+        },
+      )
+      .complete('t1', 1000, `Your secret ${secret} is stored in the fallback file.`);
+    const text = allText(buildTurnTrace(input(w), options(mode, { agentSecrets: [secret] })));
+    expect(text).not.toContain(secret.slice(0, 10));
+    expect(text).not.toContain(Buffer.from(secret).toString('base64').slice(4, 16));
+    expect(text).toContain('[REDACTED:agent-secret]');
   });
 });

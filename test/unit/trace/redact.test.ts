@@ -14,6 +14,16 @@ const ordinary = readFileSync(join(SECRETS, 'ordinary.txt'), 'utf8')
 
 const redact = makeRedactor([]);
 
+interface Leak {
+  label: string;
+  text: string;
+  survives: string;
+}
+const leaksGiven = readFileSync(join(SECRETS, 'leaks-given.jsonl'), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as Leak);
+
 describe('built-in redaction', () => {
   it.each(corpus.map((row) => [row.kind, row.context, row.secret] as const))(
     '%s: %s',
@@ -92,5 +102,133 @@ describe('ordinary code and commands stay readable', () => {
     'The tokenizer splits text into tokens; the secret is good tests.',
   ])('%s', (line) => {
     expect(redact(line)).toBe(line);
+  });
+});
+
+// redaction-gaps: forms the built-in set once passed through, and more of each one's family.
+describe('redaction-gaps: the given leaks', () => {
+  it.each(leaksGiven.map((leak) => [leak.label, leak] as const))('%s', (_label, leak) => {
+    const out = redact(leak.text);
+    expect(out).toContain('[REDACTED:');
+    expect(out).not.toContain(leak.survives);
+  });
+});
+
+describe('redaction-gaps: their families', () => {
+  it.each([
+    // password flags and options of common CLIs
+    ['mysqldump -h db -u app -pHunter22 appdb > dump.sql', 'Hunter22'],
+    ['mysql --user=root --password=S3cretP4ss db', 'S3cretP4ss'],
+    ['psql --password "pa55 word" -h db', 'pa55 word'],
+    ['sshpass -p Winter2024! ssh deploy@host', 'Winter2024!'],
+    ['redis-cli -h cache -a R3disPass info', 'R3disPass'],
+    ['docker login -u bot -p dckrPassw0rd registry.example.com', 'dckrPassw0rd'],
+    ['curl -u admin:Adm1nPass https://api.example.com', 'Adm1nPass'],
+    ['openssl pkcs12 -in a.p12 -passin pass:P12secret -nokeys', 'P12secret'],
+    ['keytool -list -keystore ks.jks -storepass St0rePass', 'St0rePass'],
+    ['zip -P Z1pPassword archive.zip file', 'Z1pPassword'],
+    ['7z x backup.7z -pSevenZ1p', 'SevenZ1p'],
+    ['vault login -method=userpass username=me password=Va0ltPass', 'Va0ltPass'],
+    ['gh auth login --with-token --token ghtoken123456', 'ghtoken123456'],
+    // netrc / YAML / INI / .env keys of any length, short values
+    ['machine api.example.com login me password n3trcPass', 'n3trcPass'],
+    ['machine api.example.com\n  login me\n  password n3trcPass', 'n3trcPass'],
+    ['db:\n  password: Tr0ub4dor&3\n  user: app', 'Tr0ub4dor&3'],
+    ['[client]\npassword = correct horse battery staple', 'battery staple'],
+    ['DB_PASS=x7Kq2', 'x7Kq2'],
+    ['A_KEY=Zx81', 'Zx81'],
+    ['smtp_password: "mail pass 9"', 'mail pass 9'],
+    ['Server=db;Database=app;User Id=sa;Password=Sql5erverPwd;', 'Sql5erverPwd'],
+    // URL credentials whose password contains @ (or other punctuation)
+    ['postgres://app:p@ss@w0rd@db.internal:5432/app', 'ss@w0rd'],
+    ['mongodb+srv://user:pa:ss@cluster0.example.net/db', 'pa:ss'],
+    // Authorization, Cookie and API-key headers
+    ['curl -H "X-Agent-Key: secret-abcdef-123456" https://x', 'secret-abcdef-123456'],
+    ['Authorization: Bearer abc.def.ghi-123456', 'abc.def.ghi-123456'],
+    ['"Authorization": "Basic dXNlcjpwYXNzd29yZA=="', 'dXNlcjpwYXNzd29yZA'],
+    ['Set-Cookie: session=8f14e45fceea167a5a36; Path=/; HttpOnly', '8f14e45fceea167a5a36'],
+    ['x-api-key: 0123456789abcdef', '0123456789abcdef'],
+    ['PRIVATE-TOKEN: glpatlike-0123456789', 'glpatlike-0123456789'],
+    // well-known token prefixes
+    ['hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH', 'hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH'],
+    ['export PYPI=pypi-AgEIcHlwaS5vcmcCJDk5ZjE5NjY4LTk0ZjctNGY4YS05ZjZkLTk2YzE1YjU0', 'AgEIcHlwaS5vcmcCJDk5'],
+    ['SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq', 'ABCDEFGHIJKLMNOPQRST'],
+    ['token dckr_pat_abcdefghijklmnopqrstuvwxyz12', 'abcdefghijklmnopqrstuvwxyz12'],
+    ['hvs.CAESIJ0123456789abcdefghijklmnop', 'CAESIJ0123456789abcdef'],
+    ['xapp-1-A0123456789-0123456789012-abcdef0123456789', 'abcdef0123456789'],
+    ['ya29.a0AfH6SMBx0123456789abcdefghijklmnop', 'a0AfH6SMBx0123456789'],
+    // JSON escaped once or twice
+    ['{\\"password\\":\\"correct horse\\"}', 'correct horse'],
+    ['"{\\\\\\"token\\\\\\": \\\\\\"aBcDeFgHiJkLmNoPqRsTuV\\\\\\"}"', 'aBcDeFgHiJkLmNoPqRsTuV'],
+    // values split over lines or by tabs
+    ['AWS_SECRET_ACCESS_KEY\twJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG'],
+    ['password\tTabbedPass9', 'TabbedPass9'],
+    ['ghp_bSble9uhXq2G9xrZAAXepSpw6ACEWT\nNdd0WJabcdefgh', 'Ndd0WJabcdefgh'],
+  ])('%s', (text, secret) => {
+    const out = redact(text);
+    expect(out).toContain('[REDACTED:');
+    expect(out).not.toContain(secret);
+  });
+
+  it.each([
+    'password: string;',
+    'const password = getpass.getpass("Password: ")',
+    'interface Login { username: string; password?: string }',
+    'user.password = hashPassword(input)',
+    `"password": "$\{DB_PASSWORD}"`,
+    'mysql -u root -p appdb',
+    'psql --no-password -h db',
+    'docker run -u 1000:1000 image',
+    `Authorization: Bearer $\{token}`,
+    "headers: { Authorization: 'Bearer ' + token },",
+    'token_count: 512',
+    '"max_tokens": 4096,',
+    'Cookie: a=b',
+    'secretary: Jane Doe',
+    'tokens = tokenize(text)',
+  ])('leaves code and ordinary text alone: %s', (line) => {
+    expect(redact(line)).toBe(line);
+  });
+});
+
+// redos-lock-takeover-duplicate (redaction half): inputs that made the old patterns backtrack for seconds.
+// Tests assert no timing; these must simply come back (the benchmark prints how fast).
+describe('inputs built to make matching slow', () => {
+  it.each([
+    ['A_KEY=A_KEY=...(', `${'A_KEY='.repeat(20_000)}(`],
+    ['_KEY=...', '_KEY='.repeat(20_000)],
+    ['token=...', 'token='.repeat(20_000)],
+    ['password: "...', `password: "${'x'.repeat(100_000)}`],
+    ['-eyJ-eyJ...', '-eyJ'.repeat(30_000)],
+    ['x-x-x-...', `x-${'x-'.repeat(50_000)}key`],
+  ])('%s', (_label, text) => {
+    expect(typeof redact(text)).toBe('string');
+  });
+
+  it("a user's catastrophic pattern runs on a linear engine", () => {
+    const custom = makeRedactor(['(a+)+$']);
+    expect(custom(`${'a'.repeat(5_000)}!`)).toBe(`${'a'.repeat(5_000)}!`);
+    expect(custom('aaaa')).toBe('[REDACTED:custom]');
+  });
+});
+
+// agent-secret-in-trace: the scrubber the worker hands the agent secret to.
+describe('the agent secret', () => {
+  const secret = 'secret-abcdef-123456';
+  const scrub = makeRedactor([], false, [secret]);
+
+  it.each([
+    ['as it is', `echo ${secret}`],
+    ['JSON-escaped', JSON.stringify({ key: secret })],
+    ['base64', Buffer.from(secret).toString('base64')],
+    ['inside a Basic header', `Basic ${Buffer.from(`ag1:${secret}`).toString('base64')}`],
+    ['URL-encoded', encodeURIComponent(`k=${secret}&`)],
+    ['as a long prefix', `key ${secret.slice(0, 12)}…`],
+  ])('is scrubbed %s, in every mode', (_label, text) => {
+    const out = scrub(text);
+    expect(out).toContain('[REDACTED:agent-secret]');
+    expect(out).not.toContain(secret.slice(0, 10));
+    const b64 = Buffer.from(secret).toString('base64');
+    expect(out).not.toContain(b64.slice(2, 18));
   });
 });
