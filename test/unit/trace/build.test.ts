@@ -489,6 +489,8 @@ describe('description', () => {
     expect(buildTurnTrace(input(w), options('metadata')).description).toBe(
       'Codex CLI turn 1 of session S in demo: 1 tool call, 1.5 s, model gpt-5.5',
     );
+  });
+});
 
 // precut-partial-token: a text too long to scan whole was cut before redaction, and the final cut kept the
 // half of a token that straddled that first cut (`ghp_bSble9uhXq2G9xr` before the marker).
