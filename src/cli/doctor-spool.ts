@@ -1,5 +1,6 @@
 // Doctor's look at the capture pipeline's state: traces piling up, dead traces, a worker that stopped.
 import { spoolStats } from '../spool';
+import type { RolloutDrift } from '../spool/history';
 import type { CliContext } from './context';
 import type { Finding } from './doctor';
 
@@ -56,5 +57,27 @@ export function spoolFindings(ctx: CliContext, nowMs = Date.now()): Finding[] {
       summary: `${stats.outbox} waiting, ${stats.dead} dead, ${stats.spooledEvents} events spooled`,
     });
   }
+  for (const drift of stats.rolloutDrift) {
+    findings.push({
+      check: 'rollout',
+      status: 'warn',
+      summary: describeDrift(drift),
+      fix: 'Traces of those turns may miss what these lines hold: update infinium-codex (`npm install -g infinium-codex@latest`), or report the line types.',
+    });
+  }
   return findings;
+}
+
+/**
+ * One sentence per Codex version: "Codex 0.171.0 wrote 2 kinds of lines we do not read:
+ * event_msg:new_event (3), response_item:new_call (1)" (the drift sentinel; type names only).
+ */
+export function describeDrift(drift: RolloutDrift): string {
+  const kinds = Object.entries(drift.unread);
+  const list = kinds
+    .slice(0, 5)
+    .map(([type, count]) => `${type} (${count})`)
+    .join(', ');
+  const more = kinds.length > 5 ? `, and ${kinds.length - 5} more` : '';
+  return `Codex ${drift.codexVersion} wrote ${kinds.length} kind${kinds.length === 1 ? '' : 's'} of lines we do not read: ${list}${more}`;
 }

@@ -11,6 +11,7 @@ import { configuredCapture, resolveConfig } from '../config/settings';
 import { spoolStats } from '../spool';
 import { describeSecretSource } from './agent';
 import type { CliContext } from './context';
+import { describeDrift } from './doctor-spool';
 
 export interface StatusOptions {
   json?: boolean;
@@ -62,6 +63,7 @@ export async function status(options: StatusOptions, ctx: CliContext): Promise<v
     lastSent: stats.lastSent
       ? { time: stats.lastSent.time, traceId: stats.lastSent.traceId, project: stats.lastSent.project }
       : null,
+    rolloutDrift: stats.rolloutDrift,
   };
   if (options.json) {
     out.json(report);
@@ -87,6 +89,7 @@ export async function status(options: StatusOptions, ctx: CliContext): Promise<v
   out.line(
     `Last sent: ${report.lastSent ? `${report.lastSent.time} ${report.lastSent.project} ${report.lastSent.traceId ?? ''}` : 'nothing yet'}`,
   );
+  for (const drift of stats.rolloutDrift) out.line(`Rollout:   ${out.yellow(describeDrift(drift))}`);
   if (!feature.on) out.line(`Feature:   ${out.red(feature.reason)}`);
   if (hooks.length === 0 || !feature.on || (needsTrust && report.hooks.trusted < hooks.length)) {
     out.line(out.yellow('Run `infinium-codex doctor` for the fix.'));

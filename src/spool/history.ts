@@ -36,6 +36,35 @@ export interface HistoryRecord {
    * hold this trace up to 1 + n times.
    */
   unknownOutcomes?: number;
+  /** The Codex version that wrote the turn's rollout (the trace's environment.codex_version). */
+  codexVersion?: string;
+  /** Drift sentinel: rollout line types the reader did not know, with counts (environment.unread_rollout_lines). */
+  unreadRolloutLines?: Record<string, number>;
+}
+
+/** Rollout line types one Codex version wrote that the reader does not know, summed over traces. */
+export interface RolloutDrift {
+  codexVersion: string;
+  /** Type name -> lines seen, most seen first. */
+  unread: Record<string, number>;
+}
+
+/** The drift counts of history records, per Codex version (newest version first, as records come). */
+export function rolloutDrift(records: readonly HistoryRecord[]): RolloutDrift[] {
+  const byVersion = new Map<string, Map<string, number>>();
+  for (const record of records) {
+    if (!record.unreadRolloutLines) continue;
+    const version = record.codexVersion ?? 'unknown';
+    const counts = byVersion.get(version) ?? new Map<string, number>();
+    for (const [type, count] of Object.entries(record.unreadRolloutLines)) {
+      if (Number.isSafeInteger(count) && count > 0) counts.set(type, (counts.get(type) ?? 0) + count);
+    }
+    if (counts.size > 0) byVersion.set(version, counts);
+  }
+  return [...byVersion].map(([codexVersion, counts]) => ({
+    codexVersion,
+    unread: Object.fromEntries([...counts].sort((a, b) => b[1] - a[1])),
+  }));
 }
 
 export function appendHistory(paths: SpoolPaths, record: HistoryRecord): void {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Env } from '../config/paths';
 import { listSpool } from './events';
-import { type HistoryRecord, readHistoryRecords } from './history';
+import { type HistoryRecord, type RolloutDrift, readHistoryRecords, rolloutDrift } from './history';
 import { spoolPaths } from './layout';
 import { lockHeld } from './lock';
 import {
@@ -82,12 +82,18 @@ export interface SpoolStats {
   workerRunning: boolean;
   lastWorkerRunAt?: string;
   lastSent?: HistoryRecord;
+  /** Rollout line types the reader did not know, per Codex version, over the recent history. */
+  rolloutDrift: RolloutDrift[];
 }
+
+/** How many recent traces the drift counts look at. */
+const DRIFT_WINDOW = 500;
 
 export function spoolStats(env: Env = process.env, nowMs = Date.now()): SpoolStats {
   const paths = spoolPaths(env);
   const outbox = readOutbox(paths);
   const counters = readCounters(paths);
+  const history = readHistoryRecords(paths, DRIFT_WINDOW);
   return {
     spooledEvents: listSpool(paths).length,
     outbox: outbox.length,
@@ -99,6 +105,11 @@ export function spoolStats(env: Env = process.env, nowMs = Date.now()): SpoolSta
     turnsFailed: counters.turnsFailed,
     workerRunning: lockHeld(paths.lock, nowMs),
     lastWorkerRunAt: counters.lastRunAtMs ? new Date(counters.lastRunAtMs).toISOString() : undefined,
-    lastSent: readHistoryRecords(paths).find((r) => r.status === 'sent'),
+    lastSent:
+      history.find((r) => r.status === 'sent') ??
+      (history.length < DRIFT_WINDOW
+        ? undefined
+        : readHistoryRecords(paths).find((r) => r.status === 'sent')),
+    rolloutDrift: rolloutDrift(history),
   };
 }

@@ -320,9 +320,14 @@ function historyFacts(entry: OutboxEntry, nowMs: number): Omit<HistoryRecord, 's
     turn: entry.turnKey,
     turnNumber: entry.turnNumber,
     steps: entry.taskData.steps?.length ?? 0,
-    tokens: usage?.total_tokens,
+    // With several models, llm_usage's own counters are one model's: the turn's tokens are all shares.
+    tokens: usage?.by_model
+      ? usage.by_model.reduce((sum, share) => sum + share.total_tokens, 0)
+      : usage?.total_tokens,
     duration: entry.taskData.duration,
     attempts: entry.attempts,
+    codexVersion: entry.taskData.environment?.codex_version,
+    unreadRolloutLines: entry.taskData.environment?.unread_rollout_lines,
   };
 }
 

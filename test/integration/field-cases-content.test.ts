@@ -1,9 +1,11 @@
 // What a turn's trace says, through the real path (init, the hook commands it wrote, the detached worker,
 // the stand-in): errors only the rollout knows, a sub-agent's model and usage, cuts that keep emoji whole.
 // The field cases rejected-tool-call, turn-failed-usage-limit, subagent-other-model and emoji-cut-in-name
-// (test/fixtures/field/), each with its README's right values. Token figures: input / output / cached, calls.
+// (test/fixtures/field/), each with its README's right values, and our own drift-unknown-lines (the drift
+// sentinel, shown by status and doctor). Token figures: input / output / cached, calls.
 import { describe, expect, it } from 'vitest';
 import type { TaskData } from '../../src/infinium/task-data';
+import { runCli } from '../support/cli-sandbox';
 import { replayFieldCase } from '../support/field-replay';
 
 const tokens = (trace: TaskData) => {
@@ -83,5 +85,27 @@ describe.concurrent('field cases through the real path: what the trace says', ()
     for (const text of strings) {
       expect((JSON.parse(text) as unknown as { isWellFormed(): boolean }).isWellFormed()).toBe(true);
     }
+  });
+
+  it('drift-unknown-lines: unknown line types are counted in the trace and shown by status and doctor', async () => {
+    const shown: string[] = [];
+    const traces = await replayFieldCase('drift-unknown-lines', {
+      inspect: async (sandbox) => {
+        shown.push((await runCli(sandbox, ['status'])).stdout, (await runCli(sandbox, ['doctor'])).stdout);
+      },
+    });
+    expect(traces).toHaveLength(1);
+    const trace = traces[0] as TaskData;
+    // Parsing degrades gracefully: the turn is whole, the unknown lines are no error.
+    expect(trace.steps?.map((step) => step.status)).toEqual(['success', 'failure', 'success', 'success']);
+    expect(trace.errors?.map((error) => error.error_type)).toEqual(['tool_rejected']);
+    expect(trace.environment?.unread_rollout_lines).toEqual({
+      'event_msg:turn_plan_updated': 2,
+      'response_item:future_call': 1,
+    });
+    expect(JSON.stringify(trace)).not.toContain('check staging');
+    const sentence =
+      'Codex 0.171.0 wrote 2 kinds of lines we do not read: event_msg:turn_plan_updated (2), response_item:future_call (1)';
+    for (const output of shown) expect(output).toContain(sentence);
   });
 });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findHistory, readHistory } from '../../../src/spool';
 import { cleanSpoolLeftovers, listSpool, removeEntries } from '../../../src/spool/events';
-import { appendHistory, type HistoryRecord } from '../../../src/spool/history';
+import { appendHistory, type HistoryRecord, rolloutDrift } from '../../../src/spool/history';
 import { spoolPaths } from '../../../src/spool/layout';
 import { LOCK_AHEAD_MS, LOCK_STALE_MS, LockLostError, lockHeld, tryLock } from '../../../src/spool/lock';
 import { appendLog, LOG_MAX_BYTES } from '../../../src/spool/log';
@@ -185,6 +185,27 @@ describe('history', () => {
     duration: 1,
     traceId,
     attempts: 1,
+  });
+
+  it('sums the drift counts of the history per Codex version, most seen first', () => {
+    const drift = (codexVersion: string | undefined, unread: Record<string, number>) => ({
+      ...record('k', 'id'),
+      codexVersion,
+      unreadRolloutLines: unread,
+    });
+    expect(
+      rolloutDrift([
+        drift('0.171.0', { 'event_msg:a': 1 }),
+        record('k', 'id'),
+        drift('0.171.0', { 'event_msg:a': 2, 'response_item:b': 4 }),
+        drift('0.169.0', { 'event_msg:c': 1, 'event_msg:bad': -1 }),
+        drift(undefined, { 'event_msg:d': 1 }),
+      ]),
+    ).toEqual([
+      { codexVersion: '0.171.0', unread: { 'response_item:b': 4, 'event_msg:a': 3 } },
+      { codexVersion: '0.169.0', unread: { 'event_msg:c': 1 } },
+      { codexVersion: 'unknown', unread: { 'event_msg:d': 1 } },
+    ]);
   });
 
   it('reads newest first, skips a torn line, and finds a record by trace id or key', () => {
