@@ -1,10 +1,13 @@
-// `infinium-codex retry`: send what is in the outbox now (whatever its backoff says); `--dead` first puts
-// back the traces that were given up on, e.g. after the credentials were fixed. Queued traces go to the
-// agent and base URL now configured for their project, so fixing a wrong agent id or URL rescues them.
-
+// `infinium-codex retry`: build every turn that is over (an interrupted turn on a Codex without the
+// Interrupt hook need not wait for the next prompt), then send what is in the outbox now (whatever its
+// backoff says); `--dead` first puts back the traces that were given up on, e.g. after the credentials were
+// fixed. Queued traces go to the agent and base URL now configured for their project, so fixing a wrong
+// agent id or URL rescues them.
 import { listDead } from '../spool';
 import type { Retargeted } from '../spool/outbox';
+import { composeSessionTrace, composeTurnTrace, rolloutTurnStatus } from '../worker/compose';
 import { deliverOutbox } from '../worker/deliver';
+import { runWorker } from '../worker/run';
 import type { CliContext } from './context';
 import { ExitCode, UserError } from './errors';
 
@@ -15,7 +18,18 @@ export interface RetryOptions {
 
 export async function retry(options: RetryOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
+  // One worker pass (it sends what is due), without waiting for turns the rollout has not confirmed yet:
+  // the detached worker does that. A busy worker is left a rerun request instead.
+  const passes = await runWorker(env, {
+    composer: { composeTurnTrace, composeSessionTrace, rolloutTurnStatus },
+    waitForRollout: false,
+  });
   const result = await deliverOutbox(env, { force: true, dead: options.dead });
+  // What the pass sent or gave up on has left the outbox; what it will retry is still there, counted once.
+  for (const pass of passes) {
+    result.sent += pass.sent;
+    result.dead += pass.dead;
+  }
   if (result.busy) {
     throw new UserError('A worker is sending right now; try again in a minute.');
   }

@@ -1,11 +1,13 @@
 // `infinium-codex status`: what is set up here (project, agent, secret, hooks, Codex) and what the worker
 // has done (queued, dead, last sent).
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { hooksFeature, readConfigToml } from '../codex/config-toml';
 import { hooksFileFor, inspectHooks, inspectManagedHooks, userConfigToml } from '../codex/install';
 import { codexNeeds, detectCodex, formatVersion, judgeHooksFeature } from '../codex/version';
 import { loadSecret } from '../config/credentials';
-import { statePaths } from '../config/paths';
+import { type Env, statePaths } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
 import { configuredCapture, resolveConfig } from '../config/settings';
 import { spoolStats } from '../spool';
@@ -32,6 +34,9 @@ export async function status(options: StatusOptions, ctx: CliContext): Promise<v
   const needsTrust = codexNeeds(codex.version).trust;
   const feature = judgeHooksFeature(codex.version, hooksFeature(readConfigToml(userConfigToml(env)).parsed));
   const stats = spoolStats(env);
+  // Spooled events may hold a turn that is over (an interrupt on a Codex before 0.150, which has no
+  // Interrupt hook): a worker builds it now instead of at the next prompt.
+  if (stats.spooledEvents > 0 && !stats.workerRunning) startWorker(ctx.target.distDir, env);
   const report = {
     project: config?.projectRoot ?? pauseKeyFor(ctx.cwd),
     projectName: config?.projectName,
@@ -94,4 +99,11 @@ export async function status(options: StatusOptions, ctx: CliContext): Promise<v
   if (hooks.length === 0 || !feature.on || (needsTrust && report.hooks.trusted < hooks.length)) {
     out.line(out.yellow('Run `infinium-codex doctor` for the fix.'));
   }
+}
+
+/** Starts the detached worker beside the running bundle (dist/worker.mjs), as a hook does. */
+function startWorker(distDir: string, env: Env): void {
+  const worker = join(distDir, 'worker.mjs');
+  if (!existsSync(worker)) return;
+  spawn(process.execPath, [worker], { detached: true, stdio: 'ignore', env }).unref();
 }

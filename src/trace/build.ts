@@ -87,6 +87,8 @@ export interface TurnTraceInput {
   rollout: RolloutTurnFacts | null;
   /** True when the session has a rollout path that could not be read. */
   rolloutMissing: boolean;
+  /** What was missing, when the rollout was read but lacked the turn (the rollout_unavailable message). */
+  rolloutProblem?: string;
   subagents: readonly SubagentFacts[];
   environment: EnvironmentFacts;
 }
@@ -483,7 +485,7 @@ function renderTurn(parts: TurnParts, text: TextPolicy, firstNumber: number): Re
   if (input.rolloutMissing) {
     errors.push({
       error_type: 'rollout_unavailable',
-      message: 'The session rollout file could not be read; tool detail is missing',
+      message: input.rolloutProblem ?? 'The session rollout file could not be read; tool detail is missing',
       occurred_at: endIso,
     });
   }

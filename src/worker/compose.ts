@@ -125,7 +125,15 @@ async function gatherTurn(
     if (!UNREADABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
     return { input: { ...base, rollout: null, rolloutMissing: true }, cursor };
   }
-  if (!read.turn) return { input: { ...base, rollout: null, rolloutMissing: false }, cursor: read.cursor };
+  if (!read.turn) {
+    // Codex said the turn ran (Stop, Interrupt) but its rollout holds no such turn: rewritten or cut.
+    const ran = turn.ending === 'stop' || turn.ending === 'interrupt';
+    const problem = `The session rollout holds no record of turn ${turn.turnId ?? turn.turnNumber}; tool detail is missing`;
+    return {
+      input: { ...base, rollout: null, rolloutMissing: ran, rolloutProblem: ran ? problem : undefined },
+      cursor: read.cursor,
+    };
+  }
   return {
     input: { ...base, rollout: factsOf([read.turn], read.session), rolloutMissing: false },
     cursor: read.cursor,

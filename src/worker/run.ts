@@ -299,7 +299,10 @@ function confirmation(
   const lastEvent = grouped.events.at(-1)?.arrivedAtMs ?? 0;
   if (said.state === 'absent') {
     if (nowMs - lastEvent < Math.min(confirmMs, SHORT_CONFIRM_MS)) return 'wait';
-    return grouped.turnId === null ? 'build' : 'not_a_turn';
+    // Codex fires Stop (or Interrupt) only for a turn that ran: one its rollout lost (rewritten, cut) is
+    // still sent with what the hooks said. A bare prompt event is not a turn.
+    const ran = grouped.ending === 'stop' || grouped.ending === 'interrupt';
+    return grouped.turnId === null || ran ? 'build' : 'not_a_turn';
   }
   // Open: a Stop (or Interrupt) came, so the end follows once the other Stop hooks return; a continued
   // turn keeps writing to the rollout. Closed by SessionEnd or by silence, it will not end any more.

@@ -356,17 +356,21 @@ describe('the worker', () => {
       expect(server.traces.map((t) => t.body.description)).toEqual(['t1:stop']);
     });
 
-    it('does not send a prompt that never became a turn in a readable rollout, nor count it', async () => {
+    it('does not send a prompt that never became a turn in a readable rollout, nor count it; a lost turn is sent', async () => {
       const s = codexSession('s1', box.project);
       spool(s.prompt('ghost', 'a'));
       spool(s.prompt('t1', 'b'));
       spool(s.stop('t1', 'done'));
+      // A turn Codex said ran (its Stop came) is still sent when a rewritten rollout lost it.
+      spool(s.prompt('lost', 'c'));
+      spool(s.stop('lost', 'done'));
       const verdicts = new Map<string, TurnStatus>([
         ['ghost', { state: 'absent' }],
         ['t1', { state: 'ended' }],
+        ['lost', { state: 'absent' }],
       ]);
       await run(confirming(verdicts), { confirmMs: 1_000 });
-      expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1 of s1']);
+      expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1 of s1', 'Turn 2 of s1']);
       expect(spoolNames(box.state)).toEqual([]);
     });
 
