@@ -334,17 +334,17 @@ describe('the worker', () => {
       spool(s.prompt('t2', 'b'));
       spool(s.stop('t2', 'done'));
       const verdicts = new Map<string, TurnStatus>([
-        ['t1', { state: 'open', changedAtMs: Date.now() }],
+        ['t1', { state: 'open', changedAtMs: clock }],
         ['t2', { state: 'ended' }],
       ]);
-      const passes = await run(confirming(verdicts), { waitForRollout: false });
+      const passes = await run(confirming(verdicts), { waitForRollout: false, now: () => clock + 10 });
       expect(passes[0]?.unconfirmed).toBe(1);
       expect(server.traces).toHaveLength(0);
       expect(spoolNames(box.state)).toHaveLength(4);
       // The rollout confirms it while the detached worker keeps looking.
       setTimeout(() => verdicts.set('t1', { state: 'ended' }), 300);
-      await run(confirming(verdicts));
-      expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1 of s1', 'Turn 2 of s1']);
+      await run(confirming(verdicts), { now: () => clock + 10 });
+      expect(server.traces.map((t) => t.body.name).sort()).toEqual(['Turn 1 of s1', 'Turn 2 of s1']);
     });
 
     it('builds an unconfirmed turn with what is known once the wait is over', async () => {
@@ -352,7 +352,7 @@ describe('the worker', () => {
       spool(s.prompt('t1', 'a'));
       spool(s.stop('t1', 'done'));
       const verdicts = new Map<string, TurnStatus>([['t1', { state: 'open', changedAtMs: clock }]]);
-      await run(confirming(verdicts), { confirmMs: 1_000 });
+      await run(confirming(verdicts), { confirmMs: 1_000, now: () => clock + 10_000 });
       expect(server.traces.map((t) => t.body.description)).toEqual(['t1:stop']);
     });
 
@@ -369,8 +369,8 @@ describe('the worker', () => {
         ['t1', { state: 'ended' }],
         ['lost', { state: 'absent' }],
       ]);
-      await run(confirming(verdicts), { confirmMs: 1_000 });
-      expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1 of s1', 'Turn 2 of s1']);
+      await run(confirming(verdicts), { confirmMs: 1_000, now: () => clock + 10_000 });
+      expect(server.traces.map((t) => t.body.name).sort()).toEqual(['Turn 1 of s1', 'Turn 2 of s1']);
       expect(spoolNames(box.state)).toEqual([]);
     });
 
