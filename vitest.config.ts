@@ -1,4 +1,27 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { formatVersion, MIN_HOOKS_VERSION } from './src/codex/version.js';
+
+/**
+ * The acceptance subset (test/e2e/acceptance.test.ts) on older Codex versions: the oldest supported one
+ * (src/codex/version.ts MIN_HOOKS_VERSION) and 0.145.0 (the first with SessionEnd). The pinned one runs it
+ * in the e2e project. Each project's global setup installs its version into .e2e-cache.
+ */
+const ACCEPTANCE_CODEX_VERSIONS = [formatVersion(MIN_HOOKS_VERSION), '0.145.0'];
+
+function acceptanceProject(version: string): TestProjectInlineConfiguration {
+  return {
+    extends: true,
+    test: {
+      name: `acceptance-${version}`,
+      include: ['test/e2e/acceptance.test.ts'],
+      globalSetup: ['./test/e2e/global-setup.ts'],
+      env: { E2E_CODEX_VERSION: version },
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      sequence: { groupOrder: 1 },
+    },
+  };
+}
 
 export default defineConfig({
   test: {
@@ -25,7 +48,7 @@ export default defineConfig({
       },
       {
         // The real Codex CLI end to end (test/e2e/README.md). Its global setup installs the pinned Codex
-        // into .e2e-cache when missing, and runs only when an e2e test is selected.
+        // (or E2E_CODEX_VERSION's) into .e2e-cache when missing, and runs only when an e2e test is selected.
         extends: true,
         test: {
           name: 'e2e',
@@ -36,6 +59,7 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      ...ACCEPTANCE_CODEX_VERSIONS.map(acceptanceProject),
       {
         extends: true,
         test: {

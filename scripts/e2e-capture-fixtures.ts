@@ -1,17 +1,20 @@
-// Captures real Codex 0.169.0 rollouts and hook payload sequences into
-// test/fixtures/codex-0.169.0/scenarios/<name>/ (rollout.jsonl, hooks.jsonl, sub-agent rollouts, README.md),
-// with temp paths rewritten to /home/dev/... like the older fixtures.
-// Run: npx tsx scripts/e2e-capture-fixtures.ts [scenario ...]
+// Captures real Codex rollouts and hook payload sequences of the Codex under test (the pinned one, or
+// E2E_CODEX_VERSION / E2E_CODEX_BIN) into test/fixtures/codex-<version>/scenarios/<name>/ (rollout.jsonl,
+// hooks.jsonl, sub-agent rollouts, README.md), or under `--out DIR`, with temp paths rewritten to
+// /home/dev/... like the older fixtures. `npm run codex:drift` runs it into a temp dir.
+// Run: npx tsx scripts/e2e-capture-fixtures.ts [--out DIR] [scenario ...]
 // A recording hook registered for every event appends each stdin payload to a file. This is the only place
 // that runs Codex with --dangerously-bypass-hook-trust: it captures Codex's behaviour, not ours.
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { HOOK_EVENTS } from '../src/codex/hook-payload';
+import { compareVersions, parseVersion, type Version } from '../src/codex/version';
 import {
-  CODEX_VERSION,
   codexExec,
   codexInstalled,
+  codexVersion,
+  codexVersionText,
   makeSandbox,
   REPO_ROOT,
   type Sandbox,
@@ -100,6 +103,26 @@ const CAPTURES: Capture[] = [
   },
 ];
 
+const argv = process.argv.slice(2);
+const outAt = argv.indexOf('--out');
+const OUT_ROOT =
+  outAt === -1 ? join(REPO_ROOT, 'test', 'fixtures', `codex-${codexVersionText()}`) : (argv[outAt + 1] ?? '');
+const wanted = outAt === -1 ? argv : [...argv.slice(0, outAt), ...argv.slice(outAt + 2)];
+
+const atLeast = (version: string) => compareVersions(codexVersion(), parseVersion(version) as Version) >= 0;
+
+/**
+ * How the recording hook gets to run on this Codex (codex-matrix H6): the trust bypass exists from 0.140
+ * (0.129-0.139 check trust and cannot be bypassed, so they are refused below); before 0.124 hooks need
+ * `[features] codex_hooks = true`.
+ */
+function hookRunArgs(): { extraArgs: string[]; tables: string } {
+  return {
+    extraArgs: atLeast('0.140.0') ? ['--dangerously-bypass-hook-trust'] : [],
+    tables: atLeast('0.124.0') ? '' : '[features]\ncodex_hooks = true\n',
+  };
+}
+
 function hooksLog(sandbox: Sandbox): string {
   return join(sandbox.root, 'hooks.jsonl');
 }
@@ -158,17 +181,22 @@ function rewritePaths(text: string, sandbox: Sandbox): string {
 
 async function capture(spec: Capture): Promise<void> {
   const server = await startModelServer(spec.script);
-  const sandbox = makeSandbox({ modelUrl: server.url, rootConfig: spec.rootConfig, tables: spec.tables });
+  const hookRun = hookRunArgs();
+  const sandbox = makeSandbox({
+    modelUrl: server.url,
+    rootConfig: spec.rootConfig,
+    tables: `${hookRun.tables}${spec.tables ?? ''}`,
+  });
   installRecordingHook(sandbox);
   try {
     const run = await codexExec(spec.prompt, {
       sandbox,
-      extraArgs: ['--dangerously-bypass-hook-trust', ...(spec.extraArgs ?? [])],
+      extraArgs: [...hookRun.extraArgs, ...(spec.extraArgs ?? [])],
       onSpawn: (child) => spec.onSpawn?.(child, sandbox),
     });
     const rollouts = rolloutFiles(sandbox.codexHome);
     const hooks = readFileSync(hooksLog(sandbox), 'utf8');
-    const outDir = join(REPO_ROOT, 'test', 'fixtures', `codex-${CODEX_VERSION}`, 'scenarios', spec.name);
+    const outDir = join(OUT_ROOT, 'scenarios', spec.name);
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
     const rootThread = JSON.parse(run.stdout.split('\n')[0] ?? '{}').thread_id as string | undefined;
@@ -186,7 +214,7 @@ async function capture(spec: Capture): Promise<void> {
       [
         `# ${spec.name}`,
         '',
-        `Real \`codex exec --json\` run of @openai/codex@${CODEX_VERSION} against the scripted model server`,
+        `Real \`codex exec --json\` run of @openai/codex@${codexVersionText()} against the scripted model server`,
         `(test/e2e/support/model-server.ts, script in test/e2e/support/turns.ts): ${spec.how}.`,
         `Prompt: "${spec.prompt}". Exit: ${run.code ?? run.signal}. Produced by \`npx tsx scripts/e2e-capture-fixtures.ts ${spec.name}\`,`,
         'with a recording hook on every event (run with --dangerously-bypass-hook-trust) appending each stdin',
@@ -272,7 +300,7 @@ async function captureTrust(): Promise<void> {
         `trust check failed: fired ${fired.join()} second ${second} untrusted ${untrusted}\n${run.stderr}`,
       );
     }
-    const outDir = join(REPO_ROOT, 'test', 'fixtures', `codex-${CODEX_VERSION}`, 'trust');
+    const outDir = join(OUT_ROOT, 'trust');
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'hooks.json'), readFileSync(hooksPath, 'utf8'));
@@ -287,7 +315,7 @@ async function captureTrust(): Promise<void> {
     writeFileSync(
       join(outDir, 'README.md'),
       [
-        '# Verified hook trust entries (Codex 0.169.0)',
+        `# Verified hook trust entries (Codex ${codexVersionText()})`,
         '',
         `hooks.json was written to CODEX_HOME (here /home/dev/.codex/hooks.json) and config-trust-block.toml appended to`,
         'CODEX_HOME/config.toml; then `codex exec` ran WITHOUT --dangerously-bypass-hook-trust. Every entry of',
@@ -316,11 +344,20 @@ function readLines(path: string): Record<string, unknown>[] {
 
 if (!codexInstalled()) {
   process.stderr.write(
-    'Codex is not installed in .e2e-cache: run `node scripts/e2e-install-codex.mjs` first.\n',
+    'Codex is not installed in .e2e-cache: run `node scripts/e2e-install-codex.mjs [version]` first.\n',
   );
   process.exit(1);
 }
-const wanted = process.argv.slice(2);
+if (OUT_ROOT === '') {
+  process.stderr.write('--out needs a folder: --out DIR.\n');
+  process.exit(2);
+}
+if (atLeast('0.129.0') && !atLeast('0.140.0')) {
+  process.stderr.write(
+    `Codex ${codexVersionText()} checks hook trust and has no --dangerously-bypass-hook-trust (0.140+), so the recording hook cannot run: capture another version.\n`,
+  );
+  process.exit(1);
+}
 for (const spec of CAPTURES) {
   if (wanted.length === 0 || wanted.includes(spec.name)) await capture(spec);
 }

@@ -3,7 +3,7 @@
 // write config.toml as its /hooks screen does (`config/batchWrite`).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { codexBinary } from '../e2e/support/codex';
 
 export interface CodexHookEntry {
   key: string;
@@ -15,13 +15,9 @@ export interface CodexHookEntry {
   enabled: boolean;
 }
 
-const REPO_ROOT = resolve(import.meta.dirname, '../..');
-
-/** The real Codex the e2e suite installs (or E2E_CODEX_BIN), or null when there is none here. */
+/** The real Codex the e2e suite runs (E2E_CODEX_VERSION, E2E_CODEX_BIN or the pinned one), or null. */
 export function realCodexBinary(): string | null {
-  const candidate =
-    process.env.E2E_CODEX_BIN ??
-    join(REPO_ROOT, '.e2e-cache', 'codex-0.169.0', 'node_modules', '.bin', 'codex');
+  const candidate = codexBinary();
   return existsSync(candidate) ? candidate : null;
 }
 

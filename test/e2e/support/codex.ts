@@ -1,24 +1,83 @@
-// Runs the real Codex CLI (pinned, installed into .e2e-cache by the e2e global setup) offline, against the
-// scripted model server, in temp HOME / CODEX_HOME / project directories.
+// Runs the real Codex CLI offline, against the scripted model server, in temp HOME / CODEX_HOME / project
+// directories. Which Codex: E2E_CODEX_VERSION (installed into .e2e-cache by the e2e global setup), else
+// E2E_CODEX_BIN, else the pinned version. Whatever runs, what the tests expect of it comes from the binary
+// itself (`codex --version`) and the per-version facts below (codex-matrix case).
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import { codexBin, PINNED_CODEX_VERSION } from '../../../scripts/e2e-install-codex.mjs';
+import { compareVersions, formatVersion, parseVersion, type Version } from '../../../src/codex/version';
 import { collectOutput } from '../../support/child-output';
 
-export const CODEX_VERSION = '0.169.0';
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
-export const CODEX_CACHE = join(REPO_ROOT, '.e2e-cache', `codex-${CODEX_VERSION}`);
-export const MODEL = 'gpt-5.5';
 
+/** The Codex binary under test. */
 export function codexBinary(): string {
-  return process.env.E2E_CODEX_BIN ?? join(CODEX_CACHE, 'node_modules', '.bin', 'codex');
+  if (process.env.E2E_CODEX_VERSION) return codexBin(process.env.E2E_CODEX_VERSION);
+  return process.env.E2E_CODEX_BIN ?? codexBin(PINNED_CODEX_VERSION);
 }
 
 export function codexInstalled(): boolean {
   return existsSync(codexBinary());
 }
+
+let probed: Version | undefined;
+
+/** The version of the binary under test, from its own `codex --version` (asked once). */
+export function codexVersion(): Version {
+  if (probed) return probed;
+  const run = spawnSync(codexBinary(), ['--version'], { encoding: 'utf8', timeout: 20_000 });
+  const version = parseVersion(run.stdout ?? '');
+  if (!version)
+    throw new Error(`\`${codexBinary()} --version\` printed no version: ${run.stdout}${run.stderr}`);
+  probed = version;
+  return version;
+}
+
+/** `codex --version` of the binary under test as our traces report it (`environment.codex_version`). */
+export function codexVersionText(): string {
+  return formatVersion(codexVersion());
+}
+
+/**
+ * Codex features the scenarios depend on, with the first version that has each (embedded hook schemas and
+ * the matrix runs of the codex-matrix case; docs/compatibility.md has the table).
+ */
+export const CODEX_FEATURES = {
+  /** SessionEnd: a session's end starts the worker even when no Stop came (an interrupted `codex exec`). */
+  sessionEnd: '0.145.0',
+  /** MCP tools and the multi_agent_v1 tools deferred behind tool_search, which the scripts use. */
+  toolSearch: '0.145.0',
+  /** The model catalog knows gpt-5.5 (before, an unknown slug gets no apply_patch tool). */
+  gpt55: '0.129.0',
+} as const;
+
+export function codexHas(feature: keyof typeof CODEX_FEATURES): boolean {
+  return compareVersions(codexVersion(), parseVersion(CODEX_FEATURES[feature]) as Version) >= 0;
+}
+
+/**
+ * Why a scenario cannot run on the Codex under test ('' when it can): for `it.skipIf`-style use with the
+ * reason in the test name or the skip message.
+ */
+export function needsCodex(feature: keyof typeof CODEX_FEATURES, what: string): string {
+  return codexHas(feature)
+    ? ''
+    : `${what} needs Codex ${CODEX_FEATURES[feature]} or later; this is ${codexVersionText()}`;
+}
+
+/** The model slug the scripted model answers as: one the Codex under test knows (codex-matrix H3). */
+export function scriptedModel(): string {
+  return codexHas('gpt55') ? 'gpt-5.5' : 'gpt-5.4';
+}
+
+/**
+ * How `codex exec` exits after SIGINT: 1 on every supported version (0.117+). Codex 0.114 exited 0
+ * (codex-matrix H5), below our floor.
+ */
+export const INTERRUPT_EXIT_CODE = 1;
 
 export interface Sandbox {
   root: string;
@@ -72,7 +131,7 @@ export function makeSandbox(options: SandboxOptions): Sandbox {
 
 export function writeCodexConfig(codexHome: string, options: SandboxOptions): void {
   const lines = [
-    `model = "${MODEL}"`,
+    `model = "${scriptedModel()}"`,
     'model_provider = "fake"',
     'approval_policy = "never"',
     'sandbox_mode = "danger-full-access"',

@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import type { Step, TaskData } from '../../../src/infinium/task-data';
 import type { ReceivedTrace } from '../../support/infinium-stand-in';
-import { CODEX_VERSION, MODEL } from './codex';
+import { codexVersionText, scriptedModel } from './codex';
 import type { Agent } from './connector';
 import type { ModelReply, ModelScript } from './model-server';
 import { sumUsage } from './turns';
@@ -82,7 +82,7 @@ export function expectTurnTrace(trace: ReceivedTrace | undefined, expected: Expe
 
   const usage = sumUsage(expected.replies);
   expect(data.llm_usage).toMatchObject({
-    model: MODEL,
+    model: scriptedModel(),
     prompt_tokens: usage.input,
     completion_tokens: usage.output,
     total_tokens: usage.input + usage.output,
@@ -90,7 +90,11 @@ export function expectTurnTrace(trace: ReceivedTrace | undefined, expected: Expe
     reasoning_tokens: usage.reasoning,
     api_calls_count: expected.replies.length,
   });
-  expect(data.environment).toMatchObject({ agent: 'codex-cli', codex_version: CODEX_VERSION, model: MODEL });
+  expect(data.environment).toMatchObject({
+    agent: 'codex-cli',
+    codex_version: codexVersionText(),
+    model: scriptedModel(),
+  });
   return data;
 }
 

@@ -10,6 +10,7 @@ import {
   hookTrustHash,
   hookTrustKey,
 } from '../../../src/codex/trust';
+import { codexVersion } from '../../e2e/support/codex';
 import { listCodexHooks, realCodexBinary } from '../../support/codex-hooks-list';
 
 /** User hooks exercising every rule of the hash: matchers kept or dropped, timeouts defaulted or clamped. */
@@ -35,10 +36,18 @@ const USER_HOOKS = {
   },
 };
 
-/** What Codex 0.169.0's `hooks/list` answered for USER_HOOKS (recorded from the real binary). */
-const RECORDED = JSON.parse(
-  readFileSync(join(import.meta.dirname, '../../fixtures/codex-0.169.0/hooks-list-user-hooks.json'), 'utf8'),
-) as { eventName: string; command: string; currentHash: string; timeoutSec: number }[];
+type Recorded = { eventName: string; command: string; currentHash: string; timeoutSec: number }[];
+
+/** What each Codex's `hooks/list` answered for USER_HOOKS (recorded from the real binaries). */
+const RECORDED_VERSIONS = ['0.169.0', '0.171.0'];
+const recorded = (version: string): Recorded =>
+  JSON.parse(
+    readFileSync(
+      join(import.meta.dirname, `../../fixtures/codex-${version}/hooks-list-user-hooks.json`),
+      'utf8',
+    ),
+  ) as Recorded;
+const RECORDED = recorded(RECORDED_VERSIONS.at(-1) as string);
 
 /** hooks/list names events in camelCase (`preToolUse`); hooks.json in PascalCase. */
 const eventOf = (name: string) =>
@@ -87,9 +96,10 @@ describe('trust hash (codex-hooks.md rules)', () => {
     );
   });
 
-  it('matches the hashes Codex 0.169.0 itself computed for the same hooks', () => {
-    expect(RECORDED.length).toBe(8);
-    for (const entry of RECORDED) {
+  it.each(RECORDED_VERSIONS)('matches the hashes Codex %s itself computed for the same hooks', (version) => {
+    const entries = recorded(version);
+    expect(entries.length).toBe(8);
+    for (const entry of entries) {
       const event = eventOf(entry.eventName);
       const group = USER_HOOKS.hooks[event][0];
       expect(group, entry.eventName).toBeDefined();
@@ -123,7 +133,7 @@ describe.skipIf(!codexBin)('trust entries against the real Codex binary (hooks/l
       capture: 'full',
       target: { distDir: '/opt/icx/dist', nodePath: '/usr/bin/node' },
       trust: true,
-      codexVersion: [0, 169, 0],
+      codexVersion: codexVersion(),
       env,
       platform: 'linux',
     });
