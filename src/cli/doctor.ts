@@ -24,15 +24,9 @@ import {
   UPGRADE_COMMAND,
 } from '../codex/version';
 import { loadSecret, probeKeyring } from '../config/credentials';
-import { statePaths } from '../config/paths';
+import { statePaths, tracingDisabled } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
-import {
-  ConfigError,
-  configuredCapture,
-  type ResolvedConfig,
-  resolveConfig,
-  tracingDisabled,
-} from '../config/settings';
+import { ConfigError, configuredCapture, type ResolvedConfig, resolveConfig } from '../config/settings';
 import { AgentCredentials, health } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
 import { describeSecretSource } from './agent';

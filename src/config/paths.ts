@@ -11,6 +11,12 @@ export function stateRoot(env: Env = process.env): string {
   return join(env.HOME || env.USERPROFILE || homedir(), '.infinium-codex');
 }
 
+/** INFINIUM_CODEX_DISABLED: any value but empty, 0, false or no (any case). hook.sh makes the same test. */
+export function tracingDisabled(env: Env): boolean {
+  const value = (env.INFINIUM_CODEX_DISABLED ?? '').toLowerCase();
+  return value !== '' && value !== '0' && value !== 'false' && value !== 'no';
+}
+
 export interface StatePaths {
   root: string;
   /** User-level defaults: default agent, capture mode (config.json). */

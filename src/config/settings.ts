@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
 import { redactPatternProblem } from '../trace/redact';
-import { type Env, statePaths, systemPaths } from './paths';
+import { type Env, statePaths, systemPaths, tracingDisabled } from './paths';
 
 export type Granularity = 'turn' | 'session';
 export type ContentMode = 'full' | 'redacted' | 'metadata';
@@ -176,11 +176,6 @@ export function configuredCapture(env: Env): CaptureMode {
     readSettings(systemPaths(env).config).capture ??
     'lean'
   );
-}
-
-export function tracingDisabled(env: Env): boolean {
-  const value = (env.INFINIUM_CODEX_DISABLED ?? '').toLowerCase();
-  return value !== '' && value !== '0' && value !== 'false' && value !== 'no';
 }
 
 /** The configuration for a session started in `cwd`, or null when nothing names an agent for it. */

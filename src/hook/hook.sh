@@ -7,22 +7,10 @@
 # writes; the layout is described in src/spool/layout.ts. It never reads config and never prints: stdout
 # and stderr go to /dev/null (then our log), and it always exits 0.
 
-exec >/dev/null 2>&1 3<&0
+# stdin may be closed (never by Codex, which always pipes it): then there is no payload, and nothing to do.
+exec >/dev/null 2>&1
+command exec 3<&0 || exit 0
 umask 077
-
-# Letters only, and short enough to fit a file name (the spool name must be creatable, or the payload is lost).
-case $1 in
-'' | *[!A-Za-z]*) ev=Unknown ;;
-*) ev=$1 ;;
-esac
-[ ${#ev} -le 64 ] || ev=Unknown
-if [ -z "$INFINIUM_CODEX_HOME" ] && [ -z "$HOME" ]; then
-  # The home dir then comes from the user database, which a shell cannot read without a fork: let the Node
-  # front-end find it, so both front-ends always agree on the state dir.
-  exec "${2:-node}" "${0%/*}/bin.cjs" hook "$ev" <&3 3<&-
-fi
-root=${INFINIUM_CODEX_HOME:-$HOME/.infinium-codex}
-sp=$root/spool
 
 # Reads stdin into $1, giving up once 2 s pass with no new input and stdin still open (a writer that never
 # closes it). Idle time, not total time: a big payload on a busy machine may take longer than that to
@@ -57,6 +45,37 @@ drain() {
   return $r
 }
 
+# A session with tracing turned off, or a state dir named by a relative path (which would put raw payloads
+# inside the user's project, wherever Codex runs), spools nothing. The same test as tracingDisabled().
+case $INFINIUM_CODEX_DISABLED in
+'' | 0 | [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo]) ;;
+*)
+  drain /dev/null
+  exit 0
+  ;;
+esac
+case $INFINIUM_CODEX_HOME in
+'' | /*) ;;
+*)
+  drain /dev/null
+  exit 0
+  ;;
+esac
+
+# Letters only, and short enough to fit a file name (the spool name must be creatable, or the payload is lost).
+case $1 in
+'' | *[!A-Za-z]*) ev=Unknown ;;
+*) ev=$1 ;;
+esac
+[ ${#ev} -le 64 ] || ev=Unknown
+if [ -z "$INFINIUM_CODEX_HOME" ] && [ -z "$HOME" ]; then
+  # The home dir then comes from the user database, which a shell cannot read without a fork: let the Node
+  # front-end find it, so both front-ends always agree on the state dir.
+  exec "${2:-node}" "${0%/*}/bin.cjs" hook "$ev" <&3 3<&-
+fi
+root=${INFINIUM_CODEX_HOME:-$HOME/.infinium-codex}
+sp=$root/spool
+
 # A symbolic link where one of our directories or our log should be was not made by us: remove it (never
 # its target) rather than write through it. `[ -L` is a builtin: no cost unless a link is there.
 for l in "$sp" "$sp/tmp" "$root/logs" "$root/logs/hook.log"; do
@@ -84,8 +103,17 @@ set +C
 t=$sp/tmp/$$-$n
 command exec 2>>"$root/logs/hook.log"
 
-if drain "$t" && [ -s "$t" ]; then
-  ln "$t" "$sp/$$-$n.$ev.json" || rm -f "$t"
+# The session's tracing settings go with the payload, for the worker that builds its turns (whichever session
+# started that worker): see src/spool/session-env.ts for the format; the secret only as "set".
+f=$sp/$$-$n.$ev.json
+if drain "$t" && [ -s "$t" ] && {
+  [ -z "$INFINIUM_CODEX_DISABLED$INFINIUM_AGENT_ID$INFINIUM_BASE_URL$INFINIUM_CODEX_GRANULARITY$INFINIUM_CODEX_CONTENT_MODE$INFINIUM_CODEX_RUN_ID$INFINIUM_CODEX_RUN_LABEL$INFINIUM_AGENT_SECRET" ] ||
+    printf '\0env1\0INFINIUM_CODEX_DISABLED=%s\0INFINIUM_AGENT_ID=%s\0INFINIUM_BASE_URL=%s\0INFINIUM_CODEX_GRANULARITY=%s\0INFINIUM_CODEX_CONTENT_MODE=%s\0INFINIUM_CODEX_RUN_ID=%s\0INFINIUM_CODEX_RUN_LABEL=%s\0INFINIUM_AGENT_SECRET=%s' \
+      "$INFINIUM_CODEX_DISABLED" "$INFINIUM_AGENT_ID" "$INFINIUM_BASE_URL" "$INFINIUM_CODEX_GRANULARITY" \
+      "$INFINIUM_CODEX_CONTENT_MODE" "$INFINIUM_CODEX_RUN_ID" "$INFINIUM_CODEX_RUN_LABEL" \
+      "${INFINIUM_AGENT_SECRET:+set}" >>"$t"
+}; then
+  ln "$t" "$f" || rm -f "$t"
 else
   rm -f "$t"
   exit 0
@@ -93,12 +121,23 @@ fi
 
 case $ev in
 Stop | SubagentStop | Interrupt | SessionEnd)
+  node=${2:-node}
+  worker=${0%/*}/worker.mjs
+  # A session started with its own INFINIUM_AGENT_SECRET starts a worker of its own, which keeps that secret
+  # for the session (the spool only says it was set); it reads the session id from our entry, opened for it
+  # here so that another worker consuming the entry meanwhile does not matter.
+  in=/dev/null
+  set --
+  if [ -n "$INFINIUM_AGENT_SECRET" ]; then
+    in=$f
+    set -- --session-secret
+  fi
   # A worker at work (its pid alive, its lock's mtime still ahead of our payload's: see src/spool/lock.ts)
   # will look at the spool again if asked: leave it a rerun request rather than start a Node process that
   # would only do the same and exit. It checks for requests after releasing the lock, so a lock still
   # there after our request means it will see it; a lock gone means we start a worker after all.
   lock=$root/worker.lock
-  if [ "$lock" -nt "$sp/$$-$n.$ev.json" ] && [ ! -L "$lock" ]; then
+  if [ $# = 0 ] && [ "$lock" -nt "$f" ] && [ ! -L "$lock" ]; then
     l=
     read -r l <"$lock" 2>/dev/null
     p=${l#*\"pid\":}
@@ -109,19 +148,17 @@ Stop | SubagentStop | Interrupt | SessionEnd)
       command : >>"$r" && [ -e "$lock" ] && exit 0
     fi
   fi
-  node=${2:-node}
-  worker=${0%/*}/worker.mjs
   # Its own session, so that a kill of the hook's process group does not take it down. `setsid -f` returns
   # once it has forked, and its child calls setsid() right away. Codex kills only the hook process itself,
   # and only on a timeout; a runner that killed the whole group the instant we exit could still win that
   # race (a few percent of runs on a loaded machine), and the turn then waits in the spool for the next
   # worker run. Waiting here until the child has left the group costs about 1.5 ms on every turn, so we
-  # don't. Where setsid is missing (macOS) the worker detaches itself. stdio is /dev/null: Codex waits for
-  # our stdout to close.
+  # don't. Where setsid is missing (macOS) the worker detaches itself. stdout and stderr are /dev/null:
+  # Codex waits for our stdout to close.
   if command -v setsid >/dev/null 2>&1; then
-    setsid -f "$node" "$worker" </dev/null >/dev/null 2>&1 3<&-
+    setsid -f "$node" "$worker" "$@" <"$in" >/dev/null 2>&1 3<&-
   else
-    "$node" "$worker" --detach </dev/null >/dev/null 2>&1 3<&- &
+    "$node" "$worker" --detach "$@" <"$in" >/dev/null 2>&1 3<&- &
   fi
   ;;
 esac

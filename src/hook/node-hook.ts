@@ -15,8 +15,9 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
-import { type Env, stateRoot } from '../config/paths';
+import { isAbsolute, join } from 'node:path';
+import { type Env, stateRoot, tracingDisabled } from '../config/paths';
+import { envTrailer, SECRET_VAR } from '../spool/session-env';
 
 /**
  * Codex always closes stdin; a caller that never does must not keep the hook (and Codex) waiting. Idle
@@ -60,14 +61,21 @@ export function runHook(eventArg: string | undefined, env: Env = process.env): v
   process.stdin.on('end', () => {
     clearTimeout(timer);
     const payload = Buffer.concat(chunks);
-    if (payload.length > 0 && spool(root, event, payload) && WORKER_TRIGGERS.has(event) && !askedWorker(root))
-      startWorker(env);
+    // As hook.sh: a session with tracing off, or a state dir named by a relative path (it would put raw
+    // payloads inside the user's project), spools nothing.
+    if (payload.length === 0 || tracingDisabled(env) || !isAbsolute(root)) process.exit(0);
+    const trailer = envTrailer(env);
+    const file = spool(root, event, trailer ? Buffer.concat([payload, trailer]) : payload);
+    // A session with its own secret starts its own worker, which keeps the secret for the session.
+    const ownSecret = Boolean(env[SECRET_VAR]);
+    if (file && WORKER_TRIGGERS.has(event) && (ownSecret || !askedWorker(root)))
+      startWorker(env, ownSecret ? file : null);
     process.exit(0);
   });
 }
 
-/** Writes the payload as spool/<pid>-<n>.<event>.json via a linked temp file. False when it could not. */
-function spool(root: string, event: string, payload: Buffer): boolean {
+/** Writes the entry as spool/<pid>-<n>.<event>.json via a linked temp file: its name, or null when it could not. */
+function spool(root: string, event: string, entry: Buffer): string | null {
   const dir = join(root, 'spool');
   const tmpDir = join(dir, 'tmp');
   removeLinks([dir, tmpDir, join(root, 'logs'), join(root, 'logs', 'hook.log')]);
@@ -87,16 +95,16 @@ function spool(root: string, event: string, payload: Buffer): boolean {
       continue;
     }
     try {
-      for (let offset = 0; offset < payload.length; ) offset += writeSync(fd, payload, offset);
+      for (let offset = 0; offset < entry.length; ) offset += writeSync(fd, entry, offset);
       closeSync(fd);
       linkSync(temp, final);
-      return true;
+      return final;
     } catch (error) {
       rmSync(temp, { force: true });
       throw error;
     }
   }
-  return false;
+  return null;
 }
 
 /**
@@ -120,10 +128,16 @@ function askedWorker(root: string): boolean {
   }
 }
 
-function startWorker(env: Env): void {
-  // detached = its own session (setsid), so Codex killing the hook's process group cannot stop it; stdio
-  // ignored because Codex waits until every holder of the hook's stdout has closed it.
-  spawn(process.execPath, [join(__dirname, 'worker.mjs')], { detached: true, stdio: 'ignore', env }).unref();
+/** Starts the worker; given our spool entry, as its stdin, for it to keep the session's secret. */
+function startWorker(env: Env, entry: string | null): void {
+  // detached = its own session (setsid), so Codex killing the hook's process group cannot stop it; stdout
+  // and stderr ignored because Codex waits until every holder of the hook's stdout has closed it.
+  const stdin = entry ? openSync(entry, 'r') : 'ignore';
+  spawn(process.execPath, [join(__dirname, 'worker.mjs'), ...(entry ? ['--session-secret'] : [])], {
+    detached: true,
+    stdio: [stdin, 'ignore', 'ignore'],
+    env,
+  }).unref();
 }
 
 /** A symbolic link where our directory or log should be was not made by us: removed, never written through. */

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { parseHookPayload } from '../codex/hook-payload';
 import type { SpooledEvent } from '../worker/closed-turn';
 import { ensureDir, SPOOL_NAME, type SpoolPaths } from './layout';
+import { type RecordedEnv, splitSpoolEntry } from './session-env';
 
 export interface SpoolEntry {
   name: string;
@@ -66,14 +67,17 @@ export function listSpool(paths: SpoolPaths): SpoolEntry[] {
 /** The entry as an event, or null when it is not a hook payload we can place (corrupt, torn, foreign). */
 export function readSpoolEntry(entry: SpoolEntry): SpooledEvent | null {
   let json: unknown;
+  let env: RecordedEnv | null;
   try {
-    json = JSON.parse(readFileSync(entry.file, 'utf8'));
+    const split = splitSpoolEntry(readFileSync(entry.file));
+    env = split.env;
+    json = JSON.parse(split.payload.toString('utf8'));
   } catch {
     return null;
   }
   const payload = parseHookPayload(json);
   if (!payload) return null;
-  return { event: payload.hook_event_name, arrivedAtMs: entry.arrivedAtMs, payload };
+  return { event: payload.hook_event_name, arrivedAtMs: entry.arrivedAtMs, payload, env };
 }
 
 /**
@@ -130,9 +134,16 @@ export function cleanSpoolLeftovers(paths: SpoolPaths, nowMs: number): void {
   const sweeps: [string, number, Leftover][] = [
     [paths.spoolTmp, TEMP_MAX_AGE_MS, 'unpublished'],
     [paths.corrupt, CORRUPT_MAX_AGE_MS, 'any'],
-    ...[paths.root, paths.spool, paths.sessions, paths.outbox, paths.dead, paths.history, paths.payloads].map(
-      (dir): [string, number, Leftover] => [dir, TEMP_MAX_AGE_MS, 'atomic-temp'],
-    ),
+    ...[
+      paths.root,
+      paths.spool,
+      paths.sessions,
+      paths.sessionSecrets,
+      paths.outbox,
+      paths.dead,
+      paths.history,
+      paths.payloads,
+    ].map((dir): [string, number, Leftover] => [dir, TEMP_MAX_AGE_MS, 'atomic-temp']),
   ];
   for (const [dir, maxAge, leftover] of sweeps) {
     let names: string[];

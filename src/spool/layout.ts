@@ -2,7 +2,8 @@
 // ~/.infinium-codex, 0700). Every file is written whole to a temp name and renamed into place, or appended
 // with one write call, so a crash never leaves a half-written record behind.
 //
-//   spool/<pid>-<n>.<Event>.json   one raw hook payload, exactly as Codex wrote it to stdin (0600). The
+//   spool/<pid>-<n>.<Event>.json   one raw hook payload, exactly as Codex wrote it to stdin (0600), then the
+//                                  session's tracing settings when it had any (trailer: session-env.ts). The
 //                                  arrival stamp is the file's mtime: the shell hook cannot read the clock
 //                                  without a fork. The hook writes spool/tmp/<pid>-<n> and then hard-links
 //                                  it here: as atomic as a rename (the name appears with the whole payload),
@@ -22,6 +23,8 @@
 //   history/history.jsonl          one line per sent or dead trace (rotated to history.jsonl.1 past 1 MB)
 //   history/payloads/<key>.json    the exact (redacted) body that was sent, newest 500 kept
 //   logs/worker.log, logs/hook.log our own log files, rotated to <name>.1 past 512 KB
+//   session-secrets/<session>      the agent secret of a session started with INFINIUM_AGENT_SECRET (0600),
+//                                  kept by the worker its turn-ending hook started (see session-env.ts)
 //   worker.lock, worker.rerun      one worker at a time; a worker that finds the lock taken leaves a rerun
 //                                  request for the running one, and so does a turn-ending hook that finds
 //                                  a worker at work (src/spool/lock.ts), instead of starting one
@@ -56,6 +59,7 @@ export interface SpoolPaths {
   hookLog: string;
   lock: string;
   rerun: string;
+  sessionSecrets: string;
 }
 
 export function spoolPaths(env: Env = process.env): SpoolPaths {
@@ -77,6 +81,7 @@ export function spoolPaths(env: Env = process.env): SpoolPaths {
     hookLog: join(state.logs, 'hook.log'),
     lock: join(state.root, 'worker.lock'),
     rerun: join(state.root, 'worker.rerun'),
+    sessionSecrets: join(state.root, 'session-secrets'),
   };
 }
 
@@ -88,7 +93,8 @@ export function traceKey(sessionId: string, turnKey: string): string {
   return `${safeName(sessionId)}~${safeName(turnKey)}`;
 }
 
-function safeName(text: string): string {
+/** A session id or turn key as a file name part. */
+export function safeName(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100) || '_';
 }
 

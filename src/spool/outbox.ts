@@ -16,6 +16,12 @@ export interface OutboxEntry {
   turnNumber: number;
   agentId: string;
   baseUrl: string;
+  /**
+   * Where the secret comes from: `session`, the one its Codex session was started with (session-secrets.ts);
+   * `stored`, the keyring or a credentials file, never a worker's INFINIUM_AGENT_SECRET. Absent in entries
+   * queued by older versions: looked up as before, the worker's environment first.
+   */
+  secret?: 'session' | 'stored';
   projectName: string;
   cwd: string;
   builtAtMs: number;

@@ -3,6 +3,7 @@
 // (src/worker/compose.ts) reads the rollout and builds its TaskData.
 import type { HookPayload } from '../codex/hook-payload';
 import type { CaptureMode, ResolvedConfig } from '../config/settings';
+import type { RecordedEnv } from '../spool/session-env';
 
 export interface SpooledEvent {
   /** hook_event_name, as Codex sent it. */
@@ -10,6 +11,8 @@ export interface SpooledEvent {
   /** When our hook front-end received it (epoch ms). */
   arrivedAtMs: number;
   payload: HookPayload;
+  /** The session's tracing settings the hook recorded with the event; null or absent when none was set. */
+  env?: RecordedEnv | null;
 }
 
 /** Why a turn was closed. */

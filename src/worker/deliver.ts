@@ -40,6 +40,8 @@ import {
   type Target,
   writeOutboxEntry,
 } from '../spool/outbox';
+import { SECRET_VAR } from '../spool/session-env';
+import { readSessionSecret } from '../spool/session-secrets';
 
 export interface DeliveryOptions {
   /** Send every entry now, whatever its next-attempt time (`retry`). */
@@ -77,10 +79,10 @@ export async function deliverDue(
   const reachable = new Set<string>();
   const backingOff: OutboxEntry[] = [];
   const send = async (entry: OutboxEntry) => {
-    if (!secrets.has(entry.agentId)) {
-      secrets.set(entry.agentId, (await loadSecret(entry.agentId, { env }))?.secret ?? null);
-    }
-    const secret = secrets.get(entry.agentId);
+    const source =
+      entry.secret === 'session' ? `session ${entry.sessionId}` : `${entry.secret} ${entry.agentId}`;
+    if (!secrets.has(source)) secrets.set(source, await secretFor(paths, entry, env));
+    const secret = secrets.get(source);
     if (!secret) {
       summary.noSecret += 1;
       if (entry.lastError !== NO_SECRET) {
@@ -117,6 +119,16 @@ export async function deliverDue(
     else summary.waiting += 1;
   }
   return summary;
+}
+
+/**
+ * The secret an entry is sent with: its session's own when the session was started with one; else the
+ * stored one (keyring, files), never the INFINIUM_AGENT_SECRET of the session that started this worker.
+ */
+async function secretFor(paths: SpoolPaths, entry: OutboxEntry, env: Env): Promise<string | null> {
+  if (entry.secret === 'session') return readSessionSecret(paths, entry.sessionId);
+  const lookupEnv = entry.secret === 'stored' ? { ...env, [SECRET_VAR]: undefined } : env;
+  return (await loadSecret(entry.agentId, { env: lookupEnv }))?.secret ?? null;
 }
 
 /**

@@ -3,10 +3,17 @@
 //   --detach   start a detached copy of itself and exit at once (the shell hook's way where there is no
 //              setsid, e.g. macOS)
 //   --retry    send every outbox entry now, whatever its next-attempt time
+//   --session-secret
+//              stdin is the spool entry of the hook that started us, in a session started with
+//              INFINIUM_AGENT_SECRET: keep that secret for the entry's session first (session-secrets.ts)
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { parseHookPayload } from '../codex/hook-payload';
 import type { Env } from '../config/paths';
 import { spoolPaths } from '../spool/layout';
 import { appendLog } from '../spool/log';
+import { SECRET_VAR, splitSpoolEntry } from '../spool/session-env';
+import { storeSessionSecret } from '../spool/session-secrets';
 import { evaluationWaitMs, pollEvaluations } from './evaluations';
 import { type Composer, DEFAULT_CONFIRM_MS, DEFAULT_STALE_MS, runWorker } from './run';
 
@@ -15,15 +22,23 @@ export async function runWorkerProcess(
   composer: Composer,
   env: Env = process.env,
 ): Promise<void> {
+  const log = spoolPaths(env).workerLog;
+  if (argv.includes('--session-secret')) {
+    try {
+      keepSessionSecret(env);
+    } catch {
+      // The error could quote the payload: say only what failed. That session's traces wait for its secret.
+      appendLog(log, "could not keep the session's secret: its spool entry could not be read");
+    }
+  }
   if (argv.includes('--detach')) {
-    const rest = argv.filter((arg) => arg !== '--detach');
+    const rest = argv.filter((arg) => arg !== '--detach' && arg !== '--session-secret');
     spawn(process.execPath, [process.argv[1] as string, ...rest], {
       detached: true,
       stdio: 'ignore',
     }).unref();
     return;
   }
-  const log = spoolPaths(env).workerLog;
   try {
     const passes = await runWorker(env, {
       composer,
@@ -49,6 +64,18 @@ export async function runWorkerProcess(
       `worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
   }
+}
+
+/**
+ * Reads the hook's spool entry from stdin (the hook opened it for us, so it is readable even once another
+ * worker has consumed it) and keeps our INFINIUM_AGENT_SECRET as its session's.
+ */
+function keepSessionSecret(env: Env): void {
+  const secret = env[SECRET_VAR];
+  if (!secret) return;
+  const { payload } = splitSpoolEntry(readFileSync(0));
+  const sessionId = parseHookPayload(JSON.parse(payload.toString('utf8')))?.session_id;
+  if (sessionId) storeSessionSecret(spoolPaths(env), sessionId, secret);
 }
 
 /**

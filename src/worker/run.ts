@@ -16,7 +16,9 @@ import { cleanSpoolLeftovers, listSpool, moveAside, readSpoolEntry, removeEntrie
 import { appendNoFollow, type SpoolPaths, spoolPaths, traceKey } from '../spool/layout';
 import { type HeldLock, LockLostError, tryLock } from '../spool/lock';
 import { appendLog, rotateIfLarge } from '../spool/log';
-import { alreadyQueued, writeOutboxEntry } from '../spool/outbox';
+import { alreadyQueued, type OutboxEntry, writeOutboxEntry } from '../spool/outbox';
+import { SECRET_VAR, sessionEnv } from '../spool/session-env';
+import { pruneSessionSecrets } from '../spool/session-secrets';
 import {
   pruneSessionStates,
   readCounters,
@@ -228,6 +230,7 @@ async function processSession(
         turnKey: 'session',
         turns,
         config: firstConfig,
+        secret: secretSource(first),
         files: unit.flatMap(spoolFiles),
         nowMs: now(),
         compose: (cursor) => options.composer.composeSessionTrace(turns, context(firstConfig), cursor),
@@ -269,6 +272,7 @@ async function processSession(
         turnKey,
         turns: [turn],
         config,
+        secret: secretSource(grouped),
         files: spoolFiles(grouped),
         nowMs: now(),
         compose: (cursor) => options.composer.composeTurnTrace(turn, context(config), cursor),
@@ -316,6 +320,7 @@ interface BuildJob {
   turnKey: string;
   turns: ClosedTurn[];
   config: ResolvedConfig;
+  secret: OutboxEntry['secret'];
   /** The raw payloads of these turns, deleted once the trace is queued. */
   files: string[];
   nowMs: number;
@@ -356,6 +361,7 @@ async function build(
         turnNumber: last.turnNumber,
         agentId: job.config.agentId,
         baseUrl: job.config.baseUrl,
+        secret: job.secret,
         projectName: job.config.projectName,
         cwd: last.cwd,
         builtAtMs: job.nowMs,
@@ -436,9 +442,18 @@ function closedTurn(sessionId: string, grouped: GroupedTurn, turnNumber: number)
   };
 }
 
-/** The agent for a turn's cwd; a broken config file throws (the turn waits in the spool until it is fixed). */
+/**
+ * The agent for a turn's cwd, under the settings its session's hook recorded (not the worker's own, which
+ * are those of whichever session started it); a broken config file throws (the turn waits in the spool).
+ */
 function configFor(env: Env, grouped: GroupedTurn): ResolvedConfig | null {
-  return resolveConfig(rootEvent(grouped)?.payload.cwd ?? '', env);
+  const root = rootEvent(grouped);
+  return resolveConfig(root?.payload.cwd ?? '', sessionEnv(env, root?.env));
+}
+
+/** Where the trace's secret comes from: the session's own (it was started with one), else the stored one. */
+function secretSource(grouped: GroupedTurn): OutboxEntry['secret'] {
+  return rootEvent(grouped)?.env?.[SECRET_VAR] ? 'session' : 'stored';
 }
 
 function captureMode(env: Env): CaptureMode {
@@ -453,6 +468,7 @@ function captureMode(env: Env): CaptureMode {
 function housekeeping(paths: SpoolPaths, nowMs: number): void {
   cleanSpoolLeftovers(paths, nowMs);
   pruneSessionStates(paths, nowMs);
+  pruneSessionSecrets(paths, nowMs);
   rotateIfLarge(paths.workerLog);
   rotateIfLarge(paths.hookLog);
 }

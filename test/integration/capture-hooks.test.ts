@@ -17,16 +17,20 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { splitSpoolEntry } from '../../src/spool/session-env';
 import {
   codexSession,
   DIST,
   type EventSequence,
   type FrontEnd,
   feed,
+  hookCommand,
   makeSandbox,
   runHook,
+  runProcess,
   type Sandbox,
   spoolNames,
+  waitFor,
 } from '../support/capture-harness';
 
 let hookDist: string;
@@ -215,6 +219,78 @@ describe('hook front-ends', () => {
     },
   );
 
+  it("records the session's tracing settings after the payload (the secret only as set), alike in both front-ends", async () => {
+    // env-bleed-across-sessions: the worker that builds this session's turns may run in another's env.
+    const payload = codexSession('s-env', '/home/dev/project').postTool('t1', 'c1', 'ls', 'a\nb');
+    const env = {
+      INFINIUM_AGENT_ID: 'agent-%s \\n\nnext',
+      INFINIUM_CODEX_CONTENT_MODE: 'metadata',
+      INFINIUM_CODEX_RUN_ID: 'run-7',
+      INFINIUM_AGENT_SECRET: 'ik_live_never_in_the_spool_0123456789',
+    };
+    const spools: Buffer[] = [];
+    for (const frontEnd of frontEnds) {
+      const one = makeSandbox();
+      const run = await runHook(frontEnd, 'PostToolUse', payload, { ...one.env, ...env }, { dist: hookDist });
+      expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+      spools.push(readFileSync(join(one.state, 'spool', spoolNames(one.state)[0] as string)));
+      one.cleanup();
+    }
+    expect(spools[1]).toEqual(spools[0]);
+    const bytes = spools[0] as Buffer;
+    expect(bytes.toString()).not.toContain('ik_live_never');
+    expect(splitSpoolEntry(bytes)).toEqual({
+      payload: Buffer.from(payload),
+      env: {
+        INFINIUM_AGENT_ID: env.INFINIUM_AGENT_ID,
+        INFINIUM_CODEX_CONTENT_MODE: 'metadata',
+        INFINIUM_CODEX_RUN_ID: 'run-7',
+        INFINIUM_AGENT_SECRET: 'set',
+      },
+    });
+  });
+
+  it.each(frontEnds)(
+    '%s: spools nothing for a session with tracing off or a relative INFINIUM_CODEX_HOME (misc-low)',
+    async (frontEnd) => {
+      const relative = `relstate-${process.pid}-${frontEnd}`;
+      try {
+        for (const env of [
+          { ...box.env, INFINIUM_CODEX_DISABLED: '1' },
+          { ...box.env, INFINIUM_CODEX_DISABLED: 'Yes' },
+          { ...box.env, INFINIUM_CODEX_HOME: relative },
+        ]) {
+          const run = await runHook(frontEnd, 'Stop', '{"session_id":"s"}', env, { dist: hookDist });
+          expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+        }
+        expect(existsSync(box.state)).toBe(false);
+        expect(existsSync(relative)).toBe(false);
+        // Off means off only for those values: these sessions are traced.
+        for (const off of ['0', 'FALSE', 'no']) {
+          await runHook(
+            frontEnd,
+            'PostToolUse',
+            '{}',
+            { ...box.env, INFINIUM_CODEX_DISABLED: off },
+            {
+              dist: hookDist,
+            },
+          );
+        }
+        expect(spoolNames(box.state)).toHaveLength(3);
+      } finally {
+        rmSync(relative, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it.each(frontEnds)('%s: exits 0 and prints nothing when stdin is closed (misc-low)', async (frontEnd) => {
+    const [command, args] = hookCommand(frontEnd, 'Stop', { dist: hookDist });
+    const run = await runProcess('sh', ['-c', '"$0" "$@" <&-', command, ...args], null, box.env);
+    expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(spoolNames(box.state)).toEqual([]);
+  });
+
   it.each(frontEnds)('%s: keeps every event when many hooks run at once', async (frontEnd) => {
     const runs = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
@@ -236,7 +312,9 @@ describe('worker start on a turn-ending event', () => {
     copyFileSync(join(DIST, 'bin.cjs'), join(markerDist, 'bin.cjs'));
     writeFileSync(
       join(markerDist, 'worker.mjs'),
-      "import { appendFileSync } from 'node:fs';\nappendFileSync(process.env.MARKER, 'started\\n');\n",
+      // Its args and stdin too: a session with its own secret hands its worker the spool entry.
+      "import { appendFileSync, readFileSync } from 'node:fs';\n" +
+        "appendFileSync(process.env.MARKER, 'started ' + process.argv.slice(2) + ' ' + readFileSync(0, 'utf8') + '\\n');\n",
     );
   });
   afterAll(() => rmSync(markerDist, { recursive: true, force: true }));
@@ -294,6 +372,28 @@ describe('worker start on a turn-ending event', () => {
         started: false,
         rerunRequested: true,
       });
+    },
+  );
+
+  it.each(frontEnds)(
+    '%s: a session started with its own secret starts its own worker even when one is at work, handing it the entry',
+    async (frontEnd) => {
+      // env-bleed-across-sessions: that worker keeps the secret for the session; the spool only says "set".
+      const marker = join(box.dir, 'started');
+      mkdirSync(box.state, { recursive: true, mode: 0o700 });
+      const lockFile = join(box.state, 'worker.lock');
+      writeFileSync(lockFile, JSON.stringify({ pid: process.pid, token: 'holder' }));
+      const at = new Date(Date.now() + 15_000);
+      utimesSync(lockFile, at, at);
+      const payload = '{"hook_event_name":"Stop","session_id":"s-own"}';
+      const env = { ...box.env, MARKER: marker, INFINIUM_AGENT_SECRET: 'ik_live_own_secret_0123456789' };
+      const run = await runHook(frontEnd, 'Stop', payload, env, { dist: markerDist });
+      expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+      await waitFor(() => existsSync(marker), 15_000, 'the worker');
+      const started = readFileSync(marker, 'utf8');
+      expect(started.startsWith(`started --session-secret ${payload}\0env1\0`)).toBe(true);
+      expect(started).not.toContain('ik_live_own_secret');
+      expect(existsSync(join(box.state, 'worker.rerun'))).toBe(false);
     },
   );
 

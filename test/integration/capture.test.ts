@@ -17,6 +17,7 @@ import {
   makeSandbox,
   type Sandbox,
   spoolNames,
+  storeAgentSecret,
   waitFor,
   waitForWorkerIdle,
 } from '../support/capture-harness';
@@ -33,7 +34,9 @@ let env: Record<string, string>;
 beforeEach(async () => {
   server = await startStandIn({ [AGENT]: SECRET });
   box = makeSandbox({ agentId: AGENT, baseUrl: server.url });
-  env = { ...box.env, INFINIUM_AGENT_SECRET: SECRET };
+  env = { ...box.env };
+  // A session started with its own secret is the 401 case below.
+  storeAgentSecret(box, { [AGENT]: SECRET });
 });
 afterEach(async () => {
   await waitForWorker();

@@ -27,6 +27,7 @@ import {
   makeSandbox as makeCaptureSandbox,
   runHook,
   type Sandbox,
+  storeAgentSecret,
   waitFor,
 } from '../support/capture-harness';
 import { makeSandbox as makeCliSandbox, runCli } from '../support/cli-sandbox';
@@ -169,7 +170,8 @@ describe('file safety', () => {
     let victims: string;
     beforeEach(() => {
       box = makeCaptureSandbox({ agentId: AGENT, baseUrl: server.url });
-      env = { ...box.env, INFINIUM_AGENT_SECRET: SECRET };
+      storeAgentSecret(box, { [AGENT]: SECRET });
+      env = { ...box.env };
       victims = join(box.dir, 'other-user');
       mkdirSync(victims, { mode: 0o755 });
     });
@@ -253,7 +255,8 @@ describe('file safety', () => {
 
   it('keeps history, logs, sent payloads and leftovers bounded', async () => {
     const box = makeCaptureSandbox({ agentId: AGENT, baseUrl: server.url });
-    const env = { ...box.env, INFINIUM_AGENT_SECRET: SECRET };
+    storeAgentSecret(box, { [AGENT]: SECRET });
+    const env = { ...box.env };
     try {
       const paths = spoolPaths(env);
       for (const dir of [paths.spoolTmp, paths.corrupt, paths.sessions, paths.payloads, paths.logs]) {

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spoolStats } from '../../src/spool';
 import { spoolPaths } from '../../src/spool/layout';
+import { splitSpoolEntry } from '../../src/spool/session-env';
 import { toolsFromHooks } from '../../src/trace/activity';
 import {
   DIST,
@@ -33,6 +34,7 @@ import {
   runHook,
   type Sandbox,
   spoolNames,
+  storeAgentSecret,
 } from '../support/capture-harness';
 import {
   type FuzzInput,
@@ -153,7 +155,9 @@ async function fuzz(frontEnd: FrontEnd, inputs: FuzzInput[], sessions: string[])
       ? Buffer.from(input.bytes.toString('latin1').split(PROJECT).join(project), 'latin1')
       : input.bytes,
   }));
-  const env = { ...box.env, INFINIUM_AGENT_SECRET: SECRET, INFINIUM_CODEX_STALE_SECONDS: '1' };
+  storeAgentSecret(box, { [AGENT]: SECRET });
+  // A recorded variable, so that every entry carries the session's settings after its payload.
+  const env = { ...box.env, INFINIUM_CODEX_RUN_LABEL: 'fuzz', INFINIUM_CODEX_STALE_SECONDS: '1' };
 
   const started = performance.now();
   const runs = await runAll(frontEnd, placed, env);
@@ -169,11 +173,14 @@ async function fuzz(frontEnd: FrontEnd, inputs: FuzzInput[], sessions: string[])
   );
   expect(bad.slice(0, 5).map(describeRun)).toEqual([]);
 
-  // Every input whose stdin was closed is in the spool exactly once, byte for byte, under its event name.
+  // Every input whose stdin was closed is in the spool exactly once, byte for byte, under its event name,
+  // followed by the session's settings.
   const spoolDir = join(box.state, 'spool');
   const names = spoolNames(box.state);
+  const entries = names.map((name) => splitSpoolEntry(readFileSync(join(spoolDir, name))));
+  expect(entries.filter((e) => e.env?.INFINIUM_CODEX_RUN_LABEL !== 'fuzz')).toEqual([]);
   const actual = countKeys(
-    names.map((name) => digest(name.replace(/^\d+-\d+\.|\.json$/g, ''), readFileSync(join(spoolDir, name)))),
+    names.map((name, i) => digest(name.replace(/^\d+-\d+\.|\.json$/g, ''), entries[i]?.payload as Buffer)),
   );
   const expected = countKeys(
     placed.filter(mustBeSpooled).map((input) => digest(spooledEventName(input.event), input.bytes)),

@@ -52,6 +52,15 @@ export function makeSandbox(agent?: { agentId: string; baseUrl: string; granular
   return { dir, home, state, project, env, cleanup };
 }
 
+/**
+ * Stores an agent's secret as `init` does where no keyring works (the sandbox has none): the fallback file.
+ * The secret of a session started with INFINIUM_AGENT_SECRET is that session's only.
+ */
+export function storeAgentSecret(box: Sandbox, secrets: Record<string, string>): void {
+  mkdirSync(box.state, { recursive: true, mode: 0o700 });
+  writeFileSync(join(box.state, 'credentials.json'), JSON.stringify(secrets), { mode: 0o600 });
+}
+
 export type FrontEnd = 'sh' | 'node';
 
 export interface HookRun {

@@ -13,6 +13,7 @@ import {
   makeSandbox,
   runHook,
   type Sandbox,
+  storeAgentSecret,
 } from './capture-harness';
 import { type StandIn, startStandIn } from './infinium-stand-in';
 
@@ -141,7 +142,7 @@ export function envCount(name: string, fallback: number): number {
 export interface Pipeline {
   server: StandIn;
   box: Sandbox;
-  /** The sandbox's env with the agent's secret. */
+  /** The sandbox's env (the agent's secret is stored, as `init` stores it). */
   env: Record<string, string>;
 }
 
@@ -149,5 +150,6 @@ export interface Pipeline {
 export async function startPipeline(agentId: string, secret: string): Promise<Pipeline> {
   const server = await startStandIn({ [agentId]: secret });
   const box = makeSandbox({ agentId, baseUrl: server.url });
-  return { server, box, env: { ...box.env, INFINIUM_AGENT_SECRET: secret } };
+  storeAgentSecret(box, { [agentId]: secret });
+  return { server, box, env: { ...box.env } };
 }

@@ -6,9 +6,17 @@ import { OUTBOX_RETRY } from '../../../src/infinium/retry';
 import { listDead, listOutbox, readHistory, requeueDead, spoolStats } from '../../../src/spool';
 import { spoolPaths, traceKey } from '../../../src/spool/layout';
 import { writeOutboxEntry } from '../../../src/spool/outbox';
+import { envTrailer } from '../../../src/spool/session-env';
+import { storeSessionSecret } from '../../../src/spool/session-secrets';
 import { deliverOutbox } from '../../../src/worker/deliver';
 import { type Composer, MAX_BUILD_ATTEMPTS, runWorker, type TurnStatus } from '../../../src/worker/run';
-import { codexSession, makeSandbox, type Sandbox, spoolNames } from '../../support/capture-harness';
+import {
+  codexSession,
+  makeSandbox,
+  type Sandbox,
+  spoolNames,
+  storeAgentSecret,
+} from '../../support/capture-harness';
 import { fakeComposer } from '../../support/fake-compose';
 import { type StandIn, startStandIn } from '../../support/infinium-stand-in';
 
@@ -24,20 +32,26 @@ let clock = Date.now() - 60_000;
 function spool(
   payload: string,
   event = (JSON.parse(payload) as { hook_event_name: string }).hook_event_name,
+  sessionEnv: Record<string, string> = {},
 ) {
   const dir = join(box.state, 'spool');
   mkdirSync(dir, { recursive: true });
   seq += 1;
   clock += 100;
   const file = join(dir, `${process.pid}-${seq}.${event}.json`);
-  writeFileSync(file, payload);
+  const trailer = envTrailer(sessionEnv);
+  writeFileSync(file, trailer ? Buffer.concat([Buffer.from(payload), trailer]) : payload);
   utimesSync(file, new Date(clock), new Date(clock));
 }
+
+/** The agent's stored secret, or none. */
+const storeSecret = (secret: string | null) => storeAgentSecret(box, secret ? { [AGENT]: secret } : {});
 
 beforeEach(async () => {
   server = await startStandIn({ [AGENT]: SECRET });
   box = makeSandbox({ agentId: AGENT, baseUrl: server.url });
-  env = { ...box.env, INFINIUM_AGENT_SECRET: SECRET };
+  env = { ...box.env };
+  storeSecret(SECRET);
 });
 afterEach(async () => {
   await server.close();
@@ -99,14 +113,14 @@ describe('the worker', () => {
     const s = codexSession('s1', box.project);
     spool(s.prompt('t1', 'x'));
     spool(s.stop('t1', 'y'));
-    env.INFINIUM_AGENT_SECRET = 'wrong';
+    storeSecret('wrong');
     await run();
     const [dead] = listDead(env);
     expect(dead?.reason).toContain('HTTP 401');
     expect(dead?.reason).not.toContain('wrong');
     expect(readHistory(env)[0]).toMatchObject({ status: 'dead' });
     expect(spoolStats(env)).toMatchObject({ dead: 1, outbox: 0 });
-    env.INFINIUM_AGENT_SECRET = SECRET;
+    storeSecret(SECRET);
     expect(requeueDead(env)).toBe(1);
     expect(await deliverOutbox(env, { force: true })).toMatchObject({ sent: 1, busy: false });
     expect(server.traces).toHaveLength(1);
@@ -117,13 +131,36 @@ describe('the worker', () => {
     const s = codexSession('s1', box.project);
     spool(s.prompt('t1', 'x'));
     spool(s.stop('t1', 'y'));
-    delete env.INFINIUM_AGENT_SECRET;
+    storeSecret(null);
     await run();
     expect(listOutbox(env)).toMatchObject([{ lastError: 'no secret', attempts: 0 }]);
     expect(spoolStats(env)).toMatchObject({ outboxNoSecret: 1, dead: 0 });
-    env.INFINIUM_AGENT_SECRET = SECRET;
+    storeSecret(SECRET);
     await run();
     expect(server.traces).toHaveLength(1);
+  });
+
+  it("sends each turn with its own session's secret, never the worker's (env-bleed-across-sessions)", async () => {
+    const own = codexSession('s-own', box.project);
+    const plain = codexSession('s-plain', box.project);
+    const withSecret = { INFINIUM_AGENT_SECRET: 'ik_session_secret' };
+    spool(own.prompt('t1', 'x'), undefined, withSecret);
+    spool(own.stop('t1', 'y'), undefined, withSecret);
+    spool(plain.prompt('t1', 'x'));
+    spool(plain.stop('t1', 'y'));
+    storeSecret(null);
+    // The worker runs in another session's environment: its secret is for that session only.
+    env.INFINIUM_AGENT_SECRET = SECRET;
+    await run();
+    expect(server.traces).toHaveLength(0);
+    expect(listOutbox(env).map((e) => [e.sessionId, e.secret, e.lastError])).toEqual([
+      ['s-own', 'session', 'no secret'],
+      ['s-plain', 'stored', 'no secret'],
+    ]);
+    storeSessionSecret(spoolPaths(env), 's-own', SECRET);
+    storeSecret(SECRET);
+    await run();
+    expect(server.traces).toHaveLength(2);
   });
 
   it('drops turns with no agent configured, and turns of paused projects, without sending them', async () => {
