@@ -7,7 +7,6 @@
 // the bookkeeping (the payload copy, the outbox removal) follows, retried as bookkeeping at the next runs,
 // never as a send. The worker re-checks that it still holds the lock before each send and each file move.
 
-import { loadSecret } from '../config/credentials';
 import type { Env } from '../config/paths';
 import { resolveConfig } from '../config/settings';
 import { AgentCredentials, sendTrace } from '../infinium/client';
@@ -40,8 +39,7 @@ import {
   type Target,
   writeOutboxEntry,
 } from '../spool/outbox';
-import { SECRET_VAR } from '../spool/session-env';
-import { readSessionSecret } from '../spool/session-secrets';
+import { traceSecret } from './trace-secret';
 
 export interface DeliveryOptions {
   /** Send every entry now, whatever its next-attempt time (`retry`). */
@@ -81,7 +79,7 @@ export async function deliverDue(
   const send = async (entry: OutboxEntry) => {
     const source =
       entry.secret === 'session' ? `session ${entry.sessionId}` : `${entry.secret} ${entry.agentId}`;
-    if (!secrets.has(source)) secrets.set(source, await secretFor(paths, entry, env));
+    if (!secrets.has(source)) secrets.set(source, await traceSecret(paths, env, entry));
     const secret = secrets.get(source);
     if (!secret) {
       summary.noSecret += 1;
@@ -119,16 +117,6 @@ export async function deliverDue(
     else summary.waiting += 1;
   }
   return summary;
-}
-
-/**
- * The secret an entry is sent with: its session's own when the session was started with one; else the
- * stored one (keyring, files), never the INFINIUM_AGENT_SECRET of the session that started this worker.
- */
-async function secretFor(paths: SpoolPaths, entry: OutboxEntry, env: Env): Promise<string | null> {
-  if (entry.secret === 'session') return readSessionSecret(paths, entry.sessionId);
-  const lookupEnv = entry.secret === 'stored' ? { ...env, [SECRET_VAR]: undefined } : env;
-  return (await loadSecret(entry.agentId, { env: lookupEnv }))?.secret ?? null;
 }
 
 /**

@@ -4,7 +4,6 @@
 // the next turn's trace); the state of each trace is a file beside the history (src/spool/evaluations.ts),
 // rewritten after every poll, so a killed poller costs nothing but the poll it was making.
 import { join } from 'node:path';
-import { loadSecret } from '../config/credentials';
 import type { Env } from '../config/paths';
 import { AgentCredentials, fetchEvaluation } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
@@ -18,6 +17,8 @@ import { readHistoryRecords } from '../spool/history';
 import { type SpoolPaths, spoolPaths } from '../spool/layout';
 import { tryLock } from '../spool/lock';
 import { appendLog } from '../spool/log';
+import { readSessionSecret } from '../spool/session-secrets';
+import { traceSecret } from './trace-secret';
 
 /** At most one request every 3 s per trace (the interval of Infinium's own polling helper). */
 export const EVALUATION_POLL_INTERVAL_MS = 3_000;
@@ -74,9 +75,14 @@ export async function pollEvaluations(env: Env, options: PollOptions): Promise<b
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const secrets = new Map<string, string | null>();
-  const secretFor = async (agentId: string) => {
-    if (!secrets.has(agentId)) secrets.set(agentId, (await loadSecret(agentId, { env }))?.secret ?? null);
-    return secrets.get(agentId) ?? null;
+  // The secret the trace was sent with: its session's own when it was started with one, else the stored one.
+  const secretFor = async ({ key, agentId }: EvaluationState) => {
+    const sessionId = key.split('~')[0] ?? '';
+    const secret = readSessionSecret(paths, sessionId) === null ? 'stored' : 'session';
+    const cacheKey = secret === 'session' ? `session ${sessionId}` : `stored ${agentId}`;
+    if (!secrets.has(cacheKey))
+      secrets.set(cacheKey, await traceSecret(paths, env, { agentId, sessionId, secret }));
+    return secrets.get(cacheKey) ?? null;
   };
   try {
     for (let round = 0; ; round += 1) {
@@ -91,7 +97,7 @@ export async function pollEvaluations(env: Env, options: PollOptions): Promise<b
           nextDueMs = Math.min(nextDueMs, dueMs);
           continue;
         }
-        const updated = await pollOne(paths, state, await secretFor(state.agentId), options, now);
+        const updated = await pollOne(paths, state, await secretFor(state), options, now);
         options.onChange?.(updated);
         if (updated.status === 'pending') {
           nextDueMs = Math.min(nextDueMs, now() + EVALUATION_POLL_INTERVAL_MS);
