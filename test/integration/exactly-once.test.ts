@@ -19,6 +19,7 @@ import {
   makeSandbox,
   type Sandbox,
   spoolNames,
+  storeAgentSecret,
   waitFor,
   waitForWorkerIdle,
 } from '../support/capture-harness';
@@ -38,7 +39,8 @@ const undo: (() => void)[] = [];
 beforeEach(async () => {
   server = await startStandIn({ [AGENT]: SECRET });
   box = makeSandbox({ agentId: AGENT, baseUrl: server.url });
-  env = { ...box.env, INFINIUM_AGENT_SECRET: SECRET };
+  storeAgentSecret(box, { [AGENT]: SECRET });
+  env = { ...box.env };
   // Hooks that spool but start no worker: the test decides which worker runs when.
   dist = inertWorkerDist(box.dir);
 });

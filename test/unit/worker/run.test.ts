@@ -518,6 +518,7 @@ describe('the worker', () => {
   it('queued-traces-keep-old-agent-and-url: retry --dead sends dead traces to the agent and URL now configured', async () => {
     const config = join(box.project, '.infinium', 'config.json');
     writeFileSync(config, JSON.stringify({ agentId: 'wrongid', baseUrl: `${server.url}/wrong/prefix` }));
+    storeAgentSecret(box, { [AGENT]: SECRET, wrongid: SECRET });
     const s = codexSession('s1', box.project);
     spool(s.prompt('t1', 'x'));
     spool(s.stop('t1', 'y'));
