@@ -4,7 +4,7 @@
 // root-owned file that every local user can read (their sessions send with it).
 import { isDeepStrictEqual } from 'node:util';
 import { readHooksFile, serializeHooks, withOurHooks } from '../codex/hooks-file';
-import { eventsFor } from '../codex/install';
+import { codexFileTarget, eventsFor, writeCodexFile } from '../codex/install';
 import { systemHooksFile } from '../codex/system';
 import { codexNeeds, detectCodex } from '../codex/version';
 import { backupFile, writeFileAtomic } from '../config/atomic-file';
@@ -45,6 +45,7 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
   const capture = options.capture ?? existing.capture ?? 'lean';
   const hooksFile = systemHooksFile(env);
   const hooks = readHooksFile(hooksFile);
+  codexFileTarget(hooksFile);
 
   if (secret && !options.offline) {
     const check = await checkConnection(new AgentCredentials(agentId, secret, baseUrl), 'system install');
@@ -54,7 +55,7 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
   const doc = withOurHooks(hooks.doc, eventsFor(capture, codexNeeds(codex.version)), ctx.target);
   if (hooks.text === null || !isDeepStrictEqual(doc, hooks.doc)) {
     if (hooks.text !== null) backupFile(hooksFile);
-    writeFileAtomic(hooksFile, serializeHooks(doc, hooks.text), { mode: 0o644, dirMode: 0o755 });
+    writeCodexFile(hooksFile, serializeHooks(doc, hooks.text));
   }
   out.line(`${out.green('✓')} Managed ${capture} capture hooks in ${hooksFile} (no trust needed)`);
   updateSettingsFile(

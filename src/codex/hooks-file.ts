@@ -1,10 +1,14 @@
 // Our entries in a Codex hooks.json: built, recognised, merged with the user's own and removed again.
 // Ours are appended AFTER the user's groups, because Codex's trust key holds each hook's position: a group
-// inserted before a user's hook would silently untrust it. Ours are recognised by the shape of their
-// command (our hook front-end's path), so `uninstall` removes exactly ours whatever else is in the file.
+// inserted before a user's hook would silently untrust it. Ours carry a mark of our own (OUR_MARK), so
+// `uninstall` removes exactly ours whatever else is in the file, another package's look-alike included.
+// A file Codex would reject as a whole is refused, since Codex then runs none of its hooks.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { HookHandler, MatcherGroup } from './trust';
+import { dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { type AnyNode, parse as parseJson } from '@humanwhocodes/momoa';
+import { textForm } from './text-form';
+import { EVENT_LABELS, type HookHandler, type MatcherGroup } from './trust';
 
 export interface HooksDocument {
   hooks: Record<string, MatcherGroup[]>;
@@ -40,38 +44,182 @@ export function hookCommandWindows(event: string, target: HookTarget): string {
   return `"${target.nodePath}" "${join(target.distDir, 'bin.cjs')}" hook ${event}`;
 }
 
+/**
+ * The mark on each handler of ours. Codex ignores unknown keys inside a handler (0.145, 0.169 and 0.171
+ * checked) and leaves them out of the trust hash, so the mark costs nothing and survives Codex.
+ */
+export const OUR_MARK = 'x-infinium-codex';
+/** The package whose dist/ holds our hook front-ends (for handlers written before the mark). */
+const PACKAGE_NAME = 'infinium-codex-connector';
+
+function timeoutFor(event: string): number {
+  return SHORT_EVENTS.has(event) ? SHORT_HOOK_TIMEOUT_SECONDS : HOOK_TIMEOUT_SECONDS;
+}
+
 export function ourHandler(event: string, target: HookTarget): HookHandler {
   return {
     type: 'command',
     command: hookCommand(event, target),
     commandWindows: hookCommandWindows(event, target),
-    timeout: SHORT_EVENTS.has(event) ? SHORT_HOOK_TIMEOUT_SECONDS : HOOK_TIMEOUT_SECONDS,
+    timeout: timeoutFor(event),
+    [OUR_MARK]: true,
   };
 }
 
-const OUR_POSIX_COMMAND = /^'(?:[^']|'\\'')*[/\\]dist[/\\]hook\.sh' ([A-Za-z]+) '(?:[^']|'\\'')*'$/;
-const OUR_WINDOWS_COMMAND = /^"[^"]*" "[^"]*[/\\]dist[/\\]bin\.cjs" hook ([A-Za-z]+)$/;
+/**
+ * Whether a handler is ours: it carries our mark. A handler written before the mark existed counts when
+ * it is exactly what we wrote then (same four keys, both commands) AND its front-end is in an installed
+ * copy of this package, so another package's hook that merely looks like ours is never taken.
+ */
+export function isOurHandler(handler: unknown): boolean {
+  if (typeof handler !== 'object' || handler === null || Array.isArray(handler)) return false;
+  const fields = handler as HookHandler;
+  if (fields[OUR_MARK] === true) return true;
+  const parts = posixCommandParts(fields.command);
+  if (!parts) return false;
+  const target = { distDir: dirname(parts.script), nodePath: parts.node };
+  const { [OUR_MARK]: _mark, ...written } = ourHandler(parts.event, target);
+  if (!isDeepStrictEqual(fields, written)) return false;
+  try {
+    const manifest = JSON.parse(readFileSync(join(target.distDir, '..', 'package.json'), 'utf8'));
+    return manifest.name === PACKAGE_NAME;
+  } catch {
+    return false;
+  }
+}
 
-/** The event our handler was written for, or null when the handler is not ours. */
-export function ourHandlerEvent(handler: unknown): string | null {
-  if (typeof handler !== 'object' || handler === null) return null;
-  const { command, commandWindows } = handler as HookHandler;
-  const posix = typeof command === 'string' ? OUR_POSIX_COMMAND.exec(command) : null;
-  if (posix) return posix[1] ?? null;
-  const windows = typeof commandWindows === 'string' ? OUR_WINDOWS_COMMAND.exec(commandWindows) : null;
-  return windows ? (windows[1] ?? null) : null;
+/** The script, event and node of a command in our POSIX form (`'<script>' <Event> '<node>'`), or null. */
+function posixCommandParts(command: unknown): { script: string; event: string; node: string } | null {
+  if (typeof command !== 'string') return null;
+  const parts = /^'((?:[^']|'\\'')*)' ([A-Za-z]+) '((?:[^']|'\\'')*)'$/.exec(command);
+  if (!parts) return null;
+  const unquote = (text: string) => text.replace(/'\\''/g, "'");
+  return { script: unquote(parts[1] ?? ''), event: parts[2] ?? '', node: unquote(parts[3] ?? '') };
 }
 
 /** The paths our handler runs: the POSIX front-end script and node (for doctor's "path gone" check). */
 export function ourHandlerPaths(handler: HookHandler): { script: string; node: string } | null {
-  if (typeof handler.command !== 'string') return null;
-  const parts = /^'((?:[^']|'\\'')*)' [A-Za-z]+ '((?:[^']|'\\'')*)'$/.exec(handler.command);
-  if (!parts) return null;
-  const unquote = (text: string) => text.replace(/'\\''/g, "'");
-  return { script: unquote(parts[1] ?? ''), node: unquote(parts[2] ?? '') };
+  const parts = posixCommandParts(handler.command);
+  return parts ? { script: parts.script, node: parts.node } : null;
 }
 
+/** Keys Codex reads at each level of hooks.json (0.169.0); a duplicate of one makes Codex reject the file. */
+const KNOWN_KEYS: Record<string, ReadonlySet<string>> = {
+  document: new Set(['hooks', 'description']),
+  events: new Set(Object.keys(EVENT_LABELS)),
+  group: new Set(['matcher', 'hooks']),
+  handler: new Set(['type', 'command', 'commandWindows', 'timeout', 'async', 'statusMessage']),
+};
+/** Codex reads `timeout` as a u64 and then writes it to TOML, whose integers are i64. */
+const MAX_TIMEOUT = 2n ** 63n - 1n;
+
+function levelOf(path: (string | number)[]): keyof typeof KNOWN_KEYS | null {
+  if (path.length === 0) return 'document';
+  if (path.length === 1 && path[0] === 'hooks') return 'events';
+  if (path.length === 3 && path[0] === 'hooks') return 'group';
+  if (path.length === 5 && path[0] === 'hooks' && path[3] === 'hooks') return 'handler';
+  return null;
+}
+
+/**
+ * What JSON.parse cannot see: a key given twice in one object (JSON.parse keeps the last) and a timeout
+ * that is not a plain integer literal (`5.0` and `1e2` parse as numbers, Codex rejects them). Returns why
+ * the text is refused, or null.
+ */
+function lexicalProblem(text: string): string | null {
+  const walk = (node: AnyNode, path: (string | number)[]): string | null => {
+    if (node.type === 'Array') {
+      for (const [index, element] of node.elements.entries()) {
+        const problem = walk(element.value, [...path, index]);
+        if (problem) return problem;
+      }
+    }
+    if (node.type !== 'Object') return null;
+    const seen = new Set<string>();
+    const level = levelOf(path);
+    for (const member of node.members) {
+      const key = member.name.type === 'String' ? member.name.value : member.name.name;
+      if (seen.has(key)) {
+        return level && KNOWN_KEYS[level]?.has(key)
+          ? `it has "${key}" twice in one object, which Codex rejects`
+          : `it has "${key}" twice in one object, which we cannot keep when we rewrite it`;
+      }
+      seen.add(key);
+      if (level === 'handler' && key === 'timeout' && member.value.type === 'Number') {
+        const raw = text.slice(member.value.loc.start.offset, member.value.loc.end.offset);
+        if (!/^\d+$/.test(raw) || BigInt(raw) > MAX_TIMEOUT) {
+          return `the timeout ${raw} is not a whole number of seconds from 0 to ${MAX_TIMEOUT}, which Codex rejects`;
+        }
+      }
+      const problem = walk(member.value, [...path, key]);
+      if (problem) return problem;
+    }
+    return null;
+  };
+  return walk(parseJson(text, { mode: 'json' }).body, []);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Why Codex (0.145-0.171, checked with `hooks/list`) would reject this document as a whole, or null. */
+function schemaProblem(doc: Record<string, unknown>): string | null {
+  const unknown = Object.keys(doc).find((key) => !KNOWN_KEYS.document?.has(key));
+  if (unknown !== undefined) {
+    return `it has the top-level key "${unknown}", and Codex allows only "hooks" and "description"`;
+  }
+  const optional = (value: unknown, type: 'string' | 'boolean') =>
+    value === undefined || typeof value === type;
+  if (!optional(doc.description, 'string') && doc.description !== null)
+    return '"description" is not a string';
+  if (doc.hooks === undefined) return null;
+  if (!isObject(doc.hooks)) return '"hooks" is not an object';
+  for (const [event, groups] of Object.entries(doc.hooks)) {
+    if (!KNOWN_KEYS.events?.has(event)) continue;
+    if (!Array.isArray(groups)) return `"${event}" is not a list of matcher groups`;
+    for (const group of groups) {
+      if (!isObject(group)) return `a matcher group of "${event}" is not an object`;
+      if (!optional(group.matcher, 'string') && group.matcher !== null)
+        return `a matcher of "${event}" is not a string`;
+      if (group.hooks === undefined) continue;
+      if (!Array.isArray(group.hooks)) return `the "hooks" of a "${event}" group is not a list`;
+      for (const handler of group.hooks) {
+        if (!isObject(handler)) return `a "${event}" hook is not an object`;
+        if (!['command', 'mcp_tool', 'prompt', 'agent'].includes(handler.type as string)) {
+          return `a "${event}" hook has no known "type"`;
+        }
+        if (handler.type !== 'command') continue;
+        if (typeof handler.command !== 'string') return `a "${event}" command hook has no "command" string`;
+        for (const key of ['commandWindows', 'statusMessage'] as const) {
+          if (!optional(handler[key], 'string') && handler[key] !== null)
+            return `"${key}" of a "${event}" hook is not a string`;
+        }
+        if (!optional(handler.async, 'boolean')) return `"async" of a "${event}" hook is not true or false`;
+        if (
+          handler.timeout !== undefined &&
+          handler.timeout !== null &&
+          typeof handler.timeout !== 'number'
+        ) {
+          return `"timeout" of a "${event}" hook is not a number`;
+        }
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Parses hooks.json as Codex does. Throws CodexFileError, in one sentence, for text Codex would reject as a
+ * whole (it then runs none of the file's hooks): invalid JSON, a byte order mark, a top-level key other
+ * than `hooks`/`description`, a key given twice, a wrong type or a timeout out of range. Unknown events
+ * and unknown keys inside groups and handlers are kept, as Codex ignores them.
+ */
 export function parseHooksDocument(text: string, file: string): HooksDocument {
+  const refuse = (why: string) =>
+    new CodexFileError(
+      `${file} is not a hooks file Codex accepts (${why}), so Codex runs none of its hooks and we left it untouched; fix it and run this again.`,
+    );
+  if (textForm(text).bom) throw refuse('it starts with a byte order mark; save it as UTF-8 without one');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -80,23 +228,16 @@ export function parseHooksDocument(text: string, file: string): HooksDocument {
       `${file} is not valid JSON, so it was left untouched; fix it and run this again.`,
     );
   }
-  const bad = () =>
-    new CodexFileError(
+  if (!isObject(json)) {
+    throw new CodexFileError(
       `${file} does not have the shape Codex expects ({"hooks": {"<Event>": [{"hooks": [...]}]}}), so it was left untouched.`,
     );
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw bad();
-  const doc = json as Record<string, unknown>;
-  if (doc.hooks === undefined) return { ...doc, hooks: {} };
-  if (typeof doc.hooks !== 'object' || doc.hooks === null || Array.isArray(doc.hooks)) throw bad();
-  for (const groups of Object.values(doc.hooks)) {
-    if (!Array.isArray(groups)) throw bad();
-    for (const group of groups) {
-      if (typeof group !== 'object' || group === null || Array.isArray(group)) throw bad();
-      const handlers = (group as MatcherGroup).hooks;
-      if (handlers !== undefined && !Array.isArray(handlers)) throw bad();
-    }
   }
-  return doc as HooksDocument;
+  const problem = lexicalProblem(text) ?? schemaProblem(json);
+  if (problem) throw refuse(problem);
+  if (json.hooks === undefined) return { ...json, hooks: {} };
+  // Unknown events may hold anything: keep them as they are, but only lists of groups are ours to walk.
+  return json as HooksDocument;
 }
 
 export interface HooksFileContents {
@@ -116,11 +257,12 @@ export function readHooksFile(file: string): HooksFileContents {
   return { text, doc: parseHooksDocument(text, file) };
 }
 
-/** Serialises like the user's file: same indentation, same final newline. */
+/** Serialises like the user's file: same indentation, same line ending, same final newline. */
 export function serializeHooks(doc: HooksDocument, previousText: string | null): string {
   const indent = previousText ? (/\n([ \t]+)"/.exec(previousText)?.[1] ?? '  ') : '  ';
   const newline = previousText === null || previousText.endsWith('\n') ? '\n' : '';
-  return `${JSON.stringify(doc, null, indent)}${newline}`;
+  const text = `${JSON.stringify(doc, null, indent)}${newline}`;
+  return textForm(previousText).eol === '\r\n' ? text.replaceAll('\n', '\r\n') : text;
 }
 
 export interface OurHook {
@@ -131,14 +273,18 @@ export interface OurHook {
   handler: HookHandler;
 }
 
+/** The events Codex knows, with their groups (parseHooksDocument checked those); unknown ones may hold anything. */
+export function eventGroups(doc: HooksDocument): [event: string, groups: MatcherGroup[]][] {
+  return Object.entries(doc.hooks).filter(([event]) => KNOWN_KEYS.events?.has(event));
+}
+
 export function findOurHooks(doc: HooksDocument): OurHook[] {
   const found: OurHook[] = [];
-  for (const [event, groups] of Object.entries(doc.hooks)) {
+  for (const [event, groups] of eventGroups(doc)) {
     groups.forEach((group, groupIndex) => {
       const handlers = Array.isArray(group.hooks) ? (group.hooks as HookHandler[]) : [];
       handlers.forEach((handler, handlerIndex) => {
-        if (ourHandlerEvent(handler) !== null)
-          found.push({ event, groupIndex, handlerIndex, group, handler });
+        if (isOurHandler(handler)) found.push({ event, groupIndex, handlerIndex, group, handler });
       });
     });
   }
@@ -159,6 +305,10 @@ export function withOurHooks(
   const placed = new Set<string>();
   const hooks: Record<string, MatcherGroup[]> = {};
   for (const [event, groups] of Object.entries(doc.hooks)) {
+    if (!KNOWN_KEYS.events?.has(event)) {
+      hooks[event] = groups;
+      continue;
+    }
     const kept: MatcherGroup[] = [];
     for (const group of groups) {
       if (!Array.isArray(group.hooks)) {
@@ -167,7 +317,7 @@ export function withOurHooks(
       }
       const handlers: unknown[] = [];
       for (const handler of group.hooks as unknown[]) {
-        if (ourHandlerEvent(handler) === null) handlers.push(handler);
+        if (!isOurHandler(handler)) handlers.push(handler);
         else if (wanted.has(event) && !placed.has(event)) {
           placed.add(event);
           handlers.push(ourHandler(event, target));

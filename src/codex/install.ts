@@ -21,11 +21,12 @@ import {
 import { FULL_EVENTS, LEAN_EVENTS } from './hook-payload';
 import {
   CodexFileError,
+  eventGroups,
   findOurHooks,
   type HooksDocument,
   type HookTarget,
+  isOurHandler,
   type OurHook,
-  ourHandlerEvent,
   ourHandlerPaths,
   parseHooksDocument,
   projectHooksFile,
@@ -101,11 +102,11 @@ export function movedTrustedUserHooks(
 ): string[] {
   const positions = (doc: HooksDocument) => {
     const at = new Map<unknown, string>();
-    for (const [event, groups] of Object.entries(doc.hooks)) {
+    for (const [event, groups] of eventGroups(doc)) {
       groups.forEach((group, g) => {
         if (!Array.isArray(group.hooks)) return;
         group.hooks.forEach((handler, h) => {
-          if (ourHandlerEvent(handler) === null) at.set(handler, hookTrustKey(file, event, g, h));
+          if (!isOurHandler(handler)) at.set(handler, hookTrustKey(file, event, g, h));
         });
       });
     }

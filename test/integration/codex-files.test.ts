@@ -199,3 +199,62 @@ describe('misc-low: a failed init leaves nothing half done', () => {
     expect(existsSync(join(sandbox.codexHome, 'hooks.json'))).toBe(false);
   });
 });
+
+describe('hooks-json-unknown-top-level', () => {
+  const fixture = (name: string) =>
+    readFileSync(
+      join(import.meta.dirname, '../fixtures/adversarial/hooks-json-unknown-top-level', name),
+      'utf8',
+    );
+
+  it.each([
+    ['hooks.json', /top-level key "\$schema"/],
+    ['hooks-dup-keys.json', /"Stop" twice in one object, which Codex rejects/],
+  ])('init refuses %s in one sentence, writing nothing, and doctor reports it', async (name, why) => {
+    const sandbox = makeSandbox();
+    const hooksFile = join(sandbox.codexHome, 'hooks.json');
+    writeFileSync(hooksFile, fixture(name));
+    const result = await init(sandbox);
+    expectOneSentence(result, why);
+    expect(result.stderr).toContain('Codex runs none of its hooks');
+    expect(readFileSync(hooksFile, 'utf8')).toBe(fixture(name));
+    expect(existsSync(join(sandbox.project, '.infinium'))).toBe(false);
+    expect(existsSync(join(sandbox.codexHome, 'config.toml'))).toBe(false);
+    const doctor = await runCli(sandbox, ['doctor']);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(new RegExp(`✗ hooks: .*${why.source}`));
+  });
+});
+
+describe('line endings and byte order survive every round trip', () => {
+  it.each(['0.169.0', '0.120.0'])(
+    'CRLF and a BOM in config.toml, CRLF in hooks.json (Codex %s)',
+    async (version) => {
+      const sandbox = makeSandbox(version);
+      const config = '\uFEFF# mine\r\nmodel = "gpt-5.5"\r\n\r\n[features]\r\nweb_search_request = true\r\n';
+      const hooks =
+        '{\r\n  "hooks": {\r\n    "Stop": [{ "hooks": [{ "type": "command", "command": "notify-send done" }] }]\r\n  }\r\n}\r\n';
+      writeFileSync(join(sandbox.codexHome, 'config.toml'), config);
+      writeFileSync(join(sandbox.codexHome, 'hooks.json'), hooks);
+      const crlfOnly = (text: string) => expect(text.replaceAll('\r\n', '')).not.toContain('\n');
+      for (const step of [
+        ['--capture', 'full'],
+        ['--capture', 'lean'],
+      ]) {
+        const result = await init(sandbox, ...step);
+        expect(result.stderr, step.join(' ')).toBe('');
+        const written = configOf(sandbox);
+        expect(written.startsWith('\uFEFF# mine\r\n')).toBe(true);
+        crlfOnly(written);
+        crlfOnly(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8'));
+      }
+      const fixed = await runCli(sandbox, ['doctor', '--fix']);
+      expect(fixed.stderr).toBe('');
+      crlfOnly(configOf(sandbox));
+      const removed = await runCli(sandbox, ['uninstall']);
+      expect(removed.stderr).toBe('');
+      expect(configOf(sandbox)).toBe(config);
+      expect(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')).toBe(hooks);
+    },
+  );
+});

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FULL_EVENTS, LEAN_EVENTS } from '../../../src/codex/hook-payload';
 import {
@@ -6,8 +9,9 @@ import {
   type HooksDocument,
   hookCommand,
   hookCommandWindows,
+  isOurHandler,
+  OUR_MARK,
   ourHandler,
-  ourHandlerEvent,
   ourHandlerPaths,
   parseHooksDocument,
   serializeHooks,
@@ -40,13 +44,42 @@ describe('our hook commands', () => {
   it('are recognised (even with quotes in the paths) and the user’s are not', () => {
     const odd = { distDir: "/home/o'neil/dist", nodePath: "/home/o'neil/node" };
     const handler = ourHandler('UserPromptSubmit', odd);
-    expect(ourHandlerEvent(handler)).toBe('UserPromptSubmit');
+    expect(isOurHandler(handler)).toBe(true);
     expect(ourHandlerPaths(handler)).toEqual({
       script: "/home/o'neil/dist/hook.sh",
       node: "/home/o'neil/node",
     });
-    expect(ourHandlerEvent({ type: 'command', command: 'notify-send done' })).toBeNull();
-    expect(ourHandlerEvent({ type: 'command', command: "'/x/hook.sh' Stop '/n'" })).toBeNull();
+    expect(isOurHandler({ type: 'command', command: 'notify-send done' })).toBe(false);
+    expect(isOurHandler({ type: 'command', command: "'/x/hook.sh' Stop '/n'" })).toBe(false);
+  });
+
+  it('are recognised by our mark, never by the shape of a command: a look-alike of another package is not ours', () => {
+    const { [OUR_MARK]: _mark, ...lookAlike } = ourHandler('Stop', {
+      distDir: '/opt/other/dist',
+      nodePath: '/usr/bin/node',
+    });
+    expect(isOurHandler(lookAlike)).toBe(false);
+    const doc: HooksDocument = { hooks: { Stop: [{ hooks: [lookAlike] }] } };
+    expect(findOurHooks(doc)).toEqual([]);
+    expect(withoutOurHooks(doc)).toEqual(doc);
+    expect(withOurHooks(doc, ['Stop'], target).hooks.Stop).toEqual([
+      { hooks: [lookAlike] },
+      { hooks: [ourHandler('Stop', target)] },
+    ]);
+  });
+
+  it('recognises a handler written before the mark when its front-end is in an installed copy of this package', () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'icx-legacy-')));
+    const installed = { distDir: join(root, 'infinium-codex-connector', 'dist'), nodePath: '/usr/bin/node' };
+    mkdirSync(installed.distDir, { recursive: true });
+    writeFileSync(join(installed.distDir, '..', 'package.json'), '{"name": "infinium-codex-connector"}');
+    const { [OUR_MARK]: _mark, ...legacy } = ourHandler('Stop', installed);
+    expect(isOurHandler(legacy)).toBe(true);
+    expect(isOurHandler({ ...legacy, statusMessage: 'theirs' })).toBe(false);
+    const migrated = withOurHooks({ hooks: { Stop: [{ hooks: [legacy] }] } }, ['Stop'], installed);
+    expect(migrated.hooks.Stop).toEqual([{ hooks: [ourHandler('Stop', installed)] }]);
+    writeFileSync(join(installed.distDir, '..', 'package.json'), '{"name": "another-package"}');
+    expect(isOurHandler(legacy)).toBe(false);
   });
 });
 
@@ -107,14 +140,65 @@ describe('merging into hooks.json', () => {
 
   it('refuses a file that is not JSON, or not shaped like hooks.json', () => {
     expect(() => parseHooksDocument('{"hooks": {', '/x/hooks.json')).toThrow(CodexFileError);
-    expect(() => parseHooksDocument('{"hooks": {"Stop": {}}}', '/x/hooks.json')).toThrow(/shape/);
+    expect(() => parseHooksDocument('{"hooks": {"Stop": {}}}', '/x/hooks.json')).toThrow(/not a list/);
     expect(() => parseHooksDocument('[]', '/x/hooks.json')).toThrow(/shape/);
-    expect(parseHooksDocument('{"other": 1}', '/x/hooks.json')).toEqual({ other: 1, hooks: {} });
+    expect(parseHooksDocument('{"description": "d"}', '/x/hooks.json')).toEqual({
+      description: 'd',
+      hooks: {},
+    });
+  });
+
+  it('refuses what Codex rejects as a whole (hooks-json-unknown-top-level), and keeps what it ignores', () => {
+    const fixture = (name: string) =>
+      readFileSync(
+        join(import.meta.dirname, '../../fixtures/adversarial/hooks-json-unknown-top-level', name),
+        'utf8',
+      );
+    const refused = (text: string) => () => parseHooksDocument(text, '/x/hooks.json');
+    expect(refused(fixture('hooks.json'))).toThrow(
+      /top-level key "\$schema", and Codex allows only "hooks" and "description"/,
+    );
+    expect(refused(fixture('hooks-dup-keys.json'))).toThrow(
+      /"Stop" twice in one object, which Codex rejects/,
+    );
+    const handler = (extra: string) =>
+      `{"hooks":{"Stop":[{"hooks":[{"type":"command","command":"a"${extra}}]}]}}`;
+    for (const [extra, why] of [
+      [',"timeout":-1', /timeout -1 is not a whole number/],
+      [',"timeout":5.0', /timeout 5.0/],
+      [',"timeout":1e2', /timeout 1e2/],
+      [',"timeout":9223372036854775808', /timeout 9223372036854775808/],
+      [',"timeout":"5"', /"timeout" of a "Stop" hook is not a number/],
+      [',"async":"yes"', /"async"/],
+      [',"statusMessage":5', /"statusMessage"/],
+      [',"command":"b"', /"command" twice/],
+      [',"x":1,"x":2', /"x" twice in one object, which we cannot keep/],
+    ] as const) {
+      expect(refused(handler(extra)), extra).toThrow(why);
+    }
+    expect(refused('\uFEFF{"hooks":{}}')).toThrow(/byte order mark/);
+    expect(refused('{"hooks":{"Stop":[{"hooks":[{"command":"a"}]}]}}')).toThrow(/no known "type"/);
+    expect(refused('{"hooks":{"Stop":[{"matcher":5}]}}')).toThrow(/matcher/);
+    expect(refused('{"hooks":null}')).toThrow(/"hooks" is not an object/);
+    // Codex ignores unknown events and unknown keys in groups and handlers; timeout 0 and null are fine.
+    for (const text of [
+      '{"hooks":{"Foo":5,"Stop":[{"x":1,"hooks":[{"type":"command","command":"a","y":[1],"timeout":0}]}]}}',
+      handler(',"timeout":null,"statusMessage":null,"async":true'),
+      handler(',"timeout":9223372036854775807'),
+      '{"hooks":{"Stop":[{"hooks":[{"type":"prompt","prompt":"p"}]}]}}',
+    ]) {
+      expect(() => parseHooksDocument(text, '/x/hooks.json'), text).not.toThrow();
+    }
+    const kept = parseHooksDocument('{"hooks":{"Foo":5,"Stop":[]}}', '/x/hooks.json');
+    expect(withOurHooks(kept, ['Stop'], target).hooks.Foo).toBe(5);
   });
 
   it('serialises with the user’s indentation and final newline', () => {
     const text = '{\n    "hooks": {}\n}';
     expect(serializeHooks({ hooks: {} }, text)).toBe(text);
     expect(serializeHooks({ hooks: {} }, null)).toBe('{\n  "hooks": {}\n}\n');
+    expect(serializeHooks({ hooks: { Stop: [] } }, '{\r\n  "hooks": {}\r\n}\r\n')).toBe(
+      '{\r\n  "hooks": {\r\n    "Stop": []\r\n  }\r\n}\r\n',
+    );
   });
 });
