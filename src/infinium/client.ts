@@ -4,8 +4,16 @@
 import { inspect } from 'node:util';
 import { type Dispatcher, EnvHttpProxyAgent, fetch } from 'undici';
 import pkg from '../../package.json';
-import { errorForStatus, InfiniumError, networkError, timeoutError } from './errors';
+import {
+  errorForStatus,
+  InfiniumError,
+  networkError,
+  redirectError,
+  timeoutError,
+  unexpectedAnswerError,
+} from './errors';
 import { decideRetry, type RetryPolicy } from './retry';
+import { makeSecretScrubber } from './secret-forms';
 import { serializeTaskData, type TaskData } from './task-data';
 
 export const DEFAULT_BASE_URL = 'https://platform.i42m.ai/api/v1';
@@ -54,8 +62,8 @@ export interface ClientOptions {
 }
 
 export interface SentTrace {
-  /** Absent only when Infinium accepted the trace without saying its id. */
-  traceId?: string;
+  /** Infinium's id for the trace: an answer without one is not taken as delivery. */
+  traceId: string;
 }
 
 export interface HealthStatus {
@@ -76,19 +84,50 @@ export async function sendTrace(
   options: ClientOptions = {},
 ): Promise<SentTrace> {
   const body = serializeTaskData(taskData);
-  const json = await withRetries(options, () =>
-    request(agent, 'POST', `/agents/${encodeURIComponent(agent.agentId)}/trace`, body, options),
-  );
-  return { traceId: findTraceId(json) };
+  return withRetries(options, async () => {
+    const answer = await request(
+      agent,
+      'POST',
+      `/agents/${encodeURIComponent(agent.agentId)}/trace`,
+      body,
+      options,
+    );
+    const traceId = findTraceId(infiniumJson(agent, answer, 'the answer to a trace'));
+    // JSON from Infinium but no id: it may hold the trace; nothing says so.
+    if (traceId === undefined) {
+      throw unexpectedAnswerError(
+        agent.baseUrl,
+        answer.status,
+        'the answer to a trace holds no traceId',
+        true,
+      );
+    }
+    return { traceId };
+  });
 }
 
 export async function health(agent: AgentCredentials, options: ClientOptions = {}): Promise<HealthStatus> {
-  const json = await withRetries(options, () =>
-    request(agent, 'GET', `/agents/${encodeURIComponent(agent.agentId)}/health`, undefined, options),
-  );
-  const record = isRecord(json) ? json : {};
+  const record = await withRetries(options, async () => {
+    const answer = await request(
+      agent,
+      'GET',
+      `/agents/${encodeURIComponent(agent.agentId)}/health`,
+      undefined,
+      options,
+    );
+    const json = infiniumJson(agent, answer, 'the health check');
+    if (typeof json.status !== 'string') {
+      throw unexpectedAnswerError(
+        agent.baseUrl,
+        answer.status,
+        'the health check answered without a status',
+        false,
+      );
+    }
+    return json;
+  });
   return {
-    status: typeof record.status === 'string' ? record.status : 'ok',
+    status: record.status as string,
     agentName: typeof record.agentName === 'string' ? record.agentName : undefined,
     timestamp: typeof record.timestamp === 'string' ? record.timestamp : undefined,
   };
@@ -108,7 +147,9 @@ export async function fetchEvaluation(
   const path = `/agents/${encodeURIComponent(agent.agentId)}/interpreted-result/${encodeURIComponent(traceId)}`;
   let json: unknown;
   try {
-    json = await withRetries(options, () => request(agent, 'GET', path, undefined, options));
+    json = await withRetries(options, async () =>
+      infiniumJson(agent, await request(agent, 'GET', path, undefined, options), 'the evaluation'),
+    );
   } catch (error) {
     if (error instanceof InfiniumError && error.status === 404) return { ready: false };
     throw error;
@@ -136,19 +177,36 @@ async function withRetries<T>(options: ClientOptions, attempt: () => Promise<T>)
   }
 }
 
+/** Infinium's answers are small JSON; error reasons are cut to 300 characters anyway. */
+export const MAX_RESPONSE_BYTES = 256 * 1024;
+
+/** A response as far as we read it. */
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The body went on past MAX_RESPONSE_BYTES; reading stopped there. */
+  overflowed: boolean;
+}
+
+/**
+ * One request. Redirects are never followed (the agent key would go with them, a POST would turn into a
+ * GET): a 3xx is an error naming where it pointed. The body is read up to MAX_RESPONSE_BYTES, within the
+ * same time limit as the whole call. Non-2xx answers throw InfiniumError; a 2xx returns its text.
+ */
 async function request(
   agent: AgentCredentials,
   method: 'GET' | 'POST',
   path: string,
   body: string | undefined,
   options: ClientOptions,
-): Promise<unknown> {
+): Promise<Answer> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = options.now ?? Date.now;
-  let response: Awaited<ReturnType<typeof fetch>>;
-  let text: string;
+  const scrub = makeSecretScrubber([agent.secret()]);
+  let answer: Answer;
   try {
-    response = await fetch(`${agent.baseUrl}${path}`, {
+    const response = await fetch(`${agent.baseUrl}${path}`, {
       method,
       body,
       headers: {
@@ -157,30 +215,82 @@ async function request(
         'content-type': 'application/json',
         'user-agent': USER_AGENT,
       },
+      redirect: 'manual',
       dispatcher: options.dispatcher ?? defaultDispatcher(),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    text = await response.text();
+    answer = { status: response.status, headers: response.headers, ...(await readCapped(response)) };
   } catch (error) {
     if (isTimeout(error)) throw timeoutError(agent.baseUrl, Math.round(timeoutMs / 1000));
-    throw networkError(agent.baseUrl, scrub(describeCause(error), agent), causeCode(error));
+    throw networkError(agent.baseUrl, scrub(describeCause(error)), causeCode(error));
   }
-  if (response.status < 200 || response.status >= 300) {
+  if (answer.status >= 300 && answer.status < 400) {
+    throw redirectError(agent.baseUrl, answer.status, scrub(shownLocation(answer.headers.get('location'))));
+  }
+  if (answer.status < 200 || answer.status >= 300) {
     throw errorForStatus(
-      response.status,
+      answer.status,
       agent.agentId,
-      scrub(reasonFrom(text), agent),
-      response.headers.get('retry-after'),
+      scrub(reasonFrom(answer.text)),
+      answer.headers.get('retry-after'),
       now(),
     );
   }
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    // Accepted (2xx) but not JSON: the trace is in; sending again would duplicate it.
-    return {};
+  return answer;
+}
+
+/** The body's text, at most MAX_RESPONSE_BYTES of it; the rest is not read (the stream is cancelled). */
+async function readCapped(response: Response): Promise<{ text: string; overflowed: boolean }> {
+  if (!response.body) return { text: '', overflowed: false };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await reader.cancel().catch(() => {});
+      return {
+        text: Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8'),
+        overflowed: true,
+      };
+    }
   }
+  return { text: Buffer.concat(chunks).toString('utf8'), overflowed: false };
+}
+
+/** Where a redirect pointed, without what it may carry: a user:password part, a query, a fragment. */
+function shownLocation(location: string | null): string {
+  if (!location) return 'nowhere (no Location header)';
+  try {
+    const url = new URL(location);
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return location.replace(/[?#].*$/, '').slice(0, 200);
+  }
+}
+
+/**
+ * The 2xx answer as Infinium's JSON object, or an `unexpected_response` error saying what came instead
+ * (a web page from a proxy, captive portal or front-end at the base URL is not Infinium's answer).
+ */
+function infiniumJson(agent: AgentCredentials, answer: Answer, what: string): Record<string, unknown> {
+  const type = answer.headers.get('content-type') ?? 'no content type';
+  let json: unknown;
+  try {
+    json = answer.overflowed ? undefined : JSON.parse(answer.text);
+  } catch {
+    json = undefined;
+  }
+  if (isRecord(json)) return json;
+  const why = answer.overflowed
+    ? `more than ${MAX_RESPONSE_BYTES / 1024} KB`
+    : answer.text.trim() === ''
+      ? 'an empty body'
+      : `not JSON (${type.split(';')[0]})`;
+  throw unexpectedAnswerError(agent.baseUrl, answer.status, `${what}: ${why}`, false);
 }
 
 function findTraceId(json: unknown): string | undefined {
@@ -209,18 +319,14 @@ function reasonFrom(text: string): string {
   return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine;
 }
 
-/** A server or proxy could echo the key back; it must never reach an error message. */
-function scrub(text: string, agent: AgentCredentials): string {
-  const secret = agent.secret();
-  return secret ? text.split(secret).join('[secret]') : text;
-}
-
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
-function causeCode(error: unknown): string | undefined {
+/** The cause's error code; null when fetch threw without a cause (it refused to build the request). */
+function causeCode(error: unknown): string | null | undefined {
   const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
+  if (cause === undefined) return error instanceof TypeError ? null : undefined;
   const code = cause instanceof Error ? (cause as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? code : undefined;
 }
@@ -230,7 +336,7 @@ function describeCause(error: unknown): string {
   const cause = (error as { cause?: unknown }).cause;
   if (cause instanceof Error) {
     const code = causeCode(error);
-    return code === undefined ? cause.message : `${code} (${cause.message})`;
+    return code ? `${code} (${cause.message})` : cause.message;
   }
   return error.message;
 }

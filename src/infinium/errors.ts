@@ -113,18 +113,56 @@ export function errorForStatus(
   );
 }
 
-/** Failures before a connection exists: nothing was sent. Any other network failure may have come after. */
-const NOT_CONNECTED = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT)$/;
+/**
+ * Failures before any byte of the request could reach the server: the name did not resolve, nothing
+ * listened, no route, the connection or its TLS handshake failed (a certificate refused, a protocol
+ * mismatch), the proxy refused the tunnel. Anything else (reset, closed mid-request) may have come after.
+ */
+const NEVER_ARRIVED =
+  /^(?:ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|UND_ERR_CONNECT_TIMEOUT|UND_ERR_PRX_TLS|ERR_TLS_.*|ERR_SSL_.*|ERR_INVALID_URL|CERT_.*|UNABLE_TO_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|EPROTO)$/;
 
-/** `code` is the system or undici error code of the cause, when there is one. */
-export function networkError(baseUrl: string, cause: string, code?: string): InfiniumError {
+/**
+ * `code` is the system, TLS or undici error code of the cause; null when the request failed before it
+ * was even made (fetch refused to build it), so it cannot have arrived either.
+ */
+export function networkError(baseUrl: string, cause: string, code?: string | null): InfiniumError {
   return new InfiniumError(
     'network',
     `Could not reach Infinium at ${baseUrl}: ${cause}`,
     'Check your network, the base URL, and HTTPS_PROXY/NO_PROXY if you are behind a proxy.',
     undefined,
     undefined,
-    !NOT_CONNECTED.test(code ?? ''),
+    code !== null && !NEVER_ARRIVED.test(code ?? ''),
+  );
+}
+
+/** A 3xx: not followed, since the agent key would go with it. `location` is already cleaned for showing. */
+export function redirectError(baseUrl: string, status: number, location: string): InfiniumError {
+  return new InfiniumError(
+    'unexpected_response',
+    `Infinium at ${baseUrl} answered with a redirect (HTTP ${status}) to ${location}; redirects are not followed, so the agent key is never sent elsewhere`,
+    'Check the base URL (`infinium-codex doctor`); if the new address is Infinium, set it as the base URL.',
+    status,
+  );
+}
+
+/**
+ * A 2xx that is not Infinium's answer (a web page, an empty or oversized body, JSON without a trace id):
+ * not taken as delivery. `mayHaveArrived` when it was JSON from what may be Infinium itself.
+ */
+export function unexpectedAnswerError(
+  baseUrl: string,
+  status: number,
+  what: string,
+  mayHaveArrived: boolean,
+): InfiniumError {
+  return new InfiniumError(
+    'unexpected_response',
+    `The server at ${baseUrl} did not answer like Infinium (HTTP ${status}, ${what})`,
+    'The trace stays in the outbox; check the base URL with `infinium-codex doctor`.',
+    status,
+    undefined,
+    mayHaveArrived,
   );
 }
 

@@ -1,8 +1,15 @@
 import { execFile } from 'node:child_process';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { inspect, promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCredentials, health, sendTrace, USER_AGENT } from '../../src/infinium/client';
+import {
+  AgentCredentials,
+  health,
+  MAX_RESPONSE_BYTES,
+  sendTrace,
+  USER_AGENT,
+} from '../../src/infinium/client';
 import { InfiniumError } from '../../src/infinium/errors';
 import { CLIENT_RETRY } from '../../src/infinium/retry';
 import type { TaskData } from '../../src/infinium/task-data';
@@ -178,11 +185,167 @@ describe('sendTrace against the stand-in', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('scrubs the secret if a server echoes it back', async () => {
-    server.failNext(1, { kind: 'status', status: 500, body: `{"error":"bad key ${SECRET}"}` });
-    const error = await failure(sendTrace(agent, trace));
-    expect(error.message).toContain('bad key [secret]');
-    expectNoSecret(error);
+  it('scrubs the secret if a server echoes it back, in any common form', async () => {
+    const b64 = Buffer.from(SECRET).toString('base64');
+    for (const echo of [
+      SECRET,
+      b64,
+      Buffer.from(`${AGENT_ID}:${SECRET}`).toString('base64'),
+      encodeURIComponent(`k=${SECRET}`),
+      `${SECRET.slice(0, 16)}…`,
+    ]) {
+      server.failNext(1, { kind: 'status', status: 500, body: JSON.stringify({ error: `bad key ${echo}` }) });
+      const error = await failure(sendTrace(agent, trace));
+      expect(error.message).toContain('bad key ');
+      expect(error.message).toContain('[REDACTED:agent-secret]');
+      expectNoSecret(error);
+      expect(error.message).not.toContain(b64.slice(2, 20));
+      expect(error.message).not.toContain(SECRET.slice(0, 12));
+    }
+  });
+});
+
+/** A server on 127.0.0.1 answering every request with `handler`; logs what reached it. */
+async function tinyServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; log: string[]; close(): Promise<void> }> {
+  const log: string[] = [];
+  const http = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      log.push(`${req.method} ${req.url} key=${req.headers['x-agent-key'] ?? ''}`);
+      handler(req, res);
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    close: () =>
+      new Promise((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}
+
+// redirect-silent-loss: a base URL that redirects (to a web front-end on another origin).
+describe('redirect-silent-loss', () => {
+  it.each([301, 302, 307, 308])(
+    'a %i is an error naming where it pointed; nothing follows it',
+    async (status) => {
+      const spa = await tinyServer((req, res) => {
+        if (req.method === 'GET') {
+          res.writeHead(200, { 'content-type': 'text/html' });
+          res.end('<!doctype html><div id="root"></div>');
+        } else {
+          res.writeHead(405);
+          res.end();
+        }
+      });
+      const redirector = await tinyServer((req, res) => {
+        res.writeHead(status, { location: `${spa.url.replace('127.0.0.1', 'localhost')}${req.url}?t=1` });
+        res.end();
+      });
+      try {
+        const via = new AgentCredentials(AGENT_ID, SECRET, redirector.url);
+        const sent = await failure(sendTrace(via, trace));
+        expect(sent.kind).toBe('unexpected_response');
+        expect(sent.message).toContain(`redirect (HTTP ${status}) to http://localhost:`);
+        expect(sent.message).toContain(`/agents/${AGENT_ID}/trace`);
+        expect(sent.message).not.toContain('?t=1');
+        expect(sent.mayHaveArrived).toBe(false);
+        expectNoSecret(sent);
+        expect((await failure(health(via))).message).toContain('redirect');
+        expect(spa.log).toEqual([]);
+        expect(redirector.log).toHaveLength(2);
+      } finally {
+        await spa.close();
+        await redirector.close();
+      }
+    },
+  );
+
+  it("a 2xx that is a web page, or JSON without a trace id, is not delivery; health needs Infinium's JSON", async () => {
+    const spa = await tinyServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><div id="root"></div>');
+    });
+    const idless = await tinyServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+    try {
+      const page = await failure(sendTrace(new AgentCredentials(AGENT_ID, SECRET, spa.url), trace));
+      expect(page.kind).toBe('unexpected_response');
+      expect(page.message).toContain('not JSON (text/html)');
+      expect(page.mayHaveArrived).toBe(false);
+      expect(page.transient).toBe(true);
+      const noId = await failure(sendTrace(new AgentCredentials(AGENT_ID, SECRET, idless.url), trace));
+      expect(noId.message).toContain('no traceId');
+      expect(noId.mayHaveArrived).toBe(true);
+      expect((await failure(health(new AgentCredentials(AGENT_ID, SECRET, spa.url)))).message).toContain(
+        'did not answer like Infinium',
+      );
+      expect((await failure(health(new AgentCredentials(AGENT_ID, SECRET, idless.url)))).message).toContain(
+        'without a status',
+      );
+    } finally {
+      await spa.close();
+      await idless.close();
+    }
+  });
+});
+
+// unbounded-response-body: an endless 200 and a 200 MB 500 are read only up to the cap, then dropped.
+describe('unbounded-response-body', () => {
+  it('an endless body is cut off at the cap, not read for 30 s', async () => {
+    const chunk = Buffer.alloc(1 << 16, 0x61);
+    const endless = await tinyServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const pump = () => {
+        while (res.write(chunk)) {}
+      };
+      res.on('drain', pump);
+      req.socket.on('close', () => res.destroy());
+      pump();
+    });
+    try {
+      const before = process.memoryUsage().rss;
+      const error = await failure(
+        sendTrace(new AgentCredentials(AGENT_ID, SECRET, endless.url), trace, { timeoutMs: 20_000 }),
+      );
+      expect(error.kind).toBe('unexpected_response');
+      expect(error.message).toContain(`more than ${MAX_RESPONSE_BYTES / 1024} KB`);
+      expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+    } finally {
+      await endless.close();
+    }
+  });
+
+  it('a huge error body gives a short reason', async () => {
+    const mb = Buffer.alloc(1 << 20, 0x61);
+    const huge = await tinyServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      let sent = 0;
+      const pump = () => {
+        while (sent < 200) {
+          sent += 1;
+          if (!res.write(mb)) return;
+        }
+        res.end();
+      };
+      res.on('drain', pump);
+      pump();
+    });
+    try {
+      const error = await failure(sendTrace(new AgentCredentials(AGENT_ID, SECRET, huge.url), trace));
+      expect(error.kind).toBe('server');
+      expect(error.message.length).toBeLessThan(500);
+    } finally {
+      await huge.close();
+    }
   });
 });
 
