@@ -21,6 +21,9 @@ import {
 import { loadSecret } from '../config/credentials';
 import { codexHome } from '../config/paths';
 import type { TaskData } from '../infinium/task-data';
+import { spoolPaths } from '../spool/layout';
+import { SECRET_VAR } from '../spool/session-env';
+import { readSessionSecret } from '../spool/session-secrets';
 import {
   buildSessionTrace,
   buildTurnTrace,
@@ -53,7 +56,7 @@ export async function composeTurnTrace(
     environmentFacts(turn.cwd, ctx),
   ]);
   return {
-    taskData: buildTurnTrace({ ...gathered.input, environment }, await traceOptions(ctx)),
+    taskData: buildTurnTrace({ ...gathered.input, environment }, await traceOptions(ctx, turn.sessionId)),
     cursor: gathered.cursor,
   };
 }
@@ -74,26 +77,30 @@ export async function composeSessionTrace(
     current = gathered.cursor;
     inputs.push({ ...gathered.input, environment });
   }
-  return { taskData: buildSessionTrace(inputs, await traceOptions(ctx)), cursor: current };
+  return { taskData: buildSessionTrace(inputs, await traceOptions(ctx, first.sessionId)), cursor: current };
 }
 
-async function traceOptions(ctx: ComposeContext): Promise<TraceOptions> {
+async function traceOptions(ctx: ComposeContext, sessionId: string): Promise<TraceOptions> {
   return {
     contentMode: ctx.config.contentMode,
     redactPatterns: ctx.config.redactPatterns,
-    agentSecrets: await agentSecrets(ctx.config.agentId),
+    agentSecrets: await agentSecrets(ctx.config.agentId, sessionId),
     capture: ctx.capture,
     nowMs: ctx.nowMs,
   };
 }
 
 /**
- * The secrets the trace may be sent with (the agent's, as delivery will load it, and the environment's
- * override): the builder scrubs them from every text, whatever the content mode.
+ * Every secret the trace may be sent with (src/worker/trace-secret.ts picks one of them): the session's
+ * own, the stored one, the worker's environment's. The builder scrubs them all from every text, whatever
+ * the content mode.
  */
-async function agentSecrets(agentId: string): Promise<string[]> {
-  const found = await loadSecret(agentId);
-  return [found?.secret, process.env.INFINIUM_AGENT_SECRET].filter((secret): secret is string => !!secret);
+async function agentSecrets(agentId: string, sessionId: string): Promise<string[]> {
+  const env = process.env;
+  const stored = await loadSecret(agentId, { env: { ...env, [SECRET_VAR]: undefined } });
+  return [stored?.secret, env[SECRET_VAR], readSessionSecret(spoolPaths(env), sessionId)].filter(
+    (secret): secret is string => !!secret,
+  );
 }
 
 async function gatherTurn(
