@@ -1,7 +1,13 @@
 // The agent the current folder reports to, with its secret: what `test`, `status` and `doctor` start from.
 import { type FoundSecret, loadSecret, type SecretSource } from '../config/credentials';
 import { type Env, statePaths, systemPaths } from '../config/paths';
-import { type ResolvedConfig, resolveConfig } from '../config/settings';
+import {
+  type CaptureMode,
+  ConfigError,
+  configuredCapture,
+  type ResolvedConfig,
+  resolveConfig,
+} from '../config/settings';
 import { AgentCredentials } from '../infinium/client';
 import type { CliContext } from './context';
 import { UserError } from './errors';
@@ -37,4 +43,33 @@ export function describeSecretSource(source: SecretSource, env: Env): string {
   if (source === 'keyring') return 'the OS keyring';
   if (source === 'system') return `the machine-wide file ${systemPaths(env).credentials}`;
   return `the fallback file ${statePaths(env).credentials} (no OS keyring)`;
+}
+
+/**
+ * Where the agent id came from, in words, and the environment variables that override it or the base URL
+ * (first-run m6: a base URL from INFINIUM_BASE_URL was reported as "from project settings").
+ */
+export function describeConfigSource(config: ResolvedConfig, env: Env): string {
+  const words = {
+    env: 'the environment (INFINIUM_AGENT_ID)',
+    project: 'project settings',
+    user: 'your user defaults',
+    system: 'the machine defaults',
+  }[config.source];
+  return config.source !== 'env' && env.INFINIUM_BASE_URL
+    ? `${words}; base URL from INFINIUM_BASE_URL`
+    : words;
+}
+
+/**
+ * The capture mode, or `lean` when a config file cannot be read: `status` and `doctor` report a broken
+ * config file as a finding instead of stopping at it (first-run m5).
+ */
+export function captureOrDefault(env: Env): CaptureMode {
+  try {
+    return configuredCapture(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return 'lean';
+    throw error;
+  }
 }

@@ -1,19 +1,24 @@
-// Checking an agent id and secret against Infinium: the health endpoint, then one real test trace (the
-// only way to know a trace would be accepted). Used by `init`, `test` and `update-credentials`.
+// Checking an agent id, secret and base URL against Infinium. `init`, `update-credentials` and `test` ask
+// the health endpoint (GET /agents/{id}/health), which checks the key and sends nothing Maestro would
+// score; only `test --send-trace` posts a trace, marked as a connection test in its name and environment.
 
 import pkg from '../../package.json';
-import { type AgentCredentials, health, sendTrace } from '../infinium/client';
+import { type AgentCredentials, DEFAULT_BASE_URL, health, sendTrace } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
 import { CLIENT_RETRY } from '../infinium/retry';
 import type { TaskData } from '../infinium/task-data';
 import { hostOs } from '../worker/compose';
 import { UserError } from './errors';
+import type { Output } from './output';
+
+/** The name every connection-test trace carries, so it can be filtered out in Infinium. */
+export const TEST_TRACE_NAME = '[connection test] infinium-codex';
 
 export function testTrace(nowMs: number, projectName: string): TaskData {
   const now = new Date(nowMs).toISOString();
   return {
-    name: 'infinium-codex connection test',
-    description: `A test trace sent by \`infinium-codex\` to check that this agent's id and secret work (project ${projectName}).`,
+    name: TEST_TRACE_NAME,
+    description: `A connection test sent by \`infinium-codex test --send-trace\` (project ${projectName}); not a Codex turn, safe to ignore or delete.`,
     current_datetime: now,
     duration: 0,
     input_summary: 'connection test',
@@ -29,6 +34,7 @@ export function testTrace(nowMs: number, projectName: string): TaskData {
     ],
     environment: {
       agent: 'codex-cli',
+      purpose: 'connection_test',
       os: hostOs(),
       project: projectName,
       connector_version: pkg.version,
@@ -38,29 +44,132 @@ export function testTrace(nowMs: number, projectName: string): TaskData {
   };
 }
 
-export interface ConnectionCheck {
-  agentName?: string;
-  traceId?: string;
-  taskData: TaskData;
+/** Which answer a failed check points at: what the wizard asks again. */
+export type Culprit = 'secret' | 'agentId' | 'baseUrl' | 'network';
+
+export interface Diagnosis {
+  culprit: Culprit;
+  /** One plain sentence: what is wrong, naming the value at fault (never the secret). */
+  message: string;
 }
 
-/** Throws a UserError saying exactly what is wrong (credentials, agent, network, proxy). */
-export async function checkConnection(
-  agent: AgentCredentials,
-  projectName: string,
-  nowMs = Date.now(),
-): Promise<ConnectionCheck> {
-  const taskData = testTrace(nowMs, projectName);
+const REFUSED = /\bECONNREFUSED\b/;
+const UNKNOWN_HOST = /\b(ENOTFOUND|EAI_AGAIN|EAI_NONAME)\b/;
+const TLS =
+  /\b(CERT_|UNABLE_TO_(GET|VERIFY)|SELF_SIGNED|DEPTH_ZERO|ERR_TLS|ERR_SSL|EPROTO|wrong version number)/i;
+
+/**
+ * Says in plain words which of agent id, secret and base URL a failed health check blames: a refused
+ * connection, an unknown host or a TLS failure is the base URL's host; 401/403 the secret; 404 the agent id,
+ * or the base URL's path when it is not the API's (`…/api/v1`).
+ */
+export function diagnose(error: InfiniumError, agent: AgentCredentials): Diagnosis {
+  const url = agent.baseUrl;
+  const host = (() => {
+    try {
+      return new URL(url).host;
+    } catch {
+      return url;
+    }
+  })();
+  if (error.kind === 'authentication') {
+    return {
+      culprit: 'secret',
+      message: `Infinium refused the secret for agent ${agent.agentId} (HTTP ${error.status}): the secret is wrong, or belongs to another agent.`,
+    };
+  }
+  if (error.kind === 'not_found') {
+    const expectedPath = new URL(DEFAULT_BASE_URL).pathname;
+    const path = (() => {
+      try {
+        return new URL(url).pathname.replace(/\/+$/, '');
+      } catch {
+        return '';
+      }
+    })();
+    return path !== expectedPath
+      ? {
+          culprit: 'baseUrl',
+          message: `${url} answered 404: its path ${path || '/'} is not Infinium's API path (${expectedPath}), or there is no agent ${agent.agentId}.`,
+        }
+      : {
+          culprit: 'agentId',
+          message: `Infinium at ${url} has no agent ${agent.agentId} (HTTP 404): check the agent id (or the base URL).`,
+        };
+  }
+  if (error.kind === 'network') {
+    if (REFUSED.test(error.message)) {
+      return {
+        culprit: 'baseUrl',
+        message: `Nothing answers at ${host} (connection refused): check the base URL's host and port.`,
+      };
+    }
+    if (UNKNOWN_HOST.test(error.message)) {
+      return {
+        culprit: 'baseUrl',
+        message: `The host ${host} is unknown (DNS lookup failed): check the base URL, or your network.`,
+      };
+    }
+    if (TLS.test(error.message)) {
+      return {
+        culprit: 'baseUrl',
+        message: `The TLS (HTTPS) connection to ${host} failed: ${error.message.replace(/^Could not reach Infinium at \S+: /, '')}. A proxy inspecting HTTPS needs NODE_EXTRA_CA_CERTS; a plain-HTTP server needs http://.`,
+      };
+    }
+    return { culprit: 'network', message: `${error.message}.` };
+  }
+  if (error.kind === 'timeout') return { culprit: 'network', message: `${error.message}.` };
+  return {
+    culprit: 'baseUrl',
+    message: `${error.message}: is ${url} Infinium's API? (the default is ${DEFAULT_BASE_URL})`,
+  };
+}
+
+/**
+ * Asks Infinium's health endpoint whether it knows this agent and secret; nothing is stored or scored.
+ * Returns the agent's name when Infinium gives one. Throws a UserError that names the wrong value (see
+ * `diagnose`) with `culprit` set, so the wizard can ask again for just that.
+ */
+export async function verifyCredentials(agent: AgentCredentials): Promise<{ agentName?: string }> {
   try {
     const status = await health(agent, { retry: CLIENT_RETRY });
-    const sent = await sendTrace(agent, taskData, { retry: CLIENT_RETRY });
-    return { agentName: status.agentName, traceId: sent.traceId, taskData };
+    return { agentName: status.agentName };
   } catch (error) {
-    throw asUserError(error);
+    throw asUserError(error, agent);
   }
 }
 
-export function asUserError(error: unknown): unknown {
-  if (error instanceof InfiniumError) return new UserError(`${error.message}.`, error.hint);
-  return error;
+export class CredentialsError extends UserError {
+  override name = 'CredentialsError';
+  constructor(
+    readonly diagnosis: Diagnosis,
+    hint?: string,
+  ) {
+    super(diagnosis.message, hint);
+  }
+}
+
+export function asUserError(error: unknown, agent: AgentCredentials): unknown {
+  if (!(error instanceof InfiniumError)) return error;
+  return new CredentialsError(diagnose(error, agent), error.hint);
+}
+
+/** Sends one connection-test trace (`test --send-trace`); returns its trace id when Infinium gives one. */
+export async function sendTestTrace(
+  agent: AgentCredentials,
+  projectName: string,
+  nowMs = Date.now(),
+): Promise<{ traceId?: string; taskData: TaskData }> {
+  const taskData = testTrace(nowMs, projectName);
+  try {
+    const sent = await sendTrace(agent, taskData, { retry: CLIENT_RETRY });
+    return { traceId: sent.traceId, taskData };
+  } catch (error) {
+    throw asUserError(error, agent);
+  }
+}
+
+/** `✓ Infinium accepted agent <id> (<name>)`: the one line every check prints on success. */
+export function acceptedLine(out: Output, agentId: string, agentName?: string): string {
+  return `${out.green('✓')} Infinium accepted agent ${agentId}${agentName && agentName !== agentId ? ` (${agentName})` : ''}`;
 }

@@ -3,6 +3,7 @@ import { spoolStats } from '../spool';
 import type { RolloutDrift } from '../spool/history';
 import type { CliContext } from './context';
 import type { Finding } from './doctor';
+import { count } from './output';
 
 /** More queued than a worker run clears in normal use: something keeps them from leaving. */
 const OUTBOX_BACKLOG = 50;
@@ -15,7 +16,7 @@ export function spoolFindings(ctx: CliContext, nowMs = Date.now()): Finding[] {
     findings.push({
       check: 'outbox',
       status: 'fail',
-      summary: `${stats.outboxNoSecret} trace(s) wait because no secret is stored for their agent`,
+      summary: `${count(stats.outboxNoSecret, 'trace')} ${stats.outboxNoSecret === 1 ? 'waits' : 'wait'} because no secret is stored for their agent`,
       fix: 'Run `infinium-codex update-credentials --agent-secret-stdin`, then `infinium-codex retry`.',
     });
   } else if (stats.outbox > OUTBOX_BACKLOG) {
@@ -30,7 +31,7 @@ export function spoolFindings(ctx: CliContext, nowMs = Date.now()): Finding[] {
     findings.push({
       check: 'dead',
       status: 'warn',
-      summary: `${stats.dead} trace(s) could not be sent (\`infinium-codex history\` says why)`,
+      summary: `${count(stats.dead, 'trace')} could not be sent (\`infinium-codex history\` says why)`,
       fix: 'Once the cause is fixed (e.g. new credentials), run `infinium-codex doctor --fix` or `infinium-codex retry --dead`.',
       repair: 'dead',
     });
@@ -47,7 +48,7 @@ export function spoolFindings(ctx: CliContext, nowMs = Date.now()): Finding[] {
     findings.push({
       check: 'spool',
       status: 'warn',
-      summary: `${stats.corruptSkipped} unreadable hook event(s) were set aside`,
+      summary: `${count(stats.corruptSkipped, 'unreadable hook event')} ${stats.corruptSkipped === 1 ? 'was' : 'were'} set aside`,
     });
   }
   if (findings.length === 0) {

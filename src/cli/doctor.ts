@@ -26,13 +26,16 @@ import {
 import { loadSecret, probeKeyring } from '../config/credentials';
 import { statePaths, tracingDisabled } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
-import { ConfigError, configuredCapture, type ResolvedConfig, resolveConfig } from '../config/settings';
+import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
 import { AgentCredentials, health } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
-import { describeSecretSource } from './agent';
+import { captureOrDefault, describeSecretSource } from './agent';
 import type { CliContext } from './context';
 import { spoolFindings } from './doctor-spool';
 import { ExitCode } from './errors';
+import { count } from './output';
+import { withProgress } from './progress';
+import { projectTrusted } from './project-trust';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
@@ -158,7 +161,7 @@ function featureFindings(probe: Probe, ctx: CliContext): Finding[] {
 
 function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
   if (probe.hooksError) return [{ check: 'hooks', status: 'fail', summary: probe.hooksError }];
-  const capture = configuredCapture(ctx.env);
+  const capture = captureOrDefault(ctx.env);
   const needs = codexNeeds(probe.codex.version);
   if (probe.hooks.length === 0) {
     return [
@@ -231,8 +234,7 @@ function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
   }
   if (probe.scope === 'project') {
     const root = pauseKeyFor(ctx.cwd);
-    const projects = (probe.toml.projects ?? {}) as Record<string, { trust_level?: unknown }>;
-    if (projects[root]?.trust_level !== 'trusted') {
+    if (!projectTrusted(probe.toml, root)) {
       findings.push({
         check: 'project-trust',
         status: 'fail',
@@ -357,7 +359,11 @@ async function credentialFindings(probe: Probe, ctx: CliContext): Promise<Findin
   });
   const agent = new AgentCredentials(config.agentId, secret.secret, config.baseUrl);
   try {
-    const answer = await health(agent, { timeoutMs: 15_000 });
+    const answer = await withProgress(
+      { stream: ctx.progress, enabled: !ctx.machineOutput },
+      'Asking Infinium',
+      () => health(agent, { timeoutMs: 15_000 }),
+    );
     findings.push({ check: 'api', status: 'ok', summary: `Infinium answered (${answer.status})` });
     const skew = answer.timestamp ? Date.now() - Date.parse(answer.timestamp) : 0;
     findings.push(
@@ -452,7 +458,7 @@ async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promi
   if (hooksBroken && found.scope === 'system') {
     done.push('not rewriting the managed hooks: run `sudo infinium-codex init --system` for that');
   } else if (hooksBroken && found.scope !== 'system') {
-    const capture = configuredCapture(ctx.env);
+    const capture = captureOrDefault(ctx.env);
     try {
       const result = installHooks({
         scope: found.scope,
@@ -494,7 +500,7 @@ async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promi
     else {
       const { retargetedTraces } = await import('./retry');
       done.push(
-        `re-queued ${recovery.requeued} dead trace(s); they are sent on the next worker run or \`infinium-codex retry\``,
+        `re-queued ${count(recovery.requeued, 'dead trace')}; they are sent on the next worker run or \`infinium-codex retry\``,
         ...recovery.retargeted.map((move) => `re-targeted ${retargetedTraces(move)}`),
       );
     }
@@ -502,7 +508,8 @@ async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promi
   return done;
 }
 
-export async function doctor(options: DoctorOptions, ctx: CliContext): Promise<void> {
+export async function doctor(options: DoctorOptions, baseCtx: CliContext): Promise<void> {
+  const ctx: CliContext = { ...baseCtx, machineOutput: options.json === true };
   const { out } = ctx;
   let { probe: found, findings } = await runChecks(ctx);
   let fixed: string[] = [];
@@ -513,14 +520,14 @@ export async function doctor(options: DoctorOptions, ctx: CliContext): Promise<v
   const failed = findings.filter((f) => f.status === 'fail').length;
   if (options.json) out.json({ ok: failed === 0, fixed, findings });
   else {
-    for (const action of fixed) out.line(`${out.green('fixed')} ${action}`);
+    for (const action of fixed) out.line(`${out.green('✓')} Fixed: ${action}`);
     for (const finding of findings) {
       const mark =
         finding.status === 'ok' ? out.green('✓') : finding.status === 'warn' ? out.yellow('!') : out.red('✗');
       out.line(`${mark} ${finding.check}: ${finding.summary}`);
       if (finding.status !== 'ok' && finding.fix) out.line(`    fix: ${finding.fix}`);
     }
-    out.line(failed === 0 ? 'No problems found.' : `${failed} problem(s) found.`);
+    out.line(failed === 0 ? 'No problems found.' : `${count(failed, 'problem')} found.`);
   }
   if (failed > 0) throw new ExitCode(1);
 }

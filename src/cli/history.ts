@@ -1,7 +1,9 @@
-// `infinium-codex history` and `history show <id>`: what was sent (or given up on), from the worker's
-// history; `show` prints the exact body that was sent.
+// `infinium-codex history` and `history show <key>`: what was sent (or given up on), from the worker's
+// history. The table fits 80 columns: times relative to now in the local zone, one row per turn (a turn
+// sent after it was dead shows as sent), a short key on every row for `history show`, a dead turn's reason
+// shortened on the line below it. `--json` keeps every record as stored, with ISO times.
 import { findHistory, type HistoryRecord, readHistory, spoolPaths } from '../spool';
-import { type EvaluationState, evaluationOf } from '../spool/evaluations';
+import { evaluationOf } from '../spool/evaluations';
 import type { CliContext } from './context';
 import { UserError } from './errors';
 import { shortVerdict } from './evaluation-format';
@@ -11,50 +13,103 @@ export interface HistoryOptions {
   json?: boolean;
 }
 
+const DEFAULT_LIMIT = 20;
+const WIDTH = 80;
+
 function parseLimit(text: string | undefined): number {
-  const limit = Number(text ?? '20');
+  const limit = text === undefined ? DEFAULT_LIMIT : Number(text);
   if (!Number.isInteger(limit) || limit < 1) {
     throw new UserError(`--limit must be a whole number of 1 or more (got "${text}").`, undefined, 2);
   }
   return limit;
 }
 
-function row(record: HistoryRecord, evaluation: EvaluationState | null): string[] {
-  return [
-    record.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-    record.project,
-    `#${record.turnNumber}`,
-    record.unknownOutcomes ? `${record.status}*` : record.status,
-    String(record.steps),
-    record.tokens === undefined ? '-' : String(record.tokens),
-    `${record.duration.toFixed(1)}s`,
-    shortVerdict(evaluation),
-    record.traceId ?? (record.reason ? `(${record.reason})` : '-'),
-  ];
+/** "just now", "2 min ago", "3 h ago", "yesterday 14:02", else the local date and time. */
+export function relativeTime(iso: string, nowMs: number): string {
+  const then = new Date(iso);
+  const seconds = Math.round((nowMs - then.getTime()) / 1000);
+  if (Number.isNaN(seconds)) return iso;
+  if (seconds < 45) return 'just now';
+  if (seconds < 3600) return `${Math.max(1, Math.round(seconds / 60))} min ago`;
+  if (seconds < 6 * 3600) return `${Math.round(seconds / 3600)} h ago`;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const clock = `${pad(then.getHours())}:${pad(then.getMinutes())}`;
+  const today = new Date(nowMs);
+  const dayStart = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((dayStart(today) - dayStart(then)) / 86_400_000);
+  if (days === 0) return `today ${clock}`;
+  if (days === 1) return `yesterday ${clock}`;
+  return `${then.getFullYear()}-${pad(then.getMonth() + 1)}-${pad(then.getDate())} ${clock}`;
 }
 
-export async function history(options: HistoryOptions, ctx: CliContext): Promise<void> {
-  const records = readHistory(ctx.env, { limit: parseLimit(options.limit) });
+/**
+ * The newest record of each turn: a turn re-sent after it was dead (`retry --dead`) has both records in the
+ * history, and only the outcome that stands is shown. Input and output are newest first.
+ */
+export function latestPerTurn(records: HistoryRecord[]): HistoryRecord[] {
+  const seen = new Set<string>();
+  return records.filter((record) => {
+    if (seen.has(record.key)) return false;
+    seen.add(record.key);
+    return true;
+  });
+}
+
+/**
+ * The shortest tail (at least 8 characters) of each record's key that no other record shares; `history
+ * show` takes it. Turn ids end in random digits (UUIDv7), so 8 almost always do.
+ */
+export function shortKeys(records: HistoryRecord[]): Map<string, string> {
+  const keys = [...new Set(records.map((record) => record.key))];
+  const short = new Map<string, string>();
+  for (const key of keys) {
+    let length = Math.min(8, key.length);
+    while (length < key.length && keys.some((other) => other !== key && other.endsWith(key.slice(-length))))
+      length += 1;
+    short.set(key, key.slice(-length));
+  }
+  return short;
+}
+
+function shorten(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+export async function history(options: HistoryOptions, ctx: CliContext, nowMs = Date.now()): Promise<void> {
+  const { out } = ctx;
+  const limit = parseLimit(options.limit);
   const paths = spoolPaths(ctx.env);
-  const evaluations = records.map((record) => evaluationOf(paths, record));
   if (options.json) {
-    ctx.out.json(
-      records.map(({ payloadPath: _path, ...record }, index) => {
-        const evaluation = evaluations[index];
+    out.json(
+      readHistory(ctx.env, { limit }).map(({ payloadPath: _path, ...record }) => {
+        const evaluation = evaluationOf(paths, record);
         return evaluation
-          ? { ...record, evaluation_status: evaluation.status, evaluation: evaluation.evaluation ?? null }
+          ? { ...record, evaluationStatus: evaluation.status, evaluation: evaluation.evaluation ?? null }
           : record;
       }),
     );
     return;
   }
+  // Read a little further back, so that turns shown once each still fill the limit.
+  const records = latestPerTurn(readHistory(ctx.env, { limit: limit * 2 })).slice(0, limit);
   if (records.length === 0) {
-    ctx.out.line('No traces yet: they appear here once a Codex turn has been sent.');
+    out.line('No traces yet: they appear here once a Codex turn has been sent.');
     return;
   }
+  const keys = shortKeys(records);
   const rows = [
-    ['TIME', 'PROJECT', 'TURN', 'STATUS', 'STEPS', 'TOKENS', 'DURATION', 'VERDICT', 'TRACE ID'],
-    ...records.map((record, index) => row(record, evaluations[index] ?? null)),
+    ['WHEN', 'PROJECT', 'TURN', 'STATUS', 'STEPS', 'TOKENS', 'TIME', 'VERDICT', 'KEY'],
+    ...records.map((record) => [
+      relativeTime(record.time, nowMs),
+      shorten(record.project, 12),
+      `#${record.turnNumber}`,
+      record.unknownOutcomes ? `${record.status}*` : record.status,
+      String(record.steps),
+      record.tokens === undefined ? '-' : String(record.tokens),
+      `${record.duration.toFixed(1)}s`,
+      shortVerdict(evaluationOf(paths, record)),
+      keys.get(record.key) ?? record.key,
+    ]),
   ];
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((r) => (r[column] ?? '').length))) ?? [];
   for (const [index, cells] of rows.entries()) {
@@ -62,30 +117,88 @@ export async function history(options: HistoryOptions, ctx: CliContext): Promise
       .map((cell, column) => cell.padEnd(widths[column] ?? 0))
       .join('  ')
       .trimEnd();
-    ctx.out.line(index === 0 ? ctx.out.bold(text) : cells[3]?.startsWith('dead') ? ctx.out.red(text) : text);
+    const record = index === 0 ? undefined : records[index - 1];
+    if (!record) out.line(out.bold(text));
+    else if (record.status === 'dead') {
+      out.line(out.red(text));
+      out.line(out.dim(shorten(`  └ ${record.reason ?? 'given up on'}`, WIDTH)));
+    } else out.line(text);
   }
+  out.line(
+    out.dim("`infinium-codex history show <key>` prints a trace, its trace id and a dead one's reason."),
+  );
   if (records.some((record) => record.unknownOutcomes)) {
-    ctx.out.line(
+    out.line(
       '* an earlier send was cut short (a crash, a timeout, a lost connection) and may have arrived as well: ' +
         'Infinium may hold this trace more than once (`--json` gives the count in unknownOutcomes).',
     );
   }
 }
 
-export async function historyShow(options: { id: string }, ctx: CliContext): Promise<void> {
+interface Usage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  cached_tokens?: number;
+}
+
+/**
+ * Our figures next to Codex's. Codex prints "tokens used" as its blended total: input not served from the
+ * cache plus output (codex-rs TokenUsage::blended_total, over the session's total_token_usage), while the
+ * trace's prompt_tokens counts all input, cached included, summed over the turn's model responses.
+ */
+export function explainTokens(usage: Usage): string[] {
+  const prompt = usage.prompt_tokens ?? 0;
+  const completion = usage.completion_tokens ?? 0;
+  const cached = usage.cached_tokens ?? 0;
+  return [
+    `Tokens:   ${prompt} prompt (${cached} of them cached) + ${completion} completion = ${prompt + completion}`,
+    `          Codex's "tokens used" leaves cached input out: ${prompt} - ${cached} + ${completion} = ${prompt - cached + completion}`,
+    '          (for this turn; after a resume Codex counts the whole session)',
+  ];
+}
+
+export interface HistoryShowOptions {
+  id: string;
+  json?: boolean;
+}
+
+export async function historyShow(options: HistoryShowOptions, ctx: CliContext): Promise<void> {
+  const { out } = ctx;
   const found = findHistory(ctx.env, options.id);
   if (!found) {
     throw new UserError(
       `No trace ${options.id} in the history.`,
-      'Run `infinium-codex history` to see the trace ids.',
+      'Run `infinium-codex history` to see the keys.',
     );
   }
-  if (found.payload === null) {
-    throw new UserError(
-      found.record.status === 'dead'
-        ? `Trace ${options.id} was never sent: ${found.record.reason ?? 'it failed'}.`
-        : `The payload of ${options.id} is no longer kept (only the newest ones are).`,
-    );
+  const { record, payload } = found;
+  if (options.json) {
+    if (payload === null) {
+      throw new UserError(
+        record.status === 'dead'
+          ? `Trace ${options.id} was never sent: ${record.reason ?? 'it failed'}.`
+          : `The payload of ${options.id} is no longer kept (only the newest ones are).`,
+      );
+    }
+    out.line(JSON.stringify(JSON.parse(payload), null, 2));
+    return;
   }
-  ctx.out.line(JSON.stringify(JSON.parse(found.payload), null, 2));
+  out.line(`Key:      ${record.key}`);
+  out.line(`Project:  ${record.project}, turn #${record.turnNumber}, agent ${record.agentId}`);
+  out.line(
+    `Status:   ${record.status === 'dead' ? `dead: ${record.reason ?? 'given up on'}` : `sent, trace id ${record.traceId ?? '(none returned)'}`}`,
+  );
+  out.line(`When:     ${record.time}`);
+  if (payload === null) {
+    out.line(
+      record.status === 'dead'
+        ? 'Body:     not kept for a dead trace; `infinium-codex retry --dead` sends it again once the cause is fixed.'
+        : 'Body:     no longer kept (only the newest 500 are).',
+    );
+    return;
+  }
+  const body = JSON.parse(payload) as { llm_usage?: Usage };
+  if (body.llm_usage) for (const line of explainTokens(body.llm_usage)) out.line(line);
+  out.line('Body (exactly as sent; `--json` prints only this):');
+  out.line(JSON.stringify(body, null, 2));
 }

@@ -12,10 +12,11 @@ import { systemPaths } from '../config/paths';
 import { checkBaseUrl, readSettings } from '../config/settings';
 import { updateSettingsFile } from '../config/settings-file';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
-import { checkConnection } from './connection';
+import { acceptedLine, verifyCredentials } from './connection';
 import type { CliContext } from './context';
 import { UserError } from './errors';
 import type { InitOptions } from './init';
+import { withProgress } from './progress';
 import { checkAgentId, secretFromFlags } from './secret-input';
 
 export async function initSystem(options: InitOptions, ctx: CliContext): Promise<void> {
@@ -48,8 +49,10 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
   codexFileTarget(hooksFile);
 
   if (secret && !options.offline) {
-    const check = await checkConnection(new AgentCredentials(agentId, secret, baseUrl), 'system install');
-    out.line(`${out.green('✓')} Infinium accepted agent ${agentId}; test trace ${check.traceId ?? 'sent'}.`);
+    const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
+      verifyCredentials(new AgentCredentials(agentId, secret, baseUrl)),
+    );
+    out.line(acceptedLine(out, agentId, check.agentName));
   }
   const codex = await detectCodex(env);
   const doc = withOurHooks(hooks.doc, eventsFor(capture, codexNeeds(codex.version)), ctx.target);

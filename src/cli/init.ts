@@ -1,15 +1,19 @@
-// `infinium-codex init`: the wizard (or its flags), then: check the credentials with Infinium, write the
-// project config, store the secret, install our hooks into Codex and, when the user agrees, trust them.
-// Everything that can refuse (bad input, wrong credentials, a hooks.json or config.toml we will not edit)
-// does so before anything is written.
+// `infinium-codex init`: the wizard (or its flags) for the project the current folder belongs to (the same
+// rule as `status`), the credentials checked with Infinium's health endpoint as soon as they are given
+// (no trace is sent), then: write the project config (or the user default agent), store the secret,
+// install our hooks into Codex and, when the user agrees, trust them. Everything that can refuse (bad
+// input, wrong credentials, a hooks.json or config.toml we will not edit) does so before anything is
+// written.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as prompts from '@clack/prompts';
+import pkg from '../../package.json';
 import { type InstallRequest, installHooks, planInstall, type Scope } from '../codex/install';
 import { codexNeeds, detectCodex, formatVersion, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
 import { writeFileAtomic } from '../config/atomic-file';
 import { loadSecret, storeSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
+import { pauseKeyFor } from '../config/pause';
 import {
   type CaptureMode,
   type ContentMode,
@@ -19,17 +23,22 @@ import {
 } from '../config/settings';
 import { projectConfigFile, updateSettingsFile } from '../config/settings-file';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
-import { checkConnection } from './connection';
+import { acceptedLine, CredentialsError, verifyCredentials } from './connection';
 import type { CliContext } from './context';
 import { UserError } from './errors';
-import { warnMovedUserHooks } from './notices';
-import { checkAgentId, checkSecret, type SecretFlags, secretFromFlags } from './secret-input';
+import { secretStoredLine, warnMovedUserHooks } from './notices';
+import { withProgress } from './progress';
+import { cancelled, checkAgentId, promptSecret, type SecretFlags, secretFromFlags } from './secret-input';
 
 export interface InitOptions extends SecretFlags {
   yes?: boolean;
+  /** `--no-interactive` (the Python connector's flag): the same as --yes. */
+  interactive?: boolean;
   agentId?: string;
   baseUrl?: string;
   scope?: Scope;
+  /** Save the agent as the user default: every project without its own config is traced to it. */
+  allProjects?: boolean;
   capture?: CaptureMode;
   granularity?: Granularity;
   contentMode?: ContentMode;
@@ -45,16 +54,12 @@ interface Answers {
   secret: string;
   baseUrl: string;
   scope: Scope;
+  allProjects: boolean;
   capture: CaptureMode;
   granularity: Granularity;
   contentMode: ContentMode;
   trust: boolean;
   gitignore: boolean;
-}
-
-function cancelled<T>(value: T): Exclude<T, symbol> {
-  if (prompts.isCancel(value)) throw new UserError('Set-up cancelled; nothing was changed.');
-  return value as Exclude<T, symbol>;
 }
 
 async function choose<T extends string>(
@@ -78,66 +83,178 @@ function gitignoreNeeded(projectDir: string): boolean {
   }
 }
 
+/** `~/work/demo` for a folder under the home folder, else the path as it is. */
+function tilde(path: string, home: string | undefined): string {
+  return home && (path === home || path.startsWith(`${home}/`)) ? `~${path.slice(home.length)}` : path;
+}
+
+/** The connector's own package (a clone, or the installed package): never the project to set up. */
+function isConnectorItself(dir: string): boolean {
+  try {
+    return (
+      (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === pkg.name
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** A stored secret for this agent (keyring or file, not the environment), or null. */
+async function storedSecretFor(
+  agentId: string,
+  options: InitOptions,
+  ctx: CliContext,
+): Promise<string | null> {
+  const stored = await loadSecret(agentId, { env: ctx.env, noKeyring: options.keyring === false });
+  return stored && stored.source !== 'env' ? stored.secret : null;
+}
+
+/**
+ * The wizard's first part: agent id, secret and base URL, checked with Infinium's health endpoint as soon
+ * as they are given (first-run M3). On a refusal it says which value is wrong and asks for that one again;
+ * on a network failure it offers to retry, to edit the URL, or to go on without the check.
+ */
+async function askCredentials(
+  options: InitOptions,
+  ctx: CliContext,
+  defaults: Answers,
+): Promise<{ agentId: string; secret: string; typedSecret: boolean; baseUrl: string }> {
+  const askAgentId = async (initial: string) =>
+    checkAgentId(
+      cancelled(
+        await prompts.text({
+          message: 'Agent id (from the Infinium web app)',
+          initialValue: initial,
+          validate: (value) => (value?.trim() ? undefined : 'The agent id is required.'),
+        }),
+      ),
+    );
+  const askSecret = async (agentId: string) => {
+    const stored = await storedSecretFor(agentId, options, ctx);
+    const typed = await promptSecret(
+      stored ? 'Agent secret (leave empty to keep the stored one)' : 'Agent secret',
+      stored !== null,
+    );
+    return { secret: typed || (stored ?? ''), typedSecret: typed !== '' };
+  };
+  const askBaseUrl = async (initial: string) =>
+    cancelled(
+      await prompts.text({
+        message: 'Infinium base URL',
+        initialValue: initial,
+        validate: (value) => {
+          try {
+            checkBaseUrl(value ?? '', 'base URL');
+            return undefined;
+          } catch (error) {
+            return (error as Error).message;
+          }
+        },
+      }),
+    ).trim();
+
+  let agentId = await askAgentId(options.agentId ?? defaults.agentId);
+  const flagSecret = await secretFromFlags(options, ctx.env, ctx.stdin);
+  let { secret, typedSecret } =
+    flagSecret !== undefined ? { secret: flagSecret, typedSecret: true } : await askSecret(agentId);
+  let baseUrl = await askBaseUrl(options.baseUrl ?? defaults.baseUrl);
+  if (options.offline) return { agentId, secret, typedSecret, baseUrl };
+  for (;;) {
+    const agent = new AgentCredentials(agentId, secret, baseUrl);
+    try {
+      const check = await withProgress(
+        { stream: ctx.progress, enabled: true },
+        'Checking the agent id and secret with Infinium',
+        () => verifyCredentials(agent),
+      );
+      prompts.log.success(
+        `Infinium accepted agent ${agentId}${check.agentName && check.agentName !== agentId ? ` (${check.agentName})` : ''}`,
+      );
+      return { agentId, secret, typedSecret, baseUrl };
+    } catch (error) {
+      if (!(error instanceof CredentialsError)) throw error;
+      prompts.log.error(error.message);
+      const culprit = error.diagnosis.culprit;
+      if (culprit === 'secret') {
+        ({ secret, typedSecret } = await askSecret(agentId));
+        continue;
+      }
+      const next = await choose<'retry' | 'agentId' | 'baseUrl' | 'offline'>(
+        'What now?',
+        culprit === 'agentId' ? 'agentId' : culprit === 'baseUrl' ? 'baseUrl' : 'retry',
+        [
+          ['retry', 'Try again'],
+          ['baseUrl', 'Edit the base URL', baseUrl],
+          ['agentId', 'Edit the agent id', agentId],
+          ['offline', 'Save without checking', 'traces wait in the outbox until Infinium accepts them'],
+        ],
+      );
+      if (next === 'offline') return { agentId, secret, typedSecret, baseUrl };
+      if (next === 'baseUrl') baseUrl = await askBaseUrl(baseUrl);
+      if (next === 'agentId') {
+        const changed = await askAgentId(agentId);
+        if (changed !== agentId) {
+          agentId = changed;
+          ({ secret, typedSecret } = await askSecret(agentId));
+        }
+      }
+    }
+  }
+}
+
+type Reach = 'all' | 'this' | 'project';
+
 async function ask(
   options: InitOptions,
   ctx: CliContext,
   defaults: Answers,
-  storedSecret: boolean,
-): Promise<Answers> {
+  projectDir: string,
+): Promise<Answers & { typedSecret: boolean }> {
   prompts.intro('infinium-codex: trace your Codex sessions to Infinium');
-  const agentId = checkAgentId(
-    cancelled(
-      await prompts.text({
-        message: 'Agent id (from the Infinium web app)',
-        initialValue: options.agentId ?? defaults.agentId,
-        validate: (value) => (value?.trim() ? undefined : 'The agent id is required.'),
-      }),
-    ),
+  prompts.log.info(`Project: ${tilde(projectDir, ctx.env.HOME)}`);
+  const { agentId, secret, typedSecret, baseUrl } = await askCredentials(options, ctx, defaults);
+  const reach = await choose<Reach>(
+    'Trace',
+    options.allProjects || (defaults.allProjects && !options.scope)
+      ? 'all'
+      : options.scope === 'project'
+        ? 'project'
+        : 'this',
+    [
+      [
+        'this',
+        `${basename(projectDir)} to this agent`,
+        'hooks in ~/.codex/hooks.json; other projects need `init` to be traced',
+      ],
+      [
+        'all',
+        'every project to this agent',
+        'your default agent in ~/.infinium-codex/config.json; `init` in a project gives it its own',
+      ],
+      [
+        'project',
+        `${basename(projectDir)} only`,
+        'hooks in its .codex/hooks.json; Codex must trust the project',
+      ],
+    ],
   );
-  const secretFromFlag = await secretFromFlags(options, ctx.env, ctx.stdin);
-  const typed =
-    secretFromFlag ??
-    cancelled(
-      await prompts.password({
-        message: storedSecret ? 'Agent secret (leave empty to keep the stored one)' : 'Agent secret',
-        validate: (value) => (value || storedSecret ? undefined : 'The agent secret is required.'),
-      }),
-    );
-  const baseUrl = cancelled(
-    await prompts.text({
-      message: 'Infinium base URL',
-      initialValue: options.baseUrl ?? defaults.baseUrl,
-      validate: (value) => {
-        try {
-          checkBaseUrl(value ?? '', 'base URL');
-          return undefined;
-        } catch (error) {
-          return (error as Error).message;
-        }
-      },
-    }),
-  );
-  const scope = await choose<Scope>('Install the hooks for', options.scope ?? defaults.scope, [
-    ['user', 'every project (~/.codex/hooks.json)', 'recommended'],
-    ['project', 'this project only (.codex/hooks.json)', 'needs the project trusted in Codex'],
-  ]);
   const capture = await choose<CaptureMode>('Capture mode', options.capture ?? defaults.capture, [
-    ['lean', 'lean', 'about 2 hooks per turn; tool detail from the session log (default)'],
+    ['lean', 'lean (default)', 'about 2 hooks per turn; tool detail from the session log'],
     ['full', 'full', 'also a hook per tool call; survives a missing session log'],
   ]);
   const granularity = await choose<Granularity>(
     'One trace per',
     options.granularity ?? defaults.granularity,
     [
-      ['turn', 'turn'],
-      ['session', 'session'],
+      ['turn', 'turn (default)', 'sent when each turn ends'],
+      ['session', 'session', 'sent when the Codex session ends'],
     ],
   );
   const contentMode = await choose<ContentMode>(
     'What text to send',
     options.contentMode ?? defaults.contentMode,
     [
-      ['redacted', 'redacted', 'prompts, commands and outputs with secrets removed (default)'],
+      ['redacted', 'redacted (default)', 'prompts, commands and outputs with secrets removed'],
       ['full', 'full', 'everything as it was'],
       ['metadata', 'metadata', 'no prompt, command or output text'],
     ],
@@ -147,20 +264,27 @@ async function ask(
     cancelled(
       await prompts.confirm({
         message:
-          'Trust these hooks in Codex now? (the same as approving them in /hooks; without it Codex skips them silently)',
+          'Trust these hooks in Codex now? (as approving them in /hooks does; untrusted hooks are skipped silently)',
         initialValue: true,
       }),
     );
   const gitignore =
-    options.gitignore ??
-    (defaults.gitignore
-      ? cancelled(await prompts.confirm({ message: 'Add .infinium/ to .gitignore?', initialValue: true }))
-      : false);
+    reach !== 'all' && defaults.gitignore && options.gitignore === undefined
+      ? cancelled(
+          await prompts.confirm({
+            message: `Add .infinium/ to ${tilde(join(projectDir, '.gitignore'), ctx.env.HOME)}? (it holds no secret; commit it to share the agent with your team)`,
+            initialValue: true,
+          }),
+        )
+      : (options.gitignore ?? false);
+  prompts.outro(`Setting up ${reach === 'all' ? 'every project' : tilde(projectDir, ctx.env.HOME)}`);
   return {
     agentId,
-    secret: typed === '' ? '' : checkSecret(typed),
-    baseUrl: baseUrl.trim(),
-    scope,
+    secret,
+    typedSecret,
+    baseUrl,
+    scope: reach === 'project' ? 'project' : 'user',
+    allProjects: reach === 'all',
     capture,
     granularity,
     contentMode,
@@ -173,30 +297,40 @@ async function fromFlags(
   options: InitOptions,
   ctx: CliContext,
   defaults: Answers,
-  storedSecret: boolean,
-): Promise<Answers> {
-  const agentId = options.agentId ?? (defaults.agentId || undefined);
-  if (!agentId) {
+): Promise<Answers & { typedSecret: boolean }> {
+  const given = options.agentId ?? (defaults.agentId || undefined);
+  if (!given) {
     throw new UserError(
       'No agent id given; pass --agent-id (or run `infinium-codex init` in a terminal for the wizard).',
       undefined,
       2,
     );
   }
-  const secret = (await secretFromFlags(options, ctx.env, ctx.stdin)) ?? '';
-  if (secret === '' && !storedSecret) {
+  const agentId = checkAgentId(given);
+  const typed = (await secretFromFlags(options, ctx.env, ctx.stdin)) ?? '';
+  const secret = typed || ((await storedSecretFor(agentId, options, ctx)) ?? '');
+  if (secret === '') {
     throw new UserError(
       'No agent secret given; pass --agent-secret-stdin (or --agent-secret, or set INFINIUM_AGENT_SECRET).',
       undefined,
       2,
     );
   }
+  const baseUrl = options.baseUrl ?? defaults.baseUrl;
+  if (!options.offline) {
+    const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
+      verifyCredentials(new AgentCredentials(agentId, secret, baseUrl)),
+    );
+    ctx.out.line(acceptedLine(ctx.out, agentId, check.agentName));
+  }
   return {
     ...defaults,
-    agentId: checkAgentId(agentId),
+    agentId,
     secret,
-    baseUrl: options.baseUrl ?? defaults.baseUrl,
+    typedSecret: typed !== '',
+    baseUrl,
     scope: options.scope ?? defaults.scope,
+    allProjects: options.allProjects === true,
     capture: options.capture ?? defaults.capture,
     granularity: options.granularity ?? defaults.granularity,
     contentMode: options.contentMode ?? defaults.contentMode,
@@ -207,42 +341,46 @@ async function fromFlags(
 
 export async function init(options: InitOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
-  const projectDir = resolve(ctx.cwd, options.project ?? '.');
+  const projectDir = options.project ? resolve(ctx.cwd, options.project) : pauseKeyFor(ctx.cwd);
   if (!existsSync(projectDir))
     throw new UserError(`The project folder ${projectDir} does not exist.`, undefined, 2);
+  if (isConnectorItself(projectDir)) {
+    throw new UserError(
+      `${projectDir} is infinium-codex's own folder, not a project to trace.`,
+      'cd into the project you want traced and run `infinium-codex init` there (from a clone: `node <clone>/dist/bin.cjs init`).',
+      2,
+    );
+  }
+  if (options.allProjects && options.scope === 'project') {
+    throw new UserError(
+      '--all-projects needs the hooks for every project; leave out --scope project.',
+      undefined,
+      2,
+    );
+  }
   if (options.baseUrl !== undefined) checkBaseUrl(options.baseUrl, '--base-url');
   const configFile = projectConfigFile(projectDir);
   const project = readSettings(configFile);
   const user = readSettings(statePaths(env).userConfig);
   const defaults: Answers = {
-    agentId: project.agentId ?? '',
+    agentId: project.agentId ?? user.agentId ?? '',
     secret: '',
-    baseUrl: project.baseUrl ?? DEFAULT_BASE_URL,
+    baseUrl: project.baseUrl ?? user.baseUrl ?? DEFAULT_BASE_URL,
     scope: 'user',
+    // Set up before with --all-projects, and no agent of its own here: keep it that way.
+    allProjects: project.agentId === undefined && user.agentId !== undefined,
     capture: user.capture ?? 'lean',
-    granularity: project.granularity ?? 'turn',
-    contentMode: project.contentMode ?? 'redacted',
+    granularity: project.granularity ?? user.granularity ?? 'turn',
+    contentMode: project.contentMode ?? user.contentMode ?? 'redacted',
     trust: true,
     gitignore: gitignoreNeeded(projectDir),
   };
-  const agentForStored = options.agentId ?? project.agentId;
-  const stored = agentForStored
-    ? await loadSecret(agentForStored, { env, noKeyring: options.keyring === false })
-    : null;
-  const storedSecret = stored !== null && stored.source !== 'env';
   const answers =
-    ctx.interactive && !options.yes
-      ? await ask(options, ctx, defaults, storedSecret)
-      : await fromFlags(options, ctx, defaults, storedSecret);
+    ctx.interactive && !options.yes && options.interactive !== false
+      ? await ask(options, ctx, defaults, projectDir)
+      : await fromFlags(options, ctx, defaults);
   checkBaseUrl(answers.baseUrl, 'base URL');
-  const secret = answers.secret || (stored && answers.agentId === agentForStored ? stored.secret : '');
-  if (!secret) {
-    throw new UserError(
-      `No secret is stored for agent ${answers.agentId}; give it with --agent-secret-stdin.`,
-      undefined,
-      2,
-    );
-  }
+  const { secret } = answers;
 
   const codex = await detectCodex(env);
   const needs = codexNeeds(codex.version);
@@ -262,40 +400,45 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   };
   planInstall(install);
 
-  const agent = new AgentCredentials(answers.agentId, secret, answers.baseUrl);
   const projectName = basename(projectDir);
-  if (!options.offline) {
-    const spin = ctx.interactive ? prompts.spinner() : undefined;
-    spin?.start('Checking the agent id and secret with Infinium');
-    try {
-      const check = await checkConnection(agent, projectName);
-      spin?.stop('Infinium accepted the credentials');
-      out.line(
-        `${out.green('✓')} Infinium accepted agent ${answers.agentId}${check.agentName ? ` (${check.agentName})` : ''}; test trace ${check.traceId ?? 'sent'}.`,
-      );
-    } catch (error) {
-      spin?.error('Infinium did not accept the credentials');
-      throw error;
-    }
-  }
 
-  const configChanged = updateSettingsFile(
-    configFile,
-    {
-      agentId: answers.agentId,
-      baseUrl:
-        answers.baseUrl === DEFAULT_BASE_URL && project.baseUrl === undefined ? undefined : answers.baseUrl,
-      granularity: answers.granularity,
-      contentMode: answers.contentMode,
-    },
-    { mode: 0o644, dirMode: 0o755 },
-  );
-  out.line(`${out.green('✓')} ${configChanged ? 'Wrote' : 'Kept'} ${configFile}`);
-  updateSettingsFile(
-    statePaths(env).userConfig,
-    { capture: answers.capture },
-    { mode: 0o600, dirMode: 0o700 },
-  );
+  const agentSettings = {
+    agentId: answers.agentId,
+    granularity: answers.granularity,
+    contentMode: answers.contentMode,
+  };
+  if (answers.allProjects) {
+    // The user default: every session without a project config of its own reports to this agent.
+    const changed = updateSettingsFile(
+      statePaths(env).userConfig,
+      {
+        ...agentSettings,
+        baseUrl:
+          answers.baseUrl === DEFAULT_BASE_URL && user.baseUrl === undefined ? undefined : answers.baseUrl,
+        capture: answers.capture,
+      },
+      { mode: 0o600, dirMode: 0o700 },
+    );
+    out.line(
+      `${out.green('✓')} ${changed ? 'Saved' : 'Kept'} agent ${answers.agentId} as your default for every project in ${statePaths(env).userConfig}`,
+    );
+  } else {
+    const configChanged = updateSettingsFile(
+      configFile,
+      {
+        ...agentSettings,
+        baseUrl:
+          answers.baseUrl === DEFAULT_BASE_URL && project.baseUrl === undefined ? undefined : answers.baseUrl,
+      },
+      { mode: 0o644, dirMode: 0o755 },
+    );
+    out.line(`${out.green('✓')} ${configChanged ? 'Wrote' : 'Kept'} ${configFile}`);
+    updateSettingsFile(
+      statePaths(env).userConfig,
+      { capture: answers.capture },
+      { mode: 0o600, dirMode: 0o700 },
+    );
+  }
   if (answers.gitignore && gitignoreNeeded(projectDir)) {
     const file = join(projectDir, '.gitignore');
     const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
@@ -305,14 +448,9 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     out.line(`${out.green('✓')} Added .infinium/ to ${file}`);
   }
 
-  if (answers.secret || stored?.source !== 'keyring') {
+  if (answers.typedSecret) {
     const where = await storeSecret(answers.agentId, secret, { env, noKeyring: options.keyring === false });
-    if (where.source === 'keyring') out.line(`${out.green('✓')} Stored the secret in the OS keyring`);
-    else {
-      out.line(
-        `${out.yellow('!')} Stored the secret in ${statePaths(env).credentials} (readable only by you), because ${where.keyringProblem}.`,
-      );
-    }
+    out.line(secretStoredLine(out, where, env));
   }
 
   const installed = installHooks(install);
@@ -352,7 +490,9 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
       `  Project hooks run only when Codex trusts this project: run \`codex\` in ${projectDir} once and trust it.`,
     );
   }
+  const unit = answers.granularity === 'session' ? 'session' : 'turn';
+  const where = answers.allProjects ? 'every project without an agent of its own' : projectName;
   out.line(
-    `Done. Every Codex turn in ${projectName} now becomes a trace; \`infinium-codex status\` shows them.`,
+    `Done. Every Codex ${unit} in ${where} now becomes a trace; \`infinium-codex status\` shows them.`,
   );
 }

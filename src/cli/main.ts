@@ -69,8 +69,22 @@ export interface MainOptions {
   cwd?: string;
 }
 
+/**
+ * A reader that closed early (`status | head -1`) must not turn into Node's unhandled 'error' event and its
+ * stack: like git or gh we stop printing and finish quietly. Later writes to the destroyed stream are
+ * dropped by Node without another event.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  // EPIPE above all; no other failure to write our own stdout/stderr could be reported there either.
+  stream.on('error', () => undefined);
+}
+
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
+  // `-v` alone is what many CLIs take for the version; ours is `-V` (`-v` means --verbose where it exists).
+  if (argv.length === 3 && argv[2] === '-v') argv = [...argv.slice(0, 2), '--version'];
   const out = createOutput(process.stdout, process.stderr, env);
   const ctx: CliContext = {
     env,
@@ -78,6 +92,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     out,
     stdin: process.stdin,
     interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
+    progress: process.stderr,
     // The running bundle is dist/cli.mjs: the hook front-ends sit beside it.
     target: { distDir: dirname(fileURLToPath(import.meta.url)), nodePath: process.execPath },
   };
@@ -158,11 +173,22 @@ export function buildProgram(ctx: CliContext, run: CommandRunner = commandRunner
       outputError: (text, write) => write(`${ctx.out.red('Error:')} ${text.replace(/^error: /, '')}`),
     });
   program.exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ cd ~/work/my-project && infinium-codex init   set up tracing for this project (a wizard)
+  $ infinium-codex status                         what is set up here, and what was sent last
+  $ infinium-codex doctor --fix                   find and repair what stops traces
+
+Docs: ${pkg.homepage}`,
+  );
 
   program
     .command('init')
     .description('set up tracing: agent, secret, hooks in Codex (a wizard, or flags with --yes)')
     .option('-y, --yes', 'no questions: take the flags, the existing config and the defaults')
+    .option('--no-interactive', 'the same as --yes')
     .option('--agent-id <id>', 'the Infinium agent id')
     .option(
       '--agent-secret <secret>',
@@ -170,7 +196,13 @@ export function buildProgram(ctx: CliContext, run: CommandRunner = commandRunner
     )
     .option('--agent-secret-stdin', 'read the agent secret from stdin')
     .option('--base-url <url>', 'the Infinium API base URL')
-    .addOption(new Option('--scope <scope>', 'where to install the hooks').choices(['user', 'project']))
+    .addOption(
+      new Option('--scope <scope>', 'where the hooks go: user (every project, default) or project').choices([
+        'user',
+        'project',
+      ]),
+    )
+    .option('--all-projects', 'trace every project to this agent: save it as your default agent')
     .addOption(new Option('--capture <mode>', 'hook set: lean (default) or full').choices(CAPTURE_MODES))
     .addOption(new Option('--granularity <unit>', 'one trace per turn or per session').choices(GRANULARITIES))
     .addOption(new Option('--content-mode <mode>', 'what text is sent').choices(CONTENT_MODES))
@@ -182,12 +214,20 @@ export function buildProgram(ctx: CliContext, run: CommandRunner = commandRunner
     .option('--offline', 'do not check the credentials with Infinium')
     .option('--project <dir>', 'the project folder (default: the current one)')
     .option('--system', 'as root: install the managed hook layer for every user of this machine')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ infinium-codex init
+  $ printf %s "$SECRET" | infinium-codex init --yes --agent-id <id> --agent-secret-stdin`,
+    )
     .action((flags) => run(flags.system ? 'init-system' : 'init', flags));
 
   program
     .command('test')
-    .description('check config, secret and network, and send a real test trace')
-    .option('-v, --verbose', 'print the payload sent')
+    .description('check config, secret and network with Infinium (sends no trace unless asked)')
+    .option('--send-trace', 'also send one trace, named and marked as a connection test')
+    .option('-v, --verbose', 'with --send-trace: print the payload sent')
     .addOption(json())
     .action((flags) => run('test', flags));
 
@@ -219,13 +259,17 @@ export function buildProgram(ctx: CliContext, run: CommandRunner = commandRunner
   const history = program
     .command('history')
     .description('recent traces: time, project, turn, status, steps, tokens, duration, trace id')
-    .option('-n, --limit <count>', 'how many', '20')
+    .option('-n, --limit <count>', 'how many (default: 20)')
     .addOption(json())
     .action((flags) => run('history', flags));
   history
-    .command('show <id>')
-    .description('print the exact payload sent for a trace id (or turn key)')
-    .action((id: string) => run('history-show', { id }));
+    .command('show <key>')
+    .description('a trace by its key (or trace id): status, reason, tokens, and the exact body sent')
+    .addOption(new Option('--json', 'print only the body, exactly as sent'))
+    // `history show <key> --json`: commander gives --json to `history`, which has one too.
+    .action((id: string, _flags: unknown, command: Command) =>
+      run('history-show', { id, json: command.optsWithGlobals().json === true }),
+    );
 
   program
     .command('results [key]')
@@ -249,7 +293,7 @@ export function buildProgram(ctx: CliContext, run: CommandRunner = commandRunner
     .description('replace the agent id and/or secret')
     .option('--agent-id <id>', 'the new agent id')
     .option('--agent-secret <secret>', 'the new secret (prefer --agent-secret-stdin)')
-    .option('--agent-secret-stdin', 'read the new secret from stdin')
+    .option('--agent-secret-stdin', 'read the new secret from stdin (in a terminal it is asked for, masked)')
     .option('--no-keyring', 'store the secret in a 0600 file instead of the OS keyring')
     .option('--offline', 'do not check the credentials with Infinium')
     .action((flags) => run('update-credentials', flags));
@@ -261,7 +305,8 @@ export function buildProgram(ctx: CliContext, run: CommandRunner = commandRunner
     .action((flags) => run('uninstall', flags));
 
   program
-    .command('hook <event>')
+    // Internal: what hooks.json runs; hidden from the command list, documented in commands.md.
+    .command('hook <event>', { hidden: true })
     .description(
       '(internal) the hook front-end hooks.json runs for each Codex event; always exits 0, silently',
     )

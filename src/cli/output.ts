@@ -1,5 +1,5 @@
-// The only place that writes for humans (and --json for machines). Colours only on a TTY, never with
-// NO_COLOR; the agent secret must never reach here, so nothing here ever receives it.
+// The only place that writes for humans (and --json for machines). Colours on a TTY or with FORCE_COLOR,
+// never with NO_COLOR; the agent secret must never reach here, so nothing here ever receives it.
 import type { Writable } from 'node:stream';
 import type { Env } from '../config/paths';
 
@@ -17,7 +17,8 @@ export interface Output {
 }
 
 export function createOutput(stdout: Writable & { isTTY?: boolean }, stderr: Writable, env: Env): Output {
-  const colour = stdout.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  const colour = env.NO_COLOR === undefined && (forced || (stdout.isTTY === true && env.TERM !== 'dumb'));
   const paint =
     (open: number, close: number): Paint =>
     (text) =>
@@ -32,4 +33,9 @@ export function createOutput(stdout: Writable & { isTTY?: boolean }, stderr: Wri
     dim: paint(2, 22),
     bold: paint(1, 22),
   };
+}
+
+/** `1 trace`, `2 traces`: a count with its noun (`plural` when adding an s is wrong). */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
 }

@@ -1,6 +1,8 @@
 // `infinium-codex pause [--all]`: turns of a paused project are dropped by the worker, not kept.
 import { pauseKeyFor, readPauseState, writePauseState } from '../config/pause';
+import { resolveConfig } from '../config/settings';
 import type { CliContext } from './context';
+import { UserError } from './errors';
 
 export interface PauseOptions {
   all?: boolean;
@@ -14,7 +16,17 @@ export async function pause(options: PauseOptions, ctx: CliContext): Promise<voi
     return;
   }
   const key = pauseKeyFor(ctx.cwd);
-  if (!state.projects.includes(key))
-    writePauseState({ ...state, projects: [...state.projects, key] }, ctx.env);
+  // Pausing a folder nothing traces would change nothing and read as if it had.
+  if (!resolveConfig(ctx.cwd, ctx.env)) {
+    throw new UserError(
+      `${key} is not traced (no agent is configured for it), so there is nothing to pause.`,
+      'Run `infinium-codex status` to see what is set up here.',
+    );
+  }
+  if (state.projects.includes(key)) {
+    ctx.out.line(`Tracing was already paused for ${key}; \`infinium-codex resume\` there turns it back on.`);
+    return;
+  }
+  writePauseState({ ...state, projects: [...state.projects, key] }, ctx.env);
   ctx.out.line(`Paused tracing for ${key}; \`infinium-codex resume\` there turns it back on.`);
 }

@@ -99,7 +99,7 @@ export async function results(options: ResultsOptions, ctx: CliContext): Promise
           trace_id: r.traceId ?? null,
           project: r.project,
           turn_number: r.turnNumber,
-          evaluation_status: state?.status ?? null,
+          evaluationStatus: state?.status ?? null,
           evaluation: state?.evaluation ?? null,
           ...(state?.reason ? { reason: state.reason } : {}),
         };

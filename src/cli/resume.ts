@@ -1,5 +1,5 @@
 // `infinium-codex resume [--all]`: undo `pause`.
-import { pauseKeyFor, readPauseState, writePauseState } from '../config/pause';
+import { isPaused, pauseKeyFor, readPauseState, writePauseState } from '../config/pause';
 import type { CliContext } from './context';
 
 export interface ResumeOptions {
@@ -9,11 +9,24 @@ export interface ResumeOptions {
 export async function resume(options: ResumeOptions, ctx: CliContext): Promise<void> {
   const state = readPauseState(ctx.env);
   if (options.all) {
+    const wasPaused = state.all || state.projects.length > 0;
     writePauseState({ all: false, projects: [] }, ctx.env);
-    ctx.out.line('Tracing is on again for every project.');
+    ctx.out.line(
+      wasPaused ? 'Tracing is on again for every project.' : 'Nothing was paused; nothing changed.',
+    );
     return;
   }
   const key = pauseKeyFor(ctx.cwd);
+  if (!state.projects.includes(key)) {
+    ctx.out.line(
+      state.all
+        ? `Tracing is paused for every project, not just ${key}; run \`infinium-codex resume --all\`.`
+        : isPaused(key, ctx.env)
+          ? `${key} is inside a paused folder; run \`infinium-codex resume\` in that folder.`
+          : `Tracing was not paused for ${key}; nothing changed.`,
+    );
+    return;
+  }
   writePauseState({ ...state, projects: state.projects.filter((project) => project !== key) }, ctx.env);
   ctx.out.line(
     state.all

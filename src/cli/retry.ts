@@ -10,6 +10,8 @@ import { deliverOutbox } from '../worker/deliver';
 import { runWorker } from '../worker/run';
 import type { CliContext } from './context';
 import { ExitCode, UserError } from './errors';
+import { count } from './output';
+import { withProgress } from './progress';
 
 export interface RetryOptions {
   dead?: boolean;
@@ -20,11 +22,17 @@ export async function retry(options: RetryOptions, ctx: CliContext): Promise<voi
   const { out, env } = ctx;
   // One worker pass (it sends what is due), without waiting for turns the rollout has not confirmed yet:
   // the detached worker does that. A busy worker is left a rerun request instead.
-  const passes = await runWorker(env, {
-    composer: { composeTurnTrace, composeSessionTrace, rolloutTurnStatus },
-    waitForRollout: false,
-  });
-  const result = await deliverOutbox(env, { force: true, dead: options.dead });
+  const { passes, result } = await withProgress(
+    { stream: ctx.progress, enabled: !options.json },
+    'Sending',
+    async () => ({
+      passes: await runWorker(env, {
+        composer: { composeTurnTrace, composeSessionTrace, rolloutTurnStatus },
+        waitForRollout: false,
+      }),
+      result: await deliverOutbox(env, { force: true, dead: options.dead }),
+    }),
+  );
   // What the pass sent or gave up on has left the outbox; what it will retry is still there, counted once.
   for (const pass of passes) {
     result.sent += pass.sent;
@@ -42,10 +50,13 @@ export async function retry(options: RetryOptions, ctx: CliContext): Promise<voi
       deadNow: stillDead,
     });
   } else {
-    if (options.dead) out.line(`Re-queued ${result.requeued} dead trace(s).`);
+    if (options.dead) out.line(`Re-queued ${count(result.requeued, 'dead trace')}.`);
     for (const move of retargeted) out.line(`Re-targeted ${retargetedTraces(move)}.`);
+    const attempted = result.sent + result.retrying + result.dead + result.noSecret;
     out.line(
-      `Sent ${result.sent}; ${result.retrying} will be retried later; ${result.dead} could not be sent${result.noSecret ? `; ${result.noSecret} wait for a secret` : ''}.`,
+      attempted === 0
+        ? 'Nothing in the outbox.'
+        : `Sent ${result.sent}; ${result.retrying} will be retried later; ${result.dead} could not be sent${result.noSecret ? `; ${result.noSecret} wait for a secret` : ''}.`,
     );
     if (result.dead > 0 || stillDead > 0)
       out.line('`infinium-codex history` shows why a trace could not be sent.');
@@ -61,5 +72,5 @@ export function retargetedTraces(move: Retargeted): string {
     [agentChanged ? `agent ${target.agentId}` : '', urlChanged ? target.baseUrl : '']
       .filter(Boolean)
       .join(' at ');
-  return `${move.count} trace(s) from ${side(move.from)} to ${side(move.to)}, as now configured for their project`;
+  return `${count(move.count, 'trace')} from ${side(move.from)} to ${side(move.to)}, as now configured for their project`;
 }

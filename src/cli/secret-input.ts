@@ -1,7 +1,8 @@
 // Where a secret typed by the user comes from: a flag, INFINIUM_AGENT_SECRET, or stdin (so it need not sit
 // in shell history). Never echoed, never logged.
 import type { Readable } from 'node:stream';
-import { UserError } from './errors';
+import { cancel, isCancel, password } from '@clack/prompts';
+import { ExitCode, UserError } from './errors';
 
 export interface SecretFlags {
   agentSecret?: string;
@@ -79,4 +80,30 @@ export function checkAgentId(agentId: string): string {
     );
   }
   return trimmed;
+}
+
+/**
+ * Asks for a secret in the terminal, masked (@clack/prompts' password prompt). Returns '' when the user
+ * leaves it empty and `optional` allows that; Ctrl-C cancels the command (exit 130, see `cancelled`).
+ */
+export async function promptSecret(message: string, optional: boolean): Promise<string> {
+  const typed = cancelled(
+    await password({
+      message,
+      validate: (value) => (value || optional ? undefined : 'The agent secret is required.'),
+    }),
+  );
+  return typed === '' ? '' : checkSecret(typed);
+}
+
+/**
+ * A prompt's answer, or, when the user pressed Ctrl-C (or Esc), a clean stop: clack's "cancelled" line
+ * closing the frame and exit 130, as a shell reports an interrupted command, with no "Error:".
+ */
+export function cancelled<T>(value: T): Exclude<T, symbol> {
+  if (isCancel(value)) {
+    cancel('Cancelled; nothing was changed.');
+    throw new ExitCode(130);
+  }
+  return value as Exclude<T, symbol>;
 }

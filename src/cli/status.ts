@@ -3,54 +3,69 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { hooksFeature, readConfigToml } from '../codex/config-toml';
+import { hooksFeature, readConfigToml, type TomlTable } from '../codex/config-toml';
+import { CodexFileError } from '../codex/hooks-file';
 import { hooksFileFor, inspectHooks, inspectManagedHooks, userConfigToml } from '../codex/install';
 import { codexNeeds, detectCodex, formatVersion, judgeHooksFeature } from '../codex/version';
 import { loadSecret } from '../config/credentials';
 import { type Env, statePaths } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
-import { configuredCapture, resolveConfig } from '../config/settings';
+import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
 import { spoolStats } from '../spool';
-import { describeSecretSource } from './agent';
+import { captureOrDefault, describeConfigSource, describeSecretSource } from './agent';
 import type { CliContext } from './context';
 import { describeDrift } from './doctor-spool';
+import { ExitCode } from './errors';
+import { relativeTime } from './history';
+import { projectTrusted } from './project-trust';
 
 export interface StatusOptions {
   json?: boolean;
 }
 
-export async function status(options: StatusOptions, ctx: CliContext): Promise<void> {
+export async function status(options: StatusOptions, ctx: CliContext, nowMs = Date.now()): Promise<void> {
   const { out, env } = ctx;
-  const config = resolveConfig(ctx.cwd, env);
+  // A broken config file is reported, not thrown: `--json` always prints JSON (first-run m5).
+  let config: ResolvedConfig | null = null;
+  let configError: string | null = null;
+  try {
+    config = resolveConfig(ctx.cwd, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    configError = error.message;
+  }
+  let toml: TomlTable = {};
+  try {
+    toml = readConfigToml(userConfigToml(env)).parsed;
+  } catch (error) {
+    if (!(error instanceof CodexFileError)) throw error;
+    configError ??= error.message;
+  }
   const secret = config ? await loadSecret(config.agentId, { env }) : null;
   const codex = await detectCodex(env);
+  const root = config?.projectRoot ?? pauseKeyFor(ctx.cwd);
   const userFile = hooksFileFor('user', ctx.cwd, env);
-  const projectFile = hooksFileFor('project', pauseKeyFor(ctx.cwd), env);
-  const hooks = [
-    ...inspectHooks(userFile, env),
-    ...(existsSync(projectFile) ? inspectHooks(projectFile, env) : []),
-    ...inspectManagedHooks(env),
-  ];
+  const projectFile = hooksFileFor('project', root, env);
+  const projectHooks = existsSync(projectFile) ? inspectHooks(projectFile, env) : [];
+  const hooks = [...inspectHooks(userFile, env), ...projectHooks, ...inspectManagedHooks(env)];
   const needsTrust = codexNeeds(codex.version).trust;
-  const feature = judgeHooksFeature(codex.version, hooksFeature(readConfigToml(userConfigToml(env)).parsed));
+  const feature = judgeHooksFeature(codex.version, hooksFeature(toml));
   const stats = spoolStats(env);
   // Spooled events may hold a turn that is over (an interrupt on a Codex before 0.150, which has no
   // Interrupt hook): a worker builds it now instead of at the next prompt.
   if (stats.spooledEvents > 0 && !stats.workerRunning) startWorker(ctx.target.distDir, env);
   const report = {
-    project: config?.projectRoot ?? pauseKeyFor(ctx.cwd),
-    projectName: config?.projectName,
+    project: root,
+    projectName: config?.projectName ?? null,
+    configError,
     agentId: config?.agentId ?? null,
-    baseUrl: config?.baseUrl,
-    configSource: config?.source,
-    granularity: config?.granularity,
-    contentMode: config?.contentMode,
-    capture: configuredCapture(env),
-    secret: secret
-      ? secret.source === 'file'
-        ? `file ${statePaths(env).credentials}`
-        : secret.source
-      : null,
+    baseUrl: config?.baseUrl ?? null,
+    configSource: config?.source ?? null,
+    granularity: config?.granularity ?? null,
+    contentMode: config?.contentMode ?? null,
+    capture: captureOrDefault(env),
+    secretSource: secret?.source ?? null,
+    secretFile: secret?.source === 'file' ? statePaths(env).credentials : null,
     codexVersion: codex.version ? formatVersion(codex.version) : null,
     hooks: {
       installed: hooks.length,
@@ -59,46 +74,70 @@ export async function status(options: StatusOptions, ctx: CliContext): Promise<v
       trusted: hooks.filter((hook) => hook.trust === 'trusted' || hook.trust === 'managed').length,
       trustRequired: needsTrust,
       featureOn: feature.on,
+      // Project hooks run only in a project Codex trusts (doctor's project-trust check).
+      projectTrusted: projectHooks.length > 0 && needsTrust ? projectTrusted(toml, root) : null,
     },
-    paused: isPaused(config?.projectRoot ?? pauseKeyFor(ctx.cwd), env),
+    paused: isPaused(root, env),
+    // The queue and the last trace are the machine's, across every project.
     spooledEvents: stats.spooledEvents,
     outbox: stats.outbox,
     dead: stats.dead,
     workerRunning: stats.workerRunning,
     lastSent: stats.lastSent
-      ? { time: stats.lastSent.time, traceId: stats.lastSent.traceId, project: stats.lastSent.project }
+      ? {
+          time: stats.lastSent.time,
+          traceId: stats.lastSent.traceId ?? null,
+          project: stats.lastSent.project,
+        }
       : null,
     rolloutDrift: stats.rolloutDrift,
   };
   if (options.json) {
     out.json(report);
+    if (configError) throw new ExitCode(1);
     return;
   }
   const yes = (ok: boolean, text: string) => `${ok ? out.green('✓') : out.red('✗')} ${text}`;
   out.line(`Project:   ${report.project}${report.projectName ? ` (${report.projectName})` : ''}`);
+  if (configError) out.line(`Config:    ${out.red('✗')} ${configError}`);
   out.line(
     config
-      ? `Agent:     ${config.agentId} at ${config.baseUrl} (${config.source} settings; ${config.granularity}, ${config.contentMode})`
+      ? `Agent:     ${config.agentId} at ${config.baseUrl} (${describeConfigSource(config, env)}; ${config.granularity}, ${config.contentMode})`
       : `Agent:     ${out.red('none')}: sessions here are not traced; run \`infinium-codex init\``,
   );
   if (config)
     out.line(`Secret:    ${secret ? describeSecretSource(secret.source, env) : out.red('not stored')}`);
   out.line(`Codex:     ${codex.found ? codex.detail : out.red(codex.detail)}`);
+  const allTrusted = report.hooks.trusted === hooks.length && hooks.length > 0;
   out.line(
-    `Hooks:     ${yes(hooks.length > 0, `${hooks.length} installed (${report.capture})`)}  ${needsTrust ? yes(report.hooks.trusted === hooks.length && hooks.length > 0, `${report.hooks.trusted} trusted`) : ''}  ${yes(report.hooks.featureOn, 'feature on')}`,
+    `Hooks:     ${[
+      yes(hooks.length > 0, `${hooks.length} installed (${report.capture})`),
+      needsTrust ? yes(allTrusted, `${report.hooks.trusted} trusted`) : '',
+      yes(report.hooks.featureOn, 'feature on'),
+      report.hooks.projectTrusted === false ? yes(false, 'project not trusted') : '',
+    ]
+      .filter(Boolean)
+      .join('  ')}`,
   );
-  if (report.paused) out.line(`Paused:    ${out.yellow('yes')}: \`infinium-codex resume\``);
+  if (report.paused)
+    out.line(`Paused:    ${out.yellow('yes')}; \`infinium-codex resume\` turns tracing back on`);
   out.line(
-    `Queue:     ${stats.spooledEvents} events spooled, ${stats.outbox} waiting, ${stats.dead} dead${stats.workerRunning ? ' (worker running)' : ''}`,
+    `Queue:     ${stats.spooledEvents} events spooled, ${stats.outbox} waiting, ${stats.dead} dead${stats.workerRunning ? ' (worker running)' : ''} (all projects)`,
   );
   out.line(
-    `Last sent: ${report.lastSent ? `${report.lastSent.time} ${report.lastSent.project} ${report.lastSent.traceId ?? ''}` : 'nothing yet'}`,
+    `Last sent: ${report.lastSent ? `${relativeTime(report.lastSent.time, nowMs)}, ${report.lastSent.project} ${report.lastSent.traceId ?? ''}`.trimEnd() : 'nothing yet'}`,
   );
   for (const drift of stats.rolloutDrift) out.line(`Rollout:   ${out.yellow(describeDrift(drift))}`);
   if (!feature.on) out.line(`Feature:   ${out.red(feature.reason)}`);
-  if (hooks.length === 0 || !feature.on || (needsTrust && report.hooks.trusted < hooks.length)) {
-    out.line(out.yellow('Run `infinium-codex doctor` for the fix.'));
-  }
+  const problems =
+    configError !== null ||
+    hooks.length === 0 ||
+    (needsTrust && !allTrusted) ||
+    !feature.on ||
+    report.hooks.projectTrusted === false ||
+    stats.dead > 0;
+  if (problems) out.line(out.yellow('Run `infinium-codex doctor` for the fix.'));
+  if (configError) throw new ExitCode(1);
 }
 
 /** Starts the detached worker beside the running bundle (dist/worker.mjs), as a hook does. */

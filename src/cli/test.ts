@@ -1,10 +1,13 @@
-// `infinium-codex test`: config, secret and network checked by sending one real test trace.
+// `infinium-codex test`: config, secret and network checked with Infinium's health endpoint; with
+// --send-trace, also one trace marked as a connection test (sent only when asked: Maestro scores traces).
 import { serializeTaskData } from '../infinium/task-data';
-import { describeSecretSource, requireAgent } from './agent';
-import { checkConnection } from './connection';
+import { describeConfigSource, describeSecretSource, requireAgent } from './agent';
+import { sendTestTrace, verifyCredentials } from './connection';
 import type { CliContext } from './context';
+import { withProgress } from './progress';
 
 export interface TestOptions {
+  sendTrace?: boolean;
   verbose?: boolean;
   json?: boolean;
 }
@@ -12,22 +15,40 @@ export interface TestOptions {
 export async function test(options: TestOptions, ctx: CliContext): Promise<void> {
   const { out } = ctx;
   const { config, agent, secret } = await requireAgent(ctx);
-  const check = await checkConnection(agent, config.projectName);
+  const spin = { stream: ctx.progress, enabled: !options.json };
+  const checked = await withProgress(spin, `Checking agent ${config.agentId} with Infinium`, () =>
+    verifyCredentials(agent),
+  );
+  const sent = options.sendTrace
+    ? await withProgress(spin, 'Sending a connection-test trace', () =>
+        sendTestTrace(agent, config.projectName),
+      )
+    : undefined;
   if (options.json) {
     out.json({
       agentId: config.agentId,
       baseUrl: config.baseUrl,
+      configSource: config.source,
       secretSource: secret.source,
-      agentName: check.agentName,
-      traceId: check.traceId,
-      ...(options.verbose ? { payload: check.taskData } : {}),
+      agentName: checked.agentName ?? null,
+      traceId: sent ? (sent.traceId ?? null) : null,
+      ...(options.verbose && sent ? { payload: sent.taskData } : {}),
     });
     return;
   }
   out.line(
-    `${out.green('✓')} Config: agent ${config.agentId} at ${config.baseUrl} (from ${config.source} settings)`,
+    `${out.green('✓')} Config: agent ${config.agentId} at ${config.baseUrl} (from ${describeConfigSource(config, ctx.env)})`,
   );
   out.line(`${out.green('✓')} Secret: found in ${describeSecretSource(secret.source, ctx.env)}`);
-  out.line(`${out.green('✓')} Infinium accepted a test trace: ${check.traceId ?? '(no id returned)'}`);
-  if (options.verbose) out.line(JSON.stringify(JSON.parse(serializeTaskData(check.taskData)), null, 2));
+  out.line(
+    `${out.green('✓')} Infinium accepted the agent id and secret${checked.agentName ? ` (${checked.agentName})` : ''}`,
+  );
+  if (sent) {
+    out.line(
+      `${out.green('✓')} Sent a connection-test trace: ${sent.traceId ?? '(no id returned)'} (named "${sent.taskData.name}")`,
+    );
+    if (options.verbose) out.line(JSON.stringify(JSON.parse(serializeTaskData(sent.taskData)), null, 2));
+  } else if (options.verbose) {
+    out.line('  No trace was sent; `--send-trace` sends one, marked as a connection test.');
+  }
 }

@@ -10,6 +10,7 @@ import { pauseKeyFor } from '../config/pause';
 import { readSettings, resolveConfig } from '../config/settings';
 import type { CliContext } from './context';
 import { warnMovedUserHooks } from './notices';
+import { count } from './output';
 
 export interface UninstallOptions {
   purge?: boolean;
@@ -56,7 +57,7 @@ export async function uninstall(options: UninstallOptions, ctx: CliContext): Pro
     for (const agentId of agents) await deleteSecret(agentId, { env });
     rmSync(statePaths(env).root, { recursive: true, force: true });
     out.line(
-      `${out.green('✓')} Deleted ${statePaths(env).root} and the stored secrets (${agents.length} agent(s))`,
+      `${out.green('✓')} Deleted ${statePaths(env).root} and the stored secrets (${count(agents.length, 'agent')})`,
     );
     out.line('  Project settings in .infinium/ folders were left as they are; delete them if you wish.');
   }

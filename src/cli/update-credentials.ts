@@ -1,15 +1,19 @@
-// `infinium-codex update-credentials`: a new agent id and/or secret, checked with Infinium before it
-// replaces anything. The old agent's secret stays: other projects may still use that agent.
-import { basename } from 'node:path';
+// `infinium-codex update-credentials`: a new agent id and/or secret, checked with Infinium's health
+// endpoint before it replaces anything (no trace is sent). In a terminal the secret is asked for, masked;
+// flags and stdin are for scripts. The old agent's secret stays: other projects may still use that agent.
 import { loadSecret, storeSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
 import { findProjectConfig, resolveConfig } from '../config/settings';
 import { updateSettingsFile } from '../config/settings-file';
 import { AgentCredentials } from '../infinium/client';
-import { checkConnection } from './connection';
+import { listDead } from '../spool';
+import { acceptedLine, verifyCredentials } from './connection';
 import type { CliContext } from './context';
 import { UserError } from './errors';
-import { checkAgentId, type SecretFlags, secretFromFlags } from './secret-input';
+import { secretStoredLine } from './notices';
+import { count } from './output';
+import { withProgress } from './progress';
+import { checkAgentId, promptSecret, type SecretFlags, secretFromFlags } from './secret-input';
 
 export interface UpdateCredentialsOptions extends SecretFlags {
   agentId?: string;
@@ -28,7 +32,19 @@ export async function updateCredentials(options: UpdateCredentialsOptions, ctx: 
       2,
     );
   }
-  const flagSecret = await secretFromFlags(options, env, ctx.stdin);
+  // stdin is for scripts: in a terminal the secret is typed into a masked prompt, never echoed.
+  const fromFlags =
+    options.agentSecretStdin && ctx.stdin.isTTY === true
+      ? undefined
+      : await secretFromFlags(options, env, ctx.stdin);
+  const asked =
+    fromFlags === undefined && ctx.interactive
+      ? await promptSecret(
+          `New secret for agent ${agentId}${options.agentId !== undefined ? ' (leave empty to keep the stored one)' : ''}`,
+          options.agentId !== undefined,
+        )
+      : undefined;
+  const flagSecret = fromFlags ?? (asked === '' ? undefined : asked);
   if (flagSecret === undefined && options.agentId === undefined) {
     throw new UserError('Nothing to update: give --agent-id and/or --agent-secret-stdin.', undefined, 2);
   }
@@ -51,19 +67,28 @@ export async function updateCredentials(options: UpdateCredentialsOptions, ctx: 
     }
     configFile = current.source === 'project' ? findProjectConfig(ctx.cwd) : statePaths(env).userConfig;
   }
-  const baseUrl = current?.baseUrl;
-  const agent = new AgentCredentials(agentId, secret, baseUrl);
+  const agent = new AgentCredentials(agentId, secret, current?.baseUrl);
   if (!options.offline) {
-    const check = await checkConnection(agent, current?.projectName ?? basename(ctx.cwd));
-    out.line(`${out.green('✓')} Infinium accepted agent ${agentId}; test trace ${check.traceId ?? 'sent'}.`);
+    try {
+      const check = await withProgress(
+        { stream: ctx.progress, enabled: true },
+        'Checking with Infinium',
+        () => verifyCredentials(agent),
+      );
+      out.line(acceptedLine(out, agentId, check.agentName));
+    } catch (error) {
+      // Its usual hint ("run update-credentials") names the command just run.
+      if (error instanceof UserError)
+        throw new UserError(
+          `${error.message} Nothing was changed.`,
+          'Check the agent id and secret in the Infinium web app and run this again (or pass --offline).',
+        );
+      throw error;
+    }
   }
   if (flagSecret !== undefined) {
     const where = await storeSecret(agentId, secret, { env, noKeyring: options.keyring === false });
-    out.line(
-      where.source === 'keyring'
-        ? `${out.green('✓')} Stored the new secret in the OS keyring`
-        : `${out.yellow('!')} Stored the new secret in ${statePaths(env).credentials} (readable only by you), because ${where.keyringProblem}.`,
-    );
+    out.line(secretStoredLine(out, where, env, 'the new secret'));
   }
   if (configFile) {
     updateSettingsFile(
@@ -73,7 +98,10 @@ export async function updateCredentials(options: UpdateCredentialsOptions, ctx: 
     );
     out.line(`${out.green('✓')} ${configFile} now names agent ${agentId}`);
   }
-  out.line(
-    'Traces that failed because of the old credentials can be sent again: `infinium-codex retry --dead`.',
-  );
+  const dead = listDead(env).length;
+  if (dead > 0) {
+    out.line(
+      `${count(dead, 'trace')} could not be sent earlier; \`infinium-codex retry --dead\` sends ${dead === 1 ? 'it' : 'them'} again.`,
+    );
+  }
 }

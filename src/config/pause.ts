@@ -1,7 +1,7 @@
 // Paused projects, kept in our state dir (not in the project's own config, which may be committed).
 // Turns of a paused project are dropped by the worker, not kept for later.
-import { readFileSync } from 'node:fs';
-import { dirname, resolve, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
 import { type Env, statePaths } from './paths';
 import { findProjectConfig } from './settings';
@@ -36,8 +36,16 @@ export function isPaused(projectKey: string, env: Env = process.env): boolean {
   return state.all || state.projects.some((project) => key === project || key.startsWith(`${project}${sep}`));
 }
 
-/** What `pause` in `cwd` pauses: the project holding `.infinium/config.json`, else the folder itself. */
+/**
+ * The project a folder belongs to, for `init`, `status`, `pause` and the rest: the folder holding the
+ * nearest `.infinium/config.json`, else the root of the git repository `cwd` is in (as Codex finds a
+ * project), else `cwd` itself.
+ */
 export function pauseKeyFor(cwd: string): string {
   const projectFile = findProjectConfig(cwd);
-  return projectFile ? dirname(dirname(projectFile)) : resolve(cwd);
+  if (projectFile) return dirname(dirname(projectFile));
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return resolve(cwd);
+  }
 }

@@ -96,6 +96,8 @@ export interface TraceError {
 /** Our choice of shape (not published by Infinium). */
 export interface Environment {
   agent: 'codex-cli';
+  /** Our choice: set only on `infinium-codex test --send-trace` traces, so they can be filtered out. */
+  purpose?: 'connection_test';
   codex_version?: string;
   model?: string;
   os?: string;

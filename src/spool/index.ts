@@ -42,10 +42,14 @@ export interface FoundHistory {
   payload: string | null;
 }
 
-/** A history record by trace id, or by (a prefix of) its session~turn key. */
+/**
+ * The newest history record by trace id, or by its session~turn key, a prefix of it, or a tail of it (the
+ * short key `history` shows).
+ */
 export function findHistory(env: Env, id: string): FoundHistory | null {
   const record = readHistoryRecords(spoolPaths(env)).find(
-    (r) => r.traceId === id || r.key === id || (id.length >= 6 && r.key.startsWith(id)),
+    (r) =>
+      r.traceId === id || r.key === id || (id.length >= 6 && (r.key.startsWith(id) || r.key.endsWith(id))),
   );
   if (!record) return null;
   let payload: string | null = null;

@@ -1,6 +1,6 @@
 // Every command as a user types it: bad input gets one clear sentence and a non-zero exit (never a stack
 // trace); doctor finds (and --fix repairs) what silently stops traces; pause/resume; init --system.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -62,7 +62,7 @@ describe('bad input to every command: one clear sentence, non-zero exit, no stac
     ['init --system: no agent', ['init', '--system'], 2, /needs --agent-id/],
     ['test: nothing configured', ['test'], 1, /No agent is configured for/],
     ['history: limit', ['history', '--limit', 'lots'], 2, /--limit must be a whole number/],
-    ['history show: no id', ['history', 'show'], 2, /missing required argument 'id'/],
+    ['history show: no id', ['history', 'show'], 2, /missing required argument 'key'/],
     ['history show: unknown id', ['history', 'show', 'nope'], 1, /No trace nope in the history/],
     ['pause: extra argument', ['pause', 'now'], 2, /too many arguments/],
     ['update-credentials: nothing to do', ['update-credentials'], 2, /No agent is configured here/],
@@ -84,12 +84,38 @@ describe('bad input to every command: one clear sentence, non-zero exit, no stac
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a user config.json with a wrong value: status and doctor still report everything (first-run m5)', async () => {
+    const sandbox = makeSandbox();
+    mkdirSync(sandbox.stateDir, { recursive: true });
+    writeFileSync(join(sandbox.stateDir, 'config.json'), '{"agentId": 42}');
+    const doctor = await runCli(sandbox, ['doctor']);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/"agentId" must be a non-empty string/);
+    expect(doctor.stdout).toMatch(/^✓ codex: /m);
+    expect(doctor.stdout).toMatch(/^✓ disk: /m);
+    for (const command of [
+      ['status', '--json'],
+      ['doctor', '--json'],
+    ]) {
+      const result = await runCli(sandbox, command);
+      expect(result.code, command.join(' ')).toBe(1);
+      expect(JSON.stringify(JSON.parse(result.stdout))).toContain('must be a non-empty string');
+    }
+  });
+
   it('a project config.json that is not JSON', async () => {
     const sandbox = makeSandbox();
     mkdirSync(join(sandbox.project, '.infinium'));
     writeFileSync(join(sandbox.project, '.infinium', 'config.json'), '{ agentId: nope');
+    // status and doctor report it among the rest, --json included (first-run m5).
+    for (const command of [['status'], ['status', '--json'], ['doctor', '--json']]) {
+      const result = await runCli(sandbox, command);
+      expect(result.code, command.join(' ')).toBe(1);
+      expect(result.stdout).toMatch(/config\.json is not valid JSON/);
+      expect(result.stderr).toBe('');
+      if (command.includes('--json')) expect(() => JSON.parse(result.stdout)).not.toThrow();
+    }
     for (const command of [
-      ['status'],
       ['test'],
       ['update-credentials', '--agent-id', 'b'],
       ['init', '--yes', '--agent-id', 'a', '--agent-secret', 'x'],
@@ -129,7 +155,7 @@ describe('doctor', () => {
       }),
     );
     const fixed = await runCli(sandbox, ['doctor', '--fix']);
-    expect(fixed.stdout).toContain('fixed rewrote our lean hooks');
+    expect(fixed.stdout).toContain('✓ Fixed: rewrote our lean hooks');
     expect(fixed.code).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8')).hooks.Stop[0]).toEqual({
       hooks: [{ type: 'command', command: 'echo mine' }],
@@ -238,6 +264,55 @@ describe('pause and resume', () => {
     await runCli(sandbox, ['resume', '--all']);
     expect(await paused()).toBe(false);
   });
+
+  it('says so in a folder that is not traced, or not paused (first-run m13)', async () => {
+    const sandbox = makeSandbox();
+    const pause = await runCli(sandbox, ['pause']);
+    expect(pause.code).toBe(1);
+    expect(pause.stderr).toContain(`${sandbox.project} is not traced`);
+    expect(existsSync(join(sandbox.stateDir, 'paused.json'))).toBe(false);
+    const resume = await runCli(sandbox, ['resume']);
+    expect(resume.code).toBe(0);
+    expect(resume.stdout).toContain(`Tracing was not paused for ${sandbox.project}; nothing changed.`);
+  });
+});
+
+describe('connection checks send no trace unless asked (first-run m3)', () => {
+  it('test and update-credentials use the health endpoint; test --send-trace sends one marked trace', async () => {
+    const sandbox = await initialised();
+    const before = standIn.traces.length;
+    expect((await runCli(sandbox, ['test'])).code).toBe(0);
+    const update = await runCli(sandbox, ['update-credentials', '--agent-secret-stdin', '--no-keyring'], {
+      input: SECRET,
+    });
+    expect(update.code, update.stderr).toBe(0);
+    expect(standIn.traces.length).toBe(before);
+    const sent = await runCli(sandbox, ['test', '--send-trace', '--json']);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(standIn.traces.length).toBe(before + 1);
+    const trace = standIn.traces.at(-1);
+    expect(JSON.parse(sent.stdout).traceId).toBe(trace?.traceId);
+    expect(trace?.body).toMatchObject({
+      name: '[connection test] infinium-codex',
+      environment: { purpose: 'connection_test' },
+    });
+  });
+
+  it('says which value is wrong: a base URL whose path is not the API', async () => {
+    const sandbox = makeSandbox();
+    const wrongPath = standIn.url.replace('/api/v1', '/api/v2');
+    const result = await runCli(sandbox, initArgs(AGENT, wrongPath), { input: SECRET });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /answered 404: its path \/api\/v2 is not Infinium's API path \(\/api\/v1\)/,
+    );
+  });
+
+  it('names the environment variable a value comes from (first-run m6)', async () => {
+    const sandbox = await initialised();
+    const result = await runCli(sandbox, ['test'], { env: { INFINIUM_BASE_URL: standIn.url } });
+    expect(result.stdout).toContain('(from project settings; base URL from INFINIUM_BASE_URL)');
+  });
 });
 
 describe('init --system', () => {
@@ -268,7 +343,7 @@ describe('init --system', () => {
     expect(status).toMatchObject({
       agentId: AGENT,
       configSource: 'system',
-      secret: 'system',
+      secretSource: 'system',
       capture: 'full',
     });
     expect((await runCli(sandbox, ['test'])).code).toBe(0);

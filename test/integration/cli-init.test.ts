@@ -1,6 +1,6 @@
 // `init`, re-init, capture mode switches and `uninstall`, driven as a user would: the built CLI in a
 // child process, temp HOME/CODEX_HOME/state, the Infinium stand-in.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -53,12 +53,15 @@ describe('init', () => {
   it('sets up a fresh machine: checks the credentials, writes config, secret, hooks and trust', async () => {
     const sandbox = makeSandbox();
     const before = standIn.traces.length;
+    const healthChecks = standIn.requests.filter((r) => r.path.endsWith('/health')).length;
     const result = await runCli(sandbox, args(), { input: `${SECRET}\n` });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expectNoSecretOrStack(result);
-    expect(standIn.traces.length).toBe(before + 1);
-    expect(result.stdout).toContain(standIn.traces.at(-1)?.traceId);
+    // Checked with the health endpoint; no trace lands in the agent's evaluations (first-run m3).
+    expect(standIn.traces.length).toBe(before);
+    expect(standIn.requests.filter((r) => r.path.endsWith('/health')).length).toBe(healthChecks + 1);
+    expect(result.stdout).toContain(`Infinium accepted agent ${AGENT}`);
 
     const config = JSON.parse(readFileSync(join(sandbox.project, '.infinium', 'config.json'), 'utf8'));
     expect(config).toEqual({
@@ -232,7 +235,7 @@ describe('init refuses, leaving every file untouched', () => {
     const before = snapshot(sandbox.home);
     const result = await runCli(sandbox, args(), { input: 'sk-wrong-secret' });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`Infinium rejected the credentials for agent ${AGENT} (HTTP 401)`);
+    expect(result.stderr).toContain(`Infinium refused the secret for agent ${AGENT} (HTTP 401)`);
     expect(result.stderr).toContain('update-credentials');
     expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
     expect(result.stderr).not.toContain('sk-wrong-secret');
@@ -244,7 +247,7 @@ describe('init refuses, leaving every file untouched', () => {
     const sandbox = makeSandbox();
     const result = await runCli(sandbox, initArgs('nobody', standIn.url), { input: SECRET });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('Infinium has no agent nobody');
+    expect(result.stderr).toContain('has no agent nobody (HTTP 404)');
     expectNoSecretOrStack(result);
   });
 
@@ -256,4 +259,57 @@ describe('init refuses, leaving every file untouched', () => {
     expect(result.stderr).toContain('HTTPS_PROXY');
     expectNoSecretOrStack(result);
   }, 60_000);
+});
+
+describe('init knows which project it sets up (first-run M2, m10)', () => {
+  it('from a subfolder of a git repository, sets up the repository root', async () => {
+    const sandbox = makeSandbox();
+    mkdirSync(join(sandbox.project, '.git'));
+    const sub = join(sandbox.project, 'src', 'lib');
+    mkdirSync(sub, { recursive: true });
+    const result = await runCli(sandbox, args(), { input: SECRET, cwd: sub });
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(join(sandbox.project, '.infinium', 'config.json'))).toBe(true);
+    expect(existsSync(join(sub, '.infinium'))).toBe(false);
+    const status = JSON.parse((await runCli(sandbox, ['status', '--json'], { cwd: sub })).stdout);
+    expect(status.project).toBe(sandbox.project);
+  });
+
+  it("refuses the connector's own clone and writes nothing there", async () => {
+    const sandbox = makeSandbox();
+    writeFileSync(
+      join(sandbox.project, 'package.json'),
+      JSON.stringify({ name: 'infinium-codex-connector' }),
+    );
+    const before = snapshot(sandbox.root);
+    const result = await runCli(sandbox, args(), { input: SECRET });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/infinium-codex's own folder, not a project to trace/);
+    expect(result.stderr).toMatch(/cd into the project you want traced/);
+    expect(snapshot(sandbox.root)).toEqual(before);
+  });
+
+  it('--all-projects makes the agent the user default: another project is traced without init', async () => {
+    const sandbox = makeSandbox();
+    const result = await runCli(sandbox, args('--all-projects'), { input: SECRET });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`as your default for every project`);
+    expect(result.stdout).toContain('Every Codex turn in every project without an agent of its own');
+    expect(existsSync(join(sandbox.project, '.infinium'))).toBe(false);
+    const other = join(sandbox.home, 'work', 'other');
+    mkdirSync(other, { recursive: true });
+    const status = JSON.parse((await runCli(sandbox, ['status', '--json'], { cwd: other })).stdout);
+    expect(status).toMatchObject({ agentId: AGENT, configSource: 'user', secretSource: 'file' });
+  });
+
+  it('--no-interactive is --yes; session granularity says "session" (first-run m14)', async () => {
+    const sandbox = makeSandbox();
+    const result = await runCli(
+      sandbox,
+      [...args('--granularity', 'session')].map((a) => (a === '--yes' ? '--no-interactive' : a)),
+      { input: SECRET },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Every Codex session in demo now becomes a trace');
+  });
 });

@@ -1,10 +1,12 @@
-// The interactive wizard, typed into a real terminal: `script` gives the CLI a pseudo-terminal, and the
-// test answers each question when it appears, as a user would.
+// The interactive wizard, typed into a real terminal: `script` (util-linux) gives the CLI a pseudo-terminal,
+// and the test answers each question when it appears, as a user would, and reads what the screen shows
+// (the first-run case: a wrong secret asked for again, a wrong base URL, Ctrl-C).
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, makeSandbox } from '../support/cli-sandbox';
+import { BIN, makeSandbox, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
 const AGENT = 'agent-wizard';
@@ -55,24 +57,45 @@ class Terminal {
   }
 }
 
-describe.skipIf(!hasScript())('the init wizard in a terminal', () => {
+/** `infinium-codex init` in a pseudo-terminal of 80 columns, in the sandbox's project. */
+function wizard(sandbox: Sandbox): Terminal {
+  const child = spawn(
+    'script',
+    ['-qfec', `stty cols 80 rows 40; '${process.execPath}' '${BIN}' init`, '/dev/null'],
+    {
+      cwd: sandbox.project,
+      env: { ...sandbox.env, TERM: 'xterm', COLUMNS: '80', LINES: '40' },
+    },
+  );
+  return new Terminal(child);
+}
+
+/** A loopback port nothing listens on: one the system just gave out and took back. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const enter = '\r';
+const down = '\u001b[B';
+const ctrlC = '\u0003';
+const clearLine = '\u0015';
+
+// CI installs script(1) (.ci/run): there a missing one fails the suite instead of skipping it.
+describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal', () => {
   it('asks each question, masks the secret, and sets everything up', async () => {
     const sandbox = makeSandbox();
-    const child = spawn(
-      'script',
-      ['-qfec', `stty cols 120 rows 40; '${process.execPath}' '${BIN}' init`, '/dev/null'],
-      {
-        cwd: sandbox.project,
-        env: { ...sandbox.env, TERM: 'xterm', COLUMNS: '120', LINES: '40' },
-      },
-    );
-    const terminal = new Terminal(child);
-    const enter = '\r';
-    const down = '\u001b[B';
+    const terminal = wizard(sandbox);
+    await terminal.answer('Project: ~/work/demo', '');
     await terminal.answer('Agent id', `${AGENT}${enter}`);
     await terminal.answer('Agent secret', `${SECRET}${enter}`);
-    await terminal.answer('Infinium base URL', `\u0015${standIn.url}${enter}`);
-    await terminal.answer('Install the hooks for', enter);
+    await terminal.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
+    await terminal.answer(`Infinium accepted agent ${AGENT}`, '');
+    await terminal.answer('Trace', enter);
     await terminal.answer('Capture mode', `${down}${enter}`);
     await terminal.answer('One trace per', enter);
     await terminal.answer('What text to send', enter);
@@ -90,5 +113,62 @@ describe.skipIf(!hasScript())('the init wizard in a terminal', () => {
     expect(JSON.parse(readFileSync(join(sandbox.stateDir, 'config.json'), 'utf8'))).toEqual({
       capture: 'full',
     });
+  }, 180_000);
+
+  it('says the secret is wrong right after it is given, and asks for it again (first-run M3)', async () => {
+    const sandbox = makeSandbox();
+    const terminal = wizard(sandbox);
+    await terminal.answer('Agent id', `${AGENT}${enter}`);
+    await terminal.answer('Agent secret', `sk-wrong-secret-24${enter}`);
+    await terminal.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
+    // Nothing else is asked before the check: the refusal names the secret, and only it is asked again.
+    await terminal.answer(`Infinium refused the secret for agent ${AGENT} (HTTP 401)`, '');
+    await terminal.answer('Agent secret', `${SECRET}${enter}`);
+    await terminal.answer(`Infinium accepted agent ${AGENT}`, '');
+    await terminal.answer('Trace', enter);
+    await terminal.answer('Capture mode', enter);
+    await terminal.answer('One trace per', enter);
+    await terminal.answer('What text to send', enter);
+    await terminal.answer('Trust these hooks in Codex now?', enter);
+    const code = await terminal.exit();
+    expect(code, terminal.output).toBe(0);
+    expect(terminal.output).not.toContain(SECRET);
+    expect(terminal.output).not.toContain('sk-wrong-secret-24');
+    expect(terminal.output).not.toContain('Error:');
+    expect(JSON.parse(readFileSync(join(sandbox.stateDir, 'credentials.json'), 'utf8'))).toEqual({
+      [AGENT]: SECRET,
+    });
+  }, 180_000);
+
+  it('a base URL where nothing answers: says so, and lets the user edit the URL', async () => {
+    const sandbox = makeSandbox();
+    const terminal = wizard(sandbox);
+    await terminal.answer('Agent id', `${AGENT}${enter}`);
+    await terminal.answer('Agent secret', `${SECRET}${enter}`);
+    const port = await closedPort();
+    await terminal.answer('Infinium base URL', `${clearLine}http://127.0.0.1:${port}/api/v1${enter}`);
+    await terminal.answer(`Nothing answers at 127.0.0.1:${port} (connection refused)`, '');
+    // The base URL is what is suggested: Enter picks it.
+    await terminal.answer('Edit the base URL', enter);
+    await terminal.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
+    await terminal.answer(`Infinium accepted agent ${AGENT}`, ctrlC);
+    expect(await terminal.exit()).toBe(130);
+  }, 180_000);
+
+  it('Ctrl-C leaves cleanly: exit 130, no "Error:", nothing written', async () => {
+    const sandbox = makeSandbox();
+    const terminal = wizard(sandbox);
+    await terminal.answer('Agent id', `${AGENT}${enter}`);
+    await terminal.answer('Agent secret', `${SECRET}${enter}`);
+    await terminal.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
+    await terminal.answer('Trace', enter);
+    await terminal.answer('Capture mode', ctrlC);
+    const code = await terminal.exit();
+    expect(code, terminal.output).toBe(130);
+    expect(terminal.output).toContain('Cancelled; nothing was changed.');
+    expect(terminal.output).not.toContain('Error:');
+    expect(terminal.output).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(sandbox.project, '.infinium'))).toBe(false);
+    expect(existsSync(join(sandbox.codexHome, 'hooks.json'))).toBe(false);
   }, 180_000);
 });

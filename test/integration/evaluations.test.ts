@@ -86,7 +86,7 @@ describe('the worker reads Maestro’s evaluation back', () => {
       string,
       unknown
     >[];
-    expect(history[0]).toMatchObject({ key, evaluation_status: 'ready', evaluation: expected });
+    expect(history[0]).toMatchObject({ key, evaluationStatus: 'ready', evaluation: expected });
     const table = await runCli(sandbox, ['history']);
     expect(table.stdout).toMatch(/VERDICT/);
     expect(table.stdout).toContain('0.82 good');
@@ -102,7 +102,7 @@ describe('the worker reads Maestro’s evaluation back', () => {
         trace_id: traceId,
         project: 'demo',
         turn_number: 1,
-        evaluation_status: 'ready',
+        evaluationStatus: 'ready',
         evaluation: expected,
       },
     ]);
@@ -151,7 +151,7 @@ describe('the worker reads Maestro’s evaluation back', () => {
     resetEvaluations();
     const waited = await runCli(sandbox, ['results', '--wait', '--timeout', '30', '--json']);
     expect(waited.code).toBe(0);
-    expect(JSON.parse(waited.stdout)).toMatchObject([{ key, evaluation_status: 'ready' }]);
+    expect(JSON.parse(waited.stdout)).toMatchObject([{ key, evaluationStatus: 'ready' }]);
   });
 
   it('two workers at once poll each trace once, not twice', async () => {

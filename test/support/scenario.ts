@@ -1,11 +1,12 @@
-// Replays a real Codex 0.169.0 scenario (test/fixtures/codex-0.169.0/scenarios/<name>) into a sandbox: its
-// rollouts are copied under the sandbox's CODEX_HOME and its hook payloads rewritten to point there.
+// Replays a real Codex scenario (test/fixtures/codex-<version>/scenarios/<name>; 0.169.0 unless the name
+// is `<version>/<name>`) into a sandbox: its rollouts are copied under the sandbox's CODEX_HOME and its hook
+// payloads rewritten to point there.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIST, type EventSequence, type Sandbox } from './capture-harness';
 
-const SCENARIOS = join(import.meta.dirname, '../fixtures/codex-0.169.0/scenarios');
+const FIXTURES = join(import.meta.dirname, '../fixtures');
 const RECORDED_CODEX_HOME = '/home/dev/.codex';
 const RECORDED_PROJECT = '/home/dev/project';
 
@@ -15,7 +16,8 @@ export interface Scenario {
 }
 
 export function loadScenario(name: string, box: Sandbox): Scenario {
-  const dir = join(SCENARIOS, name);
+  const [version, scenario] = name.includes('/') ? name.split('/') : ['0.169.0', name];
+  const dir = join(FIXTURES, `codex-${version}`, 'scenarios', scenario as string);
   const codexHome = box.env.CODEX_HOME as string;
   const lines = readFileSync(join(dir, 'hooks.jsonl'), 'utf8').split('\n').filter(Boolean);
   const payloads = lines.map((line) => JSON.parse(line) as Record<string, unknown>);

@@ -13,6 +13,7 @@ function parse(args: string[]): { command: CommandName; options: Record<string, 
     out: createOutput(new PassThrough(), new PassThrough(), {}),
     stdin: new PassThrough(),
     interactive: false,
+    progress: new PassThrough(),
     target: { distDir: '/x/dist', nodePath: '/usr/bin/node' },
   };
   const program = buildProgram(ctx, async (command, options) => {
@@ -26,7 +27,8 @@ function parse(args: string[]): { command: CommandName; options: Record<string, 
 
 describe('argv', () => {
   it.each<[string[], CommandName, Record<string, unknown>]>([
-    [['init'], 'init', { keyring: true }],
+    [['init'], 'init', { keyring: true, interactive: true }],
+    [['init', '--no-interactive'], 'init', { keyring: true, interactive: false }],
     [
       [
         'init',
@@ -52,6 +54,7 @@ describe('argv', () => {
       'init',
       {
         yes: true,
+        interactive: true,
         agentId: 'a1',
         agentSecretStdin: true,
         baseUrl: 'https://x/api/v1',
@@ -65,16 +68,21 @@ describe('argv', () => {
         gitignore: true,
       },
     ],
-    [['init', '--trust'], 'init', { trust: true, keyring: true }],
-    [['init', '--system', '--agent-id', 'a1'], 'init-system', { system: true, agentId: 'a1', keyring: true }],
+    [['init', '--trust'], 'init', { trust: true, keyring: true, interactive: true }],
+    [
+      ['init', '--system', '--agent-id', 'a1'],
+      'init-system',
+      { system: true, agentId: 'a1', keyring: true, interactive: true },
+    ],
     [['test', '-v', '--json'], 'test', { verbose: true, json: true }],
     [['status', '--json'], 'status', { json: true }],
     [['doctor', '--fix'], 'doctor', { fix: true }],
     [['pause', '--all'], 'pause', { all: true }],
     [['resume'], 'resume', {}],
-    [['history'], 'history', { limit: '20' }],
+    [['history'], 'history', {}],
     [['history', '-n', '5', '--json'], 'history', { limit: '5', json: true }],
-    [['history', 'show', 'abc'], 'history-show', { id: 'abc' }],
+    [['history', 'show', 'abc'], 'history-show', { id: 'abc', json: false }],
+    [['history', 'show', 'abc', '--json'], 'history-show', { id: 'abc', json: true }],
     [['retry', '--dead'], 'retry', { dead: true }],
     [
       ['update-credentials', '--agent-id', 'a2', '--no-keyring'],
