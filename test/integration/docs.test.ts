@@ -270,6 +270,8 @@ const CODEX_SHOWN: Record<string, string> = { 'getting-started.md': '0.171.0' };
 
 function docsSandbox(page: string): Sandbox {
   const sandbox = makeSandbox(CODEX_SHOWN[page]);
+  // Maestro's verdict arrives some seconds after a send: the pages show it still pending, every run.
+  sandbox.env.INFINIUM_CODEX_EVALUATION_WAIT_SECONDS = '0';
   // `infinium-codex` on PATH, as `npm i -g` would put it.
   const wrapper = join(sandbox.root, 'bin', 'infinium-codex');
   writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
