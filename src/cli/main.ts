@@ -258,7 +258,7 @@ Examples:
 
   const history = program
     .command('history')
-    .description('recent traces: time, project, turn, status, steps, tokens, duration, trace id')
+    .description('recent traces: when, project, turn, status, steps, tokens, time, verdict, key')
     .option('-n, --limit <count>', 'how many (default: 20)')
     .addOption(json())
     .action((flags) => run('history', flags));

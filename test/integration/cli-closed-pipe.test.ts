@@ -53,6 +53,8 @@ const COMMANDS: string[][] = [
   ['history'],
   ['history', '--json'],
   ['history', 'show', 'nope'],
+  ['results'],
+  ['results', '--json'],
   ['retry'],
   ['pause'],
   ['resume'],

@@ -57,11 +57,11 @@ class Terminal {
   }
 }
 
-/** `infinium-codex init` in a pseudo-terminal of 80 columns, in the sandbox's project. */
-function wizard(sandbox: Sandbox): Terminal {
+/** `infinium-codex <command>` (init by default) in a pseudo-terminal of 80 columns, in the sandbox's project. */
+function wizard(sandbox: Sandbox, command = 'init'): Terminal {
   const child = spawn(
     'script',
-    ['-qfec', `stty cols 80 rows 40; '${process.execPath}' '${BIN}' init`, '/dev/null'],
+    ['-qfec', `stty cols 80 rows 40; '${process.execPath}' '${BIN}' ${command}`, '/dev/null'],
     {
       cwd: sandbox.project,
       env: { ...sandbox.env, TERM: 'xterm', COLUMNS: '80', LINES: '40' },
@@ -153,6 +153,27 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     await terminal.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
     await terminal.answer(`Infinium accepted agent ${AGENT}`, ctrlC);
     expect(await terminal.exit()).toBe(130);
+  }, 180_000);
+
+  it('update-credentials asks for the new secret, masked (first-run M5)', async () => {
+    const sandbox = makeSandbox();
+    const init = wizard(sandbox);
+    await init.answer('Agent id', `${AGENT}${enter}`);
+    await init.answer('Agent secret', `${SECRET}${enter}`);
+    await init.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
+    await init.answer('Trace', enter);
+    await init.answer('Capture mode', enter);
+    await init.answer('One trace per', enter);
+    await init.answer('What text to send', enter);
+    await init.answer('Trust these hooks in Codex now?', enter);
+    expect(await init.exit()).toBe(0);
+    // Even with --agent-secret-stdin, a terminal gets the masked prompt, not a blank line to type into.
+    const update = wizard(sandbox, 'update-credentials --agent-secret-stdin');
+    await update.answer(`New secret for agent ${AGENT}`, `${SECRET}${enter}`);
+    const code = await update.exit();
+    expect(code, update.output).toBe(0);
+    expect(update.output).toContain(`Infinium accepted agent ${AGENT}`);
+    expect(update.output).not.toContain(SECRET);
   }, 180_000);
 
   it('Ctrl-C leaves cleanly: exit 130, no "Error:", nothing written', async () => {
