@@ -56,7 +56,7 @@ describe('an interrupted turn without an Interrupt hook', () => {
     const retry = await runCli(sandbox, ['retry']);
     expect(retry.stdout).toContain('Sent 1;');
     const [trace] = forSession(sessionId);
-    expect((trace?.body.errors as { error_type: string }[]).map((e) => e.error_type)).toEqual([
+    expect(((trace?.body.errors ?? []) as { error_type: string }[]).map((e) => e.error_type)).toEqual([
       'tool_incomplete',
       'turn_interrupted',
     ]);
