@@ -15,6 +15,15 @@ const valid: TaskData = {
   duration: 3.184,
 };
 
+const share = {
+  prompt_tokens: 1,
+  completion_tokens: 1,
+  total_tokens: 2,
+  cached_tokens: 0,
+  reasoning_tokens: 0,
+  api_calls_count: 1,
+};
+
 describe('taskDataProblems', () => {
   it('accepts a minimal valid body', () => {
     expect(taskDataProblems(valid)).toEqual([]);
@@ -36,6 +45,11 @@ describe('taskDataProblems', () => {
     ['NaN duration', { duration: Number.NaN }, 'duration must be'],
     ['fractional token count', { llm_usage: { prompt_tokens: 1.5 } }, 'llm_usage.prompt_tokens'],
     ['negative token count', { llm_usage: { cached_tokens: -3 } }, 'llm_usage.cached_tokens'],
+    [
+      'a fractional count in one model share',
+      { llm_usage: { by_model: [{ model: 'm', ...share, completion_tokens: 0.5 }] } },
+      'llm_usage.by_model[0].completion_tokens',
+    ],
     ['bad time_tracking', { time_tracking: { start_time: 'yesterday', end_time: 'now' } }, 'time_tracking'],
     ['null field', { output_summary: null }, 'omitted, not null'],
   ])('rejects %s', (_label, patch, expected) => {

@@ -147,6 +147,8 @@ describe.each(CODEX_VERSIONS)('real scenarios of Codex %s', (version) => {
     const full = await trace(name, 'full', version);
     expect({ ...full, environment: { ...full.environment, capture_mode: 'lean' } }).toEqual(lean);
     expect(lean.environment?.codex_version).toBe(version);
+    // The audit: every line and item type this version wrote is read or left out on purpose.
+    expect(lean.environment).not.toHaveProperty('unread_rollout_lines');
   });
 
   it('failing-command: a failed step and a command_failed error', async () => {
