@@ -253,6 +253,70 @@ describe('file safety', () => {
     );
   });
 
+  it('leaves the user’s Codex files theirs: links written through, planted backup links replaced, look-alikes and foreign tables kept', async () => {
+    // Cases symlinked-codex-files and codex-writes-inside-our-block, and a look-alike of our hook.
+    const box = makeCliSandbox();
+    const dotfiles = join(box.home, 'dotfiles');
+    mkdirSync(dotfiles);
+    const lookAlike = {
+      type: 'command',
+      command: "'/opt/other-tool/dist/hook.sh' Stop '/usr/bin/node'",
+      commandWindows: '"/usr/bin/node" "/opt/other-tool/dist/bin.cjs" hook Stop',
+      timeout: 10,
+    };
+    const files = {
+      'config.toml': '# mine\r\nmodel = "gpt-5.5"\r\n',
+      'hooks.json': `${JSON.stringify({ hooks: { Stop: [{ hooks: [lookAlike] }] } }, null, 2)}\n`,
+    };
+    for (const [name, text] of Object.entries(files)) {
+      writeFileSync(join(dotfiles, name), text);
+      symlinkSync(join(dotfiles, name), join(box.codexHome, name));
+      // A link planted where our backup goes: it must be replaced, and what it points at left alone.
+      writeFileSync(victimOf(name), `${name} belongs to someone else\n`);
+      symlinkSync(victimOf(name), join(box.codexHome, `${name}.infinium-codex.bak`));
+    }
+    const cli = async (args: string[], input?: string) => {
+      const result = await runCli(box, args, { input });
+      expect(result.stderr, args.join(' ')).toBe('');
+      return result.stdout;
+    };
+    const init = ['init', '--yes', '--offline', '--agent-id', AGENT, '--agent-secret-stdin', '--no-keyring'];
+    await cli(init, SECRET);
+    // Codex adds a table of its own inside our block (as toml_edit does), then init and doctor --fix run.
+    writeFileSync(
+      join(dotfiles, 'config.toml'),
+      readFileSync(join(dotfiles, 'config.toml'), 'utf8').replace(
+        '# <<< infinium-codex <<<',
+        '[mcp_servers.docs]\r\ncommand = "npx"\r\n# <<< infinium-codex <<<',
+      ),
+    );
+    await cli([...init, '--capture', 'full'], SECRET);
+    await cli(['doctor', '--fix']);
+    const kinds = () =>
+      Object.keys(files).map((name) => lstatSync(join(box.codexHome, name)).isSymbolicLink());
+    expect(kinds()).toEqual([true, true]);
+    for (const name of Object.keys(files)) {
+      expect(lstatSync(join(box.codexHome, `${name}.infinium-codex.bak`)).isSymbolicLink()).toBe(false);
+      expect(readFileSync(victimOf(name), 'utf8')).toBe(`${name} belongs to someone else\n`);
+    }
+    const hooks = JSON.parse(readFileSync(join(dotfiles, 'hooks.json'), 'utf8'));
+    expect(hooks.hooks.Stop[0]).toEqual({ hooks: [lookAlike] });
+    await cli(['uninstall']);
+    expect(kinds()).toEqual([true, true]);
+    expect(readFileSync(join(dotfiles, 'hooks.json'), 'utf8')).toBe(files['hooks.json']);
+    expect(readFileSync(join(dotfiles, 'config.toml'), 'utf8')).toBe(
+      `${files['config.toml']}\r\n[mcp_servers.docs]\r\ncommand = "npx"\r\n`,
+    );
+    console.log(
+      'file-safety: symlinked config.toml and hooks.json written through and kept as links; 2 planted backup links replaced; ' +
+        'a look-alike hook and a table Codex wrote inside our block kept through init, doctor --fix and uninstall',
+    );
+
+    function victimOf(name: string): string {
+      return join(box.root, `victim-${name}`);
+    }
+  }, 120_000);
+
   it('keeps history, logs, sent payloads and leftovers bounded', async () => {
     const box = makeCaptureSandbox({ agentId: AGENT, baseUrl: server.url });
     storeAgentSecret(box, { [AGENT]: SECRET });
