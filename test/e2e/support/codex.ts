@@ -68,6 +68,17 @@ export function needsCodex(feature: keyof typeof CODEX_FEATURES, what: string): 
     : `${what} needs Codex ${CODEX_FEATURES[feature]} or later; this is ${codexVersionText()}`;
 }
 
+/**
+ * How the Codex under test offers MCP tools (see mcpCall in turns.ts), or null for the untested
+ * 0.130-0.144 range.
+ */
+export function mcpStyle(): 'deferred' | 'namespaced' | 'direct' | null {
+  const at = (version: string) => compareVersions(codexVersion(), parseVersion(version) as Version) >= 0;
+  if (at(CODEX_FEATURES.toolSearch)) return 'deferred';
+  if (at('0.130.0')) return null;
+  return at('0.124.0') ? 'namespaced' : 'direct';
+}
+
 /** The model slug the scripted model answers as: one the Codex under test knows (codex-matrix H3). */
 export function scriptedModel(): string {
   return codexHas('gpt55') ? 'gpt-5.5' : 'gpt-5.4';

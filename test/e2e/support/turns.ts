@@ -73,16 +73,36 @@ export function patchFiles(): ModelReply[] {
   ];
 }
 
-/** Codex 0.169 defers MCP tools: the model finds them with tool_search, then calls them by namespace. */
-export function mcpCall(): ModelReply[] {
+/**
+ * How a Codex offers MCP tools to the model (codex-matrix H4): 0.145+ defer them behind tool_search and
+ * the model calls them by namespace `mcp__<server>`; 0.124-0.129 offer them up front in namespace
+ * `mcp__<server>__`; 0.117 offers them up front by their full name.
+ */
+export type McpStyle = 'deferred' | 'namespaced' | 'direct';
+
+export function mcpCall(style: McpStyle = 'deferred'): ModelReply[] {
+  const answer: ModelReply = {
+    items: [message('The lookup returned cba.')],
+    usage: { input: 1250, cached: 1000, output: 15 },
+  };
+  const usage = { input: 1100, output: 35 };
+  if (style === 'direct') {
+    return [
+      { items: [functionCall('mcp_call_1', `mcp__${MCP_SERVER_NAME}__${MCP_TOOL}`, { key: 'abc' })], usage },
+      answer,
+    ];
+  }
   const call = functionCall('mcp_call_1', MCP_TOOL, { key: 'abc' });
+  if (style === 'namespaced') {
+    return [{ items: [{ ...call, namespace: `mcp__${MCP_SERVER_NAME}__` }], usage }, answer];
+  }
   return [
     {
       items: [toolSearch('search_call_1', `${MCP_SERVER_NAME} ${MCP_TOOL}`)],
       usage: { input: 1000, output: 12 },
     },
-    { items: [{ ...call, namespace: `mcp__${MCP_SERVER_NAME}` }], usage: { input: 1100, output: 35 } },
-    { items: [message('The lookup returned cba.')], usage: { input: 1250, cached: 1000, output: 15 } },
+    { items: [{ ...call, namespace: `mcp__${MCP_SERVER_NAME}` }], usage },
+    answer,
   ];
 }
 
