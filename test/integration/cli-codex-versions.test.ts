@@ -103,7 +103,7 @@ describe('Codex 0.117-0.123: hooks run only with [features] codex_hooks = true',
     const fixed = await runCli(sandbox, ['doctor', '--fix']);
     expect(fixed.code, fixed.stdout).toBe(0);
     expect(fixed.stdout).toMatch(
-      /fixed rewrote our lean hooks in .*hooks\.json and turned hooks on in .*config\.toml \(\[features\] codex_hooks = true\)/,
+      /rewrote our lean hooks in .*hooks\.json and turned hooks on in .*config\.toml \(\[features\] codex_hooks = true\)/,
     );
     expect(fixed.stdout).not.toContain('trusted them');
     expect(parse(readFileSync(configToml(sandbox), 'utf8'))).toEqual({ features: { codex_hooks: true } });
