@@ -9,7 +9,7 @@ import { systemHooksFile } from '../codex/system';
 import { codexNeeds, detectCodex } from '../codex/version';
 import { backupFile, writeFileAtomic } from '../config/atomic-file';
 import { systemPaths } from '../config/paths';
-import { checkBaseUrl, readSettings } from '../config/settings';
+import { checkBaseUrl, insecureHttpAllowed, readSettings } from '../config/settings';
 import { updateSettingsFile } from '../config/settings-file';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
 import { acceptedLine, verifyCredentials } from './connection';
@@ -41,7 +41,7 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
   if (!agentId) throw new UserError('`init --system` needs --agent-id.', undefined, 2);
   checkAgentId(agentId);
   const baseUrl = options.baseUrl ?? existing.baseUrl ?? DEFAULT_BASE_URL;
-  checkBaseUrl(baseUrl, '--base-url');
+  checkBaseUrl(baseUrl, '--base-url', insecureHttpAllowed(ctx.env) || existing.allowInsecureHttp === true);
   const secret = await secretFromFlags(options, env, ctx.stdin);
   const capture = options.capture ?? existing.capture ?? 'lean';
   const hooksFile = systemHooksFile(env);
@@ -69,6 +69,7 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
       capture,
       granularity: options.granularity ?? existing.granularity,
       contentMode: options.contentMode ?? existing.contentMode,
+      ...(insecureHttpAllowed(ctx.env) && baseUrl.startsWith('http:') ? { allowInsecureHttp: true } : {}),
     },
     { mode: 0o644, dirMode: 0o755 },
   );

@@ -22,6 +22,8 @@ export interface Settings {
   baseUrl?: string;
   granularity?: Granularity;
   contentMode?: ContentMode;
+  /** Plain http:// to a host other than this machine is accepted (the agent secret travels unencrypted). */
+  allowInsecureHttp?: boolean;
   /** Extra regular expressions whose matches are redacted, on top of the built-in set. */
   redactPatterns?: string[];
   /** Shown in traces instead of the project folder's name. */
@@ -110,7 +112,14 @@ export function checkSettings(json: unknown, where: string): Settings {
   settings.granularity = oneOf(text('granularity'), GRANULARITIES, 'granularity', where);
   settings.contentMode = oneOf(text('contentMode'), CONTENT_MODES, 'contentMode', where);
   settings.capture = oneOf(text('capture'), CAPTURE_MODES, 'capture', where);
-  if (settings.baseUrl !== undefined) checkBaseUrl(settings.baseUrl, where);
+  if (raw.allowInsecureHttp !== undefined) {
+    if (typeof raw.allowInsecureHttp !== 'boolean') {
+      throw new ConfigError(`${where}: "allowInsecureHttp" must be true or false.`);
+    }
+    settings.allowInsecureHttp = raw.allowInsecureHttp;
+  }
+  if (settings.baseUrl !== undefined)
+    checkBaseUrl(settings.baseUrl, where, settings.allowInsecureHttp === true);
   if (raw.redactPatterns !== undefined) {
     if (!Array.isArray(raw.redactPatterns) || raw.redactPatterns.some((p) => typeof p !== 'string')) {
       throw new ConfigError(`${where}: "redactPatterns" must be a list of regular expressions (strings).`);
@@ -144,15 +153,54 @@ function oneOf<T extends string>(
   return value as T;
 }
 
-export function checkBaseUrl(value: string, where: string): void {
+/** The opt-in for plain http:// to a host other than this machine (the agent secret would go unencrypted). */
+export const INSECURE_HTTP_VAR = 'INFINIUM_CODEX_ALLOW_INSECURE_HTTP';
+
+export function insecureHttpAllowed(env: Env): boolean {
+  const value = (env[INSECURE_HTTP_VAR] ?? '').toLowerCase();
+  return value !== '' && value !== '0' && value !== 'false' && value !== 'no';
+}
+
+/** `localhost`, 127.0.0.0/8 or ::1: plain http:// there never leaves the machine. */
+function isLoopback(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) ||
+    hostname === '[::1]'
+  );
+}
+
+/**
+ * Refuses, in one sentence, a base URL that is not http(s), holds a user:password part (never echoed: it
+ * is a credential), a query or a fragment (paths are appended to it), or is plain http:// to another
+ * machine without the user's explicit opt-in (`allowInsecureHttp` or INFINIUM_CODEX_ALLOW_INSECURE_HTTP).
+ */
+export function checkBaseUrl(value: string, where: string, allowInsecureHttp = false): void {
+  const shown = value.replace(/\/\/[^/?#\s]*@/, '//');
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`${where}: base URL "${value}" is not a URL; use e.g. ${DEFAULT_BASE_URL}.`);
+    throw new ConfigError(`${where}: base URL "${shown}" is not a URL; use e.g. ${DEFAULT_BASE_URL}.`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError(
+      `${where}: the base URL must not hold a user name or password (the agent secret is sent in a header); remove the part before "@".`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(`${where}: base URL must start with https:// (got "${value}").`);
+    throw new ConfigError(`${where}: base URL must start with https:// (got "${shown}").`);
+  }
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(value)) {
+    throw new ConfigError(
+      `${where}: the base URL must not have a query (?...) or fragment (#...), since API paths are appended to it; use e.g. ${DEFAULT_BASE_URL}.`,
+    );
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname) && !allowInsecureHttp) {
+    throw new ConfigError(
+      `${where}: plain http:// would send the agent secret unencrypted to ${url.host}; use https://, or opt in with "allowInsecureHttp": true in the config file (or ${INSECURE_HTTP_VAR}=1).`,
+    );
   }
 }
 
@@ -164,6 +212,7 @@ export function envSettings(env: Env): Settings {
       baseUrl: env.INFINIUM_BASE_URL || undefined,
       granularity: env.INFINIUM_CODEX_GRANULARITY || undefined,
       contentMode: env.INFINIUM_CODEX_CONTENT_MODE || undefined,
+      allowInsecureHttp: insecureHttpAllowed(env) || undefined,
     },
     'environment',
   );

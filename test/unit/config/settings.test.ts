@@ -46,12 +46,12 @@ describe('resolveConfig', () => {
     write(join(root, 'state', 'config.json'), {
       agentId: 'agent-u',
       granularity: 'session',
-      baseUrl: 'http://u/',
+      baseUrl: 'https://u/',
     });
     expect(resolveConfig(root, env)).toMatchObject({
       agentId: 'agent-u',
       source: 'user',
-      baseUrl: 'http://u',
+      baseUrl: 'https://u',
     });
     write(join(root, 'p', '.infinium', 'config.json'), { agentId: 'agent-p' });
     expect(resolveConfig(join(root, 'p'), env)).toMatchObject({
@@ -83,6 +83,27 @@ describe('resolveConfig', () => {
     ],
     ['a bad base URL', { agentId: 'a', baseUrl: 'platform' }, /is not a URL/],
     ['an ftp base URL', { agentId: 'a', baseUrl: 'ftp://x' }, /must start with https/],
+    // base-url-checks: credentials (never echoed), a query or fragment, cleartext to another machine.
+    [
+      'a base URL with a user and password',
+      { agentId: 'a', baseUrl: 'http://user:pa55word@127.0.0.1:9/api/v1' },
+      /must not hold a user name or password/,
+    ],
+    [
+      'a base URL with a query and fragment',
+      { agentId: 'a', baseUrl: 'http://127.0.0.1:9/api/v1?x=1#frag' },
+      /must not have a query/,
+    ],
+    [
+      'plain http to another machine',
+      { agentId: 'a', baseUrl: 'http://example.com/api/v1' },
+      /unencrypted to example\.com.*allowInsecureHttp/,
+    ],
+    [
+      'an opt-in that is not a boolean',
+      { agentId: 'a', baseUrl: 'http://example.com/api/v1', allowInsecureHttp: 'yes' },
+      /"allowInsecureHttp" must be true or false/,
+    ],
     ['a bad redact pattern', { agentId: 'a', redactPatterns: ['('] }, /not a regex we can run/],
     [
       'a redact pattern that needs backtracking',
@@ -94,6 +115,35 @@ describe('resolveConfig', () => {
     write(join(root, 'p', '.infinium', 'config.json'), contents);
     expect(() => resolveConfig(join(root, 'p'), env)).toThrow(ConfigError);
     expect(() => resolveConfig(join(root, 'p'), env)).toThrow(message);
+  });
+
+  it('base-url-checks: never echoes a password, allows http to this machine, and elsewhere on opt-in', () => {
+    write(join(root, 'p', '.infinium', 'config.json'), {
+      agentId: 'a',
+      baseUrl: 'https://user:pa55word@platform.example.com/api/v1',
+    });
+    expect(() => resolveConfig(join(root, 'p'), env)).toThrow(/^((?!pa55word).)*$/);
+    for (const local of ['http://127.0.0.1:8080/api/v1', 'http://localhost:3000', 'http://[::1]:9/x']) {
+      write(join(root, 'p', '.infinium', 'config.json'), { agentId: 'a', baseUrl: local });
+      expect(resolveConfig(join(root, 'p'), env)?.baseUrl).toBe(local);
+    }
+    write(join(root, 'p', '.infinium', 'config.json'), {
+      agentId: 'a',
+      baseUrl: 'http://infinium.internal/api/v1',
+      allowInsecureHttp: true,
+    });
+    expect(resolveConfig(join(root, 'p'), env)?.baseUrl).toBe('http://infinium.internal/api/v1');
+    write(join(root, 'p', '.infinium', 'config.json'), { agentId: 'a' });
+    expect(() =>
+      resolveConfig(join(root, 'p'), { ...env, INFINIUM_BASE_URL: 'http://infinium.internal/api/v1' }),
+    ).toThrow(/INFINIUM_CODEX_ALLOW_INSECURE_HTTP/);
+    expect(
+      resolveConfig(join(root, 'p'), {
+        ...env,
+        INFINIUM_BASE_URL: 'http://infinium.internal/api/v1',
+        INFINIUM_CODEX_ALLOW_INSECURE_HTTP: '1',
+      })?.baseUrl,
+    ).toBe('http://infinium.internal/api/v1');
   });
 
   it('checks environment values too', () => {
