@@ -19,6 +19,7 @@ import {
   type ContentMode,
   checkBaseUrl,
   type Granularity,
+  insecureHttpAllowed,
   readSettings,
 } from '../config/settings';
 import { projectConfigFile, updateSettingsFile } from '../config/settings-file';
@@ -144,7 +145,7 @@ async function askCredentials(
         initialValue: initial,
         validate: (value) => {
           try {
-            checkBaseUrl(value ?? '', 'base URL');
+            checkBaseUrl(value ?? '', 'base URL', insecureHttpAllowed(ctx.env));
             return undefined;
           } catch (error) {
             return (error as Error).message;
@@ -358,9 +359,10 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
       2,
     );
   }
-  if (options.baseUrl !== undefined) checkBaseUrl(options.baseUrl, '--base-url');
   const configFile = projectConfigFile(projectDir);
   const project = readSettings(configFile);
+  const allowInsecureHttp = insecureHttpAllowed(env) || project.allowInsecureHttp === true;
+  if (options.baseUrl !== undefined) checkBaseUrl(options.baseUrl, '--base-url', allowInsecureHttp);
   const user = readSettings(statePaths(env).userConfig);
   const defaults: Answers = {
     agentId: project.agentId ?? user.agentId ?? '',
@@ -379,7 +381,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     ctx.interactive && !options.yes && options.interactive !== false
       ? await ask(options, ctx, defaults, projectDir)
       : await fromFlags(options, ctx, defaults);
-  checkBaseUrl(answers.baseUrl, 'base URL');
+  checkBaseUrl(answers.baseUrl, 'base URL', allowInsecureHttp);
   const { secret } = answers;
 
   const codex = await detectCodex(env);
@@ -406,6 +408,8 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     agentId: answers.agentId,
     granularity: answers.granularity,
     contentMode: answers.contentMode,
+    // The opt-in given for this run stays with the URL it was given for, so the worker accepts it too.
+    ...(insecureHttpAllowed(env) && answers.baseUrl.startsWith('http:') ? { allowInsecureHttp: true } : {}),
   };
   if (answers.allProjects) {
     // The user default: every session without a project config of its own reports to this agent.

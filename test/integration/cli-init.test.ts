@@ -1,6 +1,8 @@
 // `init`, re-init, capture mode switches and `uninstall`, driven as a user would: the built CLI in a
 // child process, temp HOME/CODEX_HOME/state, the Infinium stand-in.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -207,6 +209,62 @@ describe('init', () => {
 });
 
 describe('init refuses, leaving every file untouched', () => {
+  // base-url-checks
+  it.each([
+    [
+      'a user and password in the base URL',
+      (url: string) => url.replace('http://', 'http://user:pa55word@'),
+      'must not hold a user name or password',
+    ],
+    ['a query and fragment', (url: string) => `${url}?x=1#frag`, 'must not have a query'],
+    ['plain http to another machine', () => 'http://example.com/api/v1', 'unencrypted to example.com'],
+  ])('%s, in one sentence, never echoing a password', async (_label, url, message) => {
+    const sandbox = makeSandbox();
+    const before = snapshot(sandbox.home);
+    const result = await runCli(sandbox, initArgs(AGENT, url(standIn.url)), { input: SECRET });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toContain('pa55word');
+    expectNoSecretOrStack(result);
+    expect(snapshot(sandbox.home)).toEqual(before);
+  });
+
+  // redirect-silent-loss: the health check needs Infinium's JSON, so a redirector or a web page fails init.
+  it('a base URL that redirects or serves a web page', async () => {
+    const page = createHttpServer((req, res) => {
+      req.resume();
+      if (req.url?.startsWith('/redirect')) {
+        res.writeHead(301, { location: `http://localhost:1${req.url}` });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><div id="root"></div>');
+    });
+    await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+    const { port } = page.address() as AddressInfo;
+    try {
+      for (const [path, message] of [
+        ['/redirect', 'answered with a redirect (HTTP 301) to http://localhost:1/redirect'],
+        ['/spa', 'did not answer like Infinium'],
+      ] as const) {
+        const sandbox = makeSandbox();
+        const before = snapshot(sandbox.home);
+        const result = await runCli(sandbox, initArgs(AGENT, `http://127.0.0.1:${port}${path}`), {
+          input: SECRET,
+        });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain(message);
+        expectNoSecretOrStack(result);
+        expect(snapshot(sandbox.home)).toEqual(before);
+      }
+    } finally {
+      page.closeAllConnections();
+      await new Promise((resolve) => page.close(resolve));
+    }
+  });
+
   it('a hooks.json that is not valid JSON', async () => {
     const sandbox = makeSandbox();
     writeFileSync(join(sandbox.codexHome, 'hooks.json'), '{"hooks": {"Stop": [ }');
