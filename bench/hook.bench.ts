@@ -1,25 +1,27 @@
-// Per-event cost of the hook front-ends, beside the floors they are judged against (product.md): the POSIX
-// hook vs `sh -c 'cat >/dev/null'` (target <= 1.5x) and the Node hook vs `node -e 0` (target <= 1.15x).
-// Each command gets a real Codex payload through a pipe and is timed until it exits and its stdio closes,
-// as Codex waits for it. Commands are interleaved within each round so that machine noise hits all alike;
-// medians are printed. The Stop rows include starting the detached worker (no agent configured, so it
-// drops the turn and exits); the bench lets that worker finish before timing the next command.
+// Per-event cost of the hook as Codex really runs it: `$SHELL -c '<command>'`, with the exact command `init`
+// writes into hooks.json (src/codex/hooks-file.ts), for every event we register, beside `$SHELL -c 'cat
+// >/dev/null'` fed the same payload (target <= 1.5x, issue 16), under bash, dash and zsh where installed
+// (an absent shell is skipped). Then the Node front-end (Windows' `commandWindows`) vs `node -e 0` (target
+// <= 1.15x). Each command gets a real Codex payload through a pipe and is timed until it exits and its stdio
+// closes, as Codex waits for it. Commands are interleaved within each round so that machine noise hits all
+// alike; medians are printed. Turn-ending rows include starting the detached worker (no agent configured,
+// so it drops the turn and exits); the bench lets that worker finish before timing the next command.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { FULL_EVENTS, WORKER_TRIGGERS } from '../src/codex/hook-payload';
+import { hookCommand, hookCommandWindows } from '../src/codex/hooks-file';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = join(root, 'dist');
 const fixtures = join(root, 'test/fixtures/codex-0.169.0/scenarios/ten-commands/hooks.jsonl');
 const lines = readFileSync(fixtures, 'utf8').split('\n').filter(Boolean);
+/** The fixture's payload for an event; events the scenario lacks borrow a SessionStart-sized one. */
 const payloadOf = (event: string) => {
   const line = lines.find((l) => (JSON.parse(l) as { hook_event_name: string }).hook_event_name === event);
-  if (!line) throw new Error(`no ${event} payload in ${fixtures}`);
-  return line;
+  return line ?? (lines[0] as string).replace('"SessionStart"', JSON.stringify(event));
 };
-const postToolUse = payloadOf('PostToolUse');
-const stop = payloadOf('Stop');
 
 const state = mkdtempSync(join(tmpdir(), 'infinium-bench-'));
 const env = {
@@ -29,38 +31,60 @@ const env = {
 } as NodeJS.ProcessEnv;
 if (process.env.NODE_EXTRA_CA_CERTS) env.NODE_EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
 const node = process.execPath;
+const target = { distDir: dist, nodePath: node };
+const TURN_ENDING = new Set(WORKER_TRIGGERS);
+
+const shells = ['/bin/bash', '/bin/dash', '/bin/zsh', '/usr/bin/zsh'].filter(
+  (shell, i, all) =>
+    existsSync(shell) && !all.slice(0, i).some((s) => s.endsWith(shell.slice(shell.lastIndexOf('/')))),
+);
 
 interface Case {
   label: string;
   command: string;
   args: string[];
   input: string;
+  /** The label of the floor this case is judged against. */
+  base?: string;
+  worker?: boolean;
 }
-const cases: Case[] = [
-  { label: "sh -c 'cat >/dev/null'", command: 'sh', args: ['-c', 'cat >/dev/null'], input: postToolUse },
-  {
-    label: 'hook.sh PostToolUse',
-    command: join(dist, 'hook.sh'),
-    args: ['PostToolUse', node],
-    input: postToolUse,
-  },
-  { label: 'hook.sh Stop (+worker)', command: join(dist, 'hook.sh'), args: ['Stop', node], input: stop },
-  { label: 'node -e 0', command: node, args: ['-e', '0'], input: postToolUse },
-  {
-    label: 'bin.cjs hook PostToolUse',
-    command: node,
-    args: [join(dist, 'bin.cjs'), 'hook', 'PostToolUse'],
-    input: postToolUse,
-  },
-  {
-    label: 'bin.cjs hook Stop (+worker)',
-    command: node,
-    args: [join(dist, 'bin.cjs'), 'hook', 'Stop'],
-    input: stop,
-  },
-];
+const cases: Case[] = [];
+for (const shell of shells) {
+  const name = shell.slice(shell.lastIndexOf('/') + 1);
+  const floor = `${name} -c 'cat >/dev/null'`;
+  for (const event of FULL_EVENTS) {
+    cases.push({
+      label: `${floor} ${event}`,
+      command: shell,
+      args: ['-c', 'cat >/dev/null'],
+      input: payloadOf(event),
+    });
+    cases.push({
+      label: `${name} -c <hook> ${event}${TURN_ENDING.has(event) ? ' (+worker)' : ''}`,
+      command: shell,
+      args: ['-c', hookCommand(event, target)],
+      input: payloadOf(event),
+      base: `${floor} ${event}`,
+      worker: TURN_ENDING.has(event),
+    });
+  }
+}
+cases.push({ label: 'node -e 0', command: node, args: ['-e', '0'], input: payloadOf('PostToolUse') });
+for (const event of ['PostToolUse', 'Stop']) {
+  // commandWindows without its quotes: the same program and arguments.
+  const words = hookCommandWindows(event, target).match(/"[^"]*"|\S+/g) ?? [];
+  const [command, ...args] = words.map((w) => w.replace(/^"|"$/g, ''));
+  cases.push({
+    label: `node bin.cjs hook ${event}${event === 'Stop' ? ' (+worker)' : ''}`,
+    command: command as string,
+    args,
+    input: payloadOf(event),
+    base: 'node -e 0',
+    worker: event === 'Stop',
+  });
+}
 
-/** Lets the worker a Stop started finish, so its CPU time does not land on the next measurement. */
+/** Lets the worker a turn-ending hook started finish, so its CPU time does not land on the next measurement. */
 function settleWorker(sinceMs: number): void {
   const stats = join(env.INFINIUM_CODEX_HOME as string, 'spool', 'stats.json');
   const lock = join(env.INFINIUM_CODEX_HOME as string, 'worker.lock');
@@ -69,7 +93,7 @@ function settleWorker(sinceMs: number): void {
   while (Date.now() < deadline && (!ran() || existsSync(lock))) spawnSync('sleep', ['0.02']);
 }
 
-const rounds = Number(process.argv[2]) || 40;
+const rounds = Number(process.argv[2]) || 30;
 const samples = new Map<string, number[]>(cases.map((c) => [c.label, []]));
 for (let round = -3; round < rounds; round += 1) {
   for (const c of cases) {
@@ -80,7 +104,7 @@ for (let round = -3; round < rounds; round += 1) {
       throw new Error(`${c.label}: exit ${run.status}, output ${run.stdout}${run.stderr}`);
     }
     if (round >= 0) samples.get(c.label)?.push(ms);
-    if (c.args.includes('Stop')) settleWorker(Date.now() - ms - 1);
+    if (c.worker) settleWorker(Date.now() - ms - 1);
   }
 }
 
@@ -92,18 +116,15 @@ const median = (values: number[]) => {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 const m = (label: string) => median(samples.get(label) ?? []);
-const shBase = m("sh -c 'cat >/dev/null'");
-const nodeBase = m('node -e 0');
 console.log(
-  `payload: PostToolUse ${Buffer.byteLength(postToolUse)} B, Stop ${Buffer.byteLength(stop)} B; ${rounds} interleaved rounds, medians`,
+  `shells: ${shells.join(', ')}; ${rounds} interleaved rounds, medians; payload sizes ` +
+    FULL_EVENTS.map((e) => `${e} ${Buffer.byteLength(payloadOf(e))} B`).join(', '),
 );
 for (const c of cases) {
-  const base = c.command === node ? nodeBase : shBase;
-  const ratio =
-    c.label.startsWith('sh -c') || c.label.startsWith('node -e')
-      ? ''
-      : `  ${(m(c.label) / base).toFixed(2)}x`;
-  console.log(`${c.label.padEnd(30)} ${m(c.label).toFixed(2).padStart(8)} ms${ratio}`);
+  const ratio = c.base ? `  ${(m(c.label) / m(c.base)).toFixed(2)}x` : '';
+  console.log(`${c.label.padEnd(52)} ${m(c.label).toFixed(2).padStart(8)} ms${ratio}`);
 }
-console.log('targets: hook.sh <= 1.5x sh -c cat; bin.cjs hook <= 1.15x node -e 0');
+console.log(
+  "targets: $SHELL -c <hook> <= 1.5x $SHELL -c 'cat >/dev/null'; node bin.cjs hook <= 1.15x node -e 0",
+);
 rmSync(state, { recursive: true, force: true });
