@@ -1,5 +1,6 @@
-// `infinium-codex pause [--all]`: turns of a paused project are dropped by the worker, not kept.
-import { pauseKeyFor, readPauseState, writePauseState } from '../config/pause';
+// `infinium-codex pause [--all]`: turns of a paused project are dropped by the worker, not kept. The pause
+// starts now: a turn made before it is still sent, however late the worker builds it.
+import { pauseKeyFor, readPauseState, startPause } from '../config/pause';
 import { resolveConfig } from '../config/settings';
 import type { CliContext } from './context';
 import { UserError } from './errors';
@@ -9,9 +10,8 @@ export interface PauseOptions {
 }
 
 export async function pause(options: PauseOptions, ctx: CliContext): Promise<void> {
-  const state = readPauseState(ctx.env);
   if (options.all) {
-    writePauseState({ ...state, all: true }, ctx.env);
+    startPause(null, ctx.env);
     ctx.out.line('Paused tracing for every project; `infinium-codex resume --all` turns it back on.');
     return;
   }
@@ -23,10 +23,10 @@ export async function pause(options: PauseOptions, ctx: CliContext): Promise<voi
       'Run `infinium-codex status` to see what is set up here.',
     );
   }
-  if (state.projects.includes(key)) {
+  if (readPauseState(ctx.env).projects.includes(key)) {
     ctx.out.line(`Tracing was already paused for ${key}; \`infinium-codex resume\` there turns it back on.`);
     return;
   }
-  writePauseState({ ...state, projects: [...state.projects, key] }, ctx.env);
+  startPause(key, ctx.env);
   ctx.out.line(`Paused tracing for ${key}; \`infinium-codex resume\` there turns it back on.`);
 }

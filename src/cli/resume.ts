@@ -1,5 +1,5 @@
-// `infinium-codex resume [--all]`: undo `pause`.
-import { isPaused, pauseKeyFor, readPauseState, writePauseState } from '../config/pause';
+// `infinium-codex resume [--all]`: undo `pause` from now on; turns made while paused stay dropped.
+import { endPause, isPaused, pauseKeyFor, readPauseState } from '../config/pause';
 import type { CliContext } from './context';
 
 export interface ResumeOptions {
@@ -10,7 +10,7 @@ export async function resume(options: ResumeOptions, ctx: CliContext): Promise<v
   const state = readPauseState(ctx.env);
   if (options.all) {
     const wasPaused = state.all || state.projects.length > 0;
-    writePauseState({ all: false, projects: [] }, ctx.env);
+    endPause(null, ctx.env);
     ctx.out.line(
       wasPaused ? 'Tracing is on again for every project.' : 'Nothing was paused; nothing changed.',
     );
@@ -27,7 +27,7 @@ export async function resume(options: ResumeOptions, ctx: CliContext): Promise<v
     );
     return;
   }
-  writePauseState({ ...state, projects: state.projects.filter((project) => project !== key) }, ctx.env);
+  endPause(key, ctx.env);
   ctx.out.line(
     state.all
       ? `Resumed ${key}, but tracing is still paused for every project; run \`infinium-codex resume --all\`.`

@@ -3,7 +3,7 @@
 // then sends what is due. The trace itself is built by the compose functions it is given.
 import { existsSync, rmSync } from 'node:fs';
 import type { Env } from '../config/paths';
-import { isPaused } from '../config/pause';
+import { pausedDuring } from '../config/pause';
 import {
   type CaptureMode,
   ConfigError,
@@ -418,8 +418,15 @@ function spoolFiles(grouped: GroupedTurn): string[] {
   return grouped.events.map((e) => e.file);
 }
 
+/**
+ * Whether the turn's project was paused at any moment of the turn (from its first event's arrival to its
+ * last's), whenever it is built: a turn made while paused stays dropped after `resume`, and a turn made
+ * before `pause` is still sent.
+ */
 function paused(env: Env, config: ResolvedConfig, grouped: GroupedTurn): boolean {
-  return isPaused(config.projectRoot ?? rootEvent(grouped)?.payload.cwd ?? '', env);
+  const times = grouped.events.map((e) => e.arrivedAtMs);
+  const key = config.projectRoot ?? rootEvent(grouped)?.payload.cwd ?? '';
+  return pausedDuring(key, Math.min(...times), Math.max(...times), env);
 }
 
 function rootEvent(grouped: GroupedTurn): SpooledFileEvent | undefined {

@@ -6,11 +6,14 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEAN_EVENTS } from '../../src/codex/hook-payload';
+import { spoolStats } from '../../src/spool';
 import { spoolPaths } from '../../src/spool/layout';
+import { tryLock } from '../../src/spool/lock';
 import { waitFor, waitForWorkerIdle } from '../support/capture-harness';
 import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
 import { runRegisteredHook } from '../support/field-replay';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+import { runWorkerProcess } from '../support/scenario';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/codex-0.169.0');
 const AGENT = 'agent-pipeline';
@@ -225,6 +228,33 @@ describe('recovery after fixing the agent id or base URL (queued-traces-keep-old
     const retried = await runCli(sandbox, ['retry']);
     expect(retried.stdout).toContain('Sent 1;');
     expect(standIn.traces.length).toBe(sentBefore + 1);
+  }, 180_000);
+});
+
+describe('pause is judged at the time of the turn (pause-checked-at-build-time)', () => {
+  it('a turn made between `pause` and `resume` is dropped though built after the resume; the one before is sent', async () => {
+    const sandbox = await initSandbox();
+    const events = twoTurns(sandbox);
+    const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+    // A worker busy the whole time (as one stuck on a slow send): the hooks leave it rerun requests.
+    const busy = tryLock(spoolPaths({ INFINIUM_CODEX_HOME: sandbox.stateDir }).lock);
+    const sentBefore = standIn.traces.length;
+    try {
+      await feed(sandbox, events.slice(0, secondTurn));
+      expect((await runCli(sandbox, ['pause'])).code).toBe(0);
+      await feed(sandbox, events.slice(secondTurn));
+      expect((await runCli(sandbox, ['resume'])).code).toBe(0);
+    } finally {
+      busy?.release();
+    }
+    expect(await runWorkerProcess(sandbox.env)).toBe(0);
+    await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
+    const sent = standIn.traces.slice(sentBefore);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.body.input_summary).toBe(
+      JSON.parse(events.find(({ event }) => event === 'UserPromptSubmit')?.payload ?? '{}').prompt,
+    );
+    expect(spoolStats({ INFINIUM_CODEX_HOME: sandbox.stateDir }).turnsDropped).toBe(1);
   }, 180_000);
 });
 

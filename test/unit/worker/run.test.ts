@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writePauseState } from '../../../src/config/pause';
+import { endPause, startPause, writePauseState } from '../../../src/config/pause';
 import { OUTBOX_RETRY } from '../../../src/infinium/retry';
 import { listDead, listOutbox, readHistory, requeueDead, spoolStats } from '../../../src/spool';
 import { spoolPaths, traceKey } from '../../../src/spool/layout';
@@ -549,5 +549,49 @@ describe('the worker', () => {
     const result = await deliverOutbox(env, { force: true });
     expect(result).toMatchObject({ sent: 1, retargeted: [] });
     expect(server.traces.map((t) => t.agentId)).toEqual([AGENT]);
+  });
+
+  // pause-checked-at-build-time: pause was looked up when the worker built the turn, not when it was made.
+  it('pause-checked-at-build-time: a turn made while paused is dropped after resume; one made before pause is sent', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'made while tracing was on'));
+    spool(s.stop('t1', 'a'));
+    clock += 1_000;
+    startPause(box.project, env, clock);
+    spool(s.prompt('t2', 'SENSITIVE turn made while paused'));
+    spool(s.stop('t2', 'b'));
+    clock += 1_000;
+    endPause(box.project, env, clock);
+    spool(s.prompt('t3', 'made after resume'));
+    spool(s.stop('t3', 'c'));
+    // Built only now, after the resume.
+    await run();
+    expect(server.traces.map((t) => t.body.input_summary)).toEqual([
+      'made while tracing was on',
+      'made after resume',
+    ]);
+    // The reverse: made while tracing was on, built after `pause --all`.
+    spool(s.prompt('t4', 'made before pause --all'));
+    spool(s.stop('t4', 'd'));
+    clock += 1_000;
+    startPause(null, env, clock);
+    spool(s.prompt('t5', 'made during pause --all'));
+    spool(s.stop('t5', 'e'));
+    await run();
+    expect(server.traces.map((t) => t.body.input_summary).slice(2)).toEqual(['made before pause --all']);
+    expect(spoolStats(env).turnsDropped).toBe(2);
+  });
+
+  it('pause-checked-at-build-time: a turn during which the project was paused, even partly, is dropped', async () => {
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'started before the pause'));
+    clock += 1_000;
+    startPause(box.project, env, clock);
+    clock += 1_000;
+    endPause(box.project, env, clock);
+    spool(s.stop('t1', 'ended after the resume'));
+    await run();
+    expect(server.traces).toHaveLength(0);
+    expect(spoolStats(env).turnsDropped).toBe(1);
   });
 });
