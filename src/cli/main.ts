@@ -7,10 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json';
 import { CodexFileError } from '../codex/hooks-file';
-import { type Env, statePaths } from '../config/paths';
+import { type Env, statePaths, stateRootProblem } from '../config/paths';
 import { CAPTURE_MODES, CONTENT_MODES, ConfigError, GRANULARITIES } from '../config/settings';
 import { InfiniumError } from '../infinium/errors';
-import { appendNoFollow, ensureDir } from '../spool/layout';
+import { appendNoFollow, ensureDir, tightenStateRoot } from '../spool/layout';
 import type { CliContext } from './context';
 import { ExitCode, UserError } from './errors';
 import { createOutput, type Output } from './output';
@@ -129,6 +129,12 @@ export type CommandRunner = (command: CommandName, options: Record<string, unkno
 function commandRunner(ctx: CliContext): CommandRunner {
   // biome-ignore lint/suspicious/noExplicitAny: each command checks its own options; commander types them loosely.
   return async (command, options: any) => {
+    if (command !== 'hook') {
+      // The hook path stays silent and does its own check (src/hook): a relative state dir spools nothing.
+      const problem = stateRootProblem(ctx.env);
+      if (problem) throw new UserError(problem);
+      tightenStateRoot(ctx.env);
+    }
     switch (command) {
       case 'init':
         return (await import('./init')).init(options, ctx);

@@ -1,7 +1,7 @@
 // Where our own state lives. One root (INFINIUM_CODEX_HOME, default ~/.infinium-codex), created 0700:
 // it holds the spool of raw hook payloads, which are the only unredacted data we ever write.
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 export type Env = Record<string, string | undefined>;
 
@@ -68,4 +68,15 @@ export function systemPaths(env: Env = process.env): SystemPaths {
       ? join(env.ProgramData || 'C:\\ProgramData', 'infinium-codex')
       : '/etc/infinium-codex');
   return { root, config: join(root, 'config.json'), credentials: join(root, 'credentials.json') };
+}
+
+/**
+ * Why the state root cannot be used, in one sentence, or null. A relative INFINIUM_CODEX_HOME would be
+ * resolved against each process's own folder: for hooks and workers that is the Codex session's project,
+ * where raw payloads would land among the user's files (and in `git add -A`).
+ */
+export function stateRootProblem(env: Env = process.env): string | null {
+  const explicit = env.INFINIUM_CODEX_HOME;
+  if (!explicit || isAbsolute(explicit)) return null;
+  return `INFINIUM_CODEX_HOME must be an absolute path, not "${explicit}": set it to a full path, or unset it to use ~/.infinium-codex.`;
 }

@@ -29,13 +29,16 @@
 //                                  request for the running one, and so does a turn-ending hook that finds
 //                                  a worker at work (src/spool/lock.ts), instead of starting one
 import {
+  chmodSync,
   closeSync,
   constants,
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -153,4 +156,57 @@ export function writeFileAtomic(file: string, contents: string): void {
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value)}\n`);
+}
+
+/** What we keep directly in the state root, besides temp files of our writes (`*.tmp`, `*.stale`). */
+const ROOT_ENTRIES = new Set([
+  'config.json',
+  'paused.json',
+  'credentials.json',
+  'installed-files.json',
+  'worker.lock',
+  'worker.rerun',
+  'evaluations.lock',
+  'spool',
+  'outbox',
+  'dead',
+  'history',
+  'logs',
+]);
+const isOurs = (name: string) => ROOT_ENTRIES.has(name) || /\.(tmp|stale)$/.test(name);
+
+/**
+ * Tightens a state root found with looser permissions than 0700 (made by the user, an older version, or a
+ * restored backup): our folders in it become 0700 and our files 0600, all the way down (links are never
+ * followed), then the root itself 0700. A root that also holds entries that are not ours (a folder the user
+ * named with INFINIUM_CODEX_HOME for other things too) is not ours to close: it keeps its mode, and only
+ * our entries are tightened. Does nothing when the root is already 0700 or is missing; never throws.
+ */
+export function tightenStateRoot(env: Env = process.env): void {
+  const root = statePaths(env).root;
+  try {
+    const stat = statSync(root);
+    if (!stat.isDirectory() || (stat.mode & 0o077) === 0) return;
+    const names = readdirSync(root);
+    for (const name of names) if (isOurs(name)) tighten(join(root, name));
+    if (names.every(isOurs)) chmodSync(root, 0o700);
+  } catch {
+    // not ours to change (another owner), or gone: the next command or worker run tries again
+  }
+}
+
+function tighten(path: string): void {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (stat.isSymbolicLink()) return;
+  if (stat.isDirectory()) {
+    if ((stat.mode & 0o777) !== 0o700) chmodSync(path, 0o700);
+    for (const name of readdirSync(path)) tighten(join(path, name));
+  } else if (stat.isFile() && (stat.mode & 0o077) !== 0) {
+    chmodSync(path, 0o600);
+  }
 }

@@ -9,8 +9,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseHookPayload } from '../codex/hook-payload';
-import type { Env } from '../config/paths';
-import { spoolPaths } from '../spool/layout';
+import { type Env, stateRootProblem } from '../config/paths';
+import { spoolPaths, tightenStateRoot } from '../spool/layout';
 import { appendLog } from '../spool/log';
 import { SECRET_VAR, splitSpoolEntry } from '../spool/session-env';
 import { storeSessionSecret } from '../spool/session-secrets';
@@ -22,6 +22,9 @@ export async function runWorkerProcess(
   composer: Composer,
   env: Env = process.env,
 ): Promise<void> {
+  // A relative state dir would be resolved against the session's project: do nothing at all (the hooks
+  // spool nothing there either; the CLI says what is wrong).
+  if (stateRootProblem(env)) return;
   const log = spoolPaths(env).workerLog;
   if (argv.includes('--session-secret')) {
     try {
@@ -39,6 +42,7 @@ export async function runWorkerProcess(
     }).unref();
     return;
   }
+  tightenStateRoot(env);
   try {
     const passes = await runWorker(env, {
       composer,

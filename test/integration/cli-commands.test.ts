@@ -1,9 +1,19 @@
 // Every command as a user types it: bad input gets one clear sentence and a non-zero exit (never a stack
 // trace); doctor finds (and --fix repairs) what silently stops traces; pause/resume; init --system.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DIST } from '../support/capture-harness';
 import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
@@ -312,6 +322,75 @@ describe('connection checks send no trace unless asked (first-run m3)', () => {
     const sandbox = await initialised();
     const result = await runCli(sandbox, ['test'], { env: { INFINIUM_BASE_URL: standIn.url } });
     expect(result.stdout).toContain('(from project settings; base URL from INFINIUM_BASE_URL)');
+  });
+});
+
+// misc-low: a relative INFINIUM_CODEX_HOME would put raw payloads inside the user's project; a state folder
+// the user made 0755 stayed 0755 although the docs say the credentials sit in a 0700 folder.
+describe('the state folder (misc-low)', () => {
+  it.each([
+    ['status'],
+    ['doctor'],
+    ['pause'],
+    ['resume'],
+    ['history'],
+    ['retry'],
+    ['test'],
+    ['uninstall'],
+    ['update-credentials', '--agent-id', 'a2'],
+    ['init', '--yes', '--agent-id', AGENT, '--agent-secret', SECRET, '--offline'],
+  ])(
+    'misc-low: %s refuses a relative INFINIUM_CODEX_HOME in one sentence and writes nothing',
+    async (...args) => {
+      const sandbox = makeSandbox();
+      const result = await runCli(sandbox, args, { env: { INFINIUM_CODEX_HOME: 'relstate' } });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        'Error: INFINIUM_CODEX_HOME must be an absolute path, not "relstate": set it to a full path, or unset it to use ~/.infinium-codex.\n',
+      );
+      expect(existsSync(join(sandbox.project, 'relstate'))).toBe(false);
+    },
+  );
+
+  it('misc-low: a worker started with a relative INFINIUM_CODEX_HOME does nothing', async () => {
+    const sandbox = makeSandbox();
+    const code = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [join(DIST, 'worker.mjs')], {
+        cwd: sandbox.project,
+        env: { ...sandbox.env, INFINIUM_CODEX_HOME: 'relstate' },
+        stdio: 'ignore',
+      });
+      child.on('close', resolve);
+    });
+    expect(code).toBe(0);
+    expect(readdirSync(sandbox.project)).toEqual([]);
+  });
+
+  it('misc-low: a state folder made 0755 before is tightened to 0700, our files in it to 0600', async () => {
+    const sandbox = makeSandbox();
+    mkdirSync(join(sandbox.stateDir, 'history'), { recursive: true, mode: 0o755 });
+    chmodSync(sandbox.stateDir, 0o755);
+    chmodSync(join(sandbox.stateDir, 'history'), 0o755);
+    writeFileSync(join(sandbox.stateDir, 'paused.json'), '{}', { mode: 0o644 });
+    writeFileSync(join(sandbox.stateDir, 'history', 'history.jsonl'), '', { mode: 0o644 });
+    expect((await runCli(sandbox, ['status'])).code).toBe(0);
+    const mode = (path: string) => statSync(join(sandbox.stateDir, path)).mode & 0o777;
+    expect([mode('.'), mode('history'), mode('paused.json'), mode('history/history.jsonl')]).toEqual([
+      0o700, 0o700, 0o600, 0o600,
+    ]);
+  });
+
+  it('misc-low: a state folder that also holds files of others keeps its mode; ours are tightened', async () => {
+    const sandbox = makeSandbox();
+    mkdirSync(sandbox.stateDir, { recursive: true, mode: 0o755 });
+    chmodSync(sandbox.stateDir, 0o755);
+    writeFileSync(join(sandbox.stateDir, 'notes.txt'), 'the user keeps this here', { mode: 0o644 });
+    writeFileSync(join(sandbox.stateDir, 'paused.json'), '{}', { mode: 0o644 });
+    const worker = spawn(process.execPath, [join(DIST, 'worker.mjs')], { env: sandbox.env, stdio: 'ignore' });
+    await new Promise((resolve) => worker.on('close', resolve));
+    const mode = (path: string) => statSync(join(sandbox.stateDir, path)).mode & 0o777;
+    expect([mode('.'), mode('notes.txt'), mode('paused.json')]).toEqual([0o755, 0o644, 0o600]);
   });
 });
 
