@@ -494,7 +494,7 @@ async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promi
     !findings.some((f) => f.check === 'api' && f.status === 'fail')
   ) {
     const { recoverOutbox } = await import('../worker/deliver');
-    const recovery = await recoverOutbox(ctx.env);
+    const recovery = await recoverOutbox(ctx.env, { dead: true });
     if (!recovery)
       done.push('not re-queuing the dead traces: a worker is busy; run `infinium-codex retry --dead` later');
     else {

@@ -6,7 +6,7 @@
 import { listDead } from '../spool';
 import type { Retargeted } from '../spool/outbox';
 import { composeSessionTrace, composeTurnTrace, rolloutTurnStatus } from '../worker/compose';
-import { deliverOutbox } from '../worker/deliver';
+import { deliverOutbox, recoverOutbox } from '../worker/deliver';
 import { runWorker } from '../worker/run';
 import type { CliContext } from './context';
 import { ExitCode, UserError } from './errors';
@@ -20,6 +20,11 @@ export interface RetryOptions {
 
 export async function retry(options: RetryOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
+  const busy = () => new UserError('A worker is sending right now; try again in a minute.');
+  // First the dead back (with --dead) and every queued trace pointed at what its project now names, so the
+  // pass below already sends to the corrected agent and URL.
+  const recovery = await recoverOutbox(env, { dead: options.dead });
+  if (!recovery) throw busy();
   // One worker pass (it sends what is due), without waiting for turns the rollout has not confirmed yet:
   // the detached worker does that. A busy worker is left a rerun request instead.
   const { passes, result } = await withProgress(
@@ -30,28 +35,28 @@ export async function retry(options: RetryOptions, ctx: CliContext): Promise<voi
         composer: { composeTurnTrace, composeSessionTrace, rolloutTurnStatus },
         waitForRollout: false,
       }),
-      result: await deliverOutbox(env, { force: true, dead: options.dead }),
+      result: await deliverOutbox(env, { force: true }),
     }),
   );
+  if (result.busy) throw busy();
   // What the pass sent or gave up on has left the outbox; what it will retry is still there, counted once.
   for (const pass of passes) {
     result.sent += pass.sent;
     result.dead += pass.dead;
   }
-  if (result.busy) {
-    throw new UserError('A worker is sending right now; try again in a minute.');
-  }
   const stillDead = listDead(env).length;
-  const { retargeted, ...counts } = result;
   if (options.json) {
+    const { busy: _busy, ...counts } = result;
     out.json({
+      requeued: recovery.requeued,
       ...counts,
-      retargeted: retargeted.reduce((n, move) => n + move.count, 0),
+      busy: false,
+      retargeted: recovery.retargeted.reduce((n, move) => n + move.count, 0),
       deadNow: stillDead,
     });
   } else {
-    if (options.dead) out.line(`Re-queued ${count(result.requeued, 'dead trace')}.`);
-    for (const move of retargeted) out.line(`Re-targeted ${retargetedTraces(move)}.`);
+    if (options.dead) out.line(`Re-queued ${count(recovery.requeued, 'dead trace')}.`);
+    for (const move of recovery.retargeted) out.line(`Re-targeted ${retargetedTraces(move)}.`);
     const attempted = result.sent + result.retrying + result.dead + result.noSecret;
     out.line(
       attempted === 0

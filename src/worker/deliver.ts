@@ -340,7 +340,7 @@ function sentBefore(paths: SpoolPaths, key: string): boolean {
   return readHistoryRecords(paths).some((r) => r.key === key && r.status === 'sent');
 }
 
-export interface DeliverOutboxResult extends DeliverySummary, Recovery {
+export interface DeliverOutboxResult extends DeliverySummary {
   /** A worker held the lock the whole time: it sends the outbox itself; nothing was done here. */
   busy: boolean;
 }
@@ -399,36 +399,34 @@ function recoverQueued(env: Env, lock: HeldLock, options: RecoveryOptions): Reco
 }
 
 /**
- * For the CLI (`retry`, with `force`): re-targets what is queued (after re-queuing the dead, with `dead`),
- * then sends everything due now, under the worker lock so that a trace is never sent by two processes at
- * once. Waits up to 10 s for a running worker to finish.
+ * For the CLI (`retry`, with `force`): sends everything due now, under the worker lock so that a trace is
+ * never sent by two processes at once. Waits up to 10 s for a running worker to finish.
  */
 export async function deliverOutbox(
   env: Env = process.env,
-  options: DeliveryOptions & RecoveryOptions = {},
+  options: DeliveryOptions = {},
 ): Promise<DeliverOutboxResult> {
   const lock = await waitForLock(env);
-  if (!lock) {
-    const nothing = { sent: 0, retrying: 0, dead: 0, waiting: 0, noSecret: 0 };
-    return { ...nothing, requeued: 0, retargeted: [], busy: true };
-  }
+  if (!lock) return { sent: 0, retrying: 0, dead: 0, waiting: 0, noSecret: 0, busy: true };
   try {
-    const recovery = recoverQueued(env, lock, options);
-    return { ...recovery, ...(await deliverDue(env, lock, options)), busy: false };
+    return { ...(await deliverDue(env, lock, options)), busy: false };
   } finally {
     lock.release();
   }
 }
 
 /**
- * For `doctor --fix`: re-queues the dead traces and re-targets what is queued, without sending (the next
- * worker run or `retry` does). Null when a worker held the lock for 10 s.
+ * For `retry` (before it sends) and `doctor --fix`: re-queues the dead traces (with `dead`) and re-targets
+ * what is queued, without sending. Null when a worker held the lock for 10 s.
  */
-export async function recoverOutbox(env: Env = process.env): Promise<Recovery | null> {
+export async function recoverOutbox(
+  env: Env = process.env,
+  options: RecoveryOptions = {},
+): Promise<Recovery | null> {
   const lock = await waitForLock(env);
   if (!lock) return null;
   try {
-    return recoverQueued(env, lock, { dead: true });
+    return recoverQueued(env, lock, options);
   } finally {
     lock.release();
   }

@@ -8,7 +8,7 @@ import { spoolPaths, traceKey } from '../../../src/spool/layout';
 import { writeOutboxEntry } from '../../../src/spool/outbox';
 import { envTrailer } from '../../../src/spool/session-env';
 import { storeSessionSecret } from '../../../src/spool/session-secrets';
-import { deliverOutbox } from '../../../src/worker/deliver';
+import { deliverOutbox, recoverOutbox } from '../../../src/worker/deliver';
 import { type Composer, MAX_BUILD_ATTEMPTS, runWorker, type TurnStatus } from '../../../src/worker/run';
 import {
   codexSession,
@@ -525,15 +525,18 @@ describe('the worker', () => {
     await run();
     expect(listDead(env)).toMatchObject([{ agentId: 'wrongid' }]);
     writeFileSync(config, JSON.stringify({ agentId: AGENT, baseUrl: server.url }));
-    const result = await deliverOutbox(env, { force: true, dead: true });
-    expect(result).toMatchObject({ requeued: 1, sent: 1, dead: 0 });
-    expect(result.retargeted).toEqual([
-      {
-        from: { agentId: 'wrongid', baseUrl: `${server.url}/wrong/prefix` },
-        to: { agentId: AGENT, baseUrl: server.url },
-        count: 1,
-      },
-    ]);
+    const recovery = await recoverOutbox(env, { dead: true });
+    expect(await deliverOutbox(env, { force: true })).toMatchObject({ sent: 1, dead: 0 });
+    expect(recovery).toEqual({
+      requeued: 1,
+      retargeted: [
+        {
+          from: { agentId: 'wrongid', baseUrl: `${server.url}/wrong/prefix` },
+          to: { agentId: AGENT, baseUrl: server.url },
+          count: 1,
+        },
+      ],
+    });
     expect(server.traces.map((t) => t.agentId)).toEqual([AGENT]);
     expect(readHistory(env)[0]).toMatchObject({ status: 'sent', agentId: AGENT });
   });
@@ -546,8 +549,8 @@ describe('the worker', () => {
     await run();
     rmSync(join(box.project, '.infinium'), { recursive: true });
     server.recover();
-    const result = await deliverOutbox(env, { force: true });
-    expect(result).toMatchObject({ sent: 1, retargeted: [] });
+    expect(await recoverOutbox(env)).toEqual({ requeued: 0, retargeted: [] });
+    expect(await deliverOutbox(env, { force: true })).toMatchObject({ sent: 1 });
     expect(server.traces.map((t) => t.agentId)).toEqual([AGENT]);
   });
 
