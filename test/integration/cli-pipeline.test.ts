@@ -171,7 +171,7 @@ describe('status, history and retry show what the worker did', () => {
       expect(update.code).toBe(0);
       const sentBefore = standIn.traces.length;
       const retried = await runCli(sandbox, ['retry', '--dead']);
-      expect(retried.stdout).toContain('Re-queued 1 dead trace(s).');
+      expect(retried.stdout).toContain('Re-queued 1 dead trace.');
       expect(retried.code).toBe(0);
       expect(standIn.traces.length).toBe(sentBefore + 1);
       expect((await json<Status>(sandbox, ['status'])).dead).toBe(0);
@@ -201,9 +201,9 @@ describe('recovery after fixing the agent id or base URL (queued-traces-keep-old
     expect(update.code).toBe(0);
     const sentBefore = standIn.traces.length;
     const retried = await runCli(sandbox, ['retry', '--dead']);
-    expect(retried.stdout).toContain('Re-queued 1 dead trace(s).');
+    expect(retried.stdout).toContain('Re-queued 1 dead trace.');
     expect(retried.stdout).toContain(
-      `Re-targeted 1 trace(s) from agent wrongid to agent ${AGENT}, as now configured for their project.`,
+      `Re-targeted 1 trace from agent wrongid to agent ${AGENT}, as now configured for their project.`,
     );
     expect(retried.stdout).toContain('Sent 1;');
     expect(retried.code).toBe(0);
@@ -220,9 +220,9 @@ describe('recovery after fixing the agent id or base URL (queued-traces-keep-old
     await workerDid(sandbox, () => readDeadCount(sandbox) === 1, 'the trace to be dead');
     expect((await runCli(sandbox, initArgs(AGENT, standIn.url), { input: SECRET })).code).toBe(0);
     const doctor = await runCli(sandbox, ['doctor', '--fix']);
-    expect(doctor.stdout).toContain('fixed re-queued 1 dead trace(s)');
+    expect(doctor.stdout).toContain('Fixed: re-queued 1 dead trace');
     expect(doctor.stdout).toContain(
-      `fixed re-targeted 1 trace(s) from ${wrongUrl} to ${standIn.url}, as now configured for their project`,
+      `Fixed: re-targeted 1 trace from ${wrongUrl} to ${standIn.url}, as now configured for their project`,
     );
     const sentBefore = standIn.traces.length;
     const retried = await runCli(sandbox, ['retry']);
