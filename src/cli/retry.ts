@@ -5,7 +5,7 @@
 // agent id or URL rescues them.
 import { listDead } from '../spool';
 import type { Retargeted } from '../spool/outbox';
-import { composeSessionTrace, composeTurnTrace, rolloutTurnStatus } from '../worker/compose';
+import { composeSessionTrace, composeTurnTrace, parentSession, rolloutTurnStatus } from '../worker/compose';
 import { deliverOutbox, recoverOutbox } from '../worker/deliver';
 import { runWorker } from '../worker/run';
 import type { CliContext } from './context';
@@ -32,7 +32,7 @@ export async function retry(options: RetryOptions, ctx: CliContext): Promise<voi
     'Sending',
     async () => ({
       passes: await runWorker(env, {
-        composer: { composeTurnTrace, composeSessionTrace, rolloutTurnStatus },
+        composer: { composeTurnTrace, composeSessionTrace, rolloutTurnStatus, parentSession },
         waitForRollout: false,
       }),
       result: await deliverOutbox(env, { force: true }),

@@ -16,6 +16,8 @@ export interface SessionFacts {
   provider?: string;
   originator?: string;
   source?: string;
+  /** A sub-agent's file: the thread that spawned it (`source.subagent.thread_spawn.parent_thread_id`). */
+  parentThreadId?: string;
   gitBranch?: string;
   gitCommit?: string;
 }
@@ -223,9 +225,16 @@ function sessionFacts(payload: Json): SessionFacts {
     provider: str(payload.model_provider),
     originator: str(payload.originator),
     source: str(payload.source),
+    parentThreadId: parentThreadOf(payload.source),
     gitBranch: str(git.branch),
     gitCommit: str(git.commit_hash),
   };
+}
+
+function parentThreadOf(source: unknown): string | undefined {
+  const subagent = isObject(source) && isObject(source.subagent) ? source.subagent : undefined;
+  const spawn = subagent && isObject(subagent.thread_spawn) ? subagent.thread_spawn : undefined;
+  return spawn ? str(spawn.parent_thread_id) : undefined;
 }
 
 /** Reads a usage object; older files may lack total_tokens (= input + output by definition). */

@@ -2,10 +2,11 @@
 // session's cursor), the sub-agents' own rollouts, git and OS facts, then hands everything to the pure
 // builder in src/trace. The cursor it returns holds only offsets, ids, counters and model/version facts;
 // a turn whose end is not on disk yet leaves the cursor at the turn's start, so the next read sees it whole.
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { arch, type as osType, release } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import pkg from '../../package.json';
+import { parseRolloutLine, UNPARSEABLE } from '../codex/rollout';
 import {
   cursorAt,
   cursorFits,
@@ -174,6 +175,45 @@ async function rootRollout(turn: ClosedTurn, cursor: RolloutCursor | undefined):
   }
   return findSessionRollout(turn.sessionId, codexHome());
 }
+
+/**
+ * The thread that spawned this session, when its rollout is a sub-agent's (session_meta
+ * `source.subagent.thread_spawn.parent_thread_id`): before Codex 0.140 a sub-agent's hooks come under its
+ * own session id with no `agent_id`, and src/worker/run.ts nests them under the parent. Reads only the
+ * file's first line; null when it is no sub-agent or there is no rollout.
+ */
+export async function parentSession(
+  sessionId: string,
+  events: readonly SpooledEvent[],
+): Promise<string | null> {
+  if (events.some((event) => event.payload.agent_id)) return null;
+  const named = events.find((event) => event.payload.transcript_path)?.payload.transcript_path;
+  const path = named
+    ? await locateRollout(named, codexHome())
+    : await findSessionRollout(sessionId, codexHome());
+  if (!path) return null;
+  let head: string;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(SESSION_META_MAX_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      head = buffer.toString('utf8', 0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return null;
+  }
+  const newline = head.indexOf('\n');
+  const meta = newline < 0 ? null : parseRolloutLine(head.slice(0, newline), 0);
+  const parent =
+    meta && meta !== UNPARSEABLE && meta.kind === 'session_meta' ? meta.session.parentThreadId : undefined;
+  return parent && parent !== sessionId ? parent : null;
+}
+
+/** session_meta carries Codex's base instructions: tens of KB. */
+const SESSION_META_MAX_BYTES = 1 << 20;
 
 /** Where the rollout stands on a closed turn, before it is built (src/worker/run.ts waits on it). */
 export interface RolloutTurnStatus {

@@ -28,7 +28,7 @@ import {
   writeCounters,
   writeSessionState,
 } from '../spool/sessions';
-import type { ClosedTurn, ComposeContext } from './closed-turn';
+import type { ClosedTurn, ComposeContext, SpooledEvent } from './closed-turn';
 import { type DeliveryOptions, type DeliverySummary, deliverDue } from './deliver';
 import { type GroupedTurn, groupSessionTurns, type SpooledFileEvent } from './turns';
 
@@ -50,6 +50,8 @@ export interface Composer {
    * turn is built at once.
    */
   rolloutTurnStatus?(turn: ClosedTurn, cursor: unknown): Promise<TurnStatus>;
+  /** The session that spawned this one when it is a sub-agent's (src/worker/compose.ts: parentSession). */
+  parentSession?(sessionId: string, events: readonly SpooledEvent[]): Promise<string | null>;
 }
 
 /** What the rollout says of a turn: see RolloutTurnStatus in src/worker/compose.ts. */
@@ -156,6 +158,7 @@ async function runPass(
     list.push({ ...event, file: entry.file });
     sessions.set(event.payload.session_id, list);
   }
+  await nestSubagentSessions(sessions, options.composer);
   const capture = captureMode(env);
   for (const [sessionId, events] of sessions) {
     try {
@@ -185,6 +188,29 @@ interface Pass {
   lock: HeldLock;
   options: WorkerOptions;
   tally: Tally;
+}
+
+/**
+ * Before Codex 0.140 a sub-agent's hooks come under its own session id, without `agent_id`: its events
+ * join its parent's session as that sub-agent's (agent_id = its thread id), so it is nested in the parent's
+ * turn instead of sent as a trace of its own. The spool files are not rewritten.
+ */
+async function nestSubagentSessions(
+  sessions: Map<string, SpooledFileEvent[]>,
+  composer: Composer,
+): Promise<void> {
+  if (!composer.parentSession) return;
+  for (const [sessionId, events] of [...sessions]) {
+    const parent = await composer.parentSession(sessionId, events).catch(() => null);
+    if (!parent) continue;
+    const nested = events.map((event) => ({
+      ...event,
+      payload: { ...event.payload, session_id: parent, agent_id: sessionId },
+    }));
+    const merged = [...(sessions.get(parent) ?? []), ...nested].sort((a, b) => a.arrivedAtMs - b.arrivedAtMs);
+    sessions.delete(sessionId);
+    sessions.set(parent, merged);
+  }
 }
 
 async function processSession(
@@ -260,7 +286,7 @@ async function processSession(
         if (verdict === 'not_a_turn') {
           appendLog(
             paths.workerLog,
-            `session ${sessionId}: turn ${turnKey} is not in the rollout; its hook events are not sent as a turn`,
+            `turn ${turnKey} of session ${sessionId} is not in the rollout; its hook events are not sent as a turn`,
           );
           lock.verify();
           removeEntries(spoolFiles(grouped));

@@ -597,4 +597,31 @@ describe('the worker', () => {
     expect(server.traces).toHaveLength(0);
     expect(spoolStats(env).turnsDropped).toBe(1);
   });
+
+  // codex-matrix F7: before Codex 0.140 a sub-agent's hooks come under its own session, without agent_id.
+  it("nests a sub-agent's own session under the parent its rollout names", async () => {
+    const parent = codexSession('p1', box.project);
+    const child = codexSession('c1', box.project);
+    spool(parent.prompt('p-t1', 'delegate'));
+    spool(child.prompt('c-t1', 'sub task'));
+    spool(child.stop('c-t1', 'sub done'));
+    spool(parent.stop('p-t1', 'all done'));
+    const composer: Composer = {
+      ...fakeComposer,
+      async parentSession(sessionId) {
+        return sessionId === 'c1' ? 'p1' : null;
+      },
+    };
+    await run(composer);
+    expect(server.traces).toHaveLength(1);
+    expect(server.traces[0]?.body.name).toBe('Turn 1 of p1');
+    const steps = server.traces[0]?.body.steps as { description: string }[];
+    expect(steps.map((step) => step.description)).toEqual([
+      'UserPromptSubmit',
+      'UserPromptSubmit (agent c1)',
+      'Stop (agent c1)',
+      'Stop',
+    ]);
+    expect(spoolNames(box.state)).toEqual([]);
+  });
 });
