@@ -35,14 +35,17 @@ export function evaluationGist(evaluation: unknown): EvaluationGist {
   };
 }
 
-/** A few characters for a table column: `0.82 good`, `pending`, `n/a`, or `-` when there is nothing to ask. */
-export function shortVerdict(state: EvaluationState | null): string {
+/**
+ * A few characters for a table column: `0.82 good`, `pending`, `n/a`, or `-` when there is nothing to ask;
+ * cut to `max` characters.
+ */
+export function shortVerdict(state: EvaluationState | null, max = 14): string {
   if (!state) return '-';
   if (state.status === 'pending') return 'pending';
   if (state.status === 'unavailable') return 'n/a';
   const gist = evaluationGist(state.evaluation);
   const text = [gist.score, gist.verdict].filter((part) => part !== undefined).join(' ') || 'ready';
-  return text.length > 14 ? `${text.slice(0, 13)}…` : text;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function objectLevels(value: unknown): Record<string, unknown>[] {

@@ -119,6 +119,7 @@ export type CommandName =
   | 'history-show'
   | 'retry'
   | 'results'
+  | 'view'
   | 'update-credentials'
   | 'uninstall'
   | 'hook';
@@ -158,6 +159,8 @@ function commandRunner(ctx: CliContext): CommandRunner {
         return (await import('./retry')).retry(options, ctx);
       case 'results':
         return (await import('./results')).results(options, ctx);
+      case 'view':
+        return (await import('./view')).view(options, ctx);
       case 'update-credentials':
         return (await import('./update-credentials')).updateCredentials(options, ctx);
       case 'uninstall':
@@ -286,6 +289,13 @@ Examples:
     .option('--full', 'print the whole evaluation object as Infinium returned it')
     .addOption(json())
     .action((key: string | undefined, flags) => run('results', { ...flags, key }));
+
+  program
+    .command('view')
+    .description('a local page of every turn kept here and how Maestro judged it (127.0.0.1 only)')
+    .option('--port <port>', 'serve on this port (default: a free one)')
+    .option('--no-open', 'print the URL without opening a browser')
+    .action((flags) => run('view', flags));
 
   program
     .command('retry')

@@ -96,9 +96,9 @@ export async function results(options: ResultsOptions, ctx: CliContext): Promise
         const state = found.get(r.key) ?? null;
         return {
           key: r.key,
-          trace_id: r.traceId ?? null,
+          traceId: r.traceId ?? null,
           project: r.project,
-          turn_number: r.turnNumber,
+          turnNumber: r.turnNumber,
           evaluationStatus: state?.status ?? null,
           evaluation: state?.evaluation ?? null,
           ...(state?.reason ? { reason: state.reason } : {}),

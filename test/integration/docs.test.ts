@@ -137,7 +137,12 @@ describe('docs/configuration.md covers the environment', () => {
 
 describe('the README and docs link to files that exist', () => {
   it('every relative link resolves', () => {
-    const pages = ['README.md', ...readdirSync(DOCS).map((name) => join('docs', name))];
+    const pages = [
+      'README.md',
+      ...readdirSync(DOCS)
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => join('docs', name)),
+    ];
     for (const page of pages) {
       const text = readFileSync(join(REPO_ROOT, page), 'utf8');
       for (const m of text.matchAll(/\]\((?!https?:|#)([^)#\s]+)/g)) {

@@ -99,9 +99,9 @@ describe('the worker reads Maestro’s evaluation back', () => {
     expect(full).toEqual([
       {
         key,
-        trace_id: traceId,
+        traceId,
         project: 'demo',
-        turn_number: 1,
+        turnNumber: 1,
         evaluationStatus: 'ready',
         evaluation: expected,
       },

@@ -1,0 +1,94 @@
+// What `view` shows: the traces the connector holds locally (sent ones from the history and the bodies
+// kept in history/payloads, queued ones from the outbox, dead ones from dead/), each with Maestro's
+// evaluation when one was fetched. Everything here was redacted before it was stored; nothing is sent.
+import { readFileSync } from 'node:fs';
+import type { Env } from '../config/paths';
+import type { TaskData } from '../infinium/task-data';
+import { listDead, listOutbox, spoolPaths } from '../spool';
+import { type EvaluationState, evaluationOf } from '../spool/evaluations';
+import { readHistoryRecords } from '../spool/history';
+
+export type Delivery = 'sent' | 'queued' | 'dead';
+
+export interface ViewTurn {
+  key: string;
+  project: string;
+  turnNumber: number;
+  /** When it was sent, queued or given up on (ISO 8601). */
+  time: string;
+  delivery: Delivery;
+  /** Dead or retrying: why. */
+  reason?: string;
+  traceId?: string;
+  /** The body as sent (or as it will be sent); absent when it is no longer kept. */
+  taskData?: TaskData;
+  evaluation: EvaluationState | null;
+}
+
+/** The newest `limit` traces, newest first, one per key (a trace sent after being dead shows as sent). */
+export function collectTurns(env: Env, limit = 200): ViewTurn[] {
+  const paths = spoolPaths(env);
+  const turns = new Map<string, ViewTurn>();
+  for (const entry of listOutbox(env)) {
+    turns.set(entry.key, {
+      key: entry.key,
+      project: entry.projectName,
+      turnNumber: entry.turnNumber,
+      time: new Date(entry.builtAtMs).toISOString(),
+      delivery: 'queued',
+      ...(entry.lastError ? { reason: entry.lastError } : {}),
+      taskData: entry.taskData,
+      evaluation: null,
+    });
+  }
+  for (const entry of listDead(env)) {
+    turns.set(entry.key, {
+      key: entry.key,
+      project: entry.projectName,
+      turnNumber: entry.turnNumber,
+      time: new Date(entry.diedAtMs).toISOString(),
+      delivery: 'dead',
+      reason: entry.reason,
+      taskData: entry.taskData,
+      evaluation: null,
+    });
+  }
+  // Newest first: the first history line of a key is its latest word, and a sent trace is sent whatever
+  // else is still on disk for it.
+  const seen = new Set<string>();
+  for (const record of readHistoryRecords(paths)) {
+    if (seen.has(record.key)) continue;
+    seen.add(record.key);
+    const facts = {
+      key: record.key,
+      project: record.project,
+      turnNumber: record.turnNumber,
+      time: record.time,
+    };
+    if (record.status === 'sent') {
+      turns.set(record.key, {
+        ...facts,
+        delivery: 'sent',
+        ...(record.traceId ? { traceId: record.traceId } : {}),
+        ...(record.payloadPath ? { taskData: readPayload(record.payloadPath) } : {}),
+        evaluation: evaluationOf(paths, record),
+      });
+    } else if (!turns.has(record.key)) {
+      turns.set(record.key, {
+        ...facts,
+        delivery: 'dead',
+        ...(record.reason ? { reason: record.reason } : {}),
+        evaluation: null,
+      });
+    }
+  }
+  return [...turns.values()].sort((a, b) => b.time.localeCompare(a.time)).slice(0, limit);
+}
+
+function readPayload(file: string): TaskData | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as TaskData;
+  } catch {
+    return undefined;
+  }
+}

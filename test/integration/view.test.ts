@@ -1,0 +1,269 @@
+// `infinium-codex view`: the page a person sees, in headless Chromium (Debian's, driven by playwright-core,
+// which downloads nothing): the list, one turn's step tree with its sub-agent nested, errors, redaction
+// markers and Maestro's evaluation; the HTML readable without JavaScript; no request leaves 127.0.0.1; the
+// token and the Host are checked; SIGTERM ends it at once.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { chromium, type Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskData } from '../../src/infinium/task-data';
+import { writeEvaluation } from '../../src/spool/evaluations';
+import { appendHistory, payloadFile, savePayload } from '../../src/spool/history';
+import { spoolPaths } from '../../src/spool/layout';
+import { writeOutboxEntry } from '../../src/spool/outbox';
+import { BIN, makeSandbox, type Sandbox } from '../support/cli-sandbox';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+
+const turn: TaskData = {
+  name: 'Fix the failing parser test',
+  description: 'Fix the failing parser test\n3 tool calls, 1 failed',
+  current_datetime: '2026-11-30T08:00:00.000Z',
+  duration: 12.4,
+  input_summary: 'Fix the failing parser test (token ghp_[REDACTED:github-token] in .env)',
+  output_summary: 'Fixed the empty-input case in src/parser.ts; all 4 tests pass now.',
+  llm_usage: {
+    model: 'gpt-5.5',
+    prompt_tokens: 5300,
+    completion_tokens: 180,
+    total_tokens: 5480,
+    api_calls_count: 4,
+  },
+  steps: [
+    { step_number: 1, action: 'user_prompt', description: 'Fix the failing parser test', status: 'success' },
+    {
+      step_number: 2,
+      action: 'tool_call',
+      description: 'npm test',
+      status: 'failure',
+      tool_name: 'exec_command',
+      input: 'npm test',
+      output: 'FAIL src/parser.test.ts\nexpected [] to equal [""]',
+      exit_code: 1,
+    },
+    {
+      step_number: 3,
+      action: 'subagent',
+      description: 'explorer: find where empty input is handled',
+      status: 'success',
+      agent_id: 'agent-explorer-1',
+      steps: [
+        {
+          step_number: 1,
+          action: 'tool_call',
+          description: 'rg "input.length" src',
+          status: 'success',
+          tool_name: 'exec_command',
+          output: 'src/parser.ts:12: if (input.length === 0) return [];',
+        },
+      ],
+    },
+    {
+      step_number: 4,
+      action: 'assistant_message',
+      description: 'Fixed the empty-input case in src/parser.ts; all 4 tests pass now.',
+      status: 'success',
+    },
+  ],
+  errors: [{ message: 'npm test exited with code 1', error_type: 'command_failed', step_number: 2 }],
+  environment: { agent: 'codex-cli', codex_version: '0.171.0', model: 'gpt-5.5' },
+};
+
+const evaluation = { score: 0.74, verdict: 'acceptable', summary: 'Solved it after one failed test run.' };
+
+function seed(sandbox: Sandbox): void {
+  const paths = spoolPaths(sandbox.env);
+  const key = 'session-a~turn-1';
+  savePayload(paths, key, JSON.stringify(turn));
+  appendHistory(paths, {
+    time: new Date(Date.now() - 120_000).toISOString(),
+    key,
+    status: 'sent',
+    project: 'parser-lib',
+    agentId: 'agent-1',
+    sessionId: 'session-a',
+    turn: 'turn-1',
+    turnNumber: 1,
+    steps: 4,
+    tokens: 5480,
+    duration: 12.4,
+    traceId: 'trace-0001',
+    attempts: 1,
+    payloadPath: payloadFile(paths, key),
+  });
+  writeEvaluation(paths, {
+    key,
+    traceId: 'trace-0001',
+    agentId: 'agent-1',
+    status: 'ready',
+    sentAtMs: Date.now() - 120_000,
+    polls: 3,
+    evaluation,
+  });
+  writeOutboxEntry(paths, {
+    key: 'session-a~turn-2',
+    sessionId: 'session-a',
+    turnKey: 'turn-2',
+    turnNumber: 2,
+    agentId: 'agent-1',
+    baseUrl: 'http://127.0.0.1:9/api/v1',
+    projectName: 'parser-lib',
+    cwd: sandbox.project,
+    builtAtMs: Date.now() - 30_000,
+    taskData: { ...turn, input_summary: 'Now add a test for whitespace-only input', errors: [] },
+    attempts: 1,
+    nextAttemptAtMs: Date.now() + 60_000,
+    lastError: 'Could not reach Infinium',
+  });
+}
+
+interface Served {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+async function serve(sandbox: Sandbox): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'view', '--no-open'], {
+    cwd: sandbox.project,
+    env: sandbox.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('\n')) resolve(text.split('\n')[0] as string);
+    });
+    child.on('close', () => reject(new Error(`view exited early: ${text}`)));
+  });
+  return { url: firstLine, port: Number(new URL(firstLine).port), child, exited };
+}
+
+function get(
+  port: number,
+  path: string,
+  host = `127.0.0.1:${port}`,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The text a person sees (rendered: hidden parts left out), which is what these tests are about. */
+function seen(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point here.
+  return locator.innerText();
+}
+
+let sandbox: Sandbox;
+let served: Served;
+
+beforeAll(async () => {
+  sandbox = makeSandbox();
+  seed(sandbox);
+  served = await serve(sandbox);
+});
+afterAll(() => {
+  served.child.kill('SIGKILL');
+});
+
+describe('view: the server', () => {
+  it('prints the URL first: 127.0.0.1, a random port, an unguessable token', () => {
+    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}\/$/);
+  });
+
+  it('serves the content in its HTML (no JavaScript needed), with a strict CSP', async () => {
+    const page = await get(served.port, new URL(served.url).pathname);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('parser-lib');
+    expect(page.body).toContain('Fix the failing parser test');
+    expect(page.body).toContain('0.74 acceptable');
+    const turnPath = `${new URL(served.url).pathname}turn/${encodeURIComponent('session-a~turn-1')}`;
+    const detail = await get(served.port, turnPath);
+    expect(detail.body).toContain('Solved it after one failed test run.');
+    expect(detail.body).toContain('<mark class="redacted">[REDACTED:github-token]</mark>');
+  });
+
+  it('answers nothing without the token, or for a Host that is not loopback', async () => {
+    expect((await get(served.port, '/')).status).toBe(404);
+    expect((await get(served.port, '/not-the-token/')).status).toBe(404);
+    expect((await get(served.port, new URL(served.url).pathname, 'evil.example:80')).status).toBe(404);
+  });
+});
+
+describe.skipIf(!haveChromium && !process.env.CI)('view: what a person sees in Chromium', () => {
+  it('the list, one turn in detail, and no request to anywhere else', async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      const requested: string[] = [];
+      page.on('request', (req) => requested.push(req.url()));
+      const problems: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(message.text());
+      });
+      await page.goto(served.url);
+
+      const rows = page.locator('#turns tbody tr');
+      expect(await rows.count()).toBe(2);
+      expect(await seen(rows.nth(0))).toMatch(/parser-lib.*#2 Now add a test.*queued/s);
+      expect(await seen(rows.nth(1))).toMatch(
+        /#1 Fix the failing parser test.*sent.*5,480.*12\.4 s.*0\.74 acceptable/s,
+      );
+      // The script ran: relative times and the filter.
+      expect(await seen(page.locator('time').nth(1))).toBe('2 min ago');
+      await page.locator('#filter').fill('whitespace');
+      expect(await rows.nth(1).isHidden()).toBe(true);
+      await page.locator('#filter').fill('');
+
+      await page.locator('#turns a', { hasText: 'Fix the failing parser test' }).click();
+      await page.waitForSelector('h1');
+      expect(await seen(page.locator('h1'))).toBe('parser-lib turn #1');
+      expect(await seen(page.locator('.score'))).toBe('score 0.74');
+      expect(await seen(page.locator('ul.errors li.error'))).toContain('npm test exited with code 1');
+      const failed = page.locator('li.step.failure');
+      expect(await failed.count()).toBe(1);
+      expect(await seen(failed)).toContain('exit 1');
+      const nested = page.locator('li.step .nested li.step');
+      expect(await seen(nested)).toContain('rg "input.length" src');
+      expect(await seen(page.locator('mark.redacted').first())).toBe('[REDACTED:github-token]');
+      if (process.env.VIEW_SCREENSHOT)
+        await page.screenshot({ path: process.env.VIEW_SCREENSHOT, fullPage: true });
+
+      const origin = new URL(served.url).origin;
+      expect(requested.length).toBeGreaterThan(0);
+      expect(requested.filter((url) => !url.startsWith(origin))).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe('view: stopping', () => {
+  it('SIGTERM ends it at once with exit 0', async () => {
+    served.child.kill('SIGTERM');
+    expect(await served.exited).toBe(0);
+  });
+});
