@@ -43,6 +43,12 @@ export interface ResolvedConfig {
   projectName: string;
   /** Where the agent id came from. */
   source: 'env' | 'project' | 'user' | 'system';
+  /**
+   * INFINIUM_CODEX_RUN_ID / INFINIUM_CODEX_RUN_LABEL of the session: one experiment (a CI job, a benchmark
+   * harness) that spans many Codex sessions, carried into each trace's environment (at most 200 characters).
+   */
+  runId?: string;
+  runLabel?: string;
 }
 
 export const PROJECT_CONFIG_DIR = '.infinium';
@@ -251,5 +257,14 @@ export function resolveConfig(cwd: string, env: Env = process.env): ResolvedConf
     projectRoot,
     projectName: merged.projectName ?? basename(projectRoot ?? resolve(cwd)),
     source: fromEnv.agentId ? 'env' : project.agentId ? 'project' : user.agentId ? 'user' : 'system',
+    ...runFacts(env),
   };
+}
+
+/** The session's run id and label (issue "Close the loop": runs that span many sessions), cut to 200 characters. */
+function runFacts(env: Env): Pick<ResolvedConfig, 'runId' | 'runLabel'> {
+  const cut = (value: string | undefined) => value?.trim().slice(0, 200) || undefined;
+  const runId = cut(env.INFINIUM_CODEX_RUN_ID);
+  const runLabel = cut(env.INFINIUM_CODEX_RUN_LABEL);
+  return { ...(runId ? { runId } : {}), ...(runLabel ? { runLabel } : {}) };
 }

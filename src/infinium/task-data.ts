@@ -116,6 +116,9 @@ export interface Environment {
    * `event_msg:some_new_event`), with how many lines of each. Type names only, never content.
    */
   unread_rollout_lines?: Record<string, number>;
+  /** Our choice: INFINIUM_CODEX_RUN_ID / _LABEL of the session, to find one run's traces across sessions. */
+  run_id?: string;
+  run_label?: string;
 }
 
 export interface TimeTracking {

@@ -63,6 +63,9 @@ export interface EnvironmentFacts {
   connectorVersion?: string;
   gitBranch?: string;
   gitCommit?: string;
+  /** INFINIUM_CODEX_RUN_ID / _LABEL of the session (src/config/settings.ts). */
+  runId?: string;
+  runLabel?: string;
 }
 
 export interface TraceOptions {
@@ -566,6 +569,8 @@ function environment(
     content_mode: options.contentMode,
     tool_detail: toolDetail,
     unread_rollout_lines: unread,
+    run_id: env.runId,
+    run_label: env.runLabel,
   };
 }
 

@@ -368,6 +368,8 @@ async function environmentFacts(cwd: string, ctx: ComposeContext): Promise<Envir
     connectorVersion: pkg.version,
     gitBranch: git.branch,
     gitCommit: git.commit,
+    ...(ctx.config.runId ? { runId: ctx.config.runId } : {}),
+    ...(ctx.config.runLabel ? { runLabel: ctx.config.runLabel } : {}),
   };
 }
 

@@ -109,6 +109,24 @@ describe.each<FrontEnd>(['sh', 'node'])('%s hooks: each session under its own se
     expect(list(spoolPaths(box.env).outbox)).toEqual([]);
   });
 
+  it("INFINIUM_CODEX_RUN_ID and _LABEL go into their own session's traces only (runs that span sessions)", async () => {
+    const run = {
+      ...box.env,
+      INFINIUM_CODEX_RUN_ID: 'ci-4711',
+      INFINIUM_CODEX_RUN_LABEL: 'nightly eval, model B',
+    };
+    await busyWorker(frontEnd, 'session-r', run, server);
+    await turn(frontEnd, 'session-p', 'plain prompt', box.env);
+    await turn(frontEnd, 'session-s', 'second run prompt', { ...box.env, INFINIUM_CODEX_RUN_ID: 'ci-4712' });
+    await waitFor(() => server.traces.length >= 3, 20_000, 'three traces');
+    await waitForWorkerIdle(box.state, { spool: true });
+    const environment = (id: string) => bodyOf(server, id)?.body.environment as Record<string, unknown>;
+    expect(environment('session-r')).toMatchObject({ run_id: 'ci-4711', run_label: 'nightly eval, model B' });
+    expect(environment('session-p')).not.toHaveProperty('run_id');
+    expect(environment('session-s')).toMatchObject({ run_id: 'ci-4712' });
+    expect(environment('session-s')).not.toHaveProperty('run_label');
+  });
+
   it('env-bleed-across-sessions: agent id, base URL and secret overrides go with their session only, and the secret never lands in the spool', async () => {
     const d = {
       ...box.env,
