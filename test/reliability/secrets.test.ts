@@ -28,7 +28,7 @@ import {
   type CorpusRow,
   leakedRows,
   needles,
-  placements,
+  placementTexts,
   readCorpus,
   readOrdinary,
   SHAPE_KINDS,
@@ -49,25 +49,12 @@ describe('redaction figures', () => {
     const missed: string[] = [];
     for (const kind of kinds) {
       const rows = corpus.filter((row) => row.kind === kind);
-      const texts = (row: CorpusRow) => {
-        const p = placements(row);
-        return [
-          p.prompt,
-          p.envCommand,
-          p.command,
-          p.output,
-          p.patch,
-          JSON.stringify(p.mcpArguments),
-          JSON.stringify(p.mcpResult),
-          p.finalMessage,
-        ];
-      };
       const caught = (text: string, row: CorpusRow) => leakedRows([row], redact(text)).length === 0;
       const inContext = rows.filter((row) => caught(row.context, row)).length;
       let placed = 0;
       let placedTotal = 0;
       for (const row of rows) {
-        for (const text of texts(row)) {
+        for (const text of placementTexts(row)) {
           placedTotal += 1;
           if (caught(text, row)) placed += 1;
           else missed.push(`${kind}: ${redact(text).slice(0, 160)}`);

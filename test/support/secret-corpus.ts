@@ -109,6 +109,21 @@ export function placements(row: CorpusRow): SecretPlacements {
   };
 }
 
+/** Every text of the row's placements, as redaction meets them (MCP arguments and result as JSON). */
+export function placementTexts(row: CorpusRow): string[] {
+  const p = placements(row);
+  return [
+    p.prompt,
+    p.envCommand,
+    p.command,
+    p.output,
+    p.patch,
+    JSON.stringify(p.mcpArguments),
+    JSON.stringify(p.mcpResult),
+    p.finalMessage,
+  ];
+}
+
 export interface SecretSession {
   sessionId: string;
   turnId: string;

@@ -1,0 +1,86 @@
+// Redaction cost on a 1 MB field (1,000,000 characters) built to make a backtracking regex engine slow,
+// against issue 12's target: worst case < 200 ms. Each input gets a fresh redactor from `makeRedactor`, as
+// the trace builder makes one per turn (src/trace/build.ts), so the first, coldest run counts too; the median
+// and the worst of RUNS runs are printed. Then the recall on the secrets corpus and the false positives on
+// its ordinary output (test/fixtures/secrets), the figures test/reliability/secrets.test.ts also prints.
+// Figures only: nothing here fails on a slow run.
+import { performance } from 'node:perf_hooks';
+import { makeRedactor } from '../src/trace/redact';
+import { leakedRows, placementTexts, readCorpus, readOrdinary } from '../test/support/secret-corpus';
+
+const FIELD = 1_000_000;
+const RUNS = 7;
+const TARGET_MS = 200;
+
+/** `unit` repeated up to exactly FIELD characters, then `tail`. */
+const field = (unit: string, tail = '') =>
+  unit.repeat(Math.ceil(FIELD / unit.length)).slice(0, FIELD - tail.length) + tail;
+
+const inputs: { name: string; text: string; userPatterns?: string[] }[] = [
+  { name: 'A_KEY=A_KEY=...(', text: field('A_KEY=', '(') },
+  { name: '_KEY=', text: field('_KEY=') },
+  { name: 'token=', text: field('token=') },
+  { name: 'password: ', text: field('password: ') },
+  { name: '//a:b@', text: field('//a:b@') },
+  { name: 'x-api-key: ', text: field('x-api-key: ') },
+  { name: '-eyJ', text: field('-eyJ') },
+  { name: 'aaaaaaaa', text: field('a') },
+  { name: 'build log line ok', text: field('build log line ok\n') },
+  { name: 'user (a+)+$ on aaaa...!', text: field('a', '!'), userPatterns: ['(a+)+$'] },
+];
+
+const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
+
+console.log(
+  `redaction of a ${FIELD.toLocaleString('en')}-character field, ${RUNS} runs each (target < ${TARGET_MS} ms)`,
+);
+let worstOverall = 0;
+for (const input of inputs) {
+  const redact = makeRedactor(input.userPatterns ?? []);
+  const times: number[] = [];
+  let output = '';
+  for (let run = 0; run < RUNS; run += 1) {
+    const start = performance.now();
+    output = redact(input.text);
+    times.push(performance.now() - start);
+  }
+  const worst = Math.max(...times);
+  worstOverall = Math.max(worstOverall, worst);
+  // The first run is the coldest; the output's length shows how much the marks grew the text.
+  console.log(
+    `  ${input.name.padEnd(24)} median ${ms(median(times))}  worst ${ms(worst)}  first ${ms(times[0] as number)}  ` +
+      `${worst < TARGET_MS ? 'under' : 'OVER'} target  (output ${output.length.toLocaleString('en')} chars)`,
+  );
+}
+console.log(
+  `  worst of all: ${worstOverall.toFixed(1)} ms (${worstOverall < TARGET_MS ? 'under' : 'OVER'} ${TARGET_MS} ms)`,
+);
+
+const corpus = readCorpus();
+const redact = makeRedactor([]);
+const caught = (text: string, row: (typeof corpus)[number]) => leakedRows([row], redact(text)).length === 0;
+const contexts = corpus.filter((row) => caught(row.context, row)).length;
+let placed = 0;
+let placedTotal = 0;
+for (const row of corpus) {
+  for (const text of placementTexts(row)) {
+    placedTotal += 1;
+    if (caught(text, row)) placed += 1;
+  }
+}
+const percent = (n: number, of: number) => `${((100 * n) / of).toFixed(2)}%`;
+console.log(
+  `recall on the corpus: contexts ${contexts}/${corpus.length} (${percent(contexts, corpus.length)}), ` +
+    `placements ${placed}/${placedTotal} (${percent(placed, placedTotal)}) (target >= 99.5%)`,
+);
+const ordinary = readOrdinary();
+const changed = ordinary.filter((line) => redact(line) !== line);
+console.log(
+  `false positives on ordinary output (ordinary.txt): ${changed.length}/${ordinary.length} ` +
+    `(${percent(changed.length, ordinary.length)}) (target < 1%)`,
+);
+for (const line of changed) console.log(`  false positive: ${line.slice(0, 150)}`);
