@@ -96,7 +96,7 @@ describe('status, history and retry show what the worker did', () => {
     const history = await json<HistoryRow[]>(sandbox, ['history']);
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ status: 'sent', traceId: first?.traceId, project: 'demo' });
-    const shown = await runCli(sandbox, ['history', 'show', first?.traceId ?? '']);
+    const shown = await runCli(sandbox, ['history', 'show', first?.traceId ?? '', '--json']);
     expect(shown.code).toBe(0);
     expect(JSON.parse(shown.stdout)).toEqual(JSON.parse(first?.rawBody ?? '{}'));
     expect(await json<Status>(sandbox, ['status'])).toMatchObject({
@@ -104,9 +104,10 @@ describe('status, history and retry show what the worker did', () => {
       dead: 0,
       lastSent: { traceId: first?.traceId },
     });
+    // The table shows each turn's short key (the end of its session~turn key), which `history show` takes.
     const table = await runCli(sandbox, ['history']);
-    expect(table.stdout).toContain(first?.traceId);
-    expect(table.stdout).toMatch(/TIME +PROJECT +TURN +STATUS/);
+    expect(table.stdout).toMatch(/WHEN +PROJECT +TURN +STATUS/);
+    expect(table.stdout).toMatch(/demo +#1 +sent\b/);
 
     standIn.goDown({ kind: 'status', status: 503 });
     try {
@@ -163,7 +164,7 @@ describe('status, history and retry show what the worker did', () => {
       const doctor = await runCli(sandbox, ['doctor']);
       expect(doctor.code).toBe(1);
       expect(doctor.stdout).toContain('✗ api: Infinium rejected the credentials');
-      expect(doctor.stdout).toContain('! dead: 1 trace(s) could not be sent');
+      expect(doctor.stdout).toContain('! dead: 1 trace could not be sent');
 
       const update = await runCli(sandbox, ['update-credentials', '--agent-secret-stdin'], {
         input: 'sk-rotated-secret',

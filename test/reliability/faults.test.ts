@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listDead, listOutbox, readHistory } from '../../src/spool';
 import { spoolPaths, traceKey } from '../../src/spool/layout';
-import { type Sandbox, spoolNames, waitFor } from '../support/capture-harness';
+import { type Sandbox, spoolNames, storeAgentSecret, waitFor } from '../support/capture-harness';
 import { envCount, SimulatedSession, type SimulatedTurn, startPipeline } from '../support/codex-simulator';
 import {
   clockShiftUnavailable,
@@ -221,6 +221,8 @@ describe('fault injection', () => {
     async () => {
       const dist = inertWorkerDist(box.dir);
       undo.push(mountSmallDisk(box.state, 512 * 1024));
+      // The new filesystem hides the secret stored before it was mounted: store it again, as init would.
+      storeAgentSecret(box, { [AGENT]: SECRET });
       const simulated = sessions(2, { dist });
       for (const s of simulated) await s.turn();
       const filler = join(box.state, 'filler');
