@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Env } from '../config/paths';
 import type { TaskData } from '../infinium/task-data';
-import { listDead, listOutbox, spoolPaths } from '../spool';
+import { listDead, listOutbox, type OutboxEntry, spoolPaths } from '../spool';
 import { type EvaluationState, evaluationOf } from '../spool/evaluations';
 import { readHistoryRecords } from '../spool/history';
 
@@ -29,30 +29,20 @@ export interface ViewTurn {
 export function collectTurns(env: Env, limit = 200): ViewTurn[] {
   const paths = spoolPaths(env);
   const turns = new Map<string, ViewTurn>();
-  for (const entry of listOutbox(env)) {
+  // Queued and dead traces from their files, which hold the whole body.
+  const fromFile = (entry: OutboxEntry, delivery: Delivery, atMs: number, reason: string | undefined) =>
     turns.set(entry.key, {
       key: entry.key,
       project: entry.projectName,
       turnNumber: entry.turnNumber,
-      time: new Date(entry.builtAtMs).toISOString(),
-      delivery: 'queued',
-      ...(entry.lastError ? { reason: entry.lastError } : {}),
+      time: new Date(atMs).toISOString(),
+      delivery,
+      ...(reason ? { reason } : {}),
       taskData: entry.taskData,
       evaluation: null,
     });
-  }
-  for (const entry of listDead(env)) {
-    turns.set(entry.key, {
-      key: entry.key,
-      project: entry.projectName,
-      turnNumber: entry.turnNumber,
-      time: new Date(entry.diedAtMs).toISOString(),
-      delivery: 'dead',
-      reason: entry.reason,
-      taskData: entry.taskData,
-      evaluation: null,
-    });
-  }
+  for (const entry of listOutbox(env)) fromFile(entry, 'queued', entry.builtAtMs, entry.lastError);
+  for (const entry of listDead(env)) fromFile(entry, 'dead', entry.diedAtMs, entry.reason);
   // Newest first: the first history line of a key is its latest word, and a sent trace is sent whatever
   // else is still on disk for it.
   const seen = new Set<string>();
