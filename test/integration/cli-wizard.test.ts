@@ -85,15 +85,20 @@ const down = '\u001b[B';
 const ctrlC = '\u0003';
 const clearLine = '\u0015';
 
+/** The wizard's first three answers: agent id, secret (the right one unless given), the stand-in's URL. */
+async function giveCredentials(terminal: Terminal, secret = SECRET): Promise<void> {
+  await terminal.answer('Agent id', `${AGENT}${enter}`);
+  await terminal.answer('Agent secret', `${secret}${enter}`);
+  await terminal.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
+}
+
 // CI installs script(1) (.ci/run): there a missing one fails the suite instead of skipping it.
 describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal', () => {
   it('asks each question, masks the secret, and sets everything up', async () => {
     const sandbox = makeSandbox();
     const terminal = wizard(sandbox);
     await terminal.answer('Project: ~/work/demo', '');
-    await terminal.answer('Agent id', `${AGENT}${enter}`);
-    await terminal.answer('Agent secret', `${SECRET}${enter}`);
-    await terminal.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
+    await giveCredentials(terminal);
     await terminal.answer(`Infinium accepted agent ${AGENT}`, '');
     await terminal.answer('Trace', enter);
     await terminal.answer('Capture mode', `${down}${enter}`);
@@ -118,9 +123,7 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
   it('says the secret is wrong right after it is given, and asks for it again (first-run M3)', async () => {
     const sandbox = makeSandbox();
     const terminal = wizard(sandbox);
-    await terminal.answer('Agent id', `${AGENT}${enter}`);
-    await terminal.answer('Agent secret', `sk-wrong-secret-24${enter}`);
-    await terminal.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
+    await giveCredentials(terminal, 'sk-wrong-secret-24');
     // Nothing else is asked before the check: the refusal names the secret, and only it is asked again.
     await terminal.answer(`Infinium refused the secret for agent ${AGENT} (HTTP 401)`, '');
     await terminal.answer('Agent secret', `${SECRET}${enter}`);
@@ -158,9 +161,7 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
   it('update-credentials asks for the new secret, masked (first-run M5)', async () => {
     const sandbox = makeSandbox();
     const init = wizard(sandbox);
-    await init.answer('Agent id', `${AGENT}${enter}`);
-    await init.answer('Agent secret', `${SECRET}${enter}`);
-    await init.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
+    await giveCredentials(init);
     await init.answer('Trace', enter);
     await init.answer('Capture mode', enter);
     await init.answer('One trace per', enter);
@@ -179,9 +180,7 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
   it('Ctrl-C leaves cleanly: exit 130, no "Error:", nothing written', async () => {
     const sandbox = makeSandbox();
     const terminal = wizard(sandbox);
-    await terminal.answer('Agent id', `${AGENT}${enter}`);
-    await terminal.answer('Agent secret', `${SECRET}${enter}`);
-    await terminal.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
+    await giveCredentials(terminal);
     await terminal.answer('Trace', enter);
     await terminal.answer('Capture mode', ctrlC);
     const code = await terminal.exit();
