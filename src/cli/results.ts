@@ -2,7 +2,7 @@
 // latest sent traces. Asks Infinium once for those still pending (the worker asks in the background too);
 // --wait keeps asking, every 3 s, until each is ready or given up on, or --timeout runs out.
 import * as prompts from '@clack/prompts';
-import { spoolPaths } from '../spool';
+import { historyRecordIs, spoolPaths } from '../spool';
 import { type EvaluationState, evaluationOf } from '../spool/evaluations';
 import { type HistoryRecord, readHistoryRecords } from '../spool/history';
 import {
@@ -38,9 +38,7 @@ function selectTraces(ctx: CliContext, options: ResultsOptions): HistoryRecord[]
   const sent = dedupe(readHistoryRecords(spoolPaths(ctx.env)).filter((r) => r.status === 'sent'));
   if (options.key !== undefined) {
     const id = options.key;
-    const found = sent.find(
-      (r) => r.key === id || r.traceId === id || (id.length >= 6 && r.key.startsWith(id)),
-    );
+    const found = sent.find((r) => historyRecordIs(r, id));
     if (!found) {
       throw new UserError(
         `No sent trace ${id} in the history.`,

@@ -43,14 +43,23 @@ export interface FoundHistory {
 }
 
 /**
+ * Whether `id` names this record: its trace id, its whole `<session>~<turn>` key, or 6 or more characters of
+ * the key's start or end (the short key `history` shows).
+ */
+export function historyRecordIs(record: HistoryRecord, id: string): boolean {
+  return (
+    record.traceId === id ||
+    record.key === id ||
+    (id.length >= 6 && (record.key.startsWith(id) || record.key.endsWith(id)))
+  );
+}
+
+/**
  * The newest history record by trace id, or by its session~turn key, a prefix of it, or a tail of it (the
  * short key `history` shows).
  */
 export function findHistory(env: Env, id: string): FoundHistory | null {
-  const record = readHistoryRecords(spoolPaths(env)).find(
-    (r) =>
-      r.traceId === id || r.key === id || (id.length >= 6 && (r.key.startsWith(id) || r.key.endsWith(id))),
-  );
+  const record = readHistoryRecords(spoolPaths(env)).find((r) => historyRecordIs(r, id));
   if (!record) return null;
   let payload: string | null = null;
   if (record.payloadPath) {

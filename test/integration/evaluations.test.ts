@@ -93,6 +93,8 @@ describe('the worker reads Maestro’s evaluation back', () => {
 
     const results = await runCli(sandbox, ['results']);
     expect(results.code).toBe(0);
+    // The short key the history table shows (the end of the key) names the trace too, as for `history show`.
+    expect((await runCli(sandbox, ['results', key.slice(-8)])).stdout).toBe(results.stdout);
     expect(results.stdout).toContain('Evaluation: ready · score 0.82 · good');
     expect(results.stdout).toContain('with minor detours');
     const full = JSON.parse((await runCli(sandbox, ['results', key, '--json'])).stdout) as unknown[];
