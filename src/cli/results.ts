@@ -14,6 +14,7 @@ import {
 import type { CliContext } from './context';
 import { UserError } from './errors';
 import { evaluationGist } from './evaluation-format';
+import { latestPerTurn } from './history';
 
 export interface ResultsOptions {
   key?: string;
@@ -35,7 +36,7 @@ function wholeNumber(text: string | undefined, flag: string, fallback: number): 
 
 /** The sent traces asked for: one by key (or trace id, or key prefix), else the newest `last`. */
 function selectTraces(ctx: CliContext, options: ResultsOptions): HistoryRecord[] {
-  const sent = dedupe(readHistoryRecords(spoolPaths(ctx.env)).filter((r) => r.status === 'sent'));
+  const sent = latestPerTurn(readHistoryRecords(spoolPaths(ctx.env)).filter((r) => r.status === 'sent'));
   if (options.key !== undefined) {
     const id = options.key;
     const found = sent.find((r) => historyRecordIs(r, id));
@@ -48,12 +49,6 @@ function selectTraces(ctx: CliContext, options: ResultsOptions): HistoryRecord[]
     return [found];
   }
   return sent.slice(0, wholeNumber(options.last, '--last', 1));
-}
-
-/** A trace sent again after an unknown outcome has two history lines: the newest speaks for it. */
-function dedupe(records: HistoryRecord[]): HistoryRecord[] {
-  const seen = new Set<string>();
-  return records.filter((r) => !seen.has(r.key) && seen.add(r.key));
 }
 
 export async function results(options: ResultsOptions, ctx: CliContext): Promise<void> {
