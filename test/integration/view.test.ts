@@ -1,11 +1,11 @@
-// `infinium-codex view`: the page a person sees, in headless Chromium (Debian's, driven by playwright-core,
-// which downloads nothing): the list, one turn's step tree with its sub-agent nested, errors, redaction
-// markers and Maestro's evaluation; the HTML readable without JavaScript; no request leaves 127.0.0.1; the
-// token and the Host are checked; SIGTERM ends it at once.
+// `infinium-codex view`: the page a person sees, in headless Chromium and Firefox (the system's own, driven
+// by puppeteer-core, which downloads nothing): the list, one turn's step tree with its sub-agent nested,
+// errors, redaction markers and Maestro's evaluation; the HTML readable without JavaScript; the CSP in force;
+// no request leaves 127.0.0.1; the token and the Host are checked; SIGTERM ends it at once.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import { chromium, type Locator } from 'playwright-core';
+import puppeteer, { type LaunchOptions, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskData } from '../../src/infinium/task-data';
 import { writeEvaluation } from '../../src/spool/evaluations';
@@ -13,9 +13,6 @@ import { appendHistory, payloadFile, savePayload } from '../../src/spool/history
 import { spoolPaths } from '../../src/spool/layout';
 import { writeOutboxEntry } from '../../src/spool/outbox';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli-sandbox';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 
 const turn: TaskData = {
   name: 'Fix the failing parser test',
@@ -162,12 +159,6 @@ function get(
   });
 }
 
-/** The text a person sees (rendered: hidden parts left out), which is what these tests are about. */
-function seen(locator: Locator): Promise<string> {
-  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point here.
-  return locator.innerText();
-}
-
 let sandbox: Sandbox;
 let served: Served;
 
@@ -204,62 +195,128 @@ describe('view: the server', () => {
   });
 });
 
-describe.skipIf(!haveChromium && !process.env.CI)('view: what a person sees in Chromium', () => {
-  it('the list, one turn in detail, and no request to anywhere else', async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
+/**
+ * The browsers the page is checked in, each the system's own (Debian's packages; .ci/run installs them),
+ * driven by puppeteer-core, which downloads no browser: Chromium over the DevTools protocol, Firefox over
+ * WebDriver BiDi (puppeteer-core 24 drives Firefox ESR 153).
+ */
+const BROWSERS: { name: string; executablePath: string; options: LaunchOptions }[] = [
+  {
+    name: 'Chromium',
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    options: {
+      browser: 'chrome',
       args: [
         '--no-sandbox',
         '--disable-gpu',
         '--disable-background-networking',
         '--disable-component-update',
       ],
-    });
-    try {
-      const page = await browser.newPage();
-      const requested: string[] = [];
-      page.on('request', (req) => requested.push(req.url()));
-      const problems: string[] = [];
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(message.text());
+    },
+  },
+  {
+    name: 'Firefox',
+    executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
+    options: { browser: 'firefox' },
+  },
+];
+
+// Code run in the page is given as text: this project's TypeScript has no DOM types.
+
+/** What a person sees of each element `selector` matches (rendered text: hidden parts left out). */
+async function seen(page: Page, selector: string): Promise<string[]> {
+  const texts = await page.evaluate(
+    `[...document.querySelectorAll(${JSON.stringify(selector)})].map((el) => el.innerText)`,
+  );
+  return texts as string[];
+}
+
+// Every Content-Security-Policy violation, as the page sees it (browsers differ in what they log of one).
+const WATCH_CSP = `window.cspViolations = [];
+document.addEventListener('securitypolicyviolation', (event) => {
+  window.cspViolations.push(event.effectiveDirective + ' ' + event.blockedURI);
+});`;
+
+// In CI a missing browser fails the test (the browser is part of CI's install); locally it skips.
+for (const { name, executablePath, options } of BROWSERS) {
+  describe.skipIf(!existsSync(executablePath) && !process.env.CI)(
+    `view: what a person sees in ${name}`,
+    () => {
+      it('the list, one turn in detail, the CSP in force, and no request to anywhere else', async () => {
+        expect(existsSync(executablePath), `${executablePath} is missing (.ci/run installs it)`).toBe(true);
+        const browser = await puppeteer.launch({ ...options, executablePath, headless: true });
+        try {
+          const page = await browser.newPage();
+          const requested: string[] = [];
+          page.on('request', (req) => {
+            requested.push(req.url());
+          });
+          const problems: string[] = [];
+          page.on('console', (message) => {
+            if (message.type() === 'error') problems.push(message.text());
+          });
+          page.on('pageerror', (error) => {
+            problems.push(String(error));
+          });
+          await page.evaluateOnNewDocument(WATCH_CSP);
+          await page.goto(served.url);
+
+          const rows = await seen(page, '#turns tbody tr');
+          expect(rows).toHaveLength(2);
+          expect(rows[0]).toMatch(/parser-lib.*#2 Now add a test.*queued/s);
+          expect(rows[1]).toMatch(/#1 Fix the failing parser test.*sent.*5,480.*12\.4 s.*0\.74 acceptable/s);
+          // The script ran: relative times and the filter.
+          expect((await seen(page, 'time'))[1]).toBe('2 min ago');
+          await page.locator('#filter').fill('whitespace');
+          const visible = () =>
+            page.evaluate(
+              `[...document.querySelectorAll('#turns tbody tr')].map((tr) => tr.checkVisibility())`,
+            );
+          expect(await visible()).toEqual([true, false]);
+          await page.locator('#filter').fill('parser-lib');
+          expect(await visible()).toEqual([true, true]);
+
+          await Promise.all([
+            page.waitForNavigation(),
+            page.locator('#turns a::-p-text(Fix the failing parser test)').click(),
+          ]);
+          expect(await seen(page, 'h1')).toEqual(['parser-lib turn #1']);
+          expect(await seen(page, '.score')).toEqual(['score 0.74']);
+          expect((await seen(page, 'ul.errors li.error')).join('\n')).toContain(
+            'npm test exited with code 1',
+          );
+          const failed = await seen(page, 'li.step.failure');
+          expect(failed).toHaveLength(1);
+          expect(failed[0]).toContain('exit 1');
+          expect((await seen(page, 'li.step .nested li.step')).join('\n')).toContain('rg "input.length" src');
+          expect((await seen(page, 'mark.redacted'))[0]).toBe('[REDACTED:github-token]');
+          if (process.env.VIEW_SCREENSHOT && name === 'Chromium')
+            await page.screenshot({ path: process.env.VIEW_SCREENSHOT as `${string}.png`, fullPage: true });
+
+          const origin = new URL(served.url).origin;
+          expect(requested.length).toBeGreaterThan(0);
+          // data: never leaves the machine: Firefox's own stylesheet loads its list-bullet font from one (a
+          // data: URL the page asked for would break its CSP, checked below).
+          expect(requested.filter((url) => !url.startsWith(origin) && !url.startsWith('data:'))).toEqual([]);
+          expect(problems).toEqual([]);
+          expect(await page.evaluate('window.cspViolations')).toEqual([]);
+          // The policy is in force: an inline script put into the page does not run, and is reported.
+          const inlineRan = await page.evaluate(`(() => {
+            const script = document.createElement('script');
+            script.textContent = 'document.body.dataset.inline = "ran"';
+            document.head.append(script);
+            return document.body.dataset.inline === 'ran';
+          })()`);
+          expect(inlineRan).toBe(false);
+          await page.waitForFunction('window.cspViolations.length > 0');
+          expect(await page.evaluate('window.cspViolations')).toEqual([expect.stringMatching(/^script-src/)]);
+        } finally {
+          await browser.close();
+        }
       });
-      await page.goto(served.url);
-
-      const rows = page.locator('#turns tbody tr');
-      expect(await rows.count()).toBe(2);
-      expect(await seen(rows.nth(0))).toMatch(/parser-lib.*#2 Now add a test.*queued/s);
-      expect(await seen(rows.nth(1))).toMatch(
-        /#1 Fix the failing parser test.*sent.*5,480.*12\.4 s.*0\.74 acceptable/s,
-      );
-      // The script ran: relative times and the filter.
-      expect(await seen(page.locator('time').nth(1))).toBe('2 min ago');
-      await page.locator('#filter').fill('whitespace');
-      expect(await rows.nth(1).isHidden()).toBe(true);
-      await page.locator('#filter').fill('');
-
-      await page.locator('#turns a', { hasText: 'Fix the failing parser test' }).click();
-      await page.waitForSelector('h1');
-      expect(await seen(page.locator('h1'))).toBe('parser-lib turn #1');
-      expect(await seen(page.locator('.score'))).toBe('score 0.74');
-      expect(await seen(page.locator('ul.errors li.error'))).toContain('npm test exited with code 1');
-      const failed = page.locator('li.step.failure');
-      expect(await failed.count()).toBe(1);
-      expect(await seen(failed)).toContain('exit 1');
-      const nested = page.locator('li.step .nested li.step');
-      expect(await seen(nested)).toContain('rg "input.length" src');
-      expect(await seen(page.locator('mark.redacted').first())).toBe('[REDACTED:github-token]');
-      if (process.env.VIEW_SCREENSHOT)
-        await page.screenshot({ path: process.env.VIEW_SCREENSHOT, fullPage: true });
-
-      const origin = new URL(served.url).origin;
-      expect(requested.length).toBeGreaterThan(0);
-      expect(requested.filter((url) => !url.startsWith(origin))).toEqual([]);
-      expect(problems).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  });
-});
+    },
+  );
+}
 
 describe('view: stopping', () => {
   it('SIGTERM ends it at once with exit 0', async () => {
