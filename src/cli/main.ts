@@ -120,6 +120,7 @@ export type CommandName =
   | 'retry'
   | 'results'
   | 'view'
+  | 'import'
   | 'update-credentials'
   | 'uninstall'
   | 'hook';
@@ -161,6 +162,8 @@ function commandRunner(ctx: CliContext): CommandRunner {
         return (await import('./results')).results(options, ctx);
       case 'view':
         return (await import('./view')).view(options, ctx);
+      case 'import':
+        return (await import('./import')).importSessions(options, ctx);
       case 'update-credentials':
         return (await import('./update-credentials')).updateCredentials(options, ctx);
       case 'uninstall':
@@ -296,6 +299,16 @@ Examples:
     .option('--port <port>', 'serve on this port (default: a free one)')
     .option('--no-open', 'print the URL without opening a browser')
     .action((flags) => run('view', flags));
+
+  program
+    .command('import')
+    .description('trace past Codex sessions from their rollouts: turns never traced, nothing twice')
+    .requiredOption('--since <when>', 'turns since then: a date (2026-11-01), date and time, or days (7d)')
+    .option('--project <dir>', 'only sessions that ran in this folder or inside it')
+    .option('--dry-run', 'list the sessions and turns, and what is skipped and why; send nothing')
+    .option('-y, --yes', 'import without asking (needed when not in a terminal)')
+    .addOption(json())
+    .action((flags) => run('import', flags));
 
   program
     .command('retry')

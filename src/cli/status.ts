@@ -1,14 +1,12 @@
 // `infinium-codex status`: what is set up here (project, agent, secret, hooks, Codex) and what the worker
 // has done (queued, dead, last sent).
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { hooksFeature, readConfigToml, type TomlTable } from '../codex/config-toml';
 import { CodexFileError } from '../codex/hooks-file';
 import { hooksFileFor, inspectHooks, inspectManagedHooks, userConfigToml } from '../codex/install';
 import { codexNeeds, detectCodex, formatVersion, judgeHooksFeature } from '../codex/version';
 import { loadSecret } from '../config/credentials';
-import { type Env, statePaths } from '../config/paths';
+import { statePaths } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
 import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
 import { spoolStats } from '../spool';
@@ -18,6 +16,7 @@ import { describeDrift } from './doctor-spool';
 import { ExitCode } from './errors';
 import { relativeTime } from './history';
 import { projectTrusted } from './project-trust';
+import { startWorker } from './worker-start';
 
 export interface StatusOptions {
   json?: boolean;
@@ -138,11 +137,4 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     stats.dead > 0;
   if (problems) out.line(out.yellow('Run `infinium-codex doctor` for the fix.'));
   if (configError) throw new ExitCode(1);
-}
-
-/** Starts the detached worker beside the running bundle (dist/worker.mjs), as a hook does. */
-function startWorker(distDir: string, env: Env): void {
-  const worker = join(distDir, 'worker.mjs');
-  if (!existsSync(worker)) return;
-  spawn(process.execPath, [worker], { detached: true, stdio: 'ignore', env }).unref();
 }

@@ -49,14 +49,16 @@ export interface RolloutTurn {
 }
 
 /**
- * Which turns to keep: by id; the first or the last one read; or, for files without turn ids, the turn
- * whose prompt is `prompt` (and the first one read, as the fallback when none matches).
+ * Which turns to keep: by id; the first or the last one read; every one (`import` reads a whole past
+ * session); or, for files without turn ids, the turn whose prompt is `prompt` (and the first one read, as
+ * the fallback when none matches).
  */
 export type TurnSelection =
   | { turnIds: readonly string[] }
   | { prompt: string | undefined }
   | 'first'
-  | 'last';
+  | 'last'
+  | 'all';
 
 // Reads start small (a turn is usually a few hundred KB past the cursor) and grow for long scans.
 const FIRST_CHUNK_BYTES = 256 << 10;
@@ -127,6 +129,33 @@ export async function findSessionRollout(sessionId: string, codexHome: string): 
   const archived = join(codexHome, 'archived_sessions');
   const name = (await readdir(archived).catch(() => [] as string[])).find(matches);
   return name ? join(archived, name) : null;
+}
+
+/** session_meta carries Codex's base instructions: tens of KB. */
+const SESSION_META_MAX_BYTES = 1 << 20;
+
+/**
+ * A rollout's first line, its session_meta: the session's facts and the folder it started in. Null when the
+ * file cannot be read or does not open with a session_meta line. Reads at most 1 MB.
+ */
+export async function readSessionMeta(path: string): Promise<{ session: SessionFacts; cwd?: string } | null> {
+  let head: string;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(SESSION_META_MAX_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      head = buffer.toString('utf8', 0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return null;
+  }
+  const newline = head.indexOf('\n');
+  const meta = newline < 0 ? null : parseRolloutLine(head.slice(0, newline), 0);
+  if (!meta || meta === UNPARSEABLE || meta.kind !== 'session_meta') return null;
+  return { session: meta.session, ...(meta.cwd ? { cwd: meta.cwd } : {}) };
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -244,7 +273,7 @@ export class RolloutScanner {
   private complete(): boolean {
     const selection = this.selection;
     if (selection === 'first') return this.turns[0]?.ended === true;
-    if (selection === 'last') return false;
+    if (selection === 'last' || selection === 'all') return false;
     if ('prompt' in selection) return this.turns.some((turn) => turn.ended && this.promptMatches(turn));
     return this.turns.length === selection.turnIds.length && this.turns.every((turn) => turn.ended);
   }
@@ -347,7 +376,7 @@ export class RolloutScanner {
     const selection = this.selection;
     let keep: boolean;
     if (selection === 'first') keep = this.seenTurns === 1;
-    else if (selection === 'last' || 'prompt' in selection) keep = true;
+    else if (selection === 'last' || selection === 'all' || 'prompt' in selection) keep = true;
     else keep = record.turnId !== undefined && selection.turnIds.includes(record.turnId);
     if (selection === 'last') this.turns.length = 0;
     this.current = turn;

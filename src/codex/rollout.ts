@@ -28,9 +28,10 @@ interface Stamped {
 }
 
 export type RolloutRecord = Stamped &
+  /** `cwd`: where the session started (kept out of SessionFacts, which the worker's cursor persists). */
   (
-    | { kind: 'session_meta'; session: SessionFacts }
-    | { kind: 'turn_context'; turnId?: string; model?: string }
+    | { kind: 'session_meta'; session: SessionFacts; cwd?: string }
+    | { kind: 'turn_context'; turnId?: string; model?: string; cwd?: string }
     | { kind: 'task_started'; turnId?: string }
     | { kind: 'task_complete'; turnId?: string; durationMs?: number; lastMessage?: string }
     | { kind: 'turn_aborted'; turnId?: string; reason?: string; durationMs?: number }
@@ -142,9 +143,15 @@ export function parseRolloutLine(
   if (!isObject(payload)) return null;
   switch (json.type) {
     case 'session_meta':
-      return { atMs, kind: 'session_meta', session: sessionFacts(payload) };
+      return { atMs, kind: 'session_meta', session: sessionFacts(payload), cwd: str(payload.cwd) };
     case 'turn_context':
-      return { atMs, kind: 'turn_context', turnId: str(payload.turn_id), model: str(payload.model) };
+      return {
+        atMs,
+        kind: 'turn_context',
+        turnId: str(payload.turn_id),
+        model: str(payload.model),
+        cwd: str(payload.cwd),
+      };
     case 'event_msg':
       return eventRecord(payload, atMs);
     case 'response_item':

@@ -119,6 +119,11 @@ export interface Environment {
   /** Our choice: INFINIUM_CODEX_RUN_ID / _LABEL of the session, to find one run's traces across sessions. */
   run_id?: string;
   run_label?: string;
+  /**
+   * Our choice: true on a trace `infinium-codex import` built afterwards from a past session's rollout
+   * (no hook events: facts only hooks give are absent). Absent on live traces.
+   */
+  imported?: boolean;
 }
 
 export interface TimeTracking {

@@ -66,6 +66,8 @@ export interface EnvironmentFacts {
   /** INFINIUM_CODEX_RUN_ID / _LABEL of the session (src/config/settings.ts). */
   runId?: string;
   runLabel?: string;
+  /** The turn was traced afterwards by `infinium-codex import`, from its rollout alone. */
+  imported?: boolean;
 }
 
 export interface TraceOptions {
@@ -571,6 +573,7 @@ function environment(
     unread_rollout_lines: unread,
     run_id: env.runId,
     run_label: env.runLabel,
+    imported: env.imported,
   };
 }
 

@@ -39,4 +39,9 @@ export interface ComposeContext {
   nowMs: number;
   /** How long to wait for the turn's end to reach the rollout (task_complete follows Stop). */
   rolloutSettleMs: number;
+  /**
+   * Built by `infinium-codex import` from a past session's rollout, with no hook event: the trace says so,
+   * and its git facts are the rollout's (the folder's .git has moved on since the turn).
+   */
+  imported?: boolean;
 }

@@ -2,11 +2,10 @@
 // session's cursor), the sub-agents' own rollouts, git and OS facts, then hands everything to the pure
 // builder in src/trace. The cursor it returns holds only offsets, ids, counters and model/version facts;
 // a turn whose end is not on disk yet leaves the cursor at the turn's start, so the next read sees it whole.
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { arch, type as osType, release } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import pkg from '../../package.json';
-import { parseRolloutLine, UNPARSEABLE } from '../codex/rollout';
 import {
   cursorAt,
   cursorFits,
@@ -17,6 +16,7 @@ import {
   type RolloutCursor,
   RolloutScanner,
   type RolloutTurn,
+  readSessionMeta,
   type TurnSelection,
 } from '../codex/rollout-reader';
 import { loadSecret } from '../config/credentials';
@@ -192,28 +192,9 @@ export async function parentSession(
     ? await locateRollout(named, codexHome())
     : await findSessionRollout(sessionId, codexHome());
   if (!path) return null;
-  let head: string;
-  try {
-    const handle = await open(path, 'r');
-    try {
-      const buffer = Buffer.alloc(SESSION_META_MAX_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      head = buffer.toString('utf8', 0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return null;
-  }
-  const newline = head.indexOf('\n');
-  const meta = newline < 0 ? null : parseRolloutLine(head.slice(0, newline), 0);
-  const parent =
-    meta && meta !== UNPARSEABLE && meta.kind === 'session_meta' ? meta.session.parentThreadId : undefined;
+  const parent = (await readSessionMeta(path))?.session.parentThreadId;
   return parent && parent !== sessionId ? parent : null;
 }
-
-/** session_meta carries Codex's base instructions: tens of KB. */
-const SESSION_META_MAX_BYTES = 1 << 20;
 
 /** Where the rollout stands on a closed turn, before it is built (src/worker/run.ts waits on it). */
 export interface RolloutTurnStatus {
@@ -358,7 +339,7 @@ export function hostOs(): string {
 }
 
 async function environmentFacts(cwd: string, ctx: ComposeContext): Promise<EnvironmentFacts> {
-  const git = await gitFacts(cwd);
+  const git = ctx.imported ? {} : await gitFacts(cwd);
   const root = ctx.config.projectRoot;
   const shownCwd = root ? relative(root, cwd) || '.' : basename(resolve(cwd));
   return {
@@ -370,6 +351,7 @@ async function environmentFacts(cwd: string, ctx: ComposeContext): Promise<Envir
     gitCommit: git.commit,
     ...(ctx.config.runId ? { runId: ctx.config.runId } : {}),
     ...(ctx.config.runLabel ? { runLabel: ctx.config.runLabel } : {}),
+    ...(ctx.imported ? { imported: true } : {}),
   };
 }
 

@@ -360,10 +360,10 @@ export interface RecoveryOptions {
 
 const LOCK_WAIT_MS = 10_000;
 
-/** Takes the worker lock, waiting up to 10 s for a running worker to finish; null when it stays taken. */
-async function waitForLock(env: Env): Promise<HeldLock | null> {
+/** Takes the worker lock, waiting up to `waitMs` (10 s) for a running worker to finish; null when it stays taken. */
+export async function waitForLock(env: Env, waitMs = LOCK_WAIT_MS): Promise<HeldLock | null> {
   const paths = spoolPaths(env);
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const deadline = Date.now() + waitMs;
   let lock = tryLock(paths.lock);
   while (!lock && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -341,7 +341,7 @@ function confirmation(
   return nowMs - Math.max(lastEvent, said.changedAtMs ?? 0) < window ? 'wait' : 'build';
 }
 
-interface BuildJob {
+export interface BuildJob {
   key: string;
   turnKey: string;
   turns: ClosedTurn[];
@@ -358,7 +358,7 @@ interface BuildJob {
  * the session state and the spool are brought up to date. Order: outbox, session state, spool deletion, so a
  * crash at any point leaves the raw events or the queued trace, and a turn is never queued twice.
  */
-async function build(
+export async function build(
   paths: SpoolPaths,
   lock: HeldLock,
   state: SessionState,
@@ -399,7 +399,8 @@ async function build(
     }
   }
   if (state.buildFailures) delete state.buildFailures[job.key];
-  state.turnCount = last.turnNumber;
+  // An imported turn may come after later ones were built (src/worker/import.ts): the count never goes back.
+  state.turnCount = Math.max(state.turnCount, last.turnNumber);
   state.cursor = cursor;
   state.built.push(job.key);
   lock.verify();
@@ -408,7 +409,7 @@ async function build(
   return outcome;
 }
 
-type BuildOutcome = 'built' | 'already' | 'failed';
+export type BuildOutcome = 'built' | 'already' | 'failed';
 
 /**
  * Composes the trace. A failure is retried at the next runs; after MAX_BUILD_ATTEMPTS the turn's events are
@@ -489,7 +490,8 @@ function secretSource(grouped: GroupedTurn): OutboxEntry['secret'] {
   return rootEvent(grouped)?.env?.[SECRET_VAR] ? 'session' : 'stored';
 }
 
-function captureMode(env: Env): CaptureMode {
+/** The capture mode traces name (`init`'s choice); lean when the config file is broken. */
+export function captureMode(env: Env): CaptureMode {
   try {
     return configuredCapture(env);
   } catch (error) {

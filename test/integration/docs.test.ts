@@ -20,6 +20,7 @@ import pkg from '../../package.json';
 import { feed, waitFor } from '../support/capture-harness';
 import { BIN, makeSandbox, REPO_ROOT, runCli, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+import { placeRollout } from '../support/past-sessions';
 import { LEAN, loadScenario } from '../support/scenario';
 
 const DOCS = join(REPO_ROOT, 'docs');
@@ -211,14 +212,20 @@ interface Example {
   /** Which ```console checked block of the page it is in. */
   block: number;
 }
-type Piece = Example | { kind: 'fresh' } | { kind: 'replay'; scenario: string };
+type Piece =
+  | Example
+  | { kind: 'fresh' }
+  | { kind: 'replay'; scenario: string }
+  | { kind: 'rollout'; fixture: string };
 
 /**
  * Blocks fenced as ```console checked: `$ <command>` lines, each followed by what it prints (stdout and
  * stderr). `<!-- docs-test: fresh -->` starts a new sandbox; `<!-- docs-test: replay <scenario> -->` feeds
- * a recorded Codex session's lean hook events through dist/hook.sh, as Codex would, and waits for its traces.
+ * a recorded Codex session's lean hook events through dist/hook.sh, as Codex would, and waits for its traces;
+ * `<!-- docs-test: rollout <fixture> -->` leaves a recorded rollout under CODEX_HOME as a past session of the
+ * project, with no hook event (what `import` finds).
  */
-const CHECKED = /<!-- docs-test: (fresh|replay)\s*([\w./-]*) -->|```console checked\n([\s\S]*?)```/g;
+const CHECKED = /<!-- docs-test: (fresh|replay|rollout)\s*([\w./-]*) -->|```console checked\n([\s\S]*?)```/g;
 
 function parseExamples(text: string): Piece[] {
   const pieces: Piece[] = [];
@@ -226,6 +233,7 @@ function parseExamples(text: string): Piece[] {
   for (const m of text.matchAll(CHECKED)) {
     if (m[1] === 'fresh') pieces.push({ kind: 'fresh' });
     if (m[1] === 'replay') pieces.push({ kind: 'replay', scenario: m[2] ?? '' });
+    if (m[1] === 'rollout') pieces.push({ kind: 'rollout', fixture: m[2] ?? '' });
     if (m[1]) continue;
     for (const chunk of (m[3] ?? '').split(/^\$ /m).slice(1)) {
       const [command = '', ...output] = chunk.split('\n');
@@ -329,6 +337,7 @@ describe('the checked examples', () => {
       for (const piece of pieces) {
         if (piece.kind === 'fresh') sandbox = docsSandbox(page);
         else if (piece.kind === 'replay') await replay(piece.scenario, sandbox);
+        else if (piece.kind === 'rollout') placeRollout(sandbox.codexHome, sandbox.project, piece.fixture);
         else {
           const printed = (await shell(piece.command.split(SHOWN_URL).join(standIn.url), sandbox))
             .split(standIn.url)

@@ -1,0 +1,189 @@
+// `infinium-codex import` with real files and processes: the built CLI against the stand-in Infinium, past
+// sessions placed under a temp CODEX_HOME from recorded rollouts (test/fixtures), and, for the race, the
+// built hook front-end and its detached worker tracing the same session live while the import runs.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { feed, waitForWorkerIdle } from '../support/capture-harness';
+import { makeSandbox, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
+import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+import { hookEventsFor, placeRollout, TWO_TURNS } from '../support/past-sessions';
+import { LEAN } from '../support/scenario';
+
+const AGENT = 'agent-import';
+const SECRET = 'ik_live_import_secret_0123456789';
+let server: StandIn;
+let box: Sandbox;
+
+beforeEach(async () => {
+  server = await startStandIn({ [AGENT]: SECRET });
+  box = makeSandbox();
+  configureAgent(box.project);
+  mkdirSync(box.stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(box.stateDir, 'credentials.json'), JSON.stringify({ [AGENT]: SECRET }), { mode: 0o600 });
+});
+afterEach(async () => {
+  await waitForWorkerIdle(box.stateDir);
+  await server.close();
+});
+
+function configureAgent(project: string): void {
+  mkdirSync(join(project, '.infinium'), { recursive: true });
+  writeFileSync(
+    join(project, '.infinium', 'config.json'),
+    JSON.stringify({ agentId: AGENT, baseUrl: server.url }),
+  );
+}
+
+interface PlanJson {
+  sessions: {
+    sessionId: string;
+    rolloutPath: string;
+    turns: { number: number; turnId: string; action: string; reason: string | null; prompt: string }[];
+  }[];
+  toImport: number;
+  skipped: Record<string, number>;
+  result: { built: number; sent: number; queued: number; failed: number; tracedMeanwhile: number } | null;
+}
+
+async function importJson(...args: string[]): Promise<PlanJson> {
+  const run = await runCli(box, ['import', '--since', '2026-11-01', '--json', ...args]);
+  expect(run.stderr).toBe('');
+  return JSON.parse(run.stdout) as PlanJson;
+}
+
+const turnIdsSent = () => server.traces.map((t) => (t.body.environment as { turn_id: string }).turn_id);
+
+describe('import', () => {
+  it('--dry-run lists each session and its turns, and sends and writes nothing', async () => {
+    const placed = placeRollout(box.codexHome, box.project, TWO_TURNS.rollout);
+    const run = await runCli(box, ['import', '--since', '2026-11-01', '--dry-run']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Session ${TWO_TURNS.sessionId}`);
+    expect(run.stdout).toContain(placed.path);
+    expect(run.stdout).toMatch(/#1 {2}2026-11-25T11:32:55Z {2}"first prompt" {2}import/);
+    expect(run.stdout).toMatch(/#2 {2}2026-11-25T11:32:59Z {2}"second prompt" {2}import/);
+    expect(run.stdout).toContain('Would import 2 turns of 1 session.');
+    const plan = await importJson('--dry-run');
+    expect(plan.sessions[0]?.turns.map((t) => t.turnId)).toEqual([...TWO_TURNS.turnIds]);
+    expect(server.traces).toHaveLength(0);
+    // Only what the test wrote itself: no outbox, history, session state or lock.
+    expect(Object.keys(snapshot(box.stateDir))).toEqual(['credentials.json']);
+  });
+
+  it('sends each turn once with the live keys, marked as imported; a second run sends nothing', async () => {
+    placeRollout(box.codexHome, box.project, TWO_TURNS.rollout);
+    const run = await runCli(box, ['import', '--since', '2026-11-01', '--yes']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Imported 2 turns: 2 sent, 0 queued, 0 failed.');
+    expect(turnIdsSent().sort()).toEqual([...TWO_TURNS.turnIds].sort());
+    for (const trace of server.traces) {
+      expect(trace.body.environment).toMatchObject({ imported: true, session_id: TWO_TURNS.sessionId });
+      expect((trace.body.steps as unknown[]).length).toBeGreaterThan(1);
+    }
+    expect(String(server.traces[0]?.body.input_summary)).toBe('first prompt');
+    // history, as for live traces, under the live key <session>~<turn id>
+    const history = await runCli(box, ['history', '--json']);
+    const keys = (JSON.parse(history.stdout) as { key: string; status: string }[]).map((r) => r.key);
+    expect(keys.sort()).toEqual(TWO_TURNS.turnIds.map((id) => `${TWO_TURNS.sessionId}~${id}`).sort());
+
+    const again = await runCli(box, ['import', '--since', '2026-11-01', '--yes']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Nothing to import. Skipped: 2 turns (1 session) already traced.');
+    expect(server.traces).toHaveLength(2);
+  });
+
+  it('an import racing the live worker on the same sessions gives exactly one trace per turn', async () => {
+    const sessions = ['0a', '0b', '0c'].map((n) =>
+      placeRollout(box.codexHome, box.project, TWO_TURNS.rollout, {
+        sessionId: `01a2127a-ec4e-7450-ae94-ecf921fe39${n}`,
+      }),
+    );
+    const live = sessions.map((placed) =>
+      feed('sh', hookEventsFor(TWO_TURNS.hooks, placed, TWO_TURNS.sessionId, box.project, LEAN), box.env),
+    );
+    const imported = runCli(box, ['import', '--since', '2026-11-01', '--yes', '--json']);
+    await Promise.all(live);
+    const run = await imported;
+    expect(run.stderr).toBe('');
+    await waitForWorkerIdle(box.stateDir, { spool: true, timeoutMs: 60_000 });
+    const sent = turnIdsSent().map(
+      (turnId, i) =>
+        `${String(server.traces[i]?.body.environment && (server.traces[i]?.body.environment as { session_id: string }).session_id)}~${turnId}`,
+    );
+    expect(sent).toHaveLength(6);
+    expect(new Set(sent).size).toBe(6);
+    const result = (JSON.parse(run.stdout) as PlanJson).result;
+    // What the import says it sent is what it sent; the rest the live worker did.
+    const importedCount = server.traces.filter(
+      (t) => (t.body.environment as { imported?: boolean }).imported,
+    ).length;
+    expect(result?.sent ?? 0).toBe(importedCount);
+  });
+
+  it('skips and counts sessions of a folder without an agent', async () => {
+    placeRollout(box.codexHome, box.project, TWO_TURNS.rollout);
+    const other = join(box.home, 'work', 'unconfigured');
+    mkdirSync(other, { recursive: true });
+    placeRollout(box.codexHome, other, TWO_TURNS.rollout, {
+      sessionId: '01a2127a-ec4e-7450-ae94-0000000000aa',
+    });
+    const plan = await importJson('--dry-run');
+    expect(plan.toImport).toBe(2);
+    expect(plan.skipped.noAgent).toBe(2);
+    const run = await runCli(box, ['import', '--since', '2026-11-01', '--yes']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      'Imported 2 turns: 2 sent, 0 queued, 0 failed. Skipped: 2 turns (1 session) no agent configured for its folder.',
+    );
+    expect(server.traces).toHaveLength(2);
+  });
+
+  it('--since keeps the turns that started at or after it; --project the sessions inside it', async () => {
+    placeRollout(box.codexHome, box.project, TWO_TURNS.rollout);
+    const between = await importJson('--dry-run', '--since', '2026-11-25T11:32:59Z');
+    expect(between.sessions[0]?.turns.map((t) => t.number)).toEqual([2]);
+    expect((await importJson('--dry-run', '--since', '2026-11-26')).sessions).toEqual([]);
+    const elsewhere = join(box.home, 'elsewhere');
+    mkdirSync(elsewhere);
+    expect((await importJson('--dry-run', '--project', elsewhere)).sessions).toEqual([]);
+    expect((await importJson('--dry-run', '--project', box.home)).sessions).toHaveLength(1);
+  });
+
+  it('does not import a turn still in progress, and says so', async () => {
+    placeRollout(box.codexHome, box.project, TWO_TURNS.rollout, { openLastTurn: true });
+    const dry = await runCli(box, ['import', '--since', '2026-11-01', '--dry-run']);
+    expect(dry.stdout).toMatch(/#2 .* skip: in progress/);
+    const run = await runCli(box, ['import', '--since', '2026-11-01', '--yes']);
+    expect(run.stdout).toContain('Imported 1 turn: 1 sent');
+    expect(run.stdout).toContain('1 turn (1 session) in progress');
+    expect(turnIdsSent()).toEqual([TWO_TURNS.turnIds[0]]);
+  });
+
+  it('refuses in a pipe without --yes, and bad input, with one sentence and a non-zero exit', async () => {
+    placeRollout(box.codexHome, box.project, TWO_TURNS.rollout);
+    const piped = await runCli(box, ['import', '--since', '2026-11-01']);
+    expect(piped.code).toBe(2);
+    expect(piped.stderr.trim().split('\n')).toHaveLength(1);
+    expect(piped.stderr).toContain('pass --yes');
+    expect(server.traces).toHaveLength(0);
+    expect(existsSync(join(box.stateDir, 'outbox'))).toBe(false);
+
+    for (const [args, message] of [
+      [['--since', 'last week'], '--since takes a date'],
+      [['--since', '2026-02-30'], '--since takes a date'],
+      [['--since', '7d', '--project', join(box.home, 'nope')], 'there is no such folder'],
+    ] as const) {
+      const bad = await runCli(box, ['import', ...args, '--dry-run']);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stderr).toContain(message);
+      expect(bad.stderr).not.toMatch(/\n\s+at /);
+    }
+    const noSessions = await runCli(box, ['import', '--since', '7d'], {
+      env: { CODEX_HOME: join(box.home, 'no-codex') },
+    });
+    expect(noSessions.code).toBe(1);
+    expect(noSessions.stderr).toContain('There are no Codex sessions in');
+  });
+});
