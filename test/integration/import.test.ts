@@ -108,10 +108,10 @@ describe('import', () => {
     const run = await imported;
     expect(run.stderr).toBe('');
     await waitForWorkerIdle(box.stateDir, { spool: true, timeoutMs: 60_000 });
-    const sent = turnIdsSent().map(
-      (turnId, i) =>
-        `${String(server.traces[i]?.body.environment && (server.traces[i]?.body.environment as { session_id: string }).session_id)}~${turnId}`,
-    );
+    const sent = server.traces.map((t) => {
+      const environment = t.body.environment as { session_id: string; turn_id: string };
+      return `${environment.session_id}~${environment.turn_id}`;
+    });
     expect(sent).toHaveLength(6);
     expect(new Set(sent).size).toBe(6);
     const result = (JSON.parse(run.stdout) as PlanJson).result;
