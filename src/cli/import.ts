@@ -146,7 +146,7 @@ function skippedSentence(plan: ImportPlan): string {
       return `${count(counts[reason], 'turn')} (${count(sessions, 'session')}) ${REASONS[reason]}`;
     });
   if (plan.subagentRollouts > 0) {
-    parts.push(`${count(plan.subagentRollouts, 'sub-agent rollout')} (not imported on their own)`);
+    parts.push(`${count(plan.subagentRollouts, 'sub-agent rollout')} (part of their parent session's turns)`);
   }
   if (plan.unreadable > 0) parts.push(`${count(plan.unreadable, 'file')} not readable as a rollout`);
   return parts.length > 0 ? ` Skipped: ${parts.join(', ')}.` : '';
@@ -169,13 +169,14 @@ function printPlan(ctx: CliContext, plan: ImportPlan): void {
 function turnLine(ctx: CliContext, turn: PlannedTurn): string {
   const when = new Date(turn.startedAtMs).toISOString().replace(/\.\d+Z$/, 'Z');
   const prompt = turn.prompt === undefined ? '' : `  "${turn.prompt}"`;
+  const subagents = turn.subagents ? ` (+${count(turn.subagents, 'sub-agent')})` : '';
   const verdict =
     turn.action === 'import'
       ? ctx.out.green('import')
       : ctx.out.yellow(
           `skip: ${turn.reason === 'config_error' ? turn.detail : REASONS[turn.reason as SkipReason]}`,
         );
-  return `#${turn.number}  ${when}${prompt}  ${verdict}`;
+  return `#${turn.number}  ${when}${prompt}${subagents}  ${verdict}`;
 }
 
 /** The plan for --json: camelCase keys, ISO times, null for what is not there. */
@@ -194,6 +195,7 @@ function planJson(plan: ImportPlan) {
         key: turn.key,
         startedAt: new Date(turn.startedAtMs).toISOString(),
         prompt: turn.prompt ?? null,
+        subagents: turn.subagents ?? 0,
         action: turn.action,
         reason: turn.reason ?? null,
         ...(turn.detail ? { detail: turn.detail } : {}),

@@ -20,6 +20,8 @@ export type RolloutTurnEnd =
 export interface PastTurn {
   /** Codex's turn id (turn_context / task_started); absent in files of Codex builds that wrote none. */
   turnId?: string;
+  /** The root thread's turn this one runs for (task_started, 0.169+): a sub-agent's names its parent's. */
+  rootTurnId?: string;
   /** 1-based position in the rollout. */
   number: number;
   /** The turn's first and last line (epoch ms). */
@@ -88,12 +90,14 @@ export async function readPastSession(path: string): Promise<PastSession | null>
     const records = turn.records;
     const context = records.find((record) => record.kind === 'turn_context');
     const prompt = records.find((record) => record.kind === 'user_prompt');
+    const started = records.find((record) => record.kind === 'task_started');
     const endLine = records.findLast((r) => r.kind === 'task_complete' || r.kind === 'turn_aborted');
     let end: RolloutTurnEnd;
     if (endLine) end = endLine.kind === 'turn_aborted' ? 'aborted' : 'complete';
     else end = index === last && !turn.ended ? 'open' : 'unfinished';
     return {
       ...(turn.turnId ? { turnId: turn.turnId } : {}),
+      ...(started?.kind === 'task_started' && started.rootTurnId ? { rootTurnId: started.rootTurnId } : {}),
       number: index + 1,
       startedAtMs: records[0]?.atMs ?? 0,
       lastAtMs: records.at(-1)?.atMs ?? 0,

@@ -32,7 +32,8 @@ export type RolloutRecord = Stamped &
   (
     | { kind: 'session_meta'; session: SessionFacts; cwd?: string }
     | { kind: 'turn_context'; turnId?: string; model?: string; cwd?: string }
-    | { kind: 'task_started'; turnId?: string }
+    /** `rootTurnId`: the root thread's turn it runs for (a sub-agent's turn names its parent's; 0.169+). */
+    | { kind: 'task_started'; turnId?: string; rootTurnId?: string }
     | { kind: 'task_complete'; turnId?: string; durationMs?: number; lastMessage?: string }
     | { kind: 'turn_aborted'; turnId?: string; reason?: string; durationMs?: number }
     /** The real prompt (item_completed UserMessage; `user_message` event in older builds). */
@@ -262,7 +263,12 @@ export function tokenCounts(value: unknown): TokenCounts | undefined {
 function eventRecord(payload: Json, atMs: number): RolloutRecord | null {
   switch (payload.type) {
     case 'task_started':
-      return { atMs, kind: 'task_started', turnId: str(payload.turn_id) };
+      return {
+        atMs,
+        kind: 'task_started',
+        turnId: str(payload.turn_id),
+        rootTurnId: str(payload.root_turn_id),
+      };
     case 'task_complete':
       return {
         atMs,

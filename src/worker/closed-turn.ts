@@ -30,6 +30,19 @@ export interface ClosedTurn {
   ending: TurnEnding;
   /** 1-based position of the turn in its session, as the worker counted. */
   turnNumber: number;
+  /**
+   * `import` only (a turn with no hook event): the sub-agent threads that worked for this turn, found by
+   * their own rollouts (src/worker/import.ts). Live turns find them through their hook events instead.
+   */
+  subagentRollouts?: SubagentRollout[];
+}
+
+/** A sub-agent thread's rollout and which of its turns belong to the parent's turn. */
+export interface SubagentRollout {
+  /** The sub-agent's thread id (its rollout's session id: what hooks call its agent_id). */
+  agentId: string;
+  path: string;
+  turnIds: string[];
 }
 
 export interface ComposeContext {

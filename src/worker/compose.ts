@@ -34,7 +34,7 @@ import {
   type TraceOptions,
   type TurnTraceInput,
 } from '../trace/build';
-import type { ClosedTurn, ComposeContext, SpooledEvent } from './closed-turn';
+import type { ClosedTurn, ComposeContext, SpooledEvent, SubagentRollout } from './closed-turn';
 
 export type { RolloutCursor } from '../codex/rollout-reader';
 
@@ -116,7 +116,9 @@ async function gatherTurn(
     turnNumber: turn.turnNumber,
     ending: turn.ending,
     events: rootEvents,
-    subagents: await subagentFacts(turn.events),
+    subagents: turn.subagentRollouts
+      ? await rolloutSubagents(turn.subagentRollouts)
+      : await subagentFacts(turn.events),
   };
   const path = await rootRollout(turn, cursor);
   if (path === null) {
@@ -322,6 +324,22 @@ async function subagentRollout(
   const turnIds = [
     ...new Set(events.map((event) => event.payload.turn_id).filter((id): id is string => !!id)),
   ];
+  return childTurns(path, turnIds);
+}
+
+/** Sub-agent threads an imported turn names by their rollouts (no hook event says anything of them). */
+function rolloutSubagents(threads: readonly SubagentRollout[]): Promise<SubagentFacts[]> {
+  return Promise.all(
+    threads.map(async (thread) => ({
+      agentId: thread.agentId,
+      rollout: await childTurns(thread.path, thread.turnIds),
+      events: [],
+    })),
+  );
+}
+
+/** The given turns of a sub-agent's rollout (its last one without ids); null when it cannot be read. */
+async function childTurns(path: string, turnIds: readonly string[]): Promise<RolloutTurnFacts | null> {
   // A sub-agent file may open with its parent's replayed history: keep only the child's own turns.
   const scanner = new RolloutScanner(path, emptyState(), turnIds.length > 0 ? { turnIds } : 'last');
   try {

@@ -24,7 +24,7 @@ import { appendLog } from '../spool/log';
 import { alreadyQueued, deadFile, readAcceptedMarks, readDead, readOutbox } from '../spool/outbox';
 import { readSessionState } from '../spool/sessions';
 import { makeRedactor } from '../trace/redact';
-import type { ClosedTurn, ComposeContext } from './closed-turn';
+import type { ClosedTurn, ComposeContext, SubagentRollout } from './closed-turn';
 import { deliverDue, waitForLock } from './deliver';
 import { type BuildJob, type BuildOutcome, build, type Composer, captureMode } from './run';
 
@@ -71,6 +71,8 @@ export interface PlannedTurn {
   reason?: SkipReason;
   /** For `config_error`: what is wrong with the config file. */
   detail?: string;
+  /** Sub-agent threads whose turns ran for this one (nested in its trace). */
+  subagents?: number;
 }
 
 export interface PlannedSession {
@@ -86,6 +88,8 @@ export interface PlannedSession {
   /** Kept for the run (never shown or written): the rollout as read, and each turn's configuration. */
   read: PastSession;
   configs: Map<number, ResolvedConfig>;
+  /** The sub-agent rollouts of each turn, by turn number. */
+  subagents: Map<number, SubagentRollout[]>;
 }
 
 export interface ImportPlan {
@@ -135,17 +139,19 @@ export async function planImport(
     }
     return configs.get(cwd) ?? null;
   };
+  const reads: PastSession[] = [];
   for (const file of files) {
     const read = await readPastSession(file);
-    if (!read?.session.id) {
-      plan.unreadable += 1;
-      continue;
-    }
+    if (read) reads.push(read);
+    else plan.unreadable += 1;
+  }
+  const threads = subagentThreads(reads);
+  for (const read of reads) {
     if (read.session.parentThreadId) {
       plan.subagentRollouts += 1;
       continue;
     }
-    const sessionId = read.session.id;
+    const sessionId = read.session.id as string;
     const cwd = read.cwd ?? read.turns[0]?.cwd ?? '';
     // A session archived (or copied) keeps its id: the first file found is the one read.
     if (seen.has(sessionId) || cwd === '') continue;
@@ -153,9 +159,68 @@ export async function planImport(
     const recent = read.turns.filter((turn) => turn.startedAtMs >= options.sinceMs);
     if (recent.length === 0) continue;
     seen.add(sessionId);
-    plan.sessions.push(planSession(env, paths, traced, read, recent, configFor));
+    const planned = planSession(env, paths, traced, read, recent, configFor);
+    for (const turn of recent) {
+      const found = subagentsOfTurn(read, turn, threads.get(sessionId) ?? []);
+      if (found.length === 0) continue;
+      planned.subagents.set(turn.number, found);
+      const shown = planned.turns.find((t) => t.number === turn.number);
+      if (shown) shown.subagents = found.length;
+    }
+    plan.sessions.push(planned);
   }
   return plan;
+}
+
+/** Deepest sub-agent nesting followed up to its root thread. */
+const MAX_SUBAGENT_DEPTH = 16;
+
+/**
+ * Sub-agent rollouts by the root session they work for: a sub-agent's session_meta names its parent
+ * thread, which may be a sub-agent itself; the live worker, too, nests every sub-agent of a session under
+ * the root thread's turn (their hook events all come under the root session).
+ */
+function subagentThreads(reads: readonly PastSession[]): Map<string, PastSession[]> {
+  const byId = new Map(reads.map((read) => [read.session.id as string, read]));
+  const threads = new Map<string, PastSession[]>();
+  for (const read of reads) {
+    const first = read.session.parentThreadId;
+    if (!first) continue;
+    let root: string = first;
+    for (let depth = 0; depth < MAX_SUBAGENT_DEPTH; depth += 1) {
+      const parent: string | undefined = byId.get(root)?.session.parentThreadId;
+      if (!parent) break;
+      root = parent;
+    }
+    threads.set(root, [...(threads.get(root) ?? []), read]);
+  }
+  return threads;
+}
+
+/**
+ * The sub-agent turns that ran for `turn`: those whose task_started names it as their root turn (Codex
+ * 0.169+), else, in files that do not say, those that started while it ran. A sub-agent file may replay its
+ * parent's history: turns of the parent itself are not the sub-agent's.
+ */
+function subagentsOfTurn(
+  read: PastSession,
+  turn: PastTurn,
+  threads: readonly PastSession[],
+): SubagentRollout[] {
+  const parentTurns = new Set(read.turns.flatMap((t) => (t.turnId ? [t.turnId] : [])));
+  const found: SubagentRollout[] = [];
+  for (const thread of threads) {
+    const turnIds = thread.turns
+      .filter((child) => child.turnId && !parentTurns.has(child.turnId))
+      .filter((child) =>
+        child.rootTurnId
+          ? child.rootTurnId === turn.turnId
+          : child.startedAtMs >= turn.startedAtMs && child.startedAtMs <= turn.lastAtMs,
+      )
+      .map((child) => child.turnId as string);
+    if (turnIds.length > 0) found.push({ agentId: thread.session.id as string, path: thread.path, turnIds });
+  }
+  return found;
 }
 
 function planSession(
@@ -216,6 +281,7 @@ function planSession(
     turns,
     read,
     configs,
+    subagents: new Map(),
   };
 }
 
@@ -409,6 +475,7 @@ function importUnits(session: PlannedSession): ImportUnit[] {
       // An unfinished turn (no end line, a later turn began) is closed as the live worker closes a silent one.
       ending: past.end === 'aborted' ? 'interrupt' : past.end === 'complete' ? 'stop' : 'stale',
       turnNumber: planned.number,
+      subagentRollouts: session.subagents.get(planned.number) ?? [],
     };
   };
   if (session.wholeSession) {

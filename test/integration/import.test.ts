@@ -17,15 +17,23 @@ let box: Sandbox;
 
 beforeEach(async () => {
   server = await startStandIn({ [AGENT]: SECRET });
-  box = makeSandbox();
-  configureAgent(box.project);
-  mkdirSync(box.stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(box.stateDir, 'credentials.json'), JSON.stringify({ [AGENT]: SECRET }), { mode: 0o600 });
+  box = agentSandbox();
 });
 afterEach(async () => {
   await waitForWorkerIdle(box.stateDir);
   await server.close();
 });
+
+/** A sandbox whose project names the stand-in's agent, with its secret stored as `init --no-keyring` does. */
+function agentSandbox(): Sandbox {
+  const sandbox = makeSandbox();
+  configureAgent(sandbox.project);
+  mkdirSync(sandbox.stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(sandbox.stateDir, 'credentials.json'), JSON.stringify({ [AGENT]: SECRET }), {
+    mode: 0o600,
+  });
+  return sandbox;
+}
 
 function configureAgent(project: string): void {
   mkdirSync(join(project, '.infinium'), { recursive: true });
@@ -101,7 +109,14 @@ describe('import', () => {
       }),
     );
     const live = sessions.map((placed) =>
-      feed('sh', hookEventsFor(TWO_TURNS.hooks, placed, TWO_TURNS.sessionId, box.project, LEAN), box.env),
+      feed(
+        'sh',
+        hookEventsFor(TWO_TURNS.hooks, box.codexHome, box.project, LEAN, {
+          recorded: TWO_TURNS.sessionId,
+          placed: placed.sessionId,
+        }),
+        box.env,
+      ),
     );
     const imported = runCli(box, ['import', '--since', '2026-11-01', '--yes', '--json']);
     await Promise.all(live);
@@ -120,6 +135,40 @@ describe('import', () => {
       (t) => (t.body.environment as { imported?: boolean }).imported,
     ).length;
     expect(result?.sent ?? 0).toBe(importedCount);
+  });
+
+  it('builds the trace the live worker builds from the rollout, sub-agents nested from their own rollouts', async () => {
+    // The same recorded session, traced live through its lean hooks in one sandbox and imported in another.
+    const scenario = 'codex-0.169.0/scenarios/subagent';
+    const live = agentSandbox();
+    placeRollout(live.codexHome, live.project, `${scenario}/subagent-rollout-1.jsonl`);
+    const root = placeRollout(live.codexHome, live.project, `${scenario}/rollout.jsonl`);
+    await feed('sh', hookEventsFor(`${scenario}/hooks.jsonl`, live.codexHome, live.project, LEAN), live.env);
+    await waitForWorkerIdle(live.stateDir, { spool: true, timeoutMs: 60_000 });
+    expect(server.traces).toHaveLength(1);
+    const liveTrace = server.traces[0]?.body as Record<string, unknown>;
+
+    placeRollout(box.codexHome, box.project, `${scenario}/subagent-rollout-1.jsonl`);
+    placeRollout(box.codexHome, box.project, `${scenario}/rollout.jsonl`);
+    const plan = await importJson('--dry-run');
+    expect(plan.sessions.map((s) => s.sessionId)).toEqual([root.sessionId]);
+    expect(plan.skipped.subagentRollouts).toBe(1);
+    const run = await runCli(box, ['import', '--since', '2026-11-01', '--yes']);
+    expect(run.stdout).toContain('Imported 1 turn: 1 sent');
+    const imported = server.traces[1]?.body as Record<string, unknown>;
+    // What only hooks say is absent: the sub-agent's type (its hook's agent_type; its rollout names none).
+    const comparable = (trace: Record<string, unknown>) =>
+      JSON.parse(
+        JSON.stringify({
+          ...trace,
+          current_datetime: undefined,
+          environment: { ...(trace.environment as object), imported: undefined },
+        }).replace('Sub-agent default (', 'Sub-agent agent ('),
+      );
+    expect(comparable(imported)).toEqual(comparable(liveTrace));
+    expect(imported.environment).toMatchObject({ imported: true });
+    expect((liveTrace.environment as { imported?: boolean }).imported).toBeUndefined();
+    expect((imported.steps as { action: string }[]).some((step) => step.action === 'subagent')).toBe(true);
   });
 
   it('skips and counts sessions of a folder without an agent', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures');
 const RECORDED_PROJECT = '/home/dev/project';
+const RECORDED_CODEX_HOME = '/home/dev/.codex';
 
 /** The two-turn session Codex 0.169.0 recorded (exec, then resume), with its hook payloads. */
 export const TWO_TURNS = {
@@ -35,9 +36,9 @@ export function placeRollout(
   options: PlaceOptions = {},
 ): PlacedRollout {
   const recorded = readFileSync(join(FIXTURES, fixture), 'utf8');
+  // Codex names the file after session_meta's own timestamp (a sub-agent's line is stamped later).
   const first = JSON.parse(recorded.slice(0, recorded.indexOf('\n'))) as {
-    timestamp: string;
-    payload: { id: string };
+    payload: { id: string; timestamp: string };
   };
   const sessionId = options.sessionId ?? first.payload.id;
   let lines = recorded
@@ -51,7 +52,7 @@ export function placeRollout(
     const end = lines.findLastIndex((line) => line.includes('"type":"task_complete"'));
     lines = lines.filter((_, i) => i !== end);
   }
-  const [date, time] = first.timestamp.split('T') as [string, string];
+  const [date, time] = first.payload.timestamp.split('T') as [string, string];
   const dir = join(codexHome, 'sessions', ...date.split('-'));
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `rollout-${date}T${time.slice(0, 8).replaceAll(':', '-')}-${sessionId}.jsonl`);
@@ -59,27 +60,24 @@ export function placeRollout(
   return { path, sessionId };
 }
 
-/** The recorded hook payloads of `hooks` for a placed rollout: its session id, path and project. */
+/**
+ * The recorded hook payloads of `hooks`, of the events in `events`, as they would name the placed rollouts:
+ * the recorded CODEX_HOME, project and (with `sessionId`) session id rewritten as `placeRollout` does.
+ */
 export function hookEventsFor(
   hooks: string,
-  placed: PlacedRollout,
-  recordedSessionId: string,
+  codexHome: string,
   project: string,
   events: ReadonlySet<string>,
+  sessionId?: { recorded: string; placed: string },
 ): [event: string, payload: string][] {
   return readFileSync(join(FIXTURES, hooks), 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => {
-      const payload = JSON.parse(line) as Record<string, unknown>;
-      const rewritten = {
-        ...payload,
-        session_id: placed.sessionId,
-        cwd: project,
-        ...(typeof payload.transcript_path === 'string' ? { transcript_path: placed.path } : {}),
-      };
-      return [payload.hook_event_name as string, JSON.stringify(rewritten)] as [string, string];
+    .map((line): [string, string] => {
+      const rewritten = line.split(RECORDED_CODEX_HOME).join(codexHome).split(RECORDED_PROJECT).join(project);
+      const event = (JSON.parse(line) as { hook_event_name: string }).hook_event_name;
+      return [event, sessionId ? rewritten.split(sessionId.recorded).join(sessionId.placed) : rewritten];
     })
-    .filter(([event]) => events.has(event))
-    .map(([event, payload]) => [event, payload.split(recordedSessionId).join(placed.sessionId)]);
+    .filter(([event]) => events.has(event));
 }
