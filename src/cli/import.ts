@@ -255,7 +255,7 @@ async function withImportProgress(
 function printResult(ctx: CliContext, plan: ImportPlan, result: ImportResult): void {
   const { out } = ctx;
   out.line(
-    `Imported ${count(result.built, 'turn')}: ${result.sent} sent, ${result.queued} queued, ${result.failed} failed.${skippedSentence(plan)}`,
+    `Imported ${count(result.turns, 'turn')}${result.built === result.turns ? '' : ` as ${count(result.built, 'trace')}`}: ${result.sent} sent, ${result.queued} queued, ${result.failed} failed.${skippedSentence(plan)}`,
   );
   if (result.tracedMeanwhile > 0) {
     out.line(

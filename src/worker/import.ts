@@ -327,8 +327,8 @@ export interface ImportOptions {
   /** Called after each turn and each session. */
   onProgress?(progress: ImportProgress): void;
   /**
-   * Starts the detached worker: a hook that found the lock held by this import left a rerun request,
-   * which a worker must pick up once the lock is free.
+   * Starts the detached worker: for a rerun request a hook left while this import held the lock, and at
+   * the end, as after a live turn, to fetch Maestro's evaluations of what was sent (and look at the spool).
    */
   startWorker(): void;
   /** How long to wait for a running worker to free the lock, per session (default 60 s). */
@@ -339,6 +339,8 @@ export interface ImportOptions {
 export interface ImportResult {
   /** Traces built by this run (one per turn; one per session for per-session granularity). */
   built: number;
+  /** The turns those traces hold. */
+  turns: number;
   /** Of those, accepted by Infinium. */
   sent: number;
   /** Still in the outbox: to be retried by the worker, or waiting for a secret. */
@@ -362,7 +364,15 @@ const DEFAULT_LOCK_WAIT_MS = 60_000;
 export async function runImport(env: Env, plan: ImportPlan, options: ImportOptions): Promise<ImportResult> {
   const paths = spoolPaths(env);
   const now = options.now ?? Date.now;
-  const result: ImportResult = { built: 0, sent: 0, queued: 0, failed: 0, tracedMeanwhile: 0, busy: false };
+  const result: ImportResult = {
+    built: 0,
+    turns: 0,
+    sent: 0,
+    queued: 0,
+    failed: 0,
+    tracedMeanwhile: 0,
+    busy: false,
+  };
   const progress: ImportProgress = { sessionsDone: 0, turnsDone: 0, sent: 0, failed: 0 };
   const ours: string[] = [];
   const capture = captureMode(env);
@@ -402,6 +412,7 @@ export async function runImport(env: Env, plan: ImportPlan, options: ImportOptio
           });
           if (outcome === 'built') {
             result.built += 1;
+            result.turns += unit.turns.length;
             ours.push(unit.key);
           } else if (outcome === 'failed') {
             result.failed += 1;
@@ -424,13 +435,15 @@ export async function runImport(env: Env, plan: ImportPlan, options: ImportOptio
     progress.failed = delivered.dead + result.failed;
     progress.sessionsDone += 1;
     options.onProgress?.({ ...progress });
-    // A hook that found the lock ours asked for a worker: one runs now that it is free.
-    if (existsSync(paths.rerun)) options.startWorker();
+    // A hook that found the lock ours asked for a worker: one runs now that it is free (after the last
+    // session, the one started below).
+    if (existsSync(paths.rerun) && session !== plan.sessions.at(-1)) options.startWorker();
   }
   const delivered = deliveredSoFar(paths, ours);
   result.sent = delivered.sent;
   result.failed += delivered.dead;
   result.queued = ours.length - delivered.sent - delivered.dead;
+  if (ours.length > 0 || existsSync(paths.rerun)) options.startWorker();
   return result;
 }
 

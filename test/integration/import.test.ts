@@ -189,6 +189,35 @@ describe('import', () => {
     expect(server.traces).toHaveLength(2);
   });
 
+  it('skips and counts the turns of a paused project', async () => {
+    placeRollout(box.codexHome, box.project, TWO_TURNS.rollout);
+    expect((await runCli(box, ['pause'])).code).toBe(0);
+    expect((await importJson('--dry-run')).skipped.paused).toBe(2);
+    const run = await runCli(box, ['import', '--since', '2026-11-01', '--yes']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Nothing to import. Skipped: 2 turns (1 session) project paused.');
+    expect(server.traces).toHaveLength(0);
+  });
+
+  it('with per-session granularity sends the session as one trace, under the live key, once', async () => {
+    writeFileSync(
+      join(box.project, '.infinium', 'config.json'),
+      JSON.stringify({ agentId: AGENT, baseUrl: server.url, granularity: 'session' }),
+    );
+    placeRollout(box.codexHome, box.project, TWO_TURNS.rollout);
+    const run = await runCli(box, ['import', '--since', '2026-11-01', '--yes']);
+    expect(run.stdout).toContain('Imported 2 turns as 1 trace: 1 sent, 0 queued, 0 failed.');
+    expect(server.traces).toHaveLength(1);
+    const trace = server.traces[0]?.body as { name: string; environment: Record<string, unknown> };
+    expect(trace.name).toBe(`demo: Codex session ${TWO_TURNS.sessionId} (2 turns)`);
+    expect(trace.environment.turn_id).toBeUndefined();
+    const history = JSON.parse((await runCli(box, ['history', '--json'])).stdout) as { key: string }[];
+    expect(history.map((r) => r.key)).toEqual([`${TWO_TURNS.sessionId}~session-1`]);
+    const again = await runCli(box, ['import', '--since', '2026-11-01', '--yes']);
+    expect(again.stdout).toContain('Nothing to import. Skipped: 2 turns (1 session) already traced.');
+    expect(server.traces).toHaveLength(1);
+  });
+
   it('--since keeps the turns that started at or after it; --project the sessions inside it', async () => {
     placeRollout(box.codexHome, box.project, TWO_TURNS.rollout);
     const between = await importJson('--dry-run', '--since', '2026-11-25T11:32:59Z');
