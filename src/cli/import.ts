@@ -34,6 +34,7 @@ export interface ImportOptions {
 
 const REASONS: Record<SkipReason, string> = {
   traced: 'already traced',
+  traced_without_ids: 'traced live without turn ids (Codex 0.114-0.116), cannot be matched',
   in_progress: 'in progress (its end is not in the rollout yet)',
   no_agent: 'no agent configured for its folder',
   paused: 'project paused',
@@ -127,6 +128,7 @@ function turnsOf(turns: number, plan: ImportPlan): string {
 function skipCounts(plan: ImportPlan): Record<SkipReason, number> {
   const counts: Record<SkipReason, number> = {
     traced: 0,
+    traced_without_ids: 0,
     in_progress: 0,
     no_agent: 0,
     paused: 0,
@@ -204,6 +206,7 @@ function planJson(plan: ImportPlan) {
     toImport: plan.sessions.flatMap((s) => s.turns).filter((t) => t.action === 'import').length,
     skipped: {
       traced: counts.traced,
+      tracedWithoutIds: counts.traced_without_ids,
       inProgress: counts.in_progress,
       noAgent: counts.no_agent,
       paused: counts.paused,

@@ -44,13 +44,16 @@ export interface RolloutTurn {
   tokenBaseline?: TokenCounts;
   /** The model in force when the turn started (its own turn_context overrides it). */
   modelBefore?: string;
+  /** The time of the turn's last line read (epoch ms). */
+  lastAtMs?: number;
   start: ScanState;
   end?: ScanState;
 }
 
 /**
- * Which turns to keep: by id; the first or the last one read; every one (`import` reads a whole past
- * session); or, for files without turn ids, the turn whose prompt is `prompt` (and the first one read, as
+ * Which turns to keep: by id; the first or the last one read; every one in outline (`all`: only the lines
+ * that open and end a turn and its prompts, so `import` lists a whole past session without holding its
+ * outputs); or, for files without turn ids, the turn whose prompt is `prompt` (and the first one read, as
  * the fallback when none matches).
  */
 export type TurnSelection =
@@ -67,9 +70,22 @@ const MAX_CHUNK_BYTES = 4 << 20;
 // head, where Codex writes "type" and the event's own "type".
 const HEAD_BYTES = 200;
 const STATE_EVENTS = ['"task_started"', '"task_complete"', '"turn_aborted"', '"token_count"'];
+/** The records an outline (`all`) keeps of each turn. */
+const OUTLINE = new Set<RolloutRecord['kind']>([
+  'turn_context',
+  'task_started',
+  'user_prompt',
+  'task_complete',
+  'turn_aborted',
+]);
+
+/** The bulk of a rollout (model items with their outputs, per-response usage): no turn outline needs it. */
+function bulkLine(head: string): boolean {
+  return head.includes('"type":"response_item"') || head.includes('"type":"token_usage_record"');
+}
 
 function skippableOutsideTurn(head: string): boolean {
-  if (head.includes('"type":"response_item"') || head.includes('"type":"token_usage_record"')) return true;
+  if (bulkLine(head)) return true;
   const event = head.indexOf('"type":"event_msg","payload":{"type":');
   if (event < 0) return false;
   return !STATE_EVENTS.some((name) =>
@@ -285,9 +301,10 @@ export class RolloutScanner {
   }
 
   private line(data: Buffer, start: number, end: number, nextOffset: number): void {
-    if (end > start && !this.keepingCurrent) {
+    const outline = this.selection === 'all';
+    if (end > start && (!this.keepingCurrent || outline)) {
       const head = data.toString('latin1', start, Math.min(end, start + HEAD_BYTES));
-      if (skippableOutsideTurn(head)) {
+      if (this.keepingCurrent ? bulkLine(head) : skippableOutsideTurn(head)) {
         this.state.offset = nextOffset;
         return;
       }
@@ -307,7 +324,10 @@ export class RolloutScanner {
     if (record === null) return;
     this.lastAtMs = record.atMs;
     if (this.startsTurn(record)) this.beginTurn(record);
-    if (this.keepingCurrent) this.current?.records.push(record);
+    if (this.keepingCurrent && this.current && !this.current.ended) this.current.lastAtMs = record.atMs;
+    if (this.keepingCurrent && (this.selection !== 'all' || OUTLINE.has(record.kind))) {
+      this.current?.records.push(record);
+    }
     if (record.kind === 'user_prompt') this.dropIfOtherPrompt(record.text);
     switch (record.kind) {
       case 'session_meta':

@@ -79,6 +79,7 @@ export async function listRolloutFiles(codexHome: string): Promise<string[]> {
 export async function readPastSession(path: string): Promise<PastSession | null> {
   const meta = await readSessionMeta(path);
   if (!meta?.session.id) return null;
+  // An outline: a session of hundreds of MB is listed without holding its outputs.
   const scanner = new RolloutScanner(path, emptyState(), 'all');
   try {
     await scanner.readMore();
@@ -100,7 +101,7 @@ export async function readPastSession(path: string): Promise<PastSession | null>
       ...(started?.kind === 'task_started' && started.rootTurnId ? { rootTurnId: started.rootTurnId } : {}),
       number: index + 1,
       startedAtMs: records[0]?.atMs ?? 0,
-      lastAtMs: records.at(-1)?.atMs ?? 0,
+      lastAtMs: turn.lastAtMs ?? records.at(-1)?.atMs ?? 0,
       ...(prompt?.kind === 'user_prompt' ? { prompt: prompt.text } : {}),
       cwd: (context?.kind === 'turn_context' ? context.cwd : undefined) ?? meta.cwd,
       end,

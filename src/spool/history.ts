@@ -78,6 +78,17 @@ export function payloadFile(paths: SpoolPaths, key: string): string {
   return join(paths.payloads, `${key}.json`);
 }
 
+/** The keys whose sent body is still kept (the newest 500). */
+export function savedPayloadKeys(paths: SpoolPaths): string[] {
+  try {
+    return readdirSync(paths.payloads)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => name.slice(0, -'.json'.length));
+  } catch {
+    return [];
+  }
+}
+
 export function savePayload(paths: SpoolPaths, key: string, body: string): void {
   ensureDir(paths.payloads);
   writeFileAtomic(payloadFile(paths, key), body);

@@ -5,7 +5,7 @@
 // `deliverDue`. Because both check and record a turn's key under the same lock (the session state's
 // `built`, the outbox, dead/ and the history), an import racing a live worker on the same session still
 // sends each turn once: whichever builds it first, the other finds it built.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { RolloutCursor } from '../codex/rollout-reader';
 import {
@@ -17,7 +17,7 @@ import {
 import { codexHome, type Env } from '../config/paths';
 import { isPaused, pausedDuring } from '../config/pause';
 import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
-import { readHistoryRecords } from '../spool/history';
+import { readHistoryRecords, savedPayloadKeys } from '../spool/history';
 import { type SpoolPaths, safeName, spoolPaths, traceKey } from '../spool/layout';
 import { type HeldLock, LockLostError } from '../spool/lock';
 import { appendLog } from '../spool/log';
@@ -56,7 +56,14 @@ export function insideFolder(dir: string, cwd: string): boolean {
 }
 
 /** Why a turn is not imported. */
-export type SkipReason = 'traced' | 'in_progress' | 'no_agent' | 'paused' | 'config_error';
+export type SkipReason =
+  | 'traced'
+  /** Traced live by a Codex whose hooks gave no turn id (0.114-0.116): its keys cannot be matched. */
+  | 'traced_without_ids'
+  | 'in_progress'
+  | 'no_agent'
+  | 'paused'
+  | 'config_error';
 
 export interface PlannedTurn {
   number: number;
@@ -146,6 +153,9 @@ export async function planImport(
     else plan.unreadable += 1;
   }
   const threads = subagentThreads(reads);
+  // Codex records the folder as the shell named it or as its real path: a folder given through a link
+  // matches either.
+  const projectRoots = options.project === undefined ? null : [options.project, realPath(options.project)];
   for (const read of reads) {
     if (read.session.parentThreadId) {
       plan.subagentRollouts += 1;
@@ -155,7 +165,7 @@ export async function planImport(
     const cwd = read.cwd ?? read.turns[0]?.cwd ?? '';
     // A session archived (or copied) keeps its id: the first file found is the one read.
     if (seen.has(sessionId) || cwd === '') continue;
-    if (options.project !== undefined && !insideFolder(options.project, cwd)) continue;
+    if (projectRoots && !projectRoots.some((root) => insideFolder(root, cwd))) continue;
     const recent = read.turns.filter((turn) => turn.startedAtMs >= options.sinceMs);
     if (recent.length === 0) continue;
     seen.add(sessionId);
@@ -170,6 +180,14 @@ export async function planImport(
     plan.sessions.push(planned);
   }
   return plan;
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** Deepest sub-agent nesting followed up to its root thread. */
@@ -270,6 +288,8 @@ function planSession(
     if (sessionTraced || (!wholeSession && (state.built.includes(key) || traced.keys.has(key)))) {
       return { ...planned, reason: 'traced' };
     }
+    if (tracedWithoutTurnIds(sessionId, state.built, traced))
+      return { ...planned, reason: 'traced_without_ids' };
     return { ...planned, action: 'import' };
   });
   return {
@@ -304,15 +324,32 @@ interface TracedKeys {
   sessions: Set<string>;
 }
 
-/** Every trace key this machine still knows of, built or sent (session states are checked on their own). */
+/**
+ * Every trace key this machine still knows of, built or sent (session states are checked on their own):
+ * the history (its last two files), the outbox, dead/, and the bodies kept of sent traces (the last 500).
+ */
 function tracedKeys(paths: SpoolPaths): TracedKeys {
   const keys = new Set<string>([
     ...readHistoryRecords(paths).map((record) => record.key),
     ...readOutbox(paths).map((entry) => entry.key),
     ...readDead(paths).map((entry) => entry.key),
     ...readAcceptedMarks(paths).map((mark) => mark.entry.key),
+    ...savedPayloadKeys(paths),
   ]);
   return { keys, sessions: new Set([...keys].map((key) => key.slice(0, key.indexOf('~')))) };
+}
+
+/**
+ * Whether a turn of the session was traced under a numbered key (`t<n>`: the live worker's key for a turn
+ * whose hooks named no turn id, Codex 0.114-0.116). Its turns cannot be matched to the rollout's turn ids,
+ * so none of them is imported: a turn sent twice is worse than one not imported.
+ */
+function tracedWithoutTurnIds(sessionId: string, built: readonly string[], traced: TracedKeys): boolean {
+  const prefix = `${safeName(sessionId)}~`;
+  const numbered = (key: string) => key.startsWith(prefix) && /^t\d+$/.test(key.slice(prefix.length));
+  return (
+    built.some(numbered) || (traced.sessions.has(safeName(sessionId)) && [...traced.keys].some(numbered))
+  );
 }
 
 export interface ImportProgress {
@@ -393,8 +430,9 @@ export async function runImport(env: Env, plan: ImportPlan, options: ImportOptio
       const state = readSessionState(paths, session.sessionId);
       for (const unit of units) {
         const sessionTraced =
-          unit.turnKey === 'session' &&
-          (state.turnCount > 0 || traced.sessions.has(safeName(session.sessionId)));
+          (unit.turnKey === 'session' &&
+            (state.turnCount > 0 || traced.sessions.has(safeName(session.sessionId)))) ||
+          tracedWithoutTurnIds(session.sessionId, state.built, traced);
         if (
           sessionTraced ||
           state.built.includes(unit.key) ||

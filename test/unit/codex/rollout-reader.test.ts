@@ -82,6 +82,24 @@ describe('RolloutScanner', () => {
     expect(turn?.end?.offset).toBe(Buffer.byteLength(twoTurns().text()));
   });
 
+  it("lists every turn in outline ('all'): where each starts and ends and its prompt, not its outputs", async () => {
+    writeFileSync(path, twoTurns().text());
+    const scanner = new RolloutScanner(path, emptyState(), 'all');
+    await scanner.readMore();
+    expect(scanner.turns.map((turn) => [turn.turnId, turn.ended])).toEqual([
+      ['t1', true],
+      ['t2', true],
+    ]);
+    const kinds = new Set(scanner.turns.flatMap((turn) => turn.records.map((record) => record.kind)));
+    expect(kinds.has('user_prompt') && kinds.has('task_complete')).toBe(true);
+    for (const bulk of ['tool_call', 'tool_output', 'tool_item', 'token_usage', 'agent_message'] as const)
+      expect(kinds.has(bulk), bulk).toBe(false);
+    // Each turn's start is a cursor the worker composes it from, token baseline included.
+    const second = new RolloutScanner(path, scanner.turns[1]?.start ?? emptyState(), { turnIds: ['t2'] });
+    await second.readMore();
+    expect(second.turns[0]?.records.some((r) => r.kind === 'token_usage')).toBe(true);
+  });
+
   it('leaves a torn last line for the next read, and counts garbage lines', async () => {
     const lines = twoTurns().lines;
     const last = lines.pop() as string;

@@ -1,5 +1,5 @@
 // The pure parts of `import`: --since, the folder filter, and which past sessions and turns a plan holds.
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -120,8 +120,35 @@ describe('past sessions and the plan', () => {
       [TWO_TURNS.sessionId, [[2, 'import', undefined]]],
       ['01a2127a-ec4e-7450-ae94-0000000000bb', [[2, 'skip', 'no_agent']]],
     ]);
+    const linked = join(root, 'linked');
+    symlinkSync(project, linked);
+    const throughLink = await planImport(env, files, { sinceMs: 0, project: linked });
+    expect(throughLink.sessions.map((s) => s.sessionId)).toEqual([TWO_TURNS.sessionId]);
     const inProject = await planImport(env, files, { sinceMs: 0, project });
     expect(inProject.sessions.map((s) => s.sessionId)).toEqual([TWO_TURNS.sessionId]);
     expect(inProject.sessions[0]?.turns[0]?.key).toBe(`${TWO_TURNS.sessionId}~${TWO_TURNS.turnIds[0]}`);
+  });
+
+  it('skips turns whose keys this machine knows: history, kept bodies, and numbered keys of old Codex', async () => {
+    const placed = placeRollout(env.CODEX_HOME as string, project, TWO_TURNS.rollout);
+    const state = env.INFINIUM_CODEX_HOME as string;
+    const [first, second] = TWO_TURNS.turnIds;
+    mkdirSync(join(state, 'history', 'payloads'), { recursive: true });
+    writeFileSync(
+      join(state, 'history', 'history.jsonl'),
+      `${JSON.stringify({ key: `${TWO_TURNS.sessionId}~${first}` })}\n`,
+    );
+    writeFileSync(join(state, 'history', 'payloads', `${TWO_TURNS.sessionId}~${second}.json`), '{}');
+    const reasons = async () =>
+      (await planImport(env, [placed.path], { sinceMs: 0 })).sessions[0]?.turns.map((t) => t.reason);
+    expect(await reasons()).toEqual(['traced', 'traced']);
+    rmSync(join(state, 'history'), { recursive: true });
+    // Traced live by Codex 0.114-0.116 (no turn id in its hooks): numbered keys that cannot be matched.
+    mkdirSync(join(state, 'history'));
+    writeFileSync(
+      join(state, 'history', 'history.jsonl'),
+      `${JSON.stringify({ key: `${TWO_TURNS.sessionId}~t1` })}\n`,
+    );
+    expect(await reasons()).toEqual(['traced_without_ids', 'traced_without_ids']);
   });
 });
