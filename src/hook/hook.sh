@@ -1,28 +1,43 @@
 #!/bin/sh
 # infinium-codex hook front-end, the POSIX fast path. Codex runs it as
 #   '<dist>/hook.sh' <EventName> '<abs path of node>'
-# and waits for it on the agent's critical path, so it runs as few programs as a shell can: cat to read the
-# payload into a temp file, ln to publish it under its final name (atomic, like a rename), and on
-# turn-ending events the detached worker. It writes exactly what the Node front-end (src/hook/node-hook.ts)
-# writes; the layout is described in src/spool/layout.ts. It never reads config and never prints: stdout
-# and stderr go to /dev/null (then our log), and it always exits 0.
+# through `$SHELL -c` and waits for it on the agent's critical path, so it runs as few programs as a shell
+# can: usually one, dd, to copy the payload into a temp file; the entry is published with a redirection
+# (no program); on turn-ending events the detached worker starts. It writes exactly what the Node front-end
+# (src/hook/node-hook.ts) writes; the layout is described in src/spool/layout.ts. It never reads config and
+# never prints: stdout and stderr go to /dev/null (then our log), and it always exits 0.
 
 # stdin may be closed (never by Codex, which always pipes it): then there is no payload, and nothing to do.
 exec >/dev/null 2>&1
 command exec 3<&0 || exit 0
 umask 077
 
-# Reads stdin into $1, giving up once 2 s pass with no new input and stdin still open (a writer that never
-# closes it). Idle time, not total time: a big payload on a busy machine may take longer than that to
-# arrive, and it must still be kept. The size is only looked at after 2 s, so the usual run forks nothing
-# more. Background jobs get /dev/null as stdin in a non-interactive shell, hence the payload is read from
-# fd 3.
+# Reads stdin (fd 3) into $1. Codex writes the payload and closes its end of the pipe at once, so by the time
+# we get here the payload is usually whole in the pipe: dd then reads it without waiting (iflag=nonblock, on
+# its own open of the pipe: the writer's end is untouched), meets the end of input and is the only program
+# run. A writer still at work (a payload bigger than the pipe holds, a slow or stuck writer) leaves dd
+# nothing to read for a moment: it stops (EAGAIN) with what it read in the file, and cat appends the rest
+# under a watchdog. So does a dd without iflag=nonblock (BSD, BusyBox). A regular file as stdin cannot
+# block: cat alone, from the file's offset (dd would reopen it from the start).
 drain() {
-  cat <&3 >|"$1" 3<&- &
+  if [ -f /dev/fd/3 ]; then
+    cat <&3 >>"$1" 3<&- && return 0
+  elif [ -p /dev/fd/3 ]; then
+    dd if=/dev/fd/3 iflag=nonblock bs=64k status=none >>"$1" 2>/dev/null && return 0
+  fi
+  slowdrain "$1"
+}
+
+# Appends the rest of stdin to $1, giving up once 2 s pass with no new input and stdin still open (a writer
+# that never closes it). Idle time, not total time: a big payload on a busy machine may take longer than
+# that to arrive, and it must still be kept. Background jobs get /dev/null as stdin in a non-interactive
+# shell, hence the payload is read from fd 3.
+slowdrain() {
+  cat <&3 >>"$1" 3<&- &
   c=$!
   (
     trap 'kill $s 2>/dev/null; exit 0' TERM
-    was=0
+    was=$(($(wc -c <"$1")))
     while :; do
       sleep 2 3<&- &
       s=$!
@@ -88,8 +103,8 @@ fi
 
 # A unique name without a clock or a random source: our pid is unique among live processes, and only the
 # process holding that pid creates <pid>-<n> names; an n left by a dead process with the same pid is
-# skipped because its temp or final name still exists. noclobber creates with O_EXCL; `command` keeps a
-# failed redirection on a special builtin from ending the shell.
+# skipped because its temp or final name still exists. noclobber (kept on from here) creates with O_EXCL;
+# `command` keeps a failed redirection on a special builtin from ending the shell.
 set -C
 n=0
 while [ -e "$sp/$$-$n.$ev.json" ] || ! command : >"$sp/tmp/$$-$n"; do
@@ -99,7 +114,6 @@ while [ -e "$sp/$$-$n.$ev.json" ] || ! command : >"$sp/tmp/$$-$n"; do
     exit 0
   fi
 done
-set +C
 t=$sp/tmp/$$-$n
 command exec 2>>"$root/logs/hook.log"
 
@@ -113,7 +127,9 @@ if drain "$t" && [ -s "$t" ] && {
       "$INFINIUM_CODEX_CONTENT_MODE" "$INFINIUM_CODEX_RUN_ID" "$INFINIUM_CODEX_RUN_LABEL" \
       "${INFINIUM_AGENT_SECRET:+set}" >>"$t"
 }; then
-  ln "$t" "$f" || rm -f "$t"
+  # Published: the entry's name appears, empty, once its payload is whole in the temp file, which the worker
+  # reads through it (src/spool/events.ts). Created with O_EXCL, by the shell itself: no program to run.
+  command : >"$f" || rm -f "$t"
 else
   rm -f "$t"
   exit 0
@@ -124,12 +140,12 @@ Stop | SubagentStop | Interrupt | SessionEnd)
   node=${2:-node}
   worker=${0%/*}/worker.mjs
   # A session started with its own INFINIUM_AGENT_SECRET starts a worker of its own, which keeps that secret
-  # for the session (the spool only says it was set); it reads the session id from our entry, opened for it
-  # here so that another worker consuming the entry meanwhile does not matter.
+  # for the session (the spool only says it was set); it reads the session id from our payload, opened for
+  # it here so that another worker consuming the entry meanwhile does not matter.
   in=/dev/null
   set --
   if [ -n "$INFINIUM_AGENT_SECRET" ]; then
-    in=$f
+    in=$t
     set -- --session-secret
   fi
   # A worker at work (its pid alive, its lock's mtime still ahead of our payload's: see src/spool/lock.ts)

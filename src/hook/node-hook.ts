@@ -7,7 +7,6 @@ import {
   closeSync,
   constants,
   existsSync,
-  linkSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -65,16 +64,19 @@ export function runHook(eventArg: string | undefined, env: Env = process.env): v
     // payloads inside the user's project), spools nothing.
     if (payload.length === 0 || tracingDisabled(env) || !isAbsolute(root)) process.exit(0);
     const trailer = envTrailer(env);
-    const file = spool(root, event, trailer ? Buffer.concat([payload, trailer]) : payload);
+    const entry = spool(root, event, trailer ? Buffer.concat([payload, trailer]) : payload);
     // A session with its own secret starts its own worker, which keeps the secret for the session.
     const ownSecret = Boolean(env[SECRET_VAR]);
-    if (file && WORKER_TRIGGERS.has(event) && (ownSecret || !askedWorker(root)))
-      startWorker(env, ownSecret ? file : null);
+    if (entry && WORKER_TRIGGERS.has(event) && (ownSecret || !askedWorker(root)))
+      startWorker(env, ownSecret ? entry : null);
     process.exit(0);
   });
 }
 
-/** Writes the entry as spool/<pid>-<n>.<event>.json via a linked temp file: its name, or null when it could not. */
+/**
+ * Spools the entry as hook.sh does: the bytes into spool/tmp/<pid>-<n>, then spool/<pid>-<n>.<event>.json
+ * created empty to publish them. Returns the file holding the bytes, or null when no name was free.
+ */
 function spool(root: string, event: string, entry: Buffer): string | null {
   const dir = join(root, 'spool');
   const tmpDir = join(dir, 'tmp');
@@ -97,8 +99,8 @@ function spool(root: string, event: string, entry: Buffer): string | null {
     try {
       for (let offset = 0; offset < entry.length; ) offset += writeSync(fd, entry, offset);
       closeSync(fd);
-      linkSync(temp, final);
-      return final;
+      closeSync(openSync(final, 'wx', 0o600));
+      return temp;
     } catch (error) {
       rmSync(temp, { force: true });
       throw error;
@@ -128,7 +130,7 @@ function askedWorker(root: string): boolean {
   }
 }
 
-/** Starts the worker; given our spool entry, as its stdin, for it to keep the session's secret. */
+/** Starts the worker; given our spooled payload, as its stdin, for it to keep the session's secret. */
 function startWorker(env: Env, entry: string | null): void {
   // detached = its own session (setsid), so Codex killing the hook's process group cannot stop it; stdout
   // and stderr ignored because Codex waits until every holder of the hook's stdout has closed it.

@@ -69,7 +69,7 @@ export function readSpoolEntry(entry: SpoolEntry): SpooledEvent | null {
   let json: unknown;
   let env: RecordedEnv | null;
   try {
-    const split = splitSpoolEntry(readFileSync(entry.file));
+    const split = splitSpoolEntry(spooledBytes(entry.file));
     env = split.env;
     json = JSON.parse(split.payload.toString('utf8'));
   } catch {
@@ -80,40 +80,58 @@ export function readSpoolEntry(entry: SpoolEntry): SpooledEvent | null {
   return { event: payload.hook_event_name, arrivedAtMs: entry.arrivedAtMs, payload, env };
 }
 
+/** The bytes a spooled name stands for: its temp file's when the name is an empty marker, else its own. */
+export function spooledBytes(file: string): Buffer {
+  const temp = tempLinkOf(file);
+  return readFileSync(temp?.marker ? temp.file : file);
+}
+
 /**
  * Moves a spooled event out of the way (an unparseable entry, or a turn that cannot be built), so that it is
- * counted once and the rest of the spool goes on.
+ * counted once and the rest of the spool goes on. What lands in corrupt/ is the raw payload.
  */
 export function moveAside(paths: SpoolPaths, file: string): void {
   const temp = tempLinkOf(file);
   try {
     ensureDir(paths.corrupt);
-    renameSync(file, join(paths.corrupt, basename(file)));
-    if (temp) rmSync(temp, { force: true });
+    const aside = join(paths.corrupt, basename(file));
+    if (temp?.marker) {
+      // The name first: a marker must never outlive its temp, whose name another process could reserve.
+      rmSync(file, { force: true });
+      renameSync(temp.file, aside);
+    } else {
+      renameSync(file, aside);
+      if (temp) rmSync(temp.file, { force: true });
+    }
   } catch {
     removeEntries([file]);
   }
 }
 
-/** Deletes spooled events: the published name and the hook's temp link to the same raw payload. */
+/** Deletes spooled events: the published name, then the hook's temp file holding (or linked to) its payload. */
 export function removeEntries(files: readonly string[]): void {
   for (const file of files) {
     const temp = tempLinkOf(file);
     rmSync(file, { force: true });
-    if (temp) rmSync(temp, { force: true });
+    if (temp) rmSync(temp.file, { force: true });
   }
 }
 
 /**
- * The hook's temp name for a spooled file, when it is still a link to that same file. (After a long gap its
- * name could have been reserved again by a new process with the same pid: that one is not ours to delete.)
+ * The hook's temp file of a spooled entry, when it is still that entry's: the payload itself behind an
+ * empty published name (`marker`, how the hooks publish), or a second link to the same file (how they
+ * published before). A temp name is reserved again only once it is gone, so one newer than the entry's
+ * marker was made by another process with the same pid: not ours to delete.
  */
-function tempLinkOf(file: string): string | null {
+function tempLinkOf(file: string): { file: string; marker: boolean } | null {
   const match = SPOOL_NAME.exec(basename(file));
   if (!match) return null;
   const temp = join(dirname(file), 'tmp', `${match[1]}-${match[2]}`);
   try {
-    return statSync(temp).ino === statSync(file).ino ? temp : null;
+    const entry = statSync(file);
+    const held = statSync(temp);
+    if (held.ino === entry.ino) return { file: temp, marker: false };
+    return entry.size === 0 && held.mtimeMs <= entry.mtimeMs ? { file: temp, marker: true } : null;
   } catch {
     return null;
   }
@@ -126,8 +144,8 @@ const CORRUPT_MAX_AGE_MS = 7 * 86_400_000;
 type Leftover = 'unpublished' | 'any' | 'atomic-temp';
 
 /**
- * Drops temp files of hooks that died mid-write (a temp with a single link was never published), temp
- * files of atomic writes cut short by a kill (`<file>.<pid>.<n>.tmp`: no write takes an hour), and old
+ * Drops temp files of hooks that died mid-write (a temp that no spooled name marks was never published),
+ * temp files of atomic writes cut short by a kill (`<file>.<pid>.<n>.tmp`: no write takes an hour), and old
  * corrupt entries (raw payloads: kept only briefly, for a look at what went wrong).
  */
 export function cleanSpoolLeftovers(paths: SpoolPaths, nowMs: number): void {
@@ -152,16 +170,32 @@ export function cleanSpoolLeftovers(paths: SpoolPaths, nowMs: number): void {
     } catch {
       continue;
     }
+    const published = leftover === 'unpublished' ? publishedNames(paths) : null;
     for (const name of names) {
       if (leftover === 'atomic-temp' && !name.endsWith('.tmp')) continue;
+      if (published?.has(name)) continue;
       const file = join(dir, name);
       try {
         const stat = statSync(file);
         if (!stat.isFile() || nowMs - stat.mtimeMs <= maxAge) continue;
-        if (leftover !== 'unpublished' || stat.nlink === 1) rmSync(file, { force: true });
+        rmSync(file, { force: true });
       } catch {
         // already gone
       }
     }
   }
+}
+
+/** The `<pid>-<n>` of every spooled name: their temp files hold published payloads. */
+function publishedNames(paths: SpoolPaths): Set<string> {
+  const names = new Set<string>();
+  try {
+    for (const name of readdirSync(paths.spool)) {
+      const match = SPOOL_NAME.exec(name);
+      if (match) names.add(`${match[1]}-${match[2]}`);
+    }
+  } catch {
+    // no spool: nothing published
+  }
+  return names;
 }

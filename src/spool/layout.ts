@@ -2,17 +2,20 @@
 // ~/.infinium-codex, 0700). Every file is written whole to a temp name and renamed into place, or appended
 // with one write call, so a crash never leaves a half-written record behind.
 //
-//   spool/<pid>-<n>.<Event>.json   one raw hook payload, exactly as Codex wrote it to stdin (0600), then the
-//                                  session's tracing settings when it had any (trailer: session-env.ts). The
-//                                  arrival stamp is the file's mtime: the shell hook cannot read the clock
-//                                  without a fork. The hook writes spool/tmp/<pid>-<n> and then hard-links
-//                                  it here: as atomic as a rename (the name appears with the whole payload),
-//                                  never replaces an existing name, and `ln` is a lighter program than `mv`.
-//   spool/tmp/<pid>-<n>            the hook's temp file; once published it stays as a second link to the
-//                                  payload and reserves <pid>-<n> until the worker deletes both links.
-//                                  Unique without a clock or random source: the hook creates it with O_EXCL
-//                                  and skips any n whose temp or final name exists, and only the live process
-//                                  holding a pid creates names with that pid.
+//   spool/<pid>-<n>.<Event>.json   one published hook event: an empty file, created (O_EXCL) once the
+//                                  payload is whole in spool/tmp/<pid>-<n>, so a reader never sees part of
+//                                  one; a shell makes it with a redirection, without running a program. The
+//                                  arrival stamp is its mtime: the shell hook cannot read the clock without
+//                                  a fork. An entry that is not empty holds its payload itself (how the
+//                                  hooks published before: a hard link from the temp name).
+//   spool/tmp/<pid>-<n>            the hook's temp file, then the published event's bytes: the raw payload,
+//                                  exactly as Codex wrote it to stdin (0600), then the session's tracing
+//                                  settings when it had any (trailer: session-env.ts). Its name is reserved
+//                                  until the worker deletes the event (published name first). Unique
+//                                  without a clock or random source: the hook creates it with O_EXCL and
+//                                  skips any n whose temp or final name exists, and only the live process
+//                                  holding a pid creates names with that pid. One no name marks is a hook
+//                                  that died mid-write: dropped after an hour.
 //   spool/corrupt/<name>           entries that could not be parsed, moved aside (kept 7 days)
 //   spool/sessions/<session>.json  the worker's per-session state: turn count, rollout cursor (opaque JSON,
 //                                  never prompt/command/output text), turns already built

@@ -4,7 +4,7 @@
 //              setsid, e.g. macOS)
 //   --retry    send every outbox entry now, whatever its next-attempt time
 //   --session-secret
-//              stdin is the spool entry of the hook that started us, in a session started with
+//              stdin is the spooled payload of the hook that started us, in a session started with
 //              INFINIUM_AGENT_SECRET: keep that secret for the entry's session first (session-secrets.ts)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,11 +1,12 @@
 // The package a user installs: `npm pack` holds only what users need, and the tarball installed into a
 // fresh prefix (production dependencies only) runs, both as a command and as the hook Codex calls.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json';
+import { spooledBytes } from '../../src/spool/events';
 
 let work: string;
 let tarball: string;
@@ -95,6 +96,6 @@ describe('the installed package as Codex runs it', () => {
       name.endsWith('.UserPromptSubmit.json'),
     );
     expect(spooled).toHaveLength(1);
-    expect(readFileSync(join(state, 'spool', spooled[0] as string), 'utf8')).toBe(payload);
+    expect(spooledBytes(join(state, 'spool', spooled[0] as string)).toString()).toBe(payload);
   });
 });

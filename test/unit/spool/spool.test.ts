@@ -13,7 +13,15 @@ import {
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findHistory, readHistory } from '../../../src/spool';
-import { cleanSpoolLeftovers, listSpool, removeEntries } from '../../../src/spool/events';
+import {
+  cleanSpoolLeftovers,
+  listSpool,
+  moveAside,
+  readSpoolEntry,
+  removeEntries,
+  type SpoolEntry,
+  spooledBytes,
+} from '../../../src/spool/events';
 import { appendHistory, type HistoryRecord, rolloutDrift } from '../../../src/spool/history';
 import { spoolPaths } from '../../../src/spool/layout';
 import { LOCK_AHEAD_MS, LOCK_STALE_MS, LockLostError, lockHeld, tryLock } from '../../../src/spool/lock';
@@ -245,6 +253,37 @@ describe('spool leftovers', () => {
     expect(readdirSync(paths.spoolTmp)).toEqual(['11-0']);
     removeEntries([join(paths.spool, '11-0.UserPromptSubmit.json')]);
     expect(readdirSync(paths.spoolTmp)).toEqual([]);
+  });
+
+  it('reads a payload through its empty published name, and deletes or sets aside both files', () => {
+    const paths = spoolPaths(box.env);
+    mkdirSync(paths.spoolTmp, { recursive: true });
+    const publish = (name: string, payload: string) => {
+      writeFileSync(join(paths.spoolTmp, name), payload);
+      writeFileSync(join(paths.spool, `${name}.Stop.json`), '');
+    };
+    publish('20-0', '{"hook_event_name":"Stop","session_id":"s","cwd":"/p","turn_id":"t"}');
+    publish('21-0', 'not json');
+    publish('22-0', '{"partial');
+    // An unpublished temp (its hook died mid-write), an hour old: dropped; the published ones stay.
+    writeFileSync(join(paths.spoolTmp, '23-0'), '{"partial');
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    for (const name of ['20-0', '21-0', '23-0']) utimesSync(join(paths.spoolTmp, name), old, old);
+    cleanSpoolLeftovers(paths, Date.now());
+    expect(readdirSync(paths.spoolTmp).sort()).toEqual(['20-0', '21-0', '22-0']);
+    const [first, second] = listSpool(paths);
+    expect(readSpoolEntry(first as SpoolEntry)?.payload.session_id).toBe('s');
+    expect(readSpoolEntry(second as SpoolEntry)).toBeNull();
+    removeEntries([(first as SpoolEntry).file]);
+    moveAside(paths, (second as SpoolEntry).file);
+    expect(readFileSync(join(paths.corrupt, '21-0.Stop.json'), 'utf8')).toBe('not json');
+    // A temp newer than its marker was reserved again by another process with that pid: not this entry's.
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(paths.spoolTmp, '22-0'), later, later);
+    expect(spooledBytes(join(paths.spool, '22-0.Stop.json')).toString()).toBe('');
+    removeEntries([join(paths.spool, '22-0.Stop.json')]);
+    expect(readdirSync(paths.spoolTmp)).toEqual(['22-0']);
+    expect(listSpool(paths)).toEqual([]);
   });
 
   it('drops temp files of atomic writes a kill cut short, once an hour old, and nothing else', () => {
