@@ -1,9 +1,11 @@
 // `infinium-codex import` with real files and processes: the built CLI against the stand-in Infinium, past
 // sessions placed under a temp CODEX_HOME from recorded rollouts (test/fixtures), and, for the race, the
 // built hook front-end and its detached worker tracing the same session live while the import runs.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { composeSessionTrace, composeTurnTrace } from '../../src/worker/compose';
+import { pastRollouts, planImport, runImport } from '../../src/worker/import';
 import { feed, waitForWorkerIdle } from '../support/capture-harness';
 import { makeSandbox, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
@@ -263,5 +265,42 @@ describe('import', () => {
     });
     expect(noSessions.code).toBe(1);
     expect(noSessions.stderr).toContain('There are no Codex sessions in');
+  });
+});
+
+// The two moments an import and a live worker can meet, each made to happen: the plan is made without the
+// lock, so a live worker may build a turn between the plan and the import's build; and a live worker may
+// see a turn's hook events after the import built it.
+describe('import and the live worker, at the moments they meet', () => {
+  const composer = { composeTurnTrace, composeSessionTrace };
+  const plan = async () => planImport(box.env, (await pastRollouts(box.env)) ?? [], { sinceMs: 0 });
+  const live = async () => {
+    await feed('sh', hookEventsFor(TWO_TURNS.hooks, box.codexHome, box.project, LEAN), box.env);
+    await waitForWorkerIdle(box.stateDir, { spool: true, timeoutMs: 60_000 });
+  };
+
+  it('a turn the live worker built after the plan is not built again by the import', async () => {
+    placeRollout(box.codexHome, box.project, TWO_TURNS.rollout);
+    const planned = await plan();
+    expect(planned.sessions[0]?.turns.map((t) => t.action)).toEqual(['import', 'import']);
+    await live();
+    expect(server.traces).toHaveLength(2);
+    const result = await runImport(box.env, planned, { composer, startWorker: () => undefined });
+    expect(result).toMatchObject({ built: 0, sent: 0, tracedMeanwhile: 2 });
+    expect(server.traces).toHaveLength(2);
+  });
+
+  it('a turn the import built is already built for the live worker that sees its hook events next', async () => {
+    placeRollout(box.codexHome, box.project, TWO_TURNS.rollout);
+    const result = await runImport(box.env, await plan(), { composer, startWorker: () => undefined });
+    expect(result).toMatchObject({ built: 2, sent: 2, tracedMeanwhile: 0 });
+    await live();
+    expect(server.traces).toHaveLength(2);
+    expect(server.traces.every((t) => (t.body.environment as { imported?: boolean }).imported)).toBe(true);
+    // The live worker took the turns' events as built: nothing left in the spool or the outbox.
+    expect(readdirSync(join(box.stateDir, 'spool')).filter((name) => name.endsWith('.json'))).toEqual([
+      'stats.json',
+    ]);
+    expect(readdirSync(join(box.stateDir, 'outbox'))).toEqual([]);
   });
 });
