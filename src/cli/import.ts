@@ -80,6 +80,13 @@ export async function importSessions(options: ImportOptions, ctx: CliContext): P
     return;
   }
   if (!options.yes) {
+    if (options.json) {
+      throw new UserError(
+        'import --json prints only JSON, so it cannot ask first: pass --yes as well.',
+        undefined,
+        2,
+      );
+    }
     if (!ctx.interactive) {
       throw new UserError(
         `import would send ${count(toImport, 'trace')} to Infinium and asks first, which needs a terminal: pass --yes to import without asking.`,

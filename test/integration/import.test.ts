@@ -249,6 +249,10 @@ describe('import', () => {
     expect(piped.stderr).toContain('pass --yes');
     expect(server.traces).toHaveLength(0);
     expect(existsSync(join(box.stateDir, 'outbox'))).toBe(false);
+    const json = await runCli(box, ['import', '--since', '2026-11-01', '--json']);
+    expect(json.code).toBe(2);
+    expect(json.stdout).toBe('');
+    expect(json.stderr).toContain('pass --yes as well');
 
     for (const [args, message] of [
       [['--since', 'last week'], '--since takes a date'],
