@@ -4,12 +4,15 @@
 // `Authorization:` headers); ordinary code that merely talks about keys and tokens (`const token =
 // tokens[i]`, `password: string;`) must pass unchanged: the tests hold examples of both.
 //
-// Every pattern, the user's `redactPatterns` included, runs on RE2 (re2js, a pure-JS port): matching takes
-// time linear in the text whatever the pattern and the input, so no text can make redaction slow (with
-// JavaScript's backtracking engine, 64 KB of `A_KEY=A_KEY=...(` took 3.6 s). RE2 has no lookaround: what a
-// lookahead used to exclude (a reference such as `$TOKEN`, a call) is judged on the match instead.
+// No text can make redaction slow (64 KB of `A_KEY=A_KEY=...(` once took 3.6 s). The built-in patterns run
+// on JavaScript's engine, each written so that matching takes time linear in the text (see SECRET_PATTERNS);
+// the user's `redactPatterns` run on RE2 (re2js, a pure-JS port), linear whatever the pattern. Every
+// pattern runs once over the text, its matches judged in code (what a lookahead used to exclude, a
+// reference such as `$TOKEN` or a call, is judged on the match), and the marks go in at the end; a pattern
+// is judged on at most MATCHES_PER_PATTERN matches per text. A 1 MB field takes tens of milliseconds.
 import { RE2JS } from 're2js';
 import { makeSecretScrubber } from '../infinium/secret-forms';
+import { type Hint, HintScanner } from './hints';
 
 interface Match {
   /** Capturing groups by number; 0 is the whole match. Unmatched groups are undefined. */
@@ -18,6 +21,9 @@ interface Match {
   start: number;
   end: number;
 }
+
+/** A part of the text as [start, end) UTF-16 offsets. */
+type Range = readonly [start: number, end: number];
 
 interface SecretPattern {
   kind: string;
@@ -30,10 +36,10 @@ interface SecretPattern {
    * running the regex, and most text (command output) holds none of them.
    */
   hints?: readonly string[];
-  /** Same purpose, for case-insensitive names: searched in the lower-cased text. */
+  /** Same purpose, for case-insensitive names: ASCII letters match in either case. */
   lowerHints?: readonly string[];
-  /** The replacement for a match (the whole match by default), or null to keep the match as it is. */
-  replace?: (match: Match) => string | null;
+  /** The secret in a match (the whole match by default), or null when the match holds none. */
+  secret?: (match: Match) => Range | null;
   /** Shape-recognised tokens: a token wrapped onto the next line is taken with its continuation. */
   wraps?: boolean;
   /** Where the secret really starts, at or before the match, not before `floor` (what is already done). */
@@ -42,16 +48,18 @@ interface SecretPattern {
 
 const mark = (kind: string) => `[REDACTED:${kind}]`;
 
-/** Keeps the groups before `secretGroup` and replaces that group and what follows up to its end. */
-const keepBefore =
-  (kind: string, secretGroup: number, judge: (value: string, match: Match) => boolean = () => true) =>
-  (match: Match): string | null => {
-    const value = match.groups[secretGroup] ?? '';
-    if (!judge(value, match)) return null;
-    return `${match.groups.slice(1, secretGroup).join('')}${mark(kind)}${match.groups
-      .slice(secretGroup + 1)
-      .join('')}`;
-  };
+/** Where group `group` of a match lies; the groups before it follow one another from the match's start. */
+function groupRange(match: Match, group: number): Range {
+  let start = match.start;
+  for (let before = 1; before < group; before += 1) start += match.groups[before]?.length ?? 0;
+  return [start, start + (match.groups[group]?.length ?? 0)];
+}
+
+/** The secret is group `group` when `judge` says its value is one; what comes before and after it stays. */
+const secretGroup =
+  (group: number, judge: (value: string, match: Match) => boolean = () => true) =>
+  (match: Match): Range | null =>
+    judge(match.groups[group] ?? '', match) ? groupRange(match, group) : null;
 
 /** Where a secret is kept, not the secret: `$TOKEN`, `${X}`, `process.env.X`, `os.environ[...]`, a mark. */
 const REFERENCE = /^(?:\$|%\w+%|\{\{|<[\w -]+>$|process\.env|os\.environ|os\.getenv|ENV\[|env\.|\[REDACTED:)/;
@@ -155,14 +163,14 @@ const NAME_HINTS = ['pass', 'secret', 'token', 'key', 'credential', 'auth', 'pwd
 /** One group of a quoted value, whichever quote it had. */
 const quotedValue = (match: Match, first: number) => match.groups[first] ?? match.groups[first + 1] ?? '';
 
-const quotedReplace =
+/** The secret is the quoted value (without its quotes) when `judge` says it is one. */
+const quotedSecret =
   (judge: (value: string, name: string) => boolean) =>
-  (match: Match): string | null => {
+  (match: Match): Range | null => {
     const value = quotedValue(match, 3);
     if (REFERENCE.test(value) || !judge(value, match.groups[1] ?? '')) return null;
-    const whole = match.groups[0] ?? '';
-    const at = whole.lastIndexOf(value);
-    return `${whole.slice(0, at)}${mark('assignment')}${whole.slice(at + value.length)}`;
+    const at = match.start + (match.groups[0] ?? '').lastIndexOf(value);
+    return [at, at + value.length];
   };
 
 /** An option's value without its quotes, judged like any secret value. */
@@ -205,7 +213,7 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     // Storage / Service Bus connection strings: AccountKey=<base64>;
     source: String.raw`\b(AccountKey=|SharedAccessKey=)([A-Za-z0-9+/]{20,}={0,2})`,
     hints: ['AccountKey=', 'SharedAccessKey='],
-    replace: keepBefore('azure-key', 2),
+    secret: secretGroup(2),
   },
   { kind: 'google-api-key', source: String.raw`\bAIza[0-9A-Za-z_-]{35}\b`, hints: ['AIza'], wraps: true },
   {
@@ -296,11 +304,12 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     wraps: true,
   },
   {
-    kind: 'wrapped-token',
+    kind: 'token',
     // A well-known token broken over two lines (a terminal's width) too early for its own pattern to see.
     source: String.raw`\b(?:gh[pousr]_|github_pat_|gl(?:pat|dt|rt)-|sk-(?:ant-|proj-)?|xox[abposre]-|hf_|npm_|pypi-|AKIA|AIza)[A-Za-z0-9_-]{4,255}\r?\n[A-Za-z0-9_-]{4,255}(?![^\r\n])`,
     hints: ['\n'],
-    replace: (match) => ((match.groups[0] ?? '').replace(/\s/g, '').length >= 20 ? mark('token') : null),
+    secret: (match) =>
+      (match.groups[0] ?? '').replace(/\s/g, '').length >= 20 ? [match.start, match.end] : null,
   },
   {
     kind: 'jwt',
@@ -314,34 +323,30 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     // before the path, so one containing `@` goes whole.
     source: String.raw`(\/\/[^\s:/@'"]{1,256}:)([^\s/'"]{1,1024})(@)`,
     hints: ['@'],
-    replace: keepBefore(
-      'url-password',
-      2,
-      (value) => !REFERENCE.test(value) && !NOT_SECRETS.has(value.toLowerCase()),
-    ),
+    secret: secretGroup(2, (value) => !REFERENCE.test(value) && !NOT_SECRETS.has(value.toLowerCase())),
   },
   {
     kind: 'header',
     // Authorization, Cookie and API-key headers (our own x-agent-key included), as sent or as printed,
-    // also as keys of a JSON headers object. An auth scheme word stays readable.
-    source: String.raw`\b((?:proxy-)?authorization|(?:set-)?cookie|x-[a-z0-9-]{0,40}?(?:key|token|secret|auth|signature|session)|api-?key|private-token)(\\{0,4}["']?[ \t]{0,8}:[ \t]{0,8}\\{0,4}["']?)((?:(?:bearer|basic|token|digest|negotiate|ntlm|apikey|sso-key)[ \t]{1,8})?)([^\r\n"'\\]{6,})`,
+    // also as keys of a JSON headers object. An auth scheme word stays readable. An `x-` name is not
+    // taken from inside another name (after a `-`): 1 MB of `x-x-x-...` would be tried from every dash.
+    source: String.raw`\b((?:proxy-)?authorization|(?:set-)?cookie|(?<!-)x-[a-z0-9-]{0,40}?(?:key|token|secret|auth|signature|session)|api-?key|private-token)(\\{0,4}["']?[ \t]{0,8}:[ \t]{0,8}\\{0,4}["']?)((?:(?:bearer|basic|token|digest|negotiate|ntlm|apikey|sso-key)[ \t]{1,8})?)([^\r\n"'\\]{6,})`,
     flags: 'i',
     lowerHints: ['authorization', 'cookie', 'key', 'token', 'secret', 'auth', 'signature', 'session'],
-    replace: (match) => {
-      const value = (match.groups[4] ?? '').trim();
-      if (value.length < 6 || REFERENCE.test(value) || value.includes('${')) return null;
+    secret: secretGroup(4, (raw) => {
+      const value = raw.trim();
+      if (value.length < 6 || REFERENCE.test(value) || value.includes('${')) return false;
       // Code (`agent.secret()`, `config.key,`), prose about a header, or a placeholder (`Bearer ...`).
       if (/^[\x60),;.<]|^[A-Za-z_$][\w$.]*\(|^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[,;)]?$/.test(value))
-        return null;
-      if (/^(?:bearer|basic|token|digest|negotiate|ntlm)$/i.test(value)) return null;
-      return `${match.groups[1]}${match.groups[2]}${match.groups[3]}${mark('header')}`;
-    },
+        return false;
+      return !/^(?:bearer|basic|token|digest|negotiate|ntlm)$/i.test(value);
+    }),
   },
   {
     kind: 'bearer',
     source: String.raw`\b(Bearer|Basic|token)(\s{1,8})([A-Za-z0-9._~+/-]{16,}=*)`,
     hints: ['Bearer', 'Basic', 'token'],
-    replace: keepBefore('bearer', 3),
+    secret: secretGroup(3),
   },
   {
     kind: 'cli-password',
@@ -349,14 +354,14 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     source: String.raw`(\s--?(?:[a-z0-9]{1,20}-){0,5}(?:password|passwd|passphrase|pass|secret|token|api-?key|access-key|secret-key|private-key|client-secret|storepass|keypass|srcstorepass|deststorepass|srckeypass|destkeypass)(?:=|[ \t]{1,8}))${OPTION_VALUE}`,
     flags: 'i',
     lowerHints: ['pass', 'secret', 'token', 'key'],
-    replace: keepBefore('cli-password', 2, optionValueIsSecret),
+    secret: secretGroup(2, optionValueIsSecret),
   },
   {
     kind: 'cli-password',
     // A password glued to its option: `mysql -p<password>`, `7z x -p<password>`.
     source: String.raw`(\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mysqlsh|mysqlpump|mariadb|mariadb-dump|mycli|7z|7za|7zr|unrar|rar)\b${SAME_COMMAND}\s-p)${OPTION_VALUE}`,
     hints: ['-p'],
-    replace: keepBefore('cli-password', 2, optionValueIsSecret),
+    secret: secretGroup(2, optionValueIsSecret),
   },
   {
     kind: 'cli-password',
@@ -364,20 +369,20 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     // `mongosh -p x`, `openssl ... -passin pass:x`, `smbclient -U user%<password>`.
     source: String.raw`(\b(?:sshpass[ \t]{1,8}-p|redis-cli\b${SAME_COMMAND}\s-a|(?:un)?zip\b${SAME_COMMAND}\s-P|(?:docker|podman|buildah|helm|skopeo|oras)[ \t]{1,8}(?:registry[ \t]{1,8})?login\b${SAME_COMMAND}\s-p|mongo(?:sh|dump|restore)?\b${SAME_COMMAND}\s-p)[ \t]{0,8}|\s-pass(?:in|out)?[ \t]{1,8}pass:|\s-U[ \t]{1,8}['"]?[^\s%'"]{1,64}%)${OPTION_VALUE}`,
     hints: ['-p', '-a', '-P', '-U', 'pass:'],
-    replace: keepBefore('cli-password', 2, optionValueIsSecret),
+    secret: secretGroup(2, optionValueIsSecret),
   },
   {
     kind: 'cli-password',
     // curl/wget `-u user:password`: the user stays.
     source: String.raw`(\b(?:curl|wget|http|https|xh)\b${SAME_COMMAND}\s(?:-u|--user|--proxy-user|-U)[ \t=]{1,4}['"]?[^\s:'"]{1,128}:)([^\s'"]+)`,
     hints: ['-u', '--user', '-U'],
-    replace: keepBefore('cli-password', 2, (value) => value.length >= 3 && !REFERENCE.test(value)),
+    secret: secretGroup(2, (value) => value.length >= 3 && !REFERENCE.test(value)),
   },
   {
     kind: 'netrc',
     source: String.raw`(\b(?:machine\s{1,16}\S{1,256}\s{1,16}|default\s{1,16})(?:login\s{1,16}\S{1,256}\s{1,16})?(?:account\s{1,16}\S{1,256}\s{1,16})?password\s{1,16}|\blogin\s{1,16}\S{1,256}\s{1,16}password\s{1,16})(\S+)`,
     hints: ['password'],
-    replace: keepBefore('netrc', 2),
+    secret: secretGroup(2),
   },
   {
     kind: 'assignment',
@@ -385,11 +390,10 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     // JSON or YAML keys (`"AWS_SECRET_ACCESS_KEY": "..."`: an env object in MCP arguments): any value.
     source: String.raw`\b([A-Z][A-Z0-9_]{0,64}_(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|AUTH)|PASSWORD|PASSWD|SECRET|TOKEN|API_KEY)(\\{0,4}["']?[ \t]{0,8}[=:][ \t]{0,8}|${TAB})(\\{0,4}"[^"\s\\]{4,1024}\\{0,4}"|'[^'\s]{4,1024}'|[^\s'"\x60;,(){}[\]\\]{4,})`,
     hints: ['KEY', 'TOKEN', 'SECRET', 'PASS', 'PWD', 'CREDENTIAL', 'AUTH'],
-    replace: (match) => {
-      const value = (match.groups[3] ?? '').replace(/^\\*["']|\\*["']$/g, '');
-      if (REFERENCE.test(value) || followedByOpening(match)) return null;
-      return `${match.groups[1]}${match.groups[2]}${mark('assignment')}`;
-    },
+    secret: secretGroup(3, (quoted, match) => {
+      const value = quoted.replace(/^\\*["']|\\*["']$/g, '');
+      return !REFERENCE.test(value) && !followedByOpening(match);
+    }),
   },
   {
     kind: 'assignment',
@@ -397,7 +401,7 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     source: String.raw`(${PASSWORD_KEYWORD})(${ASSIGN})(?:${QUOTED})`,
     flags: 'i',
     lowerHints: NAME_HINTS,
-    replace: quotedReplace((value) => !NOT_SECRETS.has(value.toLowerCase())),
+    secret: quotedSecret((value) => !NOT_SECRETS.has(value.toLowerCase())),
   },
   {
     kind: 'assignment',
@@ -405,7 +409,7 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     source: String.raw`(${TOKEN_KEYWORD})(${ASSIGN})(?:${QUOTED})`,
     flags: 'i',
     lowerHints: NAME_HINTS,
-    replace: quotedReplace(
+    secret: quotedSecret(
       (value, name) =>
         !/\s/.test(value) &&
         (looksRandom(value) ||
@@ -419,8 +423,7 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     source: String.raw`^([ \t]{0,64}(?:export[ \t]{1,8})?[A-Za-z0-9_.-]{0,64}(?:${PASSWORD_KEYWORD})[ \t]{0,8}[=:][ \t]{0,8})([^\s"'\x60([{][^\r\n]{0,1024}[^\s;,])$`,
     flags: 'im',
     lowerHints: NAME_HINTS,
-    replace: keepBefore(
-      'assignment',
+    secret: secretGroup(
       2,
       (value) => /\s/.test(value) && !/[()[\]{}<>=]|\[REDACTED:/.test(value) && !REFERENCE.test(value),
     ),
@@ -432,7 +435,7 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     source: String.raw`(${PASSWORD_KEYWORD})(${ASSIGN}|${TAB})${BARE}`,
     flags: 'i',
     lowerHints: NAME_HINTS,
-    replace: keepBefore('assignment', 3, (value, match) => !notASecret(value, match)),
+    secret: secretGroup(3, (value, match) => !notASecret(value, match)),
   },
   {
     kind: 'assignment',
@@ -440,8 +443,7 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     source: String.raw`(${TOKEN_KEYWORD}|_key)(${ASSIGN}|${TAB})${BARE}`,
     flags: 'i',
     lowerHints: NAME_HINTS,
-    replace: keepBefore(
-      'assignment',
+    secret: secretGroup(
       3,
       (value, match) => !notASecret(value, match) && looksRandom(value.replace(/[;,]+$/, '')),
     ),
@@ -461,12 +463,32 @@ function wrappedEnd(text: string, end: number): number {
 
 interface CompiledPattern extends SecretPattern {
   regex: RegExp;
+  /** The hints' and lowerHints' places in HINTS. */
+  hintIds?: readonly number[];
+  lowerHintIds?: readonly number[];
 }
+
+/** Every distinct hint of the built-in patterns, searched for in one pass. */
+const HINTS: Hint[] = [];
+function hintId(text: string, caseless: boolean): number {
+  const known = HINTS.findIndex((hint) => hint.text === text && hint.caseless === caseless);
+  return known === -1 ? HINTS.push({ text, caseless }) - 1 : known;
+}
+
+/**
+ * `[...]{n,}` written as `[...]{n}[...]*`: the same language, but V8 runs a loop with a minimum and no
+ * maximum through a slow path on the first two long texts a process gives it (~120 ms for a 1 MB run of
+ * token characters, measured on Node 20), where the plain greedy loop is fast from the first.
+ */
+const simpleLoops = (source: string) => source.replace(/(\[(?:\\.|[^\]\\])*\])\{(\d+),\}/g, '$1{$2}$1*');
 
 const BUILT_IN: readonly CompiledPattern[] = SECRET_PATTERNS.map((pattern) => ({
   ...pattern,
-  regex: new RegExp(pattern.source, `g${pattern.flags ?? ''}`),
+  regex: new RegExp(simpleLoops(pattern.source), `g${pattern.flags ?? ''}`),
+  hintIds: pattern.hints?.map((hint) => hintId(hint, false)),
+  lowerHintIds: pattern.lowerHints?.map((hint) => hintId(hint, true)),
 }));
+const HINT_SCANNER = new HintScanner(HINTS);
 
 /** Why a user's redact pattern cannot be used (RE2 syntax: no lookaround, no backreference), or null. */
 export function redactPatternProblem(source: string): string | null {
@@ -478,12 +500,93 @@ export function redactPatternProblem(source: string): string | null {
   }
 }
 
-function applyPattern(text: string, pattern: CompiledPattern): string {
+/**
+ * How many matches of one pattern a field is judged on, secret or not. A field with more is a dump of
+ * secrets or an attack (1 MB of a six-character URL with a password holds 166,000 of them, 1 MB of
+ * `x-api-key: ` 90,000 names to judge): from the first match past this allowance on, the rest of the field
+ * is one `[REDACTED:too-many-secrets]` mark. So no field costs more than this many matches per pattern to
+ * judge and marks to build, and no byte of a secret survives.
+ */
+export const MATCHES_PER_PATTERN = 1_000;
+
+/** The secrets found in one text, by every pattern; rank 0 is the rest of the text past an allowance. */
+class Findings {
+  /** [start, end) of each secret and the rank of the pattern that found it, flat: three numbers each. */
+  readonly spans: number[] = [];
+  /** Where the rest of the text becomes one mark (its length while no pattern has spent its allowance). */
+  limit: number;
+  private readonly counts: number[] = [];
+
+  constructor(readonly text: string) {
+    this.limit = text.length;
+  }
+
+  /**
+   * Whether the pattern of `rank` may judge its match at `start`: false when the match lies in the rest of
+   * the text, already one mark, or is one past the pattern's allowance (the rest then starts there).
+   */
+  examine(start: number, rank: number): boolean {
+    if (start >= this.limit) return false;
+    const count = this.counts[rank] ?? 0;
+    if (count === MATCHES_PER_PATTERN) {
+      this.limit = start;
+      return false;
+    }
+    this.counts[rank] = count + 1;
+    return true;
+  }
+
+  /** Records a secret at [start, end) found by the pattern of `rank`. */
+  add(start: number, end: number, rank: number): void {
+    if (end > start) this.spans.push(start, end, rank);
+  }
+
+  /**
+   * The text with each secret replaced by the mark of its kind (`kinds` by rank). Overlapping secrets (two
+   * patterns that found the same one, or parts of it) become one mark of the first pattern's kind, and so
+   * do secrets of one kind that touch: no byte of either survives.
+   */
+  render(kinds: readonly string[]): string {
+    const { text, spans } = this;
+    if (this.limit < text.length) spans.push(this.limit, text.length, 0);
+    const count = spans.length / 3;
+    if (count === 0) return text;
+    // Each pattern's spans come in order; a stable sort by start keeps the earlier pattern first on a tie.
+    const order = Array.from({ length: count }, (_, index) => 3 * index);
+    order.sort((a, b) => (spans[a] as number) - (spans[b] as number));
+    const parts: string[] = [];
+    let from = 0;
+    for (let index = 0; index < count; ) {
+      const first = order[index] as number;
+      const start = spans[first] as number;
+      let end = spans[first + 1] as number;
+      let rank = spans[first + 2] as number;
+      for (index += 1; index < count; index += 1) {
+        const next = order[index] as number;
+        const nextStart = spans[next] as number;
+        const nextRank = spans[next + 2] as number;
+        if (nextStart > end || (nextStart === end && kinds[nextRank] !== kinds[rank])) break;
+        end = Math.max(end, spans[next + 1] as number);
+        rank = Math.min(rank, nextRank);
+      }
+      parts.push(text.slice(from, start), mark(kinds[rank] as string));
+      from = end;
+    }
+    parts.push(text.slice(from));
+    return parts.join('');
+  }
+}
+
+/**
+ * Records the secrets a built-in pattern finds. Every pattern scans the same text, never one already
+ * marked by the patterns before it: a field of 166,000 URL passwords grew to 4.7 MB of marks that each
+ * later pattern had to scan again.
+ */
+function findSecrets(findings: Findings, pattern: CompiledPattern, rank: number): void {
+  const { text } = findings;
   const regex = pattern.regex;
   regex.lastIndex = 0;
-  let out = '';
-  let from = 0;
-  let changed = false;
+  let floor = 0;
   for (let found = regex.exec(text); found; found = regex.exec(text)) {
     const whole = found[0];
     if (whole === '') {
@@ -491,54 +594,47 @@ function applyPattern(text: string, pattern: CompiledPattern): string {
       continue;
     }
     const match: Match = { groups: found, text, start: found.index, end: found.index + whole.length };
-    const replacement = pattern.replace ? pattern.replace(match) : mark(pattern.kind);
-    if (replacement === null) continue;
-    const start = pattern.reachBack ? pattern.reachBack(text, match.start, from) : match.start;
-    const end = pattern.wraps ? wrappedEnd(text, match.end) : match.end;
-    out += text.slice(from, start) + replacement;
-    from = end;
-    regex.lastIndex = end;
-    changed = true;
-  }
-  return changed ? out + text.slice(from) : text;
-}
-
-/**
- * V8 first runs a regex in its bytecode interpreter and compiles it to machine code from the third run on;
- * interpreted, a 1 MB field costs ~0.5 s where compiled it costs ~1 ms. Two runs on a short text get a
- * pattern past that before it meets a long one.
- */
-function warmUp(regex: RegExp): void {
-  for (let run = 0; run < 2; run += 1) {
-    regex.lastIndex = 0;
-    regex.exec('A_KEY=x');
-  }
-  regex.lastIndex = 0;
-}
-
-/** A user's pattern, run on RE2: linear whatever the pattern. */
-function userPattern(source: string): (text: string) => string {
-  const regex = RE2JS.compile(source);
-  return (text) => {
-    if (!regex.test(text)) return text;
-    let out = '';
-    let from = 0;
-    for (const found of regex.matchAll(text)) {
-      const at = found.index ?? 0;
-      if (found[0] === '' || at < from) continue;
-      out += text.slice(from, at) + mark('custom');
-      from = at + found[0].length;
+    let start = pattern.reachBack ? pattern.reachBack(text, match.start, floor) : match.start;
+    if (!findings.examine(start, rank)) return;
+    let end = pattern.wraps ? wrappedEnd(text, match.end) : match.end;
+    if (pattern.secret) {
+      const secret = pattern.secret(match);
+      if (secret === null) continue;
+      [start, end] = secret;
     }
-    return out + text.slice(from);
+    findings.add(start, end, rank);
+    floor = Math.max(end, match.end);
+    regex.lastIndex = floor;
+  }
+}
+
+/** A user's pattern, run on RE2: linear whatever the pattern. Records what it matches. */
+function userPattern(source: string): (findings: Findings, rank: number) => void {
+  const regex = RE2JS.compile(source);
+  return (findings, rank) => {
+    if (!regex.test(findings.text)) return;
+    // Only where each match starts and ends: the matcher finds no groups unless asked.
+    const matcher = regex.matcher(findings.text);
+    while (matcher.find() && findings.examine(matcher.start(), rank)) {
+      findings.add(matcher.start(), matcher.end(), rank);
+    }
   };
 }
 
 export type Redactor = (text: string) => string;
 
+/** Whether a built-in pattern's hints occur in a text: one pass over the text for all of them. */
+function hintFinder(text: string): (pattern: CompiledPattern) => boolean {
+  const found = HINT_SCANNER.scan(text);
+  const anyFound = (ids: readonly number[] | undefined) => !ids || ids.some((id) => found[id] === 1);
+  return (pattern) => anyFound(pattern.hintIds) && anyFound(pattern.lowerHintIds);
+}
+
 /**
  * A redactor for the built-in patterns (unless `builtIn` is false) plus the user's own regexes (RE2
  * syntax; check them with `redactPatternProblem`), and, in every mode, the given agent secrets in each of
- * their common encodings (`[REDACTED:agent-secret]`). Cost: linear in the text's length.
+ * their common encodings (`[REDACTED:agent-secret]`). Every pattern runs once over the text; the marks are
+ * put in at the end. Cost: linear in the text's length.
  */
 export function makeRedactor(
   userPatterns: readonly string[],
@@ -546,26 +642,23 @@ export function makeRedactor(
   agentSecrets: readonly string[] = [],
 ): Redactor {
   const patterns: readonly CompiledPattern[] = builtIn ? BUILT_IN : [];
-  for (const pattern of patterns) warmUp(pattern.regex);
   const custom = userPatterns.map(userPattern);
+  const kinds = [
+    'too-many-secrets',
+    ...patterns.map((pattern) => pattern.kind),
+    ...custom.map(() => 'custom'),
+  ];
   const scrub = makeSecretScrubber(agentSecrets);
-  return (text) => {
+  return (input) => {
     // The agent secret first: a pattern could take only part of it.
-    let result = scrub(text);
-    let lower: string | undefined;
-    for (const pattern of patterns) {
-      if (pattern.hints && !pattern.hints.some((hint) => result.includes(hint))) continue;
-      if (pattern.lowerHints) {
-        lower ??= result.toLowerCase();
-        if (!pattern.lowerHints.some((hint) => (lower as string).includes(hint))) continue;
-      }
-      const next = applyPattern(result, pattern);
-      if (next !== result) {
-        result = next;
-        lower = undefined;
+    const findings = new Findings(scrub(input));
+    if (patterns.length > 0) {
+      const hinted = hintFinder(findings.text);
+      for (const [index, pattern] of patterns.entries()) {
+        if (hinted(pattern)) findSecrets(findings, pattern, 1 + index);
       }
     }
-    for (const apply of custom) result = apply(result);
-    return result;
+    for (const [index, find] of custom.entries()) find(findings, 1 + patterns.length + index);
+    return findings.render(kinds);
   };
 }

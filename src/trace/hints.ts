@@ -1,0 +1,137 @@
+// Which of a fixed set of short ASCII strings (the redaction patterns' hints) occur in a text, found in one
+// pass over it (Aho–Corasick automata) instead of one search per hint: on a 1 MB field made of what starts
+// many hints (`x-x-x-...`, `AAAA...`), 80 searches took 20–40 ms.
+
+/** A hint: matched with its case, or with ASCII letters of either case. */
+export interface Hint {
+  text: string;
+  caseless: boolean;
+}
+
+/** Only ASCII drives the automata: any other character ends every partial hint. */
+const ALPHABET = 128;
+
+const isUpper = (code: number) => code >= 65 && code <= 90;
+
+/** An automaton for some of the hints: `next[state * ALPHABET + code]`, and what ends in each state. */
+interface Automaton {
+  next: Int32Array;
+  /** Per state, the ids of the hints that end there (through suffix links too). */
+  ends: number[][];
+}
+
+function build(hints: readonly Hint[], ids: readonly number[], caseless: boolean): Automaton {
+  const fold = (code: number) => (caseless && isUpper(code) ? code + 32 : code);
+  const children: Map<number, number>[] = [new Map()];
+  const ends: number[][] = [[]];
+  for (const id of ids) {
+    const text = (hints[id] as Hint).text;
+    let state = 0;
+    for (let at = 0; at < text.length; at += 1) {
+      const code = fold(text.charCodeAt(at));
+      let child = children[state]?.get(code);
+      if (child === undefined) {
+        child = children.length;
+        children.push(new Map());
+        ends.push([]);
+        children[state]?.set(code, child);
+      }
+      state = child;
+    }
+    ends[state]?.push(id);
+  }
+  const next = new Int32Array(children.length * ALPHABET);
+  const fail = new Int32Array(children.length);
+  // Breadth first: a state's suffix link is shallower, so its transitions are complete when needed.
+  const queue: number[] = [0];
+  for (let head = 0; head < queue.length; head += 1) {
+    const state = queue[head] as number;
+    for (let code = 0; code < ALPHABET; code += 1) {
+      if (fold(code) !== code) continue;
+      const child = children[state]?.get(code);
+      const viaFail = state === 0 ? 0 : (next[(fail[state] as number) * ALPHABET + code] as number);
+      if (child === undefined) {
+        next[state * ALPHABET + code] = viaFail;
+        continue;
+      }
+      next[state * ALPHABET + code] = child;
+      fail[child] = viaFail;
+      ends[child]?.push(...(ends[viaFail] ?? []));
+      queue.push(child);
+    }
+    // Folded: an upper-case letter goes where its lower case goes.
+    for (let upper = 65; caseless && upper <= 90; upper += 1) {
+      next[state * ALPHABET + upper] = next[state * ALPHABET + upper + 32] as number;
+    }
+  }
+  return { next, ends };
+}
+
+/**
+ * Finds which hints occur in a text. Hints must be non-empty ASCII. A caseless hint matches ASCII letters
+ * of either case only, as a JavaScript regex with the `i` flag (and no `u`) does: no other character
+ * folds to an ASCII letter there, so a hint absent here cannot be matched by such a regex either.
+ */
+export class HintScanner {
+  private readonly exact: Automaton;
+  private readonly caseless: Automaton;
+
+  constructor(private readonly hints: readonly Hint[]) {
+    for (const hint of hints) {
+      if (hint.text === '' || [...hint.text].some((char) => char.charCodeAt(0) >= ALPHABET)) {
+        throw new Error(`not an ASCII hint: ${hint.text}`);
+      }
+    }
+    const ids = hints.map((_, id) => id);
+    this.exact = build(
+      hints,
+      ids.filter((id) => !hints[id]?.caseless),
+      false,
+    );
+    this.caseless = build(
+      hints,
+      ids.filter((id) => hints[id]?.caseless),
+      true,
+    );
+  }
+
+  /** found[id] is 1 when hint `id` occurs in `text`. */
+  scan(text: string): Uint8Array {
+    const found = new Uint8Array(this.hints.length);
+    let missing = this.hints.length;
+    const exact = this.exact.next;
+    const caseless = this.caseless.next;
+    // The states where a hint not yet found ends; a state is closed once its hints are all found.
+    const exactOpen = this.exact.ends.map((ids) => ids.length > 0);
+    const caselessOpen = this.caseless.ends.map((ids) => ids.length > 0);
+    const reach = (ends: readonly number[]) => {
+      for (const id of ends) {
+        if (found[id] === 0) {
+          found[id] = 1;
+          missing -= 1;
+        }
+      }
+    };
+    let one = 0;
+    let other = 0;
+    for (let at = 0; at < text.length && missing > 0; at += 1) {
+      const code = text.charCodeAt(at);
+      if (code >= ALPHABET) {
+        one = 0;
+        other = 0;
+        continue;
+      }
+      one = exact[one * ALPHABET + code] as number;
+      other = caseless[other * ALPHABET + code] as number;
+      if (exactOpen[one]) {
+        exactOpen[one] = false;
+        reach(this.exact.ends[one] as number[]);
+      }
+      if (caselessOpen[other]) {
+        caselessOpen[other] = false;
+        reach(this.caseless.ends[other] as number[]);
+      }
+    }
+    return found;
+  }
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { type Hint, HintScanner } from '../../../src/trace/hints';
+
+const found = (hints: Hint[], text: string) => {
+  const flags = new HintScanner(hints).scan(text);
+  return hints.filter((_, id) => flags[id] === 1).map((hint) => hint.text);
+};
+
+describe('hint scanner', () => {
+  it('finds hints that overlap or end inside one another', () => {
+    const hints = ['he', 'she', 'his', 'hers', 'ushers'].map((text) => ({ text, caseless: false }));
+    expect(found(hints, 'ushers')).toEqual(['he', 'she', 'hers', 'ushers']);
+    expect(found(hints, 'this')).toEqual(['his']);
+  });
+
+  it('matches a caseless hint in either case and a hint with its case only as written', () => {
+    const hints = [
+      { text: 'pass', caseless: true },
+      { text: 'PASS', caseless: false },
+      { text: 'Bearer', caseless: false },
+    ];
+    expect(found(hints, 'PaSsWoRd')).toEqual(['pass']);
+    expect(found(hints, 'DB_PASS=x')).toEqual(['pass', 'PASS']);
+    expect(found(hints, 'bearer BEARER')).toEqual([]);
+  });
+
+  it('lets no other character stand in for an ASCII letter, as a regex with the i flag does', () => {
+    // The Kelvin sign lower-cases to k, and a dotted capital I to i and a dot, but /key/i matches neither.
+    const hints = [{ text: 'key', caseless: true }];
+    expect(found(hints, 'api_\u212Aey: x')).toEqual([]);
+    expect(/key/i.test('api_\u212Aey: x')).toBe(false);
+    expect(found(hints, 'ke\u00e9y')).toEqual([]);
+  });
+
+  it('finds control characters and punctuation', () => {
+    const hints = ['\n', '-p', '//'].map((text) => ({ text, caseless: false }));
+    expect(found(hints, 'mysql -pX\n')).toEqual(['\n', '-p']);
+  });
+
+  it('refuses a hint it could never find', () => {
+    expect(() => new HintScanner([{ text: '', caseless: false }])).toThrow();
+    expect(() => new HintScanner([{ text: 'clé', caseless: false }])).toThrow();
+  });
+
+  it('agrees with a plain search on random texts', () => {
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const letters = 'aAbBkKyYeE_-=:\n é';
+    const word = (length: number) => Array.from({ length }, () => letters[next(letters.length)]).join('');
+    for (let round = 0; round < 200; round += 1) {
+      const hints: Hint[] = Array.from({ length: 1 + next(6) }, () => ({
+        text: word(1 + next(4)).replace(/[ é]/g, 'a'),
+        caseless: next(2) === 0,
+      }));
+      const text = word(next(80));
+      const expected = hints
+        .filter((hint) =>
+          (hint.caseless ? text.toLowerCase() : text).includes(
+            hint.caseless ? hint.text.toLowerCase() : hint.text,
+          ),
+        )
+        .map((hint) => hint.text);
+      expect(found(hints, text), JSON.stringify({ hints, text })).toEqual(expected);
+    }
+  });
+});
