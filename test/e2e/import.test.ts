@@ -52,7 +52,7 @@ describe.skipIf(skipReason !== '')('real Codex: import', () => {
     });
     expect(data.environment).toMatchObject({
       imported: true,
-      session_id: (live?.body.environment as { session_id: string }).session_id,
+      session_id: taskData(live).environment?.session_id,
     });
 
     const again = await cli(world.sandbox, ['import', '--since', '1d', '--yes']);
