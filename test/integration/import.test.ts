@@ -9,7 +9,13 @@ import { pastRollouts, planImport, runImport } from '../../src/worker/import';
 import { feed, waitForWorkerIdle } from '../support/capture-harness';
 import { makeSandbox, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
-import { hookEventsFor, placeRollout, TWO_TURNS } from '../support/past-sessions';
+import {
+  FIXTURES,
+  hookEventsFor,
+  type PlacedRollout,
+  placeRollout,
+  TWO_TURNS,
+} from '../support/past-sessions';
 import { LEAN } from '../support/scenario';
 
 const AGENT = 'agent-import';
@@ -139,38 +145,53 @@ describe('import', () => {
     expect(result?.sent ?? 0).toBe(importedCount);
   });
 
-  it('builds the trace the live worker builds from the rollout, sub-agents nested from their own rollouts', async () => {
-    // The same recorded session, traced live through its lean hooks in one sandbox and imported in another.
-    const scenario = 'codex-0.169.0/scenarios/subagent';
+  // The same recorded session traced live through its lean hooks in one sandbox and imported in another:
+  // the traces are equal but for what only hooks say (a sub-agent's type: its rollout names none).
+  it.each([
+    'codex-0.169.0/scenarios/subagent',
+    'codex-0.169.0/scenarios/subagent-v2',
+    'codex-0.169.0/scenarios/mcp-call',
+    'codex-0.169.0/scenarios/compaction',
+    'codex-0.171.0/scenarios/ten-commands',
+    'codex-0.171.0/scenarios/failing-command',
+    'codex-0.171.0/scenarios/apply-patch',
+    'codex-0.171.0/scenarios/interrupt',
+  ])('builds the trace the live worker builds from the rollout: %s', async (scenario) => {
+    const place = (sandbox: Sandbox) => {
+      const files = readdirSync(join(FIXTURES, scenario)).filter((name) => /rollout.*\.jsonl$/.test(name));
+      // Sub-agents' files first: the root rollout is the one returned.
+      return files
+        .sort((x, y) => Number(x === 'rollout.jsonl') - Number(y === 'rollout.jsonl'))
+        .map((name) => placeRollout(sandbox.codexHome, sandbox.project, `${scenario}/${name}`))
+        .at(-1) as PlacedRollout;
+    };
     const live = agentSandbox();
-    placeRollout(live.codexHome, live.project, `${scenario}/subagent-rollout-1.jsonl`);
-    const root = placeRollout(live.codexHome, live.project, `${scenario}/rollout.jsonl`);
+    const root = place(live);
     await feed('sh', hookEventsFor(`${scenario}/hooks.jsonl`, live.codexHome, live.project, LEAN), live.env);
     await waitForWorkerIdle(live.stateDir, { spool: true, timeoutMs: 60_000 });
-    expect(server.traces).toHaveLength(1);
-    const liveTrace = server.traces[0]?.body as Record<string, unknown>;
+    const liveTraces = server.traces.map((t) => t.body);
+    expect(liveTraces.length).toBeGreaterThan(0);
 
-    placeRollout(box.codexHome, box.project, `${scenario}/subagent-rollout-1.jsonl`);
-    placeRollout(box.codexHome, box.project, `${scenario}/rollout.jsonl`);
+    place(box);
     const plan = await importJson('--dry-run');
     expect(plan.sessions.map((s) => s.sessionId)).toEqual([root.sessionId]);
-    expect(plan.skipped.subagentRollouts).toBe(1);
     const run = await runCli(box, ['import', '--since', '2026-11-01', '--yes']);
-    expect(run.stdout).toContain('Imported 1 turn: 1 sent');
-    const imported = server.traces[1]?.body as Record<string, unknown>;
-    // What only hooks say is absent: the sub-agent's type (its hook's agent_type; its rollout names none).
+    expect(run.stderr).toBe('');
+    const imported = server.traces.slice(liveTraces.length).map((t) => t.body);
     const comparable = (trace: Record<string, unknown>) =>
       JSON.parse(
         JSON.stringify({
           ...trace,
           current_datetime: undefined,
           environment: { ...(trace.environment as object), imported: undefined },
-        }).replace('Sub-agent default (', 'Sub-agent agent ('),
+        }).replace(/Sub-agent default \(/g, 'Sub-agent agent ('),
       );
-    expect(comparable(imported)).toEqual(comparable(liveTrace));
-    expect(imported.environment).toMatchObject({ imported: true });
-    expect((liveTrace.environment as { imported?: boolean }).imported).toBeUndefined();
-    expect((imported.steps as { action: string }[]).some((step) => step.action === 'subagent')).toBe(true);
+    expect(imported.map(comparable)).toEqual(liveTraces.map(comparable));
+    for (const trace of imported) expect(trace.environment).toMatchObject({ imported: true });
+    if (scenario.includes('subagent')) {
+      const steps = (imported[0]?.steps ?? []) as { action: string }[];
+      expect(steps.some((step) => step.action === 'subagent')).toBe(true);
+    }
   });
 
   it('skips and counts sessions of a folder without an agent', async () => {

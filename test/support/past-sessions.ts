@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const FIXTURES = join(import.meta.dirname, '../fixtures');
+export const FIXTURES = join(import.meta.dirname, '../fixtures');
 const RECORDED_PROJECT = '/home/dev/project';
 const RECORDED_CODEX_HOME = '/home/dev/.codex';
 
