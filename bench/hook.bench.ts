@@ -3,15 +3,18 @@
 // >/dev/null'` fed the same payload (target <= 1.5x, issue 16), under bash, dash and zsh where installed
 // (an absent shell is skipped). Then the Node front-end (Windows' `commandWindows`) vs `node -e 0` (target
 // <= 1.15x). Each command gets a real Codex payload through a pipe and is timed until it exits and its stdio
-// closes, as Codex waits for it. Commands are interleaved within each round so that machine noise hits all
-// alike; medians are printed. Turn-ending rows include starting the detached worker (no agent configured,
-// so it drops the turn and exits); the bench lets that worker finish before timing the next command.
+// closes, as Codex waits for it. Commands are interleaved within each round, each hook right after its
+// floor, so that machine noise hits both alike; printed: medians, and the median of the per-round ratios.
+// Turn-ending rows include starting the detached worker (no agent configured, so it drops the turn and
+// exits); the bench lets that worker finish before timing the next command.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FULL_EVENTS, WORKER_TRIGGERS } from '../src/codex/hook-payload';
 import { hookCommand, hookCommandWindows } from '../src/codex/hooks-file';
+
+// Run: npm run bench -- hook; or node --import tsx bench/hook.bench.ts <rounds> (default 30).
 
 const root = resolve(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -34,10 +37,15 @@ const node = process.execPath;
 const target = { distDir: dist, nodePath: node };
 const TURN_ENDING = new Set(WORKER_TRIGGERS);
 
+// HOOK_BENCH_SHELLS=dash,bash and HOOK_BENCH_EVENTS=Stop,PostToolUse narrow a run down (default: all).
+const only = (list: string | undefined, name: string) => !list || list.split(',').includes(name);
 const shells = ['/bin/bash', '/bin/dash', '/bin/zsh', '/usr/bin/zsh'].filter(
   (shell, i, all) =>
-    existsSync(shell) && !all.slice(0, i).some((s) => s.endsWith(shell.slice(shell.lastIndexOf('/')))),
+    existsSync(shell) &&
+    !all.slice(0, i).some((s) => s.endsWith(shell.slice(shell.lastIndexOf('/')))) &&
+    only(process.env.HOOK_BENCH_SHELLS, shell.slice(shell.lastIndexOf('/') + 1)),
 );
+const events = FULL_EVENTS.filter((event) => only(process.env.HOOK_BENCH_EVENTS, event));
 
 interface Case {
   label: string;
@@ -52,7 +60,7 @@ const cases: Case[] = [];
 for (const shell of shells) {
   const name = shell.slice(shell.lastIndexOf('/') + 1);
   const floor = `${name} -c 'cat >/dev/null'`;
-  for (const event of FULL_EVENTS) {
+  for (const event of events) {
     cases.push({
       label: `${floor} ${event}`,
       command: shell,
@@ -118,10 +126,15 @@ const median = (values: number[]) => {
 const m = (label: string) => median(samples.get(label) ?? []);
 console.log(
   `shells: ${shells.join(', ')}; ${rounds} interleaved rounds, medians; payload sizes ` +
-    FULL_EVENTS.map((e) => `${e} ${Buffer.byteLength(payloadOf(e))} B`).join(', '),
+    events.map((e) => `${e} ${Buffer.byteLength(payloadOf(e))} B`).join(', '),
 );
+/** The median over rounds of a case's time over its floor's in the same round. */
+const pairedRatio = (c: Case) => {
+  const floor = samples.get(c.base as string) ?? [];
+  return median((samples.get(c.label) ?? []).map((ms, round) => ms / (floor[round] as number)));
+};
 for (const c of cases) {
-  const ratio = c.base ? `  ${(m(c.label) / m(c.base)).toFixed(2)}x` : '';
+  const ratio = c.base ? `  ${pairedRatio(c).toFixed(2)}x` : '';
   console.log(`${c.label.padEnd(52)} ${m(c.label).toFixed(2).padStart(8)} ms${ratio}`);
 }
 console.log(

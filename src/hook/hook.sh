@@ -170,11 +170,12 @@ Stop | SubagentStop | Interrupt | SessionEnd)
   # race (a few percent of runs on a loaded machine), and the turn then waits in the spool for the next
   # worker run. Waiting here until the child has left the group costs about 1.5 ms on every turn, so we
   # don't. Where setsid is missing (macOS) the worker detaches itself. stdout and stderr are /dev/null:
-  # Codex waits for our stdout to close.
+  # Codex waits for our stdout to close. At a lower priority (nice, run by the detached child, not by us),
+  # so that its Node start and build yield the CPU to Codex, which is finishing the turn meanwhile.
   if command -v setsid >/dev/null 2>&1; then
-    setsid -f "$node" "$worker" "$@" <"$in" >/dev/null 2>&1 3<&-
+    setsid -f nice -n 10 "$node" "$worker" "$@" <"$in" >/dev/null 2>&1 3<&-
   else
-    "$node" "$worker" --detach "$@" <"$in" >/dev/null 2>&1 3<&- &
+    nice -n 10 "$node" "$worker" --detach "$@" <"$in" >/dev/null 2>&1 3<&- &
   fi
   ;;
 esac

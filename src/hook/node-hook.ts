@@ -14,6 +14,7 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { type Env, stateRoot, tracingDisabled } from '../config/paths';
 import { envTrailer, SECRET_VAR } from '../spool/session-env';
@@ -25,6 +26,8 @@ import { envTrailer, SECRET_VAR } from '../spool/session-env';
 export const STDIN_WAIT_MS = 2_000;
 const WORKER_TRIGGERS = new Set(['Stop', 'SubagentStop', 'Interrupt', 'SessionEnd']);
 const MAX_SEQUENCE = 64;
+/** Added to the worker's niceness, as hook.sh's `nice -n 10` (os.setPriority maps it on Windows). */
+const WORKER_NICENESS = 10;
 const APPEND_NO_FOLLOW =
   constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
 
@@ -135,11 +138,22 @@ function startWorker(env: Env, entry: string | null): void {
   // detached = its own session (setsid), so Codex killing the hook's process group cannot stop it; stdout
   // and stderr ignored because Codex waits until every holder of the hook's stdout has closed it.
   const stdin = entry ? openSync(entry, 'r') : 'ignore';
-  spawn(process.execPath, [join(__dirname, 'worker.mjs'), ...(entry ? ['--session-secret'] : [])], {
-    detached: true,
-    stdio: [stdin, 'ignore', 'ignore'],
-    env,
-  }).unref();
+  const worker = spawn(
+    process.execPath,
+    [join(__dirname, 'worker.mjs'), ...(entry ? ['--session-secret'] : [])],
+    {
+      detached: true,
+      stdio: [stdin, 'ignore', 'ignore'],
+      env,
+    },
+  );
+  worker.unref();
+  // As hook.sh: at a lower priority, so that it yields the CPU to Codex, which is finishing the turn.
+  try {
+    if (worker.pid) setPriority(worker.pid, Math.min(19, getPriority() + WORKER_NICENESS));
+  } catch {
+    // not allowed here (Windows without the right): it runs at normal priority
+  }
 }
 
 /** A symbolic link where our directory or log should be was not made by us: removed, never written through. */

@@ -14,7 +14,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spooledBytes } from '../../src/spool/events';
@@ -314,8 +314,8 @@ describe('worker start on a turn-ending event', () => {
     writeFileSync(
       join(markerDist, 'worker.mjs'),
       // Its args and stdin too: a session with its own secret hands its worker the spool entry.
-      "import { appendFileSync, readFileSync } from 'node:fs';\n" +
-        "appendFileSync(process.env.MARKER, 'started ' + process.argv.slice(2) + ' ' + readFileSync(0, 'utf8') + '\\n');\n",
+      "import { appendFileSync, readFileSync } from 'node:fs';\nimport { getPriority } from 'node:os';\n" +
+        "appendFileSync(process.env.MARKER, 'started ' + process.argv.slice(2) + ' ' + readFileSync(0, 'utf8') + ' nice=' + getPriority() + '\\n');\n",
     );
   });
   afterAll(() => rmSync(markerDist, { recursive: true, force: true }));
@@ -398,8 +398,11 @@ describe('worker start on a turn-ending event', () => {
     },
   );
 
-  it.each(frontEnds)('%s: starts a worker when there is no lock', async (frontEnd) => {
+  it.each(frontEnds)('%s: starts a worker when there is no lock, at a lower priority', async (frontEnd) => {
     expect(await stopWithLock(frontEnd, null, true)).toEqual({ started: true, rerunRequested: false });
+    // Niceness 10 more than the hook's: its start and build yield the CPU to Codex.
+    const nice = Math.min(19, getPriority() + 10);
+    expect(readFileSync(join(box.dir, 'started'), 'utf8').endsWith(` nice=${nice}\n`)).toBe(true);
   });
 
   it.each(frontEnds)('%s: starts a worker when the holder is dead', async (frontEnd) => {
