@@ -5,6 +5,20 @@ import type { CliContext } from './context';
 import type { Finding } from './doctor';
 import { count } from './output';
 
+/**
+ * Failures of waiting traces that do not pass by themselves, with what to do (OutboxEntry.lastErrorKind):
+ * something other than Infinium answers at the base URL. Other kinds (network, server, timeout, rate
+ * limit) are retried with backoff and only warned about.
+ */
+const LASTING_FAILURES: Record<string, string> = {
+  not_infinium:
+    'Something other than Infinium answers at the base URL (a proxy, captive portal or web front-end): run `infinium-codex init` with the right `--base-url`, then `infinium-codex retry`.',
+  redirect:
+    'If the address it points to is Infinium, run `infinium-codex init` with it as `--base-url`; then `infinium-codex retry`.',
+  unexpected_response:
+    'Check the base URL (`infinium-codex init --base-url ...`), then run `infinium-codex retry`.',
+};
+
 /** More queued than a worker run clears in normal use: something keeps them from leaving. */
 const OUTBOX_BACKLOG = 50;
 const SPOOL_BACKLOG = 1_000;
@@ -19,6 +33,18 @@ export function spoolFindings(ctx: CliContext, nowMs = Date.now()): Finding[] {
       summary: `${count(stats.outboxNoSecret, 'trace')} ${stats.outboxNoSecret === 1 ? 'waits' : 'wait'} because no secret is stored for their agent`,
       fix: 'Run `infinium-codex update-credentials --agent-secret-stdin`, then `infinium-codex retry`.',
     });
+  } else if (stats.outboxFailures.length > 0) {
+    for (const failure of stats.outboxFailures) {
+      const fix = LASTING_FAILURES[failure.kind];
+      findings.push({
+        check: 'outbox',
+        status: fix ? 'fail' : 'warn',
+        summary: `${count(failure.count, 'trace')} ${failure.count === 1 ? 'waits' : 'wait'}: ${failure.lastError}`,
+        fix:
+          fix ??
+          'Nothing to do if it passes: they are retried with backoff; `infinium-codex retry` sends them now.',
+      });
+    }
   } else if (stats.outbox > OUTBOX_BACKLOG) {
     findings.push({
       check: 'outbox',

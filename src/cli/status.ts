@@ -15,6 +15,7 @@ import type { CliContext } from './context';
 import { describeDrift } from './doctor-spool';
 import { ExitCode } from './errors';
 import { relativeTime } from './history';
+import { count } from './output';
 import { projectTrusted } from './project-trust';
 import { startWorker } from './worker-start';
 
@@ -80,6 +81,8 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     // The queue and the last trace are the machine's, across every project.
     spooledEvents: stats.spooledEvents,
     outbox: stats.outbox,
+    // Why waiting traces failed, by kind (a network outage, an answer that is not Infinium's, ...).
+    outboxFailures: stats.outboxFailures,
     dead: stats.dead,
     workerRunning: stats.workerRunning,
     lastSent: stats.lastSent
@@ -123,6 +126,9 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
   out.line(
     `Queue:     ${stats.spooledEvents} events spooled, ${stats.outbox} waiting, ${stats.dead} dead${stats.workerRunning ? ' (worker running)' : ''} (all projects)`,
   );
+  for (const failure of stats.outboxFailures) {
+    out.line(`Failing:   ${out.yellow(`${count(failure.count, 'waiting trace')}: ${failure.lastError}`)}`);
+  }
   out.line(
     `Last sent: ${report.lastSent ? `${relativeTime(report.lastSent.time, nowMs)}, ${report.lastSent.project} ${report.lastSent.traceId ?? ''}`.trimEnd() : 'nothing yet'}`,
   );
@@ -134,6 +140,7 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     (needsTrust && !allTrusted) ||
     !feature.on ||
     report.hooks.projectTrusted === false ||
+    stats.outboxFailures.length > 0 ||
     stats.dead > 0;
   if (problems) out.line(out.yellow('Run `infinium-codex doctor` for the fix.'));
   if (configError) throw new ExitCode(1);

@@ -88,6 +88,8 @@ export interface SpoolStats {
   outboxDue: number;
   /** Outbox entries held back because no secret could be loaded for their agent. */
   outboxNoSecret: number;
+  /** Outbox entries whose last send failed, by kind of failure, each with its newest entry's error. */
+  outboxFailures: OutboxFailure[];
   dead: number;
   corruptSkipped: number;
   turnsDropped: number;
@@ -97,6 +99,38 @@ export interface SpoolStats {
   lastSent?: HistoryRecord;
   /** Rollout line types the reader did not know, per Codex version, over the recent history. */
   rolloutDrift: RolloutDrift[];
+}
+
+export interface OutboxFailure {
+  /** OutboxEntry.lastErrorKind. */
+  kind: string;
+  count: number;
+  /** The error of the newest trace of that kind, with what to do. */
+  lastError: string;
+}
+
+/** Waiting traces whose last send failed in a known way, grouped by kind, the largest group first. */
+function outboxFailures(outbox: readonly OutboxEntry[]): OutboxFailure[] {
+  const byKind = new Map<string, OutboxFailure & { builtAtMs: number }>();
+  for (const entry of outbox) {
+    if (entry.lastErrorKind === undefined || entry.lastError === undefined) continue;
+    const known = byKind.get(entry.lastErrorKind);
+    if (!known) {
+      byKind.set(entry.lastErrorKind, {
+        kind: entry.lastErrorKind,
+        count: 1,
+        lastError: entry.lastError,
+        builtAtMs: entry.builtAtMs,
+      });
+      continue;
+    }
+    known.count += 1;
+    if (entry.builtAtMs >= known.builtAtMs)
+      Object.assign(known, { lastError: entry.lastError, builtAtMs: entry.builtAtMs });
+  }
+  return [...byKind.values()]
+    .sort((a, b) => b.count - a.count)
+    .map(({ kind, count, lastError }) => ({ kind, count, lastError }));
 }
 
 /** How many recent traces the drift counts look at. */
@@ -112,6 +146,7 @@ export function spoolStats(env: Env = process.env, nowMs = Date.now()): SpoolSta
     outbox: outbox.length,
     outboxDue: outbox.filter((e) => e.nextAttemptAtMs <= nowMs).length,
     outboxNoSecret: outbox.filter((e) => e.lastError === NO_SECRET).length,
+    outboxFailures: outboxFailures(outbox),
     dead: readDead(paths).length,
     corruptSkipped: counters.corruptSkipped,
     turnsDropped: counters.turnsDropped,

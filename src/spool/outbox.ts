@@ -32,6 +32,12 @@ export interface OutboxEntry {
   attempts: number;
   nextAttemptAtMs: number;
   lastError?: string;
+  /**
+   * What kind of failure `lastError` is, for `status` and `doctor`: the Infinium client's kind
+   * (`authentication`, `network`, `server`, ...), or `redirect` for a 3xx and `not_infinium` for a 2xx that
+   * is not Infinium's answer (both `unexpected_response` to the client). Absent for other failures.
+   */
+  lastErrorKind?: string;
   /** Set just before a send; still set at the next run means the worker died mid-send. */
   sendingSinceMs?: number;
   /**
@@ -197,7 +203,13 @@ export function requeueDeadEntries(paths: SpoolPaths, nowMs: number, keys?: read
   for (const dead of readDead(paths)) {
     if (keys && !keys.includes(dead.key)) continue;
     const { reason: _reason, diedAtMs: _diedAt, ...entry } = dead;
-    writeOutboxEntry(paths, { ...entry, attempts: 0, nextAttemptAtMs: nowMs, lastError: dead.reason });
+    writeOutboxEntry(paths, {
+      ...entry,
+      attempts: 0,
+      nextAttemptAtMs: nowMs,
+      lastError: dead.reason,
+      lastErrorKind: undefined,
+    });
     rmSync(deadFile(paths, dead.key), { force: true });
     moved += 1;
   }

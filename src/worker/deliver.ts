@@ -85,7 +85,7 @@ export async function deliverDue(
       summary.noSecret += 1;
       if (entry.lastError !== NO_SECRET) {
         lock.verify();
-        writeOutboxEntry(paths, { ...entry, lastError: NO_SECRET });
+        writeOutboxEntry(paths, { ...entry, lastError: NO_SECRET, lastErrorKind: undefined });
       }
       return;
     }
@@ -183,6 +183,7 @@ function failedSend(
     writeOutboxEntry(paths, {
       ...failed,
       lastError: reason,
+      lastErrorKind: failureKind(error),
       nextAttemptAtMs: options.now() + decision.delayMs,
     });
     appendLog(
@@ -329,6 +330,15 @@ function historyFacts(entry: OutboxEntry, nowMs: number): Omit<HistoryRecord, 's
     codexVersion: entry.taskData.environment?.codex_version,
     unreadRolloutLines: entry.taskData.environment?.unread_rollout_lines,
   };
+}
+
+/** `lastErrorKind` for a failed send (see OutboxEntry): the answers that are not Infinium's told apart. */
+function failureKind(error: unknown): string | undefined {
+  if (!(error instanceof InfiniumError)) return undefined;
+  if (error.kind !== 'unexpected_response' || error.status === undefined) return error.kind;
+  if (error.status >= 300 && error.status < 400) return 'redirect';
+  if (error.status >= 200 && error.status < 300) return 'not_infinium';
+  return error.kind;
 }
 
 function describeFailure(error: unknown): string {

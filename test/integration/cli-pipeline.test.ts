@@ -133,6 +133,41 @@ describe('status, history and retry show what the worker did', () => {
     ]);
   }, 180_000);
 
+  it('a trace answered by a web page instead of Infinium waits; status and doctor say what came instead', async () => {
+    const sandbox = await initSandbox();
+    const events = twoTurns(sandbox);
+    const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+    // The trace endpoint alone answers 200 with a portal's page: the health check still passes.
+    standIn.failNext(1, {
+      kind: 'status',
+      status: 200,
+      body: '<html><body>Sign in to the guest network</body></html>',
+      contentType: 'text/html; charset=utf-8',
+    });
+    await feed(sandbox, events.slice(0, secondTurn));
+    await workerDid(sandbox, () => readOutboxCount(sandbox) === 1, 'the turn to wait in the outbox');
+    const unexpected = `The server at ${standIn.url} did not answer like Infinium (HTTP 200, the answer to a trace: not JSON (text/html))`;
+    expect(await json<Status & { outboxFailures: unknown[] }>(sandbox, ['status'])).toMatchObject({
+      outbox: 1,
+      outboxFailures: [{ kind: 'not_infinium', count: 1, lastError: expect.stringContaining(unexpected) }],
+    });
+    const status = await runCli(sandbox, ['status']);
+    expect(status.stdout).toContain(`Failing:   1 waiting trace: ${unexpected}`);
+    expect(status.stdout).toContain('Run `infinium-codex doctor` for the fix.');
+    const doctor = await runCli(sandbox, ['doctor']);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toContain(`✓ api: Infinium answered`);
+    expect(doctor.stdout).toContain(`✗ outbox: 1 trace waits: ${unexpected}`);
+    expect(doctor.stdout).toContain('Something other than Infinium answers at the base URL');
+
+    expect((await runCli(sandbox, ['retry'])).code).toBe(0);
+    expect(await json<Status & { outboxFailures: unknown[] }>(sandbox, ['status'])).toMatchObject({
+      outbox: 0,
+      outboxFailures: [],
+    });
+    expect((await runCli(sandbox, ['status'])).stdout).not.toContain('Failing:');
+  }, 180_000);
+
   it('a turn sent again after a connection lost mid-send is marked in the history as maybe held twice', async () => {
     const sandbox = await initSandbox();
     const events = twoTurns(sandbox);

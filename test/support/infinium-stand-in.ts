@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 
 export type Failure =
-  | { kind: 'status'; status: number; body?: string }
+  /** An answer of this status; a body of another type than JSON stands for what a proxy or portal sends. */
+  | { kind: 'status'; status: number; body?: string; contentType?: string }
   | { kind: 'rate_limit'; retryAfter?: string }
   | { kind: 'slow'; delayMs: number }
   | { kind: 'drop' };
@@ -137,7 +138,7 @@ export async function startStandIn(agents: Record<string, string>): Promise<Stan
       } else {
         await drain(req);
         entry.status = failure.status;
-        res.writeHead(failure.status, { 'content-type': 'application/json' });
+        res.writeHead(failure.status, { 'content-type': failure.contentType ?? 'application/json' });
         res.end(failure.body ?? JSON.stringify({ error: `injected ${failure.status}` }));
         return;
       }
