@@ -57,4 +57,9 @@ export interface ComposeContext {
    * and its git facts are the rollout's (the folder's .git has moved on since the turn).
    */
   imported?: boolean;
+  /**
+   * The agent secrets to scrub, when the caller has them already (`import` looks them up once per session,
+   * not once per turn: a keyring lookup starts a process). Otherwise compose looks them up.
+   */
+  agentSecrets?: readonly string[];
 }

@@ -85,7 +85,7 @@ async function traceOptions(ctx: ComposeContext, sessionId: string): Promise<Tra
   return {
     contentMode: ctx.config.contentMode,
     redactPatterns: ctx.config.redactPatterns,
-    agentSecrets: await agentSecrets(ctx.config.agentId, sessionId),
+    agentSecrets: ctx.agentSecrets ?? (await agentSecrets(ctx.config.agentId, sessionId)),
     capture: ctx.capture,
     nowMs: ctx.nowMs,
   };
@@ -96,7 +96,7 @@ async function traceOptions(ctx: ComposeContext, sessionId: string): Promise<Tra
  * own, the stored one, the worker's environment's. The builder scrubs them all from every text, whatever
  * the content mode.
  */
-async function agentSecrets(agentId: string, sessionId: string): Promise<string[]> {
+export async function agentSecrets(agentId: string, sessionId: string): Promise<string[]> {
   const env = process.env;
   const stored = await loadSecret(agentId, { env: { ...env, [SECRET_VAR]: undefined } });
   return [stored?.secret, env[SECRET_VAR], readSessionSecret(spoolPaths(env), sessionId)].filter(

@@ -23,8 +23,9 @@ import { type HeldLock, LockLostError } from '../spool/lock';
 import { appendLog } from '../spool/log';
 import { alreadyQueued, deadFile, readAcceptedMarks, readDead, readOutbox } from '../spool/outbox';
 import { readSessionState } from '../spool/sessions';
-import { makeRedactor } from '../trace/redact';
+import { makeRedactor, type Redactor } from '../trace/redact';
 import type { ClosedTurn, ComposeContext, SubagentRollout } from './closed-turn';
+import { agentSecrets } from './compose';
 import { deliverDue, waitForLock } from './deliver';
 import { type BuildJob, type BuildOutcome, build, type Composer, captureMode } from './run';
 
@@ -170,12 +171,13 @@ export async function planImport(
     if (recent.length === 0) continue;
     seen.add(sessionId);
     const planned = planSession(env, paths, traced, read, recent, configFor);
-    for (const turn of recent) {
-      const found = subagentsOfTurn(read, turn, threads.get(sessionId) ?? []);
+    const children = threads.get(sessionId) ?? [];
+    const ownTurns = new Set(read.turns.flatMap((t) => (t.turnId ? [t.turnId] : [])));
+    for (const [index, turn] of children.length > 0 ? recent.entries() : []) {
+      const found = subagentsOfTurn(ownTurns, turn, children);
       if (found.length === 0) continue;
       planned.subagents.set(turn.number, found);
-      const shown = planned.turns.find((t) => t.number === turn.number);
-      if (shown) shown.subagents = found.length;
+      (planned.turns[index] as PlannedTurn).subagents = found.length;
     }
     plan.sessions.push(planned);
   }
@@ -221,11 +223,10 @@ function subagentThreads(reads: readonly PastSession[]): Map<string, PastSession
  * parent's history: turns of the parent itself are not the sub-agent's.
  */
 function subagentsOfTurn(
-  read: PastSession,
+  parentTurns: ReadonlySet<string>,
   turn: PastTurn,
   threads: readonly PastSession[],
 ): SubagentRollout[] {
-  const parentTurns = new Set(read.turns.flatMap((t) => (t.turnId ? [t.turnId] : [])));
   const found: SubagentRollout[] = [];
   for (const thread of threads) {
     const turnIds = thread.turns
@@ -260,6 +261,7 @@ function planSession(
   const sessionTraced =
     wholeSession &&
     (state.turnCount > 0 || traced.sessions.has(safeName(sessionId)) || state.built.length > 0);
+  const numbered = tracedWithoutTurnIds(sessionId, state.built, traced);
   const open = recent.some((turn) => turn.end === 'open');
   const configs = new Map<number, ResolvedConfig>();
   const turns = recent.map((turn): PlannedTurn => {
@@ -288,8 +290,7 @@ function planSession(
     if (sessionTraced || (!wholeSession && (state.built.includes(key) || traced.keys.has(key)))) {
       return { ...planned, reason: 'traced' };
     }
-    if (tracedWithoutTurnIds(sessionId, state.built, traced))
-      return { ...planned, reason: 'traced_without_ids' };
+    if (numbered) return { ...planned, reason: 'traced_without_ids' };
     return { ...planned, action: 'import' };
   });
   return {
@@ -308,10 +309,18 @@ function planSession(
 /** How much of a prompt a listing shows. */
 const PROMPT_EXCERPT_CHARS = 60;
 
+/** A redactor per configuration (configurations are resolved once per folder): compiling one is not cheap. */
+const redactors = new WeakMap<object, Redactor>();
+const NO_CONFIG = {};
+
 /** The prompt's start, on one line and redacted as its trace would be; nothing in metadata mode. */
 function promptExcerpt(prompt: string | undefined, config: ResolvedConfig | null): string | undefined {
   if (prompt === undefined || config?.contentMode === 'metadata') return undefined;
-  const redact = makeRedactor(config?.redactPatterns ?? [], config?.contentMode !== 'full');
+  let redact = redactors.get(config ?? NO_CONFIG);
+  if (!redact) {
+    redact = makeRedactor(config?.redactPatterns ?? [], config?.contentMode !== 'full');
+    redactors.set(config ?? NO_CONFIG, redact);
+  }
   const line = redact(prompt.slice(0, 4_000)).replace(/\s+/g, ' ').trim();
   if (line === '') return undefined;
   return line.length > PROMPT_EXCERPT_CHARS ? `${line.slice(0, PROMPT_EXCERPT_CHARS - 1)}…` : line;
@@ -428,11 +437,14 @@ export async function runImport(env: Env, plan: ImportPlan, options: ImportOptio
     try {
       const traced = tracedKeys(paths);
       const state = readSessionState(paths, session.sessionId);
+      // Numbered keys come only from a live worker, which cannot run while this holds the lock.
+      const numbered = tracedWithoutTurnIds(session.sessionId, state.built, traced);
+      const secrets = new Map<string, readonly string[]>();
       for (const unit of units) {
         const sessionTraced =
           (unit.turnKey === 'session' &&
             (state.turnCount > 0 || traced.sessions.has(safeName(session.sessionId)))) ||
-          tracedWithoutTurnIds(session.sessionId, state.built, traced);
+          numbered;
         if (
           sessionTraced ||
           state.built.includes(unit.key) ||
@@ -441,12 +453,15 @@ export async function runImport(env: Env, plan: ImportPlan, options: ImportOptio
         ) {
           result.tracedMeanwhile += 1;
         } else {
+          const agentId = unit.config.agentId;
+          if (!secrets.has(agentId)) secrets.set(agentId, await agentSecrets(agentId, session.sessionId));
           const outcome = await buildUnit(paths, lock, state, unit, options.composer, {
             config: unit.config,
             capture,
             nowMs: now(),
             rolloutSettleMs: 0,
             imported: true,
+            agentSecrets: secrets.get(agentId),
           });
           if (outcome === 'built') {
             result.built += 1;
