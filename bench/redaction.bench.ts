@@ -28,7 +28,8 @@ const scrambled = (alphabet: string) => {
 
 // Inputs built to make a backtracking engine slow, then inputs dense with matches (each a secret, or a
 // name to judge), one-line and many-line, non-ASCII, and user patterns that match everywhere.
-const inputs: { name: string; text: string; userPatterns?: string[] }[] = [
+const AGENT_SECRET = 'secret-abcdef-123456';
+const inputs: { name: string; text: string; userPatterns?: string[]; agentSecrets?: string[] }[] = [
   { name: 'A_KEY=A_KEY=...(', text: field('A_KEY=', '(') },
   { name: '_KEY=', text: field('_KEY=') },
   { name: 'token=', text: field('token=') },
@@ -63,6 +64,12 @@ const inputs: { name: string; text: string; userPatterns?: string[] }[] = [
   { name: 'user . on log lines', text: field('build log line ok\n'), userPatterns: ['.'] },
   { name: 'user [\\s\\S] on all', text: field('ab\n'), userPatterns: ['[\\s\\S]'] },
   { name: 'user .+ on one line', text: field('a'), userPatterns: ['.+'] },
+  { name: 'agent secret echoed', text: field(`key ${AGENT_SECRET}\n`), agentSecrets: [AGENT_SECRET] },
+  {
+    name: 'agent secret prefixes',
+    text: field(`${AGENT_SECRET.slice(0, 12)} `),
+    agentSecrets: [AGENT_SECRET],
+  },
 ];
 
 const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
@@ -82,7 +89,7 @@ console.log(
 );
 let worstOverall = 0;
 for (const input of inputs) {
-  const redact = makeRedactor(input.userPatterns ?? []);
+  const redact = makeRedactor(input.userPatterns ?? [], true, input.agentSecrets);
   const times: number[] = [];
   let output = '';
   for (let run = 0; run < RUNS; run += 1) {

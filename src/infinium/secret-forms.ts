@@ -36,35 +36,59 @@ export function secretForms(secret: string): string[] {
 export type Scrubber = (text: string) => string;
 
 /**
- * Replaces every form of each secret in a text by `mark`, and also a long prefix of the secret (at least
- * half of it, 8 characters or more: a server that cuts what it echoes). Secrets shorter than 4 characters
- * are not secrets anyone could tell apart from text, and are ignored.
+ * Finds the secrets in a text: calls `found(start, end)` for each [start, end) that is one of their forms
+ * or a long prefix of one (at least half of it, 8 characters or more: a server that cuts what it echoes),
+ * form after form, each form's places in order; stops a form when `found` returns false. Occurrences of
+ * different forms may overlap. Secrets shorter than 4 characters are not secrets anyone could tell apart
+ * from text, and are ignored. Plain substring search: linear in the text for each form.
  */
-export function makeSecretScrubber(secrets: readonly string[], mark: string = AGENT_SECRET_MARK): Scrubber {
+export type SecretFinder = (text: string, found: (start: number, end: number) => boolean) => void;
+
+export function makeSecretFinder(secrets: readonly string[]): SecretFinder {
   const usable = [...new Set(secrets)].filter((secret) => secret.length >= 4);
-  if (usable.length === 0) return (text) => text;
-  const forms = [...new Set(usable.flatMap(secretForms))].sort((a, b) => b.length - a.length);
+  const forms = [...new Set(usable.flatMap(secretForms))];
   const prefixes = usable
     .filter((secret) => secret.length >= 2 * MIN_FORM)
     .map((secret) => ({ secret, prefix: secret.slice(0, Math.ceil(secret.length / 2)) }));
-  return (text) => {
-    let result = text;
+  return (text, found) => {
+    // A whole form also starts with the prefix: where one was found, the prefix says nothing more.
+    const formStarts = new Set<number>();
     for (const form of forms) {
-      if (result.includes(form)) result = result.split(form).join(mark);
+      for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + form.length)) {
+        if (!found(at, at + form.length)) break;
+        formStarts.add(at);
+      }
     }
     for (const { secret, prefix } of prefixes) {
-      if (!result.includes(prefix)) continue;
-      let out = '';
-      let from = 0;
-      for (let at = result.indexOf(prefix); at !== -1; at = result.indexOf(prefix, from)) {
+      for (let at = text.indexOf(prefix); at !== -1; ) {
         // The echo may go on past the prefix: take every further character that continues the secret.
         let end = at + prefix.length;
-        while (end - at < secret.length && result[end] === secret[end - at]) end += 1;
-        out += result.slice(from, at) + mark;
-        from = end;
+        while (end - at < secret.length && text[end] === secret[end - at]) end += 1;
+        if (!formStarts.has(at) && !found(at, end)) break;
+        at = text.indexOf(prefix, end);
       }
-      result = out + result.slice(from);
     }
-    return result;
+  };
+}
+
+/** Replaces the secrets in a text (see makeSecretFinder) by `mark`, one mark where they overlap or touch. */
+export function makeSecretScrubber(secrets: readonly string[], mark: string = AGENT_SECRET_MARK): Scrubber {
+  const find = makeSecretFinder(secrets);
+  return (text) => {
+    const spans: (readonly [number, number])[] = [];
+    find(text, (start, end) => spans.push([start, end]) > 0);
+    spans.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let from = 0;
+    for (let index = 0; index < spans.length; ) {
+      const [start, first] = spans[index] as readonly [number, number];
+      let end = first;
+      for (index += 1; index < spans.length && (spans[index]?.[0] as number) <= end; index += 1) {
+        end = Math.max(end, spans[index]?.[1] as number);
+      }
+      out += text.slice(from, start) + mark;
+      from = end;
+    }
+    return out + text.slice(from);
   };
 }

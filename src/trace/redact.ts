@@ -11,7 +11,7 @@
 // reference such as `$TOKEN` or a call, is judged on the match), and the marks go in at the end; a pattern
 // is judged on at most MATCHES_PER_PATTERN matches per text. A 1 MB field takes tens of milliseconds.
 import { RE2JS } from 're2js';
-import { makeSecretScrubber } from '../infinium/secret-forms';
+import { makeSecretFinder } from '../infinium/secret-forms';
 import { type Hint, HintScanner } from './hints';
 
 interface Match {
@@ -48,11 +48,15 @@ interface SecretPattern {
 
 const mark = (kind: string) => `[REDACTED:${kind}]`;
 
-/** Where group `group` of a match lies; the groups before it follow one another from the match's start. */
+/**
+ * Where group `group` of a match lies, the groups before it running one after another from the match's
+ * start, as in every pattern here. Should a pattern ever break that, the whole match goes.
+ */
 function groupRange(match: Match, group: number): Range {
   let start = match.start;
   for (let before = 1; before < group; before += 1) start += match.groups[before]?.length ?? 0;
-  return [start, start + (match.groups[group]?.length ?? 0)];
+  const value = match.groups[group] ?? '';
+  return match.text.startsWith(value, start) ? [start, start + value.length] : [match.start, match.end];
 }
 
 /** The secret is group `group` when `judge` says its value is one; what comes before and after it stays. */
@@ -541,6 +545,13 @@ class Findings {
     if (end > start) this.spans.push(start, end, rank);
   }
 
+  /** A match that needs no judging: examined, and recorded when it may be. False when its finder can stop. */
+  take(start: number, end: number, rank: number): boolean {
+    if (!this.examine(start, rank)) return false;
+    this.add(start, end, rank);
+    return true;
+  }
+
   /**
    * The text with each secret replaced by the mark of its kind (`kinds` by rank). Overlapping secrets (two
    * patterns that found the same one, or parts of it) become one mark of the first pattern's kind, and so
@@ -615,9 +626,7 @@ function userPattern(source: string): (findings: Findings, rank: number) => void
     if (!regex.test(findings.text)) return;
     // Only where each match starts and ends: the matcher finds no groups unless asked.
     const matcher = regex.matcher(findings.text);
-    while (matcher.find() && findings.examine(matcher.start(), rank)) {
-      findings.add(matcher.start(), matcher.end(), rank);
-    }
+    while (matcher.find() && findings.take(matcher.start(), matcher.end(), rank));
   };
 }
 
@@ -643,22 +652,25 @@ export function makeRedactor(
 ): Redactor {
   const patterns: readonly CompiledPattern[] = builtIn ? BUILT_IN : [];
   const custom = userPatterns.map(userPattern);
+  // Ranks: 0 the rest past an allowance, 1 the agent secret (first: where a pattern took only part of it,
+  // the mark is its own), then the built-in patterns in order, then the user's.
   const kinds = [
     'too-many-secrets',
+    'agent-secret',
     ...patterns.map((pattern) => pattern.kind),
     ...custom.map(() => 'custom'),
   ];
-  const scrub = makeSecretScrubber(agentSecrets);
-  return (input) => {
-    // The agent secret first: a pattern could take only part of it.
-    const findings = new Findings(scrub(input));
+  const findAgentSecrets = makeSecretFinder(agentSecrets);
+  return (text) => {
+    const findings = new Findings(text);
+    findAgentSecrets(text, (start, end) => findings.take(start, end, 1));
     if (patterns.length > 0) {
-      const hinted = hintFinder(findings.text);
+      const hinted = hintFinder(text);
       for (const [index, pattern] of patterns.entries()) {
-        if (hinted(pattern)) findSecrets(findings, pattern, 1 + index);
+        if (hinted(pattern)) findSecrets(findings, pattern, 2 + index);
       }
     }
-    for (const [index, find] of custom.entries()) find(findings, 1 + patterns.length + index);
+    for (const [index, find] of custom.entries()) find(findings, 2 + patterns.length + index);
     return findings.render(kinds);
   };
 }

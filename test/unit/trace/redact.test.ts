@@ -297,4 +297,17 @@ describe('the agent secret', () => {
     const b64 = Buffer.from(secret).toString('base64');
     expect(out).not.toContain(b64.slice(2, 18));
   });
+
+  it('each echo is one mark, counted once against the allowance (its prefix is not another)', () => {
+    const echoes = Math.floor(MATCHES_PER_PATTERN * 0.8);
+    const out = scrub(`key ${secret}\n`.repeat(echoes));
+    expect(out).toBe('key [REDACTED:agent-secret]\n'.repeat(echoes));
+  });
+
+  it('past the allowance the rest of the field is one mark', () => {
+    const out = scrub(`key ${secret}\n`.repeat(MATCHES_PER_PATTERN + 100));
+    expect(out.match(/\[REDACTED:agent-secret\]/g)).toHaveLength(MATCHES_PER_PATTERN);
+    expect(out.endsWith('key [REDACTED:too-many-secrets]')).toBe(true);
+    expect(out).not.toContain(secret.slice(0, 8));
+  });
 });
