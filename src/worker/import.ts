@@ -5,7 +5,7 @@
 // `deliverDue`. Because both check and record a turn's key under the same lock (the session state's
 // `built`, the outbox, dead/ and the history), an import racing a live worker on the same session still
 // sends each turn once: whichever builds it first, the other finds it built.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { RolloutCursor } from '../codex/rollout-reader';
 import {
@@ -149,6 +149,8 @@ export async function planImport(
   };
   const reads: PastSession[] = [];
   for (const file of files) {
+    // A file last written before `sinceMs` holds no turn that started since: years of sessions are not read.
+    if (modifiedAtMs(file) < options.sinceMs) continue;
     const read = await readPastSession(file);
     if (read) reads.push(read);
     else plan.unreadable += 1;
@@ -182,6 +184,14 @@ export async function planImport(
     plan.sessions.push(planned);
   }
   return plan;
+}
+
+function modifiedAtMs(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 function realPath(path: string): string {

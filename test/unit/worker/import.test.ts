@@ -1,5 +1,13 @@
 // The pure parts of `import`: --since, the folder filter, and which past sessions and turns a plan holds.
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -127,6 +135,19 @@ describe('past sessions and the plan', () => {
     const inProject = await planImport(env, files, { sinceMs: 0, project });
     expect(inProject.sessions.map((s) => s.sessionId)).toEqual([TWO_TURNS.sessionId]);
     expect(inProject.sessions[0]?.turns[0]?.key).toBe(`${TWO_TURNS.sessionId}~${TWO_TURNS.turnIds[0]}`);
+  });
+
+  it('does not read a file last written before --since', async () => {
+    const old = join(env.CODEX_HOME as string, 'sessions', 'rollout-2025-01-01T00-00-00-x.jsonl');
+    mkdirSync(join(old, '..'), { recursive: true });
+    writeFileSync(old, 'not a rollout\n');
+    utimesSync(old, new Date('2025-01-02T00:00:00Z'), new Date('2025-01-02T00:00:00Z'));
+    expect((await planImport(env, [old], { sinceMs: Date.parse('2025-01-01T00:00:00Z') })).unreadable).toBe(
+      1,
+    );
+    expect((await planImport(env, [old], { sinceMs: Date.parse('2025-01-03T00:00:00Z') })).unreadable).toBe(
+      0,
+    );
   });
 
   it('skips turns whose keys this machine knows: history, kept bodies, and numbered keys of old Codex', async () => {
