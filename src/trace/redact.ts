@@ -9,7 +9,7 @@
 // the user's `redactPatterns` run on RE2 (re2js, a pure-JS port), linear whatever the pattern. Every
 // pattern runs once over the text, its matches judged in code (what a lookahead used to exclude, a
 // reference such as `$TOKEN` or a call, is judged on the match), and the marks go in at the end; a pattern
-// is judged on at most MATCHES_PER_PATTERN matches per text. A 1 MB field takes tens of milliseconds.
+// finds at most MATCHES_PER_PATTERN secrets per text. A 1 MB field takes tens of milliseconds.
 import { RE2JS } from 're2js';
 import { makeSecretFinder } from '../infinium/secret-forms';
 import { type Hint, HintScanner } from './hints';
@@ -494,22 +494,33 @@ const BUILT_IN: readonly CompiledPattern[] = SECRET_PATTERNS.map((pattern) => ({
 }));
 const HINT_SCANNER = new HintScanner(HINTS);
 
-/** Why a user's redact pattern cannot be used (RE2 syntax: no lookaround, no backreference), or null. */
+/**
+ * Why a user's redact pattern cannot be used, as the end of a sentence that starts with the pattern, or
+ * null. Refused: what RE2 cannot compile (lookaround, backreferences), and a pattern that matches empty
+ * text (`a*`), which hides nothing there but is still found at every position of a field (1 MB of text
+ * took 300-500 ms).
+ */
 export function redactPatternProblem(source: string): string | null {
+  let regex: RE2JS;
   try {
-    RE2JS.compile(source);
-    return null;
+    regex = RE2JS.compile(source);
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    const reason = error instanceof Error ? error.message : String(error);
+    return `is not a regex we can run in linear time (${reason}); use RE2 syntax, without lookaround or backreferences`;
   }
+  if (regex.matcher('').find()) {
+    return 'matches empty text; make it need at least one character (for example `+` instead of `*`)';
+  }
+  return null;
 }
 
 /**
- * How many matches of one pattern a field is judged on, secret or not. A field with more is a dump of
- * secrets or an attack (1 MB of a six-character URL with a password holds 166,000 of them, 1 MB of
- * `x-api-key: ` 90,000 names to judge): from the first match past this allowance on, the rest of the field
- * is one `[REDACTED:too-many-secrets]` mark. So no field costs more than this many matches per pattern to
- * judge and marks to build, and no byte of a secret survives.
+ * How many secrets one pattern may find in a field. A field with more is a dump of secrets or an attack
+ * (1 MB of a six-character URL with a password holds 166,000 of them): from the first secret past this
+ * allowance on, the rest of the field is one `[REDACTED:too-many-secrets]` mark. So no field costs more
+ * than this many marks per pattern to build, and no byte of a secret survives. Matches judged harmless
+ * (`password: string;` in a grep of a code base) do not count: they cost a judgement each, which is linear
+ * in the match, and they never cost the field its text.
  */
 export const MATCHES_PER_PATTERN = 1_000;
 
@@ -525,30 +536,25 @@ class Findings {
     this.limit = text.length;
   }
 
+  /** Whether a match at `start` still needs judging: false once it lies in the rest of the text (one mark). */
+  examine(start: number): boolean {
+    return start < this.limit;
+  }
+
   /**
-   * Whether the pattern of `rank` may judge its match at `start`: false when the match lies in the rest of
-   * the text, already one mark, or is one past the pattern's allowance (the rest then starts there).
+   * Records a secret at [start, end) found by the pattern of `rank`; false, and the rest of the text from
+   * `start` becomes one mark, when it is one past the pattern's allowance. False when its finder can stop.
    */
-  examine(start: number, rank: number): boolean {
+  add(start: number, end: number, rank: number): boolean {
     if (start >= this.limit) return false;
+    if (end <= start) return true;
     const count = this.counts[rank] ?? 0;
     if (count === MATCHES_PER_PATTERN) {
       this.limit = start;
       return false;
     }
     this.counts[rank] = count + 1;
-    return true;
-  }
-
-  /** Records a secret at [start, end) found by the pattern of `rank`. */
-  add(start: number, end: number, rank: number): void {
-    if (end > start) this.spans.push(start, end, rank);
-  }
-
-  /** A match that needs no judging: examined, and recorded when it may be. False when its finder can stop. */
-  take(start: number, end: number, rank: number): boolean {
-    if (!this.examine(start, rank)) return false;
-    this.add(start, end, rank);
+    this.spans.push(start, end, rank);
     return true;
   }
 
@@ -606,14 +612,14 @@ function findSecrets(findings: Findings, pattern: CompiledPattern, rank: number)
     }
     const match: Match = { groups: found, text, start: found.index, end: found.index + whole.length };
     let start = pattern.reachBack ? pattern.reachBack(text, match.start, floor) : match.start;
-    if (!findings.examine(start, rank)) return;
+    if (!findings.examine(start)) return;
     let end = pattern.wraps ? wrappedEnd(text, match.end) : match.end;
     if (pattern.secret) {
       const secret = pattern.secret(match);
       if (secret === null) continue;
       [start, end] = secret;
     }
-    findings.add(start, end, rank);
+    if (!findings.add(start, end, rank)) return;
     floor = Math.max(end, match.end);
     regex.lastIndex = floor;
   }
@@ -626,7 +632,7 @@ function userPattern(source: string): (findings: Findings, rank: number) => void
     if (!regex.test(findings.text)) return;
     // Only where each match starts and ends: the matcher finds no groups unless asked.
     const matcher = regex.matcher(findings.text);
-    while (matcher.find() && findings.take(matcher.start(), matcher.end(), rank));
+    while (matcher.find() && findings.add(matcher.start(), matcher.end(), rank));
   };
 }
 
@@ -663,7 +669,7 @@ export function makeRedactor(
   const findAgentSecrets = makeSecretFinder(agentSecrets);
   return (text) => {
     const findings = new Findings(text);
-    findAgentSecrets(text, (start, end) => findings.take(start, end, 1));
+    findAgentSecrets(text, (start, end) => findings.add(start, end, 1));
     if (patterns.length > 0) {
       const hinted = hintFinder(text);
       for (const [index, pattern] of patterns.entries()) {

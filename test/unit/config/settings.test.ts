@@ -110,6 +110,11 @@ describe('resolveConfig', () => {
       { agentId: 'a', redactPatterns: ['(a+)(?=b)'] },
       /lookaround/,
     ],
+    [
+      'a redact pattern that matches empty text',
+      { agentId: 'a', redactPatterns: ['x?'] },
+      /matches empty text/,
+    ],
     ['an empty agent id', { agentId: ' ' }, /"agentId" must be a non-empty string/],
   ])('says clearly when a config file holds %s', (_label, contents, message) => {
     write(join(root, 'p', '.infinium', 'config.json'), contents);
