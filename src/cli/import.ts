@@ -62,7 +62,7 @@ export async function importSessions(options: ImportOptions, ctx: CliContext): P
     );
   }
   const plan = await planImport(env, files, { sinceMs, project });
-  const toImport = plan.sessions.flatMap((s) => s.turns).filter((t) => t.action === 'import').length;
+  const toImport = turnsToImport(plan);
   const header = { since: new Date(sinceMs).toISOString(), project: project ?? null };
 
   if (options.dryRun) {
@@ -124,6 +124,10 @@ function isFolder(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+function turnsToImport(plan: ImportPlan): number {
+  return plan.sessions.flatMap((s) => s.turns).filter((t) => t.action === 'import').length;
 }
 
 /** `3 turns of 2 sessions`: the sessions counted are those with a turn to import. */
@@ -210,7 +214,7 @@ function planJson(plan: ImportPlan) {
         ...(turn.detail ? { detail: turn.detail } : {}),
       })),
     })),
-    toImport: plan.sessions.flatMap((s) => s.turns).filter((t) => t.action === 'import').length,
+    toImport: turnsToImport(plan),
     skipped: {
       traced: counts.traced,
       tracedWithoutIds: counts.traced_without_ids,

@@ -22,7 +22,7 @@ import { type SpoolPaths, safeName, spoolPaths, traceKey } from '../spool/layout
 import { type HeldLock, LockLostError } from '../spool/lock';
 import { appendLog } from '../spool/log';
 import { alreadyQueued, deadFile, readAcceptedMarks, readDead, readOutbox } from '../spool/outbox';
-import { readSessionState } from '../spool/sessions';
+import { readSessionState, type SessionState } from '../spool/sessions';
 import { makeRedactor, type Redactor } from '../trace/redact';
 import type { ClosedTurn, ComposeContext, SubagentRollout } from './closed-turn';
 import { agentSecrets } from './compose';
@@ -266,11 +266,6 @@ function planSession(
   const firstConfig = first instanceof ConfigError ? null : first;
   const wholeSession = firstConfig?.granularity === 'session';
   const state = readSessionState(paths, sessionId);
-  // Per-session granularity: one trace of the whole session, only for a session never traced at all
-  // (the live worker's trace of it would hold the same turns).
-  const sessionTraced =
-    wholeSession &&
-    (state.turnCount > 0 || traced.sessions.has(safeName(sessionId)) || state.built.length > 0);
   const numbered = tracedWithoutTurnIds(sessionId, state.built, traced);
   const open = recent.some((turn) => turn.end === 'open');
   const configs = new Map<number, ResolvedConfig>();
@@ -297,9 +292,7 @@ function planSession(
       return { ...planned, reason: 'paused' };
     }
     if (turn.end === 'open' || (wholeSession && open)) return { ...planned, reason: 'in_progress' };
-    if (sessionTraced || (!wholeSession && (state.built.includes(key) || traced.keys.has(key)))) {
-      return { ...planned, reason: 'traced' };
-    }
+    if (alreadyTraced(sessionId, key, wholeSession, state, traced)) return { ...planned, reason: 'traced' };
     if (numbered) return { ...planned, reason: 'traced_without_ids' };
     return { ...planned, action: 'import' };
   });
@@ -356,6 +349,24 @@ function tracedKeys(paths: SpoolPaths): TracedKeys {
     ...savedPayloadKeys(paths),
   ]);
   return { keys, sessions: new Set([...keys].map((key) => key.slice(0, key.indexOf('~')))) };
+}
+
+/**
+ * Whether the trace of `key` is known here: in the session state's `built` or among `traced`. Per-session
+ * granularity: the session's one trace is made only for a session never traced at all (the live worker's
+ * trace of it would hold the same turns). The plan and the run under the lock judge by this one rule.
+ */
+function alreadyTraced(
+  sessionId: string,
+  key: string,
+  wholeSession: boolean,
+  state: SessionState,
+  traced: TracedKeys,
+): boolean {
+  if (wholeSession) {
+    return state.turnCount > 0 || state.built.length > 0 || traced.sessions.has(safeName(sessionId));
+  }
+  return state.built.includes(key) || traced.keys.has(key);
 }
 
 /**
@@ -451,14 +462,9 @@ export async function runImport(env: Env, plan: ImportPlan, options: ImportOptio
       const numbered = tracedWithoutTurnIds(session.sessionId, state.built, traced);
       const secrets = new Map<string, readonly string[]>();
       for (const unit of units) {
-        const sessionTraced =
-          (unit.turnKey === 'session' &&
-            (state.turnCount > 0 || traced.sessions.has(safeName(session.sessionId)))) ||
-          numbered;
         if (
-          sessionTraced ||
-          state.built.includes(unit.key) ||
-          traced.keys.has(unit.key) ||
+          numbered ||
+          alreadyTraced(session.sessionId, unit.key, session.wholeSession, state, traced) ||
           alreadyQueued(paths, unit.key)
         ) {
           result.tracedMeanwhile += 1;
@@ -590,7 +596,7 @@ function importUnits(session: PlannedSession): ImportUnit[] {
 async function buildUnit(
   paths: SpoolPaths,
   lock: HeldLock,
-  state: ReturnType<typeof readSessionState>,
+  state: SessionState,
   unit: ImportUnit,
   composer: Composer,
   ctx: ComposeContext,

@@ -92,6 +92,15 @@ async function giveCredentials(terminal: Terminal, secret = SECRET): Promise<voi
   await terminal.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
 }
 
+/** The wizard's questions after the credentials: the defaults, or `captureMode` keys for the capture mode. */
+async function answerSetup(terminal: Terminal, captureMode = enter): Promise<void> {
+  await terminal.answer('Trace', enter);
+  await terminal.answer('Capture mode', captureMode);
+  await terminal.answer('One trace per', enter);
+  await terminal.answer('What text to send', enter);
+  await terminal.answer('Trust these hooks in Codex now?', enter);
+}
+
 // CI installs script(1) (.ci/run): there a missing one fails the suite instead of skipping it.
 describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal', () => {
   it('asks each question, masks the secret, and sets everything up', async () => {
@@ -100,11 +109,7 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     await terminal.answer('Project: ~/work/demo', '');
     await giveCredentials(terminal);
     await terminal.answer(`Infinium accepted agent ${AGENT}`, '');
-    await terminal.answer('Trace', enter);
-    await terminal.answer('Capture mode', `${down}${enter}`);
-    await terminal.answer('One trace per', enter);
-    await terminal.answer('What text to send', enter);
-    await terminal.answer('Trust these hooks in Codex now?', enter);
+    await answerSetup(terminal, `${down}${enter}`);
     const code = await terminal.exit();
     expect(code, terminal.output).toBe(0);
     expect(terminal.output).not.toContain(SECRET);
@@ -128,11 +133,7 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     await terminal.answer(`Infinium refused the secret for agent ${AGENT} (HTTP 401)`, '');
     await terminal.answer('Agent secret', `${SECRET}${enter}`);
     await terminal.answer(`Infinium accepted agent ${AGENT}`, '');
-    await terminal.answer('Trace', enter);
-    await terminal.answer('Capture mode', enter);
-    await terminal.answer('One trace per', enter);
-    await terminal.answer('What text to send', enter);
-    await terminal.answer('Trust these hooks in Codex now?', enter);
+    await answerSetup(terminal);
     const code = await terminal.exit();
     expect(code, terminal.output).toBe(0);
     expect(terminal.output).not.toContain(SECRET);
@@ -162,11 +163,7 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     const sandbox = makeSandbox();
     const init = wizard(sandbox);
     await giveCredentials(init);
-    await init.answer('Trace', enter);
-    await init.answer('Capture mode', enter);
-    await init.answer('One trace per', enter);
-    await init.answer('What text to send', enter);
-    await init.answer('Trust these hooks in Codex now?', enter);
+    await answerSetup(init);
     expect(await init.exit()).toBe(0);
     // Even with --agent-secret-stdin, a terminal gets the masked prompt, not a blank line to type into.
     const update = wizard(sandbox, 'update-credentials --agent-secret-stdin');
