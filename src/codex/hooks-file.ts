@@ -40,6 +40,15 @@ export function hookCommand(event: string, target: HookTarget): string {
   return `${shellQuote(join(target.distDir, 'hook.sh'))} ${event} ${shellQuote(target.nodePath)}`;
 }
 
+/**
+ * The command for the native front-end (native/hook.c, shipped in a per-platform package):
+ * `'<binary>' <Event> '<node>' '<dist>'`. The binary lives outside dist/, so it is told where dist/ is
+ * (worker.mjs, and bin.cjs for the Node front-end it hands over to). Same quoting as hookCommand.
+ */
+export function nativeHookCommand(event: string, binary: string, target: HookTarget): string {
+  return `${shellQuote(binary)} ${event} ${shellQuote(target.nodePath)} ${shellQuote(target.distDir)}`;
+}
+
 export function hookCommandWindows(event: string, target: HookTarget): string {
   return `"${target.nodePath}" "${join(target.distDir, 'bin.cjs')}" hook ${event}`;
 }
