@@ -1,8 +1,10 @@
 // Bundles the package: a tiny CommonJS entry (bin.cjs) that runs `hook` itself and loads the CLI bundle
 // only for other commands (the ESM loader alone costs ~10 ms per start); the CLI; the detached worker;
-// and the POSIX shell hook front-end. The native keyring module stays external.
+// the POSIX shell hook front-end; and the native hook front-end for this machine (build-native.mjs). The
+// native keyring module stays external.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
+import { buildNativeHook } from './build-native.mjs';
 
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist');
@@ -37,3 +39,4 @@ if (existsSync('src/hook/hook.sh')) {
   chmodSync('dist/hook.sh', 0o755);
 }
 chmodSync('dist/bin.cjs', 0o755);
+buildNativeHook();

@@ -23,9 +23,11 @@ import {
   codexSession,
   DIST,
   type EventSequence,
+  FRONT_ENDS,
   type FrontEnd,
   feed,
   hookCommand,
+  hookShellCommand,
   makeSandbox,
   runHook,
   runProcess,
@@ -63,7 +65,7 @@ function spoolContents(state: string) {
     });
 }
 
-const frontEnds: FrontEnd[] = ['sh', 'node'];
+const frontEnds = FRONT_ENDS;
 
 describe('hook front-ends', () => {
   it('write identical spools for the same payload sequence', async () => {
@@ -97,7 +99,7 @@ describe('hook front-ends', () => {
       one.cleanup();
     }
     expect(results[0]).toHaveLength(sequence.length);
-    expect(results[1]).toEqual(results[0]);
+    for (const result of results.slice(1)) expect(result).toEqual(results[0]);
     expect(results[0]?.map((r) => Buffer.from(r.bytes, 'base64').toString())).toEqual(
       sequence.map(([, p]) => p),
     );
@@ -165,10 +167,7 @@ describe('hook front-ends', () => {
   it.each(frontEnds)(
     '%s: exits 0 silently when the payload cannot be written (file size limit, as a full disk)',
     async (frontEnd) => {
-      const hook =
-        frontEnd === 'sh'
-          ? `exec '${join(hookDist, 'hook.sh')}' PostToolUse '${process.execPath}'`
-          : `exec '${process.execPath}' '${join(hookDist, 'bin.cjs')}' hook PostToolUse`;
+      const hook = hookShellCommand(frontEnd, 'PostToolUse', { dist: hookDist });
       const run = await new Promise<{ code: number | null; output: string }>((resolve) => {
         const child = spawn('sh', ['-c', `ulimit -f 8; ${hook}`], {
           env: box.env,
@@ -200,10 +199,7 @@ describe('hook front-ends', () => {
       const spoolDir = join(box.state, 'spool');
       mkdirSync(join(spoolDir, 'tmp'), { recursive: true, mode: 0o700 });
       // The wrapper shell creates what a dead process with its pid could have left, then becomes the hook.
-      const hook =
-        frontEnd === 'sh'
-          ? `exec '${join(hookDist, 'hook.sh')}' UserPromptSubmit '${process.execPath}'`
-          : `exec '${process.execPath}' '${join(hookDist, 'bin.cjs')}' hook UserPromptSubmit`;
+      const hook = hookShellCommand(frontEnd, 'UserPromptSubmit', { dist: hookDist });
       const script = `echo old > '${spoolDir}'/$$-0.UserPromptSubmit.json; : > '${spoolDir}'/tmp/$$-1; ${hook}`;
       await new Promise<void>((resolve) => {
         const child = spawn('sh', ['-c', script], { env: box.env, stdio: ['pipe', 'ignore', 'ignore'] });
@@ -220,7 +216,7 @@ describe('hook front-ends', () => {
     },
   );
 
-  it("records the session's tracing settings after the payload (the secret only as set), alike in both front-ends", async () => {
+  it("records the session's tracing settings after the payload (the secret only as set), alike in every front-end", async () => {
     // env-bleed-across-sessions: the worker that builds this session's turns may run in another's env.
     const payload = codexSession('s-env', '/home/dev/project').postTool('t1', 'c1', 'ls', 'a\nb');
     const env = {
@@ -237,7 +233,7 @@ describe('hook front-ends', () => {
       spools.push(spooledBytes(join(one.state, 'spool', spoolNames(one.state)[0] as string)));
       one.cleanup();
     }
-    expect(spools[1]).toEqual(spools[0]);
+    for (const spool of spools.slice(1)) expect(spool).toEqual(spools[0]);
     const bytes = spools[0] as Buffer;
     expect(bytes.toString()).not.toContain('ik_live_never');
     expect(splitSpoolEntry(bytes)).toEqual({

@@ -1,5 +1,6 @@
 // Shared pieces for capture-pipeline tests: temp state dirs, Codex-like hook payloads, and running the
-// real hook front-ends (dist/hook.sh, dist/bin.cjs) as child processes fed through a pipe.
+// real hook front-ends (dist/hook.sh, dist/bin.cjs, the native binary built from native/hook.c) as child
+// processes fed through a pipe.
 import { spawn } from 'node:child_process';
 import {
   existsSync,
@@ -12,6 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { nativeHookBinary } from '../../scripts/build-native.mjs';
 import { spoolPaths } from '../../src/spool/layout';
 import { lockHeld } from '../../src/spool/lock';
 import { collectOutput } from './child-output';
@@ -61,7 +63,21 @@ export function storeAgentSecret(box: Sandbox, secrets: Record<string, string>):
   writeFileSync(join(box.state, 'credentials.json'), JSON.stringify(secrets), { mode: 0o600 });
 }
 
-export type FrontEnd = 'sh' | 'node';
+export type FrontEnd = 'sh' | 'node' | 'native';
+
+/** The native front-end `npm run build` made for this machine (absent where no C compiler was found). */
+export const NATIVE_HOOK = nativeHookBinary();
+
+/**
+ * The front-ends to run a suite on: the native one too where it was built. CI installs a compiler, so there
+ * a missing binary is a failure (runHook says so), never a silent skip; elsewhere its tests are left out,
+ * with one line saying why.
+ */
+export const FRONT_ENDS: FrontEnd[] =
+  existsSync(NATIVE_HOOK) || process.env.CI ? ['sh', 'node', 'native'] : ['sh', 'node'];
+if (!FRONT_ENDS.includes('native')) {
+  console.warn(`native hook front-end tests skipped: ${NATIVE_HOOK} was not built (no C compiler?)`);
+}
 
 export interface HookRun {
   code: number | null;
@@ -72,7 +88,7 @@ export interface HookRun {
 export interface HookRunOptions {
   dist?: string;
   keepStdinOpen?: boolean;
-  /** The node binary the shell front-end is given for the worker (Codex passes the real one). */
+  /** The node binary the shell and native front-ends are given for the worker (Codex passes the real one). */
   node?: string;
   /** Kills a hook still running after this long: the run then ends with code null and `timedOut`. */
   timeoutMs?: number;
@@ -98,13 +114,32 @@ export function runHook(
 /** The command line that runs one hook event through a front-end. */
 export function hookCommand(frontEnd: FrontEnd, event: string, options: HookRunOptions): [string, string[]] {
   const dist = options.dist ?? DIST;
+  const node = options.node ?? process.execPath;
   const [hook, hookArgs]: [string, string[]] =
     frontEnd === 'sh'
-      ? [join(dist, 'hook.sh'), [event, options.node ?? process.execPath]]
-      : [process.execPath, [join(dist, 'bin.cjs'), 'hook', event]];
+      ? [join(dist, 'hook.sh'), [event, node]]
+      : frontEnd === 'native'
+        ? [nativeHook(), [event, node, dist]]
+        : [process.execPath, [join(dist, 'bin.cjs'), 'hook', event]];
   return options.stdinFile
     ? ['sh', ['-c', 'cat "$0" | exec "$@"', options.stdinFile, hook, ...hookArgs]]
     : [hook, hookArgs];
+}
+
+/** The native front-end's path; a clear failure when it was not built. */
+function nativeHook(): string {
+  if (!existsSync(NATIVE_HOOK)) {
+    throw new Error(
+      `the native hook front-end ${NATIVE_HOOK} is missing: run npm run build with a C compiler`,
+    );
+  }
+  return NATIVE_HOOK;
+}
+
+/** The same command line for `sh -c`: `exec '<hook>' <args>`, quoted. */
+export function hookShellCommand(frontEnd: FrontEnd, event: string, options: HookRunOptions = {}): string {
+  const [command, args] = hookCommand(frontEnd, event, options);
+  return `exec ${[command, ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ')}`;
 }
 
 /** Runs a command with `payload` on its stdin, collecting its output; killed after `timeoutMs`. */
