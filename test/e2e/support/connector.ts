@@ -65,6 +65,8 @@ export interface InitOptions {
   capture: CaptureMode;
   /** The project folder to configure (default: the sandbox project). */
   project?: string;
+  /** `init --front-end`: which hook front-end our hooks run (default: init's own choice). */
+  frontEnd?: 'native' | 'sh';
 }
 
 /**
@@ -92,6 +94,7 @@ export function init(sandbox: Sandbox, options: InitOptions): Promise<CliRun> {
         '--trust',
         '--no-keyring',
         '--no-gitignore',
+        ...(options.frontEnd ? ['--front-end', options.frontEnd] : []),
       ],
       { cwd: project, input: options.agent.secret },
     ),

@@ -199,15 +199,21 @@ export function longCommand(): ModelReply[] {
   ];
 }
 
-export function tenCommands(): ModelReply[] {
+/**
+ * Ten commands, then a message. Another `marker` gives the calls their own ids and the message its own text,
+ * so the script can run again as a later turn of the same session (a conversation script skips what the
+ * history already holds).
+ */
+export function tenCommands(marker = 'ten'): ModelReply[] {
   const replies: ModelReply[] = [];
   for (let index = 1; index <= 10; index += 1) {
     replies.push({
-      items: [execCommand(`ten_call_${index}`, `echo step-${index}`)],
+      items: [execCommand(`${marker}_call_${index}`, `echo step-${index}`)],
       usage: { input: 1000 + index * 100, cached: index * 50, output: 10 + index },
     });
   }
-  replies.push({ items: [message('Ran ten commands.')], usage: { input: 2200, cached: 500, output: 12 } });
+  const text = marker === 'ten' ? 'Ran ten commands.' : `Ran ten commands (${marker}).`;
+  replies.push({ items: [message(text)], usage: { input: 2200, cached: 500, output: 12 } });
   return replies;
 }
 

@@ -5,7 +5,14 @@ import { rmSync } from 'node:fs';
 import type { ReceivedTrace, StandIn } from '../../support/infinium-stand-in';
 import { startStandIn } from '../../support/infinium-stand-in';
 import { type CodexRun, codexExec, makeSandbox, type RunOptions, type Sandbox } from './codex';
-import { type Agent, type CaptureMode, init, waitForTraces, waitForWorkerIdle } from './connector';
+import {
+  type Agent,
+  type CaptureMode,
+  type InitOptions,
+  init,
+  waitForTraces,
+  waitForWorkerIdle,
+} from './connector';
 import { type ModelScript, type ModelServer, startModelServer } from './model-server';
 
 export interface World {
@@ -38,6 +45,8 @@ export interface WorldOptions {
   tables?: string;
   /** More agents to create at the stand-in (scenario: two projects, two agents). */
   extraAgents?: Agent[];
+  /** `init --front-end` (default: init's own choice). */
+  frontEnd?: InitOptions['frontEnd'];
 }
 
 export function newAgent(): Agent {
@@ -55,7 +64,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     rmSync(sandbox.root, { recursive: true, force: true });
   };
   try {
-    await init(sandbox, { agent, standIn, capture: options.capture });
+    await init(sandbox, { agent, standIn, capture: options.capture, frontEnd: options.frontEnd });
     await waitForWorkerIdle(sandbox);
   } catch (error) {
     await close();

@@ -1,0 +1,61 @@
+// Small statistics for benchmarks on a noisy machine: quantiles, and percentile-bootstrap intervals for a
+// median, so a figure comes with how far the noise lets it be trusted.
+
+/** The q-quantile (0..1) of the values, linear between neighbours; NaN for no values. */
+export function quantile(values: number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const low = sorted[Math.floor(at)] as number;
+  const high = sorted[Math.ceil(at)] as number;
+  return low + (high - low) * (at - Math.floor(at));
+}
+
+export const median = (values: number[]) => quantile(values, 0.5);
+
+/** A seeded generator of uniform numbers in [0, 1) (mulberry32), so a bench's intervals are repeatable. */
+function uniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Estimate {
+  /** The median of the values. */
+  value: number;
+  /** The 95% percentile-bootstrap interval of that median. */
+  low: number;
+  high: number;
+  /** How many values it rests on. */
+  n: number;
+}
+
+/**
+ * The median of `values` with its 95% bootstrap interval (4000 resamples with replacement). With paired
+ * samples, pass the per-pair differences or ratios: the pairing then removes what both sides of a pair
+ * shared (the machine's load at that moment). Fewer than 2 values give an interval as wide as the data.
+ */
+export function medianWithInterval(values: number[], resamples = 4000): Estimate {
+  const value = median(values);
+  if (values.length < 2)
+    return { value, low: Math.min(...values), high: Math.max(...values), n: values.length };
+  const random = uniform(values.length * 7919 + 17);
+  const medians: number[] = [];
+  for (let i = 0; i < resamples; i += 1) {
+    const resample = values.map(() => values[Math.floor(random() * values.length)] as number);
+    medians.push(median(resample));
+  }
+  return { value, low: quantile(medians, 0.025), high: quantile(medians, 0.975), n: values.length };
+}
+
+/** Whether an estimate shows a figure at most `limit`: its whole interval below, above, or neither. */
+export function verdict(estimate: Estimate, limit: number): 'met' | 'refuted' | 'undecided' {
+  if (estimate.high <= limit) return 'met';
+  if (estimate.low > limit) return 'refuted';
+  return 'undecided';
+}
