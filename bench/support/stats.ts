@@ -1,5 +1,6 @@
 // Small statistics for benchmarks on a noisy machine: quantiles, and percentile-bootstrap intervals for a
 // median, so a figure comes with how far the noise lets it be trusted.
+import { prng } from '../../test/support/fuzz-inputs';
 
 /** The q-quantile (0..1) of the values, linear between neighbours; NaN for no values. */
 export function quantile(values: number[], q: number): number {
@@ -12,18 +13,6 @@ export function quantile(values: number[], q: number): number {
 }
 
 export const median = (values: number[]) => quantile(values, 0.5);
-
-/** A seeded generator of uniform numbers in [0, 1) (mulberry32), so a bench's intervals are repeatable. */
-function uniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Estimate {
   /** The median of the values. */
@@ -44,7 +33,7 @@ export function medianWithInterval(values: number[], resamples = 4000): Estimate
   const value = median(values);
   if (values.length < 2)
     return { value, low: Math.min(...values), high: Math.max(...values), n: values.length };
-  const random = uniform(values.length * 7919 + 17);
+  const random = prng(values.length * 7919 + 17); // seeded: the same samples give the same interval
   const medians: number[] = [];
   for (let i = 0; i < resamples; i += 1) {
     const resample = values.map(() => values[Math.floor(random() * values.length)] as number);
