@@ -10,10 +10,11 @@ import { listDead, listOutbox, readHistory, spoolStats } from '../../src/spool';
 import { spoolPaths } from '../../src/spool/layout';
 import {
   codexSession,
-  DIST,
   type EventSequence,
+  FRONT_ENDS,
   type FrontEnd,
   feed,
+  hookCommand,
   makeSandbox,
   type Sandbox,
   spoolNames,
@@ -67,31 +68,35 @@ const errorTypes = (i: number) =>
   ((server.traces[i]?.body.errors ?? []) as { error_type: string }[]).map((e) => e.error_type);
 
 describe('capture pipeline (hook -> worker -> Infinium)', () => {
-  it('sends one trace per turn of a real session, once, and cleans the spool (sh front-end, lean hooks)', async () => {
-    const scenario = loadScenario('ten-commands', box);
-    await replay(
-      'sh',
-      scenario.events.filter(([event]) => LEAN.has(event)),
-    );
-    await waitForTraces(1);
-    const toolCalls = steps(0).filter((s) => s.action === 'tool_call');
-    expect(toolCalls).toHaveLength(10);
-    expect(toolCalls.every((s) => s.status === 'success')).toBe(true);
-    expect(server.traces[0]?.rawBody).not.toContain(SECRET);
-    // The raw payloads are gone, both links of each.
-    expect(spoolNames(box.state)).toEqual([]);
-    expect(readdirSync(join(box.state, 'spool', 'tmp'))).toEqual([]);
-    expect(listOutbox(env)).toEqual([]);
-    const [record] = readHistory(env);
-    expect(record).toMatchObject({
-      status: 'sent',
-      traceId: server.traces[0]?.traceId,
-      sessionId: scenario.sessionId,
-    });
-    expect(JSON.parse(readFileSync(record?.payloadPath as string, 'utf8'))).toEqual(server.traces[0]?.body);
-    await runWorkerProcess(env);
-    expect(server.traces).toHaveLength(1);
-  });
+  // The Node front-end's way through the pipeline is in the tests below.
+  it.each(FRONT_ENDS.filter((frontEnd) => frontEnd !== 'node'))(
+    'sends one trace per turn of a real session, once, and cleans the spool (%s front-end, lean hooks)',
+    async (frontEnd) => {
+      const scenario = loadScenario('ten-commands', box);
+      await replay(
+        frontEnd,
+        scenario.events.filter(([event]) => LEAN.has(event)),
+      );
+      await waitForTraces(1);
+      const toolCalls = steps(0).filter((s) => s.action === 'tool_call');
+      expect(toolCalls).toHaveLength(10);
+      expect(toolCalls.every((s) => s.status === 'success')).toBe(true);
+      expect(server.traces[0]?.rawBody).not.toContain(SECRET);
+      // The raw payloads are gone, both links of each.
+      expect(spoolNames(box.state)).toEqual([]);
+      expect(readdirSync(join(box.state, 'spool', 'tmp'))).toEqual([]);
+      expect(listOutbox(env)).toEqual([]);
+      const [record] = readHistory(env);
+      expect(record).toMatchObject({
+        status: 'sent',
+        traceId: server.traces[0]?.traceId,
+        sessionId: scenario.sessionId,
+      });
+      expect(JSON.parse(readFileSync(record?.payloadPath as string, 'utf8'))).toEqual(server.traces[0]?.body);
+      await runWorkerProcess(env);
+      expect(server.traces).toHaveLength(1);
+    },
+  );
 
   it('keeps two concurrent sessions apart (one through each front-end, full hooks)', async () => {
     const a = loadScenario('ten-commands', box);
@@ -243,10 +248,10 @@ describe('capture pipeline (hook -> worker -> Infinium)', () => {
   });
 
   // Codex kills only the hook process, and only on a timeout; a runner that kills the hook's whole group
-  // as it returns is the harsher case. The Node front-end's worker has left the group before the hook
-  // exits. The shell front-end's has left it a moment later (hook.sh says why): a kill in that moment
-  // must lose nothing, the turn waiting in the spool for the next worker run.
-  it.each(['sh', 'node'] as const)(
+  // as it returns is the harsher case. The Node and native front-ends' worker has left the group before
+  // the hook exits. The shell front-end's has left it a moment later (hook.sh says why): a kill in that
+  // moment must lose nothing, the turn waiting in the spool for the next worker run.
+  it.each(FRONT_ENDS)(
     '%s: a group kill the moment the hook returns loses nothing; the worker normally survives it',
     async (frontEnd) => {
       const scenario = loadScenario('ten-commands', box);
@@ -256,10 +261,7 @@ describe('capture pipeline (hook -> worker -> Infinium)', () => {
         lean.filter(([event]) => event === 'UserPromptSubmit'),
       );
       const stop = lean.find(([event]) => event === 'Stop') as [string, string];
-      const [command, args] =
-        frontEnd === 'sh'
-          ? [join(DIST, 'hook.sh'), ['Stop', process.execPath]]
-          : [process.execPath, [join(DIST, 'bin.cjs'), 'hook', 'Stop']];
+      const [command, args] = hookCommand(frontEnd, 'Stop', {});
       // detached: the hook leads its own process group, as a runner that kills the group on return would have it.
       const hook = spawn(command, args, { env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
       hook.stdin.end(stop[1]);
