@@ -23,6 +23,7 @@ import { HISTORY_MAX_BYTES } from '../../src/spool/history';
 import { spoolPaths } from '../../src/spool/layout';
 import { LOG_MAX_BYTES } from '../../src/spool/log';
 import {
+  FRONT_ENDS,
   type FrontEnd,
   makeSandbox as makeCaptureSandbox,
   runHook,
@@ -126,11 +127,12 @@ describe('file safety', () => {
     });
     const before = elsewhere();
 
-    // Hooks (both front-ends), the worker, a sent trace, a dead one, a corrupt entry, a hook log line.
-    await simulate(box.project, box.codexHome, env, 'sh').run(2);
-    await simulate(box.project, box.codexHome, env, 'node').run(1);
-    // Three turns (`test` checks the connection without sending a trace).
-    await waitFor(() => server.traces.length >= 3, 30_000, 'the traces');
+    // Hooks (every front-end), the worker, a sent trace, a dead one, a corrupt entry, a hook log line.
+    for (const frontEnd of FRONT_ENDS) await simulate(box.project, box.codexHome, env, frontEnd).run(1);
+    await simulate(box.project, box.codexHome, env, 'sh').run(1);
+    // A turn more than front-ends (`test` checks the connection without sending a trace).
+    const turns = FRONT_ENDS.length + 1;
+    await waitFor(() => server.traces.length >= turns, 30_000, 'the traces');
     await workerIdle(env);
     server.failNext(1, { kind: 'status', status: 400 });
     await simulate(box.project, box.codexHome, env).run(1);
@@ -204,13 +206,13 @@ describe('file safety', () => {
       );
 
     async function runPipeline(turns: number) {
-      await simulate(box.project, box.env.CODEX_HOME as string, env, 'sh').run(turns);
-      await simulate(box.project, box.env.CODEX_HOME as string, env, 'node').run(turns);
-      // A hook whose stdin never closes writes a line to hook.log.
-      expect((await runHook('sh', 'Stop', 'x', env, { keepStdinOpen: true })).code).toBe(0);
-      expect((await runHook('node', 'Stop', 'x', env, { keepStdinOpen: true })).code).toBe(0);
+      for (const frontEnd of FRONT_ENDS) {
+        await simulate(box.project, box.env.CODEX_HOME as string, env, frontEnd).run(turns);
+        // A hook whose stdin never closes writes a line to hook.log.
+        expect((await runHook(frontEnd, 'Stop', 'x', env, { keepStdinOpen: true })).code).toBe(0);
+      }
       // One of them is refused (400) and goes to dead/.
-      await waitFor(() => server.traces.length >= 2 * turns - 1, 30_000, 'the traces');
+      await waitFor(() => server.traces.length >= FRONT_ENDS.length * turns - 1, 30_000, 'the traces');
       await workerIdle(env);
       await runWorkerProcess(env);
     }
@@ -244,8 +246,10 @@ describe('file safety', () => {
         // Every turn accounted for: sent once, or dead with its reason.
         const history = readHistory(env);
         expect(history.filter((r) => r.status === 'dead')).toHaveLength(1);
-        expect(server.traces).toHaveLength(3);
-        expect(new Set(server.traces.map((t) => JSON.stringify(t.body.environment))).size).toBe(3);
+        expect(server.traces).toHaveLength(FRONT_ENDS.length * 2 - 1);
+        expect(new Set(server.traces.map((t) => JSON.stringify(t.body.environment))).size).toBe(
+          FRONT_ENDS.length * 2 - 1,
+        );
         console.log(
           `file-safety: ${planted.length} planted links (${planted.join(', ')}) replaced, never followed`,
         );

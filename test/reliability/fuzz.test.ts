@@ -5,8 +5,8 @@
 // stand-in as exactly one trace, and every unplaceable entry is set aside and counted.
 //
 // Scale (CI runs the defaults): FUZZ_RUNS inputs through the shell front-end (10,000), of which a
-// stratified FUZZ_NODE_SAMPLE (400; `all` for every one) through the Node front-end; FUZZ_SEED (printed)
-// replays a run; FUZZ_CONCURRENCY hooks at once (6).
+// stratified FUZZ_NODE_SAMPLE (400; `all` for every one) through the Node front-end and FUZZ_NATIVE_SAMPLE
+// (2,000) through the native one; FUZZ_SEED (printed) replays a run; FUZZ_CONCURRENCY hooks at once (6).
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -29,8 +29,11 @@ import { splitSpoolEntry } from '../../src/spool/session-env';
 import { toolsFromHooks } from '../../src/trace/activity';
 import {
   DIST,
+  FRONT_ENDS,
   type FrontEnd,
   type HookRun,
+  hookCommand,
+  hookShellCommand,
   makeSandbox,
   runHook,
   type Sandbox,
@@ -50,6 +53,7 @@ import { type Spawner, startSpawner } from '../support/spawner';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const NODE_SAMPLE = process.env.FUZZ_NODE_SAMPLE ?? '400';
+const NATIVE_SAMPLE = process.env.FUZZ_NATIVE_SAMPLE ?? '2000';
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_125);
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 6);
 /**
@@ -232,14 +236,15 @@ async function fuzz(frontEnd: FrontEnd, inputs: FuzzInput[], sessions: string[])
 const PROJECT = '/fuzz-project-placeholder';
 
 /**
- * The Node front-end's sample: the inputs a large share of whose cost is a Node start. It never looks
- * inside the bytes (it spools them whole, like the shell one), so what varies its path is the size, the
- * event name and how stdin ends: the sample takes every category, every hostile event name, the giant and
- * never-closed inputs, and whole sessions.
+ * A sample of `sample` inputs (`all`: every one) for the Node front-end, a large share of whose cost is a
+ * Node start, and for the native one, kept small for CI's time. Neither looks inside the bytes (they spool
+ * them whole, like the shell one), so what varies their path is the size, the event name and how stdin
+ * ends: the sample takes every category, every hostile event name, the giant and never-closed inputs, and
+ * whole sessions.
  */
-function nodeSample(inputs: FuzzInput[]): FuzzInput[] {
-  if (NODE_SAMPLE === 'all') return inputs;
-  const size = Number(NODE_SAMPLE);
+function stratifiedSample(inputs: FuzzInput[], sample: string): FuzzInput[] {
+  if (sample === 'all') return inputs;
+  const size = Number(sample);
   const chosen = new Set<FuzzInput>();
   const byCategory = new Map<string, FuzzInput[]>();
   for (const input of inputs) {
@@ -277,15 +282,22 @@ describe('hook fuzzing', () => {
     await fuzz('sh', plan.inputs, plan.sessions);
   }, 900_000);
 
-  it('Node front-end: a stratified sample, same checks', async () => {
-    const sample = nodeSample(plan.inputs);
-    const chains = new Set(sample.flatMap((i) => (i.chain ? [i.chain] : [])));
-    await fuzz(
-      'node',
-      sample,
-      plan.sessions.filter((s) => chains.has(s)),
-    );
-  }, 900_000);
+  it.each([
+    ['node', NODE_SAMPLE],
+    ...(FRONT_ENDS.includes('native') ? [['native', NATIVE_SAMPLE] as const] : []),
+  ] as const)(
+    '%s front-end: a stratified sample (at most %s inputs), same checks',
+    async (frontEnd, size) => {
+      const sample = stratifiedSample(plan.inputs, size);
+      const chains = new Set(sample.flatMap((i) => (i.chain ? [i.chain] : [])));
+      await fuzz(
+        frontEnd,
+        sample,
+        plan.sessions.filter((s) => chains.has(s)),
+      );
+    },
+    900_000,
+  );
 });
 
 describe('deep input', () => {
@@ -332,15 +344,37 @@ globalThis.setTimeout = (fn, ms, ...rest) => {
     ]);
   });
 
-  it.each(['sh', 'node'] as const)(
+  it.runIf(FRONT_ENDS.includes('native'))(
+    'native: keeps a payload that arrived while the hook was stopped for longer than the stdin wait',
+    async () => {
+      const box = makeSandbox();
+      boxes.push(box);
+      const [command, args] = hookCommand('native', 'UserPromptSubmit', {
+        dist: hookDist,
+        node: '/bin/true',
+      });
+      const hook = spawn(command, args, { env: box.env, stdio: ['pipe', 'ignore', 'ignore'] });
+      const closed = new Promise((resolve) => hook.on('close', resolve));
+      // Waiting for input by then; stopped, as a loaded machine may leave it unscheduled, while the whole
+      // payload and the end of stdin arrive.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      hook.kill('SIGSTOP');
+      hook.stdin.end('{"stalled":true}');
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      hook.kill('SIGCONT');
+      expect(await closed).toBe(0);
+      expect(spoolNames(box.state).map((n) => spooledBytes(join(box.state, 'spool', n)).toString())).toEqual([
+        '{"stalled":true}',
+      ]);
+    },
+  );
+
+  it.each(FRONT_ENDS)(
     '%s: keeps a payload that takes longer than the stdin wait to arrive, as long as it keeps coming',
     async (frontEnd) => {
       const box = makeSandbox();
       boxes.push(box);
-      const hook =
-        frontEnd === 'sh'
-          ? `exec '${join(hookDist, 'hook.sh')}' PostToolUse /bin/true`
-          : `exec '${process.execPath}' '${join(hookDist, 'bin.cjs')}' hook PostToolUse`;
+      const hook = hookShellCommand(frontEnd, 'PostToolUse', { dist: hookDist, node: '/bin/true' });
       // 4.5 s in all, never 2 s without a byte: a big payload written slowly by a busy Codex.
       const writer = `for i in 1 2 3; do printf '{"part":%s}' $i; sleep 1.5; done`;
       const output = await new Promise<string>((resolve) => {
