@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listDead, listOutbox, readHistory } from '../../src/spool';
 import { spoolPaths, traceKey } from '../../src/spool/layout';
-import { type Sandbox, spoolNames, storeAgentSecret, waitFor } from '../support/capture-harness';
+import {
+  FRONT_ENDS,
+  type FrontEnd,
+  type Sandbox,
+  spoolNames,
+  storeAgentSecret,
+  waitFor,
+} from '../support/capture-harness';
 import { envCount, SimulatedSession, type SimulatedTurn, startPipeline } from '../support/codex-simulator';
 import {
   clockShiftUnavailable,
@@ -45,11 +52,16 @@ afterEach(async () => {
   box.cleanup();
 });
 
-function sessions(n: number, options: { dist?: string; tools?: number } = {}): SimulatedSession[] {
+/** `n` simulated sessions; their hooks through `frontEnds` in turn (the shell front-end by default). */
+function sessions(
+  n: number,
+  options: { dist?: string; tools?: number; frontEnds?: FrontEnd[] } = {},
+): SimulatedSession[] {
   return Array.from(
     { length: n },
-    () =>
+    (_, i) =>
       new SimulatedSession({
+        frontEnd: options.frontEnds?.[i % options.frontEnds.length],
         sessionId: randomUUID(),
         cwd: box.project,
         codexHome: box.env.CODEX_HOME as string,
@@ -223,7 +235,8 @@ describe('fault injection', () => {
       undo.push(mountSmallDisk(box.state, 512 * 1024));
       // The new filesystem hides the secret stored before it was mounted: store it again, as init would.
       storeAgentSecret(box, { [AGENT]: SECRET });
-      const simulated = sessions(2, { dist });
+      // A session through each front-end: on the full disk each drops its payload, silently.
+      const simulated = sessions(FRONT_ENDS.length, { dist, frontEnds: FRONT_ENDS });
       for (const s of simulated) await s.turn();
       const filler = join(box.state, 'filler');
       const fill = () => {
@@ -262,7 +275,7 @@ describe('fault injection', () => {
     'keeps spooled turns while the state dir is read-only and delivers them once it is writable again',
     async () => {
       const dist = inertWorkerDist(box.dir);
-      const simulated = sessions(2, { dist });
+      const simulated = sessions(FRONT_ENDS.length, { dist, frontEnds: FRONT_ENDS });
       for (const s of simulated) await s.turn();
       const spooled = spoolNames(box.state).length;
       const undoReadOnly = mountReadOnly(box.state);
