@@ -1,10 +1,15 @@
 // The agent the current folder reports to, with its secret: what `test`, `status` and `doctor` start from.
+import type { HookTarget } from '../codex/hooks-file';
+import type { InstalledHook } from '../codex/install';
+import { targetFor } from '../codex/native-hook';
 import { type FoundSecret, loadSecret, type SecretSource } from '../config/credentials';
 import { type Env, statePaths, systemPaths } from '../config/paths';
 import {
   type CaptureMode,
   ConfigError,
   configuredCapture,
+  configuredFrontEnd,
+  type FrontEnd,
   type ResolvedConfig,
   resolveConfig,
 } from '../config/settings';
@@ -62,14 +67,31 @@ export function describeConfigSource(config: ResolvedConfig, env: Env): string {
 }
 
 /**
- * The capture mode, or `lean` when a config file cannot be read: `status` and `doctor` report a broken
+ * A user setting, or its default when a config file cannot be read: `status` and `doctor` report a broken
  * config file as a finding instead of stopping at it (first-run m5).
  */
-export function captureOrDefault(env: Env): CaptureMode {
+function unlessBroken<T>(read: () => T, fallback: T): T {
   try {
-    return configuredCapture(env);
+    return read();
   } catch (error) {
-    if (error instanceof ConfigError) return 'lean';
+    if (error instanceof ConfigError) return fallback;
     throw error;
   }
+}
+
+/** The capture mode (see unlessBroken). */
+export function captureOrDefault(env: Env): CaptureMode {
+  return unlessBroken(() => configuredCapture(env), 'lean');
+}
+
+/** Where our hooks would go now: the front-end the user asked for (see unlessBroken), resolved here. */
+export function hookTarget(ctx: CliContext, frontEnd?: FrontEnd): HookTarget {
+  const wanted = frontEnd ?? unlessBroken(() => configuredFrontEnd(ctx.env), 'native');
+  return targetFor(wanted, ctx.target, ctx.env);
+}
+
+/** The front-ends our installed hooks run, in words: `native`, `hook.sh`, or both (`native + hook.sh`). */
+export function describeFrontEnds(hooks: InstalledHook[]): string {
+  const kinds = new Set(hooks.map((hook) => hook.paths?.frontEnd).filter((kind) => kind !== undefined));
+  return [...kinds].map((kind) => (kind === 'sh' ? 'hook.sh' : kind)).join(' + ');
 }

@@ -2,8 +2,9 @@
 // safe ones: rewriting our hooks (current node and script paths, the capture mode's events) and their
 // trust entries, and re-queuing dead traces once the credentials work again.
 import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import { foreignInOurBlock, hooksFeature, readConfigToml, type TomlTable } from '../codex/config-toml';
-import { CodexFileError } from '../codex/hooks-file';
+import { CodexFileError, type HandlerPaths } from '../codex/hooks-file';
 import {
   eventsFor,
   hooksFileFor,
@@ -14,6 +15,7 @@ import {
   type Scope,
   userConfigToml,
 } from '../codex/install';
+import { nativeHookProblem } from '../codex/native-hook';
 import { adminPolicy, systemHooksFile } from '../codex/system';
 import {
   codexNeeds,
@@ -29,7 +31,7 @@ import { isPaused, pauseKeyFor } from '../config/pause';
 import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
 import { AgentCredentials, health } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
-import { captureOrDefault, describeSecretSource } from './agent';
+import { captureOrDefault, describeFrontEnds, describeSecretSource, hookTarget } from './agent';
 import type { CliContext } from './context';
 import { spoolFindings } from './doctor-spool';
 import { ExitCode } from './errors';
@@ -190,16 +192,15 @@ function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
       ...rewrite('Run `infinium-codex doctor --fix`.'),
     });
   }
-  const gone = probe.hooks.filter(
-    (hook) => hook.paths && (!executable(hook.paths.script) || !executable(hook.paths.node)),
-  );
-  if (gone.length > 0 && process.platform !== 'win32') {
-    const first = gone[0]?.paths;
+  const broken = process.platform === 'win32' ? null : brokenFrontEnd(probe.hooks, ctx);
+  if (broken) {
     findings.push({
       check: 'hook-paths',
       status: 'fail',
-      summary: `our hooks run ${first?.script} with ${first?.node}, and ${executable(first?.script ?? '') ? 'that node' : 'that script'} is gone (moved node or package?)`,
-      ...rewrite('Run `infinium-codex doctor --fix` to point them at this installation.'),
+      summary: broken,
+      ...rewrite(
+        'Run `infinium-codex doctor --fix` (or `infinium-codex init` again) to point them at this installation.',
+      ),
     });
   }
   if (needs.trust) {
@@ -247,7 +248,7 @@ function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
     findings.push({
       check: 'hooks',
       status: 'ok',
-      summary: `${probe.hooks.length} hooks (${capture}) in ${probe.hooksFile}${probe.scope === 'system' ? ' (managed: no trust needed)' : needs.trust ? ', all trusted' : ''}`,
+      summary: `${probe.hooks.length} hooks (${capture}, ${describeFrontEnds(probe.hooks)}) in ${probe.hooksFile}${probe.scope === 'system' ? ' (managed: no trust needed)' : needs.trust ? ', all trusted' : ''}`,
     });
   }
   return findings;
@@ -285,6 +286,35 @@ function blockFindings(probe: Probe, ctx: CliContext): Finding[] {
           }),
     },
   ];
+}
+
+/**
+ * What is wrong with what our hooks run, for the first hook it is wrong for, or null: the front-end program
+ * (hook.sh or the native one), node or dist/ is gone, or the native front-end fails its self-test (see
+ * nativeHookProblem; run once per program).
+ */
+function brokenFrontEnd(hooks: InstalledHook[], ctx: CliContext): string | null {
+  const seen = new Map<string, string | null>();
+  for (const { paths } of hooks) {
+    if (!paths) continue;
+    const key = JSON.stringify(paths);
+    if (!seen.has(key)) seen.set(key, frontEndProblem(paths, ctx));
+    const problem = seen.get(key);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+function frontEndProblem(paths: HandlerPaths, ctx: CliContext): string | null {
+  const runs = `our hooks run ${paths.program} with ${paths.node}`;
+  if (!executable(paths.program))
+    return `${runs}, and that ${paths.frontEnd === 'sh' ? 'script' : 'program'} is gone (moved or reinstalled package?)`;
+  if (!executable(paths.node)) return `${runs}, and that node is gone (moved node?)`;
+  if (paths.frontEnd === 'sh') return null;
+  if (!existsSync(join(paths.distDir, 'worker.mjs')))
+    return `${runs} for ${paths.distDir}, and that folder is gone (moved or reinstalled package?)`;
+  const problem = nativeHookProblem(paths.program, { distDir: paths.distDir, nodePath: paths.node }, ctx.env);
+  return problem ? `our hooks run the native front-end ${paths.program}, and ${problem}` : null;
 }
 
 function executable(file: string): boolean {
@@ -464,7 +494,7 @@ async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promi
         scope: found.scope,
         projectDir: pauseKeyFor(ctx.cwd),
         capture,
-        target: ctx.target,
+        target: hookTarget(ctx),
         trust: true,
         codexVersion: found.codex.version,
         env: ctx.env,

@@ -12,6 +12,7 @@ import { systemPaths } from '../config/paths';
 import { checkBaseUrl, insecureHttpAllowed, readSettings } from '../config/settings';
 import { updateSettingsFile } from '../config/settings-file';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
+import { hookTarget } from './agent';
 import { acceptedLine, verifyCredentials } from './connection';
 import type { CliContext } from './context';
 import { UserError } from './errors';
@@ -55,12 +56,15 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
     out.line(acceptedLine(out, agentId, check.agentName));
   }
   const codex = await detectCodex(env);
-  const doc = withOurHooks(hooks.doc, eventsFor(capture, codexNeeds(codex.version)), ctx.target);
+  const target = hookTarget(ctx, options.frontEnd ?? 'native');
+  const doc = withOurHooks(hooks.doc, eventsFor(capture, codexNeeds(codex.version)), target);
   if (hooks.text === null || !isDeepStrictEqual(doc, hooks.doc)) {
     if (hooks.text !== null) backupFile(hooksFile);
     writeCodexFile(hooksFile, serializeHooks(doc, hooks.text));
   }
-  out.line(`${out.green('✓')} Managed ${capture} capture hooks in ${hooksFile} (no trust needed)`);
+  out.line(
+    `${out.green('✓')} Managed ${capture} capture hooks in ${hooksFile} (no trust needed), front-end ${target.nativeHook ? 'native' : 'hook.sh'}`,
+  );
   updateSettingsFile(
     paths.config,
     {

@@ -9,6 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import * as prompts from '@clack/prompts';
 import pkg from '../../package.json';
 import { type InstallRequest, installHooks, planInstall, type Scope } from '../codex/install';
+import { nativeHookPackage } from '../codex/native-hook';
 import { codexNeeds, detectCodex, formatVersion, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
 import { writeFileAtomic } from '../config/atomic-file';
 import { loadSecret, storeSecret } from '../config/credentials';
@@ -18,12 +19,14 @@ import {
   type CaptureMode,
   type ContentMode,
   checkBaseUrl,
+  type FrontEnd,
   type Granularity,
   insecureHttpAllowed,
   readSettings,
 } from '../config/settings';
 import { projectConfigFile, updateSettingsFile } from '../config/settings-file';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
+import { hookTarget } from './agent';
 import { acceptedLine, CredentialsError, verifyCredentials } from './connection';
 import type { CliContext } from './context';
 import { UserError } from './errors';
@@ -43,6 +46,8 @@ export interface InitOptions extends SecretFlags {
   capture?: CaptureMode;
   granularity?: Granularity;
   contentMode?: ContentMode;
+  /** The hook front-end: native (the default, when this platform's program is installed) or sh (hook.sh). */
+  frontEnd?: FrontEnd;
   trust?: boolean;
   keyring?: boolean;
   offline?: boolean;
@@ -340,6 +345,12 @@ async function fromFlags(
   };
 }
 
+/** `--front-end` is remembered in the user settings; `native`, the default, is remembered as no setting. */
+function frontEndSetting(options: InitOptions): { frontEnd?: FrontEnd } {
+  if (options.frontEnd === undefined) return {};
+  return { frontEnd: options.frontEnd === 'sh' ? 'sh' : undefined };
+}
+
 export async function init(options: InitOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
   const projectDir = options.project ? resolve(ctx.cwd, options.project) : pauseKeyFor(ctx.cwd);
@@ -389,13 +400,20 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   if (!needs.supported && codex.version) {
     throw new UserError(`${tooOldProblem(codex.version)}; update it with \`${UPGRADE_COMMAND}\`.`);
   }
+  const frontEnd = options.frontEnd ?? user.frontEnd ?? 'native';
+  const target = hookTarget(ctx, frontEnd);
+  if (options.frontEnd === 'native' && !target.nativeHook) {
+    throw new UserError(
+      `No working native hook front-end is installed for this machine (the optional package ${nativeHookPackage(process.platform, process.arch)}); leave out --front-end native to use hook.sh.`,
+    );
+  }
   // Refuse early, before anything is written, when a file we must edit is not one we can edit safely:
   // the whole install is worked out (and thrown away) here, and again from fresh reads at the end.
   const install: InstallRequest = {
     scope: answers.scope,
     projectDir,
     capture: answers.capture,
-    target: ctx.target,
+    target,
     trust: answers.trust,
     codexVersion: codex.version,
     env,
@@ -420,6 +438,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
         baseUrl:
           answers.baseUrl === DEFAULT_BASE_URL && user.baseUrl === undefined ? undefined : answers.baseUrl,
         capture: answers.capture,
+        ...frontEndSetting(options),
       },
       { mode: 0o600, dirMode: 0o700 },
     );
@@ -439,7 +458,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     out.line(`${out.green('✓')} ${configChanged ? 'Wrote' : 'Kept'} ${configFile}`);
     updateSettingsFile(
       statePaths(env).userConfig,
-      { capture: answers.capture },
+      { capture: answers.capture, ...frontEndSetting(options) },
       { mode: 0o600, dirMode: 0o700 },
     );
   }
@@ -460,6 +479,11 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   const installed = installHooks(install);
   out.line(
     `${out.green('✓')} ${installed.hooksChanged ? 'Installed' : 'Kept'} ${answers.capture} capture hooks (${installed.events.join(', ')}) in ${installed.hooksFile}`,
+  );
+  out.line(
+    target.nativeHook || frontEnd === 'sh'
+      ? `  Front-end: ${target.nativeHook ? 'native' : 'hook.sh'}`
+      : `  Front-end: hook.sh (no native front-end for ${process.platform}-${process.arch})`,
   );
   if (needs.featureFlag) {
     out.line(

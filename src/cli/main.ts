@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json';
 import { CodexFileError } from '../codex/hooks-file';
 import { type Env, statePaths, stateRootProblem } from '../config/paths';
-import { CAPTURE_MODES, CONTENT_MODES, ConfigError, GRANULARITIES } from '../config/settings';
+import { CAPTURE_MODES, CONTENT_MODES, ConfigError, FRONT_ENDS, GRANULARITIES } from '../config/settings';
 import { InfiniumError } from '../infinium/errors';
 import { appendNoFollow, ensureDir, tightenStateRoot } from '../spool/layout';
 import type { CliContext } from './context';
@@ -218,6 +218,12 @@ Docs: ${pkg.homepage}`,
     .addOption(new Option('--capture <mode>', 'hook set: lean (default) or full').choices(CAPTURE_MODES))
     .addOption(new Option('--granularity <unit>', 'one trace per turn or per session').choices(GRANULARITIES))
     .addOption(new Option('--content-mode <mode>', 'what text is sent').choices(CONTENT_MODES))
+    .addOption(
+      new Option(
+        '--front-end <kind>',
+        'what runs each hook: native (default, when this platform has it) or sh (hook.sh)',
+      ).choices(FRONT_ENDS),
+    )
     .option('--trust', 'write Codex trust entries for our hooks (default)')
     .option('--no-trust', 'do not trust the hooks; approve them yourself in Codex with /hooks')
     .option('--no-keyring', 'store the secret in a 0600 file instead of the OS keyring')

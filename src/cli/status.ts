@@ -10,7 +10,7 @@ import { statePaths } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
 import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
 import { spoolStats } from '../spool';
-import { captureOrDefault, describeConfigSource, describeSecretSource } from './agent';
+import { captureOrDefault, describeConfigSource, describeFrontEnds, describeSecretSource } from './agent';
 import type { CliContext } from './context';
 import { describeDrift } from './doctor-spool';
 import { ExitCode } from './errors';
@@ -69,6 +69,8 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     codexVersion: codex.version ? formatVersion(codex.version) : null,
     hooks: {
       installed: hooks.length,
+      // What our POSIX commands run: native, hook.sh, or both when two files differ (null: none installed).
+      frontEnd: describeFrontEnds(hooks) || null,
       files: [...new Set(hooks.map((hook) => hook.key.slice(0, hook.key.indexOf('.json:') + 5)))],
       // Managed hooks run without trust: they count as trusted.
       trusted: hooks.filter((hook) => hook.trust === 'trusted' || hook.trust === 'managed').length,
@@ -113,7 +115,10 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
   const allTrusted = report.hooks.trusted === hooks.length && hooks.length > 0;
   out.line(
     `Hooks:     ${[
-      yes(hooks.length > 0, `${hooks.length} installed (${report.capture})`),
+      yes(
+        hooks.length > 0,
+        `${hooks.length} installed (${[report.capture, report.hooks.frontEnd].filter(Boolean).join(', ')})`,
+      ),
       needsTrust ? yes(allTrusted, `${report.hooks.trusted} trusted`) : '',
       yes(report.hooks.featureOn, 'feature on'),
       report.hooks.projectTrusted === false ? yes(false, 'project not trusted') : '',

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { type AnyNode, parse as parseJson } from '@humanwhocodes/momoa';
+import type { FrontEnd } from '../config/settings';
 import { textForm } from './text-form';
 import { EVENT_LABELS, type HookHandler, type MatcherGroup } from './trust';
 
@@ -20,10 +21,14 @@ export class CodexFileError extends Error {
   override name = 'CodexFileError';
 }
 
-/** Where our hook front-ends are: the package's dist/ folder and the node that runs the CLI. */
+/**
+ * Where our hook front-ends are: the package's dist/ folder, the node that runs the CLI and, when it is
+ * used, the host's native front-end (src/codex/native-hook.ts); without one the POSIX command runs hook.sh.
+ */
 export interface HookTarget {
   distDir: string;
   nodePath: string;
+  nativeHook?: string;
 }
 
 /** Codex's default is 600 s; ours return at once, so a small bound limits the damage of a stuck disk. */
@@ -68,7 +73,9 @@ function timeoutFor(event: string): number {
 export function ourHandler(event: string, target: HookTarget): HookHandler {
   return {
     type: 'command',
-    command: hookCommand(event, target),
+    command: target.nativeHook
+      ? nativeHookCommand(event, target.nativeHook, target)
+      : hookCommand(event, target),
     commandWindows: hookCommandWindows(event, target),
     timeout: timeoutFor(event),
     [OUR_MARK]: true,
@@ -76,17 +83,18 @@ export function ourHandler(event: string, target: HookTarget): HookHandler {
 }
 
 /**
- * Whether a handler is ours: it carries our mark. A handler written before the mark existed counts when
- * it is exactly what we wrote then (same four keys, both commands) AND its front-end is in an installed
- * copy of this package, so another package's hook that merely looks like ours is never taken.
+ * Whether a handler is ours: it carries our mark. A handler written before the mark existed (always the
+ * hook.sh form then) counts when it is exactly what we wrote then (same four keys, both commands) AND its
+ * front-end is in an installed copy of this package, so another package's hook that merely looks like ours
+ * is never taken.
  */
 export function isOurHandler(handler: unknown): boolean {
   if (typeof handler !== 'object' || handler === null || Array.isArray(handler)) return false;
   const fields = handler as HookHandler;
   if (fields[OUR_MARK] === true) return true;
   const parts = posixCommandParts(fields.command);
-  if (!parts) return false;
-  const target = { distDir: dirname(parts.script), nodePath: parts.node };
+  if (parts?.frontEnd !== 'sh') return false;
+  const target = { distDir: parts.distDir, nodePath: parts.node };
   const { [OUR_MARK]: _mark, ...written } = ourHandler(parts.event, target);
   if (!isDeepStrictEqual(fields, written)) return false;
   try {
@@ -97,19 +105,50 @@ export function isOurHandler(handler: unknown): boolean {
   }
 }
 
-/** The script, event and node of a command in our POSIX form (`'<script>' <Event> '<node>'`), or null. */
-function posixCommandParts(command: unknown): { script: string; event: string; node: string } | null {
-  if (typeof command !== 'string') return null;
-  const parts = /^'((?:[^']|'\\'')*)' ([A-Za-z]+) '((?:[^']|'\\'')*)'$/.exec(command);
-  if (!parts) return null;
-  const unquote = (text: string) => text.replace(/'\\''/g, "'");
-  return { script: unquote(parts[1] ?? ''), event: parts[2] ?? '', node: unquote(parts[3] ?? '') };
+/** What one of our POSIX commands runs: its front-end program (hook.sh or the native one), node and dist/. */
+export interface HandlerPaths {
+  frontEnd: FrontEnd;
+  /** The program the command starts: `<dist>/hook.sh`, or the native front-end. */
+  program: string;
+  node: string;
+  distDir: string;
 }
 
-/** The paths our handler runs: the POSIX front-end script and node (for doctor's "path gone" check). */
-export function ourHandlerPaths(handler: HookHandler): { script: string; node: string } | null {
+/** A shellQuote'd word: `'...'`, where a quote inside is written `'\''`. */
+const QUOTED = String.raw`'((?:[^']|'\\'')*)'`;
+const SH_FORM = new RegExp(`^${QUOTED} ([A-Za-z]+) ${QUOTED}$`);
+const NATIVE_FORM = new RegExp(`^${QUOTED} ([A-Za-z]+) ${QUOTED} ${QUOTED}$`);
+
+/**
+ * The parts of a command in one of our POSIX forms, or null: `'<dist>/hook.sh' <Event> '<node>'` (hookCommand)
+ * or `'<binary>' <Event> '<node>' '<dist>'` (nativeHookCommand).
+ */
+function posixCommandParts(command: unknown): (HandlerPaths & { event: string }) | null {
+  if (typeof command !== 'string') return null;
+  const unquote = (text: string | undefined) => (text ?? '').replace(/'\\''/g, "'");
+  const native = NATIVE_FORM.exec(command);
+  if (native) {
+    const [, program, event, node, distDir] = native.map(unquote);
+    return {
+      frontEnd: 'native',
+      program: program ?? '',
+      event: event ?? '',
+      node: node ?? '',
+      distDir: distDir ?? '',
+    };
+  }
+  const sh = SH_FORM.exec(command);
+  if (!sh) return null;
+  const program = unquote(sh[1]);
+  return { frontEnd: 'sh', program, event: sh[2] ?? '', node: unquote(sh[3]), distDir: dirname(program) };
+}
+
+/** What our handler's POSIX command runs (for doctor's "path gone" check and `status`), or null. */
+export function ourHandlerPaths(handler: HookHandler): HandlerPaths | null {
   const parts = posixCommandParts(handler.command);
-  return parts ? { script: parts.script, node: parts.node } : null;
+  if (!parts) return null;
+  const { event: _event, ...paths } = parts;
+  return paths;
 }
 
 /** Keys Codex reads at each level of hooks.json (0.169.0); a duplicate of one makes Codex reject the file. */

@@ -23,6 +23,7 @@ import {
   CodexFileError,
   eventGroups,
   findOurHooks,
+  type HandlerPaths,
   type HooksDocument,
   type HookTarget,
   isOurHandler,
@@ -402,8 +403,8 @@ export interface InstalledHook {
   /** The hash Codex computes for the hook as it is in the file now. */
   hash: string;
   trust: HookTrustState;
-  /** The front-end script and node the POSIX command runs (null when the command is not in our form). */
-  paths: { script: string; node: string } | null;
+  /** What the POSIX command runs: front-end, node and dist/ (null when the command is not in our form). */
+  paths: HandlerPaths | null;
 }
 
 /** Our hooks in a hooks file as Codex sees them now: keys and hashes recomputed from the file as it is. */

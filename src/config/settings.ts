@@ -15,6 +15,9 @@ export type CaptureMode = 'lean' | 'full';
 export const GRANULARITIES: readonly Granularity[] = ['turn', 'session'];
 export const CONTENT_MODES: readonly ContentMode[] = ['full', 'redacted', 'metadata'];
 export const CAPTURE_MODES: readonly CaptureMode[] = ['lean', 'full'];
+/** The front-end our POSIX hook commands run: the native program (src/codex/native-hook.ts) or hook.sh. */
+export type FrontEnd = 'native' | 'sh';
+export const FRONT_ENDS: readonly FrontEnd[] = ['native', 'sh'];
 
 /** What a config.json may hold (project or user level). Every key is optional. */
 export interface Settings {
@@ -30,6 +33,8 @@ export interface Settings {
   projectName?: string;
   /** User level only: which hook set `init` installed. */
   capture?: CaptureMode;
+  /** User level only: the hook front-end asked for with `init --front-end` (absent: native when available). */
+  frontEnd?: FrontEnd;
 }
 
 export interface ResolvedConfig {
@@ -118,6 +123,7 @@ export function checkSettings(json: unknown, where: string): Settings {
   settings.granularity = oneOf(text('granularity'), GRANULARITIES, 'granularity', where);
   settings.contentMode = oneOf(text('contentMode'), CONTENT_MODES, 'contentMode', where);
   settings.capture = oneOf(text('capture'), CAPTURE_MODES, 'capture', where);
+  settings.frontEnd = oneOf(text('frontEnd'), FRONT_ENDS, 'frontEnd', where);
   if (raw.allowInsecureHttp !== undefined) {
     if (typeof raw.allowInsecureHttp !== 'boolean') {
       throw new ConfigError(`${where}: "allowInsecureHttp" must be true or false.`);
@@ -223,6 +229,11 @@ export function envSettings(env: Env): Settings {
 }
 
 /** The capture mode: the user's choice (`init`), else the machine's (`init --system`), else lean. */
+/** The front-end `init` was asked for (user settings); `native` (when available) unless told otherwise. */
+export function configuredFrontEnd(env: Env): FrontEnd {
+  return readSettings(statePaths(env).userConfig).frontEnd ?? 'native';
+}
+
 export function configuredCapture(env: Env): CaptureMode {
   return (
     readSettings(statePaths(env).userConfig).capture ??

@@ -7,12 +7,15 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { nativeHookCommand } from '../../src/codex/hooks-file';
+import type { HookHandler } from '../../src/codex/trust';
 import { DIST } from '../support/capture-harness';
 import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
@@ -185,6 +188,36 @@ describe('doctor', () => {
     expect(found.stdout).toContain('/opt/old-node/bin/node');
     expect((await runCli(sandbox, ['doctor', '--fix'])).code).toBe(0);
     expect(readFileSync(file, 'utf8')).toContain(process.execPath);
+  });
+
+  it('notices a native front-end that fails its self-test or is gone, and --fix points the hooks at the chosen one', async () => {
+    const sandbox = await initialised(['--front-end', 'sh']);
+    const file = join(sandbox.codexHome, 'hooks.json');
+    const shText = readFileSync(file, 'utf8');
+    const binary = join(sandbox.root, 'native', 'infinium-codex-hook');
+    mkdirSync(join(sandbox.root, 'native'));
+    writeFileSync(binary, '#!/bin/sh\nexit 3\n', { mode: 0o755 });
+    const doc = JSON.parse(shText);
+    for (const [event, groups] of Object.entries(doc.hooks as Record<string, { hooks: HookHandler[] }[]>)) {
+      for (const handler of groups.flatMap((group) => group.hooks)) {
+        handler.command = nativeHookCommand(event, binary, { distDir: DIST, nodePath: process.execPath });
+      }
+    }
+    writeFileSync(file, JSON.stringify(doc, null, 2));
+    const failing = await runCli(sandbox, ['doctor']);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toContain(
+      `✗ hook-paths: our hooks run the native front-end ${binary}, and its self-test exited with 3\n    fix: Run \`infinium-codex doctor --fix\` (or \`infinium-codex init\` again)`,
+    );
+    rmSync(binary);
+    const gone = await runCli(sandbox, ['doctor']);
+    expect(gone.stdout).toContain(
+      `✗ hook-paths: our hooks run ${binary} with ${process.execPath}, and that program is gone`,
+    );
+    // --fix rewrites them with the front-end the user chose at init (sh), in place.
+    expect((await runCli(sandbox, ['doctor', '--fix'])).code).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(shText));
+    expect((await runCli(sandbox, ['status'])).stdout).toMatch(/^Hooks: +✓ 5 installed \(lean, hook\.sh\)/m);
   });
 
   it('notices hooks turned off by the user, by an admin, and a missing codex', async () => {

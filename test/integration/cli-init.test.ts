@@ -1,14 +1,35 @@
 // `init`, re-init, capture mode switches and `uninstall`, driven as a user would: the built CLI in a
 // child process, temp HOME/CODEX_HOME/state, the Infinium stand-in.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FULL_EVENTS, LEAN_EVENTS } from '../../src/codex/hook-payload';
+import { hookCommand, isOurHandler, nativeHookCommand, ourHandlerPaths } from '../../src/codex/hooks-file';
 import { hookTrustHash } from '../../src/codex/trust';
-import { initArgs, makeSandbox, REPO_ROOT, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
+import { spooledBytes } from '../../src/spool/events';
+import {
+  initArgs,
+  makeSandbox,
+  NATIVE_HOOK,
+  NATIVE_HOOK_BUILT,
+  REPO_ROOT,
+  runCli,
+  type Sandbox,
+  snapshot,
+} from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
 const AGENT = 'agent-123';
@@ -39,12 +60,12 @@ function trustOf(sandbox: Sandbox): Record<string, { trusted_hash?: string }> {
 
 function ourEvents(sandbox: Sandbox): string[] {
   return Object.entries(hooksOf(sandbox).hooks)
-    .filter(([, groups]) =>
-      groups.some((g) => g.hooks.some((h) => String(h.command).includes('/dist/hook.sh'))),
-    )
+    .filter(([, groups]) => groups.some((g) => g.hooks.some((h) => isOurHandler(h))))
     .map(([event]) => event)
     .sort();
 }
+
+const target = { distDir: join(REPO_ROOT, 'dist'), nodePath: process.execPath };
 
 function expectNoSecretOrStack(result: { stdout: string; stderr: string }): void {
   expect(result.stdout + result.stderr).not.toContain(SECRET);
@@ -79,7 +100,14 @@ describe('init', () => {
 
     expect(ourEvents(sandbox)).toEqual([...LEAN_EVENTS].sort());
     const stop = hooksOf(sandbox).hooks.Stop?.[0]?.hooks[0] ?? {};
-    expect(stop.command).toBe(`'${join(REPO_ROOT, 'dist', 'hook.sh')}' Stop '${process.execPath}'`);
+    // The native front-end by default where the build made one (CI does), else hook.sh, said so.
+    if (NATIVE_HOOK_BUILT) {
+      expect(stop.command).toBe(`'${NATIVE_HOOK}' Stop '${process.execPath}' '${target.distDir}'`);
+      expect(result.stdout).toContain('Front-end: native\n');
+    } else {
+      expect(stop.command).toBe(`'${join(REPO_ROOT, 'dist', 'hook.sh')}' Stop '${process.execPath}'`);
+      expect(result.stdout).toContain('Front-end: hook.sh (no native front-end');
+    }
     expect(stop.commandWindows).toBe(
       `"${process.execPath}" "${join(REPO_ROOT, 'dist', 'bin.cjs')}" hook Stop`,
     );
@@ -135,7 +163,7 @@ describe('init', () => {
     const original = JSON.parse(userHooks).hooks;
     expect(hooks.Stop?.[0]).toEqual(original.Stop[0]);
     expect(hooks.PreToolUse?.slice(0, 2)).toEqual(original.PreToolUse);
-    expect(String(hooks.PreToolUse?.[2]?.hooks[0]?.command)).toContain('hook.sh');
+    expect(isOurHandler(hooks.PreToolUse?.[2]?.hooks[0])).toBe(true);
     expect(ourEvents(sandbox)).toEqual([...FULL_EVENTS].sort());
     expect(readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8').startsWith(userToml)).toBe(true);
     expect(Object.keys(trustOf(sandbox))).toContain(`${sandbox.codexHome}/hooks.json:pre_tool_use:2:0`);
@@ -205,6 +233,133 @@ describe('init', () => {
     >;
     expect(toml).toEqual({ features: { codex_hooks: true } });
     expect(ourEvents(sandbox)).toEqual([...LEAN_EVENTS].filter((e) => e !== 'SessionEnd').sort());
+  });
+});
+
+describe('init --front-end', () => {
+  const commands = (sandbox: Sandbox) =>
+    Object.entries(hooksOf(sandbox).hooks).flatMap(([event, groups]) =>
+      groups.flatMap((g, gi) => g.hooks.map((h, hi) => [event, gi, hi, h.command] as const)),
+    );
+
+  it('sh writes hook.sh commands and is remembered, so doctor --fix keeps it', async () => {
+    const sandbox = makeSandbox();
+    const result = await runCli(sandbox, args('--front-end', 'sh'), { input: SECRET });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Front-end: hook.sh\n');
+    expect(hooksOf(sandbox).hooks.Stop?.[0]?.hooks[0]?.command).toBe(hookCommand('Stop', target));
+    expect(JSON.parse(readFileSync(join(sandbox.stateDir, 'config.json'), 'utf8')).frontEnd).toBe('sh');
+    const before = readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8');
+    // Re-running init without the flag keeps the choice.
+    expect((await runCli(sandbox, args(), { input: SECRET })).code).toBe(0);
+    expect(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')).toBe(before);
+  });
+
+  it.runIf(NATIVE_HOOK_BUILT)(
+    'switches sh -> native -> sh in place: the user’s hooks, every position and the trust entries follow',
+    async () => {
+      const sandbox = makeSandbox();
+      const userHooks = {
+        hooks: {
+          Stop: [{ hooks: [{ type: 'command', command: 'notify-send done' }] }],
+          PreToolUse: [{ matcher: '^Bash$', hooks: [{ type: 'command', command: './guard.sh' }] }],
+        },
+      };
+      writeFileSync(join(sandbox.codexHome, 'hooks.json'), JSON.stringify(userHooks));
+      expect(
+        (await runCli(sandbox, args('--capture', 'full', '--front-end', 'sh'), { input: SECRET })).code,
+      ).toBe(0);
+      // The user adds a hook after ours: switching must not move it (its trust key holds its position).
+      const withTheirs = hooksOf(sandbox);
+      withTheirs.hooks.Stop?.push({ hooks: [{ type: 'command', command: 'added later' }] });
+      writeFileSync(join(sandbox.codexHome, 'hooks.json'), JSON.stringify(withTheirs, null, 2));
+      const sh = commands(sandbox);
+      const native = await runCli(sandbox, args('--front-end', 'native'), { input: SECRET });
+      expect(native.code).toBe(0);
+      expect(native.stdout).toContain('Front-end: native\n');
+      const switched = commands(sandbox);
+      expect(switched.map(([e, g, h]) => [e, g, h])).toEqual(sh.map(([e, g, h]) => [e, g, h]));
+      for (const [event, g, h, command] of switched) {
+        const theirs = !isOurHandler(hooksOf(sandbox).hooks[event]?.[g]?.hooks[h]);
+        expect(command, `${event} ${g}`).toBe(
+          theirs
+            ? sh.find(([e, gi, hi]) => e === event && gi === g && hi === h)?.[3]
+            : nativeHookCommand(event, NATIVE_HOOK, target),
+        );
+      }
+      const trust = trustOf(sandbox);
+      for (const [event, groups] of Object.entries(hooksOf(sandbox).hooks)) {
+        groups.forEach((group, g) => {
+          group.hooks.forEach((handler, h) => {
+            if (!isOurHandler(handler)) return;
+            const key = `${sandbox.codexHome}/hooks.json:${event.replace(/[A-Z]/g, (c, i) => `${i ? '_' : ''}${c.toLowerCase()}`)}:${g}:${h}`;
+            expect(trust[key]?.trusted_hash, key).toBe(hookTrustHash(event, group, handler));
+          });
+        });
+      }
+      expect(
+        JSON.parse(readFileSync(join(sandbox.stateDir, 'config.json'), 'utf8')).frontEnd,
+      ).toBeUndefined();
+      expect((await runCli(sandbox, args('--front-end', 'sh'), { input: SECRET })).code).toBe(0);
+      expect(commands(sandbox)).toEqual(sh);
+    },
+  );
+
+  // What Codex does with the command init wrote: `$SHELL -c '<command>'`, the payload on stdin.
+  const throughTheShell = async (frontEnd: 'sh' | 'native') => {
+    const sandbox = makeSandbox();
+    expect((await runCli(sandbox, args('--front-end', frontEnd), { input: SECRET })).code).toBe(0);
+    const command = String(hooksOf(sandbox).hooks.UserPromptSubmit?.[0]?.hooks[0]?.command);
+    expect(ourHandlerPaths({ command })?.frontEnd).toBe(frontEnd);
+    const payload = JSON.stringify({
+      session_id: `shell-${frontEnd}`,
+      transcript_path: null,
+      cwd: sandbox.project,
+      hook_event_name: 'UserPromptSubmit',
+      model: 'gpt-5.5',
+      turn_id: 'turn-1',
+      prompt: 'hello through the shell',
+    });
+    for (const shell of ['/bin/sh', '/bin/bash'].filter((file) => existsSync(file))) {
+      const run = spawnSync(shell, ['-c', command], {
+        input: payload,
+        env: { ...sandbox.env, SHELL: shell },
+        encoding: 'utf8',
+      });
+      expect([run.status, run.stdout, run.stderr], shell).toEqual([0, '', '']);
+    }
+    const spool = join(sandbox.stateDir, 'spool');
+    const entries = readdirSync(spool).filter((name) => name.endsWith('.UserPromptSubmit.json'));
+    expect(entries.length).toBeGreaterThanOrEqual(1);
+    for (const name of entries) expect(spooledBytes(join(spool, name)).toString()).toBe(payload);
+  };
+  it('sh: an event run as Codex runs it exits 0 silently and reaches the spool', () => throughTheShell('sh'));
+  it.runIf(NATIVE_HOOK_BUILT)(
+    'native: an event run as Codex runs it exits 0 silently and reaches the spool',
+    () => throughTheShell('native'),
+  );
+
+  it('native where the package has none (a copy of dist/ alone) is refused in one sentence, writing nothing; the default falls back to hook.sh', async () => {
+    const sandbox = makeSandbox();
+    const copy = join(sandbox.root, 'lib', 'infinium-codex-connector');
+    cpSync(join(REPO_ROOT, 'dist'), join(copy, 'dist'), { recursive: true });
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const bin = join(copy, 'dist', 'bin.cjs');
+    const before = snapshot(sandbox.home);
+    const refused = await runCli(sandbox, args('--front-end', 'native'), { input: SECRET, bin });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^Error: No working native hook front-end is installed for this machine .*hook\.sh\.\n$/,
+    );
+    expect(snapshot(sandbox.home)).toEqual(before);
+    const fallback = await runCli(sandbox, args(), { input: SECRET, bin });
+    expect(fallback.code).toBe(0);
+    expect(fallback.stdout).toContain(
+      `Front-end: hook.sh (no native front-end for ${process.platform}-${process.arch})`,
+    );
+    expect(hooksOf(sandbox).hooks.Stop?.[0]?.hooks[0]?.command).toBe(
+      hookCommand('Stop', { distDir: join(copy, 'dist'), nodePath: process.execPath }),
+    );
   });
 });
 

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { describe, expect, it, vi } from 'vitest';
 import { BLOCK_BEGIN } from '../../src/codex/config-toml';
+import { OUR_MARK } from '../../src/codex/hooks-file';
 import { makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
 import {
   approveCodexHook,
@@ -154,7 +155,7 @@ describe('symlinked-codex-files', () => {
       expect(lstatSync(`${join(sandbox.codexHome, name)}.infinium-codex.bak`).isSymbolicLink()).toBe(false);
     }
     expect(readFileSync(join(dotfiles, 'config.toml'), 'utf8')).toContain(BLOCK_BEGIN);
-    expect(readFileSync(join(dotfiles, 'hooks.json'), 'utf8')).toContain('hook.sh');
+    expect(readFileSync(join(dotfiles, 'hooks.json'), 'utf8')).toContain(OUR_MARK);
     const removed = await runCli(sandbox, ['uninstall']);
     expect(removed.stdout).toContain('restored to its original content');
     for (const name of ['config.toml', 'hooks.json']) {
@@ -176,7 +177,7 @@ describe('symlinked-codex-files', () => {
       );
       expect(existsSync(join(sandbox.project, '.infinium'))).toBe(false);
       expect(existsSync(join(sandbox.stateDir, 'credentials.json'))).toBe(false);
-      expect(readFileSync(join(dotfiles, 'hooks.json'), 'utf8')).not.toContain('hook.sh');
+      expect(readFileSync(join(dotfiles, 'hooks.json'), 'utf8')).not.toContain(OUR_MARK);
     } finally {
       chmodSync(dotfiles, 0o755);
     }

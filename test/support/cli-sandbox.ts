@@ -19,6 +19,14 @@ import { collectOutput } from './child-output';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(REPO_ROOT, 'dist', 'bin.cjs');
+/** The checkout's native hook front-end for this machine, where `npm run build` puts it (when there is a C compiler). */
+export const NATIVE_HOOK = join(
+  REPO_ROOT,
+  'npm',
+  `hook-${process.platform}-${process.arch}`,
+  'infinium-codex-hook',
+);
+export const NATIVE_HOOK_BUILT = existsSync(NATIVE_HOOK);
 
 export interface Sandbox {
   root: string;
@@ -63,12 +71,12 @@ export function makeSandbox(codexVersion = '0.169.0'): Sandbox {
 export function runCli(
   sandbox: Sandbox,
   args: string[],
-  options: { input?: string; cwd?: string; env?: Record<string, string | undefined> } = {},
+  options: { input?: string; cwd?: string; env?: Record<string, string | undefined>; bin?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const env = { ...sandbox.env, ...options.env };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
       cwd: options.cwd ?? sandbox.project,
       env: env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -46,8 +46,10 @@ describe('our hook commands', () => {
     const handler = ourHandler('UserPromptSubmit', odd);
     expect(isOurHandler(handler)).toBe(true);
     expect(ourHandlerPaths(handler)).toEqual({
-      script: "/home/o'neil/dist/hook.sh",
+      frontEnd: 'sh',
+      program: "/home/o'neil/dist/hook.sh",
       node: "/home/o'neil/node",
+      distDir: "/home/o'neil/dist",
     });
     expect(isOurHandler({ type: 'command', command: 'notify-send done' })).toBe(false);
     expect(isOurHandler({ type: 'command', command: "'/x/hook.sh' Stop '/n'" })).toBe(false);
@@ -80,6 +82,47 @@ describe('our hook commands', () => {
     expect(migrated.hooks.Stop).toEqual([{ hooks: [ourHandler('Stop', installed)] }]);
     writeFileSync(join(installed.distDir, '..', 'package.json'), '{"name": "another-package"}');
     expect(isOurHandler(legacy)).toBe(false);
+  });
+});
+
+describe('the native front-end’s command', () => {
+  const native = { ...target, nativeHook: "/opt/o'neil/hook-linux-x64/infinium-codex-hook" };
+
+  it('runs the native program with the event, node and dist/ when the target has one; Windows is unchanged', () => {
+    const handler = ourHandler('Stop', native);
+    expect(handler.command).toBe(
+      `'/opt/o'\\''neil/hook-linux-x64/infinium-codex-hook' Stop '/usr/bin/node' '${target.distDir}'`,
+    );
+    expect(handler.commandWindows).toBe(ourHandler('Stop', target).commandWindows);
+    expect(handler.timeout).toBe(ourHandler('Stop', target).timeout);
+    expect(ourHandlerPaths(handler)).toEqual({
+      frontEnd: 'native',
+      program: native.nativeHook,
+      node: '/usr/bin/node',
+      distDir: target.distDir,
+    });
+    expect(isOurHandler(handler)).toBe(true);
+  });
+
+  it('is ours only with the mark: the native form never counts as a handler written before the mark', () => {
+    const { [OUR_MARK]: _mark, ...unmarked } = ourHandler('Stop', native);
+    expect(isOurHandler(unmarked)).toBe(false);
+  });
+
+  it('replaces hook.sh in place and back, keeping the user’s handlers and every position (trust keys)', () => {
+    const doc = withOurHooks(userDoc(), FULL_EVENTS, target);
+    doc.hooks.Stop?.push({ hooks: [{ type: 'command', command: 'added later by the user' }] });
+    const positions = (d: HooksDocument) =>
+      findOurHooks(d).map((h) => [h.event, h.groupIndex, h.handlerIndex]);
+    const toNative = withOurHooks(doc, FULL_EVENTS, native);
+    expect(positions(toNative)).toEqual(positions(doc));
+    expect(findOurHooks(toNative).every((h) => ourHandlerPaths(h.handler)?.frontEnd === 'native')).toBe(true);
+    expect(withoutOurHooks(toNative)).toEqual(withoutOurHooks(doc));
+    expect(toNative.hooks.Stop?.[2]).toEqual({
+      hooks: [{ type: 'command', command: 'added later by the user' }],
+    });
+    const back = withOurHooks(toNative, FULL_EVENTS, target);
+    expect(back).toEqual(doc);
   });
 });
 
