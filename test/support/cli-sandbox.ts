@@ -15,18 +15,15 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { nativeHookBinary } from '../../scripts/build-native.mjs';
 import { collectOutput } from './child-output';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(REPO_ROOT, 'dist', 'bin.cjs');
 /** The checkout's native hook front-end for this machine, where `npm run build` puts it (when there is a C compiler). */
-export const NATIVE_HOOK = join(
-  REPO_ROOT,
-  'npm',
-  `hook-${process.platform}-${process.arch}`,
-  'infinium-codex-hook',
-);
-export const NATIVE_HOOK_BUILT = existsSync(NATIVE_HOOK);
+export const NATIVE_HOOK = nativeHookBinary();
+/** Tests of the native front-end run where it was built, and always in CI, which installs a compiler. */
+export const NATIVE_HOOK_BUILT = existsSync(NATIVE_HOOK) || Boolean(process.env.CI);
 
 export interface Sandbox {
   root: string;
