@@ -12,14 +12,16 @@
 // (within 1 ms, Codex 0.171, 4 turns each): a hook adds its span to the turn and no more, so ours over `cat`
 // by spans is ours over `cat` by what they add.
 //
-// Each round runs one session of three turns per configuration, the configurations in a shuffled order:
-// a fresh `codex exec`, then two `codex exec resume --last`: one started the moment the previous one
-// exits (our worker, started by that turn's Stop, still at work: "busy"), one after the worker is idle
-// ("quiet"), their order alternating by round. Comparisons pair samples of the same round and slot, so
-// both sides of a pair met about the same machine load, and give the median of the per-pair differences
-// or ratios with a 95% bootstrap interval; a target is met when the whole interval is within it, refuted
-// when the whole interval is beyond it, else undecided. Asserts nothing.
-// Run: npm run bench -- e2e-overhead   (BENCH_ROUNDS=n, default 3, about 3 min a round with 14
+// Each round runs one session of three turns per configuration of ours, in a shuffled order, and a
+// session of each baseline (no hooks, `cat`) before every 4 of ours. A session is a fresh `codex exec`,
+// then two `codex exec resume --last`: one started the moment the previous one exits (our worker, started
+// by that turn's Stop, still at work: "busy"), one after the worker is idle ("quiet"), in alternating
+// order. A comparison pairs each sample with the baseline's sample of the same slot nearest in time, so
+// both met about the same machine load, and gives the median of the per-pair differences or ratios with a
+// 95% bootstrap interval (a baseline sample may serve in several pairs, so the interval is a little
+// narrower than it should be); a target is met when the whole interval is within it, refuted when the
+// whole interval is beyond it, else undecided. Asserts nothing.
+// Run: npm run bench -- e2e-overhead   (BENCH_ROUNDS=n, default 2, about 4-5 min a round with 14
 // configurations; BENCH_ONLY=<regex> keeps the configurations whose name matches, plus the baselines;
 // BENCH_JSON=<file> also writes every sample there)
 import { spawnSync } from 'node:child_process';
@@ -41,7 +43,7 @@ import { startWorld } from '../test/e2e/support/world';
 import { type HookRun, hookRuns, type Span, startSpanCollector } from './support/codex-spans';
 import { type Estimate, median, medianWithInterval, quantile, verdict } from './support/stats';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
 const CAT_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop', 'SessionEnd'];
 /** Hooks Codex runs inside the turn (task_complete.duration_ms holds them) and around it. */
@@ -49,12 +51,16 @@ const TURN_EVENTS = new Set(['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'S
 const SESSION_EVENTS = new Set(['SessionStart', 'SessionEnd']);
 /** Issue 16's targets. */
 const FULL_LIMIT = 1.1;
+/** A session of each baseline runs before every this many sessions of ours, so a pair is close in time. */
+const BASELINES_EVERY = 4;
 const LEAN_LIMIT_MS = 60;
 
 type Slot = 'first' | 'busy' | 'quiet';
 
 interface Sample {
-  round: number;
+  /** Which session (numbered through the run) and when its turn started (epoch ms). */
+  session: number;
+  at: number;
   slot: Slot;
   wallMs: number;
   turnMs: number;
@@ -192,17 +198,19 @@ for (const frontEnd of frontEndChoices()) {
 /** The 1-minute load average at the start and after each round: how busy the machine was. */
 const loads: number[] = [loadavg()[0] as number];
 const samples = new Map<string, Sample[]>(configs.map((config) => [config.name, []]));
+let sessions = 0;
 
 /** One session of three turns; the spans are told apart by when each `codex exec` ran. */
-async function session(config: Config, round: number): Promise<void> {
-  const windows: (Omit<Sample, 'round' | 'hooks'> & { from: number; to: number })[] = [];
+async function session(config: Config): Promise<void> {
+  const id = sessions++;
+  const windows: (Omit<Sample, 'session' | 'hooks'> & { to: number })[] = [];
   const turn = async (slot: Slot, resume: boolean, workerMs?: number) => {
-    const from = Date.now();
-    const { wallMs, turnMs } = await config.turn(`r${round}${slot}`, resume);
-    windows.push({ slot, from, to: Date.now(), wallMs, turnMs, workerMs });
+    const at = Date.now();
+    const { wallMs, turnMs } = await config.turn(`s${id}${slot}`, resume);
+    windows.push({ slot, at, to: Date.now(), wallMs, turnMs, workerMs });
   };
   await turn('first', false);
-  const order: Slot[] = round % 2 === 0 ? ['busy', 'quiet'] : ['quiet', 'busy'];
+  const order: Slot[] = id % 2 === 0 ? ['busy', 'quiet'] : ['quiet', 'busy'];
   for (const slot of order) {
     if (slot === 'busy') await turn(slot, true);
     else {
@@ -213,22 +221,30 @@ async function session(config: Config, round: number): Promise<void> {
   }
   await config.idle();
   const spans: Span[] = await collector.take();
-  for (const { from, to, ...window } of windows) {
-    const inside = spans.filter((span) => span.startMs >= from && span.startMs <= to);
-    samples.get(config.name)?.push({ round, ...window, hooks: hookRuns(inside) });
+  for (const { to, ...window } of windows) {
+    const inside = spans.filter((span) => span.startMs >= window.at && span.startMs <= to);
+    samples.get(config.name)?.push({ session: id, ...window, hooks: hookRuns(inside) });
   }
 }
 
+const [none, cat, ...ours] = configs as [Config, Config, ...Config[]];
 process.stdout.write(
-  `${configs.length} configurations, ${ROUNDS} rounds of one 3-turn session each; load ${loads[0]?.toFixed(2)}\n`,
+  `${configs.length} configurations, ${ROUNDS} rounds of one 3-turn session each (the baselines' before every ` +
+    `${BASELINES_EVERY} of ours); load ${loads[0]?.toFixed(2)}\n`,
 );
 for (const config of configs) {
-  await session(config, -1); // warm-up: first runs pay for cold caches
-  samples.set(config.name, []);
+  // warm-up: first runs pay for cold caches
+  await config.turn('warm', false);
+  await config.idle();
 }
+await collector.take();
 for (let round = 0; round < ROUNDS; round += 1) {
-  const order = [...configs].sort(() => Math.random() - 0.5);
-  for (const config of order) await session(config, round);
+  const order = [...ours].sort(() => Math.random() - 0.5);
+  for (let group = 0; group * BASELINES_EVERY < Math.max(order.length, 1); group += 1) {
+    for (const baseline of (round + group) % 2 === 0 ? [none, cat] : [cat, none]) await session(baseline);
+    for (const config of order.slice(group * BASELINES_EVERY, (group + 1) * BASELINES_EVERY))
+      await session(config);
+  }
   loads.push(loadavg()[0] as number);
 }
 await Promise.all(configs.map((config) => config.close()));
@@ -242,14 +258,22 @@ const sum = (runs: HookRun[], events: Set<string>) =>
   runs.filter((run) => events.has(run.event)).reduce((total, run) => total + run.durationMs, 0);
 const turnHooks = (sample: Sample) => sum(sample.hooks, TURN_EVENTS);
 const sessionHooks = (sample: Sample) => sum(sample.hooks, SESSION_EVENTS);
-const key = (sample: Sample) => `${sample.round}/${sample.slot}`;
+/** The item of `list` that started nearest in time to `at`. */
+function nearest<T extends { at: number }>(list: T[], at: number): T | undefined {
+  return list.reduce<T | undefined>(
+    (best, item) => (!best || Math.abs(item.at - at) < Math.abs(best.at - at) ? item : best),
+    undefined,
+  );
+}
 
-/** Per pair of samples (same round and slot) of two configurations, f(a, b). */
+/** f(x, y) for each sample x of configuration a and y, b's sample of the same slot nearest in time. */
 function paired(a: string, b: string, f: (x: Sample, y: Sample) => number): number[] {
-  const others = new Map((samples.get(b) ?? []).map((sample) => [key(sample), sample]));
-  return (samples.get(a) ?? []).flatMap((sample) => {
-    const other = others.get(key(sample));
-    return other ? [f(sample, other)] : [];
+  return (samples.get(a) ?? []).flatMap((x) => {
+    const y = nearest(
+      (samples.get(b) ?? []).filter((sample) => sample.slot === x.slot),
+      x.at,
+    );
+    return y ? [f(x, y)] : [];
   });
 }
 
@@ -290,8 +314,8 @@ for (const name of hookNames) {
 
 out(
   '\nPer `codex exec`, ms: hooks in the turn and around it (sums of spans), the turn ' +
-    '(task_complete.duration_ms) and the wall time; medians, and the turn over no hooks paired by round and ' +
-    'slot, median [95% interval]\n',
+    '(task_complete.duration_ms) and the wall time; medians, and the turn over no hooks (paired), median ' +
+    '[95% interval]\n',
 );
 const perExecWidths = [36, 10, 10, 8, 8, 24];
 out(line(['configuration', 'in turn', 'around', 'turn', 'wall', 'turn - no hooks'], perExecWidths));
@@ -372,23 +396,24 @@ out(
 );
 const workerWidths = [36, 18, 22, 22];
 out(line(['configuration', 'at work after', 'next turn', 'next exec (wall)'], workerWidths));
-/** busy - quiet of one session (by round), for one measure. */
+/** busy - quiet of each session of a configuration, for one measure, with when the session started. */
 const busyOverQuiet = (name: string, measure: (sample: Sample) => number) => {
-  const byRound = new Map<number, Partial<Record<Slot, number>>>();
+  const bySession = new Map<number, Partial<Record<Slot, Sample>>>();
   for (const sample of samples.get(name) ?? []) {
-    byRound.set(sample.round, { ...byRound.get(sample.round), [sample.slot]: measure(sample) });
+    bySession.set(sample.session, { ...bySession.get(sample.session), [sample.slot]: sample });
   }
-  return new Map(
-    [...byRound].flatMap(([round, slots]) =>
-      slots.busy !== undefined && slots.quiet !== undefined ? [[round, slots.busy - slots.quiet]] : [],
-    ),
+  return [...bySession.values()].flatMap(({ first, busy, quiet }) =>
+    first && busy && quiet ? [{ at: first.at, delta: measure(busy) - measure(quiet) }] : [],
   );
 };
+/** busy - quiet of our sessions over that of the nearest session with no hooks. */
 const workerCost = (name: string, measure: (sample: Sample) => number) => {
-  const ours = busyOverQuiet(name, measure);
   const base = busyOverQuiet(NONE, measure);
   return medianWithInterval(
-    [...ours].flatMap(([round, delta]) => (base.has(round) ? [delta - (base.get(round) as number)] : [])),
+    busyOverQuiet(name, measure).flatMap(({ at, delta }) => {
+      const other = nearest(base, at);
+      return other ? [delta - other.delta] : [];
+    }),
   );
 };
 for (const name of names.filter((name) => name !== NONE && name !== CAT)) {
