@@ -1,7 +1,8 @@
 // Per-event cost of the hook as Codex really runs it: `$SHELL -c '<command>'`, with the exact command `init`
 // writes into hooks.json (src/codex/hooks-file.ts), for every event we register, beside `$SHELL -c 'cat
 // >/dev/null'` fed the same payload (target <= 1.5x, issue 16), under bash, dash and zsh where installed
-// (an absent shell is skipped). Then the Node front-end (Windows' `commandWindows`) vs `node -e 0` (target
+// (an absent shell is skipped); the native front-end's command (nativeHookCommand, the binary `npm run
+// build` made for this machine) beside the same floor, when it was built. Then the Node front-end (Windows' `commandWindows`) vs `node -e 0` (target
 // <= 1.15x). Each command gets a real Codex payload through a pipe and is timed until it exits and its stdio
 // closes, as Codex waits for it. Commands are interleaved within each round, each hook right after its
 // floor, so that machine noise hits both alike; printed: medians, and the median of the per-round ratios.
@@ -9,10 +10,11 @@
 // exits); the bench lets that worker finish before timing the next command.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { nativeHookBinary } from '../scripts/build-native.mjs';
 import { FULL_EVENTS, WORKER_TRIGGERS } from '../src/codex/hook-payload';
-import { hookCommand, hookCommandWindows } from '../src/codex/hooks-file';
+import { hookCommand, hookCommandWindows, nativeHookCommand } from '../src/codex/hooks-file';
 
 // Run: npm run bench -- hook; or node --import tsx bench/hook.bench.ts <rounds> (default 30).
 
@@ -36,6 +38,7 @@ if (process.env.NODE_EXTRA_CA_CERTS) env.NODE_EXTRA_CA_CERTS = process.env.NODE_
 const node = process.execPath;
 const target = { distDir: dist, nodePath: node };
 const TURN_ENDING = new Set(WORKER_TRIGGERS);
+const native = existsSync(nativeHookBinary()) ? nativeHookBinary() : null;
 
 // HOOK_BENCH_SHELLS=dash,bash and HOOK_BENCH_EVENTS=Stop,PostToolUse narrow a run down (default: all).
 const only = (list: string | undefined, name: string) => !list || list.split(',').includes(name);
@@ -67,14 +70,18 @@ for (const shell of shells) {
       args: ['-c', 'cat >/dev/null'],
       input: payloadOf(event),
     });
-    cases.push({
-      label: `${name} -c <hook> ${event}${TURN_ENDING.has(event) ? ' (+worker)' : ''}`,
-      command: shell,
-      args: ['-c', hookCommand(event, target)],
-      input: payloadOf(event),
-      base: `${floor} ${event}`,
-      worker: TURN_ENDING.has(event),
-    });
+    const hooks: [string, string][] = [['<hook>', hookCommand(event, target)]];
+    if (native) hooks.push(['<native>', nativeHookCommand(event, native, target)]);
+    for (const [kind, command] of hooks) {
+      cases.push({
+        label: `${name} -c ${kind} ${event}${TURN_ENDING.has(event) ? ' (+worker)' : ''}`,
+        command: shell,
+        args: ['-c', command],
+        input: payloadOf(event),
+        base: `${floor} ${event}`,
+        worker: TURN_ENDING.has(event),
+      });
+    }
   }
 }
 cases.push({ label: 'node -e 0', command: node, args: ['-e', '0'], input: payloadOf('PostToolUse') });
@@ -125,7 +132,13 @@ const median = (values: number[]) => {
 };
 const m = (label: string) => median(samples.get(label) ?? []);
 console.log(
-  `shells: ${shells.join(', ')}; ${rounds} interleaved rounds, medians; payload sizes ` +
+  `shells: ${shells.join(', ')}; native front-end: ${native ?? 'not built (no C compiler?)'}; ` +
+    `load average ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')} at the end`,
+);
+console.log(
+  `${rounds} interleaved rounds, medians; payload sizes ` +
     events.map((e) => `${e} ${Buffer.byteLength(payloadOf(e))} B`).join(', '),
 );
 /** The median over rounds of a case's time over its floor's in the same round. */
@@ -138,6 +151,6 @@ for (const c of cases) {
   console.log(`${c.label.padEnd(52)} ${m(c.label).toFixed(2).padStart(8)} ms${ratio}`);
 }
 console.log(
-  "targets: $SHELL -c <hook> <= 1.5x $SHELL -c 'cat >/dev/null'; node bin.cjs hook <= 1.15x node -e 0",
+  "targets: $SHELL -c <hook> and <native> <= 1.5x $SHELL -c 'cat >/dev/null'; node bin.cjs hook <= 1.15x node -e 0",
 );
 rmSync(state, { recursive: true, force: true });
