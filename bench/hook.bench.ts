@@ -99,13 +99,32 @@ for (const event of ['PostToolUse', 'Stop']) {
   });
 }
 
-/** Lets the worker a turn-ending hook started finish, so its CPU time does not land on the next measurement. */
+/**
+ * Lets the worker a turn-ending hook started finish, so its CPU time does not land on the next measurement:
+ * until it has run, released the lock and exited (it may still be tearing Node down after the lock is gone).
+ */
 function settleWorker(sinceMs: number): void {
   const stats = join(env.INFINIUM_CODEX_HOME as string, 'spool', 'stats.json');
   const lock = join(env.INFINIUM_CODEX_HOME as string, 'worker.lock');
   const deadline = Date.now() + 10_000;
   const ran = () => existsSync(stats) && statSync(stats).mtimeMs >= sinceMs;
-  while (Date.now() < deadline && (!ran() || existsSync(lock))) spawnSync('sleep', ['0.02']);
+  let pid: number | undefined;
+  const alive = () => {
+    try {
+      pid ??= Number(/"pid":(\d+)/.exec(readFileSync(lock, 'utf8'))?.[1]) || undefined;
+    } catch {
+      // no lock (yet, or any more)
+    }
+    try {
+      return pid !== undefined && process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+  };
+  while (Date.now() < deadline && (!ran() || existsSync(lock) || alive())) spawnSync('sleep', ['0.02']);
+  // And a moment more: without it, the case run next (every turn-ending row follows another's worker) took
+  // up to twice its time (dash Stop, native: 1.95x the floor, 1.01x with the pause; at load 4.5).
+  spawnSync('sleep', ['0.3']);
 }
 
 const rounds = Number(process.argv[2]) || 30;
