@@ -18,14 +18,15 @@
 // by that turn's Stop, still at work: "busy"), one after the worker is idle ("quiet"), in alternating
 // order. A comparison pairs each sample with the baseline's sample of the same slot nearest in time, so
 // both met about the same machine load, and gives the median of the per-pair differences or ratios with a
-// 95% bootstrap interval (a baseline sample may serve in several pairs, so the interval is a little
-// narrower than it should be); a target is met when the whole interval is within it, refuted when the
-// whole interval is beyond it, else undecided. Asserts nothing.
+// 95% bootstrap interval that resamples whole sessions (the turns of a session met the same minute's load,
+// so they are not independent: the interval narrows with more rounds, not with more turns); a target is
+// met when the whole interval is within it, refuted when the whole interval is beyond it, else undecided.
+// Asserts nothing.
 // Run: npm run bench -- e2e-overhead   (BENCH_ROUNDS=n, default 2, about 4-5 min a round with 14
 // configurations; BENCH_ONLY=<regex> keeps the configurations whose name matches, plus the baselines;
 // BENCH_JSON=<file> also writes every sample there)
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -122,7 +123,10 @@ async function plainConfig(name: string, hooks: boolean, otel: string): Promise<
       return { wallMs: result.wallMs, turnMs: lastTurnMs(sandbox) };
     },
     idle: async () => {},
-    close: () => model.close(),
+    async close() {
+      await model.close();
+      rmSync(sandbox.root, { recursive: true, force: true });
+    },
   };
 }
 
@@ -266,15 +270,29 @@ function nearest<T extends { at: number }>(list: T[], at: number): T | undefined
   );
 }
 
-/** f(x, y) for each sample x of configuration a and y, b's sample of the same slot nearest in time. */
-function paired(a: string, b: string, f: (x: Sample, y: Sample) => number): number[] {
-  return (samples.get(a) ?? []).flatMap((x) => {
-    const y = nearest(
-      (samples.get(b) ?? []).filter((sample) => sample.slot === x.slot),
-      x.at,
-    );
-    return y ? [f(x, y)] : [];
-  });
+/** The samples of a configuration grouped by session: the clusters a bootstrap resamples. */
+function bySession(name: string): Sample[][] {
+  const groups = new Map<number, Sample[]>();
+  for (const sample of samples.get(name) ?? [])
+    groups.set(sample.session, [...(groups.get(sample.session) ?? []), sample]);
+  return [...groups.values()];
+}
+
+/**
+ * f(x, y) for each sample x of configuration a and y, b's sample of the same slot nearest in time,
+ * grouped by a's session.
+ */
+function paired(a: string, b: string, f: (x: Sample, y: Sample) => number): number[][] {
+  const others = samples.get(b) ?? [];
+  return bySession(a).map((session) =>
+    session.flatMap((x) => {
+      const y = nearest(
+        others.filter((sample) => sample.slot === x.slot),
+        x.at,
+      );
+      return y ? [f(x, y)] : [];
+    }),
+  );
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : '-');
@@ -369,7 +387,7 @@ out(
   ),
 );
 for (const name of names.filter((name) => name.startsWith('lean'))) {
-  const hooks = medianWithInterval((samples.get(name) ?? []).map(turnHooks));
+  const hooks = medianWithInterval(bySession(name).map((session) => session.map(turnHooks)));
   const cat = medianWithInterval(paired(name, CAT, (_, y) => sum(y.hooks, LEAN_TURN_EVENTS)));
   const over = medianWithInterval(paired(name, CAT, (x, y) => turnHooks(x) / sum(y.hooks, LEAN_TURN_EVENTS)));
   const turn = medianWithInterval(paired(name, NONE, (x, y) => x.turnMs - y.turnMs));
@@ -397,28 +415,24 @@ out(
 const workerWidths = [36, 18, 22, 22];
 out(line(['configuration', 'at work after', 'next turn', 'next exec (wall)'], workerWidths));
 /** busy - quiet of each session of a configuration, for one measure, with when the session started. */
-const busyOverQuiet = (name: string, measure: (sample: Sample) => number) => {
-  const bySession = new Map<number, Partial<Record<Slot, Sample>>>();
-  for (const sample of samples.get(name) ?? []) {
-    bySession.set(sample.session, { ...bySession.get(sample.session), [sample.slot]: sample });
-  }
-  return [...bySession.values()].flatMap(({ first, busy, quiet }) =>
-    first && busy && quiet ? [{ at: first.at, delta: measure(busy) - measure(quiet) }] : [],
-  );
-};
+const busyOverQuiet = (name: string, measure: (sample: Sample) => number) =>
+  bySession(name).flatMap((session) => {
+    const [busy, quiet] = (['busy', 'quiet'] as const).map((slot) => session.find((x) => x.slot === slot));
+    return busy && quiet ? [{ at: (session[0] as Sample).at, delta: measure(busy) - measure(quiet) }] : [];
+  });
 /** busy - quiet of our sessions over that of the nearest session with no hooks. */
 const workerCost = (name: string, measure: (sample: Sample) => number) => {
   const base = busyOverQuiet(NONE, measure);
   return medianWithInterval(
-    busyOverQuiet(name, measure).flatMap(({ at, delta }) => {
+    busyOverQuiet(name, measure).map(({ at, delta }) => {
       const other = nearest(base, at);
       return other ? [delta - other.delta] : [];
     }),
   );
 };
 for (const name of names.filter((name) => name !== NONE && name !== CAT)) {
-  const atWork = (samples.get(name) ?? []).flatMap((sample) =>
-    sample.workerMs === undefined ? [] : [sample.workerMs],
+  const atWork = bySession(name).map((session) =>
+    session.flatMap((sample) => (sample.workerMs === undefined ? [] : [sample.workerMs])),
   );
   out(
     line(

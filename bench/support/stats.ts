@@ -20,26 +20,29 @@ export interface Estimate {
   /** The 95% percentile-bootstrap interval of that median. */
   low: number;
   high: number;
-  /** How many values it rests on. */
+  /** How many independent clusters it rests on. */
   n: number;
 }
 
 /**
- * The median of `values` with its 95% bootstrap interval (4000 resamples with replacement). With paired
- * samples, pass the per-pair differences or ratios: the pairing then removes what both sides of a pair
- * shared (the machine's load at that moment). Fewer than 2 values give an interval as wide as the data.
+ * The median of all values with its 95% bootstrap interval (4000 resamples). The values come in clusters
+ * that share their noise (e.g. the turns of one session, which met the same minute's machine load); the
+ * bootstrap resamples whole clusters, so the interval reflects how many independent clusters there are,
+ * not how many values. With paired samples, pass the per-pair differences or ratios: the pairing removes
+ * what both sides of a pair shared. Fewer than 2 clusters give an interval as wide as the data.
  */
-export function medianWithInterval(values: number[], resamples = 4000): Estimate {
+export function medianWithInterval(clusters: number[][], resamples = 4000): Estimate {
+  const groups = clusters.filter((cluster) => cluster.length > 0);
+  const values = groups.flat();
   const value = median(values);
-  if (values.length < 2)
-    return { value, low: Math.min(...values), high: Math.max(...values), n: values.length };
-  const random = prng(values.length * 7919 + 17); // seeded: the same samples give the same interval
+  if (groups.length < 2)
+    return { value, low: Math.min(...values), high: Math.max(...values), n: groups.length };
+  const random = prng(values.length * 7919 + groups.length); // seeded: the same samples give the same interval
   const medians: number[] = [];
   for (let i = 0; i < resamples; i += 1) {
-    const resample = values.map(() => values[Math.floor(random() * values.length)] as number);
-    medians.push(median(resample));
+    medians.push(median(groups.flatMap(() => groups[Math.floor(random() * groups.length)] as number[])));
   }
-  return { value, low: quantile(medians, 0.025), high: quantile(medians, 0.975), n: values.length };
+  return { value, low: quantile(medians, 0.025), high: quantile(medians, 0.975), n: groups.length };
 }
 
 /** Whether an estimate shows a figure at most `limit`: its whole interval below, above, or neither. */
