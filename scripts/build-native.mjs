@@ -25,13 +25,14 @@ export function nativeHookBinary(platform = process.platform, arch = process.arc
  * in one line). A compiler that rejects the source fails the build: -Werror keeps warnings out of it.
  */
 export function buildNativeHook(env = process.env) {
-  const compiler = env.CC || 'cc';
+  // $CC may carry flags of its own (`gcc -m32`), as make allows.
+  const [compiler = 'cc', ...ccFlags] = (env.CC ?? '').split(/\s+/).filter(Boolean);
   const out = nativeHookBinary();
   mkdirSync(dirname(out), { recursive: true });
   // Written aside and renamed into place: a hook running the old binary meanwhile (a test) keeps it.
   const temp = `${out}.${process.pid}.tmp`;
   const compile = (extra) =>
-    spawnSync(compiler, [...FLAGS, ...extra, '-o', temp, SOURCE], { encoding: 'utf8' });
+    spawnSync(compiler, [...ccFlags, ...FLAGS, ...extra, '-o', temp, SOURCE], { encoding: 'utf8' });
   let run = compile(['-static']);
   if (run.error?.code === 'ENOENT') {
     console.log(
