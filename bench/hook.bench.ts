@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { nativeHookBinary } from '../scripts/build-native.mjs';
 import { FULL_EVENTS, WORKER_TRIGGERS } from '../src/codex/hook-payload';
 import { hookCommand, hookCommandWindows, nativeHookCommand } from '../src/codex/hooks-file';
+import { median } from './support/stats';
 
 // Run: npm run bench -- hook; or node --import tsx bench/hook.bench.ts <rounds> (default 30).
 
@@ -142,13 +143,6 @@ for (let round = -3; round < rounds; round += 1) {
   }
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 const m = (label: string) => median(samples.get(label) ?? []);
 console.log(
   `shells: ${shells.join(', ')}; native front-end: ${native ?? 'not built (no C compiler?)'}; ` +

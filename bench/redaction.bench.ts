@@ -8,6 +8,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { makeRedactor } from '../src/trace/redact';
 import { leakedRows, placementTexts, readCorpus, readOrdinary } from '../test/support/secret-corpus';
+import { median } from './support/stats';
 
 const FIELD = 1_000_000;
 const RUNS = 7;
@@ -73,10 +74,6 @@ const inputs: { name: string; text: string; userPatterns?: string[]; agentSecret
 ];
 
 const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
 
 // Figures are wall-clock times: on a machine shared with other work they grow with its load.
 const load = () =>

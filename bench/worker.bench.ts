@@ -13,6 +13,7 @@ import { buildTurnTrace, type TraceOptions, type TurnTraceInput } from '../src/t
 import type { ClosedTurn, ComposeContext } from '../src/worker/closed-turn';
 import { composeTurnTrace } from '../src/worker/compose';
 import { RolloutWriter } from '../test/unit/codex/rollout-writer';
+import { median } from './support/stats';
 
 const SESSION = '01a20000-0000-7000-8000-0000000000be';
 
@@ -158,7 +159,6 @@ function run(kind: string, path: string, turnId: string, cursor?: RolloutCursor)
   return JSON.parse(result.stdout) as Measure;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const fmt = (n: number) => n.toFixed(1);
 
 /** One line of figures for runs of the same case: medians of wall time, CPU time and peak RSS. */
