@@ -228,12 +228,12 @@ export function envSettings(env: Env): Settings {
   );
 }
 
-/** The capture mode: the user's choice (`init`), else the machine's (`init --system`), else lean. */
 /** The front-end `init` was asked for (user settings); `native` (when available) unless told otherwise. */
 export function configuredFrontEnd(env: Env): FrontEnd {
   return readSettings(statePaths(env).userConfig).frontEnd ?? 'native';
 }
 
+/** The capture mode: the user's choice (`init`), else the machine's (`init --system`), else lean. */
 export function configuredCapture(env: Env): CaptureMode {
   return (
     readSettings(statePaths(env).userConfig).capture ??
