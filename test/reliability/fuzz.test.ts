@@ -4,9 +4,10 @@
 // real worker must take the whole spool apart without crashing: every Codex-like session reaches the
 // stand-in as exactly one trace, and every unplaceable entry is set aside and counted.
 //
-// Scale (CI runs the defaults): FUZZ_RUNS inputs through the shell front-end (10,000), of which a
-// stratified FUZZ_NODE_SAMPLE (400; `all` for every one) through the Node front-end and FUZZ_NATIVE_SAMPLE
-// (2,000) through the native one; FUZZ_SEED (printed) replays a run; FUZZ_CONCURRENCY hooks at once (6).
+// Scale (CI runs the defaults): FUZZ_RUNS inputs (6,000) through the native front-end, the default one
+// (through the shell one where no native program was built), and a stratified sample of them through each
+// other front-end: FUZZ_SH_SAMPLE (1,500) through hook.sh, FUZZ_NODE_SAMPLE (400) through the Node one (`all`
+// for every input); FUZZ_SEED (printed) replays a run; FUZZ_CONCURRENCY hooks at once (6).
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -51,9 +52,11 @@ import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 import { runWorkerProcess } from '../support/scenario';
 import { type Spawner, startSpawner } from '../support/spawner';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 6_000);
+const SH_SAMPLE = process.env.FUZZ_SH_SAMPLE ?? '1500';
 const NODE_SAMPLE = process.env.FUZZ_NODE_SAMPLE ?? '400';
-const NATIVE_SAMPLE = process.env.FUZZ_NATIVE_SAMPLE ?? '2000';
+/** The front-end that takes every input: the default one where it was built. */
+const EVERY_INPUT: FrontEnd = FRONT_ENDS.includes('native') ? 'native' : 'sh';
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_125);
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 6);
 /**
@@ -236,11 +239,11 @@ async function fuzz(frontEnd: FrontEnd, inputs: FuzzInput[], sessions: string[])
 const PROJECT = '/fuzz-project-placeholder';
 
 /**
- * A sample of `sample` inputs (`all`: every one) for the Node front-end, a large share of whose cost is a
- * Node start, and for the native one, kept small for CI's time. Neither looks inside the bytes (they spool
- * them whole, like the shell one), so what varies their path is the size, the event name and how stdin
- * ends: the sample takes every category, every hostile event name, the giant and never-closed inputs, and
- * whole sessions.
+ * A sample of `sample` inputs (`all`: every one) for the front-ends other than the default one, kept small
+ * for CI's time (a Node start, or hook.sh's dd and friends, per run). No front-end looks inside the bytes
+ * (each spools them whole), so what varies their path is the size, the event name and how stdin ends: the
+ * sample takes every category, every hostile event name, the giant and never-closed inputs, and whole
+ * sessions.
  */
 function stratifiedSample(inputs: FuzzInput[], sample: string): FuzzInput[] {
   if (sample === 'all') return inputs;
@@ -278,13 +281,13 @@ describe('hook fuzzing', () => {
     );
   }, 120_000);
 
-  it('shell front-end: every input, each run silent and exit 0, every closed stdin spooled once, byte for byte', async () => {
-    await fuzz('sh', plan.inputs, plan.sessions);
+  it(`${EVERY_INPUT} front-end: every input, each run silent and exit 0, every closed stdin spooled once, byte for byte`, async () => {
+    await fuzz(EVERY_INPUT, plan.inputs, plan.sessions);
   }, 900_000);
 
   it.each([
+    ...(EVERY_INPUT === 'sh' ? [] : [['sh', SH_SAMPLE] as const]),
     ['node', NODE_SAMPLE],
-    ...(FRONT_ENDS.includes('native') ? [['native', NATIVE_SAMPLE] as const] : []),
   ] as const)(
     '%s front-end: a stratified sample (at most %s inputs), same checks',
     async (frontEnd, size) => {
