@@ -285,10 +285,7 @@ describe('hook fuzzing', () => {
     await fuzz(EVERY_INPUT, plan.inputs, plan.sessions);
   }, 900_000);
 
-  it.each([
-    ...(EVERY_INPUT === 'sh' ? [] : [['sh', SH_SAMPLE] as const]),
-    ['node', NODE_SAMPLE],
-  ] as const)(
+  it.each([...(EVERY_INPUT === 'sh' ? [] : [['sh', SH_SAMPLE] as const]), ['node', NODE_SAMPLE]] as const)(
     '%s front-end: a stratified sample (at most %s inputs), same checks',
     async (frontEnd, size) => {
       const sample = stratifiedSample(plan.inputs, size);
