@@ -9,6 +9,7 @@ import {
   eventsFor,
   hooksFileFor,
   type InstalledHook,
+  type InstallResult,
   inspectHooks,
   inspectManagedHooks,
   installHooks,
@@ -482,6 +483,28 @@ export interface DoctorOptions {
   json?: boolean;
 }
 
+/**
+ * What a hooks repair changed, in the words for it ("installed" where none of ours were there, "rewrote"
+ * where they were), and nothing when both files were already as they should be.
+ */
+function describeHookRepair(result: InstallResult, found: Probe, capture: string): string[] {
+  if (!result.hooksChanged && !result.configChanged) return [];
+  const turnedOn =
+    result.configChanged && codexNeeds(found.codex.version).featureFlag
+      ? ` and turned hooks on in ${result.configToml} ([features] codex_hooks = true)`
+      : '';
+  const trusted =
+    result.configChanged && result.trusted.length > 0 ? ` and trusted them in ${result.configToml}` : '';
+  if (result.hooksChanged) {
+    const verb = found.hooks.length === 0 ? 'installed' : 'rewrote';
+    return [`${verb} our ${capture} hooks in ${result.hooksFile}${trusted}${turnedOn}`];
+  }
+  // Only config.toml changed: trust entries written again, or tables moved out of our block (said below).
+  if (trusted && found.hooks.some((hook) => hook.trust !== 'trusted' && hook.trust !== 'managed'))
+    return [`trusted our ${capture} hooks in ${result.configToml}${turnedOn}`];
+  return turnedOn ? [`turned hooks on in ${result.configToml} ([features] codex_hooks = true)`] : [];
+}
+
 async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promise<string[]> {
   const done: string[] = [];
   const hooksBroken = findings.some((f) => f.repair === 'hooks' && f.status !== 'ok');
@@ -499,11 +522,7 @@ async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promi
         codexVersion: found.codex.version,
         env: ctx.env,
       });
-      const turnedOn = codexNeeds(found.codex.version).featureFlag
-        ? ` and turned hooks on in ${result.configToml} ([features] codex_hooks = true)`
-        : '';
-      const trusted = result.trusted.length > 0 ? ` and trusted them in ${result.configToml}` : '';
-      done.push(`rewrote our ${capture} hooks in ${result.hooksFile}${trusted}${turnedOn}`);
+      done.push(...describeHookRepair(result, found, capture));
       if (result.movedOutOfBlock.length > 0) {
         done.push(
           `moved ${result.movedOutOfBlock.join(', ')} out of the infinium-codex block (kept as it was)`,
@@ -538,6 +557,24 @@ async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promi
   return done;
 }
 
+/** "No problems found.", "No problems; 2 warnings.", "1 problem and 1 warning found." */
+function doctorSummary(failed: number, warned: number): string {
+  if (failed === 0) return warned === 0 ? 'No problems found.' : `No problems; ${count(warned, 'warning')}.`;
+  return `${count(failed, 'problem')}${warned > 0 ? ` and ${count(warned, 'warning')}` : ''} found.`;
+}
+
+/**
+ * The checks whose failure means Codex would run no hook of ours from here (Codex missing or too old, hooks
+ * off, ours missing, broken or untrusted): `test` fails on them, so it is never green while turns would go
+ * untraced.
+ */
+export async function hookReadiness(ctx: CliContext): Promise<Finding[]> {
+  const found = await probe(ctx);
+  return [...codexFindings(found), ...featureFindings(found, ctx), ...hookFindings(found, ctx)].filter(
+    (finding) => finding.status === 'fail',
+  );
+}
+
 export async function doctor(options: DoctorOptions, baseCtx: CliContext): Promise<void> {
   const ctx: CliContext = { ...baseCtx, machineOutput: options.json === true };
   const { out } = ctx;
@@ -557,7 +594,7 @@ export async function doctor(options: DoctorOptions, baseCtx: CliContext): Promi
       out.line(`${mark} ${finding.check}: ${finding.summary}`);
       if (finding.status !== 'ok' && finding.fix) out.line(`    fix: ${finding.fix}`);
     }
-    out.line(failed === 0 ? 'No problems found.' : `${count(failed, 'problem')} found.`);
+    out.line(doctorSummary(failed, findings.filter((f) => f.status === 'warn').length));
   }
   if (failed > 0) throw new ExitCode(1);
 }

@@ -4,6 +4,8 @@ import { serializeTaskData } from '../infinium/task-data';
 import { describeConfigSource, describeSecretSource, requireAgent } from './agent';
 import { sendTestTrace, verifyCredentials } from './connection';
 import type { CliContext } from './context';
+import { hookReadiness } from './doctor';
+import { ExitCode } from './errors';
 import { withProgress } from './progress';
 
 export interface TestOptions {
@@ -24,8 +26,12 @@ export async function test(options: TestOptions, ctx: CliContext): Promise<void>
         sendTestTrace(agent, config.projectName),
       )
     : undefined;
+  // Green credentials are not enough: without our hooks installed and trusted, Codex traces nothing.
+  const hookProblems = await hookReadiness(ctx);
   if (options.json) {
     out.json({
+      ok: hookProblems.length === 0,
+      hookProblems: hookProblems.map(({ check, summary, fix }) => ({ check, summary, fix: fix ?? null })),
       agentId: config.agentId,
       baseUrl: config.baseUrl,
       configSource: config.source,
@@ -34,6 +40,7 @@ export async function test(options: TestOptions, ctx: CliContext): Promise<void>
       traceId: sent ? (sent.traceId ?? null) : null,
       ...(options.verbose && sent ? { payload: sent.taskData } : {}),
     });
+    if (hookProblems.length > 0) throw new ExitCode(1);
     return;
   }
   out.line(
@@ -51,4 +58,15 @@ export async function test(options: TestOptions, ctx: CliContext): Promise<void>
   } else if (options.verbose) {
     out.line('  No trace was sent; `--send-trace` sends one, marked as a connection test.');
   }
+  for (const problem of hookProblems) {
+    out.line(`${out.red('✗')} ${problem.check}: ${problem.summary}`);
+    if (problem.fix) out.line(`    fix: ${problem.fix}`);
+  }
+  if (hookProblems.length > 0) {
+    out.line(
+      'Nothing will be traced from here until that is fixed (`infinium-codex doctor` checks everything).',
+    );
+    throw new ExitCode(1);
+  }
+  out.line(`${out.green('✓')} Hooks: installed and trusted, so Codex turns here are traced`);
 }

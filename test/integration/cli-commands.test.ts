@@ -149,6 +149,31 @@ describe('doctor', () => {
     expect(result.code).toBe(0);
   });
 
+  it('--fix says "installed" on a first install and reports nothing when nothing was needed (first-run N8)', async () => {
+    const sandbox = makeSandbox();
+    const first = await runCli(sandbox, ['doctor', '--fix'], { env: { INFINIUM_AGENT_ID: AGENT } });
+    expect(first.stdout).toMatch(/^✓ Fixed: installed our lean hooks in .*hooks\.json and trusted them in /m);
+    const again = await runCli(sandbox, ['doctor', '--fix'], { env: { INFINIUM_AGENT_ID: AGENT } });
+    expect(again.stdout).not.toContain('Fixed:');
+  });
+
+  it('counts warnings in its last line: "No problems; 1 warning." (first-run N7)', async () => {
+    const sandbox = await initialised();
+    // A table Codex added inside our block (before the document's trailing comment, where Codex puts new
+    // tables): a warning, not a problem.
+    const toml = join(sandbox.codexHome, 'config.toml');
+    const text = readFileSync(toml, 'utf8').trimEnd();
+    const end = text.lastIndexOf('\n');
+    writeFileSync(
+      toml,
+      `${text.slice(0, end)}\n[projects."/tmp/elsewhere"]\ntrust_level = "trusted"\n${text.slice(end + 1)}\n`,
+    );
+    const result = await runCli(sandbox, ['doctor']);
+    expect(result.stdout).toMatch(/^! config-toml: /m);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('No problems; 1 warning.');
+    expect(result.code).toBe(0);
+  });
+
   it('notices a group inserted before ours (our trust key moved) and --fix trusts it again', async () => {
     const sandbox = await initialised();
     const file = join(sandbox.codexHome, 'hooks.json');
@@ -168,7 +193,9 @@ describe('doctor', () => {
       }),
     );
     const fixed = await runCli(sandbox, ['doctor', '--fix']);
-    expect(fixed.stdout).toContain('✓ Fixed: rewrote our lean hooks');
+    // hooks.json was right; only the trust entries were written again, and it says so (first-run N8).
+    expect(fixed.stdout).toMatch(/^✓ Fixed: trusted our lean hooks in .*config\.toml$/m);
+    expect(fixed.stdout).not.toContain('rewrote');
     expect(fixed.code).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8')).hooks.Stop[0]).toEqual({
       hooks: [{ type: 'command', command: 'echo mine' }],
@@ -317,6 +344,37 @@ describe('pause and resume', () => {
     const resume = await runCli(sandbox, ['resume']);
     expect(resume.code).toBe(0);
     expect(resume.stdout).toContain(`Tracing was not paused for ${sandbox.project}; nothing changed.`);
+  });
+});
+
+describe('test is never green while turns would go untraced (first-run N3)', () => {
+  it('fails, naming the fix, when the credentials work but none of our hooks are installed', async () => {
+    const sandbox = makeSandbox();
+    const env = { INFINIUM_AGENT_ID: AGENT, INFINIUM_AGENT_SECRET: SECRET, INFINIUM_BASE_URL: standIn.url };
+    const result = await runCli(sandbox, ['test'], { env });
+    expect(result.stdout).toContain('✓ Infinium accepted the agent id and secret');
+    expect(result.stdout).toMatch(/^✗ hooks: none of our hooks are in .*hooks\.json$/m);
+    expect(result.stdout).toContain('fix: Run `infinium-codex doctor --fix`');
+    expect(result.code).toBe(1);
+    const json = await runCli(sandbox, ['test', '--json'], { env });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, hookProblems: [{ check: 'hooks' }] });
+    // Once the hooks are in, the same machine is green.
+    expect((await runCli(sandbox, ['doctor', '--fix'], { env })).code).toBe(0);
+    const fixed = await runCli(sandbox, ['test'], { env });
+    expect(fixed.stdout).toContain('✓ Hooks: installed and trusted');
+    expect(fixed.code).toBe(0);
+  });
+
+  it('fails when our hooks are installed but Codex no longer trusts them', async () => {
+    const sandbox = await initialised();
+    const file = join(sandbox.codexHome, 'hooks.json');
+    const hooks = JSON.parse(readFileSync(file, 'utf8'));
+    hooks.hooks.Stop.unshift({ hooks: [{ type: 'command', command: 'echo mine' }] });
+    writeFileSync(file, JSON.stringify(hooks, null, 2));
+    const result = await runCli(sandbox, ['test']);
+    expect(result.stdout).toMatch(/^✗ trust: Codex skips 1 of our hooks silently/m);
+    expect(result.code).toBe(1);
   });
 });
 
