@@ -78,6 +78,8 @@ export interface TraceOptions {
   capture: CaptureMode;
   /** When the trace is built (epoch ms). */
   nowMs: number;
+  /** Runs each redaction (the turn-cpu bench times them; src/worker/timing.ts). */
+  measureRedaction?: <T>(run: () => T) => T;
 }
 
 export interface TurnTraceInput {
@@ -208,12 +210,15 @@ class TextPolicy {
   // A command is shown as a step's input and again in its description and error: redact it once.
   // Only short texts are kept (commands); outputs are seen once and would only cost hashing.
   private readonly redacted = new Map<string, string>();
+  private readonly measure: <T>(run: () => T) => T;
   constructor(
     readonly mode: ContentMode,
     redactPatterns: readonly string[],
     agentSecrets: readonly string[] = [],
+    measure: <T>(run: () => T) => T = (run) => run(),
   ) {
-    this.redact = makeRedactor(redactPatterns, mode !== 'full', agentSecrets);
+    this.measure = measure;
+    this.redact = measure(() => makeRedactor(redactPatterns, mode !== 'full', agentSecrets));
   }
 
   get withText(): boolean {
@@ -238,7 +243,7 @@ class TextPolicy {
   private clean(text: string): string {
     let clean = this.redacted.get(text);
     if (clean === undefined) {
-      clean = this.redact(text);
+      clean = this.measure(() => this.redact(text));
       if (text.length <= 1_024) this.redacted.set(text, clean);
     }
     return clean;
@@ -652,7 +657,12 @@ const seconds = (ms: number) => Math.min(LIMITS.durationMaxSeconds, Math.max(0, 
 
 /** The trace of one turn. */
 export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): TaskData {
-  const text = new TextPolicy(options.contentMode, options.redactPatterns, options.agentSecrets);
+  const text = new TextPolicy(
+    options.contentMode,
+    options.redactPatterns,
+    options.agentSecrets,
+    options.measureRedaction,
+  );
   const parts = resolveTurn(input);
   const { steps, errors } = renderTurn(parts, text, 1);
   const project = input.environment.project;
@@ -685,7 +695,12 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
 export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: TraceOptions): TaskData {
   const first = inputs[0];
   if (!first) throw new Error('buildSessionTrace needs at least one turn');
-  const text = new TextPolicy(options.contentMode, options.redactPatterns, options.agentSecrets);
+  const text = new TextPolicy(
+    options.contentMode,
+    options.redactPatterns,
+    options.agentSecrets,
+    options.measureRedaction,
+  );
   const turns = inputs.map(resolveTurn);
   const steps: Step[] = [];
   const errors: TraceError[] = [];

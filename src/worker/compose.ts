@@ -35,6 +35,7 @@ import {
   type TurnTraceInput,
 } from '../trace/build';
 import type { ClosedTurn, ComposeContext, SpooledEvent, SubagentRollout } from './closed-turn';
+import { timed, timedSync } from './timing';
 
 export type { RolloutCursor } from '../codex/rollout-reader';
 
@@ -52,12 +53,12 @@ export async function composeTurnTrace(
   ctx: ComposeContext,
   cursor: RolloutCursor | undefined,
 ): Promise<ComposedTrace> {
-  const [gathered, environment] = await Promise.all([
-    gatherTurn(turn, ctx, cursor),
-    environmentFacts(turn.cwd, ctx),
-  ]);
+  const [gathered, environment] = await timed('rollout read', () =>
+    Promise.all([gatherTurn(turn, ctx, cursor), environmentFacts(turn.cwd, ctx)]),
+  );
+  const options = await traceOptions(ctx, turn.sessionId);
   return {
-    taskData: buildTurnTrace({ ...gathered.input, environment }, await traceOptions(ctx, turn.sessionId)),
+    taskData: timedSync('build', () => buildTurnTrace({ ...gathered.input, environment }, options)),
     cursor: gathered.cursor,
   };
 }
@@ -70,15 +71,19 @@ export async function composeSessionTrace(
 ): Promise<ComposedTrace> {
   const first = turns[0];
   if (!first) throw new Error('composeSessionTrace needs at least one turn');
-  const environment = await environmentFacts(first.cwd, ctx);
-  const inputs: TurnTraceInput[] = [];
-  let current = cursor;
-  for (const turn of turns) {
-    const gathered = await gatherTurn(turn, ctx, current);
-    current = gathered.cursor;
-    inputs.push({ ...gathered.input, environment });
-  }
-  return { taskData: buildSessionTrace(inputs, await traceOptions(ctx, first.sessionId)), cursor: current };
+  const { inputs, current } = await timed('rollout read', async () => {
+    const environment = await environmentFacts(first.cwd, ctx);
+    const read: TurnTraceInput[] = [];
+    let current = cursor;
+    for (const turn of turns) {
+      const gathered = await gatherTurn(turn, ctx, current);
+      current = gathered.cursor;
+      read.push({ ...gathered.input, environment });
+    }
+    return { inputs: read, current };
+  });
+  const options = await traceOptions(ctx, first.sessionId);
+  return { taskData: timedSync('build', () => buildSessionTrace(inputs, options)), cursor: current };
 }
 
 async function traceOptions(ctx: ComposeContext, sessionId: string): Promise<TraceOptions> {
@@ -88,6 +93,7 @@ async function traceOptions(ctx: ComposeContext, sessionId: string): Promise<Tra
     agentSecrets: ctx.agentSecrets ?? (await agentSecrets(ctx.config.agentId, sessionId)),
     capture: ctx.capture,
     nowMs: ctx.nowMs,
+    measureRedaction: (run) => timedSync('redaction', run),
   };
 }
 
@@ -98,7 +104,9 @@ async function traceOptions(ctx: ComposeContext, sessionId: string): Promise<Tra
  */
 export async function agentSecrets(agentId: string, sessionId: string): Promise<string[]> {
   const env = process.env;
-  const stored = await loadSecret(agentId, { env: { ...env, [SECRET_VAR]: undefined } });
+  const stored = await timed('keyring', () =>
+    loadSecret(agentId, { env: { ...env, [SECRET_VAR]: undefined } }),
+  );
   return [stored?.secret, env[SECRET_VAR], readSessionSecret(spoolPaths(env), sessionId)].filter(
     (secret): secret is string => !!secret,
   );

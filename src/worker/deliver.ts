@@ -39,6 +39,7 @@ import {
   type Target,
   writeOutboxEntry,
 } from '../spool/outbox';
+import { markSent, timed } from './timing';
 import { traceSecret } from './trace-secret';
 
 export interface DeliveryOptions {
@@ -146,10 +147,12 @@ async function deliverOne(
   const started = options.now();
   let traceId: string | undefined;
   try {
-    traceId = (await sendTrace(agent, entry.taskData, { timeoutMs: options.timeoutMs })).traceId;
+    traceId = (await timed('send', () => sendTrace(agent, entry.taskData, { timeoutMs: options.timeoutMs })))
+      .traceId;
   } catch (error) {
     return failedSend(paths, entry, error, lock, options);
   }
+  markSent();
   recordAccepted(paths, entry, traceId, lock, options.now());
   appendLog(
     paths.workerLog,

@@ -16,12 +16,14 @@ import { SECRET_VAR, splitSpoolEntry } from '../spool/session-env';
 import { storeSessionSecret } from '../spool/session-secrets';
 import { evaluationWaitMs, pollEvaluations } from './evaluations';
 import { type Composer, DEFAULT_CONFIRM_MS, DEFAULT_STALE_MS, runWorker } from './run';
+import { markLoaded, timed } from './timing';
 
 export async function runWorkerProcess(
   argv: string[],
   composer: Composer,
   env: Env = process.env,
 ): Promise<void> {
+  markLoaded();
   // A relative state dir would be resolved against the session's project: do nothing at all (the hooks
   // spool nothing there either; the CLI says what is wrong).
   if (stateRootProblem(env)) return;
@@ -61,7 +63,8 @@ export async function runWorkerProcess(
     }
     // Then Maestro's evaluations of what was sent, while they are due; a poller already at work has them.
     const giveUpAfterMs = evaluationWaitMs(env);
-    if (giveUpAfterMs > 0) await pollEvaluations(env, { giveUpAfterMs, linger: true });
+    if (giveUpAfterMs > 0)
+      await timed('evaluations', () => pollEvaluations(env, { giveUpAfterMs, linger: true }));
   } catch (error) {
     appendLog(
       log,

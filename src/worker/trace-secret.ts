@@ -7,6 +7,7 @@ import type { SpoolPaths } from '../spool/layout';
 import type { OutboxEntry } from '../spool/outbox';
 import { SECRET_VAR } from '../spool/session-env';
 import { readSessionSecret } from '../spool/session-secrets';
+import { timed } from './timing';
 
 /**
  * `session`: the secret the session was started with (kept by its own worker), or null while none was kept;
@@ -20,5 +21,5 @@ export async function traceSecret(
 ): Promise<string | null> {
   if (trace.secret === 'session') return readSessionSecret(paths, trace.sessionId);
   const lookupEnv = trace.secret === 'stored' ? { ...env, [SECRET_VAR]: undefined } : env;
-  return (await loadSecret(trace.agentId, { env: lookupEnv }))?.secret ?? null;
+  return (await timed('keyring', () => loadSecret(trace.agentId, { env: lookupEnv })))?.secret ?? null;
 }
