@@ -8,6 +8,8 @@ export interface TokenCounts {
   output: number;
   reasoning: number;
   total: number;
+  /** Part of `input` written to the provider's cache (0.171+ report it); absent when none was. */
+  cacheWrite?: number;
 }
 
 export interface SessionFacts {
@@ -63,7 +65,8 @@ export type RolloutRecord = Stamped &
     /** An item_completed for a tool call: the richest facts (exit code, duration, files, MCP result). */
     | { kind: 'tool_item'; callId: string; item: ToolItem }
     | { kind: 'token_usage'; turnId?: string; responseId?: string; usage: TokenCounts }
-    | { kind: 'token_count'; total?: TokenCounts; last?: TokenCounts }
+    /** `planType`: the ChatGPT plan of the account (`rate_limits.plan_type`), absent on an API key. */
+    | { kind: 'token_count'; total?: TokenCounts; last?: TokenCounts; planType?: string }
     | { kind: 'compaction'; summary?: string }
     /**
      * A failed model request: `error` (the turn ends on it, e.g. a usage limit) or `stream_error` (a
@@ -251,12 +254,14 @@ export function tokenCounts(value: unknown): TokenCounts | undefined {
   const input = num(value.input_tokens);
   const output = num(value.output_tokens);
   if (input === undefined && output === undefined) return undefined;
+  const cacheWrite = num(value.cache_write_input_tokens) ?? 0;
   return {
     input: input ?? 0,
     cached: num(value.cached_input_tokens) ?? 0,
     output: output ?? 0,
     reasoning: num(value.reasoning_output_tokens) ?? 0,
     total: num(value.total_tokens) ?? (input ?? 0) + (output ?? 0),
+    ...(cacheWrite > 0 ? { cacheWrite } : {}),
   };
 }
 
@@ -287,12 +292,15 @@ function eventRecord(payload: Json, atMs: number): RolloutRecord | null {
       };
     case 'token_count': {
       const info = isObject(payload.info) ? payload.info : undefined;
-      if (!info) return null;
+      const limits = isObject(payload.rate_limits) ? payload.rate_limits : undefined;
+      const planType = str(limits?.plan_type);
+      if (!info && !planType) return null;
       return {
         atMs,
         kind: 'token_count',
-        total: tokenCounts(info.total_token_usage),
-        last: tokenCounts(info.last_token_usage),
+        total: info ? tokenCounts(info.total_token_usage) : undefined,
+        last: info ? tokenCounts(info.last_token_usage) : undefined,
+        ...(planType ? { planType } : {}),
       };
     }
     case 'user_message': {

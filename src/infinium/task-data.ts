@@ -27,6 +27,12 @@ export interface LlmUsage {
    * model that did not serve it. Absent when one model served the whole turn.
    */
   by_model?: ModelUsage[];
+  /**
+   * Our choice: what the turn's model requests cost in USD, over every model whose requests were all
+   * priced (see environment.pricing for the table, the basis and any model left out). Absent when no
+   * request could be priced.
+   */
+  cost?: number;
 }
 
 /** Our choice: one model's share of a turn's usage (same keys and meaning as in LlmUsage). */
@@ -39,6 +45,23 @@ export interface ModelUsage {
   cached_tokens: number;
   reasoning_tokens: number;
   api_calls_count: number;
+  /** USD; absent when the price table does not know this model. */
+  cost?: number;
+}
+
+/** Our choice: how llm_usage.cost was priced. */
+export interface Pricing {
+  /** The price table (an npm package) and its version. */
+  table: string;
+  table_version: string;
+  /**
+   * `api`: what the requests are billed at the provider's API prices. `plan-included`: the session ran on a
+   * ChatGPT plan (Codex recorded its plan type): the cost is what the requests would cost on the API, not
+   * what was billed.
+   */
+  basis: 'api' | 'plan-included';
+  /** Models the table does not know: their requests are in the token counts but not in the cost. */
+  unpriced_models?: string[];
 }
 
 export type StepAction =
@@ -124,6 +147,8 @@ export interface Environment {
    * (no hook events: facts only hooks give are absent). Absent on live traces.
    */
   imported?: boolean;
+  /** Our choice: present when the trace has model requests. */
+  pricing?: Pricing;
 }
 
 export interface TimeTracking {
@@ -211,9 +236,41 @@ export function taskDataProblems(data: TaskData): string[] {
       }
     }
   }
+  problems.push(...costProblems(data));
   if (data.steps !== undefined && !Array.isArray(data.steps)) problems.push('steps must be an array');
   if (data.errors !== undefined && !Array.isArray(data.errors)) problems.push('errors must be an array');
   if (hasNull(data)) problems.push('absent fields must be omitted, not null');
+  return problems;
+}
+
+const isUsd = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+function costProblems(data: TaskData): string[] {
+  const problems: string[] = [];
+  if (data.llm_usage?.cost !== undefined && !isUsd(data.llm_usage.cost))
+    problems.push('llm_usage.cost must be a number of USD >= 0');
+  for (const [index, share] of (data.llm_usage?.by_model ?? []).entries()) {
+    if (share.cost !== undefined && !isUsd(share.cost))
+      problems.push(`llm_usage.by_model[${index}].cost must be a number of USD >= 0`);
+  }
+  const pricing = data.environment?.pricing;
+  if (pricing) {
+    if (
+      typeof pricing.table !== 'string' ||
+      pricing.table === '' ||
+      typeof pricing.table_version !== 'string'
+    )
+      problems.push('environment.pricing needs its table and table_version');
+    if (pricing.basis !== 'api' && pricing.basis !== 'plan-included')
+      problems.push('environment.pricing.basis must be "api" or "plan-included"');
+    if (
+      pricing.unpriced_models !== undefined &&
+      !(Array.isArray(pricing.unpriced_models) && pricing.unpriced_models.every((m) => typeof m === 'string'))
+    )
+      problems.push('environment.pricing.unpriced_models must be a list of model names');
+  } else if (data.llm_usage?.cost !== undefined) {
+    problems.push('llm_usage.cost needs environment.pricing to say how it was priced');
+  }
   return problems;
 }
 

@@ -31,8 +31,9 @@ import {
   withoutCutEnd,
   withoutCutStart,
 } from './limits';
+import { addRequests, type ModelShare, pricingFacts, shareCost, totalCost } from './pricing';
 import { makeRedactor, type Redactor } from './redact';
-import { addUsage, type TurnUsage, turnUsage, ZERO_USAGE } from './tokens';
+import { type ModelRequest, turnRequests } from './tokens';
 
 /** The part of a rollout that belongs to one turn, as the reader found it. */
 export interface RolloutTurnFacts {
@@ -104,11 +105,12 @@ export interface TurnTraceInput {
 interface TurnParts {
   input: TurnTraceInput;
   activity: TurnActivity;
-  usage?: TurnUsage;
+  /** The root thread's model requests (undefined: no usage lines). */
+  requests?: ModelRequest[];
   startMs: number;
   endMs: number;
   toolDetail: 'rollout' | 'hooks' | 'unavailable';
-  subagents: { facts: SubagentFacts; activity: TurnActivity; usage?: TurnUsage; model?: string }[];
+  subagents: { facts: SubagentFacts; activity: TurnActivity; requests?: ModelRequest[]; model?: string }[];
   model?: string;
   provider?: string;
   codexVersion?: string;
@@ -160,15 +162,15 @@ function resolveTurn(input: TurnTraceInput): TurnParts {
 
   const subagents = input.subagents.map((facts) => {
     const sub = threadActivity(facts.rollout, facts.events);
-    const usage = facts.rollout
-      ? turnUsage(facts.rollout.records, undefined, facts.rollout.tokenBaseline)
+    const requests = facts.rollout
+      ? turnRequests(facts.rollout.records, undefined, facts.rollout.tokenBaseline)
       : undefined;
     // Its own rollout's turn_context; else what its hook events say (they carry the sub-agent's model).
     const model =
       sub.model ??
       facts.rollout?.modelBefore ??
       facts.events.findLast((event) => event.payload.model)?.payload.model;
-    return { facts, activity: sub, usage, model };
+    return { facts, activity: sub, requests, model };
   });
 
   const model =
@@ -178,8 +180,8 @@ function resolveTurn(input: TurnTraceInput): TurnParts {
   return {
     input,
     activity,
-    usage: input.rollout
-      ? turnUsage(input.rollout.records, input.turnId ?? undefined, input.rollout.tokenBaseline)
+    requests: input.rollout
+      ? turnRequests(input.rollout.records, input.turnId ?? undefined, input.rollout.tokenBaseline)
       : undefined,
     startMs,
     endMs: startMs + durationMs,
@@ -513,28 +515,45 @@ function modelError(error: ModelError, text: TextPolicy, agentId: string | undef
   };
 }
 
-/** Token usage per model (insertion order: the parent's model first); `undefined` is an unknown model. */
-type UsageByModel = Map<string | undefined, TurnUsage>;
+/**
+ * Token usage and cost per model (insertion order: the parent's model first); `undefined` is an unknown
+ * model.
+ */
+type UsageByModel = Map<string | undefined, ModelShare>;
 
-function addTo(byModel: UsageByModel, model: string | undefined, usage: TurnUsage | undefined): void {
-  if (!usage) return;
-  byModel.set(model, addUsage(byModel.get(model) ?? ZERO_USAGE, usage, usage.responses));
+function addTo(
+  byModel: UsageByModel,
+  model: string | undefined,
+  requests: readonly ModelRequest[] | undefined,
+  provider: string | undefined,
+): void {
+  if (!requests) return;
+  byModel.set(model, addRequests(byModel.get(model), requests, model, provider));
 }
 
 /** The turn's usage by model: the root thread's on its model, each sub-agent's on its own. */
 function usageOf(parts: TurnParts, into: UsageByModel = new Map()): UsageByModel {
-  addTo(into, parts.model, parts.usage);
-  for (const sub of parts.subagents) addTo(into, sub.model, sub.usage);
+  addTo(into, parts.model, parts.requests, parts.provider);
+  for (const sub of parts.subagents) {
+    addTo(into, sub.model, sub.requests, sub.facts.rollout?.session.provider ?? parts.provider);
+  }
   return into;
 }
 
-const counters = (usage: TurnUsage) => ({
+/** Every rollout record the turn's threads hold (for the facts of the session's account). */
+const recordsOf = (parts: TurnParts) => [
+  parts.input.rollout?.records ?? [],
+  ...parts.subagents.map((sub) => sub.facts.rollout?.records ?? []),
+];
+
+const counters = ({ usage, ...share }: ModelShare) => ({
   prompt_tokens: usage.input,
   completion_tokens: usage.output,
   total_tokens: usage.total,
   cached_tokens: usage.cached,
   reasoning_tokens: usage.reasoning,
   api_calls_count: usage.responses,
+  cost: shareCost({ usage, ...share }),
 });
 
 /**
@@ -547,8 +566,10 @@ function llmUsage(byModel: UsageByModel, model: string | undefined, provider: st
   const own = byModel.size === 1 ? [...byModel.values()][0] : byModel.get(model);
   if (own) Object.assign(result, counters(own));
   if (byModel.size > 1) {
-    result.by_model = [...byModel].map(([name, usage]) => ({ model: name, ...counters(usage) }));
+    result.by_model = [...byModel].map(([name, share]) => ({ model: name, ...counters(share) }));
   }
+  // The whole trace's cost, over every model (the counters above may be one model's).
+  result.cost = totalCost(byModel.values());
   return result;
 }
 
@@ -667,6 +688,7 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
   const { steps, errors } = renderTurn(parts, text, 1);
   const project = input.environment.project;
   const title = text.excerpt(parts.activity.prompt, 100);
+  const usage = usageOf(parts);
   const data: TaskData = {
     name: truncateEnd(`${project}: ${title ?? `Codex turn ${input.turnNumber}`}`, LIMITS.nameMax),
     description: describe(
@@ -681,10 +703,13 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
     duration: seconds(parts.endMs - parts.startMs),
     input_summary: text.content(parts.activity.prompt, FIELD_LIMITS.summary),
     output_summary: text.content(parts.activity.finalMessage, FIELD_LIMITS.summary),
-    llm_usage: llmUsage(usageOf(parts), parts.model, parts.provider),
+    llm_usage: llmUsage(usage, parts.model, parts.provider),
     steps,
     errors,
-    environment: environment(parts, options, parts.toolDetail, unreadCounts(threadsOf(parts))),
+    environment: {
+      ...environment(parts, options, parts.toolDetail, unreadCounts(threadsOf(parts))),
+      pricing: pricingFacts(usage, recordsOf(parts)),
+    },
     time_tracking: { start_time: iso(parts.startMs), end_time: iso(parts.endMs) },
     general: general(steps),
   };
@@ -750,6 +775,7 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
     environment: {
       ...environment(withModel, options, toolDetail, unreadCounts(turns.flatMap(threadsOf))),
       turn_id: undefined,
+      pricing: pricingFacts(usage, turns.flatMap(recordsOf)),
     },
     time_tracking: { start_time: iso(startMs), end_time: iso(endMs) },
     general: general(steps),

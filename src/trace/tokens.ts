@@ -13,40 +13,62 @@ export interface TurnUsage extends TokenCounts {
   responses: number;
 }
 
+/** One model response of the turn: what it used, and when its usage line was written. */
+export interface ModelRequest {
+  atMs: number;
+  usage: TokenCounts;
+}
+
 export const ZERO_USAGE: TurnUsage = { input: 0, cached: 0, output: 0, reasoning: 0, total: 0, responses: 0 };
 
+/** `cacheWrite` only where some was written, as Codex builds before 0.171 never report it. */
+const withCacheWrite = <T extends TokenCounts>(counts: T, cacheWrite: number): T =>
+  cacheWrite > 0 ? { ...counts, cacheWrite } : counts;
+
 export function addUsage(a: TurnUsage, b: TokenCounts, responses = 1): TurnUsage {
-  return {
-    input: a.input + b.input,
-    cached: a.cached + b.cached,
-    output: a.output + b.output,
-    reasoning: a.reasoning + b.reasoning,
-    total: a.total + b.total,
-    responses: a.responses + responses,
-  };
+  return withCacheWrite(
+    {
+      input: a.input + b.input,
+      cached: a.cached + b.cached,
+      output: a.output + b.output,
+      reasoning: a.reasoning + b.reasoning,
+      total: a.total + b.total,
+      responses: a.responses + responses,
+    },
+    (a.cacheWrite ?? 0) + (b.cacheWrite ?? 0),
+  );
 }
 
 function difference(now: TokenCounts, before: TokenCounts): TokenCounts {
-  return {
-    input: now.input - before.input,
-    cached: now.cached - before.cached,
-    output: now.output - before.output,
-    reasoning: now.reasoning - before.reasoning,
-    total: now.total - before.total,
-  };
+  return withCacheWrite(
+    {
+      input: now.input - before.input,
+      cached: now.cached - before.cached,
+      output: now.output - before.output,
+      reasoning: now.reasoning - before.reasoning,
+      total: now.total - before.total,
+    },
+    (now.cacheWrite ?? 0) - (before.cacheWrite ?? 0),
+  );
+}
+
+/** The sum of the requests' usage; undefined for undefined (no usage lines at all). */
+export function sumRequests(requests: readonly ModelRequest[] | undefined): TurnUsage | undefined {
+  return requests?.reduce((sum, request) => addUsage(sum, request.usage), ZERO_USAGE);
 }
 
 /**
- * Usage of the turn whose records are given. `turnId` filters token_usage_record lines (undefined: keep
- * records without an id, as older builds write); `baseline` is the cumulative token_count total before the
- * turn's first line. Returns undefined when the turn has no usage lines at all.
+ * The model requests of the turn whose records are given, one per response. `turnId` filters
+ * token_usage_record lines (undefined: keep records without an id, as older builds write); `baseline` is
+ * the cumulative token_count total before the turn's first line. Returns undefined when the turn has no
+ * usage lines at all.
  */
-export function turnUsage(
+export function turnRequests(
   records: readonly RolloutRecord[],
   turnId: string | undefined,
   baseline: TokenCounts | undefined,
-): TurnUsage | undefined {
-  let fromRecords: TurnUsage | undefined;
+): ModelRequest[] | undefined {
+  const fromRecords: ModelRequest[] = [];
   const seen = new Set<string>();
   for (const record of records) {
     if (record.kind !== 'token_usage') continue;
@@ -55,11 +77,11 @@ export function turnUsage(
       if (seen.has(record.responseId)) continue;
       seen.add(record.responseId);
     }
-    fromRecords = addUsage(fromRecords ?? ZERO_USAGE, record.usage);
+    fromRecords.push({ atMs: record.atMs, usage: record.usage });
   }
-  if (fromRecords) return fromRecords;
+  if (fromRecords.length > 0) return fromRecords;
 
-  let fromCounts: TurnUsage | undefined;
+  const fromCounts: ModelRequest[] = [];
   let previous = baseline;
   for (const record of records) {
     if (record.kind !== 'token_count' || !record.total) continue;
@@ -68,12 +90,21 @@ export function turnUsage(
       // A smaller total means the thread's counter restarted (a fork starting afresh): count this line's
       // own usage and start again from its total. An equal total is a repeated line.
       if (total.total < previous.total && record.last)
-        fromCounts = addUsage(fromCounts ?? ZERO_USAGE, record.last);
+        fromCounts.push({ atMs: record.atMs, usage: record.last });
       previous = total;
       continue;
     }
-    fromCounts = addUsage(fromCounts ?? ZERO_USAGE, previous ? difference(total, previous) : total);
+    fromCounts.push({ atMs: record.atMs, usage: previous ? difference(total, previous) : total });
     previous = total;
   }
-  return fromCounts;
+  return fromCounts.length > 0 ? fromCounts : undefined;
+}
+
+/** The turn's usage: the sum of turnRequests. */
+export function turnUsage(
+  records: readonly RolloutRecord[],
+  turnId: string | undefined,
+  baseline: TokenCounts | undefined,
+): TurnUsage | undefined {
+  return sumRequests(turnRequests(records, turnId, baseline));
 }

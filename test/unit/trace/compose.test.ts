@@ -61,6 +61,9 @@ describe('composeTurnTrace on the real two-turn rollout', () => {
       cached_tokens: 1200,
       reasoning_tokens: 15,
       api_calls_count: 2,
+      // gpt-5.5 at $5 in / $0.50 cached / $30 out per million, per response: 800 + 200 cached in and
+      // 50 out, then 300 + 1000 cached in and 20 out.
+      cost: (800 * 5 + 200 * 0.5 + 50 * 30 + 300 * 5 + 1000 * 0.5 + 20 * 30) / 1e6,
     });
     expect(one.taskData.environment).toMatchObject({ codex_version: '0.169.0', tool_detail: 'rollout' });
     expect(JSON.stringify(one.cursor)).not.toContain('prompt');

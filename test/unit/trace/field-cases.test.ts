@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type HookPayload, parseHookPayload } from '../../../src/codex/hook-payload';
 import { serializeTaskData, type TaskData } from '../../../src/infinium/task-data';
+import { PRICE_TABLE } from '../../../src/trace/pricing';
 import type { ClosedTurn } from '../../../src/worker/closed-turn';
 import { composeTurnTrace } from '../../../src/worker/compose';
 import { context, isWellFormed, spooled, strings } from './helpers';
@@ -124,8 +125,11 @@ describe('field cases: the trace builder', () => {
         cached_tokens: 2000,
         reasoning_tokens: 0,
         api_calls_count: 2,
+        // gpt-5.5 at $5 / $0.50 cached / $30 per million: 2300 uncached, 2000 cached in, 90 out.
+        cost: (2300 * 5 + 2000 * 0.5 + 90 * 30) / 1e6,
       },
       {
+        // The table has no gpt-5.5-mini: unpriced, never guessed.
         model: 'gpt-5.5-mini',
         prompt_tokens: 6200,
         completion_tokens: 200,
@@ -135,6 +139,13 @@ describe('field cases: the trace builder', () => {
         api_calls_count: 2,
       },
     ]);
+    expect(data.llm_usage?.cost).toBe(0.0152);
+    expect(data.environment?.pricing).toEqual({
+      table: '@pydantic/genai-prices',
+      table_version: PRICE_TABLE.version,
+      basis: 'api',
+      unpriced_models: ['gpt-5.5-mini'],
+    });
   });
 
   it('emoji-cut-in-name: cuts fall before a surrogate pair, never inside it', async () => {
