@@ -2,6 +2,7 @@
 // docs), so nothing here assumes a field: common ones (a score, a verdict, a summary) are shown when they
 // are there, at the top level or one object down, and the whole object is always available as it came.
 import type { EvaluationState } from '../spool/evaluations';
+import { inertLine } from './terminal-text';
 
 export interface EvaluationGist {
   score?: string;
@@ -44,7 +45,9 @@ export function shortVerdict(state: EvaluationState | null, max = 14): string {
   if (state.status === 'pending') return 'pending';
   if (state.status === 'unavailable') return 'n/a';
   const gist = evaluationGist(state.evaluation);
-  const text = [gist.score, gist.verdict].filter((part) => part !== undefined).join(' ') || 'ready';
+  const text = inertLine(
+    [gist.score, gist.verdict].filter((part) => part !== undefined).join(' ') || 'ready',
+  );
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 

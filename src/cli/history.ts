@@ -7,6 +7,7 @@ import { evaluationOf } from '../spool/evaluations';
 import type { CliContext } from './context';
 import { UserError } from './errors';
 import { shortVerdict } from './evaluation-format';
+import { inertLine } from './terminal-text';
 
 export interface HistoryOptions {
   limit?: string;
@@ -71,8 +72,10 @@ export function shortKeys(records: HistoryRecord[]): Map<string, string> {
   return short;
 }
 
+/** One cell of a line, cut to `width`: outside text escaped first, so it stays one line of that width. */
 function shorten(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+  const shown = inertLine(text);
+  return shown.length <= width ? shown : `${shown.slice(0, width - 1)}…`;
 }
 
 export async function history(options: HistoryOptions, ctx: CliContext, nowMs = Date.now()): Promise<void> {

@@ -3,7 +3,6 @@
 // (src/worker/import.ts). Asks before sending on a terminal; elsewhere it needs --yes.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import * as prompts from '@clack/prompts';
 import { codexHome } from '../config/paths';
 import { composeSessionTrace, composeTurnTrace } from '../worker/compose';
 import {
@@ -21,6 +20,7 @@ import {
 import type { CliContext } from './context';
 import { ExitCode, UserError } from './errors';
 import { count } from './output';
+import * as prompts from './prompts';
 import { cancelled } from './secret-input';
 import { startWorker } from './worker-start';
 

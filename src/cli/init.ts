@@ -6,7 +6,6 @@
 // written.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import * as prompts from '@clack/prompts';
 import pkg from '../../package.json';
 import { type InstallRequest, installHooks, planInstall, type Scope } from '../codex/install';
 import { nativeHookPackage } from '../codex/native-hook';
@@ -32,6 +31,7 @@ import type { CliContext } from './context';
 import { UserError } from './errors';
 import { secretStoredLine, warnMovedUserHooks } from './notices';
 import { withProgress } from './progress';
+import * as prompts from './prompts';
 import { cancelled, checkAgentId, promptSecret, type SecretFlags, secretFromFlags } from './secret-input';
 
 export interface InitOptions extends SecretFlags {

@@ -180,8 +180,8 @@ export function buildProgram(ctx: CliContext, run: CommandRunner = commandRunner
     .version(pkg.version, '-V, --version')
     .showSuggestionAfterError()
     .configureOutput({
-      writeOut: (text) => process.stdout.write(text),
-      writeErr: (text) => process.stderr.write(text),
+      writeOut: (text) => ctx.out.write(text),
+      writeErr: (text) => ctx.out.writeError(text),
       outputError: (text, write) => write(`${ctx.out.red('Error:')} ${text.replace(/^error: /, '')}`),
     });
   program.exitOverride();

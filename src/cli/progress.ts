@@ -3,6 +3,7 @@
 // quick answer does not flicker. Its line is erased when the work ends; the command then prints its result.
 // Ctrl-C while it spins ends the command as a cancel: exit 130, no "Error:".
 import type { Writable } from 'node:stream';
+import { inertLine } from './terminal-text';
 
 const SHOW_AFTER_MS = 300;
 const FRAME_MS = 80;
@@ -27,7 +28,7 @@ export async function withProgress<T>(
   let shown = false;
   let ticker: NodeJS.Timeout | undefined;
   const draw = () => {
-    const text = `${FRAMES[frame % FRAMES.length]}  ${message}...`;
+    const text = `${FRAMES[frame % FRAMES.length]}  ${inertLine(message)}...`;
     stream.write(`\r\u001b[2K${text.slice(0, width)}`);
     frame += 1;
   };

@@ -1,7 +1,7 @@
 // `infinium-codex results [<key>] [--last N] [--wait] [--json]`: Maestro's evaluation of the given or the
 // latest sent traces. Asks Infinium once for those still pending (the worker asks in the background too);
 // --wait keeps asking, every 3 s, until each is ready or given up on, or --timeout runs out.
-import * as prompts from '@clack/prompts';
+
 import { historyRecordIs, spoolPaths } from '../spool';
 import { type EvaluationState, evaluationOf } from '../spool/evaluations';
 import { type HistoryRecord, readHistoryRecords } from '../spool/history';
@@ -15,6 +15,11 @@ import type { CliContext } from './context';
 import { UserError } from './errors';
 import { evaluationGist } from './evaluation-format';
 import { latestPerTurn } from './history';
+import * as prompts from './prompts';
+import { cutLong, inertLine } from './terminal-text';
+
+/** Maestro's summary is cut here unless --full: it may quote a whole trace back. */
+const SUMMARY_MAX = 1_000;
 
 export interface ResultsOptions {
   key?: string;
@@ -131,9 +136,14 @@ function printOne(
     return;
   }
   const gist = evaluationGist(state.evaluation);
-  const head = [gist.score === undefined ? undefined : `score ${gist.score}`, gist.verdict].filter(Boolean);
+  const head = [gist.score === undefined ? undefined : `score ${gist.score}`, gist.verdict]
+    .filter((part) => part !== undefined)
+    .map(inertLine);
   ctx.out.line(`  Evaluation: ${ctx.out.green('ready')}${head.length ? ` · ${head.join(' · ')}` : ''}`);
-  if (gist.summary) ctx.out.line(`  ${gist.summary}`);
+  if (gist.summary) {
+    const summary = full ? gist.summary : cutLong(gist.summary, SUMMARY_MAX);
+    ctx.out.line(`  ${summary.replace(/\n/g, '\n  ')}`);
+  }
   if (full || (!gist.score && !gist.verdict && !gist.summary)) {
     for (const line of JSON.stringify(state.evaluation, null, 2).split('\n')) ctx.out.line(`  ${line}`);
   } else {

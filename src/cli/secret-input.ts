@@ -1,8 +1,8 @@
 // Where a secret typed by the user comes from: a flag, INFINIUM_AGENT_SECRET, or stdin (so it need not sit
 // in shell history). Never echoed, never logged.
 import type { Readable } from 'node:stream';
-import { cancel, isCancel, password } from '@clack/prompts';
 import { ExitCode, UserError } from './errors';
+import { cancel, isCancel, password } from './prompts';
 
 export interface SecretFlags {
   agentSecret?: string;

@@ -2,20 +2,16 @@
 // Codex's hook payloads (recorded from Codex 0.169.0) are fed to the exact commands init wrote into
 // hooks.json, run the way Codex runs them (`sh -c`, another cwd, a minimal PATH); the detached worker
 // they start sends to the stand-in.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEAN_EVENTS } from '../../src/codex/hook-payload';
 import { spoolStats } from '../../src/spool';
 import { spoolPaths } from '../../src/spool/layout';
 import { tryLock } from '../../src/spool/lock';
 import { waitFor, waitForWorkerIdle } from '../support/capture-harness';
 import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
-import { runRegisteredHook } from '../support/field-replay';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+import { feed, readDeadCount, readOutboxCount, secondTurnAt, twoTurns } from '../support/recorded-turns';
 import { runWorkerProcess } from '../support/scenario';
 
-const FIXTURES = join(import.meta.dirname, '../fixtures/codex-0.169.0');
 const AGENT = 'agent-pipeline';
 const SECRET = 'sk-pipeline-secret-31337';
 let standIn: StandIn;
@@ -24,31 +20,6 @@ beforeAll(async () => {
   standIn = await startStandIn({ [AGENT]: SECRET });
 });
 afterAll(() => standIn.close());
-
-/** The two-turn session's lean events, rewritten into the sandbox, with its rollout in place. */
-function twoTurns(sandbox: Sandbox): { event: string; payload: string }[] {
-  const lines = readFileSync(join(FIXTURES, 'hook-payloads.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) =>
-      line.split('/home/dev/.codex').join(sandbox.codexHome).split('/home/dev/project').join(sandbox.project),
-    );
-  const transcript = (JSON.parse(lines[0] ?? '{}') as { transcript_path: string }).transcript_path;
-  mkdirSync(dirname(transcript), { recursive: true });
-  copyFileSync(join(FIXTURES, 'rollout-two-turns-resume.jsonl'), transcript);
-  return lines
-    .map((payload) => ({
-      event: (JSON.parse(payload) as { hook_event_name: string }).hook_event_name,
-      payload,
-    }))
-    .filter(({ event }) => (LEAN_EVENTS as readonly string[]).includes(event));
-}
-
-async function feed(sandbox: Sandbox, events: { event: string; payload: string }[]): Promise<void> {
-  for (const { event, payload } of events) {
-    expect(await runRegisteredHook(sandbox, event, payload)).toEqual({ code: 0, output: '' });
-  }
-}
 
 /** Waits for what the worker did, then for the worker to be done altogether. */
 async function workerDid(sandbox: Sandbox, check: () => boolean, what: string): Promise<void> {
@@ -85,7 +56,7 @@ describe('status, history and retry show what the worker did', () => {
   it('a sent turn, then a turn held in the outbox while Infinium is down, sent by `retry`', async () => {
     const sandbox = await initSandbox();
     const events = twoTurns(sandbox);
-    const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+    const secondTurn = secondTurnAt(events);
     const sentBefore = standIn.traces.length;
 
     await feed(sandbox, events.slice(0, secondTurn));
@@ -136,7 +107,7 @@ describe('status, history and retry show what the worker did', () => {
   it('a trace answered by a web page instead of Infinium waits; status and doctor say what came instead', async () => {
     const sandbox = await initSandbox();
     const events = twoTurns(sandbox);
-    const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+    const secondTurn = secondTurnAt(events);
     // The trace endpoint alone answers 200 with a portal's page: the health check still passes.
     standIn.failNext(1, {
       kind: 'status',
@@ -171,7 +142,7 @@ describe('status, history and retry show what the worker did', () => {
   it('a turn sent again after a connection lost mid-send is marked in the history as maybe held twice', async () => {
     const sandbox = await initSandbox();
     const events = twoTurns(sandbox);
-    const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+    const secondTurn = secondTurnAt(events);
     standIn.failNext(1, { kind: 'drop' });
     await feed(sandbox, events.slice(0, secondTurn));
     await workerDid(sandbox, () => readOutboxCount(sandbox) === 1, 'the turn to wait in the outbox');
@@ -188,7 +159,7 @@ describe('status, history and retry show what the worker did', () => {
     standIn.agents.set(AGENT, 'sk-rotated-secret');
     try {
       const events = twoTurns(sandbox);
-      const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+      const secondTurn = secondTurnAt(events);
       await feed(sandbox, events.slice(0, secondTurn));
       await workerDid(sandbox, () => readDeadCount(sandbox) === 1, 'the trace to be dead');
       const history = await json<HistoryRow[]>(sandbox, ['history']);
@@ -224,7 +195,7 @@ describe('recovery after fixing the agent id or base URL (queued-traces-keep-old
       (await runCli(sandbox, initArgs('wrongid', standIn.url, '--offline'), { input: SECRET })).code,
     ).toBe(0);
     const events = twoTurns(sandbox);
-    const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+    const secondTurn = secondTurnAt(events);
     await feed(sandbox, events.slice(0, secondTurn));
     await workerDid(sandbox, () => readDeadCount(sandbox) === 1, 'the trace to be dead');
     const update = await runCli(
@@ -251,7 +222,7 @@ describe('recovery after fixing the agent id or base URL (queued-traces-keep-old
     const wrongUrl = `${standIn.url}/wrong/prefix`;
     expect((await runCli(sandbox, initArgs(AGENT, wrongUrl, '--offline'), { input: SECRET })).code).toBe(0);
     const events = twoTurns(sandbox);
-    const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+    const secondTurn = secondTurnAt(events);
     await feed(sandbox, events.slice(0, secondTurn));
     await workerDid(sandbox, () => readDeadCount(sandbox) === 1, 'the trace to be dead');
     expect((await runCli(sandbox, initArgs(AGENT, standIn.url), { input: SECRET })).code).toBe(0);
@@ -271,7 +242,7 @@ describe('pause is judged at the time of the turn (pause-checked-at-build-time)'
   it('a turn made between `pause` and `resume` is dropped though built after the resume; the one before is sent', async () => {
     const sandbox = await initSandbox();
     const events = twoTurns(sandbox);
-    const secondTurn = events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+    const secondTurn = secondTurnAt(events);
     // A worker busy the whole time (as one stuck on a slow send): the hooks leave it rerun requests.
     const busy = tryLock(spoolPaths({ INFINIUM_CODEX_HOME: sandbox.stateDir }).lock);
     const sentBefore = standIn.traces.length;
@@ -293,17 +264,3 @@ describe('pause is judged at the time of the turn (pause-checked-at-build-time)'
     expect(spoolStats({ INFINIUM_CODEX_HOME: sandbox.stateDir }).turnsDropped).toBe(1);
   }, 180_000);
 });
-
-function readOutboxCount(sandbox: Sandbox): number {
-  return countJson(spoolPaths({ INFINIUM_CODEX_HOME: sandbox.stateDir }).outbox);
-}
-function readDeadCount(sandbox: Sandbox): number {
-  return countJson(spoolPaths({ INFINIUM_CODEX_HOME: sandbox.stateDir }).dead);
-}
-function countJson(dir: string): number {
-  try {
-    return readdirSync(dir).filter((name) => name.endsWith('.json')).length;
-  } catch {
-    return 0;
-  }
-}
