@@ -2,7 +2,7 @@
 // only for other commands (the ESM loader alone costs ~10 ms per start); the CLI; the detached worker;
 // the POSIX shell hook front-end; and the native hook front-end for this machine (build-native.mjs). The
 // native keyring module stays external.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { buildNativeHook } from './build-native.mjs';
 
@@ -40,3 +40,10 @@ if (existsSync('src/hook/hook.sh')) {
 }
 chmodSync('dist/bin.cjs', 0o755);
 buildNativeHook();
+
+// `npm pack` (prepack) stamps how this copy will be installed, for advice that names a working update
+// command (src/cli/install-source.ts): the release workflow packs for the registry, everyone else a tarball.
+if (process.argv.includes('--pack')) {
+  const source = process.env.INFINIUM_CODEX_PACK_FOR === 'registry' ? 'registry' : 'tarball';
+  writeFileSync('dist/install-source.json', `${JSON.stringify({ source })}\n`);
+}

@@ -3,6 +3,7 @@ import { spoolStats } from '../spool';
 import type { RolloutDrift } from '../spool/history';
 import type { CliContext } from './context';
 import type { Finding } from './doctor';
+import { updateAdvice } from './install-source';
 import { count } from './output';
 
 /**
@@ -89,7 +90,7 @@ export function spoolFindings(ctx: CliContext, nowMs = Date.now()): Finding[] {
       check: 'rollout',
       status: 'warn',
       summary: describeDrift(drift),
-      fix: 'Traces of those turns may miss what these lines hold: update infinium-codex (`npm install -g infinium-codex@latest`), or report the line types.',
+      fix: `Traces of those turns may miss what these lines hold: update the connector (${updateAdvice(ctx.target.distDir)}), or report the line types.`,
     });
   }
   return findings;

@@ -1,14 +1,19 @@
 // `infinium-codex uninstall`: removes our hooks (user and project hooks.json, and any other file we
 // installed into) and our trust entries, leaving everything else in those files as it was: a file that
-// only changed by our install gets its original bytes back. `--purge` also removes our state and secrets.
-import { readFileSync, rmSync } from 'node:fs';
+// only changed by our install gets its original bytes back. It stops our background worker, so nothing of
+// ours runs after it, and says what it leaves behind. `--purge` also removes our state, secrets and backups.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { findOurHooks, readHooksFile } from '../codex/hooks-file';
-import { hooksFileFor, installedFiles, uninstallHooks } from '../codex/install';
+import { hooksFileFor, installedFiles, uninstallHooks, userConfigToml } from '../codex/install';
 import { deleteSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
 import { pauseKeyFor } from '../config/pause';
 import { readSettings, resolveConfig } from '../config/settings';
+import { spoolPaths } from '../spool/layout';
+import { lockHolder } from '../spool/lock';
+import { evaluationLockFile } from '../worker/evaluations';
 import type { CliContext } from './context';
+import { PACKAGE_NAME } from './install-source';
 import { warnMovedUserHooks } from './notices';
 import { count } from './output';
 
@@ -32,6 +37,37 @@ function knownAgents(ctx: CliContext): string[] {
   return [...agents];
 }
 
+const STOP_WAIT_MS = 3_000;
+
+/**
+ * Stops our workers (the one that sends, and the one that waits on Maestro's evaluations) and waits for
+ * them to exit. Safe at any point: a send cut short is resent once, flagged, by the next worker.
+ */
+async function stopWorkers(ctx: CliContext): Promise<number[]> {
+  const paths = spoolPaths(ctx.env);
+  const pids = [
+    ...new Set([lockHolder(paths.lock), lockHolder(evaluationLockFile(paths))].filter((p) => p !== null)),
+  ];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const end = Date.now() + STOP_WAIT_MS; pids.some(alive) && Date.now() < end; )
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  return pids;
+}
+
 export async function uninstall(options: UninstallOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
   const candidates = [
@@ -52,13 +88,33 @@ export async function uninstall(options: UninstallOptions, ctx: CliContext): Pro
     out.line(`${out.green('✓')} ${change.file}: ${what}`);
   }
   warnMovedUserHooks(out, result.movedUserHooks);
+  const stopped = await stopWorkers(ctx);
+  if (stopped.length > 0)
+    out.line(
+      `${out.green('✓')} Stopped our background worker (${count(stopped.length, 'process', 'processes')})`,
+    );
+  const root = statePaths(env).root;
+  // Our backups sit beside the files we edited: `<file>.infinium-codex.bak`.
+  const backups = [...new Set([...candidates, userConfigToml(env), ...installedFiles(env)])]
+    .map((file) => `${file}.infinium-codex.bak`)
+    .filter((backup) => existsSync(backup));
   if (options.purge) {
     const agents = knownAgents(ctx);
     for (const agentId of agents) await deleteSecret(agentId, { env });
-    rmSync(statePaths(env).root, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+    out.line(`${out.green('✓')} Deleted ${root} and the stored secrets (${count(agents.length, 'agent')})`);
+    for (const backup of backups) rmSync(backup, { force: true });
+    if (backups.length > 0) out.line(`${out.green('✓')} Deleted our backups: ${backups.join(', ')}`);
+    out.line('  Left as they are: project settings in .infinium/ folders and the `.infinium/` line `init`');
+    out.line("  may have added to a project .gitignore (both are the project's; delete them if you wish).");
+  } else {
+    out.line(`  Kept: ${root} (history, traces still waiting, settings) and the stored secret`);
+    if (backups.length > 0) out.line(`  Kept: our backups of the files we edited: ${backups.join(', ')}`);
     out.line(
-      `${out.green('✓')} Deleted ${statePaths(env).root} and the stored secrets (${count(agents.length, 'agent')})`,
+      '  `infinium-codex uninstall --purge` removes them too; project .infinium/ folders stay either way.',
     );
-    out.line('  Project settings in .infinium/ folders were left as they are; delete them if you wish.');
   }
+  out.line(
+    `Nothing of ours runs now. Last step: \`npm uninstall -g ${PACKAGE_NAME}\` (or delete the clone you ran it from).`,
+  );
 }

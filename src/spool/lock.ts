@@ -130,6 +130,17 @@ export function lockHeld(file: string, nowMs = Date.now()): boolean {
   return !isStale(file, nowMs);
 }
 
+/** The pid of the worker that holds the lock right now, or null: none does (see lockHeld). */
+export function lockHolder(file: string, nowMs = Date.now()): number | null {
+  if (!lockHeld(file, nowMs)) return null;
+  try {
+    const { pid } = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    return typeof pid === 'number' && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
 function isStale(file: string, nowMs: number): boolean {
   let ageMs: number;
   try {

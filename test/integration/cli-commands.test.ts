@@ -536,3 +536,52 @@ describe('init --system', () => {
     );
   });
 });
+
+describe('uninstall leaves nothing of ours running and says what it keeps (first-run N5, N15, N21)', () => {
+  /** A stand-in worker: a live process named as the holder of our worker lock, as a real worker is. */
+  function fakeWorker(sandbox: Sandbox) {
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const pid = child.pid as number;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    writeFileSync(join(sandbox.stateDir, 'worker.lock'), JSON.stringify({ pid, token: 't', start }));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    return { child, exited };
+  }
+
+  it('stops the worker, keeps the state and the secret, and names the last step', async () => {
+    const sandbox = await initialised();
+    const worker = fakeWorker(sandbox);
+    const result = await runCli(sandbox, ['uninstall']);
+    expect(result.code, result.stderr).toBe(0);
+    await worker.exited;
+    expect(worker.child.signalCode).toBe('SIGTERM');
+    expect(result.stdout).toContain('✓ Stopped our background worker (1 process)');
+    expect(result.stdout).toMatch(
+      /^ {2}Kept: .*\.infinium-codex \(history, traces still waiting, settings\)/m,
+    );
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(
+      'Nothing of ours runs now. Last step: `npm uninstall -g infinium-codex-connector` (or delete the clone you ran it from).',
+    );
+    expect(existsSync(sandbox.stateDir)).toBe(true);
+  });
+
+  it('--purge deletes our backups too, and says so', async () => {
+    const sandbox = makeSandbox();
+    mkdirSync(sandbox.codexHome, { recursive: true });
+    writeFileSync(join(sandbox.codexHome, 'config.toml'), 'model = "gpt-5.5"\n');
+    expect((await runCli(sandbox, initArgs(AGENT, standIn.url), { input: SECRET })).code).toBe(0);
+    const backup = join(sandbox.codexHome, 'config.toml.infinium-codex.bak');
+    expect(existsSync(backup)).toBe(true);
+    const result = await runCli(sandbox, ['uninstall', '--purge']);
+    expect(result.code, result.stderr).toBe(0);
+    // uninstall's own backup of hooks.json (full of our hooks) and init's of config.toml.
+    expect(result.stdout).toMatch(
+      /^✓ Deleted our backups: .*hooks\.json\.infinium-codex\.bak, .*config\.toml\.infinium-codex\.bak$/m,
+    );
+    expect(existsSync(backup)).toBe(false);
+    expect(existsSync(sandbox.stateDir)).toBe(false);
+    expect(readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8')).toBe('model = "gpt-5.5"\n');
+    expect(readdirSync(sandbox.codexHome).filter((f) => f.includes('infinium'))).toEqual([]);
+  });
+});
