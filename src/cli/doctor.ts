@@ -17,7 +17,7 @@ import {
   userConfigToml,
 } from '../codex/install';
 import { nativeHookProblem } from '../codex/native-hook';
-import { adminPolicy, systemHooksFile } from '../codex/system';
+import { adminPolicy, bypassInManagedLayer, hookTrustBypass, systemHooksFile } from '../codex/system';
 import {
   codexNeeds,
   type DetectedCodex,
@@ -159,6 +159,15 @@ function featureFindings(probe: Probe, ctx: CliContext): Finding[] {
     });
   }
   if (findings.length === 0) findings.push({ check: 'hooks-enabled', status: 'ok', summary: verdict.reason });
+  const bypass = hookTrustBypass(probe.toml) ? userConfigToml(ctx.env) : bypassInManagedLayer(ctx.env);
+  if (bypass) {
+    findings.push({
+      check: 'hook-trust',
+      status: 'warn',
+      summary: `bypass_hook_trust = true in ${bypass}: Codex runs every hook without review, a cloned project's included`,
+      fix: 'Remove that line: our hooks are trusted one by one (`infinium-codex doctor --fix`) and need no bypass.',
+    });
+  }
   return findings;
 }
 

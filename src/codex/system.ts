@@ -48,3 +48,24 @@ export function adminPolicy(env: Env = process.env): AdminPolicy {
   }
   return { hooksDisabled, managedHooksOnly };
 }
+
+/**
+ * `bypass_hook_trust = true` (Codex 0.171's config key behind `--dangerously-bypass-hook-trust`, top level
+ * or under [hooks]): every hook runs without review. We never write it; doctor warns where it is set.
+ */
+export function hookTrustBypass(parsed: TomlTable): boolean {
+  return parsed.bypass_hook_trust === true || table(parsed.hooks).bypass_hook_trust === true;
+}
+
+/** The managed-layer file that sets bypass_hook_trust, or null. */
+export function bypassInManagedLayer(env: Env = process.env): string | null {
+  for (const name of ['requirements.toml', 'config.toml']) {
+    const file = join(systemCodexDir(env), name);
+    try {
+      if (hookTrustBypass(readConfigToml(file).parsed)) return file;
+    } catch {
+      // unreadable: adminPolicy's readers say nothing either
+    }
+  }
+  return null;
+}

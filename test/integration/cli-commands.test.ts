@@ -174,6 +174,25 @@ describe('doctor', () => {
     expect(result.code).toBe(0);
   });
 
+  it("warns where bypass_hook_trust = true turns off Codex's hook review, and never writes it", async () => {
+    const sandbox = await initialised();
+    const toml = join(sandbox.codexHome, 'config.toml');
+    writeFileSync(toml, `bypass_hook_trust = true\n${readFileSync(toml, 'utf8')}`);
+    const result = await runCli(sandbox, ['doctor', '--fix']);
+    expect(result.stdout).toMatch(
+      /^! hook-trust: bypass_hook_trust = true in .*config\.toml: Codex runs every hook without review/m,
+    );
+    expect(result.code).toBe(0);
+    expect(readFileSync(toml, 'utf8').match(/bypass_hook_trust/g)).toHaveLength(1);
+    mkdirSync(sandbox.env.INFINIUM_CODEX_SYSTEM_CODEX_DIR as string, { recursive: true });
+    writeFileSync(toml, readFileSync(toml, 'utf8').replace('bypass_hook_trust = true\n', ''));
+    writeFileSync(
+      join(sandbox.env.INFINIUM_CODEX_SYSTEM_CODEX_DIR as string, 'requirements.toml'),
+      '[hooks]\nbypass_hook_trust = true\n',
+    );
+    expect((await runCli(sandbox, ['doctor'])).stdout).toMatch(/^! hook-trust: .*requirements\.toml/m);
+  });
+
   it('notices a group inserted before ours (our trust key moved) and --fix trusts it again', async () => {
     const sandbox = await initialised();
     const file = join(sandbox.codexHome, 'hooks.json');
