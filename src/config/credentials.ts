@@ -1,10 +1,12 @@
-// The agent secret: INFINIUM_AGENT_SECRET overrides; else the OS keyring (keyed by agent id); else a 0600
+// The agent secret: INFINIUM_AGENT_SECRET overrides; else the OS keyring (keyed by agent id) or a 0600
 // fallback file in the 0700 state dir, for machines with no working keyring (headless Linux, containers);
 // else the machine-wide file `init --system` writes for a fleet.
 // Keyring calls are time-boxed: a locked desktop keyring opens an unlock prompt that would wait forever.
+// A lookup asks the keyring at most once per process and agent, and not at all where there is none to ask.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
 import { type Env, statePaths, systemPaths } from './paths';
 
@@ -113,6 +115,38 @@ function writeCredentialFile(env: Env, contents: CredentialFile): void {
   });
 }
 
+/**
+ * Whether a keyring may answer here. Linux's Secret Service is reached over the D-Bus session bus, which the
+ * keyring helper finds from its environment (ours): with no bus address and no bus socket in
+ * $XDG_RUNTIME_DIR there is none, and the library cannot start one, so asking would only spawn a helper to
+ * hear that.
+ */
+function keyringReachable(): boolean {
+  if (process.platform !== 'linux') return true;
+  if (process.env.DBUS_SESSION_BUS_ADDRESS) return true;
+  const runtime = process.env.XDG_RUNTIME_DIR;
+  return !!runtime && existsSync(join(runtime, 'bus'));
+}
+
+/**
+ * What the keyring said per agent in this process (a helper process per question is the costly part of a
+ * lookup); forgotten when this process stores or deletes that agent's secret.
+ */
+const keyringAnswers = new Map<string, Promise<string | null>>();
+
+function keyringSecret(agentId: string, options: CredentialOptions): Promise<string | null> {
+  let answer = keyringAnswers.get(agentId);
+  if (!answer) {
+    answer = withKeyring(agentId, options, 'get').then(
+      (secret) => (typeof secret === 'string' && secret ? secret : null),
+      // No usable keyring here: the files are the answer.
+      () => null,
+    );
+    keyringAnswers.set(agentId, answer);
+  }
+  return answer;
+}
+
 /** Finds the secret for an agent, or null when none is stored anywhere. Never throws for a keyring fault. */
 export async function loadSecret(
   agentId: string,
@@ -120,16 +154,14 @@ export async function loadSecret(
 ): Promise<FoundSecret | null> {
   const env = options.env ?? process.env;
   if (env.INFINIUM_AGENT_SECRET) return { secret: env.INFINIUM_AGENT_SECRET, source: 'env' };
-  if (!options.noKeyring) {
-    try {
-      const secret = await withKeyring(agentId, options, 'get');
-      if (typeof secret === 'string' && secret) return { secret, source: 'keyring' };
-    } catch {
-      // No usable keyring here: the fallback file is the answer.
-    }
-  }
+  // The fallback file first: storeSecret keeps an agent's secret in one of the two (storing it in the
+  // keyring removes the file's copy), so one in the file is the last one stored, and no keyring is asked.
   const fromFile = readCredentialFile(env)[agentId];
   if (fromFile) return { secret: fromFile, source: 'file' };
+  if (!options.noKeyring && keyringReachable()) {
+    const secret = await keyringSecret(agentId, options);
+    if (secret) return { secret, source: 'keyring' };
+  }
   const fromSystem = readCredentialFile(env, systemPaths(env).credentials)[agentId];
   return fromSystem ? { secret: fromSystem, source: 'system' } : null;
 }
@@ -147,6 +179,7 @@ export async function storeSecret(
   options: CredentialOptions = {},
 ): Promise<StoredSecret> {
   const env = options.env ?? process.env;
+  keyringAnswers.delete(agentId);
   let keyringProblem = 'the keyring was not used (--no-keyring)';
   if (!options.noKeyring) {
     try {
@@ -169,6 +202,7 @@ export async function storeSecret(
 /** Removes the secret from the keyring and the fallback file. */
 export async function deleteSecret(agentId: string, options: CredentialOptions = {}): Promise<void> {
   const env = options.env ?? process.env;
+  keyringAnswers.delete(agentId);
   if (!options.noKeyring) {
     try {
       await withKeyring(agentId, options, 'delete');
