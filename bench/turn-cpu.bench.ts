@@ -222,7 +222,8 @@ const PHASES = ['keyring', 'rollout read', 'build', 'redaction', 'send', 'evalua
 out(
   '\nWhere our CPU goes, ms per turn (medians): worker processes (the one that sent the trace, the others ' +
     'started for the same turn), their children (keyring helpers), and the rest of what we add over no ' +
-    'hooks (hooks, and Codex running them); inside the workers: Node start (bare), module load, phases, ' +
+    'hooks (hooks, and Codex running them); inside the workers: start (to the entry, else a bare Node start), ' +
+    'module load, phases, ' +
     'the rest (spool, locks, heartbeat threads, exit)\n',
 );
 const splitWidths = [34, 9, 8, 8, 9, 8, 7, 7, ...PHASES.map((name) => Math.max(name.length + 2, 8)), 7];
@@ -236,16 +237,13 @@ for (const config of configs.filter((c) => c !== none)) {
   const m = (f: (x: Sample) => number) => ms(median(config.samples.map(f)));
   const sender = (x: Sample) => x.workers.find((w) => w.sentAtMs.length > 0);
   const phase = (x: Sample, name: string) => x.workers.reduce((sum, w) => sum + (w.phases[name] ?? 0), 0);
-  const load = (x: Sample) => x.workers.reduce((sum, w) => sum + Math.max(0, w.loadedCpuMs - nodeStart), 0);
-  const rest = (x: Sample) =>
-    x.workers.reduce(
-      (sum, w) =>
-        sum +
-        w.cpuMs -
-        Math.max(w.loadedCpuMs, nodeStart) -
-        Object.values(w.phases).reduce((a, b) => a + b, 0),
-      0,
-    );
+  // A worker's start: up to its entry (when it says) or a bare Node start; its load: on to its own code.
+  const start = (w: WorkerTiming) => Math.min(w.cpuMs, w.startedCpuMs ?? nodeStart);
+  const loaded = (w: WorkerTiming) => Math.max(start(w), w.loadedCpuMs);
+  const perWorker = (f: (w: WorkerTiming) => number) => (x: Sample) =>
+    x.workers.reduce((sum, w) => sum + f(w), 0);
+  const load = perWorker((w) => loaded(w) - start(w));
+  const rest = perWorker((w) => w.cpuMs - loaded(w) - Object.values(w.phases).reduce((a, b) => a + b, 0));
   const added = (x: Sample) => {
     const y = none.samples.find((sample) => sample.round === x.round);
     return y ? x.run.cpuMs - y.run.cpuMs : Number.NaN;
@@ -262,7 +260,7 @@ for (const config of configs.filter((c) => c !== none)) {
         m((x) => x.workers.filter((w) => w !== sender(x)).reduce((sum, w) => sum + w.cpuMs, 0)),
         m((x) => x.workers.reduce((sum, w) => sum + w.childrenCpuMs, 0)),
         m((x) => added(x) - ourCpu(x)),
-        m((x) => x.workers.length * nodeStart),
+        m(perWorker(start)),
         m(load),
         ...PHASES.map((name) => m((x) => phase(x, name))),
         m(rest),

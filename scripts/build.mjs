@@ -1,7 +1,9 @@
 // Bundles the package: a tiny CommonJS entry (bin.cjs) that runs `hook` itself and loads the CLI bundle
-// only for other commands (the ESM loader alone costs ~10 ms per start); the CLI; the detached worker;
-// the POSIX shell hook front-end; and the native hook front-end for this machine (build-native.mjs). The
-// native keyring module stays external.
+// only for other commands (the ESM loader alone costs ~10 ms per start); the CLI; the detached worker, whose
+// entry (worker.mjs) takes the worker lock before it loads the rest from chunks of its own (a second worker
+// started for the same turn then leaves at the cost of a bare Node start); the POSIX shell hook front-end;
+// and the native hook front-end for this machine (build-native.mjs). The native keyring module stays
+// external.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { buildNativeHook } from './build-native.mjs';
@@ -24,11 +26,21 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/bin.cjs', format: 'cjs' }),
   build({
     ...common,
-    entryPoints: { cli: 'src/cli/main.ts', worker: 'src/worker/main.ts' },
+    entryPoints: { cli: 'src/cli/main.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     format: 'esm',
-    splitting: false,
+    external: ['@napi-rs/keyring'],
+    banner: { js: esmBanner },
+  }),
+  build({
+    ...common,
+    entryPoints: { worker: 'src/worker/main.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'worker-[name]-[hash]',
+    format: 'esm',
+    splitting: true,
     external: ['@napi-rs/keyring'],
     banner: { js: esmBanner },
   }),

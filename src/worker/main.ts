@@ -1,10 +1,40 @@
 // dist/worker.mjs: the detached worker, started by a hook after a turn-ending event (see ./process.ts).
-import { composeSessionTrace, composeTurnTrace, parentSession, rolloutTurnStatus } from './compose';
-import { runWorkerProcess } from './process';
+// It first takes the worker lock with next to nothing loaded: a worker started while another one is at work
+// (Stop and SessionEnd each start one) leaves that one a rerun request and exits without loading the
+// trace side, which is most of a worker's start. Only then is the rest loaded (its own chunk).
+import { stateRootProblem } from '../config/paths';
+import { spoolPaths } from '../spool/layout';
+import type { HeldLock } from '../spool/lock';
+import { takeWorkerLock } from './lock-first';
+import { markStarted } from './timing';
 
-await runWorkerProcess(process.argv.slice(2), {
-  composeTurnTrace,
-  composeSessionTrace,
-  rolloutTurnStatus,
-  parentSession,
-});
+markStarted();
+const argv = process.argv.slice(2);
+
+/** The lock, null when another worker holds it, undefined when the ordinary way is to be taken. */
+function firstLock(): HeldLock | null | undefined {
+  // Flags, and a relative state dir (./process.ts does nothing then), take the ordinary way.
+  if (argv.length > 0 || stateRootProblem(process.env)) return undefined;
+  try {
+    return takeWorkerLock(spoolPaths());
+  } catch {
+    // A full disk, a read-only state dir: the ordinary way meets it again and logs it where it can.
+    return undefined;
+  }
+}
+
+const lock = firstLock();
+if (lock !== null) {
+  const [{ runWorkerProcess }, compose] = await Promise.all([import('./process'), import('./compose')]);
+  await runWorkerProcess(
+    argv,
+    {
+      composeTurnTrace: compose.composeTurnTrace,
+      composeSessionTrace: compose.composeSessionTrace,
+      rolloutTurnStatus: compose.rolloutTurnStatus,
+      parentSession: compose.parentSession,
+    },
+    process.env,
+    lock,
+  );
+}

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { parseHookPayload } from '../codex/hook-payload';
 import { type Env, stateRootProblem } from '../config/paths';
 import { spoolPaths, tightenStateRoot } from '../spool/layout';
+import type { HeldLock } from '../spool/lock';
 import { appendLog } from '../spool/log';
 import { SECRET_VAR, splitSpoolEntry } from '../spool/session-env';
 import { storeSessionSecret } from '../spool/session-secrets';
@@ -22,6 +23,7 @@ export async function runWorkerProcess(
   argv: string[],
   composer: Composer,
   env: Env = process.env,
+  lock?: HeldLock,
 ): Promise<void> {
   markLoaded();
   // A relative state dir would be resolved against the session's project: do nothing at all (the hooks
@@ -48,6 +50,7 @@ export async function runWorkerProcess(
   try {
     const passes = await runWorker(env, {
       composer,
+      lock,
       force: argv.includes('--retry'),
       staleMs: seconds(env.INFINIUM_CODEX_STALE_SECONDS, DEFAULT_STALE_MS),
       confirmMs: seconds(env.INFINIUM_CODEX_CONFIRM_SECONDS, DEFAULT_CONFIRM_MS),

@@ -13,8 +13,8 @@ import {
 } from '../config/settings';
 import type { TaskData } from '../infinium/task-data';
 import { cleanSpoolLeftovers, listSpool, moveAside, readSpoolEntry, removeEntries } from '../spool/events';
-import { appendNoFollow, type SpoolPaths, spoolPaths, traceKey } from '../spool/layout';
-import { type HeldLock, LockLostError, tryLock } from '../spool/lock';
+import { type SpoolPaths, spoolPaths, traceKey } from '../spool/layout';
+import { type HeldLock, LockLostError } from '../spool/lock';
 import { appendLog, rotateIfLarge } from '../spool/log';
 import { alreadyQueued, type OutboxEntry, writeOutboxEntry } from '../spool/outbox';
 import { SECRET_VAR, sessionEnv } from '../spool/session-env';
@@ -30,6 +30,7 @@ import {
 } from '../spool/sessions';
 import type { ClosedTurn, ComposeContext, SpooledEvent } from './closed-turn';
 import { type DeliveryOptions, type DeliverySummary, deliverDue } from './deliver';
+import { takeWorkerLock } from './lock-first';
 import { type GroupedTurn, groupSessionTurns, type SpooledFileEvent } from './turns';
 
 export interface Composed {
@@ -75,6 +76,8 @@ export interface WorkerOptions extends DeliveryOptions {
   confirmMs?: number;
   /** Keep running passes while a turn waits for its rollout (the detached worker); false: one pass. */
   waitForRollout?: boolean;
+  /** The worker lock, already taken for the first pass (./main.ts). */
+  lock?: HeldLock;
 }
 
 export const DEFAULT_STALE_MS = 2 * 3_600_000;
@@ -106,13 +109,11 @@ export async function runWorker(env: Env, options: WorkerOptions): Promise<PassS
   const paths = spoolPaths(env);
   const passes: PassSummary[] = [];
   let polls = 0;
+  let taken = options.lock;
   for (;;) {
-    let lock = tryLock(paths.lock);
-    if (!lock) {
-      appendNoFollow(paths.rerun, '');
-      lock = tryLock(paths.lock);
-      if (!lock) return passes;
-    }
+    const lock = taken ?? takeWorkerLock(paths);
+    taken = undefined;
+    if (!lock) return passes;
     let pass: PassSummary;
     try {
       rmSync(paths.rerun, { force: true });

@@ -14,7 +14,9 @@ export interface WorkerTiming {
   /** When the process started (performance.timeOrigin) and when it exited. */
   startedAtMs: number;
   exitedAtMs: number;
-  /** CPU when the worker's own code began: Node's start and the bundle's load. */
+  /** CPU when the worker's entry began (Node's start and the entry's load), when it says so. */
+  startedCpuMs?: number;
+  /** CPU when the worker's own code began: Node's start and the bundle's load; 0 when it never did. */
   loadedCpuMs: number;
   /** CPU of the whole process at exit, and of the children it waited for (Linux: /proc/self/stat). */
   cpuMs: number;
@@ -29,6 +31,7 @@ const phases: Record<string, number> = {};
 const sentAtMs: number[] = [];
 /** For each phase open right now, the CPU of the phases that ran inside it. */
 const inner: number[] = [];
+let startedCpuMs: number | undefined;
 let loadedCpuMs: number | undefined;
 
 function cpuMs(): number {
@@ -69,6 +72,11 @@ export function timedSync<T>(phase: string, run: () => T): T {
   }
 }
 
+/** Marks the moment the worker's entry begins (before it loads the rest). */
+export function markStarted(): void {
+  if (LOG) startedCpuMs ??= cpuMs();
+}
+
 /** Marks the moment the worker's own code begins (after Node's start and the bundle's load). */
 export function markLoaded(): void {
   if (LOG) loadedCpuMs ??= cpuMs();
@@ -97,6 +105,7 @@ if (LOG) {
       pid: process.pid,
       startedAtMs: performance.timeOrigin,
       exitedAtMs: Date.now(),
+      ...(startedCpuMs === undefined ? {} : { startedCpuMs }),
       loadedCpuMs: loadedCpuMs ?? 0,
       cpuMs: cpuMs(),
       childrenCpuMs: childrenCpuMs(),
