@@ -1,6 +1,8 @@
 // One worker per state dir. The lock file names its holder (pid, the pid's start time, a token); the holder
 // refreshes its mtime while it runs, from a thread of its own, so CPU-bound work on the main thread (a slow
-// build, a user's costly redaction pattern) cannot starve the heartbeat.
+// build, a user's costly redaction pattern) cannot starve the heartbeat. One such thread per process beats
+// for every lock the process holds (the worker lock of each pass, the evaluation lock): a thread costs about
+// as much CPU as a whole pass on a small turn.
 //
 // A lock is taken over only when its holder is gone: its pid dead, a zombie, or reused by another process
 // (the start time differs), or, where that cannot be told (no /proc), when the heartbeat has stopped for
@@ -194,39 +196,58 @@ function processFacts(pid: number): { state: string; start: string } | null {
 }
 
 /**
- * The heartbeat, in a thread of its own: it touches the lock through a descriptor it opened on the lock this
- * holder created, so once the lock is taken over or removed it can only touch that orphaned file, never
- * another holder's lock. Plain CommonJS, run with `eval`, so the bundles need no second entry point.
+ * The heartbeat, in a thread of its own, started with the first lock this process takes and kept (unref'd)
+ * for the next ones. It touches each lock through a descriptor it opened on the lock its holder created, so
+ * once a lock is taken over or removed it can only touch that orphaned file, never another holder's lock.
+ * Plain CommonJS, run with `eval`, so the bundles need no second entry point.
  */
 const HEARTBEAT_THREAD = `
 const { workerData, parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
-let fd = null;
-try {
-  fd = fs.openSync(workerData.file, 'r');
-  if (fs.fstatSync(fd).ino !== workerData.ino) { fs.closeSync(fd); fd = null; }
-} catch {}
-const timer = setInterval(() => {
-  try {
-    const ahead = new Date(Date.now() + workerData.aheadMs);
-    if (fd !== null) fs.futimesSync(fd, ahead, ahead);
-  } catch {}
-}, workerData.everyMs);
-parentPort.on('message', () => {
-  clearInterval(timer);
-  try { if (fd !== null) fs.closeSync(fd); } catch {}
-  process.exit(0);
+const held = new Map();
+parentPort.on('message', (message) => {
+  if (message.add) {
+    try {
+      const fd = fs.openSync(message.add.file, 'r');
+      if (fs.fstatSync(fd).ino === message.add.ino) held.set(message.add.id, fd);
+      else fs.closeSync(fd);
+    } catch {}
+  } else {
+    const fd = held.get(message.remove);
+    held.delete(message.remove);
+    try { if (fd !== undefined) fs.closeSync(fd); } catch {}
+  }
 });
+setInterval(() => {
+  const ahead = new Date(Date.now() + workerData.aheadMs);
+  for (const fd of held.values()) {
+    try { fs.futimesSync(fd, ahead, ahead); } catch {}
+  }
+}, workerData.everyMs);
 `;
+
+let heartbeat: Worker | undefined;
+let beats = 0;
+
+/** Has the heartbeat thread keep `file` (this inode of it) fresh; returns what stops it. */
+function keepBeating(file: string): () => void {
+  if (!heartbeat) {
+    heartbeat = new Worker(HEARTBEAT_THREAD, {
+      eval: true,
+      workerData: { aheadMs: LOCK_AHEAD_MS, everyMs: LOCK_HEARTBEAT_MS },
+    });
+    heartbeat.unref();
+  }
+  const thread = heartbeat;
+  const id = ++beats;
+  thread.postMessage({ add: { id, file, ino: statSync(file).ino } });
+  return () => thread.postMessage({ remove: id });
+}
 
 function heldLock(file: string, owner: LockOwner): HeldLock {
   const ahead = new Date(Date.now() + LOCK_AHEAD_MS);
   utimesSync(file, ahead, ahead);
-  const heartbeat = new Worker(HEARTBEAT_THREAD, {
-    eval: true,
-    workerData: { file, ino: statSync(file).ino, aheadMs: LOCK_AHEAD_MS, everyMs: LOCK_HEARTBEAT_MS },
-  });
-  heartbeat.unref();
+  const stopBeating = keepBeating(file);
   const ours = () => {
     try {
       return (JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>).token === owner.token;
@@ -239,7 +260,7 @@ function heldLock(file: string, owner: LockOwner): HeldLock {
       if (!ours()) throw new LockLostError();
     },
     release() {
-      heartbeat.postMessage('stop');
+      stopBeating();
       if (ours()) rmSync(file, { force: true });
     },
   };
