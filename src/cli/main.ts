@@ -110,6 +110,7 @@ const json = () => new Option('--json', 'print the result as JSON');
 export type CommandName =
   | 'init'
   | 'init-system'
+  | 'init-ci'
   | 'test'
   | 'status'
   | 'doctor'
@@ -142,6 +143,8 @@ function commandRunner(ctx: CliContext): CommandRunner {
         return (await import('./init')).init(options, ctx);
       case 'init-system':
         return (await import('./init-system')).initSystem(options, ctx);
+      case 'init-ci':
+        return (await import('./init-ci')).initCi(options, ctx);
       case 'test':
         return (await import('./test')).test(options, ctx);
       case 'status':
@@ -232,14 +235,19 @@ Docs: ${pkg.homepage}`,
     .option('--offline', 'do not check the credentials with Infinium')
     .option('--project <dir>', 'the project folder (default: the current one)')
     .option('--system', 'as root: install the managed hook layer for every user of this machine')
+    .option(
+      '--ci',
+      'CI and containers: agent from INFINIUM_* in the environment, hooks only, no settings written',
+    )
     .addHelpText(
       'after',
       `
 Examples:
   $ infinium-codex init
-  $ printf %s "$SECRET" | infinium-codex init --yes --agent-id <id> --agent-secret-stdin`,
+  $ printf %s "$SECRET" | infinium-codex init --yes --agent-id <id> --agent-secret-stdin
+  $ INFINIUM_AGENT_ID=<id> INFINIUM_AGENT_SECRET=<secret> infinium-codex init --ci`,
     )
-    .action((flags) => run(flags.system ? 'init-system' : 'init', flags));
+    .action((flags) => run(flags.system ? 'init-system' : flags.ci ? 'init-ci' : 'init', flags));
 
   program
     .command('test')

@@ -1,0 +1,85 @@
+// `infinium-codex init --ci`: set-up for a CI runner or a container, from the environment alone. The agent
+// comes from INFINIUM_AGENT_ID / INFINIUM_AGENT_SECRET (/ INFINIUM_BASE_URL), checked with Infinium's health
+// endpoint; our hooks go into this user's Codex home, trusted. Nothing else is written: no user or project
+// settings and no stored secret, so every turn is traced with what the job's environment says.
+import { installHooks } from '../codex/install';
+import { codexNeeds, detectCodex, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
+import { checkBaseUrl, insecureHttpAllowed } from '../config/settings';
+import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
+import { hookTarget } from './agent';
+import { acceptedLine, verifyCredentials } from './connection';
+import type { CliContext } from './context';
+import { UserError } from './errors';
+import type { InitOptions } from './init';
+import { withProgress } from './progress';
+import { checkAgentId } from './secret-input';
+
+/** Flags that write settings or a secret: `--ci` takes everything from the environment instead. */
+const NOT_WITH_CI = [
+  'agentId',
+  'agentSecret',
+  'agentSecretStdin',
+  'baseUrl',
+  'allProjects',
+  'scope',
+  'project',
+  'granularity',
+  'contentMode',
+];
+
+export async function initCi(options: InitOptions, ctx: CliContext): Promise<void> {
+  const { out, env } = ctx;
+  const given = NOT_WITH_CI.filter((key) => (options as Record<string, unknown>)[key] !== undefined);
+  if (given.length > 0) {
+    throw new UserError(
+      '`init --ci` takes the agent from the environment (INFINIUM_AGENT_ID, INFINIUM_AGENT_SECRET, INFINIUM_BASE_URL) and writes no settings, so it does not take --agent-id, --agent-secret, --base-url, --scope, --project, --all-projects, --granularity or --content-mode (set INFINIUM_CODEX_GRANULARITY and INFINIUM_CODEX_CONTENT_MODE instead).',
+      undefined,
+      2,
+    );
+  }
+  const agentId = env.INFINIUM_AGENT_ID?.trim();
+  const secret = env.INFINIUM_AGENT_SECRET?.trim();
+  if (!agentId || !secret) {
+    throw new UserError(
+      `\`init --ci\` needs ${!agentId ? 'INFINIUM_AGENT_ID' : 'INFINIUM_AGENT_SECRET'} in the environment: set it from your CI's secrets and run it again.`,
+    );
+  }
+  checkAgentId(agentId);
+  const baseUrl = (env.INFINIUM_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
+  checkBaseUrl(baseUrl, 'INFINIUM_BASE_URL', insecureHttpAllowed(env));
+  const codex = await detectCodex(env);
+  if (!codex.found) {
+    throw new UserError(`${codex.detail}: install Codex (npm i -g @openai/codex) before \`init --ci\`.`);
+  }
+  if (codex.version && !codexNeeds(codex.version).supported) {
+    throw new UserError(`${tooOldProblem(codex.version)}; update it with \`${UPGRADE_COMMAND}\`.`);
+  }
+  if (!options.offline) {
+    const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
+      verifyCredentials(new AgentCredentials(agentId, secret, baseUrl)),
+    );
+    out.line(acceptedLine(out, agentId, check.agentName));
+  }
+  const capture = options.capture ?? 'lean';
+  const target = hookTarget(ctx, options.frontEnd ?? 'native');
+  const installed = installHooks({
+    scope: 'user',
+    projectDir: ctx.cwd,
+    capture,
+    target,
+    trust: options.trust !== false,
+    codexVersion: codex.version,
+    env,
+  });
+  const trusted = codexNeeds(codex.version).trust && options.trust !== false ? ', trusted' : '';
+  const frontEnd = target.nativeHook ? 'native' : 'hook.sh';
+  out.line(
+    `${out.green('✓')} ${installed.hooksChanged ? 'Installed' : 'Kept'} ${capture} capture hooks in ${installed.hooksFile} (${frontEnd}${trusted})`,
+  );
+  out.line(
+    '  No settings or secret written: each turn is traced with INFINIUM_* from the environment Codex runs in.',
+  );
+  out.line(
+    "  After the job's last `codex exec`, run `infinium-codex retry` to send what is still waiting before the runner goes away.",
+  );
+}
