@@ -36,23 +36,53 @@ export type RolloutRecord = Stamped &
     | { kind: 'turn_context'; turnId?: string; model?: string; cwd?: string }
     /** `rootTurnId`: the root thread's turn it runs for (a sub-agent's turn names its parent's; 0.169+). */
     | { kind: 'task_started'; turnId?: string; rootTurnId?: string }
-    | { kind: 'task_complete'; turnId?: string; durationMs?: number; lastMessage?: string }
+    /**
+     * `error`: the turn failed (Codex 0.171 writes a fatal model error here, with no `error` event and no
+     * Stop hook): Codex's message and its `codex_error_info` variant.
+     */
+    | {
+        kind: 'task_complete';
+        turnId?: string;
+        durationMs?: number;
+        lastMessage?: string;
+        error?: { message: string; info?: string };
+      }
     | { kind: 'turn_aborted'; turnId?: string; reason?: string; durationMs?: number }
-    /** The real prompt (item_completed UserMessage; `user_message` event in older builds). */
-    | { kind: 'user_prompt'; text: string }
+    /**
+     * The real prompt (item_completed UserMessage; `user_message` event in older builds) and the images
+     * the user attached or pasted (never their bytes).
+     */
+    | { kind: 'user_prompt'; text: string; images?: ImageRef[] }
+    /**
+     * The images of a prompt as the model received them (the user response_item: a marker naming the file,
+     * then the data URL): their type and size, for the prompt's attachments.
+     */
+    | { kind: 'prompt_images'; images: ImageRef[] }
     /**
      * The text a blocking Stop hook gave Codex to continue the same turn (a HookPrompt item; Codex also
      * writes it as a user message wrapped in <hook_prompt>, which is not read).
      */
     | { kind: 'hook_prompt'; text: string }
+    /** Plan mode's proposed plan (a Plan item: the `<proposed_plan>` block Codex took out of the message). */
+    | { kind: 'plan'; text: string }
     /**
      * The assistant's visible text: an item_completed AgentMessage (`agent_message` event in older
      * builds), which Codex follows with the same text as a response_item message. A response_item message
      * alone is not shown to the user (a compaction summary, for one).
      */
     | { kind: 'agent_message'; text: string; source: 'event' | 'response' }
-    /** function_call, custom_tool_call or local_shell_call. `input` is the command, patch or raw arguments. */
-    | { kind: 'tool_call'; callId: string; name: string; input: string; args?: Record<string, unknown> }
+    /**
+     * function_call, custom_tool_call or local_shell_call. `input` is the command, patch or raw arguments;
+     * `raw` the arguments exactly as the model wrote them (kept for a call Codex rejects).
+     */
+    | {
+        kind: 'tool_call';
+        callId: string;
+        name: string;
+        input: string;
+        args?: Record<string, unknown>;
+        raw?: string;
+      }
     /** `rejected`: Codex's router refused the call (it never ran); the output is the router's message. */
     | {
         kind: 'tool_output';
@@ -61,9 +91,16 @@ export type RolloutRecord = Stamped &
         exitCode?: number;
         durationMs?: number;
         rejected?: boolean;
+        /** "Process running with session ID N": the command goes on in the background as process N. */
+        runningAs?: string;
+        /** Images the tool returned (view_image): described, never their bytes. */
+        images?: ImageRef[];
       }
-    /** An item_completed for a tool call: the richest facts (exit code, duration, files, MCP result). */
-    | { kind: 'tool_item'; callId: string; item: ToolItem }
+    /**
+     * An item_completed for a tool call: the richest facts (exit code, duration, files, MCP result).
+     * `turnId`: the turn that made the call (a background command's item can land in a later turn).
+     */
+    | { kind: 'tool_item'; callId: string; item: ToolItem; turnId?: string }
     | { kind: 'token_usage'; turnId?: string; responseId?: string; usage: TokenCounts }
     /** `planType`: the ChatGPT plan of the account (`rate_limits.plan_type`), absent on an API key. */
     | { kind: 'token_count'; total?: TokenCounts; last?: TokenCounts; planType?: string }
@@ -76,6 +113,18 @@ export type RolloutRecord = Stamped &
     /** A line or item of a type this reader does not know (the drift sentinel counts these; never content). */
     | { kind: 'unread'; lineType: string }
   );
+
+/** An image the user gave or a tool returned: what it is, never its bytes. */
+export interface ImageRef {
+  /** The file's name (no folder), or `image N` for one pasted without a file. */
+  name?: string;
+  /** Where it came from, to match a prompt's image with the data the model received; never sent. */
+  path?: string;
+  /** MIME type, from the data URL or the file name. */
+  type?: string;
+  /** Size in bytes of the image as sent to the model (decoded from its data URL). */
+  sizeBytes?: number;
+}
 
 export type ToolItem =
   | {
@@ -196,6 +245,8 @@ const IGNORED = new Set([
   'response_item:reasoning',
   // A sub-agent's answer relayed to its parent: the wait call's output already carries it.
   'response_item:agent_message',
+  // The tools Codex offers the model (Code Mode's `exec` and its nested tools): context, not activity.
+  'response_item:additional_tools',
   // Codex's undo snapshots of the work tree.
   'response_item:ghost_snapshot',
   // Web searches run by the provider: no call id to pair and no output (see docs/traced-events.md).
@@ -281,6 +332,7 @@ function eventRecord(payload: Json, atMs: number): RolloutRecord | null {
         turnId: str(payload.turn_id),
         durationMs: num(payload.duration_ms),
         lastMessage: str(payload.last_agent_message),
+        error: turnError(payload.error),
       };
     case 'turn_aborted':
       return {
@@ -305,7 +357,16 @@ function eventRecord(payload: Json, atMs: number): RolloutRecord | null {
     }
     case 'user_message': {
       const text = str(payload.message);
-      return text === undefined ? null : { atMs, kind: 'user_prompt', text };
+      if (text === undefined) return null;
+      const images = [
+        ...(Array.isArray(payload.local_images) ? payload.local_images : []).flatMap((path) =>
+          typeof path === 'string' ? [fileImage(path)] : [],
+        ),
+        ...(Array.isArray(payload.images) ? payload.images : []).flatMap((url) =>
+          typeof url === 'string' ? [urlImage(url)] : [],
+        ),
+      ];
+      return { atMs, kind: 'user_prompt', text, ...(images.length > 0 ? { images } : {}) };
     }
     case 'agent_message': {
       const text = str(payload.message);
@@ -329,6 +390,13 @@ function eventRecord(payload: Json, atMs: number): RolloutRecord | null {
   }
 }
 
+/** task_complete's `error` (a failed turn): absent, null, or {message, codex_error_info}. */
+function turnError(value: unknown): { message: string; info?: string } | undefined {
+  if (typeof value === 'string') return { message: value };
+  if (!isObject(value)) return undefined;
+  return { message: str(value.message) ?? '', info: errorInfo(value.codex_error_info) };
+}
+
 /** `codex_error_info` is a variant name ("usage_limit_exceeded") or an object keyed by one. */
 function errorInfo(value: unknown): string | undefined {
   if (typeof value === 'string') return typeName(value);
@@ -337,6 +405,73 @@ function errorInfo(value: unknown): string | undefined {
     return key === undefined ? undefined : typeName(key);
   }
   return undefined;
+}
+
+const IMAGE_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  bmp: 'image/bmp',
+  svg: 'image/svg+xml',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  heic: 'image/heic',
+};
+
+/** An image named by a path (or a file: URL): its name and, from the extension, its type. */
+function fileImage(path: string): ImageRef {
+  const name =
+    path
+      .replace(/^file:\/\//, '')
+      .split(/[\\/]/)
+      .pop() ?? path;
+  const type = IMAGE_TYPES[/\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase() ?? ''];
+  return { name, path, ...(type ? { type } : {}) };
+}
+
+/** An image given as a URL: a data URL says its type and size (decoded length); its bytes are dropped. */
+function urlImage(url: string): ImageRef {
+  const data = /^data:([\w.+/-]+)?(;base64)?,/.exec(url);
+  if (!data) return fileImage(url.split(/[?#]/)[0] ?? url);
+  const body = url.length - data[0].length;
+  const padding = url.endsWith('==') ? 2 : url.endsWith('=') ? 1 : 0;
+  return {
+    ...(data[1] ? { type: data[1] } : {}),
+    sizeBytes: data[2] ? Math.max(0, Math.floor((body * 3) / 4) - padding) : body,
+  };
+}
+
+/** The images of a UserMessage item's content: `local_image` {path}, `image` {image_url}. */
+function promptImages(content: unknown): ImageRef[] {
+  if (!Array.isArray(content)) return [];
+  return content.flatMap((part) => {
+    if (!isObject(part)) return [];
+    if (part.type === 'local_image' && typeof part.path === 'string') return [fileImage(part.path)];
+    if (part.type === 'image' && typeof part.image_url === 'string') return [urlImage(part.image_url)];
+    return [];
+  });
+}
+
+/**
+ * The images of model input content parts (`input_image` with a data URL), each named by the
+ * `<image name=[Image #N] path="...">` marker Codex puts before it when it came from a file.
+ */
+function inputImages(content: unknown): ImageRef[] {
+  if (!Array.isArray(content)) return [];
+  const images: ImageRef[] = [];
+  let path: string | undefined;
+  for (const part of content) {
+    if (!isObject(part)) continue;
+    if (part.type === 'input_text') {
+      path = /^<image name=[^>]*?path="([^"]*)">$/.exec(str(part.text) ?? '')?.[1];
+    } else if (part.type === 'input_image' && typeof part.image_url === 'string') {
+      images.push({ ...(path ? fileImage(path) : {}), ...urlImage(part.image_url) });
+      path = undefined;
+    }
+  }
+  return images;
 }
 
 function textOf(content: unknown): string {
@@ -379,10 +514,20 @@ function commandText(value: unknown): string {
 }
 
 function completedItem(payload: Json, atMs: number): RolloutRecord | null {
+  const record = completedItemRecord(payload, atMs);
+  const turnId = str(payload.turn_id);
+  return record?.kind === 'tool_item' && turnId ? { ...record, turnId } : record;
+}
+
+function completedItemRecord(payload: Json, atMs: number): RolloutRecord | null {
   const item = payload.item;
   if (!isObject(item)) return null;
   const type = str(item.type) ?? '';
-  if (type === 'UserMessage') return { atMs, kind: 'user_prompt', text: textOf(item.content) };
+  if (type === 'UserMessage') {
+    const images = promptImages(item.content);
+    return { atMs, kind: 'user_prompt', text: textOf(item.content), ...(images.length ? { images } : {}) };
+  }
+  if (type === 'Plan') return { atMs, kind: 'plan', text: str(item.text) ?? '' };
   if (type === 'AgentMessage') {
     return { atMs, kind: 'agent_message', text: textOf(item.content), source: 'event' };
   }
@@ -478,8 +623,17 @@ function responseRecord(payload: Json, atMs: number): RolloutRecord | null {
     case 'message':
       // Role "user" (and developer) messages include Codex's injected context; the real prompt comes from
       // item_completed. An assistant message duplicates the AgentMessage item; it is kept for older builds.
+      if (payload.role === 'user') {
+        const images = inputImages(payload.content);
+        return images.length > 0 ? { atMs, kind: 'prompt_images', images } : null;
+      }
       if (payload.role !== 'assistant') return null;
-      return { atMs, kind: 'agent_message', text: textOf(payload.content), source: 'response' };
+      return {
+        atMs,
+        kind: 'agent_message',
+        text: withoutPlanBlock(textOf(payload.content)),
+        source: 'response',
+      };
     case 'function_call': {
       const callId = str(payload.call_id);
       const name = str(payload.name);
@@ -493,7 +647,15 @@ function responseRecord(payload: Json, atMs: number): RolloutRecord | null {
       const fullName = namespace?.startsWith('mcp__')
         ? `${namespace.endsWith('__') ? namespace : `${namespace}__`}${name}`
         : name;
-      return { atMs, kind: 'tool_call', callId, name: fullName, input: argumentsInput(args, raw), args };
+      return {
+        atMs,
+        kind: 'tool_call',
+        callId,
+        name: fullName,
+        input: argumentsInput(args, raw),
+        args,
+        raw,
+      };
     }
     case 'tool_search_call': {
       const callId = str(payload.call_id);
@@ -533,6 +695,16 @@ function responseRecord(payload: Json, atMs: number): RolloutRecord | null {
     default:
       return unread(atMs, payload.type, 'response_item');
   }
+}
+
+/**
+ * Plan mode: the model's `<proposed_plan>` block is Codex's markup for the Plan item it writes on its own;
+ * the visible message (the AgentMessage item) is the text without it, and so is this.
+ */
+function withoutPlanBlock(text: string): string {
+  return text.includes('<proposed_plan>')
+    ? text.replace(/<proposed_plan>[\s\S]*?(?:<\/proposed_plan>\n?|$)/g, '')
+    : text;
 }
 
 /** Names of the tools a tool_search returned (namespaces hold their tools). */
@@ -588,8 +760,12 @@ export function toolOutput(value: unknown): {
   exitCode?: number;
   durationMs?: number;
   rejected?: boolean;
+  runningAs?: string;
 } {
-  if (Array.isArray(value)) return { output: textOf(value) };
+  if (Array.isArray(value)) {
+    const images = inputImages(value);
+    return { output: textOf(value), ...(images.length > 0 ? { images } : {}) };
+  }
   if (isObject(value)) return toolOutput(value.content ?? stringify(value));
   const text = str(value) ?? '';
   if (ROUTER_REJECTIONS.some((pattern) => pattern.test(text))) return { output: text, rejected: true };
@@ -612,9 +788,11 @@ export function toolOutput(value: unknown): {
   const lines = header.split('\n');
   if (!exited && !(lines.length > 0 && lines.every((line) => HEADER_LINE.test(line))))
     return { output: text };
+  const running = /^Process running with session ID (\S+)$/m.exec(header);
   return {
     output: text.slice(marker + '\nOutput:\n'.length),
     exitCode: exited ? Number(exited[1]) : undefined,
+    ...(running && !exited ? { runningAs: running[1] } : {}),
   };
 }
 

@@ -71,7 +71,9 @@ export type StepAction =
   | 'tool_call'
   | 'assistant_message'
   | 'subagent'
-  | 'compaction';
+  | 'compaction'
+  /** Plan mode's proposed plan (Codex's Plan item). */
+  | 'plan';
 export type StepStatus = 'success' | 'failure' | 'incomplete';
 
 /** Our choice of shape (not published by Infinium). */
@@ -91,6 +93,26 @@ export interface Step {
   model?: string;
   /** Sub-agent work nested under its parent step. */
   steps?: Step[];
+  /** Our choice: images the user gave (prompt steps) or a tool returned (view_image), never their bytes. */
+  attachments?: Attachment[];
+}
+
+/** Our choice: an image as a step shows it: its name, MIME type and size, never its content. */
+export interface Attachment {
+  name: string;
+  type?: string;
+  size_bytes?: number;
+}
+
+/** Our choice: a background command of an earlier turn whose end reached the rollout in this one. */
+export interface LateResult {
+  call_id: string;
+  /** The turn that ran the command (its trace has the command's step, sent before this result came). */
+  turn_id: string;
+  exit_code?: number;
+  /** Codex killed it (exit -1) instead of it ending on its own. */
+  killed?: boolean;
+  occurred_at?: string;
 }
 
 export type TraceErrorType =
@@ -134,6 +156,10 @@ export interface Environment {
   capture_mode?: string;
   content_mode?: string;
   tool_detail?: 'rollout' | 'hooks' | 'unavailable';
+  /** Our choice: results of earlier turns' background commands that arrived during this turn. */
+  late_results?: LateResult[];
+  /** Our choice: how the turn ended (docs/traced-events.md, "How a turn ends"); never success by default. */
+  turn_status?: TurnStatus;
   /**
    * Drift sentinel: rollout line and item types of this turn the reader does not know (e.g.
    * `event_msg:some_new_event`), with how many lines of each. Type names only, never content.
@@ -150,6 +176,9 @@ export interface Environment {
   /** Our choice: present when the trace has model requests. */
   pricing?: Pricing;
 }
+
+/** Our choice: `completed`, `failed` (ended on an error), `interrupted`, `incomplete` (its end was never recorded). */
+export type TurnStatus = 'completed' | 'failed' | 'interrupted' | 'incomplete';
 
 export interface TimeTracking {
   start_time: string;

@@ -4,6 +4,7 @@
 // everything it knows, so lean and full capture give the same trace; hook facts only fill what it lacks.
 import type { HookPayload } from '../codex/hook-payload';
 import {
+  type ImageRef,
   mcpOutputText,
   mcpResultText,
   type RolloutRecord,
@@ -37,6 +38,26 @@ export interface ToolActivity {
   files?: string[];
   /** Codex's router refused the call (unknown tool, unparseable arguments): it never ran. */
   rejected?: boolean;
+  /**
+   * Still running in the background as Codex's process N when last heard of ("Process running with
+   * session ID N"): not finished, so neither a success nor a failure.
+   */
+  runningAs?: string;
+  /** A background command Codex killed (exit -1) after the turn had ended: not the agent's failure. */
+  killed?: boolean;
+  /** Images the call returned (view_image), described. */
+  images?: ImageRef[];
+}
+
+/** A background command's completion that reached the rollout in a later turn than the one that ran it. */
+export interface LateResult {
+  callId: string;
+  /** The turn that ran the command. */
+  turnId: string;
+  atMs: number;
+  exitCode?: number;
+  /** Codex killed it (exit -1) rather than it ending on its own. */
+  killed: boolean;
 }
 
 /** A model request that failed (rollout `error` / `stream_error` events). */
@@ -58,11 +79,15 @@ export type Activity =
    * A prompt that joined the running turn: a message the user steered in while it ran, or the text of a
    * blocking Stop hook that made Codex continue it. The turn's first prompt is TurnActivity.prompt.
    */
-  | { type: 'prompt'; atMs: number; text: string; source: 'user' | 'hook' };
+  | { type: 'prompt'; atMs: number; text: string; source: 'user' | 'hook'; images?: ImageRef[] }
+  /** Plan mode's proposed plan (Codex's Plan item). */
+  | { type: 'plan'; atMs: number; text: string };
 
 export interface TurnActivity {
   prompt?: string;
   promptAtMs?: number;
+  /** Images the user attached to or pasted into the prompt (never their bytes). */
+  promptImages?: ImageRef[];
   finalMessage?: string;
   /** In order; the final message is the last `message` activity when there is one. */
   activities: Activity[];
@@ -73,10 +98,14 @@ export interface TurnActivity {
   model?: string;
   aborted: boolean;
   ended: boolean;
+  /** The turn ended on an error (task_complete's `error`, or a fatal model error nothing followed). */
+  failed?: boolean;
   /** Failed model requests, in order. */
   modelErrors: ModelError[];
   /** Line and item types the reader does not know, with how often each was seen (drift sentinel). */
   unread: Map<string, number>;
+  /** Results of earlier turns' background commands that landed in this turn's lines. */
+  late?: LateResult[];
 }
 
 const SHELL_TOOLS = new Set([
@@ -120,30 +149,66 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
     if (lineType) turn.unread.set(lineType, (turn.unread.get(lineType) ?? 0) + 1);
   };
   const tools = new Map<string, ToolActivity>();
+  /** Background processes by Codex's process id: the command that started each. */
+  const processes = new Map<string, ToolActivity>();
+  /** write_stdin calls: the command whose process each one wrote to or polled. */
+  const polls = new Map<ToolActivity, ToolActivity>();
+  /** The images of the prompt as the model received them, by path, for their type and size. */
+  const sentImages = new Map<string, ImageRef>();
+  let turnId: string | undefined;
+  let over = false;
   for (const record of records) {
     switch (record.kind) {
       case 'task_started':
         turn.startedAtMs ??= record.atMs;
+        turnId ??= record.turnId;
         break;
       case 'turn_context':
         turn.startedAtMs ??= record.atMs;
+        turnId ??= record.turnId;
         if (record.model) turn.model = record.model;
         break;
-      case 'user_prompt':
+      case 'prompt_images':
+        for (const image of record.images) if (image.path) sentImages.set(image.path, image);
+        break;
+      case 'user_prompt': {
+        const images = record.images?.map((image) => ({
+          ...(image.path ? sentImages.get(image.path) : undefined),
+          ...image,
+        }));
         if (turn.prompt === undefined) {
           turn.prompt = record.text;
           turn.promptAtMs = record.atMs;
-        } else turn.activities.push({ type: 'prompt', atMs: record.atMs, text: record.text, source: 'user' });
+          if (images) turn.promptImages = images;
+        } else {
+          turn.activities.push({
+            type: 'prompt',
+            atMs: record.atMs,
+            text: record.text,
+            source: 'user',
+            ...(images ? { images } : {}),
+          });
+        }
         break;
+      }
       case 'hook_prompt':
         turn.activities.push({ type: 'prompt', atMs: record.atMs, text: record.text, source: 'hook' });
         break;
+      case 'plan':
+        // Codex writes one Plan item per proposed plan; a repeated one (a replay) is the same plan.
+        if (!turn.activities.some((a) => a.type === 'plan' && a.text === record.text)) {
+          turn.activities.push({ type: 'plan', atMs: record.atMs, text: record.text });
+        }
+        break;
       case 'agent_message': {
-        if (record.text === '') break;
+        if (record.text.trim() === '') break;
         // Codex writes each visible message twice (an AgentMessage item and a response_item message).
         const last = turn.activities.findLast((activity) => activity.type === 'message');
-        if (last?.type === 'message' && last.text === record.text) {
-          if (record.source === 'event') last.responseOnly = false;
+        if (last?.type === 'message' && last.text.trim() === record.text.trim()) {
+          if (record.source === 'event') {
+            last.responseOnly = false;
+            last.text = record.text;
+          }
           break;
         }
         const responseOnly = record.source === 'response';
@@ -162,31 +227,85 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
           atMs: record.atMs,
           files: kind === 'patch' ? patchFiles(record.input) : undefined,
         };
+        const process = processOf(record.args);
+        const polled = process === undefined ? undefined : processes.get(process);
+        if (polled) polls.set(tool, polled);
+        if (record.raw !== undefined) rawInputs.set(tool, record.raw);
+        if (typeof record.args?.path === 'string') pathArgs.set(tool, record.args.path);
         tools.set(record.callId, tool);
         turn.activities.push(tool);
         break;
       }
       case 'tool_item': {
         let tool = tools.get(record.callId);
+        const unknown = unknownItemType(record.item);
+        countUnread(unknown);
         if (!tool) {
+          // A type we do not know is no evidence of a call: counted above, never shown as one.
+          if (unknown) break;
+          // A background command of an earlier turn finishing now: that turn's result, not a call of this one.
+          if (record.turnId && turnId && record.turnId !== turnId) {
+            const exitCode = record.item.type === 'command' ? record.item.exitCode : undefined;
+            turn.late ??= [];
+            turn.late.push({
+              callId: record.callId,
+              turnId: record.turnId,
+              atMs: record.atMs,
+              exitCode,
+              killed: exitCode === -1,
+            });
+            break;
+          }
           tool = toolFromItem(record.callId, record.item, record.atMs);
           tools.set(record.callId, tool);
           turn.activities.push(tool);
         }
         applyItem(tool, record.item);
-        countUnread(unknownItemType(record.item));
+        tool.runningAs = undefined;
+        // Codex kills the background commands still running when it exits, after the turn ended.
+        if (over && !turn.aborted && tool.exitCode === -1) {
+          tool.killed = true;
+          tool.status = 'incomplete';
+        }
         break;
       }
       case 'tool_output': {
         const tool = tools.get(record.callId);
         if (!tool) break;
-        tool.output ??= tool.kind === 'mcp' ? mcpOutputText(record.output) : record.output;
-        tool.exitCode ??= record.exitCode;
-        tool.durationMs ??= record.durationMs ?? Math.max(0, record.atMs - tool.atMs);
+        const polled = polls.get(tool);
+        if (record.images) tool.images = record.images.map((image) => ({ ...imageNamed(tool), ...image }));
         if (record.rejected) {
+          tool.output ??= record.output;
           tool.rejected = true;
           tool.status = 'failure';
-        } else if (tool.status === 'incomplete') tool.status = statusOf(tool);
+          // It never ran: the model's arguments as written, and no duration.
+          tool.input = rawInputs.get(tool) ?? tool.input;
+          tool.durationMs = undefined;
+          break;
+        }
+        tool.output ??= tool.kind === 'mcp' ? mcpOutputText(record.output) : record.output;
+        tool.durationMs ??= record.durationMs ?? Math.max(0, record.atMs - tool.atMs);
+        if (new RegExp(`^${escapeRegExp(tool.name)} failed: `).test(record.output)) {
+          // Codex could not do what the call asked ("write_stdin failed: Unknown process id 5978").
+          tool.status = 'failure';
+          break;
+        }
+        if (record.runningAs !== undefined) {
+          // Not over: the command runs on in the background; a later poll or item says how it ended.
+          const owner = polled ?? tool;
+          if (owner.status === 'incomplete') owner.runningAs = record.runningAs;
+          processes.set(record.runningAs, owner);
+          if (polled) tool.status = 'success';
+          break;
+        }
+        if (polled) {
+          // A poll's exit code is the polled command's: the poll itself did its job.
+          settleFromPoll(polled, record, tool);
+          tool.status = 'success';
+          break;
+        }
+        tool.exitCode ??= record.exitCode;
+        if (tool.status === 'incomplete') tool.status = statusOf(tool);
         break;
       }
       case 'model_error':
@@ -204,11 +323,14 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
         addCompaction(turn.activities, record.atMs, record.summary);
         break;
       case 'task_complete':
+        over = true;
         turn.endedAtMs = record.atMs;
         turn.durationMs = record.durationMs;
         if (record.lastMessage) turn.finalMessage = record.lastMessage;
+        if (record.error) failTurn(turn, { atMs: record.atMs, fatal: true, ...record.error });
         break;
       case 'turn_aborted':
+        over = true;
         turn.endedAtMs = record.atMs;
         turn.durationMs = record.durationMs;
         turn.aborted = true;
@@ -216,9 +338,64 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
     }
   }
   if (turn.aborted) markInterrupted(turn.activities, turn.endedAtMs);
+  // Before 0.171 a failed turn wrote an `error` event and a task_complete without a message: the error
+  // ended it unless the agent still answered after it.
+  const fatal = turn.modelErrors.findLast((error) => error.fatal);
+  if (fatal && !turn.activities.some((a) => a.type === 'message' && a.atMs >= fatal.atMs)) turn.failed = true;
+  // A failed turn gave no answer (task_complete's message is null): an earlier message is not made one.
   const lastActivity = turn.activities.findLast((activity) => activity.type === 'message');
-  turn.finalMessage ??= lastActivity?.type === 'message' ? lastActivity.text : undefined;
+  if (!turn.failed) turn.finalMessage ??= lastActivity?.type === 'message' ? lastActivity.text : undefined;
   return turn;
+}
+
+/** The raw arguments of each call, kept apart so a call Codex rejects can show them as written. */
+const rawInputs = new WeakMap<ToolActivity, string>();
+/** The file a call names (view_image's `path`): the name of the image it returns. */
+const pathArgs = new WeakMap<ToolActivity, string>();
+
+function imageNamed(tool: ToolActivity): ImageRef {
+  const path = pathArgs.get(tool);
+  return path === undefined ? {} : { name: path.split(/[\\/]/).pop() ?? path };
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The background process a call addresses (write_stdin's `session_id`). */
+function processOf(args: Record<string, unknown> | undefined): string | undefined {
+  const id = args?.session_id;
+  return typeof id === 'number' || typeof id === 'string' ? String(id) : undefined;
+}
+
+/**
+ * A poll saw the polled command end: when no item of the command's own said so, the exit code, output and
+ * end time are the command's (its step holds the whole run).
+ */
+function settleFromPoll(
+  command: ToolActivity,
+  poll: { atMs: number; output: string; exitCode?: number },
+  pollTool: ToolActivity,
+): void {
+  if (poll.exitCode === undefined || command.exitCode !== undefined) return;
+  command.exitCode = poll.exitCode;
+  command.output = `${command.output ?? ''}${poll.output}`;
+  command.durationMs = Math.max(0, poll.atMs - command.atMs);
+  command.runningAs = undefined;
+  if (command.status === 'incomplete') command.status = statusOf(command);
+  // The poll's own output is what it saw, without the exit code that is not its own.
+  pollTool.exitCode = undefined;
+}
+
+/**
+ * The turn ended on this error (task_complete's `error`, Codex 0.171+). Older builds wrote the same failure
+ * as an `error` event first: that one is the same error, not a second.
+ */
+function failTurn(turn: TurnActivity, error: ModelError): void {
+  const same = turn.modelErrors.find(
+    (known) => known.fatal && known.message === error.message && (known.info ?? error.info) === error.info,
+  );
+  if (same) same.info ??= error.info;
+  else turn.modelErrors.push(error);
+  turn.failed = true;
 }
 
 /**

@@ -2,15 +2,17 @@
 // current time all come in as data. Every text field passes the content mode (full | redacted | metadata)
 // and the per-field limits here, and the whole body is fitted under 1 MB, so nothing after this point
 // ever holds unredacted or oversized text.
-import type { RolloutRecord, SessionFacts, TokenCounts } from '../codex/rollout';
+import type { ImageRef, RolloutRecord, SessionFacts, TokenCounts } from '../codex/rollout';
 import type { CaptureMode, ContentMode } from '../config/settings';
 import {
+  type Attachment,
   type Environment,
   LIMITS,
   type LlmUsage,
   type Step,
   type TaskData,
   type TraceError,
+  type TurnStatus,
 } from '../infinium/task-data';
 import {
   type Activity,
@@ -135,7 +137,7 @@ function threadActivity(rollout: RolloutTurnFacts | null, events: readonly HookE
   activity.finalMessage ??= hookFinal(events);
   if (activity.finalMessage !== undefined) {
     const last = activity.activities.findLast((a) => a.type === 'message');
-    if (last?.type !== 'message' || last.text !== activity.finalMessage) {
+    if (last?.type !== 'message' || last.text.trim() !== activity.finalMessage.trim()) {
       activity.activities.push({
         type: 'message',
         atMs: activity.endedAtMs ?? lastArrival(events) ?? activity.startedAtMs ?? 0,
@@ -191,6 +193,54 @@ function resolveTurn(input: TurnTraceInput): TurnParts {
     provider: input.rollout?.session.provider,
     codexVersion: input.rollout?.session.cliVersion,
   };
+}
+
+/**
+ * How the turn ended, as far as is known (never `completed` by default): `interrupted` (turn_aborted or
+ * the Interrupt hook), `failed` (it ended on an error), `completed` (its end is recorded: task_complete,
+ * or a Stop when there is no rollout), else `incomplete`.
+ */
+function turnStatus(parts: TurnParts): TurnStatus {
+  const { activity, input } = parts;
+  if (activity.aborted || input.ending === 'interrupt') return 'interrupted';
+  if (activity.failed) return 'failed';
+  if (input.rollout ? input.rollout.ended : input.ending === 'stop') return 'completed';
+  return 'incomplete';
+}
+
+/** A session trace's status: its worst turn's. */
+function sessionStatus(turns: readonly TurnParts[]): TurnStatus {
+  const statuses = new Set(turns.map(turnStatus));
+  return (['failed', 'interrupted', 'incomplete'] as const).find((s) => statuses.has(s)) ?? 'completed';
+}
+
+/** The turn's prompt as the trace names it (see promptText). */
+const shownPrompt = (activity: TurnActivity) => promptText(activity.prompt, activity.promptImages);
+
+/**
+ * What the turn answered: its final message, and in Plan mode the plan it proposed with it (Codex takes
+ * the plan out of the message into a Plan item: the plan is the answer when no tool call came after it).
+ */
+function answer(activity: TurnActivity): string | undefined {
+  const last = activity.activities.findLastIndex((a) => a.type === 'plan');
+  const plan = activity.activities[last];
+  if (plan?.type !== 'plan' || activity.activities.slice(last).some((a) => a.type === 'tool')) {
+    return activity.finalMessage;
+  }
+  const message = activity.finalMessage?.trim();
+  return message ? `${message}\n\n${plan.text}` : plan.text;
+}
+
+/** Late results of earlier turns' background commands, as the environment lists them. */
+function lateResults(activity: TurnActivity): Environment['late_results'] {
+  if (!activity.late?.length) return undefined;
+  return activity.late.map((late) => ({
+    call_id: late.callId,
+    turn_id: late.turnId,
+    exit_code: late.exitCode,
+    killed: late.killed || undefined,
+    occurred_at: iso(late.atMs),
+  }));
 }
 
 /** The activity of the turn's root thread and of each of its sub-agents. */
@@ -303,7 +353,30 @@ function toolStep(tool: ToolActivity, text: TextPolicy, stepNumber: number, agen
     output: text.content(tool.output, FIELD_LIMITS.output),
     exit_code: tool.exitCode,
     agent_id: agentId,
+    attachments: attachments(tool.images, text),
   };
+}
+
+/** Images as steps show them: name, type and size; names pass the content mode like any text. */
+function attachments(images: readonly ImageRef[] | undefined, text: TextPolicy): Attachment[] | undefined {
+  if (!images || images.length === 0) return undefined;
+  return images.map((image, index) => ({
+    name: (image.name && text.excerpt(image.name, 200)) || `image ${index + 1}`,
+    type: image.type,
+    size_bytes: image.sizeBytes,
+  }));
+}
+
+/**
+ * The prompt as a trace names it: its text, or for a prompt made only of images "[image] <names>" (an
+ * image-only turn is still a turn with a meaningful name).
+ */
+function promptText(prompt: string | undefined, images: readonly ImageRef[] | undefined): string | undefined {
+  if ((prompt === undefined || prompt.trim() === '') && images && images.length > 0) {
+    const names = images.map((image, index) => image.name ?? `image ${index + 1}`);
+    return `[image] ${names.join(', ')}`;
+  }
+  return prompt;
 }
 
 function toolError(tool: ToolActivity, text: TextPolicy, stepNumber: number): TraceError | undefined {
@@ -311,10 +384,15 @@ function toolError(tool: ToolActivity, text: TextPolicy, stepNumber: number): Tr
   const what = tool.kind === 'command' ? text.excerpt(tool.input, 200) : undefined;
   const base = { step_number: stepNumber, tool_name: tool.name, occurred_at: iso(tool.atMs) };
   if (tool.status === 'incomplete') {
+    const how = tool.killed
+      ? 'was still running when the turn ended; Codex killed it when it exited'
+      : tool.runningAs !== undefined
+        ? `was still running in the background (process ${tool.runningAs}) when the turn ended`
+        : 'call did not finish';
     return {
       ...base,
       error_type: 'tool_incomplete',
-      message: `${tool.name} call did not finish${what ? `: ${what}` : ''}`,
+      message: `${tool.name} ${how}${what ? `: ${what}` : ''}`,
     };
   }
   if (tool.rejected) {
@@ -330,7 +408,12 @@ function toolError(tool: ToolActivity, text: TextPolicy, stepNumber: number): Tr
     const code = tool.exitCode === undefined ? 'failed' : `exited with code ${tool.exitCode}`;
     return { ...base, error_type: 'command_failed', message: `Command ${code}${what ? `: ${what}` : ''}` };
   }
-  return { ...base, error_type: 'tool_failed', message: `${tool.name} call failed` };
+  // Codex's own short answer says why ("write_stdin failed: Unknown process id 5978").
+  const reason = tool.output && tool.output.length <= 500 ? text.excerpt(tool.output, 300) : undefined;
+  const message = reason?.startsWith(`${tool.name} failed`)
+    ? reason
+    : `${tool.name} call failed${reason ? `: ${reason}` : ''}`;
+  return { ...base, error_type: 'tool_failed', message };
 }
 
 /** Renders activities as numbered steps (from `firstNumber`) with the errors they carry. */
@@ -358,7 +441,18 @@ function renderActivities(
         description: hook ? 'Stop hook continued the turn' : 'User prompt (steered into the running turn)',
         started_at: iso(activity.atMs),
         status: 'success',
-        input: text.content(activity.text, FIELD_LIMITS.summary),
+        input: text.content(promptText(activity.text, activity.images), FIELD_LIMITS.summary),
+        agent_id: agentId,
+        attachments: attachments(activity.images, text),
+      });
+    } else if (activity.type === 'plan') {
+      steps.push({
+        step_number: number,
+        action: 'plan',
+        description: 'Proposed plan',
+        started_at: iso(activity.atMs),
+        status: 'success',
+        output: text.content(activity.text, FIELD_LIMITS.summary),
         agent_id: agentId,
       });
     } else if (activity.type === 'compaction') {
@@ -372,7 +466,7 @@ function renderActivities(
         agent_id: agentId,
       });
     } else {
-      const final = index === lastMessage && activity.text === finalMessage;
+      const final = index === lastMessage && activity.text.trim() === finalMessage?.trim();
       steps.push({
         step_number: number,
         action: 'assistant_message',
@@ -387,29 +481,24 @@ function renderActivities(
   return { steps, errors };
 }
 
-function promptStep(
-  prompt: string | undefined,
-  atMs: number,
-  text: TextPolicy,
-  number: number,
-  agentId?: string,
-): Step {
+function promptStep(activity: TurnActivity, atMs: number, text: TextPolicy, number: number): Step {
+  const images = activity.promptImages;
   return {
     step_number: number,
     action: 'user_prompt',
-    description: agentId ? 'Sub-agent prompt' : 'User prompt',
+    description: images?.length
+      ? `User prompt with ${images.length} image${images.length === 1 ? '' : 's'}`
+      : 'User prompt',
     started_at: iso(atMs),
     status: 'success',
-    input: text.content(prompt, FIELD_LIMITS.summary),
-    agent_id: agentId,
+    input: text.content(promptText(activity.prompt, images), FIELD_LIMITS.summary),
+    attachments: attachments(images, text),
   };
 }
 
 function renderTurn(parts: TurnParts, text: TextPolicy, firstNumber: number): RenderedTurn {
   const { activity, input } = parts;
-  const steps: Step[] = [
-    promptStep(activity.prompt, activity.promptAtMs ?? parts.startMs, text, firstNumber),
-  ];
+  const steps: Step[] = [promptStep(activity, activity.promptAtMs ?? parts.startMs, text, firstNumber)];
   const errors: TraceError[] = [];
   const body = renderActivities(activity.activities, text, firstNumber + 1, activity.finalMessage);
   steps.push(...body.steps);
@@ -578,6 +667,7 @@ function environment(
   options: TraceOptions,
   toolDetail: Environment['tool_detail'],
   unread: Environment['unread_rollout_lines'],
+  status: TurnStatus,
 ): Environment {
   const env = parts.input.environment;
   return {
@@ -596,6 +686,8 @@ function environment(
     capture_mode: options.capture,
     content_mode: options.contentMode,
     tool_detail: toolDetail,
+    turn_status: status,
+    late_results: lateResults(parts.activity),
     unread_rollout_lines: unread,
     run_id: env.runId,
     run_label: env.runLabel,
@@ -687,12 +779,12 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
   const parts = resolveTurn(input);
   const { steps, errors } = renderTurn(parts, text, 1);
   const project = input.environment.project;
-  const title = text.excerpt(parts.activity.prompt, 100);
+  const title = text.excerpt(shownPrompt(parts.activity), 100);
   const usage = usageOf(parts);
   const data: TaskData = {
     name: truncateEnd(`${project}: ${title ?? `Codex turn ${input.turnNumber}`}`, LIMITS.nameMax),
     description: describe(
-      text.excerpt(parts.activity.prompt, DESCRIPTION_PROMPT_CHARS),
+      text.excerpt(shownPrompt(parts.activity), DESCRIPTION_PROMPT_CHARS),
       `Codex CLI turn ${input.turnNumber} of session ${input.sessionId} in ${project}`,
       steps,
       errors,
@@ -701,13 +793,13 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
     ),
     current_datetime: iso(options.nowMs),
     duration: seconds(parts.endMs - parts.startMs),
-    input_summary: text.content(parts.activity.prompt, FIELD_LIMITS.summary),
-    output_summary: text.content(parts.activity.finalMessage, FIELD_LIMITS.summary),
+    input_summary: text.content(shownPrompt(parts.activity), FIELD_LIMITS.summary),
+    output_summary: text.content(answer(parts.activity), FIELD_LIMITS.summary),
     llm_usage: llmUsage(usage, parts.model, parts.provider),
     steps,
     errors,
     environment: {
-      ...environment(parts, options, parts.toolDetail, unreadCounts(threadsOf(parts))),
+      ...environment(parts, options, parts.toolDetail, unreadCounts(threadsOf(parts)), turnStatus(parts)),
       pricing: pricingFacts(usage, recordsOf(parts)),
     },
     time_tracking: { start_time: iso(parts.startMs), end_time: iso(parts.endMs) },
@@ -758,7 +850,7 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
       LIMITS.nameMax,
     ),
     description: describe(
-      text.excerpt(turns[0]?.activity.prompt, DESCRIPTION_PROMPT_CHARS),
+      text.excerpt(turns[0] && shownPrompt(turns[0].activity), DESCRIPTION_PROMPT_CHARS),
       `Codex CLI session ${first.sessionId} in ${project}, ${inputs.length} turn${inputs.length === 1 ? '' : 's'}`,
       steps,
       errors,
@@ -767,13 +859,19 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
     ),
     current_datetime: iso(options.nowMs),
     duration: seconds(endMs - startMs),
-    input_summary: text.content(turns[0]?.activity.prompt, FIELD_LIMITS.summary),
-    output_summary: text.content(last.activity.finalMessage, FIELD_LIMITS.summary),
+    input_summary: text.content(turns[0] && shownPrompt(turns[0].activity), FIELD_LIMITS.summary),
+    output_summary: text.content(answer(last.activity), FIELD_LIMITS.summary),
     llm_usage: llmUsage(usage, model, turns.find((t) => t.provider)?.provider),
     steps,
     errors,
     environment: {
-      ...environment(withModel, options, toolDetail, unreadCounts(turns.flatMap(threadsOf))),
+      ...environment(
+        withModel,
+        options,
+        toolDetail,
+        unreadCounts(turns.flatMap(threadsOf)),
+        sessionStatus(turns),
+      ),
       turn_id: undefined,
       pricing: pricingFacts(usage, turns.flatMap(recordsOf)),
     },
