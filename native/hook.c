@@ -362,6 +362,13 @@ int main(int argc, char **argv) {
     if (!join(root, home, "/.infinium-codex")) return discard();
   }
 
+  /*
+   * Another user's state dir would decide where the secret and the traces go: never written in (the CLI
+   * refuses it in one sentence), as hook.sh's `[ -O`.
+   */
+  struct stat root_st;
+  if (stat(root, &root_st) == 0 && root_st.st_uid != geteuid()) return discard();
+
   char spool[PATH_MAX], tmp[PATH_MAX], logs[PATH_MAX], log[PATH_MAX];
   if (!join(spool, root, "/spool") || !join(tmp, spool, "/tmp") || !join(logs, root, "/logs") ||
     !join(log, logs, "/hook.log"))

@@ -134,9 +134,9 @@ function commandRunner(ctx: CliContext): CommandRunner {
   return async (command, options: any) => {
     if (command !== 'hook') {
       // The hook path stays silent and does its own check (src/hook): a relative state dir spools nothing.
+      tightenStateRoot(ctx.env);
       const problem = stateRootProblem(ctx.env);
       if (problem) throw new UserError(problem);
-      tightenStateRoot(ctx.env);
     }
     switch (command) {
       case 'init':

@@ -1,5 +1,6 @@
 // Where our own state lives. One root (INFINIUM_CODEX_HOME, default ~/.infinium-codex), created 0700:
 // it holds the spool of raw hook payloads, which are the only unredacted data we ever write.
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
@@ -71,12 +72,48 @@ export function systemPaths(env: Env = process.env): SystemPaths {
 }
 
 /**
- * Why the state root cannot be used, in one sentence, or null. A relative INFINIUM_CODEX_HOME would be
- * resolved against each process's own folder: for hooks and workers that is the Codex session's project,
- * where raw payloads would land among the user's files (and in `git add -A`).
+ * Why the state root cannot be used, in one sentence with its fix, or null. A relative INFINIUM_CODEX_HOME
+ * would be resolved against each process's own folder: for hooks and workers that is the Codex session's
+ * project, where raw payloads would land among the user's files (and in `git add -A`). A folder of another
+ * user, or one others may write to, decides where the secret and the traces go (its config.json, its
+ * credentials, its spool): it is refused, as git refuses a repository another user owns. Another user
+ * could create our entries in it before we do, so the sticky bit makes it no safer. `tightenStateRoot`
+ * closes a folder of ours that holds only our entries before this is asked.
  */
 export function stateRootProblem(env: Env = process.env): string | null {
   const explicit = env.INFINIUM_CODEX_HOME;
-  if (!explicit || isAbsolute(explicit)) return null;
-  return `INFINIUM_CODEX_HOME must be an absolute path, not "${explicit}": set it to a full path, or unset it to use ~/.infinium-codex.`;
+  if (explicit && !isAbsolute(explicit)) {
+    return `INFINIUM_CODEX_HOME must be an absolute path, not "${explicit}": set it to a full path, or unset it to use ~/.infinium-codex.`;
+  }
+  const uid = process.getuid?.();
+  if (uid === undefined) return null;
+  const root = stateRoot(env);
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(root);
+  } catch {
+    return null; // not there yet: we make it, 0700
+  }
+  const elsewhere = explicit
+    ? 'set INFINIUM_CODEX_HOME to a folder of your own'
+    : 'set INFINIUM_CODEX_HOME to a folder of your own, or remove it';
+  if (!stat.isDirectory()) return `The state folder ${root} is not a folder: ${elsewhere}.`;
+  if (stat.uid !== uid) {
+    return `The state folder ${root} belongs to another user (uid ${stat.uid}), who could change where your secret and traces go, so it is not used: ${elsewhere}.`;
+  }
+  if ((stat.mode & 0o022) !== 0) {
+    return `The state folder ${root} can be written by other users (mode ${(stat.mode & 0o7777).toString(8).padStart(4, '0')}) and holds files that are not ours, so it is not used: run \`chmod go-w ${root}\`, or ${elsewhere}.`;
+  }
+  return null;
+}
+
+/** The state root is someone else's: the hooks spool nothing there (the same test hook.sh makes with -O). */
+export function stateRootForeign(root: string): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return false;
+  try {
+    return statSync(root).uid !== uid;
+  } catch {
+    return false;
+  }
 }

@@ -90,6 +90,12 @@ if [ -z "$INFINIUM_CODEX_HOME" ] && [ -z "$HOME" ]; then
 fi
 root=${INFINIUM_CODEX_HOME:-$HOME/.infinium-codex}
 sp=$root/spool
+# Another user's state dir would decide where the secret and the traces go: never written in (the CLI
+# refuses it in one sentence). `[ -O` is a builtin: a stat, no program.
+if [ -e "$root" ] && [ ! -O "$root" ]; then
+  drain /dev/null
+  exit 0
+fi
 
 # A symbolic link where one of our directories or our log should be was not made by us: remove it (never
 # its target) rather than write through it. `[ -L` is a builtin: no cost unless a link is there.

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { type Env, stateRoot, tracingDisabled } from '../config/paths';
+import { type Env, stateRoot, stateRootForeign, tracingDisabled } from '../config/paths';
 import { envTrailer, SECRET_VAR } from '../spool/session-env';
 
 /**
@@ -63,9 +63,10 @@ export function runHook(eventArg: string | undefined, env: Env = process.env): v
   process.stdin.on('end', () => {
     clearTimeout(timer);
     const payload = Buffer.concat(chunks);
-    // As hook.sh: a session with tracing off, or a state dir named by a relative path (it would put raw
-    // payloads inside the user's project), spools nothing.
-    if (payload.length === 0 || tracingDisabled(env) || !isAbsolute(root)) process.exit(0);
+    // As hook.sh: a session with tracing off, a state dir named by a relative path (it would put raw
+    // payloads inside the user's project) or another user's state dir, spools nothing.
+    if (payload.length === 0 || tracingDisabled(env) || !isAbsolute(root) || stateRootForeign(root))
+      process.exit(0);
     const trailer = envTrailer(env);
     const entry = spool(root, event, trailer ? Buffer.concat([payload, trailer]) : payload);
     // A session with its own secret starts its own worker, which keeps the secret for the session.

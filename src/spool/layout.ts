@@ -45,7 +45,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { type Env, statePaths } from '../config/paths';
 
 export interface SpoolPaths {
@@ -183,13 +183,16 @@ const isOurs = (name: string) => ROOT_ENTRIES.has(name) || /\.(tmp|stale)$/.test
  * restored backup): our folders in it become 0700 and our files 0600, all the way down (links are never
  * followed), then the root itself 0700. A root that also holds entries that are not ours (a folder the user
  * named with INFINIUM_CODEX_HOME for other things too) is not ours to close: it keeps its mode, and only
- * our entries are tightened. Does nothing when the root is already 0700 or is missing; never throws.
+ * our entries are tightened. Does nothing when the root is already 0700, missing or another user's; never
+ * throws.
  */
 export function tightenStateRoot(env: Env = process.env): void {
   const root = statePaths(env).root;
+  if (!isAbsolute(root)) return;
   try {
     const stat = statSync(root);
-    if (!stat.isDirectory() || (stat.mode & 0o077) === 0) return;
+    // Never another user's folder, even as root (which could chmod it): stateRootProblem refuses it.
+    if (!stat.isDirectory() || (stat.mode & 0o077) === 0 || stat.uid !== process.getuid?.()) return;
     const names = readdirSync(root);
     for (const name of names) if (isOurs(name)) tighten(join(root, name));
     if (names.every(isOurs)) chmodSync(root, 0o700);

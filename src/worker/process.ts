@@ -26,8 +26,9 @@ export async function runWorkerProcess(
   lock?: HeldLock,
 ): Promise<void> {
   markLoaded();
-  // A relative state dir would be resolved against the session's project: do nothing at all (the hooks
-  // spool nothing there either; the CLI says what is wrong).
+  // A relative state dir would be resolved against the session's project, and another user's (or one
+  // others may write to) decides where the secret goes: do nothing at all (the CLI says what is wrong).
+  tightenStateRoot(env);
   if (stateRootProblem(env)) return;
   const log = spoolPaths(env).workerLog;
   if (argv.includes('--session-secret')) {
@@ -46,7 +47,6 @@ export async function runWorkerProcess(
     }).unref();
     return;
   }
-  tightenStateRoot(env);
   try {
     const passes = await runWorker(env, {
       composer,
