@@ -22,7 +22,14 @@ import { checkAgentId, secretFromFlags } from './secret-input';
 
 export async function initSystem(options: InitOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
-  if (process.platform !== 'win32' && process.getuid?.() !== 0) {
+  if (options.print && (options.agentSecret !== undefined || options.agentSecretStdin)) {
+    throw new UserError(
+      "`init --system --print` never prints a secret: ship it to the machines as INFINIUM_AGENT_SECRET in each user's environment, or run `init --system --agent-secret-stdin` on each as root.",
+      undefined,
+      2,
+    );
+  }
+  if (!options.print && process.platform !== 'win32' && process.getuid?.() !== 0) {
     throw new UserError(
       '`init --system` writes to /etc for every user, so run it as root (sudo).',
       undefined,
@@ -43,7 +50,7 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
   checkAgentId(agentId);
   const baseUrl = options.baseUrl ?? existing.baseUrl ?? DEFAULT_BASE_URL;
   checkBaseUrl(baseUrl, '--base-url', insecureHttpAllowed(ctx.env) || existing.allowInsecureHttp === true);
-  const secret = await secretFromFlags(options, env, ctx.stdin);
+  const secret = options.print ? null : await secretFromFlags(options, env, ctx.stdin);
   const capture = options.capture ?? existing.capture ?? 'lean';
   const hooksFile = systemHooksFile(env);
   const hooks = readHooksFile(hooksFile);
@@ -58,6 +65,22 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
   const codex = await detectCodex(env);
   const target = hookTarget(ctx, options.frontEnd ?? 'native');
   const doc = withOurHooks(hooks.doc, eventsFor(capture, codexNeeds(codex.version)), target);
+  const machineDefaults = {
+    agentId,
+    baseUrl: baseUrl === DEFAULT_BASE_URL ? undefined : baseUrl,
+    capture,
+    granularity: options.granularity ?? existing.granularity,
+    contentMode: options.contentMode ?? existing.contentMode,
+    ...(insecureHttpAllowed(ctx.env) && baseUrl.startsWith('http:') ? { allowInsecureHttp: true } : {}),
+  };
+  if (options.print) {
+    // For a fleet's configuration management: the two files as this machine's install would write them.
+    out.line(`# ${hooksFile} (managed hooks: Codex runs them for every user, with no trust entries)`);
+    out.line(serializeHooks(doc, hooks.text).trimEnd());
+    out.line(`# ${paths.config} (the machine's defaults; no secret)`);
+    out.line(JSON.stringify({ ...existing, ...machineDefaults }, null, 2));
+    return;
+  }
   if (hooks.text === null || !isDeepStrictEqual(doc, hooks.doc)) {
     if (hooks.text !== null) backupFile(hooksFile);
     writeCodexFile(hooksFile, serializeHooks(doc, hooks.text));
@@ -65,18 +88,7 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
   out.line(
     `${out.green('✓')} Managed ${capture} capture hooks in ${hooksFile} (no trust needed), front-end ${target.nativeHook ? 'native' : 'hook.sh'}`,
   );
-  updateSettingsFile(
-    paths.config,
-    {
-      agentId,
-      baseUrl: baseUrl === DEFAULT_BASE_URL ? undefined : baseUrl,
-      capture,
-      granularity: options.granularity ?? existing.granularity,
-      contentMode: options.contentMode ?? existing.contentMode,
-      ...(insecureHttpAllowed(ctx.env) && baseUrl.startsWith('http:') ? { allowInsecureHttp: true } : {}),
-    },
-    { mode: 0o644, dirMode: 0o755 },
-  );
+  updateSettingsFile(paths.config, machineDefaults, { mode: 0o644, dirMode: 0o755 });
   out.line(`${out.green('✓')} Machine defaults in ${paths.config}`);
   if (secret) {
     writeFileAtomic(paths.credentials, `${JSON.stringify({ [agentId]: secret }, null, 2)}\n`, {

@@ -53,6 +53,8 @@ export interface InitOptions extends SecretFlags {
   offline?: boolean;
   gitignore?: boolean;
   project?: string;
+  /** With --system: print the managed files instead of writing them. */
+  print?: boolean;
 }
 
 interface Answers {

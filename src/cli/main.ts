@@ -235,6 +235,7 @@ Docs: ${pkg.homepage}`,
     .option('--offline', 'do not check the credentials with Infinium')
     .option('--project <dir>', 'the project folder (default: the current one)')
     .option('--system', 'as root: install the managed hook layer for every user of this machine')
+    .option('--print', 'with --system: print the managed hooks and machine defaults instead of writing them')
     .option(
       '--ci',
       'CI and containers: agent from INFINIUM_* in the environment, hooks only, no settings written',

@@ -556,6 +556,26 @@ describe('init --system', () => {
   });
 });
 
+describe('init --system --print (a fleet rollout recipe)', () => {
+  it('prints the managed hooks and the machine defaults, writes nothing, and never takes a secret', async () => {
+    const sandbox = makeSandbox();
+    const args = ['init', '--system', '--print', '--agent-id', AGENT, '--base-url', standIn.url];
+    const result = await runCli(sandbox, args);
+    expect(result.code, result.stderr).toBe(0);
+    const [hooksPart, configPart] = result.stdout.split(/^# .*config\.json .*$/m);
+    expect(hooksPart).toMatch(/^# .*hooks\.json \(managed hooks/);
+    const hooks = JSON.parse((hooksPart as string).replace(/^#.*\n/, ''));
+    expect(Object.keys(hooks.hooks)).toEqual(expect.arrayContaining(['UserPromptSubmit', 'Stop']));
+    expect(JSON.parse(configPart as string)).toEqual({ agentId: AGENT, baseUrl: standIn.url, capture: 'lean' });
+    expect(existsSync(sandbox.env.INFINIUM_CODEX_SYSTEM_CODEX_DIR as string)).toBe(false);
+    expect(existsSync(sandbox.env.INFINIUM_CODEX_SYSTEM_DIR as string)).toBe(false);
+    const withSecret = await runCli(sandbox, [...args, '--agent-secret-stdin'], { input: SECRET });
+    expect(withSecret.code).toBe(2);
+    expect(withSecret.stderr).toMatch(/^Error: `init --system --print` never prints a secret/);
+    expect(withSecret.stdout).not.toContain(SECRET);
+  });
+});
+
 describe('uninstall leaves nothing of ours running and says what it keeps (first-run N5, N15, N21)', () => {
   /** A stand-in worker: a live process named as the holder of our worker lock, as a real worker is. */
   function fakeWorker(sandbox: Sandbox) {
