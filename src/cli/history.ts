@@ -2,9 +2,11 @@
 // history. The table fits 80 columns: times relative to now in the local zone, one row per turn (a turn
 // sent after it was dead shows as sent), a short key on every row for `history show`, a dead turn's reason
 // shortened on the line below it. `--json` keeps every record as stored, with ISO times.
+import type { TaskData } from '../infinium/task-data';
 import { findHistory, type HistoryRecord, readHistory, spoolPaths } from '../spool';
 import { evaluationOf } from '../spool/evaluations';
 import type { CliContext } from './context';
+import { costCell, costNotes, describeCost } from './cost';
 import { UserError } from './errors';
 import { shortVerdict } from './evaluation-format';
 import { inertLine } from './terminal-text';
@@ -101,7 +103,7 @@ export async function history(options: HistoryOptions, ctx: CliContext, nowMs = 
   }
   const keys = shortKeys(records);
   const rows = [
-    ['WHEN', 'PROJECT', 'TURN', 'STATUS', 'STEPS', 'TOKENS', 'TIME', 'VERDICT', 'KEY'],
+    ['WHEN', 'PROJECT', 'TURN', 'STATUS', 'STEPS', 'TOKENS', 'COST', 'TIME', 'VERDICT', 'KEY'],
     ...records.map((record) => [
       relativeTime(record.time, nowMs),
       shorten(record.project, 12),
@@ -109,6 +111,7 @@ export async function history(options: HistoryOptions, ctx: CliContext, nowMs = 
       record.unknownOutcomes ? `${record.status}*` : record.status,
       String(record.steps),
       record.tokens === undefined ? '-' : String(record.tokens),
+      costCell(record),
       `${record.duration.toFixed(1)}s`,
       shortVerdict(evaluationOf(paths, record)),
       keys.get(record.key) ?? record.key,
@@ -127,6 +130,7 @@ export async function history(options: HistoryOptions, ctx: CliContext, nowMs = 
       out.line(out.dim(shorten(`  └ ${record.reason ?? 'given up on'}`, WIDTH)));
     } else out.line(text);
   }
+  for (const note of costNotes(records)) out.line(out.dim(note));
   out.line(
     out.dim("`infinium-codex history show <key>` prints a trace, its trace id and a dead one's reason."),
   );
@@ -200,8 +204,10 @@ export async function historyShow(options: HistoryShowOptions, ctx: CliContext):
     );
     return;
   }
-  const body = JSON.parse(payload) as { llm_usage?: Usage };
+  const body = JSON.parse(payload) as TaskData;
   if (body.llm_usage) for (const line of explainTokens(body.llm_usage)) out.line(line);
+  const cost = describeCost(body);
+  if (cost) out.line(`Cost:     ${cost}`);
   out.line('Body (exactly as sent; `--json` prints only this):');
   out.line(JSON.stringify(body, null, 2));
 }

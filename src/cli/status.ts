@@ -9,12 +9,13 @@ import { loadSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
 import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
-import { spoolStats } from '../spool';
+import { readHistory, spoolStats } from '../spool';
 import { captureOrDefault, describeConfigSource, describeFrontEnds, describeSecretSource } from './agent';
 import type { CliContext } from './context';
+import { costToday, describeCostToday } from './cost';
 import { describeDrift } from './doctor-spool';
 import { ExitCode } from './errors';
-import { relativeTime } from './history';
+import { latestPerTurn, relativeTime } from './history';
 import { count } from './output';
 import { projectTrusted } from './project-trust';
 import { startWorker } from './worker-start';
@@ -95,6 +96,8 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
         }
       : null,
     rolloutDrift: stats.rolloutDrift,
+    // Of the turns the worker handled today (local time), across every project.
+    costToday: costToday(latestPerTurn(readHistory(env)), nowMs),
   };
   if (options.json) {
     out.json(report);
@@ -137,6 +140,7 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
   out.line(
     `Last sent: ${report.lastSent ? `${relativeTime(report.lastSent.time, nowMs)}, ${report.lastSent.project} ${report.lastSent.traceId ?? ''}`.trimEnd() : 'nothing yet'}`,
   );
+  out.line(`Today:     ${describeCostToday(report.costToday)}`);
   for (const drift of stats.rolloutDrift) out.line(`Rollout:   ${out.yellow(describeDrift(drift))}`);
   if (!feature.on) out.line(`Feature:   ${out.red(feature.reason)}`);
   const problems =

@@ -3,6 +3,8 @@
 // served by our own server under the page's token: no CDN, nothing fetched from anywhere else.
 import type { LlmUsage, Step, TaskData, TraceError } from '../infinium/task-data';
 import type { EvaluationState } from '../spool/evaluations';
+import { historyCost } from '../spool/history';
+import { costCell, describeCost } from './cost';
 import { evaluationGist, shortVerdict } from './evaluation-format';
 import type { ViewTurn } from './view-data';
 
@@ -84,6 +86,7 @@ export function renderList(base: string, turns: ViewTurn[]): string {
 <td>${time(turn.time)}</td>
 <td>${badge(turn.delivery)}</td>
 <td class="num">${tokens === undefined ? '-' : tokens.toLocaleString('en-US')}</td>
+<td class="num">${escapeHtml(data ? costCell(historyCost(data)) : '-')}</td>
 <td class="num">${data ? `${data.duration.toFixed(1)} s` : '-'}</td>
 <td>${verdictCell(turn.evaluation)}</td>
 </tr>`;
@@ -95,7 +98,7 @@ export function renderList(base: string, turns: ViewTurn[]): string {
     `<h1>Recent turns</h1>
 <p class="filter" hidden><label>Filter <input type="search" id="filter" placeholder="project, prompt, status"></label></p>
 <table id="turns">
-<thead><tr><th>Project</th><th>Turn</th><th>Time</th><th>Delivery</th><th>Tokens</th><th>Duration</th><th>Verdict</th></tr></thead>
+<thead><tr><th>Project</th><th>Turn</th><th>Time</th><th>Delivery</th><th>Tokens</th><th>Cost</th><th>Duration</th><th>Verdict</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -181,12 +184,14 @@ function evaluationSection(turn: ViewTurn): string {
 export function renderTurn(base: string, turn: ViewTurn): string {
   const data = turn.taskData;
   const env = data?.environment;
+  const cost = data && describeCost(data);
   const facts = [
     `${badge(turn.delivery)} ${time(turn.time)}`,
     turn.traceId ? `trace <code>${escapeHtml(turn.traceId)}</code>` : '',
     env?.model ? `model ${escapeHtml(env.model)}` : '',
     env?.codex_version ? `Codex ${escapeHtml(env.codex_version)}` : '',
     data ? `${data.duration.toFixed(1)} s` : '',
+    cost ? `cost ${escapeHtml(cost)}` : '',
   ].filter(Boolean);
   const content = data
     ? `<section><h2>Prompt</h2><pre>${text(data.input_summary ?? '')}</pre></section>

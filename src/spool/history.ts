@@ -3,6 +3,7 @@
 // PAYLOADS_KEPT kept). Only redacted text is ever stored here.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Pricing, TaskData } from '../infinium/task-data';
 import { appendNoFollow, ensureDir, type SpoolPaths, writeFileAtomic } from './layout';
 import { rotateIfLarge } from './log';
 
@@ -40,6 +41,18 @@ export interface HistoryRecord {
   codexVersion?: string;
   /** Drift sentinel: rollout line types the reader did not know, with counts (environment.unread_rollout_lines). */
   unreadRolloutLines?: Record<string, number>;
+  /** USD (llm_usage.cost); absent when no request could be priced, or in records written before 0.2. */
+  cost?: number;
+  /** environment.pricing.basis: absent when the turn made no model request. */
+  costBasis?: Pricing['basis'];
+  /** environment.pricing.unpriced_models. */
+  unpricedModels?: string[];
+}
+
+/** The cost facts a history line keeps, from the trace body. */
+export function historyCost(data: TaskData): Pick<HistoryRecord, 'cost' | 'costBasis' | 'unpricedModels'> {
+  const pricing = data.environment?.pricing;
+  return { cost: data.llm_usage?.cost, costBasis: pricing?.basis, unpricedModels: pricing?.unpriced_models };
 }
 
 /** Rollout line types one Codex version wrote that the reader does not know, summed over traces. */

@@ -16,6 +16,7 @@ import { serializeTaskData } from '../infinium/task-data';
 import {
   appendHistory,
   type HistoryRecord,
+  historyCost,
   payloadFile,
   readHistoryRecords,
   savePayload,
@@ -332,6 +333,7 @@ function historyFacts(entry: OutboxEntry, nowMs: number): Omit<HistoryRecord, 's
     attempts: entry.attempts,
     codexVersion: entry.taskData.environment?.codex_version,
     unreadRolloutLines: entry.taskData.environment?.unread_rollout_lines,
+    ...historyCost(entry.taskData),
   };
 }
 

@@ -37,7 +37,11 @@ interface Status {
   outbox: number;
   dead: number;
   lastSent: { traceId?: string } | null;
+  costToday: { turns: number; apiUsd: number; planUsd: number; unpricedTurns: number };
 }
+// Each turn of the two-turn fixture: gpt-5.5 at $5 input, $0.50 cached, $30 output per million, per
+// response (1000 in of which 200 cached, 50 out; 1300 in of which 1000 cached, 20 out).
+const TURN_USD = (800 * 5 + 200 * 0.5 + 50 * 30 + 300 * 5 + 1000 * 0.5 + 20 * 30) / 1e6;
 interface HistoryRow {
   status: string;
   traceId?: string;
@@ -74,11 +78,12 @@ describe('status, history and retry show what the worker did', () => {
       outbox: 0,
       dead: 0,
       lastSent: { traceId: first?.traceId },
+      costToday: { turns: 1, apiUsd: TURN_USD, planUsd: 0, unpricedTurns: 0 },
     });
     // The table shows each turn's short key (the end of its session~turn key), which `history show` takes.
     const table = await runCli(sandbox, ['history']);
     expect(table.stdout).toMatch(/WHEN +PROJECT +TURN +STATUS/);
-    expect(table.stdout).toMatch(/demo +#1 +sent\b/);
+    expect(table.stdout).toMatch(/demo +#1 +sent +3 +2370 +\$0\.008 /);
 
     standIn.goDown({ kind: 'status', status: 503 });
     try {
@@ -97,6 +102,7 @@ describe('status, history and retry show what the worker did', () => {
     expect(await json<Status>(sandbox, ['status'])).toMatchObject({
       outbox: 0,
       lastSent: { traceId: standIn.traces.at(-1)?.traceId },
+      costToday: { turns: 2, apiUsd: 2 * TURN_USD, planUsd: 0, unpricedTurns: 0 },
     });
     expect((await json<HistoryRow[]>(sandbox, ['history'])).map((row) => row.status)).toEqual([
       'sent',

@@ -42,6 +42,13 @@ describe.concurrent('field cases through the real path', () => {
       finalMessage: 'build/ takes 412 MB.',
       errors: [],
     });
+    // The cost, through the real path: gpt-5.5 at $5 input, $0.50 cached, $30 output per million, per
+    // response (700 in, 20 out; 800 in of which 600 cached, 10 out).
+    expect(traces[0]?.llm_usage?.cost).toBeCloseTo(
+      (700 * 5 + 20 * 30 + 200 * 5 + 600 * 0.5 + 10 * 30) / 1e6,
+      9,
+    );
+    expect(traces[0]?.environment?.pricing).toMatchObject({ table: '@pydantic/genai-prices', basis: 'api' });
   });
 
   it.each(['plan.jsonl', 'plan-stop-only.jsonl', 'plan-prompt-only.jsonl'])(

@@ -27,6 +27,7 @@ const turn: TaskData = {
     completion_tokens: 180,
     total_tokens: 5480,
     api_calls_count: 4,
+    cost: 0.0319,
   },
   steps: [
     { step_number: 1, action: 'user_prompt', description: 'Fix the failing parser test', status: 'success' },
@@ -65,7 +66,12 @@ const turn: TaskData = {
     },
   ],
   errors: [{ message: 'npm test exited with code 1', error_type: 'command_failed', step_number: 2 }],
-  environment: { agent: 'codex-cli', codex_version: '0.171.0', model: 'gpt-5.5' },
+  environment: {
+    agent: 'codex-cli',
+    codex_version: '0.171.0',
+    model: 'gpt-5.5',
+    pricing: { table: '@pydantic/genai-prices', table_version: '0.1.8', basis: 'api' },
+  },
 };
 
 const evaluation = { score: 0.74, verdict: 'acceptable', summary: 'Solved it after one failed test run.' };
@@ -186,6 +192,7 @@ describe('view: the server', () => {
     const detail = await get(served.port, turnPath);
     expect(detail.body).toContain('Solved it after one failed test run.');
     expect(detail.body).toContain('<mark class="redacted">[REDACTED:github-token]</mark>');
+    expect(detail.body).toContain('cost $0.032 at API prices (@pydantic/genai-prices 0.1.8)');
   });
 
   it('answers nothing without the token, or for a Host that is not loopback', async () => {
@@ -264,7 +271,9 @@ for (const { name, executablePath, options } of BROWSERS) {
           const rows = await seen(page, '#turns tbody tr');
           expect(rows).toHaveLength(2);
           expect(rows[0]).toMatch(/parser-lib.*#2 Now add a test.*queued/s);
-          expect(rows[1]).toMatch(/#1 Fix the failing parser test.*sent.*5,480.*12\.4 s.*0\.74 acceptable/s);
+          expect(rows[1]).toMatch(
+            /#1 Fix the failing parser test.*sent.*5,480.*\$0\.032.*12\.4 s.*0\.74 acceptable/s,
+          );
           // The script ran: relative times and the filter.
           expect((await seen(page, 'time'))[1]).toBe('2 min ago');
           await page.locator('#filter').fill('whitespace');

@@ -90,12 +90,32 @@ export function expectTurnTrace(trace: ReceivedTrace | undefined, expected: Expe
     reasoning_tokens: usage.reasoning,
     api_calls_count: expected.replies.length,
   });
+  // Priced per reply at the model's published list prices, worked out here, not by the connector's code.
+  expect(data.llm_usage?.cost).toBeCloseTo(listPrice(scriptedModel(), expected.replies), 9);
   expect(data.environment).toMatchObject({
     agent: 'codex-cli',
     codex_version: codexVersionText(),
     model: scriptedModel(),
+    pricing: { table: '@pydantic/genai-prices', basis: 'api' },
   });
   return data;
+}
+
+/** USD per million tokens: input, cached input, output (OpenAI's list prices below 272K input). */
+const LIST_PRICES: Record<string, [number, number, number]> = {
+  'gpt-5.5': [5, 0.5, 30],
+  'gpt-5.4': [2.5, 0.25, 15],
+};
+
+function listPrice(model: string, replies: ModelReply[]): number {
+  const [input, cached, output] = LIST_PRICES[model] ?? [Number.NaN, Number.NaN, Number.NaN];
+  return replies.reduce(
+    (sum, { usage }) =>
+      sum +
+      ((usage.input - (usage.cached ?? 0)) * input + (usage.cached ?? 0) * cached + usage.output * output) /
+        1e6,
+    0,
+  );
 }
 
 /**
