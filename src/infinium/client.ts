@@ -1,8 +1,9 @@
-// The HTTP client for Infinium's trace API. Uses undici's fetch with EnvHttpProxyAgent because Node's
-// built-in fetch ignores HTTPS_PROXY/HTTP_PROXY/NO_PROXY; TLS goes through Node, so NODE_EXTRA_CA_CERTS
-// applies. Heavy to import (~120 ms): only the worker and the CLI load it, never the hook.
+// The HTTP client for Infinium's trace API. Without a proxy, Node's own http/https (./http.ts); with
+// HTTPS_PROXY/HTTP_PROXY set, undici's fetch with EnvHttpProxyAgent, because Node's http and built-in fetch
+// ignore HTTPS_PROXY/HTTP_PROXY/NO_PROXY: undici is heavy to load (~100 ms of CPU), so it is loaded only
+// then. TLS goes through Node either way, so NODE_EXTRA_CA_CERTS applies. Never loaded by the hook.
 import { inspect } from 'node:util';
-import { type Dispatcher, EnvHttpProxyAgent, fetch } from 'undici';
+import type { Dispatcher } from 'undici';
 import pkg from '../../package.json';
 import {
   errorForStatus,
@@ -12,6 +13,7 @@ import {
   timeoutError,
   unexpectedAnswerError,
 } from './errors';
+import { type Answer, ExchangeTimeout, exchange, proxyConfigured } from './http';
 import { decideRetry, type RetryPolicy } from './retry';
 import { makeSecretScrubber } from './secret-forms';
 import { serializeTaskData, type TaskData } from './task-data';
@@ -55,6 +57,7 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Retry transient failures inside this call (the CLI); the worker schedules its own via the outbox. */
   retry?: RetryPolicy;
+  /** An undici dispatcher of the caller's: the request then goes through undici's fetch with it. */
   dispatcher?: Dispatcher;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -73,10 +76,6 @@ export interface HealthStatus {
 }
 
 let envDispatcher: Dispatcher | undefined;
-function defaultDispatcher(): Dispatcher {
-  envDispatcher ??= new EnvHttpProxyAgent();
-  return envDispatcher;
-}
 
 export async function sendTrace(
   agent: AgentCredentials,
@@ -180,15 +179,6 @@ async function withRetries<T>(options: ClientOptions, attempt: () => Promise<T>)
 /** Infinium's answers are small JSON; error reasons are cut to 300 characters anyway. */
 export const MAX_RESPONSE_BYTES = 256 * 1024;
 
-/** A response as far as we read it. */
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** The body went on past MAX_RESPONSE_BYTES; reading stopped there. */
-  overflowed: boolean;
-}
-
 /**
  * One request. Redirects are never followed (the agent key would go with them, a POST would turn into a
  * GET): a 3xx is an error naming where it pointed. The body is read up to MAX_RESPONSE_BYTES, within the
@@ -204,22 +194,19 @@ async function request(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = options.now ?? Date.now;
   const scrub = makeSecretScrubber([agent.secret()]);
+  const url = `${agent.baseUrl}${path}`;
+  const headers = {
+    'x-agent-id': agent.agentId,
+    'x-agent-key': agent.secret(),
+    'content-type': 'application/json',
+    'user-agent': USER_AGENT,
+  };
   let answer: Answer;
   try {
-    const response = await fetch(`${agent.baseUrl}${path}`, {
-      method,
-      body,
-      headers: {
-        'x-agent-id': agent.agentId,
-        'x-agent-key': agent.secret(),
-        'content-type': 'application/json',
-        'user-agent': USER_AGENT,
-      },
-      redirect: 'manual',
-      dispatcher: options.dispatcher ?? defaultDispatcher(),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    answer = { status: response.status, headers: response.headers, ...(await readCapped(response)) };
+    answer =
+      options.dispatcher || proxyConfigured()
+        ? await viaUndici(url, method, headers, body, timeoutMs, options.dispatcher)
+        : await exchange(url, { method, headers, body, timeoutMs, maxBytes: MAX_RESPONSE_BYTES });
   } catch (error) {
     if (isTimeout(error)) throw timeoutError(agent.baseUrl, Math.round(timeoutMs / 1000));
     throw networkError(agent.baseUrl, scrub(describeCause(error)), causeCode(error));
@@ -239,8 +226,32 @@ async function request(
   return answer;
 }
 
+/** The request through undici's fetch: the proxy from the environment, or the caller's dispatcher. */
+async function viaUndici(
+  url: string,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body: string | undefined,
+  timeoutMs: number,
+  dispatcher: Dispatcher | undefined,
+): Promise<Answer> {
+  const undici = await import('undici');
+  envDispatcher ??= new undici.EnvHttpProxyAgent();
+  const response = await undici.fetch(url, {
+    method,
+    body,
+    headers,
+    redirect: 'manual',
+    dispatcher: dispatcher ?? envDispatcher,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { status: response.status, headers: response.headers, ...(await readCapped(response)) };
+}
+
 /** The body's text, at most MAX_RESPONSE_BYTES of it; the rest is not read (the stream is cancelled). */
-async function readCapped(response: Response): Promise<{ text: string; overflowed: boolean }> {
+async function readCapped(response: {
+  body: ReadableStream<Uint8Array> | null;
+}): Promise<{ text: string; overflowed: boolean }> {
   if (!response.body) return { text: '', overflowed: false };
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -320,25 +331,33 @@ function reasonFrom(text: string): string {
 }
 
 function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  return (
+    error instanceof ExchangeTimeout ||
+    (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+  );
 }
 
-/** The cause's error code; null when fetch threw without a cause (it refused to build the request). */
+function ownCode(error: unknown): string | undefined {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * The error code of what failed: Node's own error's (./http.ts), or the cause's of undici's fetch error;
+ * null when fetch threw without a cause (it refused to build the request).
+ */
 function causeCode(error: unknown): string | null | undefined {
   const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
-  if (cause === undefined) return error instanceof TypeError ? null : undefined;
-  const code = cause instanceof Error ? (cause as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
+  if (cause === undefined) return ownCode(error) ?? (error instanceof TypeError ? null : undefined);
+  return ownCode(cause);
 }
 
 function describeCause(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof Error) {
-    const code = causeCode(error);
-    return code ? `${code} (${cause.message})` : cause.message;
-  }
-  return error.message;
+  const failed = cause instanceof Error ? cause : error;
+  const code = causeCode(error);
+  return code ? `${code} (${failed.message})` : failed.message;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
