@@ -36,38 +36,64 @@ export function secretForms(secret: string): string[] {
 export type Scrubber = (text: string) => string;
 
 /**
- * Finds the secrets in a text: calls `found(start, end)` for each [start, end) that is one of their forms
- * or a long prefix of one (at least half of it, 8 characters or more: a server that cuts what it echoes),
- * form after form, each form's places in order; stops a form when `found` returns false. Occurrences of
- * different forms may overlap. Secrets shorter than 4 characters are not secrets anyone could tell apart
- * from text, and are ignored. Plain substring search: linear in the text for each form.
+ * Finds the secrets in a text: calls `found(start, end)` for each [start, end) that holds one of their forms
+ * or any 8-character piece of one (a server that cuts what it echoes, a log that wraps it, a half pasted
+ * into a command), each run of pieces once, in order; stops when `found` returns false. Secrets shorter
+ * than 4 characters are not secrets anyone could tell apart from text, and are ignored; a form shorter than
+ * 8 characters is found whole. Linear in the text: one rolling hash of its 8-character windows, looked up
+ * in the set of the pieces' hashes, each hit checked.
  */
 export type SecretFinder = (text: string, found: (start: number, end: number) => boolean) => void;
+
+const BASE = 0x01000193;
+/** BASE to the power MIN_FORM - 1, modulo 2^32: what the character leaving the window weighed. */
+const TOP = Array.from({ length: MIN_FORM - 1 }).reduce<number>((power) => Math.imul(power, BASE), 1);
+
+function hashOf(text: string, start: number): number {
+  let hash = 0;
+  for (let at = start; at < start + MIN_FORM; at += 1)
+    hash = (Math.imul(hash, BASE) + text.charCodeAt(at)) | 0;
+  return hash;
+}
 
 export function makeSecretFinder(secrets: readonly string[]): SecretFinder {
   const usable = [...new Set(secrets)].filter((secret) => secret.length >= 4);
   const forms = [...new Set(usable.flatMap(secretForms))];
-  const prefixes = usable
-    .filter((secret) => secret.length >= 2 * MIN_FORM)
-    .map((secret) => ({ secret, prefix: secret.slice(0, Math.ceil(secret.length / 2)) }));
+  const short = forms.filter((form) => form.length < MIN_FORM);
+  const pieces = new Map<number, string[]>();
+  for (const form of forms) {
+    for (let at = 0; at + MIN_FORM <= form.length; at += 1) {
+      const piece = form.slice(at, at + MIN_FORM);
+      const hash = hashOf(piece, 0);
+      const known = pieces.get(hash);
+      if (!known) pieces.set(hash, [piece]);
+      else if (!known.includes(piece)) known.push(piece);
+    }
+  }
   return (text, found) => {
-    // A whole form also starts with the prefix: where one was found, the prefix says nothing more.
-    const formStarts = new Set<number>();
-    for (const form of forms) {
+    for (const form of short) {
       for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + form.length)) {
-        if (!found(at, at + form.length)) break;
-        formStarts.add(at);
+        if (!found(at, at + form.length)) return;
       }
     }
-    for (const { secret, prefix } of prefixes) {
-      for (let at = text.indexOf(prefix); at !== -1; ) {
-        // The echo may go on past the prefix: take every further character that continues the secret.
-        let end = at + prefix.length;
-        while (end - at < secret.length && text[end] === secret[end - at]) end += 1;
-        if (!formStarts.has(at) && !found(at, end)) break;
-        at = text.indexOf(prefix, end);
+    if (pieces.size === 0 || text.length < MIN_FORM) return;
+    let runStart = -1;
+    let runEnd = -1;
+    let hash = hashOf(text, 0);
+    for (let at = 0; ; at += 1) {
+      const candidates = pieces.get(hash);
+      if (candidates?.some((piece) => text.startsWith(piece, at))) {
+        if (at > runEnd) {
+          if (runEnd !== -1 && !found(runStart, runEnd)) return;
+          runStart = at;
+        }
+        runEnd = at + MIN_FORM;
       }
+      if (at + MIN_FORM >= text.length) break;
+      hash =
+        (Math.imul(hash - Math.imul(text.charCodeAt(at), TOP), BASE) + text.charCodeAt(at + MIN_FORM)) | 0;
     }
+    if (runEnd !== -1) found(runStart, runEnd);
   };
 }
 

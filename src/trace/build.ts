@@ -301,6 +301,14 @@ class TextPolicy {
     return clean;
   }
 
+  /**
+   * A name the trace's metadata carries in every content mode (project, working directory, branch, run
+   * label): redacted like any text, since a branch or a folder can be named after a secret.
+   */
+  metadata(text: string | undefined): string | undefined {
+    return text === undefined ? undefined : this.clean(text);
+  }
+
   /** A one-line excerpt for names and descriptions. */
   excerpt(text: string | undefined, max: number): string | undefined {
     const content = this.content(text, 4_000);
@@ -665,6 +673,7 @@ function llmUsage(byModel: UsageByModel, model: string | undefined, provider: st
 function environment(
   parts: TurnParts,
   options: TraceOptions,
+  text: TextPolicy,
   toolDetail: Environment['tool_detail'],
   unread: Environment['unread_rollout_lines'],
   status: TurnStatus,
@@ -675,10 +684,10 @@ function environment(
     codex_version: parts.codexVersion,
     model: parts.model,
     os: env.os,
-    cwd: env.cwd,
-    project: env.project,
+    cwd: text.metadata(env.cwd) as string,
+    project: text.metadata(env.project) as string,
     // Read from the cwd's .git; Codex's own record of it (session_meta) when that is not readable.
-    git_branch: env.gitBranch ?? parts.input.rollout?.session.gitBranch,
+    git_branch: text.metadata(env.gitBranch ?? parts.input.rollout?.session.gitBranch),
     git_commit: env.gitCommit ?? parts.input.rollout?.session.gitCommit,
     connector_version: env.connectorVersion,
     session_id: parts.input.sessionId,
@@ -690,7 +699,7 @@ function environment(
     late_results: lateResults(parts.activity),
     unread_rollout_lines: unread,
     run_id: env.runId,
-    run_label: env.runLabel,
+    run_label: text.metadata(env.runLabel),
     imported: env.imported,
   };
 }
@@ -778,7 +787,7 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
   );
   const parts = resolveTurn(input);
   const { steps, errors } = renderTurn(parts, text, 1);
-  const project = input.environment.project;
+  const project = text.metadata(input.environment.project) as string;
   const title = text.excerpt(shownPrompt(parts.activity), 100);
   const usage = usageOf(parts);
   const data: TaskData = {
@@ -799,7 +808,14 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
     steps,
     errors,
     environment: {
-      ...environment(parts, options, parts.toolDetail, unreadCounts(threadsOf(parts)), turnStatus(parts)),
+      ...environment(
+        parts,
+        options,
+        text,
+        parts.toolDetail,
+        unreadCounts(threadsOf(parts)),
+        turnStatus(parts),
+      ),
       pricing: pricingFacts(usage, recordsOf(parts)),
     },
     time_tracking: { start_time: iso(parts.startMs), end_time: iso(parts.endMs) },
@@ -831,7 +847,7 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
   const startMs = Math.min(...turns.map((t) => t.startMs));
   const endMs = Math.max(...turns.map((t) => t.endMs));
   const last = turns[turns.length - 1] as TurnParts;
-  const project = first.environment.project;
+  const project = text.metadata(first.environment.project) as string;
   const toolDetails = new Set(turns.map((t) => t.toolDetail));
   const toolDetail = toolDetails.has('rollout')
     ? 'rollout'
@@ -868,6 +884,7 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
       ...environment(
         withModel,
         options,
+        text,
         toolDetail,
         unreadCounts(turns.flatMap(threadsOf)),
         sessionStatus(turns),

@@ -134,4 +134,29 @@ export class HintScanner {
     }
     return found;
   }
+
+  /**
+   * Every occurrence of every hint, as flat pairs [hint id, end offset], in order of their end. Linear in
+   * the text plus the occurrences.
+   */
+  locate(text: string): number[] {
+    const hits: number[] = [];
+    const exact = this.exact.next;
+    const caseless = this.caseless.next;
+    let one = 0;
+    let other = 0;
+    for (let at = 0; at < text.length; at += 1) {
+      const code = text.charCodeAt(at);
+      if (code >= ALPHABET) {
+        one = 0;
+        other = 0;
+        continue;
+      }
+      one = exact[one * ALPHABET + code] as number;
+      other = caseless[other * ALPHABET + code] as number;
+      for (const id of this.exact.ends[one] as number[]) hits.push(id, at + 1);
+      for (const id of this.caseless.ends[other] as number[]) hits.push(id, at + 1);
+    }
+    return hits;
+  }
 }

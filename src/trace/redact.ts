@@ -13,6 +13,7 @@
 import { RE2JS } from 're2js';
 import { makeSecretFinder } from '../infinium/secret-forms';
 import { type Hint, HintScanner } from './hints';
+import { entropy, findRuleSecrets, RULE_IDS } from './secret-rules';
 
 interface Match {
   /** Capturing groups by number; 0 is the whole match. Unmatched groups are undefined. */
@@ -121,6 +122,7 @@ const followedByOpening = (match: Match) => /[([{<]/.test(match.text[match.end] 
 /** A bare value that is code, a type, a path, prose or a reference rather than a secret. */
 function notASecret(value: string, match: Match): boolean {
   const v = value.replace(/[;,]+$/, '');
+  if (v.startsWith(':')) return true;
   if (v.length < 3 || REFERENCE.test(v) || NOT_SECRETS.has(v.toLowerCase())) return true;
   if (followedByOpening(match)) return true;
   // A property path (`req.body.password`, `self.token`) or a file path.
@@ -157,6 +159,14 @@ const ASSIGN = String.raw`\\{0,4}["']?[ \t]{0,8}(?:=>|:=|=|:)[ \t]{0,8}`;
 const TAB = String.raw`\\{0,4}["']?\t{1,8}`;
 const QUOTED = String.raw`\\{0,4}"([^"\\\r\n]{3,1024})\\{0,4}"|'([^'\r\n]{3,1024})'`;
 const BARE = String.raw`([^\s'"\x60;,(){}[\]<>\\]{3,})`;
+/**
+ * The rest of a name past its keyword (`some_api_token_123`, `db.password.prod`): after `_`, `-`, `.` or a
+ * digit only, so `tokens`, `tokenizer` or `secretary` are other words.
+ */
+const NAME_REST = String.raw`(?:[_.\-0-9][\w.-]{0,40})?`;
+/** Names that go on past a keyword into what is not a secret (`token_type`, `secret_name`, `key_id`). */
+const NOT_SECRET_NAME =
+  /[_.-](?:name|id|ids|type|url|uri|path|file|dir|length|len|size|count|endpoint|version|expiry|expires|expires_in|expiration|at|ttl|header|field|env|var|prefix|hint|policy|provider|method|scope|scopes|kind|format|ref|label|store|storage|manager|mode|enabled|rotation|limit|timeout|index)$/i;
 /** A command's options up to the one that matters, on the same line and not past a pipe or `;`. */
 const SAME_COMMAND = String.raw`[^\r\n;|&]{0,200}?`;
 // Not another option: `--with-token --token x` is two options.
@@ -219,7 +229,13 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     hints: ['AccountKey=', 'SharedAccessKey='],
     secret: secretGroup(2),
   },
-  { kind: 'google-api-key', source: String.raw`\bAIza[0-9A-Za-z_-]{35}\b`, hints: ['AIza'], wraps: true },
+  {
+    kind: 'google-api-key',
+    // Not `\b` at the end: a key may end in `-`.
+    source: String.raw`\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])`,
+    hints: ['AIza'],
+    wraps: true,
+  },
   {
     kind: 'google-oauth-token',
     source: String.raw`\bya29\.[0-9A-Za-z_-]{20,}|\b1\/\/0[0-9A-Za-z_-]{30,}`,
@@ -318,8 +334,25 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     kind: 'jwt',
     // Only where a run of token characters starts: a candidate inside a run already scanned would rescan it.
-    source: String.raw`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`,
+    // Any payload (not only a JSON object's `eyJ`), an empty signature (`alg: none`), five parts (JWE).
+    source: String.raw`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,3}`,
     hints: ['eyJ'],
+  },
+  {
+    kind: 'url-signature',
+    // A signed URL's signature and credentials (S3 and GCS presigned URLs, Azure SAS `sig=`, tokens and
+    // keys passed as query parameters): the parameter's name stays.
+    source: String.raw`([?&;](?:sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|googleaccessid|secret|client_secret|token|access_token|refresh_token|id_token|auth|api_?key|apikey|key|password|passwd|pwd|code)=)([^&#\s'"<>\\]{6,})`,
+    flags: 'i',
+    lowerHints: ['sig', 'signature', 'credential', 'token', 'key', 'secret', 'auth', 'pass', 'pwd', 'code'],
+    secret: secretGroup(2, (value) => !REFERENCE.test(value) && !/^\[REDACTED/.test(value)),
+  },
+  {
+    kind: 'private-key',
+    // A PuTTY key file's private part (its public lines are public).
+    source: String.raw`(Private-Lines:[ \t]*\d{1,4}\r?\n)((?:[A-Za-z0-9+/=]{1,128}\r?\n){1,64}(?:Private-MAC:[ \t]*[0-9a-fA-F]{1,128})?)`,
+    hints: ['Private-Lines:'],
+    secret: secretGroup(2),
   },
   {
     kind: 'url-password',
@@ -402,20 +435,23 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     kind: 'assignment',
     // A quoted value of a password-like name: anything, spaces included (`{"password": "<several words>"}`).
-    source: String.raw`(${PASSWORD_KEYWORD})(${ASSIGN})(?:${QUOTED})`,
+    source: String.raw`((?:${PASSWORD_KEYWORD})${NAME_REST})(${ASSIGN})(?:${QUOTED})`,
     flags: 'i',
     lowerHints: NAME_HINTS,
-    secret: quotedSecret((value) => !NOT_SECRETS.has(value.toLowerCase())),
+    secret: quotedSecret(
+      (value, name) => !NOT_SECRET_NAME.test(name) && !NOT_SECRETS.has(value.toLowerCase()),
+    ),
   },
   {
     kind: 'assignment',
     // A quoted value of a token-like name: when it looks random (`{"token": "aBcD...eF"}`).
-    source: String.raw`(${TOKEN_KEYWORD})(${ASSIGN})(?:${QUOTED})`,
+    source: String.raw`((?:${TOKEN_KEYWORD})${NAME_REST})(${ASSIGN})(?:${QUOTED})`,
     flags: 'i',
     lowerHints: NAME_HINTS,
     secret: quotedSecret(
       (value, name) =>
         !/\s/.test(value) &&
+        !NOT_SECRET_NAME.test(name) &&
         (looksRandom(value) ||
           (KEY_NAME.test(name) && value.length >= 6 && !NOT_SECRETS.has(value.toLowerCase()))),
     ),
@@ -436,23 +472,116 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     kind: 'assignment',
     // A bare value of a password-like name (YAML, INI, .env, tables split by tabs): anything but code, a
     // type or a reference (`password: <password>`, not `password: string;`).
-    source: String.raw`(${PASSWORD_KEYWORD})(${ASSIGN}|${TAB})${BARE}`,
-    flags: 'i',
-    lowerHints: NAME_HINTS,
-    secret: secretGroup(3, (value, match) => !notASecret(value, match)),
-  },
-  {
-    kind: 'assignment',
-    // A bare value of a token-like name (`aws_secret_access_key<TAB>wJalr...`, `my_api_key: W2D4...`).
-    source: String.raw`(${TOKEN_KEYWORD}|_key)(${ASSIGN}|${TAB})${BARE}`,
+    source: String.raw`((?:${PASSWORD_KEYWORD})${NAME_REST})(${ASSIGN}|${TAB})${BARE}`,
     flags: 'i',
     lowerHints: NAME_HINTS,
     secret: secretGroup(
       3,
-      (value, match) => !notASecret(value, match) && looksRandom(value.replace(/[;,]+$/, '')),
+      (value, match) => !NOT_SECRET_NAME.test(match.groups[1] ?? '') && !notASecret(value, match),
     ),
   },
+  {
+    kind: 'assignment',
+    // A bare value of a token-like name (`aws_secret_access_key<TAB>wJalr...`, `my_api_key: W2D4...`).
+    source: String.raw`((?:${TOKEN_KEYWORD}|_key)${NAME_REST})(${ASSIGN}|${TAB})${BARE}`,
+    flags: 'i',
+    lowerHints: NAME_HINTS,
+    secret: secretGroup(
+      3,
+      (value, match) =>
+        !NOT_SECRET_NAME.test(match.groups[1] ?? '') &&
+        !notASecret(value, match) &&
+        looksRandom(value.replace(/[;,]+$/, '')),
+    ),
+  },
+  {
+    kind: 'password',
+    // A secret stated in a sentence: `my password is hunter2!`, `the API key: k3y-...`, `token = abc...`.
+    // A short keyword (`pass`, `key`) needs its verb or sign: `PASS test/x.ts` is a test runner's line.
+    source: String.raw`\b(pass(?:word|wd|phrase)|credentials?|(?:pass|passcode|pwd|pin|secret|token|api[ _-]?key|key)(?=[ \t]{0,4}(?:is|was|are|=|:)\b|[ \t]{0,4}[=:]))\b((?:[ \t]{1,4}(?:is|was|are|to|=|:|of|be))?(?:[ \t]{1,4}(?:now|set[ \t]to|still|just))?[ \t]{0,4}[:=]?[ \t]{1,4}["'\x60]?)([^\s"'\x60]{6,128})`,
+    flags: 'i',
+    lowerHints: ['pass', 'pwd', 'pin', 'secret', 'token', 'key', 'credential'],
+    secret: secretGroup(3, (value) => statedSecret(value)),
+  },
+  {
+    kind: 'token',
+    // A random-looking token with nothing naming it (a plain log line, a sentence): judged in code.
+    source: String.raw`(?<![A-Za-z0-9_+/=.~-])[A-Za-z0-9_+/.~-]{14,}={0,2}`,
+    secret: (match) => bareTokenRange(match),
+  },
 ];
+
+/** A value stated after `password is`: not a word of the sentence, not a reference, something random. */
+function statedSecret(raw: string): boolean {
+  const value = raw.replace(/[.,;:!?)\]]+$/, '');
+  if (value.length < 6 || REFERENCE.test(value) || NOT_SECRETS.has(value.toLowerCase())) return false;
+  // A word (`stored`, `getKey`), code (`hashPassword(input)`), a path or a URL is part of the sentence.
+  if (/^[A-Za-z]+$/.test(value) || /[()[\]{}<>=/]/.test(value)) return false;
+  if (/^[a-z][\w+.-]*:/i.test(value) || /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return false;
+  return (
+    /[0-9]/.test(value) || /[^A-Za-z0-9]/.test(value) || /[a-z].*[A-Z]|[A-Z].*[a-z]/.test(value.slice(1))
+  );
+}
+
+/** Base64 of ordinary words (`SGVsbG8sIHRoaXMgaXMg...`): data, not a secret (secrets have no spaces). */
+function base64OfProse(token: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(token) || token.length % 4 !== 0) return false;
+  const text = Buffer.from(token, 'base64').toString('latin1');
+  return / [a-z]/i.test(text) && /^[\x20-\x7e\r\n\t]+$/.test(text);
+}
+
+/** Short words and hex (a build's hash in a file name) are parts of names, not of a secret. */
+const WORD_LIKE =
+  /^(?:[a-z]+|[A-Z][a-z]*|[A-Z]+|\d+|[a-z]{0,3}\d{1,3}|\d{1,3}[a-z]{0,3}|\w{1,5}|[0-9a-f]{7,}|[0-9A-F]{7,})$/;
+
+const TOKEN_DIGEST_BEFORE = /(?:sha(?:1|224|256|384|512)|md5)[-:]$|integrity[": ]*$|@$|#$/i;
+
+/** A random-looking run of token characters (a bare secret in a log line or a sentence). */
+function bareTokenRange(match: Match): Range | null {
+  let { start, end } = match;
+  let token = match.text.slice(start, end);
+  // Sentence punctuation and padding at its end are not part of it.
+  const trimmed = token.replace(/[.~-]+$|(?<=[^=])[.~-]+(?==+$)/, '');
+  end -= token.length - trimmed.length;
+  token = trimmed;
+  // A path's folders around it (`fix/<token>`, `keys/<token>/raw`) are not part of it.
+  const segments = token.split('/');
+  while (segments.length > 1 && WORD_LIKE.test(segments[0] as string))
+    start += (segments.shift() as string).length + 1;
+  while (segments.length > 1 && WORD_LIKE.test(segments.at(-1) as string))
+    end -= (segments.pop() as string).length + 1;
+  token = segments.join('/');
+  if (token.length < 14 || token.length > 1_024) return null;
+  // A hash, a commit, a UUID: hex of one case.
+  if (/^[0-9a-f-]+$|^[0-9A-F-]+$/.test(token)) return null;
+  if (TOKEN_DIGEST_BEFORE.test(match.text.slice(Math.max(0, start - 12), start))) return null;
+  if (/^(?:sha(?:1|224|256|384|512)|md5)-/i.test(token)) return null; // an integrity digest
+  if (base64OfProse(token)) return null;
+  let letters = 0;
+  let digits = 0;
+  let switches = 0;
+  let previous = 0;
+  for (let at = 0; at < token.length; at += 1) {
+    const code = token.charCodeAt(at);
+    const kind =
+      code >= 48 && code <= 57 ? 1 : (code | 32) >= 97 && (code | 32) <= 122 ? (code < 97 ? 2 : 3) : 4;
+    if (kind === 1) digits += 1;
+    else if (kind !== 4) letters += 1;
+    if (at > 0 && kind !== previous) switches += 1;
+    previous = kind;
+  }
+  if (letters < 4 || digits < 2) return null;
+  // A path, a file name, a version or a domain: made of words.
+  const words = token.split(/[^A-Za-z0-9]+/).filter((word) => word !== '');
+  // Short words and hex (a build's hash in a file name) are names' parts, not a secret's.
+  const wordLike =
+    /^(?:[a-z]+|[A-Z][a-z]*|[A-Z]+|\d+|[a-z]{0,3}\d{1,3}|\d{1,3}[a-z]{0,3}|\w{1,5}|[0-9a-f]{7,}|[0-9A-F]{7,})$/;
+  if (words.every((word) => wordLike.test(word))) return null;
+  // The shorter, the more random it must look.
+  const needed = token.length < 20 ? 3.3 : 3.5;
+  if (switches / token.length < 0.25 || entropy(token) < needed) return null;
+  return [start, end];
+}
 
 /** A token wrapped onto the next line continues there when that whole line is token characters. */
 function wrappedEnd(text: string, end: number): number {
@@ -558,6 +687,21 @@ class Findings {
     return true;
   }
 
+  /** The same secrets in `original`, the text this one was decoded from (`from` as in Decoded). */
+  mapped(original: string, from: Int32Array): Findings {
+    const result = new Findings(original);
+    const at = (offset: number) => from[Math.min(offset, from.length - 1)] as number;
+    for (let index = 0; index < this.spans.length; index += 3) {
+      result.spans.push(
+        at(this.spans[index] as number),
+        at(this.spans[index + 1] as number),
+        this.spans[index + 2] as number,
+      );
+    }
+    result.limit = this.limit < this.text.length ? at(this.limit) : original.length;
+    return result;
+  }
+
   /**
    * The text with each secret replaced by the mark of its kind (`kinds` by rank). Overlapping secrets (two
    * patterns that found the same one, or parts of it) become one mark of the first pattern's kind, and so
@@ -645,11 +789,73 @@ function hintFinder(text: string): (pattern: CompiledPattern) => boolean {
   return (pattern) => anyFound(pattern.hintIds) && anyFound(pattern.lowerHintIds);
 }
 
+/** A text with its escape layers undone, and where each of its characters came from in the original. */
+interface Decoded {
+  text: string;
+  /** from[i]: the original offset character i was decoded from; from[text.length]: the original length. */
+  from: Int32Array;
+}
+
 /**
- * A redactor for the built-in patterns (unless `builtIn` is false) plus the user's own regexes (RE2
- * syntax; check them with `redactPatternProblem`), and, in every mode, the given agent secrets in each of
- * their common encodings (`[REDACTED:agent-secret]`). Every pattern runs once over the text; the marks are
- * put in at the end. Cost: linear in the text's length.
+ * Undoes the escape layers a Codex text carries its secrets in before matching: JSON string escapes at any
+ * depth (`\"`, `\\\"`, `\n`, `\u0041`: a run of backslashes stands for one escape, whatever layer it
+ * came from) and shell line continuations (a backslash before a line break joins the lines). Null when the
+ * text has no backslash. Linear in the text.
+ */
+function decodeEscapes(text: string): Decoded | null {
+  if (!text.includes('\\')) return null;
+  const codes = new Uint16Array(text.length);
+  const from = new Int32Array(text.length + 1);
+  let length = 0;
+  for (let at = 0; at < text.length; ) {
+    const code = text.charCodeAt(at);
+    if (code !== 92) {
+      codes[length] = code;
+      from[length++] = at;
+      at += 1;
+      continue;
+    }
+    let end = at;
+    while (end < text.length && text.charCodeAt(end) === 92) end += 1;
+    const next = text[end];
+    if (next === undefined) break;
+    const run = end - at;
+    if (next === '\n' || (next === '\r' && text[end + 1] === '\n')) {
+      at = end + (next === '\r' ? 2 : 1);
+      continue;
+    }
+    // A line continuation inside a JSON string: an escaped backslash, then an escaped line break, at one
+    // depth or another (3, 6, 12... backslashes before `n`; a line break alone has 1, 2, 4...).
+    if (next === 'n' && run % 3 === 0 && ((run / 3) & (run / 3 - 1)) === 0) {
+      at = end + 1;
+      continue;
+    }
+    let decoded = text.charCodeAt(end);
+    let after = end + 1;
+    if (next === 'n') decoded = 10;
+    else if (next === 'r') decoded = 13;
+    else if (next === 't') decoded = 9;
+    else if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(end + 1, end + 5))) {
+      decoded = Number.parseInt(text.slice(end + 1, end + 5), 16);
+      after = end + 5;
+    }
+    codes[length] = decoded;
+    from[length++] = at;
+    at = after;
+  }
+  from[length] = text.length;
+  return {
+    text: new TextDecoder('utf-16le').decode(codes.subarray(0, length)),
+    from: from.subarray(0, length + 1),
+  };
+}
+
+/**
+ * A redactor for the built-in patterns and gitleaks' rules (unless `builtIn` is false) plus the user's own
+ * regexes (RE2 syntax; check them with `redactPatternProblem`), and, in every mode, the given agent secrets
+ * in each of their common encodings and down to any 8-character piece (`[REDACTED:agent-secret]`). Every
+ * pattern runs once over the text with its escape layers undone (see decodeEscapes); the marks are put in
+ * the original text at the end. Cost: linear in the text's length.
  */
 export function makeRedactor(
   userPatterns: readonly string[],
@@ -659,24 +865,30 @@ export function makeRedactor(
   const patterns: readonly CompiledPattern[] = builtIn ? BUILT_IN : [];
   const custom = userPatterns.map(userPattern);
   // Ranks: 0 the rest past an allowance, 1 the agent secret (first: where a pattern took only part of it,
-  // the mark is its own), then the built-in patterns in order, then the user's.
+  // the mark is its own), then the built-in patterns in order, gitleaks' rules, then the user's.
+  const ruleRank = 2 + patterns.length;
+  const customRank = ruleRank + (builtIn ? RULE_IDS.length : 0);
   const kinds = [
     'too-many-secrets',
     'agent-secret',
     ...patterns.map((pattern) => pattern.kind),
+    ...(builtIn ? RULE_IDS : []),
     ...custom.map(() => 'custom'),
   ];
   const findAgentSecrets = makeSecretFinder(agentSecrets);
   return (text) => {
-    const findings = new Findings(text);
-    findAgentSecrets(text, (start, end) => findings.add(start, end, 1));
-    if (patterns.length > 0) {
-      const hinted = hintFinder(text);
+    const decoded = decodeEscapes(text);
+    let findings = new Findings(decoded?.text ?? text);
+    if (builtIn) {
+      const hinted = hintFinder(findings.text);
       for (const [index, pattern] of patterns.entries()) {
         if (hinted(pattern)) findSecrets(findings, pattern, 2 + index);
       }
+      findRuleSecrets(findings.text, (start, end, rule) => findings.add(start, end, ruleRank + rule));
     }
-    for (const [index, find] of custom.entries()) find(findings, 2 + patterns.length + index);
+    for (const [index, find] of custom.entries()) find(findings, customRank + index);
+    if (decoded) findings = findings.mapped(text, decoded.from);
+    findAgentSecrets(text, (start, end) => findings.add(start, end, 1));
     return findings.render(kinds);
   };
 }

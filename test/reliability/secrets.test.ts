@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeSecret } from '../../src/config/credentials';
 import { listDead, listOutbox, requeueDead, spoolStats } from '../../src/spool';
 import { makeRedactor } from '../../src/trace/redact';
+import { RULE_KEYWORDS } from '../../src/trace/secret-rules';
 import {
   DIST,
   type EventSequence,
@@ -28,10 +29,14 @@ import {
   type CorpusRow,
   leakedRows,
   needles,
+  pieceLeft,
   placementTexts,
+  publicPlacements,
   readCorpus,
   readOrdinary,
+  readPublicCorpus,
   SHAPE_KINDS,
+  secretPieces,
   secretSession,
 } from '../support/secret-corpus';
 
@@ -92,6 +97,90 @@ describe('redaction figures', () => {
     for (const line of changed.slice(0, 10)) console.log(`  false positive: ${line.trim().slice(0, 150)}`);
     expect(changedOrdinary).toEqual([]);
     expect(changed.length / sample.lines.length).toBeLessThan(0.002);
+  });
+});
+
+// The public corpus: the test examples of gitleaks, secretlint and detect-secrets (test/fixtures/secrets/
+// public.jsonl), each secret in every example that shows it and in the ways a Codex session shows it.
+// A text counts as caught when no 8-character piece of its secret is left.
+describe('redaction figures on the public corpus', () => {
+  it('recall per placement and overall', () => {
+    const entries = readPublicCorpus();
+    const byHow = new Map<string, { caught: number; of: number }>();
+    const missed = new Map<string, number>();
+    for (const entry of entries) {
+      const pieces = secretPieces(entry.secret);
+      const texts = [
+        ...entry.contexts.map((text) => ({ how: 'as its example', text })),
+        ...publicPlacements(entry),
+      ];
+      for (const { how, text } of texts) {
+        const caught = !pieceLeft(pieces, entry.secret, text, redact(text));
+        const count = byHow.get(how) ?? { caught: 0, of: 0 };
+        count.of += 1;
+        if (caught) count.caught += 1;
+        else missed.set(entry.rule, (missed.get(entry.rule) ?? 0) + 1);
+        byHow.set(how, count);
+      }
+    }
+    const all = [...byHow.values()].reduce((sum, c) => ({
+      caught: sum.caught + c.caught,
+      of: sum.of + c.of,
+    }));
+    const percent = (c: { caught: number; of: number }) => `${((100 * c.caught) / c.of).toFixed(2)}%`;
+    console.log(
+      `redaction recall on the public corpus: ${percent(all)} (${all.caught}/${all.of} texts, ${entries.length} distinct secrets)\n  ` +
+        [...byHow].map(([how, c]) => `${how.padEnd(20)} ${percent(c)} (${c.caught}/${c.of})`).join('\n  ') +
+        `\n  most missed: ${[...missed]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 12)
+          .map(([rule, n]) => `${rule} ${n}`)
+          .join(', ')}`,
+    );
+    expect(all.caught / all.of).toBeGreaterThan(0.985);
+  });
+
+  it('false positives on ordinary output', () => {
+    const sample = ordinaryCodeAndOutput();
+    const lock = readFileSync(join(REPO, 'package-lock.json'), 'utf8').split('\n').slice(0, 4_000);
+    const lines = [...sample.lines, ...readOrdinary(), ...lock];
+    const changed = lines.filter((line) => redact(line) !== line);
+    console.log(
+      `redaction false positives on ordinary output: ${changed.length}/${lines.length} lines ` +
+        `(${((100 * changed.length) / lines.length).toFixed(3)}%; ${sample.sources}, 4,000 lines of package-lock.json)`,
+    );
+    for (const line of changed.slice(0, 10)) console.log(`  false positive: ${line.trim().slice(0, 150)}`);
+    expect(changed.length / lines.length).toBeLessThan(0.01);
+  });
+
+  it('prints the worst time for 1 MB (no assertion: the machine is shared)', () => {
+    const MB = 1 << 20;
+    const fill = (unit: string) => unit.repeat(Math.ceil(MB / unit.length)).slice(0, MB);
+    const keywords = [...new Set(RULE_KEYWORDS)].join(' = x ');
+    const inputs: Record<string, string> = {
+      'random base64': Buffer.from(
+        Array.from({ length: (MB * 3) / 4 }, (_, i) => (i * 7919 + (i >> 7)) % 256),
+      ).toString('base64'),
+      'every rule keyword': fill(`${keywords} `),
+      'password lines': fill('password: hunter2x9 token=abc123def456ghi789 '),
+      'JSON escaped 3 deep': fill('\\\\\\"key\\\\\\": \\\\\\"v4lue\\\\\\", '),
+      'token characters': fill('aB3-'),
+      'source code': fill(readFileSync(join(REPO, 'src/trace/build.ts'), 'utf8')),
+    };
+    const lines: string[] = [];
+    let worst = 0;
+    for (const [name, text] of Object.entries(inputs)) {
+      const times: number[] = [];
+      for (let run = 0; run < 3; run += 1) {
+        const started = performance.now();
+        redact(text);
+        times.push(performance.now() - started);
+      }
+      const median = times.sort((a, b) => a - b)[1] as number;
+      worst = Math.max(worst, median);
+      lines.push(`${name} ${median.toFixed(0)} ms`);
+    }
+    console.log(`redaction time for 1 MB (median of 3): worst ${worst.toFixed(0)} ms; ${lines.join(', ')}`);
   });
 });
 

@@ -227,3 +227,164 @@ export function secretSession(
   w.complete(turnId, 1_500, p.finalMessage);
   return { sessionId, turnId, events, rollout: w.text() };
 }
+
+// The public corpus (test/fixtures/secrets/public.jsonl, built by scripts/build-secret-corpus.ts from the
+// test examples of gitleaks, secretlint and detect-secrets; see the README there): each secret as its
+// scanner's tests write it (a context), and each also placed the ways a Codex session shows it.
+
+export interface PublicRow {
+  source: string;
+  /** The scanner's rule that reports the secret. */
+  rule: string;
+  secret: string;
+  /** The example text; absent for generated rows, whose contexts are gitleaks' sample forms. */
+  context?: string;
+  /** For generated rows: the identifier the sample forms name the secret by. */
+  identifier?: string;
+  /** For generated rows: the sample forms (by index) the rule does not find the secret in. */
+  skip?: number[];
+}
+
+/** gitleaks' sample forms ({i} identifier, {I} in upper case, {s} secret), from its utils/generate.go. */
+const SAMPLE_FORMS = [
+  '{i}Token="{s}"',
+  '{i}Token = "{s}"',
+  '{i}Token={s}',
+  '{i}Token = {s}',
+  '{\n    "{i}_token": "{s}"\n}',
+  '{"config.ini": "{I}_TOKEN={s}\\nBACKUP_ENABLED=true"}',
+  '<{i}Token>\n    {s}\n</{i}Token>',
+  '{i}_token: {s}',
+  "{i}_token: '{s}'",
+  '{i}_token: "{s}"',
+  'string {i}Token = "{s}";',
+  'var {i}Token string = "{s}"',
+  '{i}Token := "{s}"',
+  '{i}Token := `{s}`',
+  'String {i}Token = "{s}";',
+  'var {i}Token = "{s}"',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: PHP's `$name`, not a template
+  '${i}Token .= "{s}"',
+  "{i}Token = '{s}'",
+  '{i}Token = "{s}"',
+  'System.setProperty("{I}_TOKEN", "{s}")',
+  '  "{i}Token" => "{s}"',
+  '{i}_TOKEN = "{s}"',
+  '{i}_TOKEN := "{s}"',
+  '{i}_TOKEN ::= "{s}"',
+  '{i}_TOKEN :::= "{s}"',
+  '{i}_TOKEN ?= "{s}"',
+  '{i}_api_token = "{s}"',
+];
+
+export function sampleForms(identifier: string, secret: string): string[] {
+  return SAMPLE_FORMS.map((form) =>
+    form.replaceAll('{i}', identifier).replaceAll('{I}', identifier.toUpperCase()).replaceAll('{s}', secret),
+  );
+}
+
+export interface PublicSecret {
+  source: string;
+  rule: string;
+  secret: string;
+  /** The texts the scanner's examples show it in. */
+  contexts: string[];
+}
+
+/** The public corpus, one entry per secret with every context it is shown in. */
+export function readPublicCorpus(): PublicSecret[] {
+  const bySecret = new Map<string, PublicSecret>();
+  for (const line of readFileSync(join(SECRETS_DIR, 'public.jsonl'), 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const row = JSON.parse(line) as PublicRow;
+    const contexts =
+      row.context !== undefined
+        ? [row.context]
+        : sampleForms(row.identifier ?? 'key', row.secret).filter((_, index) => !row.skip?.includes(index));
+    const known = bySecret.get(row.secret);
+    if (known) known.contexts.push(...contexts);
+    else bySecret.set(row.secret, { source: row.source, rule: row.rule, secret: row.secret, contexts });
+  }
+  return [...bySecret.values()];
+}
+
+/** The env variable name a rule's secret is exported as: `ADAFRUIT_API_KEY`, `SLACK_BOT_TOKEN`. */
+function ruleEnvName(rule: string): string {
+  return envName(rule.replace(/\/.*$/, ''));
+}
+
+/**
+ * The ways a Codex session shows a secret besides its example: in a command (a heredoc writing the example,
+ * an export), as command output JSON-escaped once and twice (a rollout line, MCP arguments inside it), in a
+ * plain log line with no name, in a sentence of the prompt, in an env dump, and split over shell line
+ * continuations.
+ */
+export function publicPlacements(entry: PublicSecret): { how: string; text: string }[] {
+  const { secret } = entry;
+  const context = entry.contexts[0] ?? secret;
+  const name = ruleEnvName(entry.rule);
+  const quoted = secret.includes('\n') ? `"${secret}"` : secret;
+  return [
+    { how: 'heredoc command', text: `cat > config/settings.local <<'EOF'\n${context}\nEOF` },
+    { how: 'export command', text: `export ${name}=${quoted} && npm run deploy` },
+    { how: 'JSON-escaped output', text: JSON.stringify({ type: 'function_call_output', output: context }) },
+    {
+      how: 'JSON-escaped twice',
+      text: JSON.stringify({ arguments: JSON.stringify({ path: 'settings.json', content: context }) }),
+    },
+    {
+      how: 'plain log line',
+      text: `2026-11-25T10:00:01.123Z INFO  [uploader] connecting with ${secret} (attempt 1/3)`,
+    },
+    {
+      how: 'prompt sentence',
+      text: `Deploy the staging app, my ${entry.rule.split(/[-/]/)[0]} credential is ${secret} and the region is eu-west-1.`,
+    },
+    {
+      how: 'env dump',
+      text: `HOME=/home/dev\nLANG=C.UTF-8\n${name}=${quoted}\nPATH=/usr/local/bin:/usr/bin`,
+    },
+    {
+      how: 'shell continuation',
+      text: `docker run --rm \\\n  -e ${name}=${quoted} \\\n  -e REGION=eu-west-1 \\\n  registry.example.com/app:1.4`,
+    },
+  ];
+}
+
+/**
+ * The 8-character pieces of a secret that must not be left anywhere (recall counts a text as caught only
+ * when none is): of each of its lines (a key block's armour lines aside), raw and JSON-escaped once and
+ * twice. A secret line shorter than 8 characters is a piece whole.
+ */
+export function secretPieces(secret: string): string[] {
+  const pieces = new Set<string>();
+  const lines = secret
+    .split(/\r?\n|\\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^-----(?:BEGIN|END)[A-Z0-9 ]*-----$/.test(line));
+  for (const line of lines) {
+    const forms = [line, JSON.stringify(line).slice(1, -1)];
+    forms.push(JSON.stringify(forms[1]).slice(1, -1));
+    for (const form of new Set(forms)) {
+      if (form.length <= 8 && lines.length === 1) pieces.add(form);
+      for (let at = 0; at + 8 <= form.length; at += 1) pieces.add(form.slice(at, at + 8));
+    }
+  }
+  return [...pieces];
+}
+
+/**
+ * Whether any 8-character piece of the secret is left in the redacted text; a piece the text also holds
+ * away from the secret (`rubygems` of `rubygemsToken = "rubygems_..."`) does not count.
+ */
+export function pieceLeft(
+  pieces: readonly string[],
+  secret: string,
+  text: string,
+  redacted: string,
+): boolean {
+  const lines = secret.split(/\r?\n|\\n/).filter((line) => line.trim().length >= 8);
+  let away = text;
+  for (const line of lines) away = away.split(line.trim()).join('\u0000');
+  return pieces.some((piece) => redacted.includes(piece) && !away.includes(piece));
+}

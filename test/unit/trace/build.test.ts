@@ -33,6 +33,30 @@ function allText(value: unknown): string {
   return JSON.stringify(value);
 }
 
+describe('metadata names', () => {
+  it.each(['redacted', 'metadata'] as const)(
+    'a branch, folder or run label named after a secret is redacted (%s mode)',
+    (mode) => {
+      const token = 'ghp_R2D4hqvZHN9y0ci72ZSxbgdUXlb7KofCa8b9';
+      const data = buildTurnTrace(
+        input(secretTurn(), {
+          environment: {
+            project: `rotate-${token}`,
+            cwd: `/work/rotate-${token}`,
+            gitBranch: `fix/${token}`,
+            runLabel: `run ${token}`,
+            os: 'Linux',
+            connectorVersion: '0.1.0',
+          },
+        }),
+        options(mode),
+      );
+      expect(allText(data)).not.toContain(token.slice(4, 20));
+      expect(data.environment?.git_branch).toBe('fix/[REDACTED:github-token]');
+    },
+  );
+});
+
 describe('content modes', () => {
   it('redacted (default): secrets are gone from every field, the rest is kept', () => {
     const data = buildTurnTrace(input(secretTurn()), options('redacted'));

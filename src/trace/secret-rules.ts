@@ -1,0 +1,157 @@
+// The token families we recognise by shape come from gitleaks' maintained rule set (MIT), kept as data in
+// secret-rules.json and refreshed by scripts/update-secret-rules.ts; we do not add patterns one by one. The
+// rules are RE2 regexes and run on re2js, linear in the text whatever the rule. re2js is slow to compile
+// (~560 ms for all rules) and to search a long text (~0.3-0.5 µs a character per rule), so:
+// - a rule is compiled the first time one of its keywords turns up, never at load;
+// - a rule runs only on windows of the text around its keywords (every match holds one of them), found for
+//   all rules in one pass (Aho–Corasick, hints.ts), the windows of one rule merged;
+// - the RE2 work of one text is capped (RULE_BUDGET characters plus a quarter of the text): a text with more
+//   keyword windows than that (a grep naming `api` and `auth` thousands of times) has the rest searched by
+//   the built-in patterns only.
+import { RE2JS } from 're2js';
+import { HintScanner } from './hints';
+import data from './secret-rules.json';
+
+interface RuleData {
+  id: string;
+  regex: string;
+  keywords: string[];
+  secretGroup?: number;
+  entropy?: number;
+  allow?: string[];
+  stopwords?: string[];
+}
+
+/** Shannon entropy in bits per character: how random a secret looks (gitleaks' `entropy`). */
+export function entropy(text: string): number {
+  const counts = new Map<number, number>();
+  for (let at = 0; at < text.length; at += 1) {
+    const code = text.charCodeAt(at);
+    counts.set(code, (counts.get(code) ?? 0) + 1);
+  }
+  let bits = 0;
+  for (const count of counts.values()) bits -= (count / text.length) * Math.log2(count / text.length);
+  return bits;
+}
+
+/** How far before its keyword a match may start, and how far after it end (longer tokens are followed). */
+const BEFORE = 96;
+const AFTER = 640;
+/** RE2 characters searched per text beyond twice its length. */
+const RULE_BUDGET = 131_072;
+
+interface Compiled {
+  regex: RE2JS;
+  allow: RE2JS[];
+}
+
+const RULES = data.rules as RuleData[];
+const compiled: (Compiled | undefined)[] = [];
+let globalAllow: RE2JS[] | undefined;
+let scanner: HintScanner | undefined;
+/** For each keyword (by hint id), the rules it belongs to. */
+let keywordRules: number[][] = [];
+
+function compile(index: number): Compiled {
+  let rule = compiled[index];
+  if (!rule) {
+    const source = RULES[index] as RuleData;
+    rule = { regex: RE2JS.compile(source.regex), allow: (source.allow ?? []).map((a) => RE2JS.compile(a)) };
+    compiled[index] = rule;
+  }
+  return rule;
+}
+
+function keywordScanner(): HintScanner {
+  if (!scanner) {
+    const ids = new Map<string, number>();
+    keywordRules = [];
+    for (const [index, rule] of RULES.entries()) {
+      for (const keyword of rule.keywords) {
+        let id = ids.get(keyword);
+        if (id === undefined) {
+          id = ids.size;
+          ids.set(keyword, id);
+          keywordRules.push([]);
+        }
+        keywordRules[id]?.push(index);
+      }
+    }
+    scanner = new HintScanner([...ids.keys()].map((text) => ({ text, caseless: true })));
+  }
+  return scanner;
+}
+
+/** Whether a secret a rule found is one: gitleaks' entropy, allow lists and stopwords. */
+function isSecret(index: number, secret: string): boolean {
+  const rule = RULES[index] as RuleData;
+  if (secret.length < 6) return false;
+  if (rule.entropy && entropy(secret) < rule.entropy) return false;
+  globalAllow ??= data.allow.map((allowed) => RE2JS.compile(allowed));
+  if (globalAllow.some((allowed) => allowed.test(secret))) return false;
+  if (compile(index).allow.some((allowed) => allowed.test(secret))) return false;
+  const lower = secret.toLowerCase();
+  return ![...data.stopwords, ...(rule.stopwords ?? [])].some((word) => lower.includes(word));
+}
+
+/** Finds the secrets the rules recognise in a text: calls `found` for each, by rule (index in RULE_IDS). */
+export function findRuleSecrets(
+  text: string,
+  found: (start: number, end: number, rule: number) => boolean,
+): void {
+  const hits = keywordScanner().locate(text);
+  if (hits.length === 0) return;
+  // Windows per rule, merged: [start, end) pairs in order of start (hits come in order of their end).
+  const windows = new Map<number, number[]>();
+  for (let at = 0; at < hits.length; at += 2) {
+    const id = hits[at] as number;
+    const end = hits[at + 1] as number;
+    for (const index of keywordRules[id] ?? []) {
+      const start = Math.max(0, end - BEFORE - (RULES[index]?.keywords[0]?.length ?? 0));
+      const stop = Math.min(text.length, end + AFTER);
+      const list = windows.get(index);
+      if (!list) windows.set(index, [start, stop]);
+      else if (start <= (list[list.length - 1] as number)) list[list.length - 1] = stop;
+      else list.push(start, stop);
+    }
+  }
+  let budget = RULE_BUDGET + text.length / 4;
+  for (const [index, list] of windows) {
+    const rule = RULES[index] as RuleData;
+    const { regex } = compile(index);
+    for (let at = 0; at < list.length; at += 2) {
+      const start = list[at] as number;
+      let end = list[at + 1] as number;
+      // A token running past the window is followed to its end.
+      while (
+        end < text.length &&
+        /[\w+/=.~-]/.test(text[end] as string) &&
+        end - (list[at + 1] as number) < 1_024
+      ) {
+        end += 1;
+      }
+      if (end - start > budget) return;
+      budget -= end - start;
+      const window = text.slice(start, end);
+      if (!regex.test(window)) continue;
+      const matcher = regex.matcher(window);
+      const groups = matcher.groupCount();
+      while (matcher.find()) {
+        // gitleaks' secret: the rule's secret group, else its first group that took part, else the match.
+        let group = rule.secretGroup ?? 1;
+        while (!rule.secretGroup && group < groups && matcher.start(group) < 0) group += 1;
+        if (groups === 0 || matcher.start(group) < 0) group = 0;
+        const secretStart = matcher.start(group);
+        const secretEnd = matcher.end(group);
+        const secret = window.slice(secretStart, secretEnd);
+        if (isSecret(index, secret) && !found(start + secretStart, start + secretEnd, index)) break;
+      }
+    }
+  }
+}
+
+/** Every rule's keywords (for the suite's worst case). */
+export const RULE_KEYWORDS: readonly string[] = RULES.flatMap((rule) => rule.keywords);
+
+/** The rules' ids, by the index `findRuleSecrets` reports. */
+export const RULE_IDS: readonly string[] = RULES.map((rule) => rule.id);
