@@ -9,7 +9,7 @@
 // Turn-ending rows include starting the detached worker (no agent configured, so it drops the turn and
 // exits); the bench lets that worker finish before timing the next command.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nativeHookBinary } from '../scripts/build-native.mjs';
@@ -59,6 +59,7 @@ interface Case {
   /** The label of the floor this case is judged against. */
   base?: string;
   worker?: boolean;
+  event?: string;
 }
 const cases: Case[] = [];
 for (const shell of shells) {
@@ -81,6 +82,7 @@ for (const shell of shells) {
         input: payloadOf(event),
         base: `${floor} ${event}`,
         worker: TURN_ENDING.has(event),
+        event,
       });
     }
   }
@@ -140,6 +142,18 @@ for (let round = -3; round < rounds; round += 1) {
     }
     if (round >= 0) samples.get(c.label)?.push(ms);
     if (c.worker) settleWorker(Date.now() - ms - 1);
+    // A prompt finding another prompt still spooled starts the worker (a turn that ended without a Stop):
+    // in a real session the previous turn's worker has consumed it, so the next prompt is timed that way.
+    if (c.event === 'UserPromptSubmit') clearPrompts();
+  }
+}
+
+function clearPrompts(): void {
+  const spool = join(env.INFINIUM_CODEX_HOME as string, 'spool');
+  for (const name of existsSync(spool) ? readdirSync(spool) : []) {
+    if (!name.endsWith('.UserPromptSubmit.json')) continue;
+    rmSync(join(spool, name), { force: true });
+    rmSync(join(spool, 'tmp', name.slice(0, -'.UserPromptSubmit.json'.length)), { force: true });
   }
 }
 

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE /* close_range's syscall number on Linux; macOS ignores it and shows everything */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -245,6 +246,29 @@ static int asked_worker(const char *root, const char *entry) {
   return access(lock, F_OK) == 0;
 }
 
+/*
+ * A prompt arrives while the spool still holds another prompt: a turn that ended without a Stop (Codex
+ * 0.171 fires none for a turn that failed) or whose worker has not run waits there, so this prompt starts
+ * the worker too (it builds only what the rollout says is over). One directory read, no parsing; the
+ * same test as hook.sh and node-hook.ts.
+ */
+static int other_prompt_waits(const char *spool, const char *entry) {
+  static const char suffix[] = ".UserPromptSubmit.json";
+  const char *own = strrchr(entry, '/');
+  own = own ? own + 1 : entry;
+  DIR *dir = opendir(spool);
+  if (!dir) return 0;
+  int found = 0;
+  struct dirent *d;
+  while (!found && (d = readdir(dir)) != NULL) {
+    size_t length = strlen(d->d_name);
+    found = length > sizeof suffix - 1 && strcmp(d->d_name + length - (sizeof suffix - 1), suffix) == 0 &&
+            strcmp(d->d_name, own) != 0;
+  }
+  closedir(dir);
+  return found;
+}
+
 /* Closes every descriptor from 3 up: the worker inherits nothing of Codex's but /dev/null and its stdin. */
 static void close_from_3(void) {
 #if defined(__linux__) && defined(SYS_close_range)
@@ -426,9 +450,10 @@ int main(int argc, char **argv) {
   else
     unlink(temp);
 
-  /* The turn-ending events: WORKER_TRIGGERS in src/codex/hook-payload.ts. */
+  /* The turn-ending events (WORKER_TRIGGERS in src/codex/hook-payload.ts), and a prompt behind another. */
   if (strcmp(event, "Stop") == 0 || strcmp(event, "SubagentStop") == 0 || strcmp(event, "Interrupt") == 0 ||
-    strcmp(event, "SessionEnd") == 0) {
+    strcmp(event, "SessionEnd") == 0 ||
+    (published >= 0 && strcmp(event, "UserPromptSubmit") == 0 && other_prompt_waits(spool, entry))) {
     /*
      * A session started with its own INFINIUM_AGENT_SECRET starts a worker of its own, which keeps that
      * secret for the session (the spool only says it was set).

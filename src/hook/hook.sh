@@ -141,8 +141,21 @@ else
   exit 0
 fi
 
-case $ev in
-Stop | SubagentStop | Interrupt | SessionEnd)
+# A prompt while the spool still holds another prompt: a turn that ended without a Stop (Codex 0.171 fires
+# none for a turn that failed) or whose worker has not run waits there, so this prompt starts the worker too
+# (it builds only what the rollout says is over). A glob is the shell's own directory read: no program.
+behind=
+if [ "$ev" = UserPromptSubmit ]; then
+  for p in "$sp"/*.UserPromptSubmit.json; do
+    if [ "$p" != "$f" ] && [ -e "$p" ]; then
+      behind=1
+      break
+    fi
+  done
+fi
+
+case $ev$behind in
+Stop | SubagentStop | Interrupt | SessionEnd | UserPromptSubmit1)
   node=${2:-node}
   worker=${0%/*}/worker.mjs
   # A session started with its own INFINIUM_AGENT_SECRET starts a worker of its own, which keeps that secret

@@ -10,12 +10,13 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeSync,
 } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { type Env, stateRoot, stateRootForeign, tracingDisabled } from '../config/paths';
 import { envTrailer, SECRET_VAR } from '../spool/session-env';
 
@@ -71,10 +72,28 @@ export function runHook(eventArg: string | undefined, env: Env = process.env): v
     const entry = spool(root, event, trailer ? Buffer.concat([payload, trailer]) : payload);
     // A session with its own secret starts its own worker, which keeps the secret for the session.
     const ownSecret = Boolean(env[SECRET_VAR]);
-    if (entry && WORKER_TRIGGERS.has(event) && (ownSecret || !askedWorker(root)))
-      startWorker(env, ownSecret ? entry : null);
+    const trigger =
+      WORKER_TRIGGERS.has(event) || (event === 'UserPromptSubmit' && otherPromptWaits(root, entry));
+    if (entry && trigger && (ownSecret || !askedWorker(root))) startWorker(env, ownSecret ? entry : null);
     process.exit(0);
   });
+}
+
+/**
+ * A prompt while the spool still holds another prompt: a turn that ended without a Stop (Codex 0.171 fires
+ * none for a turn that failed) or whose worker has not run waits there, so this prompt starts the worker
+ * too (it builds only what the rollout says is over). The same test as hook.sh and the native hook.
+ */
+function otherPromptWaits(root: string, entry: string | null): boolean {
+  if (!entry) return false;
+  const own = `${basename(entry)}.UserPromptSubmit.json`;
+  try {
+    return readdirSync(join(root, 'spool')).some(
+      (name) => name.endsWith('.UserPromptSubmit.json') && name !== own,
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -394,6 +394,32 @@ describe('worker start on a turn-ending event', () => {
     },
   );
 
+  it.each(frontEnds)(
+    '%s: a prompt starts a worker only while another prompt waits in the spool (a turn ended without Stop)',
+    async (frontEnd) => {
+      const marker = join(box.dir, 'started');
+      const env = { ...box.env, MARKER: marker };
+      const prompt = (turn: string) =>
+        runHook(
+          frontEnd,
+          'UserPromptSubmit',
+          `{"hook_event_name":"UserPromptSubmit","turn_id":"${turn}"}`,
+          env,
+          {
+            dist: markerDist,
+          },
+        );
+      // The first prompt, and tool events of its turn, start nothing.
+      expect(await prompt('t1')).toEqual({ code: 0, stdout: '', stderr: '' });
+      await runHook(frontEnd, 'PostToolUse', '{"hook_event_name":"PostToolUse"}', env, { dist: markerDist });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(existsSync(marker)).toBe(false);
+      // Turn t1 failed (Codex 0.171 fires no Stop then): the next prompt finds t1's prompt still spooled.
+      expect(await prompt('t2')).toEqual({ code: 0, stdout: '', stderr: '' });
+      await waitFor(() => existsSync(marker), 15_000, 'the worker');
+    },
+  );
+
   it.each(frontEnds)('%s: starts a worker when there is no lock, at a lower priority', async (frontEnd) => {
     expect(await stopWithLock(frontEnd, null, true)).toEqual({ started: true, rerunRequested: false });
     // Niceness 10 more than the hook's: its start and build yield the CPU to Codex.

@@ -43,6 +43,19 @@ describe.concurrent('field cases recorded with Codex 0.171 through the real path
     expect(trace.duration).toBe(0.707);
   });
 
+  it('failed-turn-error-in-task-complete (TUI): the next prompt, with no Stop or SessionEnd, gets the failed turn traced', async () => {
+    const traces = await replayFieldCase('failed-turn-error-in-task-complete', {
+      plan: 'plan-tui-next-prompt.jsonl',
+      settle: 'hooks',
+    });
+    expect(traces).toHaveLength(1);
+    const trace = traces[0] as TaskData;
+    expect(trace.input_summary).toBe('Find the first error in logs/app.log');
+    expect(trace.environment?.turn_status).toBe('failed');
+    expect(trace.errors?.map((error) => error.error_type)).toEqual(['model_error']);
+    expect(tokens(trace)).toEqual([9000, 40, 0, 1]);
+  });
+
   it('write-stdin-poll-exit: the exit a poll reports is the build’s; a write Codex refused is a failed step', async () => {
     const trace = await onlyTrace('write-stdin-poll-exit');
     expect(outline(trace.steps)).toEqual([

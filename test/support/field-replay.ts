@@ -30,6 +30,12 @@ export interface FieldReplayOptions {
   plan?: string;
   /** Extra `init` flags, e.g. `['--capture', 'full']`. */
   init?: string[];
+  /**
+   * `hooks`: at the end, run no worker of our own (settle does, as the next hook event would): only the
+   * workers the plan's hooks started may build, and the replay waits up to `hookWorkerWaitMs` for a trace.
+   */
+  settle?: 'worker' | 'hooks';
+  hookWorkerWaitMs?: number;
   /** Called once the worker is idle, before the sandbox is thrown away (run `status`, read the spool...). */
   inspect?: (sandbox: Sandbox) => Promise<void> | void;
 }
@@ -68,11 +74,17 @@ export async function replayFieldCase(name: string, options: FieldReplayOptions 
       else if ('wait' in operation) await settle(sandbox);
       else sessions.add(operation.session);
     }
-    await settle(sandbox);
+    const ours = () =>
+      standIn.traces
+        .map((trace) => trace.body as unknown as TaskData)
+        .filter((body) => sessions.has(body.environment?.session_id ?? ''));
+    if (options.settle === 'hooks') {
+      const deadline = Date.now() + (options.hookWorkerWaitMs ?? 60_000);
+      while (ours().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 120_000 });
+    } else await settle(sandbox);
     await options.inspect?.(sandbox);
-    return standIn.traces
-      .map((trace) => trace.body as unknown as TaskData)
-      .filter((body) => sessions.has(body.environment?.session_id ?? ''));
+    return ours();
   } finally {
     await standIn.close();
   }
