@@ -2,14 +2,31 @@
 // Maestro judged it. Served on 127.0.0.1 only, under an unguessable token that every path must start with,
 // to a Host of 127.0.0.1 or localhost only (no DNS rebinding), with a strict Content-Security-Policy and
 // nothing from any other origin. Prints the URL as the first line of stdout and serves until SIGINT/SIGTERM.
+//
+// Every local user can reach 127.0.0.1, so the token is the page's only protection, and every local user
+// can read every process's command line (/proc/<pid>/cmdline, `ps`): the URL must never be one. The browser
+// is opened on a 0600 file in our 0700 state folder that sends it on to the URL (as Jupyter does), so the
+// opener (xdg-open, open, start) and the browser it starts carry only that file's path.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { type Env, statePaths } from '../config/paths';
+import { ensureDir, writeFileAtomic } from '../spool/layout';
 import type { CliContext } from './context';
 import { UserError } from './errors';
 import { collectTurns } from './view-data';
-import { PAGE_CSS, PAGE_ICON, PAGE_JS, renderList, renderNotFound, renderTurn } from './view-page';
+import {
+  escapeHtml,
+  PAGE_CSS,
+  PAGE_ICON,
+  PAGE_JS,
+  renderList,
+  renderNotFound,
+  renderTurn,
+} from './view-page';
 
 export interface ViewOptions {
   port?: string;
@@ -83,13 +100,58 @@ export function viewHandler(ctx: CliContext, token: string, port: () => number) 
   };
 }
 
-function openBrowser(url: string): void {
+/** Where the pages that open the browser are kept: the state folder's `view/`, 0700. */
+export function launchDir(env: Env): string {
+  return join(statePaths(env).root, 'view');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Writes the page that sends the browser on to `url`: 0600, readable by the user alone, named after this
+ * process. Pages left by a `view` that was killed (their token is dead with their server) are removed.
+ */
+export function writeLaunchPage(env: Env, url: string): string {
+  const dir = launchDir(env);
+  ensureDir(dir);
+  for (const name of readdirSync(dir)) {
+    const pid = /^open-(\d+)\.html$/.exec(name)?.[1];
+    if (pid && Number(pid) !== process.pid && !alive(Number(pid))) rmSync(join(dir, name), { force: true });
+  }
+  const file = join(dir, `open-${process.pid}.html`);
+  const href = escapeHtml(url);
+  writeFileAtomic(
+    file,
+    `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="referrer" content="no-referrer">
+<meta http-equiv="refresh" content="0;url=${href}">
+<title>infinium-codex view</title>
+</head>
+<body><p><a href="${href}">Open the traces kept on this machine</a></p></body>
+</html>
+`,
+  );
+  return file;
+}
+
+/** Opens `file` (a launch page) in the default browser; its path is all any command line shows. */
+function openBrowser(file: string): void {
   const [command, args] =
     process.platform === 'darwin'
-      ? ['open', [url]]
+      ? ['open', [file]]
       : process.platform === 'win32'
-        ? ['cmd', ['/c', 'start', '""', url]]
-        : ['xdg-open', [url]];
+        ? ['cmd', ['/c', 'start', '""', file]]
+        : ['xdg-open', [file]];
   try {
     const child = spawn(command, args, { detached: true, stdio: 'ignore' });
     child.on('error', () => {
@@ -123,11 +185,13 @@ export async function view(options: ViewOptions, ctx: CliContext): Promise<void>
   const url = `http://127.0.0.1:${port}/${token}/`;
   ctx.out.line(url);
   ctx.out.line(ctx.out.dim('Serving the traces kept on this machine; Ctrl-C stops.'));
-  if (options.open !== false) openBrowser(url);
+  const launchPage = options.open === false ? undefined : writeLaunchPage(ctx.env, url);
+  if (launchPage) openBrowser(launchPage);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      if (launchPage) rmSync(launchPage, { force: true });
       server.closeAllConnections();
       server.close(() => resolve());
     };

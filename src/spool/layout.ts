@@ -26,6 +26,8 @@
 //   history/history.jsonl          one line per sent or dead trace (rotated to history.jsonl.1 past 1 MB)
 //   history/payloads/<key>.json    the exact (redacted) body that was sent, newest 500 kept
 //   logs/worker.log, logs/hook.log our own log files, rotated to <name>.1 past 512 KB
+//   view/open-<pid>.html           the page a running `view` opens the browser on (0600): it holds the
+//                                  page's token URL, which must never be on a command line
 //   session-secrets/<session>      the agent secret of a session started with INFINIUM_AGENT_SECRET (0600),
 //                                  kept by the worker its turn-ending hook started (see session-env.ts)
 //   worker.lock, worker.rerun      one worker at a time; a worker that finds the lock taken leaves a rerun
@@ -175,6 +177,7 @@ const ROOT_ENTRIES = new Set([
   'dead',
   'history',
   'logs',
+  'view',
 ]);
 const isOurs = (name: string) => ROOT_ENTRIES.has(name) || /\.(tmp|stale)$/.test(name);
 

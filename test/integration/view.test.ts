@@ -3,16 +3,21 @@
 // errors, redaction markers and Maestro's evaluation; the HTML readable without JavaScript; the CSP in force;
 // no request leaves 127.0.0.1; the token and the Host are checked; SIGTERM ends it at once.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import puppeteer, { type LaunchOptions, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeLaunchPage } from '../../src/cli/view';
 import type { TaskData } from '../../src/infinium/task-data';
 import { writeEvaluation } from '../../src/spool/evaluations';
 import { appendHistory, payloadFile, savePayload } from '../../src/spool/history';
 import { spoolPaths } from '../../src/spool/layout';
 import { writeOutboxEntry } from '../../src/spool/outbox';
+import { collectOutput } from '../support/child-output';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli-sandbox';
+import { makeOtherUser, otherUserUnavailable } from '../support/other-user';
 
 const turn: TaskData = {
   name: 'Fix the failing parser test',
@@ -129,10 +134,14 @@ interface Served {
   exited: Promise<number | null>;
 }
 
-async function serve(sandbox: Sandbox): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'view', '--no-open'], {
+async function serve(
+  sandbox: Sandbox,
+  args = ['--no-open'],
+  env: Record<string, string> = {},
+): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'view', ...args], {
     cwd: sandbox.project,
-    env: sandbox.env,
+    env: { ...sandbox.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -323,9 +332,136 @@ for (const { name, executablePath, options } of BROWSERS) {
           await browser.close();
         }
       });
+
+      it('the page view opens the browser on (a file of the user) leads to the list', async () => {
+        const browser = await puppeteer.launch({ ...options, executablePath, headless: true });
+        try {
+          const page = await browser.newPage();
+          const launch = pathToFileURL(writeLaunchPage(sandbox.env, served.url)).href;
+          await page.goto(launch);
+          for (let i = 0; i < 200 && page.url() !== served.url; i += 1) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          expect(page.url()).toBe(served.url);
+          await page.waitForSelector('#turns');
+          expect(await seen(page, '#turns tbody tr')).toHaveLength(2);
+        } finally {
+          await browser.close();
+        }
+      });
     },
   );
 }
+
+/** Every process's command line holding `text`, as any local user can read them (/proc/<pid>/cmdline). */
+function commandLinesWith(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const line = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      if (line.includes(text)) found.push(`${pid}: ${line}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+// Run as the other user (case view-token-in-browser-argv): for WATCH_MS, every 20 ms, every command line
+// with a view URL or a launch page's path; each URL is fetched, each page read, as that user can.
+const WATCHER = `
+const fs = require('node:fs');
+const until = Date.now() + Number(process.env.WATCH_MS);
+const seen = new Set();
+const report = (what) => { if (!seen.has(what)) { seen.add(what); console.log(what); } };
+(async () => {
+  while (Date.now() < until) {
+    for (const pid of fs.readdirSync('/proc').filter((n) => /^\\d+$/.test(n))) {
+      let line = '';
+      try { line = fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').split('\\0').join(' '); } catch { continue; }
+      const url = /http:\\/\\/127\\.0\\.0\\.1:\\d+\\/[A-Za-z0-9_-]{20,}\\//.exec(line);
+      if (url) report('url ' + url[0] + ' ' + (await fetch(url[0]).then((r) => r.status, () => 'unreachable')));
+      const page = /\\/\\S*open-\\d+\\.html/.exec(line);
+      if (page) {
+        let read = 'readable';
+        try { fs.readFileSync(page[0]); } catch (error) { read = error.code; }
+        report('page ' + read);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+})();`;
+
+describe('view: opening the browser', () => {
+  const unavailable = otherUserUnavailable();
+  if (unavailable) console.warn(`view watched by another user: skipped (${unavailable})`);
+
+  it('puts no token on any command line: the opener gets the path of a 0600 page that sends the browser on', async () => {
+    const box = makeSandbox();
+    seed(box);
+    // An opener that keeps its command line for 4 s, as xdg-open does while a browser starts.
+    const log = join(box.root, 'xdg-open.log');
+    writeFileSync(join(box.root, 'bin', 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" >'${log}'\nsleep 4\n`, {
+      mode: 0o755,
+    });
+    const other = unavailable ? undefined : makeOtherUser();
+    try {
+      const watcher = other
+        ? spawn(
+            'setpriv',
+            [
+              `--reuid=${other.uid}`,
+              `--regid=${other.gid}`,
+              '--clear-groups',
+              process.execPath,
+              '-e',
+              WATCHER,
+            ],
+            {
+              cwd: '/',
+              env: { PATH: '/usr/bin:/bin', WATCH_MS: '5000' },
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          )
+        : undefined;
+      const watched = watcher ? collectOutput(watcher) : undefined;
+      const watcherDone = watcher ? new Promise((resolve) => watcher.on('close', resolve)) : undefined;
+      const view = await serve(box, []);
+      const token = new URL(view.url).pathname.slice(1, -1);
+      let page = '';
+      try {
+        const holders: string[] = [];
+        for (let i = 0; i < 150 && !page; i += 1) {
+          holders.push(...commandLinesWith(token));
+          page = existsSync(log) ? readFileSync(log, 'utf8').trim() : '';
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        // The opener is running with the page's path on its command line, and the token is on none.
+        expect(page).toBe(join(box.stateDir, 'view', `open-${view.child.pid}.html`));
+        for (let i = 0; i < 25; i += 1) {
+          holders.push(...commandLinesWith(token));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect(commandLinesWith(page).length).toBeGreaterThan(0);
+        expect(holders).toEqual([]);
+        expect(statSync(page).mode & 0o777).toBe(0o600);
+        expect(statSync(dirname(page)).mode & 0o777).toBe(0o700);
+        expect(readFileSync(page, 'utf8')).toContain(`url=${view.url}`);
+        if (watched) {
+          await watcherDone;
+          // The other user saw the page's path, could not read it, and saw no URL.
+          expect(watched.stdout.trim().split('\n')).toEqual(['page EACCES']);
+        }
+      } finally {
+        view.child.kill('SIGTERM');
+        expect(await view.exited).toBe(0);
+      }
+      expect(existsSync(page)).toBe(false);
+    } finally {
+      other?.remove();
+    }
+  }, 60_000);
+});
 
 describe('view: stopping', () => {
   it('SIGTERM ends it at once with exit 0', async () => {
