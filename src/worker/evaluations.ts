@@ -22,6 +22,11 @@ import { traceSecret } from './trace-secret';
 
 /** At most one request every 3 s per trace (the interval of Infinium's own polling helper). */
 export const EVALUATION_POLL_INTERVAL_MS = 3_000;
+/**
+ * The worker's poller asks less often the longer Maestro takes: 3 s apart at first, then 1.5x longer each
+ * time up to this (about 16 requests over the default 10-minute wait instead of 200). `results` keeps 3 s.
+ */
+const BACKGROUND_INTERVAL_MAX_MS = 60_000;
 /** Polling gives up this long after the trace was sent, unless INFINIUM_CODEX_EVALUATION_WAIT_SECONDS says otherwise. */
 export const DEFAULT_EVALUATION_WAIT_MS = 10 * 60_000;
 /** Requests are spaced so the poller stays far inside the API's budget of 10 requests/s. */
@@ -40,6 +45,8 @@ export interface PollOptions {
   untilMs?: number;
   /** Poll now even if the last poll was less than the interval ago (the CLI's first look). */
   ignoreInterval?: boolean;
+  /** Space each trace's polls out as it waits (the worker); a steady 3 s otherwise. */
+  slowingDown?: boolean;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   timeoutMs?: number;
@@ -92,7 +99,7 @@ export async function pollEvaluations(env: Env, options: PollOptions): Promise<b
         const dueMs =
           round === 0 && options.ignoreInterval
             ? 0
-            : (state.lastPollAtMs ?? state.sentAtMs) + EVALUATION_POLL_INTERVAL_MS;
+            : (state.lastPollAtMs ?? state.sentAtMs) + pollInterval(state, options);
         if (dueMs > now()) {
           nextDueMs = Math.min(nextDueMs, dueMs);
           continue;
@@ -100,7 +107,7 @@ export async function pollEvaluations(env: Env, options: PollOptions): Promise<b
         const updated = await pollOne(paths, state, await secretFor(state), options, now);
         options.onChange?.(updated);
         if (updated.status === 'pending') {
-          nextDueMs = Math.min(nextDueMs, now() + EVALUATION_POLL_INTERVAL_MS);
+          nextDueMs = Math.min(nextDueMs, now() + pollInterval(updated, options));
         }
         await sleep(REQUEST_SPACING_MS);
       }
@@ -112,6 +119,13 @@ export async function pollEvaluations(env: Env, options: PollOptions): Promise<b
   } finally {
     lock.release();
   }
+}
+
+/** How long after its last poll a pending trace is asked again. */
+function pollInterval(state: EvaluationState, options: PollOptions): number {
+  if (!options.slowingDown) return EVALUATION_POLL_INTERVAL_MS;
+  const grown = EVALUATION_POLL_INTERVAL_MS * 1.5 ** Math.max(0, state.polls - 1);
+  return Math.min(BACKGROUND_INTERVAL_MAX_MS, grown);
 }
 
 /** The pending evaluations among the newest sent traces (or the given keys), oldest first. */

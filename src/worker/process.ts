@@ -67,7 +67,9 @@ export async function runWorkerProcess(
     // Then Maestro's evaluations of what was sent, while they are due; a poller already at work has them.
     const giveUpAfterMs = evaluationWaitMs(env);
     if (giveUpAfterMs > 0)
-      await timed('evaluations', () => pollEvaluations(env, { giveUpAfterMs, linger: true }));
+      await timed('evaluations', () =>
+        pollEvaluations(env, { giveUpAfterMs, linger: true, slowingDown: true }),
+      );
   } catch (error) {
     appendLog(
       log,
