@@ -12,7 +12,9 @@
 // worker's niceness, counted the same way each round, is the Node start within a worker's load.
 // Asserts nothing; prints medians with 95% bootstrap intervals over rounds.
 // Run: npm run bench -- turn-cpu   (BENCH_ROUNDS=n, default 5; BENCH_ONLY=<regex> keeps the configurations
-// of ours whose name matches; BENCH_CAPTURE=lean|full; BENCH_JSON=<file> writes every sample there)
+// of ours whose name matches; BENCH_CAPTURE=lean|full; BENCH_JSON=<file> writes every sample there;
+// BENCH_EXTRA_ENV='NAME=value ...' adds the healthy configuration again with those variables set in the
+// session's environment, e.g. a setting that turns outcome evidence or cost on or off)
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -71,8 +73,14 @@ async function noHooks(): Promise<Config> {
 
 type Backend = 'healthy' | 'slow 2 s' | 'down';
 
-async function ours(name: string, backend: Backend, evaluations: boolean): Promise<Config> {
+async function ours(
+  name: string,
+  backend: Backend,
+  evaluations: boolean,
+  extraEnv: Record<string, string> = {},
+): Promise<Config> {
   const world = await startWorld({ capture: CAPTURE });
+  Object.assign(world.sandbox.env, extraEnv);
   const timingLog = join(world.sandbox.root, 'timing.jsonl');
   world.sandbox.env.INFINIUM_CODEX_BENCH_TIMING = timingLog;
   // Maestro's evaluation: not ready at the first poll (3 s after the send), ready at the second.
@@ -92,6 +100,16 @@ const wanted: [string, Backend, boolean][] = [
 ];
 for (const [name, backend, evaluations] of wanted) {
   if (!ONLY || ONLY.test(name)) configs.push(await ours(name, backend, evaluations));
+}
+const EXTRA_ENV = process.env.BENCH_EXTRA_ENV?.trim();
+if (EXTRA_ENV) {
+  const extra = Object.fromEntries(
+    EXTRA_ENV.split(/\s+/).map((pair) => [
+      pair.slice(0, pair.indexOf('=')),
+      pair.slice(pair.indexOf('=') + 1),
+    ]),
+  );
+  configs.push(await ours(`healthy, evaluations polled, ${EXTRA_ENV}`, 'healthy', true, extra));
 }
 
 let turns = 0;
