@@ -265,7 +265,7 @@ async function processSession(
       if (outcome !== 'already') tally[outcome] += 1;
     }
   } else {
-    for (const grouped of closed) {
+    for (const [index, grouped] of closed.entries()) {
       const turn = closedTurn(sessionId, grouped, state.turnCount + 1);
       const turnKey = turn.turnId ?? `t${turn.turnNumber}`;
       const config = configFor(env, grouped);
@@ -278,7 +278,23 @@ async function processSession(
         continue;
       }
       if (rolloutStatus && !state.built.includes(traceKey(sessionId, turnKey))) {
-        const verdict = confirmation(grouped, await rolloutStatus(turn, state.cursor), now(), options);
+        const said = await rolloutStatus(turn, state.cursor);
+        // A later turn the rollout says is over: Codex writes turns in order, so a prompt the rollout does
+        // not hold by then never became a turn, and a confirmed turn does not wait behind it.
+        const laterEnded = async () => {
+          for (const later of closed.slice(index + 1)) {
+            const probe = closedTurn(sessionId, later, turn.turnNumber + 1);
+            if ((await rolloutStatus(probe, state.cursor)).state === 'ended') return true;
+          }
+          return false;
+        };
+        const verdict = confirmation(
+          grouped,
+          said,
+          now(),
+          options,
+          said.state === 'absent' && (await laterEnded()),
+        );
         if (verdict === 'wait') {
           // Later turns of the session wait behind it: turns are built in order.
           tally.unconfirmed += 1;
@@ -317,19 +333,21 @@ const SHORT_CONFIRM_MS = 30_000;
 /**
  * Whether a closed turn is built now: `build` (its rollout confirms it, there is none, or the wait is
  * over: it is then built with what is known), `wait`, or `not_a_turn` (the rollout never held it: a prompt
- * event that never became a turn is not sent and takes no turn number).
+ * event that never became a turn is not sent and takes no turn number). A turn the rollout does not hold
+ * is not waited for once a later turn of the session is over in it.
  */
 function confirmation(
   grouped: GroupedTurn,
   said: TurnStatus,
   nowMs: number,
   options: WorkerOptions,
+  laterTurnEnded = false,
 ): 'build' | 'wait' | 'not_a_turn' {
   if (said.state === 'ended' || said.state === 'none') return 'build';
   const confirmMs = options.confirmMs ?? DEFAULT_CONFIRM_MS;
   const lastEvent = grouped.events.at(-1)?.arrivedAtMs ?? 0;
   if (said.state === 'absent') {
-    if (nowMs - lastEvent < Math.min(confirmMs, SHORT_CONFIRM_MS)) return 'wait';
+    if (!laterTurnEnded && nowMs - lastEvent < Math.min(confirmMs, SHORT_CONFIRM_MS)) return 'wait';
     // Codex fires Stop (or Interrupt) only for a turn that ran: one its rollout lost (rewritten, cut) is
     // still sent with what the hooks said. A bare prompt event is not a turn.
     const ran = grouped.ending === 'stop' || grouped.ending === 'interrupt';

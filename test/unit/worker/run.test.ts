@@ -411,6 +411,22 @@ describe('the worker', () => {
       expect(spoolNames(box.state)).toEqual([]);
     });
 
+    it('a confirmed turn does not wait behind an earlier prompt the rollout does not hold', async () => {
+      const s = codexSession('s1', box.project);
+      spool(s.prompt('ghost', 'a'));
+      spool(s.prompt('t1', 'b'));
+      spool(s.stop('t1', 'done'));
+      const verdicts = new Map<string, TurnStatus>([
+        ['ghost', { state: 'absent' }],
+        ['t1', { state: 'ended' }],
+      ]);
+      // Well inside the 30 s an absent prompt is otherwise given: the later turn is over in the rollout.
+      const [pass] = await run(confirming(verdicts), { waitForRollout: false, now: () => clock + 10 });
+      expect(pass?.unconfirmed).toBe(0);
+      expect(server.traces.map((t) => t.body.name)).toEqual(['Turn 1 of s1']);
+      expect(spoolNames(box.state)).toEqual([]);
+    });
+
     it('builds an open turn as soon as its rollout records the abort, with no Interrupt hook', async () => {
       const s = codexSession('s1', box.project);
       spool(s.prompt('t1', 'a'));
