@@ -86,7 +86,7 @@ export function renderList(base: string, turns: ViewTurn[]): string {
 <td>${time(turn.time)}</td>
 <td>${badge(turn.delivery)}</td>
 <td class="num">${tokens === undefined ? '-' : tokens.toLocaleString('en-US')}</td>
-<td class="num">${escapeHtml(data ? costCell(historyCost(data)) : '-')}</td>
+<td class="num" title="${escapeHtml((data && describeCost(data)) ?? '')}">${escapeHtml(data ? costCell(historyCost(data)) : '-')}</td>
 <td class="num">${data ? `${data.duration.toFixed(1)} s` : '-'}</td>
 <td>${verdictCell(turn.evaluation)}</td>
 </tr>`;
