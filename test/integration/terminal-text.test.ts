@@ -3,10 +3,13 @@
 // clear screen, a hyperlink, a CR that overwrites the line, C1 CSI/OSC, DEL, BS, a bidi override) reach every
 // command that prints them. Nothing a terminal acts on may come out raw; our own colours still do; --json
 // stays exact JSON with the very same values.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, waitForWorkerIdle } from '../support/capture-harness';
 import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+import { placeRollout, TWO_TURNS } from '../support/past-sessions';
 import { feed, readDeadCount, secondTurnAt, twoTurns } from '../support/recorded-turns';
 
 const AGENT = 'agent-escapes';
@@ -117,6 +120,31 @@ describe('outside text on a terminal', () => {
       expect((await runCli(fresh, ['results', '--full'])).stdout).toContain('END');
     } finally {
       standIn.evaluations.result = () => EVALUATION;
+    }
+  }, 120_000);
+
+  it('import: a past session whose folder name and prompt carry escape sequences is listed and sent inert', async () => {
+    const box = makeSandbox();
+    // A folder name may hold any byte but / and NUL: the project's name comes from it.
+    const project = join(box.home, 'work', `demo${ESC}]0;FOLDER${BEL}\u202e`);
+    mkdirSync(project, { recursive: true });
+    const init = await runCli(box, initArgs(AGENT, standIn.url), { input: SECRET, cwd: project });
+    expect(init.code).toBe(0);
+    expectInert(init.stdout + init.stderr);
+    const placed = placeRollout(box.codexHome, JSON.stringify(project).slice(1, -1), TWO_TURNS.rollout);
+    const prompt = JSON.stringify(`first ${ESC}]52;c;ZWNobw==${BEL}prompt\u009b2J`).slice(1, -1);
+    writeFileSync(placed.path, readFileSync(placed.path, 'utf8').replaceAll('first prompt', prompt));
+    for (const args of [['--dry-run'], ['--yes']]) {
+      const run = await runCli(box, ['import', '--since', '2026-11-01', ...args], { env: coloured });
+      expect(run.code, run.stderr).toBe(0);
+      expectInert(run.stdout + run.stderr);
+    }
+    const listed = await runCli(box, ['import', '--since', '2026-11-01', '--dry-run']);
+    expect(listed.stdout).toContain('\\u001b]52;c;ZWNobw==\\u0007prompt\\u009b2J');
+    expect(listed.stdout).toContain('demo\\u001b]0;FOLDER\\u0007\\u202e');
+    for (const command of ['history', 'status', 'results']) {
+      const run = await runCli(box, [command], { env: coloured });
+      expectInert(run.stdout + run.stderr);
     }
   }, 120_000);
 });
