@@ -166,6 +166,8 @@ function gitleaks(dir: string): Row[] {
       const randexp = new RandExp(generator);
       randexp.randInt = (from: number, to: number) => from + Math.floor(random() * (to - from + 1));
       const secret = randexp.gen();
+      // A backslash or a control character drawn from a class that allows them: no real token has one.
+      if (/[\\\x00-\x1f]/.test(secret)) continue;
       const forms = sampleForms(identifier || 'key', secret).filter((context) =>
         ruleSecrets(rule, regex, context).includes(secret),
       );
@@ -259,7 +261,10 @@ function secretOf(reported: string, rule: string): string | null {
   if (/AWS Account ID|ad_tenant_id|azure_client_id|privatekey-json/.test(rule)) return null;
   const url = /^[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:([^@\s]+)@/i.exec(reported);
   const pair = /^([^:@/\s]+):([^@\s]+)$/.exec(reported);
-  const secret = url?.[1] ?? (rule.includes('basic') && pair ? pair[2] : reported) ?? reported;
+  let secret = url?.[1] ?? (rule.includes('basic') && pair ? pair[2] : reported) ?? reported;
+  // gitleaks' Kubernetes rule reports `key: value`; the value is the secret.
+  if (rule === 'kubernetes-secret-yaml')
+    secret = secret.replace(/^[\w.-]+:[ \t]*(?:[|>][ \t]*\r?\n)?\s*/, '');
   if (secret.length < 6 || /(.)\1{7}/.test(secret)) return null;
   return secret;
 }

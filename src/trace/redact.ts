@@ -155,7 +155,10 @@ const KEY_NAME =
   /^(?:api[_-]?key|apikey|access[_-]?key|private[_-]?key|secret[_-]?key|auth[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key)$/i;
 // A key's closing quote and a value's opening quote may each be escaped (JSON inside a JSON string inside a
 // JSON string).
-const ASSIGN = String.raw`\\{0,4}["']?[ \t]{0,8}(?:=>|:=|=|:)[ \t]{0,8}`;
+// Make's `::=`, `:::=` and `?=`, PHP's `.=`; a declared type between name and sign (`var apiToken string =`).
+const ASSIGN = String.raw`\\{0,4}["']?(?:[ \t]{1,8}[A-Za-z_][\w.]{0,30})?[ \t]{0,8}(?:=>|:{1,3}=|[?.]=|=|:)[ \t]{0,8}`;
+/** Also a quoted name and value as a call's arguments: `setProperty("ACCESS_TOKEN", "...")`. */
+const ASSIGN_OR_ARGUMENT = String.raw`(?:${ASSIGN}|\\{0,4}["'][ \t]{0,8},[ \t]{0,8})`;
 const TAB = String.raw`\\{0,4}["']?\t{1,8}`;
 const QUOTED = String.raw`\\{0,4}"([^"\\\r\n]{3,1024})\\{0,4}"|'([^'\r\n]{3,1024})'`;
 const BARE = String.raw`([^\s'"\x60;,(){}[\]<>\\]{3,})`;
@@ -445,7 +448,7 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     kind: 'assignment',
     // A quoted value of a token-like name: when it looks random (`{"token": "aBcD...eF"}`).
-    source: String.raw`((?:${TOKEN_KEYWORD})${NAME_REST})(${ASSIGN})(?:${QUOTED})`,
+    source: String.raw`((?:${TOKEN_KEYWORD})${NAME_REST})(${ASSIGN_OR_ARGUMENT})(?:${QUOTED})`,
     flags: 'i',
     lowerHints: NAME_HINTS,
     secret: quotedSecret(
@@ -506,7 +509,7 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     kind: 'token',
     // A random-looking token with nothing naming it (a plain log line, a sentence): judged in code.
-    source: String.raw`(?<![A-Za-z0-9_+/=.~-])[A-Za-z0-9_+/.~-]{14,}={0,2}`,
+    source: String.raw`(?<![A-Za-z0-9_+/=.~-])[A-Za-z0-9_+/=.~-]{14,}`,
     secret: (match) => bareTokenRange(match),
   },
 ];
@@ -516,8 +519,9 @@ function statedSecret(raw: string): boolean {
   const value = raw.replace(/[.,;:!?)\]]+$/, '');
   if (value.length < 6 || REFERENCE.test(value) || NOT_SECRETS.has(value.toLowerCase())) return false;
   // A word (`stored`, `getKey`), code (`hashPassword(input)`), a path or a URL is part of the sentence.
-  if (/^[A-Za-z]+$/.test(value) || /[()[\]{}<>=/]/.test(value)) return false;
-  if (/^[a-z][\w+.-]*:/i.test(value) || /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return false;
+  if (/^[A-Za-z]+$/.test(value) || /[()[\]{}<>/]/.test(value)) return false;
+  if (/^[a-z][\w+.-]*:\/\//i.test(value) || /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value))
+    return false;
   return (
     /[0-9]/.test(value) || /[^A-Za-z0-9]/.test(value) || /[a-z].*[A-Z]|[A-Z].*[a-z]/.test(value.slice(1))
   );
@@ -534,6 +538,22 @@ function base64OfProse(token: string): boolean {
 const WORD_LIKE =
   /^(?:[a-z]+|[A-Z][a-z]*|[A-Z]+|\d+|[a-z]{0,3}\d{1,3}|\d{1,3}[a-z]{0,3}|\w{1,5}|[0-9a-f]{7,}|[0-9A-F]{7,})$/;
 
+/** Words that say a hex string on the same line is a hash or an id rather than a key. */
+const HASH_WORDS =
+  /md5|sha|hash|checksum|digest|commit|etag|revision|\brev\b|\bid\b|uuid|object|blob|tree|fingerprint|build/i;
+
+/** A bare hex string taken as a key: 32 to 48 digits (an optional `-us12` datacenter), nothing saying hash. */
+function hexKeyRange(match: Match, start: number, end: number, token: string): Range | null {
+  if (!/^[0-9a-f]{32,48}(?:-us\d{1,2})?$|^[0-9A-F]{32,48}$/.test(token) || token.length === 40) return null;
+  const lineStart = match.text.lastIndexOf('\n', start) + 1;
+  const lineEnd = match.text.indexOf('\n', end);
+  const line = match.text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
+  return HASH_WORDS.test(line) ? null : [start, end];
+}
+
+/** A name made of words (`request_id`, `session.key`). */
+const WORD_LIKE_NAME = /^[A-Za-z]+(?:[_.-][A-Za-z]+)*\d{0,2}$/;
+
 const TOKEN_DIGEST_BEFORE = /(?:sha(?:1|224|256|384|512)|md5)[-:]$|integrity[": ]*$|@$|#$/i;
 
 /** A random-looking run of token characters (a bare secret in a log line or a sentence). */
@@ -544,6 +564,12 @@ function bareTokenRange(match: Match): Range | null {
   const trimmed = token.replace(/[.~-]+$|(?<=[^=])[.~-]+(?==+$)/, '');
   end -= token.length - trimmed.length;
   token = trimmed;
+  // A name it is assigned to (`request_id=<uuid>`) is not part of it.
+  const named = /^([A-Za-z_][\w.-]{0,40})=(?!=)/.exec(token);
+  if (named && WORD_LIKE_NAME.test(named[1] as string)) {
+    start += named[0].length;
+    token = token.slice(named[0].length);
+  }
   // A path's folders around it (`fix/<token>`, `keys/<token>/raw`) are not part of it.
   const segments = token.split('/');
   while (segments.length > 1 && WORD_LIKE.test(segments[0] as string))
@@ -552,8 +578,10 @@ function bareTokenRange(match: Match): Range | null {
     end -= (segments.pop() as string).length + 1;
   token = segments.join('/');
   if (token.length < 14 || token.length > 1_024) return null;
-  // A hash, a commit, a UUID: hex of one case.
-  if (/^[0-9a-f-]+$|^[0-9A-F-]+$/.test(token)) return null;
+  if (/^[0-9a-f]{32}-us\d{1,2}$/.test(token)) return [start, end]; // a Mailchimp key
+  // Hex of one case is a hash, a commit or a UUID, unless it has a key's length and nothing says hash:
+  // many services' keys are 32 or 48 hex digits (a SHA-1, SHA-256 or SHA-512 is 40, 64 or 128 long).
+  if (/^[0-9a-f-]+$|^[0-9A-F-]+$/.test(token)) return hexKeyRange(match, start, end, token);
   if (TOKEN_DIGEST_BEFORE.test(match.text.slice(Math.max(0, start - 12), start))) return null;
   if (/^(?:sha(?:1|224|256|384|512)|md5)-/i.test(token)) return null; // an integrity digest
   if (base64OfProse(token)) return null;
