@@ -146,12 +146,24 @@ export function priceRequest(
   usage: TokenCounts,
   atMs: number,
 ): number | undefined {
-  const id = model.toLowerCase().trim();
-  const provider = providerFor(table, codexProvider, id);
-  if (!provider) return undefined;
-  const info = findIn(table, provider, id) ?? findIn(table, provider, datedSpelling(id));
+  const info = modelOf(table, codexProvider, model);
   const prices = info && pricesAt(info, atMs);
   return prices && requestCost(prices, usage);
+}
+
+/** Each table's lookups, by provider and model: a turn asks for the same one or two models again and again. */
+const lookups = new WeakMap<PriceTable, Map<string, TableModel | undefined>>();
+
+function modelOf(table: PriceTable, codexProvider: string | undefined, model: string) {
+  const key = `${codexProvider ?? ''}\n${model}`;
+  const known = lookups.get(table) ?? new Map<string, TableModel | undefined>();
+  lookups.set(table, known);
+  if (known.has(key)) return known.get(key);
+  const id = model.toLowerCase().trim();
+  const provider = providerFor(table, codexProvider, id);
+  const info = provider && (findIn(table, provider, id) ?? findIn(table, provider, datedSpelling(id)));
+  known.set(key, info);
+  return info;
 }
 
 /** Costs are kept to the micro-dollar: sums of float products otherwise end in ...0000000004. */

@@ -312,6 +312,39 @@ describe('the cost in the trace, on real rollouts', () => {
     );
   });
 
+  it("older builds' token_count totals: each advance is one request, priced and tiered on its own", () => {
+    const w = new RolloutWriter().sessionMeta().oldTurn('read it all', 'gpt-5.5');
+    w.tokenCount({ input: 100_000, output: 1_000 }, { input: 100_000, output: 1_000 })
+      // The same total again: not a new request.
+      .tokenCount({ input: 100_000, output: 1_000 }, { input: 100_000, output: 1_000 })
+      .tokenCount(
+        { input: 400_000, cached: 50_000, output: 3_000 },
+        { input: 300_000, cached: 50_000, output: 2_000 },
+      );
+    const data = buildTurnTrace(input(w, { turnId: null }), options);
+    expect(data.llm_usage?.api_calls_count).toBe(2);
+    // The second request alone crosses 272K: $10 / $1 / $45 on all of its tokens.
+    expect(data.llm_usage?.cost).toBeCloseTo(
+      usd([
+        [100_000, 5],
+        [1_000, 30],
+        [250_000, 10],
+        [50_000, 1],
+        [2_000, 45],
+      ]),
+      6,
+    );
+  });
+
+  it('requests whose model Codex did not record are not priced as any model', () => {
+    const w = new RolloutWriter().sessionMeta().event({ type: 'user_message', message: 'hi', kind: 'plain' });
+    w.tokenCount({ input: 1_000, output: 10 }, { input: 1_000, output: 10 });
+    const data = buildTurnTrace(input(w, { turnId: null }), options);
+    expect(data.llm_usage?.prompt_tokens).toBe(1_000);
+    expect(data.llm_usage).not.toHaveProperty('cost');
+    expect(data.environment?.pricing?.unpriced_models).toEqual(['(model not recorded)']);
+  });
+
   it('a model the table does not know: tokens counted, no cost, named in unpriced_models', () => {
     const w = new RolloutWriter().sessionMeta().startTurn('t1', 'hi', 'gpt-9-ultra');
     w.usage('t1', 'r1', { input: 1_000, output: 10 }).complete('t1', 1000, 'done');
