@@ -8,7 +8,7 @@ import { calcPrice } from '@pydantic/genai-prices';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRolloutLine } from '../../../src/codex/rollout';
 import { serializeTaskData, type TaskData, taskDataProblems } from '../../../src/infinium/task-data';
-import { buildTurnTrace } from '../../../src/trace/build';
+import { buildSessionTrace, buildTurnTrace } from '../../../src/trace/build';
 import { PRICE_TABLE, priceRequest } from '../../../src/trace/pricing';
 import { composeTurnTrace } from '../../../src/worker/compose';
 import { RolloutWriter } from '../codex/rollout-writer';
@@ -334,6 +334,23 @@ describe('the cost in the trace, on real rollouts', () => {
       ]),
       6,
     );
+  });
+
+  it('a per-session trace costs what its turns cost together', () => {
+    const turn = (id: string, inputTokens: number) => {
+      const w = new RolloutWriter().sessionMeta().startTurn(id, 'hi');
+      w.usage(id, `r-${id}`, { input: inputTokens, output: 100 }).complete(id, 1000, 'done');
+      return input(w, { turnId: id });
+    };
+    const data = buildSessionTrace([turn('t1', 1_000), turn('t2', 3_000)], options);
+    expect(data.llm_usage?.cost).toBeCloseTo(
+      usd([
+        [4_000, 5],
+        [200, 30],
+      ]),
+      9,
+    );
+    expect(data.environment?.pricing?.basis).toBe('api');
   });
 
   it('requests whose model Codex did not record are not priced as any model', () => {
