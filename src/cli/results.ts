@@ -2,8 +2,9 @@
 // latest sent traces. Asks Infinium once for those still pending (the worker asks in the background too);
 // --wait keeps asking, every 3 s, until each is ready or given up on, or --timeout runs out.
 
-import { historyRecordIs, spoolPaths } from '../spool';
+import { historyRecordIs, listOutbox, spoolPaths } from '../spool';
 import { type EvaluationState, evaluationOf } from '../spool/evaluations';
+import { listSpool } from '../spool/events';
 import { type HistoryRecord, readHistoryRecords } from '../spool/history';
 import {
   DEFAULT_EVALUATION_WAIT_MS,
@@ -56,10 +57,47 @@ function selectTraces(ctx: CliContext, options: ResultsOptions): HistoryRecord[]
   return sent.slice(0, wholeNumber(options.last, '--last', 1));
 }
 
+/** Spooled events that end a turn: that turn is still to be built. */
+const TURN_ENDS = new Set(['Stop', 'Interrupt', 'SessionEnd']);
+
+/**
+ * A turn newer than every sent trace still on its way: `building` (its end is spooled, the worker has not
+ * built it yet) or `sending` (built, waiting in the outbox); null when there is none.
+ */
+function turnInFlight(ctx: CliContext): 'building' | 'sending' | null {
+  const paths = spoolPaths(ctx.env);
+  if (listSpool(paths).some((entry) => TURN_ENDS.has(entry.event))) return 'building';
+  const sent = new Set(readHistoryRecords(paths).map((record) => record.key));
+  return listOutbox(ctx.env).some((entry) => !sent.has(entry.key)) ? 'sending' : null;
+}
+
+const IN_FLIGHT: Record<'building' | 'sending', string> = {
+  building: 'is still being built',
+  sending: 'is still being sent',
+};
+
 export async function results(options: ResultsOptions, ctx: CliContext): Promise<void> {
   const timeoutMs = wholeNumber(options.timeout, '--timeout', 120) * 1000;
+  const untilMs = Date.now() + timeoutMs;
+  const latest = options.key === undefined;
+  // --wait means the newest turn: one still being built or sent is waited for, within the timeout.
+  let inFlight = latest ? turnInFlight(ctx) : null;
+  if (inFlight && options.wait) {
+    const spin = ctx.interactive && !options.json ? prompts.spinner() : undefined;
+    spin?.start(`Your latest turn ${IN_FLIGHT[inFlight]}`);
+    while (inFlight && Date.now() < untilMs) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      inFlight = turnInFlight(ctx);
+    }
+    spin?.stop(inFlight ? `Your latest turn ${IN_FLIGHT[inFlight]}` : 'Your latest turn was sent');
+  }
   const records = selectTraces(ctx, options);
   if (records.length === 0) {
+    if (inFlight) {
+      ctx.out.line(`Your first turn ${IN_FLIGHT[inFlight]}: its evaluation appears here once it is sent.`);
+      if (options.wait) throw gaveUp(timeoutMs, inFlight);
+      return;
+    }
     ctx.out.line('No sent traces yet: evaluations appear here once a Codex turn has been sent.');
     return;
   }
@@ -69,11 +107,11 @@ export async function results(options: ResultsOptions, ctx: CliContext): Promise
   const states = () => new Map(records.map((r) => [r.key, evaluationOf(paths, r)]));
   const pendingLeft = () => [...states().values()].some((s) => s?.status === 'pending');
 
-  if (keys.length > 0 && pendingLeft()) {
+  if (keys.length > 0 && pendingLeft() && Date.now() < untilMs) {
     const spin = options.wait && ctx.interactive && !options.json ? prompts.spinner() : undefined;
     spin?.start('Asking Infinium for Maestro’s evaluation');
-    const untilMs = Date.now() + timeoutMs;
     // Taken by the worker's poller: it asks for these too, so watch the files instead of asking twice.
+    // Every request ends by the timeout, answered or not.
     const polled = await pollEvaluations(ctx.env, {
       giveUpAfterMs,
       keys,
@@ -88,6 +126,13 @@ export async function results(options: ResultsOptions, ctx: CliContext): Promise
   }
 
   const found = states();
+  const stillPending = [...found.values()].some((state) => state?.status === 'pending');
+  if (inFlight && !options.json) {
+    ctx.out.line(
+      ctx.out.yellow(`Your latest turn ${IN_FLIGHT[inFlight]}; below is the newest sent one.`) +
+        (options.wait ? '' : ctx.out.dim(' `infinium-codex results --wait` waits for it.')),
+    );
+  }
   if (options.json) {
     ctx.out.json(
       records.map((r) => {
@@ -103,15 +148,27 @@ export async function results(options: ResultsOptions, ctx: CliContext): Promise
         };
       }),
     );
-    return;
+  } else {
+    for (const [index, record] of records.entries()) {
+      if (index > 0) ctx.out.line();
+      printOne(ctx, record, found.get(record.key) ?? null, options.full === true);
+    }
+    if (!options.wait && stillPending) {
+      ctx.out.line(
+        ctx.out.dim('Maestro usually needs 5-30 s; `infinium-codex results --wait` waits for it.'),
+      );
+    }
   }
-  for (const [index, record] of records.entries()) {
-    if (index > 0) ctx.out.line();
-    printOne(ctx, record, found.get(record.key) ?? null, options.full === true);
-  }
-  if (!options.wait && [...found.values()].some((s) => s?.status === 'pending')) {
-    ctx.out.line(ctx.out.dim('Maestro usually needs 5-30 s; `infinium-codex results --wait` waits for it.'));
-  }
+  if (options.wait && (stillPending || inFlight)) throw gaveUp(timeoutMs, inFlight);
+}
+
+/** --wait ran out of time: said on stderr, with a non-zero exit, so a script can tell. */
+function gaveUp(timeoutMs: number, inFlight: 'building' | 'sending' | null): UserError {
+  const what = inFlight ? `your latest turn ${IN_FLIGHT[inFlight]}` : 'the evaluation is still pending';
+  return new UserError(
+    `Gave up after ${Math.round(timeoutMs / 1000)} s: ${what}.`,
+    'Run `infinium-codex results --wait` again later, or give a longer --timeout.',
+  );
 }
 
 function printOne(

@@ -5,7 +5,7 @@
 // rewritten after every poll, so a killed poller costs nothing but the poll it was making.
 import { join } from 'node:path';
 import type { Env } from '../config/paths';
-import { AgentCredentials, fetchEvaluation } from '../infinium/client';
+import { AgentCredentials, DEFAULT_TIMEOUT_MS, fetchEvaluation } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
 import {
   type EvaluationState,
@@ -96,6 +96,7 @@ export async function pollEvaluations(env: Env, options: PollOptions): Promise<b
       const pending = pendingStates(paths, options.keys);
       let nextDueMs = Number.POSITIVE_INFINITY;
       for (const state of pending) {
+        if (options.untilMs !== undefined && now() >= options.untilMs) return true;
         const dueMs =
           round === 0 && options.ignoreInterval
             ? 0
@@ -158,7 +159,12 @@ async function pollOne(
     const polled = { ...state, polls: state.polls + 1, lastPollAtMs: now() };
     try {
       const agent = new AgentCredentials(state.agentId, secret, state.baseUrl);
-      const result = await fetchEvaluation(agent, state.traceId, { timeoutMs: options.timeoutMs });
+      // A caller's deadline (`results --timeout`) bounds each request too: a server that never answers
+      // does not keep it past it.
+      const left = options.untilMs === undefined ? undefined : Math.max(1, options.untilMs - now());
+      const timeoutMs =
+        left === undefined ? options.timeoutMs : Math.min(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, left);
+      const result = await fetchEvaluation(agent, state.traceId, { timeoutMs });
       next = result.ready
         ? { ...polled, status: 'ready', evaluation: result.evaluation, readyAtMs: now() }
         : pastWait

@@ -2,6 +2,8 @@
 // most every 3 s per trace, gives up after a bounded wait, keeps the object exactly as received, survives
 // a kill mid-poll, and never polls twice from two processes; `results` and `history` show it.
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCredentials, sendTrace } from '../../src/infinium/client';
 import { readEvaluation } from '../../src/spool/evaluations';
@@ -166,6 +168,50 @@ describe('the worker reads Maestro’s evaluation back', () => {
       expect(readEvaluation(spoolPaths(sandbox.env), key)?.status).toBe('ready');
       expect(standIn.evaluationPolls.get(traceId)).toBe(3);
     }
+  });
+});
+
+describe('results --wait gives up at its timeout, and waits for the newest turn (first-run N1, N12)', () => {
+  it('gives up with a message and a non-zero exit when Maestro has nothing by the timeout', async () => {
+    resetEvaluations({ never: true });
+    const sandbox = await initSandbox();
+    await sentTrace(sandbox);
+    const waited = await runCli(sandbox, ['results', '--wait', '--timeout', '2']);
+    expect(waited.code).not.toBe(0);
+    expect(waited.stdout).toContain('Evaluation: pending');
+    expect(waited.stderr).toContain('Gave up after 2 s: the evaluation is still pending.');
+  });
+
+  it('honours the timeout when the server never answers', async () => {
+    resetEvaluations();
+    const sandbox = await initSandbox();
+    await sentTrace(sandbox);
+    standIn.goDown({ kind: 'slow', delayMs: 120_000 });
+    try {
+      // A request left to its own 30 s limit would outlast this test's own timeout.
+      const waited = await runCli(sandbox, ['results', '--wait', '--timeout', '2']);
+      expect(waited.code).not.toBe(0);
+      expect(waited.stderr).toContain('Gave up after 2 s');
+    } finally {
+      standIn.recover();
+    }
+  }, 20_000);
+
+  it('says the latest turn is still on its way instead of passing the previous one off as the latest', async () => {
+    resetEvaluations();
+    const sandbox = await initSandbox();
+    await sentTrace(sandbox);
+    // A turn whose Stop is spooled and not built yet (no worker runs in this sandbox).
+    const spool = spoolPaths(sandbox.env).spool;
+    mkdirSync(join(spool, 'tmp'), { recursive: true });
+    writeFileSync(join(spool, 'tmp', '99-0'), '{"hook_event_name":"Stop","session_id":"session-1"}');
+    writeFileSync(join(spool, '99-0.Stop.json'), '');
+    const shown = await runCli(sandbox, ['results']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('Your latest turn is still being built; below is the newest sent one.');
+    const waited = await runCli(sandbox, ['results', '--wait', '--timeout', '1']);
+    expect(waited.code).not.toBe(0);
+    expect(waited.stderr).toContain('Gave up after 1 s: your latest turn is still being built.');
   });
 });
 
