@@ -432,7 +432,9 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     hints: ['KEY', 'TOKEN', 'SECRET', 'PASS', 'PWD', 'CREDENTIAL', 'AUTH'],
     secret: secretGroup(3, (quoted, match) => {
       const value = quoted.replace(/^\\*["']|\\*["']$/g, '');
-      return !REFERENCE.test(value) && !followedByOpening(match);
+      // `${NAME:-default}`, `${NAME:+set}`: the shell's expansion of the variable, not a value of it.
+      const expansion = match.text.startsWith('${', match.start - 2) && /^[-+?=]/.test(value);
+      return !expansion && !REFERENCE.test(value) && !followedByOpening(match);
     }),
   },
   {
@@ -501,7 +503,7 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     kind: 'password',
     // A secret stated in a sentence: `my password is hunter2!`, `the API key: k3y-...`, `token = abc...`.
     // A short keyword (`pass`, `key`) needs its verb or sign: `PASS test/x.ts` is a test runner's line.
-    source: String.raw`\b(pass(?:word|wd|phrase)|credentials?|(?:pass|passcode|pwd|pin|secret|token|api[ _-]?key|key)(?=[ \t]{0,4}(?:is|was|are|=|:)\b|[ \t]{0,4}[=:]))\b((?:[ \t]{1,4}(?:is|was|are|to|=|:|of|be))?(?:[ \t]{1,4}(?:now|set[ \t]to|still|just))?[ \t]{0,4}[:=]?[ \t]{1,4}["'\x60]?)([^\s"'\x60]{6,128})`,
+    source: String.raw`\b(pass(?:word|wd|phrase)|(?:credentials?|pass|passcode|pwd|pin|secret|token|api[ _-]?key|key)(?=[ \t]{0,4}(?:is|was|are|=|:)\b|[ \t]{0,4}[=:]))\b((?:[ \t]{1,4}(?:is|was|are|to|=|:|of|be))?(?:[ \t]{1,4}(?:now|set[ \t]to|still|just))?[ \t]{0,4}[:=]?[ \t]{1,4}["'\x60]?)([^\s"'\x60]{6,128})`,
     flags: 'i',
     lowerHints: ['pass', 'pwd', 'pin', 'secret', 'token', 'key', 'credential'],
     secret: secretGroup(3, (value) => statedSecret(value)),
@@ -517,6 +519,8 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
 /** A value stated after `password is`: not a word of the sentence, not a reference, something random. */
 function statedSecret(raw: string): boolean {
   const value = raw.replace(/[.,;:!?)\]]+$/, '');
+  // An option (`--agent-secret-stdin`) or a shell expansion's operator is not a value.
+  if (/^[-+?]/.test(value)) return false;
   if (value.length < 6 || REFERENCE.test(value) || NOT_SECRETS.has(value.toLowerCase())) return false;
   // A word (`stored`, `getKey`), code (`hashPassword(input)`), a path or a URL is part of the sentence.
   if (/^[A-Za-z]+$/.test(value) || /[()[\]{}<>/]/.test(value)) return false;
