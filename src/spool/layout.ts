@@ -178,6 +178,7 @@ const ROOT_ENTRIES = new Set([
   'history',
   'logs',
   'view',
+  'session-secrets',
 ]);
 const isOurs = (name: string) => ROOT_ENTRIES.has(name) || /\.(tmp|stale)$/.test(name);
 
