@@ -19,30 +19,25 @@ const common = {
   logLevel: 'warning',
 };
 // esbuild's ESM output cannot `require` node built-ins from bundled CommonJS dependencies without this.
-const esmBanner =
-  "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+const esm = {
+  ...common,
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  format: 'esm',
+  external: ['@napi-rs/keyring'],
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
+};
 
 await Promise.all([
   build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/bin.cjs', format: 'cjs' }),
+  build({ ...esm, entryPoints: { cli: 'src/cli/main.ts' } }),
   build({
-    ...common,
-    entryPoints: { cli: 'src/cli/main.ts' },
-    outdir: 'dist',
-    outExtension: { '.js': '.mjs' },
-    format: 'esm',
-    external: ['@napi-rs/keyring'],
-    banner: { js: esmBanner },
-  }),
-  build({
-    ...common,
+    ...esm,
     entryPoints: { worker: 'src/worker/main.ts' },
-    outdir: 'dist',
-    outExtension: { '.js': '.mjs' },
     chunkNames: 'worker-[name]-[hash]',
-    format: 'esm',
     splitting: true,
-    external: ['@napi-rs/keyring'],
-    banner: { js: esmBanner },
   }),
 ]);
 
