@@ -10,6 +10,7 @@ import {
   configuredCapture,
   configuredFrontEnd,
   type FrontEnd,
+  isLocalOnly,
   type ResolvedConfig,
   resolveConfig,
 } from '../config/settings';
@@ -32,6 +33,12 @@ export async function requireAgent(
   ctx: CliContext,
 ): Promise<{ config: ResolvedConfig; agent: AgentCredentials; secret: FoundSecret }> {
   const config = requireConfig(ctx);
+  if (isLocalOnly(config)) {
+    throw new UserError(
+      `Tracing in ${ctx.cwd} is local only (\`init --local\`): there is no agent to check with Infinium.`,
+      'When you have an account, run `infinium-codex init` with your agent id and secret, then `infinium-codex retry`.',
+    );
+  }
   const secret = await loadSecret(config.agentId, { env: ctx.env });
   if (!secret) {
     throw new UserError(

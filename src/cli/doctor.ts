@@ -29,7 +29,7 @@ import {
 import { loadSecret, probeKeyring } from '../config/credentials';
 import { statePaths, tracingDisabled } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
-import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
+import { ConfigError, isLocalOnly, type ResolvedConfig, resolveConfig } from '../config/settings';
 import { AgentCredentials, health } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
 import { captureOrDefault, describeFrontEnds, describeSecretSource, hookTarget } from './agent';
@@ -355,6 +355,15 @@ async function credentialFindings(probe: Probe, ctx: CliContext): Promise<Findin
         status: 'fail',
         summary: `no agent is configured for ${ctx.cwd}, so its sessions are not traced`,
         fix: 'Run `infinium-codex init` in the project folder.',
+      },
+    ];
+  }
+  if (isLocalOnly(config)) {
+    return [
+      {
+        check: 'config',
+        status: 'ok',
+        summary: 'local only (`init --local`): turns are kept in local history and sent nowhere',
       },
     ];
   }

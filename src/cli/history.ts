@@ -164,6 +164,13 @@ export function explainTokens(usage: Usage): string[] {
   ];
 }
 
+function describeStatus(record: HistoryRecord): string {
+  if (record.status === 'dead') return `dead: ${record.reason ?? 'given up on'}`;
+  if (record.status === 'local')
+    return 'kept locally, not sent (`init --local`): `infinium-codex retry` sends it once an agent is set up';
+  return `sent, trace id ${record.traceId ?? '(none returned)'}`;
+}
+
 export interface HistoryShowOptions {
   id: string;
   json?: boolean;
@@ -192,9 +199,7 @@ export async function historyShow(options: HistoryShowOptions, ctx: CliContext):
   }
   out.line(`Key:      ${record.key}`);
   out.line(`Project:  ${record.project}, turn #${record.turnNumber}, agent ${record.agentId}`);
-  out.line(
-    `Status:   ${record.status === 'dead' ? `dead: ${record.reason ?? 'given up on'}` : `sent, trace id ${record.traceId ?? '(none returned)'}`}`,
-  );
+  out.line(`Status:   ${describeStatus(record)}`);
   out.line(`When:     ${record.time}`);
   if (payload === null) {
     out.line(

@@ -111,6 +111,7 @@ export type CommandName =
   | 'init'
   | 'init-system'
   | 'init-ci'
+  | 'init-local'
   | 'test'
   | 'status'
   | 'doctor'
@@ -145,6 +146,8 @@ function commandRunner(ctx: CliContext): CommandRunner {
         return (await import('./init-system')).initSystem(options, ctx);
       case 'init-ci':
         return (await import('./init-ci')).initCi(options, ctx);
+      case 'init-local':
+        return (await import('./init-local')).initLocal(options, ctx);
       case 'test':
         return (await import('./test')).test(options, ctx);
       case 'status':
@@ -236,6 +239,7 @@ Docs: ${pkg.homepage}`,
     .option('--project <dir>', 'the project folder (default: the current one)')
     .option('--system', 'as root: install the managed hook layer for every user of this machine')
     .option('--print', 'with --system: print the managed hooks and machine defaults instead of writing them')
+    .option('--local', 'no account yet: trace every turn into local history only; nothing is sent')
     .option(
       '--ci',
       'CI and containers: agent from INFINIUM_* in the environment, hooks only, no settings written',
@@ -246,9 +250,12 @@ Docs: ${pkg.homepage}`,
 Examples:
   $ infinium-codex init
   $ printf %s "$SECRET" | infinium-codex init --yes --agent-id <id> --agent-secret-stdin
-  $ INFINIUM_AGENT_ID=<id> INFINIUM_AGENT_SECRET=<secret> infinium-codex init --ci`,
+  $ INFINIUM_AGENT_ID=<id> INFINIUM_AGENT_SECRET=<secret> infinium-codex init --ci
+  $ infinium-codex init --local`,
     )
-    .action((flags) => run(flags.system ? 'init-system' : flags.ci ? 'init-ci' : 'init', flags));
+    .action((flags) =>
+      run(flags.local ? 'init-local' : flags.system ? 'init-system' : flags.ci ? 'init-ci' : 'init', flags),
+    );
 
   program
     .command('test')

@@ -8,7 +8,7 @@ import { codexNeeds, detectCodex, formatVersion, judgeHooksFeature } from '../co
 import { loadSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
-import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
+import { ConfigError, isLocalOnly, type ResolvedConfig, resolveConfig } from '../config/settings';
 import { readHistory, spoolStats } from '../spool';
 import { captureOrDefault, describeConfigSource, describeFrontEnds, describeSecretSource } from './agent';
 import type { CliContext } from './context';
@@ -42,7 +42,7 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     if (!(error instanceof CodexFileError)) throw error;
     configError ??= error.message;
   }
-  const secret = config ? await loadSecret(config.agentId, { env }) : null;
+  const secret = config && !isLocalOnly(config) ? await loadSecret(config.agentId, { env }) : null;
   const codex = await detectCodex(env);
   const root = config?.projectRoot ?? pauseKeyFor(ctx.cwd);
   const userFile = hooksFileFor('user', ctx.cwd, env);
@@ -108,9 +108,11 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
   out.line(`Project:   ${report.project}${report.projectName ? ` (${report.projectName})` : ''}`);
   if (configError) out.line(`Config:    ${out.red('✗')} ${configError}`);
   out.line(
-    config
-      ? `Agent:     ${config.agentId} at ${config.baseUrl} (${describeConfigSource(config, env)}; ${config.granularity}, ${config.contentMode})`
-      : `Agent:     ${out.red('none')}: sessions here are not traced; run \`infinium-codex init\``,
+    config && isLocalOnly(config)
+      ? `Agent:     none yet: local only (\`init --local\`), turns are kept in local history and sent nowhere`
+      : config
+        ? `Agent:     ${config.agentId} at ${config.baseUrl} (${describeConfigSource(config, env)}; ${config.granularity}, ${config.contentMode})`
+        : `Agent:     ${out.red('none')}: sessions here are not traced; run \`infinium-codex init\``,
   );
   if (config)
     out.line(`Secret:    ${secret ? describeSecretSource(secret.source, env) : out.red('not stored')}`);

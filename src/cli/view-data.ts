@@ -3,12 +3,14 @@
 // evaluation when one was fetched. Everything here was redacted before it was stored; nothing is sent.
 import { readFileSync } from 'node:fs';
 import type { Env } from '../config/paths';
+import { LOCAL_AGENT } from '../config/settings';
 import type { TaskData } from '../infinium/task-data';
 import { listDead, listOutbox, type OutboxEntry, spoolPaths } from '../spool';
 import { type EvaluationState, evaluationOf } from '../spool/evaluations';
 import { readHistoryRecords } from '../spool/history';
 
-export type Delivery = 'sent' | 'queued' | 'dead';
+/** `local`: traced with no account (`init --local`), kept until `retry` sends it to an agent. */
+export type Delivery = 'sent' | 'queued' | 'local' | 'dead';
 
 export interface ViewTurn {
   key: string;
@@ -41,7 +43,8 @@ export function collectTurns(env: Env, limit = 200): ViewTurn[] {
       taskData: entry.taskData,
       evaluation: null,
     });
-  for (const entry of listOutbox(env)) fromFile(entry, 'queued', entry.builtAtMs, entry.lastError);
+  for (const entry of listOutbox(env))
+    fromFile(entry, entry.agentId === LOCAL_AGENT ? 'local' : 'queued', entry.builtAtMs, entry.lastError);
   for (const entry of listDead(env)) fromFile(entry, 'dead', entry.diedAtMs, entry.reason);
   // Newest first: the first history line of a key is its latest word, and a sent trace is sent whatever
   // else is still on disk for it.

@@ -230,7 +230,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.usage { width: auto; } table.usage td { text-align: right; font-variant-numeric: tabular-nums; }
 .dim { opacity: .65; }
 .badge { border-radius: .6rem; padding: 0 .5rem; font-size: .85em; border: 1px solid currentColor; }
-.badge.sent { color: var(--ok); } .badge.dead { color: var(--fail); } .badge.queued { color: var(--warn); }
+.badge.sent { color: var(--ok); } .badge.dead { color: var(--fail); } .badge.queued { color: var(--warn); } .badge.local { color: var(--warn); }
 .status { font-size: .8em; text-transform: uppercase; }
 .status.success { color: var(--ok); } .status.failure { color: var(--fail); font-weight: 700; } .status.incomplete { color: var(--warn); }
 li.step.failure > details > summary, li.step.failure > .leaf { background: #c6282818; }

@@ -35,6 +35,21 @@ export interface Settings {
   capture?: CaptureMode;
   /** User level only: the hook front-end asked for with `init --front-end` (absent: native when available). */
   frontEnd?: FrontEnd;
+  /**
+   * User level only (`init --local`): where no agent is configured, turns are still traced, into local
+   * history only; nothing is sent until an agent is set up and `retry` sends them.
+   */
+  localOnly?: boolean;
+}
+
+/**
+ * The agent a local-only turn is queued for: never sent (the deliverer keeps such traces in history), and
+ * never a real agent id, which has no parentheses. `retry` points it at the agent configured later.
+ */
+export const LOCAL_AGENT = '(local)';
+
+export function isLocalOnly(config: Pick<ResolvedConfig, 'agentId'>): boolean {
+  return config.agentId === LOCAL_AGENT;
 }
 
 export interface ResolvedConfig {
@@ -129,6 +144,11 @@ export function checkSettings(json: unknown, where: string): Settings {
       throw new ConfigError(`${where}: "allowInsecureHttp" must be true or false.`);
     }
     settings.allowInsecureHttp = raw.allowInsecureHttp;
+  }
+  if (raw.localOnly !== undefined) {
+    if (typeof raw.localOnly !== 'boolean')
+      throw new ConfigError(`${where}: "localOnly" must be true or false.`);
+    settings.localOnly = raw.localOnly;
   }
   if (settings.baseUrl !== undefined)
     checkBaseUrl(settings.baseUrl, where, settings.allowInsecureHttp === true);
@@ -251,6 +271,8 @@ export function resolveConfig(cwd: string, env: Env = process.env): ResolvedConf
   const user = readSettings(statePaths(env).userConfig);
   const system = readSettings(systemPaths(env).config);
   const merged: Settings = { ...system, ...user, ...project, ...fromEnv };
+  // No agent anywhere: traced into local history when the user chose that (`init --local`), else not at all.
+  if (!merged.agentId && user.localOnly === true) merged.agentId = LOCAL_AGENT;
   if (!merged.agentId) return null;
   const projectRoot = projectFile ? dirname(dirname(projectFile)) : null;
   return {
@@ -265,7 +287,13 @@ export function resolveConfig(cwd: string, env: Env = process.env): ResolvedConf
     ],
     projectRoot,
     projectName: merged.projectName ?? basename(projectRoot ?? resolve(cwd)),
-    source: fromEnv.agentId ? 'env' : project.agentId ? 'project' : user.agentId ? 'user' : 'system',
+    source: fromEnv.agentId
+      ? 'env'
+      : project.agentId
+        ? 'project'
+        : user.agentId || user.localOnly
+          ? 'user'
+          : 'system',
     ...runFacts(env),
   };
 }

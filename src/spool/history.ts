@@ -14,7 +14,8 @@ export interface HistoryRecord {
   /** When it was sent or given up on (ISO 8601). */
   time: string;
   key: string;
-  status: 'sent' | 'dead';
+  /** `local`: traced with no account (`init --local`), kept here until `retry` sends it to an agent. */
+  status: 'sent' | 'dead' | 'local';
   project: string;
   agentId: string;
   /** Where it was sent (absent in records written before 0.2). */

@@ -38,6 +38,8 @@ export interface OutboxEntry {
    * is not Infinium's answer (both `unexpected_response` to the client). Absent for other failures.
    */
   lastErrorKind?: string;
+  /** A local-only trace (agent LOCAL_AGENT) was recorded in history then (see deliver.ts keepLocally). */
+  keptAtMs?: number;
   /** Set just before a send; still set at the next run means the worker died mid-send. */
   sendingSinceMs?: number;
   /**

@@ -8,7 +8,7 @@
 // never as a send. The worker re-checks that it still holds the lock before each send and each file move.
 
 import type { Env } from '../config/paths';
-import { resolveConfig } from '../config/settings';
+import { LOCAL_AGENT, resolveConfig } from '../config/settings';
 import { AgentCredentials, sendTrace } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
 import { decideRetry, OUTBOX_RETRY } from '../infinium/retry';
@@ -61,6 +61,8 @@ export interface DeliverySummary {
   /** Not yet due. */
   waiting: number;
   noSecret: number;
+  /** Local-only traces (`init --local`): kept in history, never sent until `retry` retargets them. */
+  kept: number;
 }
 
 /** Sends every due outbox entry, under `lock` (the worker lock, held by the caller). */
@@ -71,7 +73,7 @@ export async function deliverDue(
 ): Promise<DeliverySummary> {
   const paths = spoolPaths(env);
   const now = options.now ?? Date.now;
-  const summary: DeliverySummary = { sent: 0, retrying: 0, dead: 0, waiting: 0, noSecret: 0 };
+  const summary: DeliverySummary = { sent: 0, retrying: 0, dead: 0, waiting: 0, noSecret: 0, kept: 0 };
   finishAccepted(paths, lock);
   const secrets = new Map<string, string | null>();
   // A send that succeeds proves Infinium is back: entries still backing off for the same URL go now too,
@@ -102,6 +104,11 @@ export async function deliverDue(
     summary[outcome] += 1;
   };
   for (const entry of readOutbox(paths)) {
+    if (entry.agentId === LOCAL_AGENT) {
+      keepLocally(paths, entry, lock, now());
+      summary.kept += 1;
+      continue;
+    }
     if (entry.sendingSinceMs !== undefined && sentBefore(paths, entry.key)) {
       // Sent and recorded; only the outbox removal was lost to a crash (or to a local write error).
       lock.verify();
@@ -303,6 +310,22 @@ function countUnknown(count: number | undefined, unknown: boolean): number | und
   return unknown ? (count ?? 0) + 1 : count;
 }
 
+/**
+ * A local-only trace goes into history (`history`, `view`, the payload for `history show`) once, and stays
+ * queued for the agent configured later: `retry` points it there and sends it, under the same key.
+ */
+function keepLocally(paths: SpoolPaths, entry: OutboxEntry, lock: HeldLock, nowMs: number): void {
+  if (entry.keptAtMs !== undefined) return;
+  lock.verify();
+  savePayload(paths, entry.key, serializeTaskData(entry.taskData));
+  appendHistory(paths, {
+    ...historyFacts(entry, nowMs),
+    status: 'local',
+    payloadPath: payloadFile(paths, entry.key),
+  });
+  writeOutboxEntry(paths, { ...entry, keptAtMs: nowMs });
+}
+
 function recordDead(paths: SpoolPaths, dead: DeadEntry): void {
   appendHistory(paths, {
     ...historyFacts(dead, dead.diedAtMs),
@@ -422,7 +445,7 @@ export async function deliverOutbox(
   options: DeliveryOptions = {},
 ): Promise<DeliverOutboxResult> {
   const lock = await waitForLock(env);
-  if (!lock) return { sent: 0, retrying: 0, dead: 0, waiting: 0, noSecret: 0, busy: true };
+  if (!lock) return { sent: 0, retrying: 0, dead: 0, waiting: 0, noSecret: 0, kept: 0, busy: true };
   try {
     return { ...(await deliverDue(env, lock, options)), busy: false };
   } finally {

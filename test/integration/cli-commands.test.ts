@@ -566,7 +566,11 @@ describe('init --system --print (a fleet rollout recipe)', () => {
     expect(hooksPart).toMatch(/^# .*hooks\.json \(managed hooks/);
     const hooks = JSON.parse((hooksPart as string).replace(/^#.*\n/, ''));
     expect(Object.keys(hooks.hooks)).toEqual(expect.arrayContaining(['UserPromptSubmit', 'Stop']));
-    expect(JSON.parse(configPart as string)).toEqual({ agentId: AGENT, baseUrl: standIn.url, capture: 'lean' });
+    expect(JSON.parse(configPart as string)).toEqual({
+      agentId: AGENT,
+      baseUrl: standIn.url,
+      capture: 'lean',
+    });
     expect(existsSync(sandbox.env.INFINIUM_CODEX_SYSTEM_CODEX_DIR as string)).toBe(false);
     expect(existsSync(sandbox.env.INFINIUM_CODEX_SYSTEM_DIR as string)).toBe(false);
     const withSecret = await runCli(sandbox, [...args, '--agent-secret-stdin'], { input: SECRET });

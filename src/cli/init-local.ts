@@ -1,0 +1,72 @@
+// `infinium-codex init --local`: try it before there is an account. Our hooks go into Codex, trusted, and
+// the user settings say "local only": every turn of a project with no agent is traced into local history
+// (`history`, `view`), and nothing is sent anywhere. Once an agent is set up (`init` with credentials),
+// `retry` sends the kept turns, once each, under the keys they were kept with.
+import { installHooks } from '../codex/install';
+import { codexNeeds, detectCodex, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
+import { statePaths } from '../config/paths';
+import { readSettings } from '../config/settings';
+import { updateSettingsFile } from '../config/settings-file';
+import { hookTarget } from './agent';
+import type { CliContext } from './context';
+import { UserError } from './errors';
+import type { InitOptions } from './init';
+
+/** Flags that name an account: `--local` is the set-up without one. */
+const NOT_WITH_LOCAL = [
+  'agentId',
+  'agentSecret',
+  'agentSecretStdin',
+  'baseUrl',
+  'allProjects',
+  'scope',
+  'system',
+];
+
+export async function initLocal(options: InitOptions & { system?: boolean }, ctx: CliContext): Promise<void> {
+  const { out, env } = ctx;
+  if (NOT_WITH_LOCAL.some((key) => (options as Record<string, unknown>)[key] !== undefined)) {
+    throw new UserError(
+      '`init --local` sets up tracing without an account, so it takes no agent id, secret, base URL, scope or --system: run `infinium-codex init` with them once you have an agent.',
+      undefined,
+      2,
+    );
+  }
+  const codex = await detectCodex(env);
+  if (codex.version && !codexNeeds(codex.version).supported) {
+    throw new UserError(`${tooOldProblem(codex.version)}; update it with \`${UPGRADE_COMMAND}\`.`);
+  }
+  const userConfig = statePaths(env).userConfig;
+  const capture = options.capture ?? readSettings(userConfig).capture ?? 'lean';
+  const target = hookTarget(ctx, options.frontEnd);
+  const installed = installHooks({
+    scope: 'user',
+    projectDir: ctx.cwd,
+    capture,
+    target,
+    trust: options.trust !== false,
+    codexVersion: codex.version,
+    env,
+  });
+  updateSettingsFile(
+    userConfig,
+    { localOnly: true, capture, ...(options.frontEnd === 'sh' ? { frontEnd: 'sh' } : {}) },
+    { mode: 0o600, dirMode: 0o700 },
+  );
+  const trusted = codexNeeds(codex.version).trust && options.trust !== false ? ', trusted' : '';
+  out.line(
+    `${out.green('✓')} ${installed.hooksChanged ? 'Installed' : 'Kept'} ${capture} capture hooks in ${installed.hooksFile} (${target.nativeHook ? 'native' : 'hook.sh'}${trusted})`,
+  );
+  out.line(
+    `${out.green('✓')} Local only: every Codex turn in a project with no agent is kept in local history`,
+  );
+  out.line('  and sent nowhere. `infinium-codex history` lists the turns; `infinium-codex view` shows them.');
+  out.line(
+    '  With an account later: `infinium-codex init` (your agent id and secret), then `infinium-codex retry` sends the kept turns, once each.',
+  );
+  if (!codex.found) {
+    out.line(
+      `${out.yellow('!')} ${codex.detail}: install Codex (npm i -g @openai/codex), then run \`infinium-codex doctor --fix\`.`,
+    );
+  }
+}
