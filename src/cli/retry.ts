@@ -65,6 +65,10 @@ export async function retry(options: RetryOptions, ctx: CliContext): Promise<voi
     );
     if (result.dead > 0 || stillDead > 0)
       out.line('`infinium-codex history` shows why a trace could not be sent.');
+    if (result.kept > 0)
+      out.line(
+        `${count(result.kept, 'turn')} traced with no account (\`init --local\`) stay local: set up an agent with \`infinium-codex init\`, then retry.`,
+      );
   }
   if (result.retrying > 0 || result.dead > 0 || result.noSecret > 0) throw new ExitCode(1);
 }
