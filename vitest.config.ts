@@ -18,7 +18,7 @@ function acceptanceProject(version: string): TestProjectInlineConfiguration {
       env: { E2E_CODEX_VERSION: version },
       testTimeout: 120_000,
       hookTimeout: 120_000,
-      sequence: { groupOrder: 1 },
+      sequence: { groupOrder: 2 },
     },
   };
 }
@@ -32,18 +32,29 @@ export default defineConfig({
     // Tests spawn real child processes; two cores are shared with them.
     maxWorkers: 2,
     env: { NO_COLOR: '1' },
-    // Three groups, one after the other: the reliability suites load both cores for minutes (thousands of
-    // hook runs, SIGKILLed workers), and nothing timing-sensitive should share the machine with them.
+    // Four groups, one after the other: the package first (see below); the reliability suites load both cores
+    // for minutes (thousands of hook runs, SIGKILLed workers), and nothing timing-sensitive should share the
+    // machine with them.
     projects: [
+      {
+        // `npm pack` as the README says, alone and first: its prepack rebuilds dist/ with the native program
+        // of every platform we ship, which the other groups then run on.
+        extends: true,
+        test: {
+          name: 'package',
+          include: ['test/integration/package*.test.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
       {
         extends: true,
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'test/reliability/**'],
+          exclude: ['test/e2e/**', 'test/reliability/**', 'test/integration/package.test.ts'],
           // A private, unlocked Secret Service for the keyring tests (only those that inject it use it).
           globalSetup: ['./test/support/secret-service.ts'],
-          sequence: { groupOrder: 0 },
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -56,7 +67,7 @@ export default defineConfig({
           globalSetup: ['./test/e2e/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
       ...ACCEPTANCE_CODEX_VERSIONS.map(acceptanceProject),
@@ -65,7 +76,7 @@ export default defineConfig({
         test: {
           name: 'reliability',
           include: ['test/reliability/**/*.test.ts'],
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
           // One file at a time: each loads both cores by itself, and together they starve each other.
           fileParallelism: false,
         },

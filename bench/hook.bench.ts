@@ -1,5 +1,5 @@
 // Per-event cost of the hook as Codex really runs it: `$SHELL -c '<command>'`, with the exact command `init`
-// writes into hooks.json (src/codex/hooks-file.ts), for every event we register, beside `$SHELL -c 'cat
+// writes into hooks.json (src/codex/hooks-file.ts, ourHandler), for every event we register, beside `$SHELL -c 'cat
 // >/dev/null'` fed the same payload (target <= 1.5x, issue 16), under bash, dash and zsh where installed
 // (an absent shell is skipped); the native front-end's command (nativeHookCommand, the binary `npm run
 // build` made for this machine) beside the same floor, when it was built. Then the Node front-end (Windows' `commandWindows`) vs `node -e 0` (target
@@ -14,7 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nativeHookBinary } from '../scripts/build-native.mjs';
 import { FULL_EVENTS, WORKER_TRIGGERS } from '../src/codex/hook-payload';
-import { hookCommand, hookCommandWindows, nativeHookCommand } from '../src/codex/hooks-file';
+import { hookCommand, hookCommandWindows, nativeHookCommand, ourHandler } from '../src/codex/hooks-file';
 import { median } from './support/stats';
 
 // Run: npm run bench -- hook; or node --import tsx bench/hook.bench.ts <rounds> (default 30).
@@ -72,8 +72,15 @@ for (const shell of shells) {
       args: ['-c', 'cat >/dev/null'],
       input: payloadOf(event),
     });
-    const hooks: [string, string][] = [['<hook>', hookCommand(event, target)]];
-    if (native) hooks.push(['<native>', nativeHookCommand(event, native, target)]);
+    // The commands exactly as init writes them (guardedCommand around each call); with
+    // HOOK_BENCH_UNGUARDED=1 also the bare calls, to weigh the guard within the same rounds.
+    const hooks: [string, string][] = [['<hook>', ourHandler(event, target).command as string]];
+    if (native)
+      hooks.push(['<native>', ourHandler(event, { ...target, nativeHook: native }).command as string]);
+    if (process.env.HOOK_BENCH_UNGUARDED === '1') {
+      hooks.push(['<hook, unguarded>', hookCommand(event, target)]);
+      if (native) hooks.push(['<native, unguarded>', nativeHookCommand(event, native, target)]);
+    }
     for (const [kind, command] of hooks) {
       cases.push({
         label: `${name} -c ${kind} ${event}${TURN_ENDING.has(event) ? ' (+worker)' : ''}`,

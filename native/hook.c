@@ -7,7 +7,7 @@
  * itself (dd, setsid, nice), and each is a fork and exec, which is most of its cost under dash. Shipped
  * prebuilt in an optional per-platform package; hook.sh stays the fallback, so the two must stay in step.
  * It never reads config and never prints: stdout and stderr go to /dev/null first, failures go to
- * logs/hook.log, and it always exits 0.
+ * logs/hook.log, and it always exits 0. The one exception is `--version`, which no event is called.
  *
  * C99 and POSIX, Linux and macOS, libc only.
  */
@@ -41,6 +41,10 @@
 #define MAX_SEQUENCE 64
 /* Added to the worker's niceness, as hook.sh's `nice -n 10`. */
 #define WORKER_NICENESS 10
+/* The package version, set by scripts/build-native.mjs: the connector checks it before it installs us. */
+#ifndef HOOK_VERSION
+#define HOOK_VERSION "unknown"
+#endif
 
 static const char *event = "Unknown";
 static int log_fd = -1;
@@ -331,6 +335,11 @@ static void start_worker(const char *node, const char *dist, const char *temp, i
 }
 
 int main(int argc, char **argv) {
+  /* The handshake (src/codex/native-hook.ts): which program this is, and of which version. */
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    fputs("infinium-codex-hook " HOOK_VERSION "\n", stdout);
+    return fflush(stdout) == 0 ? 0 : 1;
+  }
   /*
    * Nothing may reach Codex (it puts some hooks' stdout into the prompt). The lowest free descriptor is
    * taken: 0 means stdin was closed (never by Codex, which always pipes it), so there is no payload.

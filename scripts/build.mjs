@@ -2,14 +2,14 @@
 // only for other commands (the ESM loader alone costs ~10 ms per start); the CLI; the detached worker, whose
 // entry (worker.mjs) takes the worker lock before it loads the rest from chunks of its own (a second worker
 // started for the same turn then leaves at the cost of a bare Node start); the POSIX shell hook front-end;
-// and the native hook front-end for this machine (build-native.mjs). The native keyring module stays
-// external.
+// and the native hook front-end for this machine (build-native.mjs), or with --pack (prepack: what `npm
+// pack` ships) for every platform we ship. The native keyring module stays external.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
-import { buildNativeHook } from './build-native.mjs';
+import { buildNativeHook, crossBuildNativeHooks } from './build-native.mjs';
 
 rmSync('dist', { recursive: true, force: true });
-mkdirSync('dist');
+mkdirSync('dist', { mode: 0o755 });
 
 const common = {
   bundle: true,
@@ -51,6 +51,7 @@ buildNativeHook();
 // `npm pack` (prepack) stamps how this copy will be installed, for advice that names a working update
 // command (src/cli/install-source.ts): the release workflow packs for the registry, everyone else a tarball.
 if (process.argv.includes('--pack')) {
+  crossBuildNativeHooks();
   const source = process.env.INFINIUM_CODEX_PACK_FOR === 'registry' ? 'registry' : 'tarball';
   writeFileSync('dist/install-source.json', `${JSON.stringify({ source })}\n`);
 }

@@ -97,8 +97,15 @@ export function hookTarget(ctx: CliContext, frontEnd?: FrontEnd): HookTarget {
   return targetFor(wanted, ctx.target, ctx.env);
 }
 
-/** The front-ends our installed hooks run, in words: `native`, `hook.sh`, or both (`native + hook.sh`). */
-export function describeFrontEnds(hooks: InstalledHook[]): string {
+/**
+ * The front-ends our installed hooks run, in words: `native`, `hook.sh`, or both (`native + hook.sh`); with
+ * `ctx`, hook.sh alone comes with why this machine has no native one, unless the user chose hook.sh
+ * (`hook.sh: no native front-end for linux-riscv64`).
+ */
+export function describeFrontEnds(hooks: InstalledHook[], ctx?: CliContext): string {
   const kinds = new Set(hooks.map((hook) => hook.paths?.frontEnd).filter((kind) => kind !== undefined));
-  return [...kinds].map((kind) => (kind === 'sh' ? 'hook.sh' : kind)).join(' + ');
+  const words = [...kinds].map((kind) => (kind === 'sh' ? 'hook.sh' : kind)).join(' + ');
+  if (!ctx || words !== 'hook.sh' || process.platform === 'win32') return words;
+  const refused = hookTarget(ctx).nativeRefused;
+  return refused ? `${words}: ${refused}` : words;
 }

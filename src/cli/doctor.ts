@@ -213,6 +213,15 @@ function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
       ),
     });
   }
+  const unguarded = probe.hooks.filter((hook) => hook.paths && !hook.paths.guarded).length;
+  if (!broken && unguarded > 0) {
+    findings.push({
+      check: 'hook-paths',
+      status: 'warn',
+      summary: `${unguarded} of our hooks run their program unguarded (an older form): if the package is removed without \`infinium-codex uninstall\`, Codex reports a failure on every event`,
+      ...rewrite('Run `infinium-codex doctor --fix` to rewrite them in place (and trust them again).'),
+    });
+  }
   if (needs.trust) {
     const untrusted = probe.hooks.filter((hook) => hook.trust === 'untrusted' || hook.trust === 'modified');
     if (untrusted.length > 0) {
@@ -258,7 +267,7 @@ function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
     findings.push({
       check: 'hooks',
       status: 'ok',
-      summary: `${probe.hooks.length} hooks (${capture}, ${describeFrontEnds(probe.hooks)}) in ${probe.hooksFile}${probe.scope === 'system' ? ' (managed: no trust needed)' : needs.trust ? ', all trusted' : ''}`,
+      summary: `${probe.hooks.length} hooks (${capture}, ${describeFrontEnds(probe.hooks, ctx)}) in ${probe.hooksFile}${probe.scope === 'system' ? ' (managed: no trust needed)' : needs.trust ? ', all trusted' : ''}`,
     });
   }
   return findings;

@@ -86,7 +86,7 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
     writeCodexFile(hooksFile, serializeHooks(doc, hooks.text));
   }
   out.line(
-    `${out.green('✓')} Managed ${capture} capture hooks in ${hooksFile} (no trust needed), front-end ${target.nativeHook ? 'native' : 'hook.sh'}`,
+    `${out.green('✓')} Managed ${capture} capture hooks in ${hooksFile} (no trust needed), front-end ${target.nativeHook ? 'native' : `hook.sh${target.nativeRefused ? ` (${target.nativeRefused})` : ''}`}`,
   );
   updateSettingsFile(paths.config, machineDefaults, { mode: 0o644, dirMode: 0o755 });
   out.line(`${out.green('✓')} Machine defaults in ${paths.config}`);

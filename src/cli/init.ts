@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import pkg from '../../package.json';
 import { type InstallRequest, installHooks, planInstall, type Scope } from '../codex/install';
-import { nativeHookPackage } from '../codex/native-hook';
 import { codexNeeds, detectCodex, formatVersion, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
 import { writeFileAtomic } from '../config/atomic-file';
 import { loadSecret, storeSecret } from '../config/credentials';
@@ -406,7 +405,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   const target = hookTarget(ctx, frontEnd);
   if (options.frontEnd === 'native' && !target.nativeHook) {
     throw new UserError(
-      `No working native hook front-end is installed for this machine (the optional package ${nativeHookPackage(process.platform, process.arch)}); leave out --front-end native to use hook.sh.`,
+      `This machine cannot use the native hook front-end (${target.nativeRefused ?? 'none'}); leave out --front-end native to use hook.sh.`,
     );
   }
   // Refuse early, before anything is written, when a file we must edit is not one we can edit safely:
@@ -485,7 +484,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   out.line(
     target.nativeHook || frontEnd === 'sh'
       ? `  Front-end: ${target.nativeHook ? 'native' : 'hook.sh'}`
-      : `  Front-end: hook.sh (no native front-end for ${process.platform}-${process.arch})`,
+      : `  Front-end: hook.sh (${target.nativeRefused ?? `no native front-end for ${process.platform}-${process.arch}`})`,
   );
   if (needs.featureFlag) {
     out.line(

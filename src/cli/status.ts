@@ -71,7 +71,7 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     hooks: {
       installed: hooks.length,
       // What our POSIX commands run: native, hook.sh, or both when two files differ (null: none installed).
-      frontEnd: describeFrontEnds(hooks) || null,
+      frontEnd: describeFrontEnds(hooks, ctx) || null,
       files: [...new Set(hooks.map((hook) => hook.key.slice(0, hook.key.indexOf('.json:') + 5)))],
       // Managed hooks run without trust: they count as trusted.
       trusted: hooks.filter((hook) => hook.trust === 'trusted' || hook.trust === 'managed').length,

@@ -23,12 +23,14 @@ export class CodexFileError extends Error {
 
 /**
  * Where our hook front-ends are: the package's dist/ folder, the node that runs the CLI and, when it is
- * used, the host's native front-end (src/codex/native-hook.ts); without one the POSIX command runs hook.sh.
+ * used, the host's native front-end (src/codex/native-hook.ts); without one the POSIX command runs hook.sh,
+ * and `nativeRefused` may say why.
  */
 export interface HookTarget {
   distDir: string;
   nodePath: string;
   nativeHook?: string;
+  nativeRefused?: string;
 }
 
 /** Codex's default is 600 s; ours return at once, so a small bound limits the damage of a stuck disk. */
@@ -41,17 +43,32 @@ function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+/** hook.sh's call, `'<dist>/hook.sh' <Event> '<node>'`: what init wrote before guardedCommand. */
 export function hookCommand(event: string, target: HookTarget): string {
   return `${shellQuote(join(target.distDir, 'hook.sh'))} ${event} ${shellQuote(target.nodePath)}`;
 }
 
 /**
- * The command for the native front-end (native/hook.c, shipped in a per-platform package):
- * `'<binary>' <Event> '<node>' '<dist>'`. The binary lives outside dist/, so it is told where dist/ is
- * (worker.mjs, and bin.cjs for the Node front-end it hands over to). Same quoting as hookCommand.
+ * The native front-end's call (native/hook.c): `'<binary>' <Event> '<node>' '<dist>'`. It is told where
+ * dist/ is (worker.mjs, and bin.cjs for the Node front-end it hands over to). Same quoting as hookCommand.
  */
 export function nativeHookCommand(event: string, binary: string, target: HookTarget): string {
   return `${shellQuote(binary)} ${event} ${shellQuote(target.nodePath)} ${shellQuote(target.distDir)}`;
+}
+
+/** What a guarded command runs when its program is gone: stdin drained, silently, then success. */
+const WHEN_GONE = '/bin/cat >/dev/null 2>&1; exit 0';
+
+/**
+ * A call as init writes it into hooks.json: `[ -x '<program>' ] && exec <call>; <WHEN_GONE>`. Codex prints a
+ * failure for every hook that exits non-zero or writes to stderr, so a package removed without `uninstall`
+ * must not leave commands that fail: without the program the command reads the payload and exits 0. With
+ * it, the shell execs the program as it would a lone command: one stat() more, no process more (`[` is a
+ * shell builtin). cat by absolute path: a PATH the project sets cannot put its own there.
+ */
+export function guardedCommand(call: string): string {
+  const program = QUOTED_WORD.exec(call)?.[0] ?? '';
+  return `[ -x ${program} ] && exec ${call}; ${WHEN_GONE}`;
 }
 
 export function hookCommandWindows(event: string, target: HookTarget): string {
@@ -73,9 +90,9 @@ function timeoutFor(event: string): number {
 export function ourHandler(event: string, target: HookTarget): HookHandler {
   return {
     type: 'command',
-    command: target.nativeHook
-      ? nativeHookCommand(event, target.nativeHook, target)
-      : hookCommand(event, target),
+    command: guardedCommand(
+      target.nativeHook ? nativeHookCommand(event, target.nativeHook, target) : hookCommand(event, target),
+    ),
     commandWindows: hookCommandWindows(event, target),
     timeout: timeoutFor(event),
     [OUR_MARK]: true,
@@ -84,18 +101,19 @@ export function ourHandler(event: string, target: HookTarget): HookHandler {
 
 /**
  * Whether a handler is ours: it carries our mark. A handler written before the mark existed (always the
- * hook.sh form then) counts when it is exactly what we wrote then (same four keys, both commands) AND its
- * front-end is in an installed copy of this package, so another package's hook that merely looks like ours
- * is never taken.
+ * unguarded hook.sh form then) counts when it is exactly what we wrote then (same four keys, both commands)
+ * AND its front-end is in an installed copy of this package, so another package's hook that merely looks
+ * like ours is never taken.
  */
 export function isOurHandler(handler: unknown): boolean {
   if (typeof handler !== 'object' || handler === null || Array.isArray(handler)) return false;
   const fields = handler as HookHandler;
   if (fields[OUR_MARK] === true) return true;
   const parts = posixCommandParts(fields.command);
-  if (parts?.frontEnd !== 'sh') return false;
+  if (parts?.frontEnd !== 'sh' || parts.guarded) return false;
   const target = { distDir: parts.distDir, nodePath: parts.node };
   const { [OUR_MARK]: _mark, ...written } = ourHandler(parts.event, target);
+  written.command = hookCommand(parts.event, target);
   if (!isDeepStrictEqual(fields, written)) return false;
   try {
     const manifest = JSON.parse(readFileSync(join(target.distDir, '..', 'package.json'), 'utf8'));
@@ -112,35 +130,42 @@ export interface HandlerPaths {
   program: string;
   node: string;
   distDir: string;
+  /** In guardedCommand's form: silent when the program is gone. False for what init wrote before it. */
+  guarded: boolean;
 }
 
-/** A shellQuote'd word: `'...'`, where a quote inside is written `'\''`. */
+/** A shellQuote'd word: `'...'`, where a quote inside is written `'\\''`. */
 const QUOTED = String.raw`'((?:[^']|'\\'')*)'`;
-const SH_FORM = new RegExp(`^${QUOTED} ([A-Za-z]+) ${QUOTED}$`);
-const NATIVE_FORM = new RegExp(`^${QUOTED} ([A-Za-z]+) ${QUOTED} ${QUOTED}$`);
+const QUOTED_WORD = new RegExp(`^${QUOTED}`);
+const SH_CALL = `${QUOTED} ([A-Za-z]+) ${QUOTED}`;
+const NATIVE_CALL = `${QUOTED} ([A-Za-z]+) ${QUOTED} ${QUOTED}`;
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** guardedCommand's form around a call; the program tested is the one run (checked after matching). */
+const guardedForm = (call: string) =>
+  new RegExp(`^\\[ -x ${QUOTED} \\] && exec ${call}; ${escaped(WHEN_GONE)}$`);
+const FORMS = [
+  { frontEnd: 'native', guarded: true, form: guardedForm(NATIVE_CALL) },
+  { frontEnd: 'sh', guarded: true, form: guardedForm(SH_CALL) },
+  { frontEnd: 'native', guarded: false, form: new RegExp(`^${NATIVE_CALL}$`) },
+  { frontEnd: 'sh', guarded: false, form: new RegExp(`^${SH_CALL}$`) },
+] as const;
 
 /**
- * The parts of a command in one of our POSIX forms, or null: `'<dist>/hook.sh' <Event> '<node>'` (hookCommand)
- * or `'<binary>' <Event> '<node>' '<dist>'` (nativeHookCommand).
+ * The parts of a command in one of our POSIX forms, or null: guardedCommand around hookCommand or
+ * nativeHookCommand (what init writes), or either call alone (what init wrote before; `guarded` false).
  */
-function posixCommandParts(command: unknown): (HandlerPaths & { event: string }) | null {
+function posixCommandParts(command: unknown): (HandlerPaths & { event: string; guarded: boolean }) | null {
   if (typeof command !== 'string') return null;
   const unquote = (text: string | undefined) => (text ?? '').replace(/'\\''/g, "'");
-  const native = NATIVE_FORM.exec(command);
-  if (native) {
-    const [, program, event, node, distDir] = native.map(unquote);
-    return {
-      frontEnd: 'native',
-      program: program ?? '',
-      event: event ?? '',
-      node: node ?? '',
-      distDir: distDir ?? '',
-    };
+  for (const { frontEnd, guarded, form } of FORMS) {
+    const match = form.exec(command);
+    if (!match) continue;
+    const words = match.slice(1).map(unquote);
+    if (guarded && words.shift() !== words[0]) return null;
+    const [program = '', event = '', node = '', distDir = dirname(program)] = words;
+    return { frontEnd, guarded, program, event, node, distDir };
   }
-  const sh = SH_FORM.exec(command);
-  if (!sh) return null;
-  const program = unquote(sh[1]);
-  return { frontEnd: 'sh', program, event: sh[2] ?? '', node: unquote(sh[3]), distDir: dirname(program) };
+  return null;
 }
 
 /** What our handler's POSIX command runs (for doctor's "path gone" check and `status`), or null. */

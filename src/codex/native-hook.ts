@@ -1,72 +1,108 @@
-// The native hook front-end (native/hook.c): one small program per platform, shipped as an optional npm
-// package (@infinium-codex/hook-<platform>-<arch>, from npm/ in the repo) that npm installs only on its
-// own platform, as esbuild and biome ship theirs. It saves the shell Codex's `$SHELL -c` would start for
-// hook.sh. It is used only when it is there AND passes a self-test; otherwise hook.sh serves (and on
-// Windows the Node front-end, always).
+// The native hook front-end (native/hook.c): one small program per platform, carried inside this package at
+// dist/native/<platform>-<arch>/ (scripts/build-native.mjs builds them: the host's by `npm run build`, all
+// four by `npm pack`). It saves the shell Codex's `$SHELL -c` would start for hook.sh. Every Codex event
+// runs it as the user, so only our own program may serve: it is looked for in our own package's folder
+// only, found from the real path of the running bundle (never through Node's walk up parent node_modules,
+// where anyone who can write to a folder above ours could plant a look-alike), and must be a regular file
+// that only its owner (the user or root) can change, answer our version to `--version`, and pass a
+// self-test. Otherwise hook.sh serves (and on Windows the Node front-end, always).
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import pkg from '../../package.json';
 import type { Env } from '../config/paths';
 import type { FrontEnd } from '../config/settings';
 import type { HookTarget } from './hooks-file';
 
-/** The program's file name inside its platform package. */
+/** The program's file name in its platform's folder. */
 export const NATIVE_HOOK_BINARY = 'infinium-codex-hook';
-/** How long the self-test may take: one start of a small program, on a loaded machine. */
+/** How long the handshake or the self-test may take: one start of a small program, on a loaded machine. */
 const SELF_TEST_TIMEOUT_MS = 5_000;
 
-/** The platform package for Node's `process.platform` and `process.arch`, e.g. @infinium-codex/hook-linux-x64. */
-export function nativeHookPackage(platform: string, arch: string): string {
-  return `@infinium-codex/hook-${platform}-${arch}`;
-}
-
-/**
- * Where the host's program may be, in order: in the installed optional package (resolved from our own
- * dist/, as Node would from the package), then in a source checkout's npm/ folder, where the build puts
- * it. None on Windows.
- */
-export function nativeHookCandidates(
+/** Where our package holds the program for `platform`/`arch` (Node's names), given its dist/ folder. */
+export function nativeHookPath(
   distDir: string,
   platform: string = process.platform,
   arch: string = process.arch,
-): string[] {
-  if (platform === 'win32') return [];
-  const name = nativeHookPackage(platform, arch);
-  const candidates: string[] = [];
-  try {
-    const manifest = createRequire(join(distDir, 'cli.mjs')).resolve(`${name}/package.json`);
-    candidates.push(join(dirname(manifest), NATIVE_HOOK_BINARY));
-  } catch {
-    // not installed: npm skips an optional package for another platform, or one it could not fetch
-  }
-  candidates.push(join(distDir, '..', 'npm', `hook-${platform}-${arch}`, NATIVE_HOOK_BINARY));
-  return [...new Set(candidates)];
+): string {
+  return join(distDir, 'native', `${platform}-${arch}`, NATIVE_HOOK_BINARY);
 }
 
 /**
- * Why `binary` cannot serve as our hook front-end for `target` ("it is missing", "its self-test ..."), or
- * null when it can: it
- * must be a regular executable file that, run as Codex would run it with an empty payload and
- * INFINIUM_CODEX_DISABLED=1 (so it spools nothing), exits 0 with no output. A program built for another
- * architecture fails here.
+ * The one place the host's program may be: inside the package whose dist/ is `distDir`, resolved to its real
+ * path (a global install is reached through a bin link). Null on Windows.
  */
-export function nativeHookProblem(binary: string, target: HookTarget, env: Env = process.env): string | null {
+export function nativeHookCandidate(
+  distDir: string,
+  platform: string = process.platform,
+  arch: string = process.arch,
+): string | null {
+  if (platform === 'win32') return null;
+  let real = distDir;
   try {
-    if (!statSync(binary).isFile()) return 'it is not a regular file';
-    accessSync(binary, constants.X_OK);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it is missing' : 'it is not executable';
+    real = realpathSync(distDir);
+  } catch {
+    // a dist/ that is gone: the program is gone with it, as the checks below will say
   }
-  const run = spawnSync(binary, ['Stop', target.nodePath, target.distDir], {
-    input: '',
-    env: { ...env, INFINIUM_CODEX_DISABLED: '1' },
-    timeout: SELF_TEST_TIMEOUT_MS,
-    encoding: 'utf8',
-  });
+  return nativeHookPath(real, platform, arch);
+}
+
+/** The owners we accept for our program and its folders: the user running us, or root. */
+function trustedOwner(uid: number): boolean {
+  return uid === 0 || uid === process.getuid?.();
+}
+
+/**
+ * Whether `gid` is the user's private group (Debian's and Ubuntu's user groups: named after the user, with
+ * no other member), where a umask of 002 makes every file the user creates group-writable, npm's unpacking
+ * included. Writable by that group is writable by the user alone.
+ */
+function privateGroup(gid: number): boolean {
+  if (gid !== process.getgid?.()) return false;
+  try {
+    const user = userInfo().username;
+    const entry = readFileSync('/etc/group', 'utf8')
+      .split('\n')
+      .map((line) => line.split(':'))
+      .find((fields) => fields[2] === String(gid));
+    const members = (entry?.[3] ?? '').split(',').filter(Boolean);
+    return entry?.[0] === user && members.every((member) => member === user);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why the program at `binary` is not one only the user (or root) controls, or null: it and each folder from
+ * its own up to dist/ must be owned by the user or root and not writable by group (but the user's private
+ * one) or others (our build and npm's unpacking make them 0755), and the program must be a regular file.
+ */
+function ownershipProblem(binary: string, distDir: string): string | null {
+  const checks: [string, string][] = [[binary, 'it']];
+  for (let dir = dirname(binary); dir.length >= distDir.length; dir = dirname(dir)) {
+    checks.push([dir, `its folder ${dir}`]);
+    if (dir === distDir || dir === dirname(dir)) break;
+  }
+  for (const [path, what] of checks) {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat) return path === binary ? 'it is missing' : `${what} is missing`;
+    if (path === binary && !stat.isFile()) return 'it is not a regular file';
+    if (!trustedOwner(stat.uid)) return `${what} belongs to another user (uid ${stat.uid})`;
+    if (stat.mode & 0o002 || (stat.mode & 0o020 && !privateGroup(stat.gid)))
+      return `${what} may be changed by other users (mode ${(stat.mode & 0o777).toString(8)})`;
+  }
+  return null;
+}
+
+/** What our own program answers to `--version`. */
+export const NATIVE_HOOK_HANDSHAKE = `infinium-codex-hook ${pkg.version}\n`;
+
+function runProblem(run: ReturnType<typeof spawnSync>, what: string): string | null {
   if (run.error) {
     const code = (run.error as NodeJS.ErrnoException).code;
-    if (code === 'ETIMEDOUT') return `its self-test did not finish within ${SELF_TEST_TIMEOUT_MS / 1000} s`;
+    if (code === 'ETIMEDOUT') return `${what} did not finish within ${SELF_TEST_TIMEOUT_MS / 1000} s`;
+    if (code === 'EACCES') return 'it is not executable';
     return `it cannot be run (${code ?? run.error.message})`;
   }
   // A program for another architecture fails execve with ENOEXEC, and execvp (libuv's, a shell's) then
@@ -74,24 +110,81 @@ export function nativeHookProblem(binary: string, target: HookTarget, env: Env =
   if (run.status === 126 || run.status === 127) {
     return `it cannot be run on this machine (another architecture, or not a program: exit ${run.status})`;
   }
-  if (run.status !== 0) return `its self-test exited with ${run.status ?? run.signal}`;
-  if (run.stdout !== '' || run.stderr !== '') return 'its self-test printed output';
+  if (run.status !== 0) return `${what} exited with ${run.status ?? run.signal}`;
   return null;
 }
 
-/** The host's native front-end that passes its self-test (see nativeHookProblem), or null: use hook.sh. */
-export function findNativeHook(target: HookTarget, env: Env = process.env): string | null {
-  return (
-    nativeHookCandidates(target.distDir).find((binary) => !nativeHookProblem(binary, target, env)) ?? null
-  );
+/**
+ * Why `binary` cannot serve as our hook front-end for `target`, in words ("it is missing", "it is not ours:
+ * ..."), or null when it can. It must be the program our package holds for this machine (nativeHookCandidate:
+ * a hooks.json naming any other file is refused, whatever that file does), owned and changeable only as
+ * ownershipProblem says, answer NATIVE_HOOK_HANDSHAKE to `--version` (a program that merely exits 0 is not
+ * ours), and, run as Codex would run it with an empty payload and INFINIUM_CODEX_DISABLED=1 (so it spools
+ * nothing), exit 0 with no output.
+ */
+export function nativeHookProblem(binary: string, target: HookTarget, env: Env = process.env): string | null {
+  const ours = nativeHookCandidate(target.distDir);
+  if (binary !== ours && binary !== nativeHookPath(target.distDir)) {
+    return `it is not the program this package carries (${ours ?? 'none on Windows'})`;
+  }
+  let distDir = target.distDir;
+  try {
+    distDir = realpathSync(distDir);
+  } catch {
+    // reported below as a missing folder
+  }
+  const owned = ownershipProblem(binary, distDir);
+  if (owned) return owned;
+  // Both runs with an empty payload and INFINIUM_CODEX_DISABLED=1: a program that did spool would store nothing.
+  const run = (args: string[]) =>
+    spawnSync(binary, args, {
+      input: '',
+      env: { ...env, INFINIUM_CODEX_DISABLED: '1' },
+      timeout: SELF_TEST_TIMEOUT_MS,
+      encoding: 'utf8',
+    });
+  const hello = run(['--version']);
+  const failed = runProblem(hello, 'its version check');
+  if (failed) return failed;
+  if (hello.stdout !== NATIVE_HOOK_HANDSHAKE) {
+    const said = hello.stdout.trim().slice(0, 60) || 'nothing';
+    return `it is not our program of version ${pkg.version} (it answered ${JSON.stringify(said)} to --version)`;
+  }
+  const test = run(['Stop', target.nodePath, target.distDir]);
+  const selfTest = runProblem(test, 'its self-test');
+  if (selfTest) return selfTest;
+  if (test.stdout !== '' || test.stderr !== '') return 'its self-test printed output';
+  return null;
+}
+
+/** The host's native front-end, or why there is none to use (then hook.sh serves). */
+export type NativeHookChoice = { binary: string } | { binary: null; why: string };
+
+/** The program our package carries for this machine, when it passes nativeHookProblem. */
+export function findNativeHook(target: HookTarget, env: Env = process.env): NativeHookChoice {
+  const host = `${process.platform}-${process.arch}`;
+  const binary = nativeHookCandidate(target.distDir);
+  if (!binary) return { binary: null, why: `no native front-end for ${host}` };
+  const problem = nativeHookProblem(binary, target, env);
+  if (!problem) return { binary };
+  return {
+    binary: null,
+    why:
+      problem === 'it is missing'
+        ? `no native front-end for ${host}`
+        : `the native front-end ${binary} was refused: ${problem}`,
+  };
 }
 
 /**
  * The hook target for a front-end preference: `native` gives the host's working native program when there
- * is one (else hook.sh), `sh` always hook.sh.
+ * is one (else hook.sh, with the reason in `nativeRefused`), `sh` always hook.sh.
  */
 export function targetFor(preference: FrontEnd, target: HookTarget, env: Env = process.env): HookTarget {
-  const { nativeHook: _ignored, ...base } = target;
-  const binary = preference === 'native' ? findNativeHook(base, env) : null;
-  return binary ? { ...base, nativeHook: binary } : base;
+  const { nativeHook: _ignored, nativeRefused: _reason, ...base } = target;
+  if (preference !== 'native') return base;
+  const choice = findNativeHook(base, env);
+  return choice.binary !== null
+    ? { ...base, nativeHook: choice.binary }
+    : { ...base, nativeRefused: choice.why };
 }

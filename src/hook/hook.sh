@@ -6,6 +6,9 @@
 # (no program); on turn-ending events the detached worker starts. It writes exactly what the Node front-end
 # (src/hook/node-hook.ts) writes; the layout is described in src/spool/layout.ts. It never reads config and
 # never prints: stdout and stderr go to /dev/null (then our log), and it always exits 0.
+# Every program it runs is found with `command -p` (the system's standard PATH) or by absolute path, never
+# through the PATH it was given: Codex passes on the PATH of the session, which a project may set, and a
+# `dd` or `mkdir` of the project's would run as the user on every event.
 
 # stdin may be closed (never by Codex, which always pipes it): then there is no payload, and nothing to do.
 exec >/dev/null 2>&1
@@ -21,9 +24,9 @@ umask 077
 # block: cat alone, from the file's offset (dd would reopen it from the start).
 drain() {
   if [ -f /dev/fd/3 ]; then
-    cat <&3 >>"$1" 3<&- && return 0
+    command -p cat <&3 >>"$1" 3<&- && return 0
   elif [ -p /dev/fd/3 ]; then
-    dd if=/dev/fd/3 iflag=nonblock bs=64k status=none >>"$1" 2>/dev/null && return 0
+    command -p dd if=/dev/fd/3 iflag=nonblock bs=64k status=none >>"$1" 2>/dev/null && return 0
   fi
   slowdrain "$1"
 }
@@ -33,16 +36,16 @@ drain() {
 # that to arrive, and it must still be kept. Background jobs get /dev/null as stdin in a non-interactive
 # shell, hence the payload is read from fd 3.
 slowdrain() {
-  cat <&3 >>"$1" 3<&- &
+  command -p cat <&3 >>"$1" 3<&- &
   c=$!
   (
     trap 'kill $s 2>/dev/null; exit 0' TERM
-    was=$(($(wc -c <"$1")))
+    was=$(($(command -p wc -c <"$1")))
     while :; do
-      sleep 2 3<&- &
+      command -p sleep 2 3<&- &
       s=$!
       wait $s
-      now=$(($(wc -c <"$1")))
+      now=$(($(command -p wc -c <"$1")))
       [ "$now" -gt "$was" ] || break
       was=$now
     done
@@ -54,8 +57,8 @@ slowdrain() {
   kill $w 2>/dev/null
   case $r in
   0) ;;
-  143) echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: stdin still open with no input for 2 s; event dropped" >&2 ;;
-  *) echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: could not store the payload (cat: $r); event dropped" >&2 ;;
+  143) echo "$(command -p date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: stdin still open with no input for 2 s; event dropped" >&2 ;;
+  *) echo "$(command -p date -u +%Y-%m-%dT%H:%M:%SZ) hook $ev: could not store the payload (cat: $r); event dropped" >&2 ;;
   esac
   return $r
 }
@@ -100,9 +103,9 @@ fi
 # A symbolic link where one of our directories or our log should be was not made by us: remove it (never
 # its target) rather than write through it. `[ -L` is a builtin: no cost unless a link is there.
 for l in "$sp" "$sp/tmp" "$root/logs" "$root/logs/hook.log"; do
-  if [ -L "$l" ]; then rm -f "$l"; fi
+  if [ -L "$l" ]; then command -p rm -f "$l"; fi
 done
-if ! { { [ -d "$sp/tmp" ] && [ -d "$root/logs" ]; } || mkdir -p "$sp/tmp" "$root/logs"; }; then
+if ! { { [ -d "$sp/tmp" ] && [ -d "$root/logs" ]; } || command -p mkdir -p "$sp/tmp" "$root/logs"; }; then
   drain /dev/null
   exit 0
 fi
@@ -135,9 +138,9 @@ if drain "$t" && [ -s "$t" ] && {
 }; then
   # Published: the entry's name appears, empty, once its payload is whole in the temp file, which the worker
   # reads through it (src/spool/events.ts). Created with O_EXCL, by the shell itself: no program to run.
-  command : >"$f" || rm -f "$t"
+  command : >"$f" || command -p rm -f "$t"
 else
-  rm -f "$t"
+  command -p rm -f "$t"
   exit 0
 fi
 
@@ -179,7 +182,7 @@ Stop | SubagentStop | Interrupt | SessionEnd | UserPromptSubmit1)
     p=${p%%[!0-9]*}
     if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
       r=$root/worker.rerun
-      if [ -L "$r" ]; then rm -f "$r"; fi
+      if [ -L "$r" ]; then command -p rm -f "$r"; fi
       command : >>"$r" && [ -e "$lock" ] && exit 0
     fi
   fi
@@ -191,10 +194,12 @@ Stop | SubagentStop | Interrupt | SessionEnd | UserPromptSubmit1)
   # don't. Where setsid is missing (macOS) the worker detaches itself. stdout and stderr are /dev/null:
   # Codex waits for our stdout to close. At a lower priority (nice, run by the detached child, not by us),
   # so that its Node start and build yield the CPU to Codex, which is finishing the turn meanwhile.
-  if command -v setsid >/dev/null 2>&1; then
-    setsid -f nice -n 10 "$node" "$worker" "$@" <"$in" >/dev/null 2>&1 3<&-
+  # setsid runs nice by its own PATH search: it is given nice's absolute path.
+  for nice in /usr/bin/nice /bin/nice; do [ -x "$nice" ] && break; done
+  if command -pv setsid >/dev/null 2>&1; then
+    command -p setsid -f "$nice" -n 10 "$node" "$worker" "$@" <"$in" >/dev/null 2>&1 3<&-
   else
-    nice -n 10 "$node" "$worker" --detach "$@" <"$in" >/dev/null 2>&1 3<&- &
+    "$nice" -n 10 "$node" "$worker" --detach "$@" <"$in" >/dev/null 2>&1 3<&- &
   fi
   ;;
 esac

@@ -14,10 +14,10 @@ import {
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { nativeHookCommand } from '../../src/codex/hooks-file';
+import { hookCommand, nativeHookCommand, ourHandlerPaths } from '../../src/codex/hooks-file';
 import type { HookHandler } from '../../src/codex/trust';
 import { DIST } from '../support/capture-harness';
-import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
+import { initArgs, makeSandbox, NATIVE_HOOK, runCli, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
 const AGENT = 'agent-cmd';
@@ -236,13 +236,14 @@ describe('doctor', () => {
     expect(readFileSync(file, 'utf8')).toContain(process.execPath);
   });
 
-  it('notices a native front-end that fails its self-test or is gone, and --fix points the hooks at the chosen one', async () => {
+  it('notices a native front-end that is not the program this package carries (never running it) or is gone, and --fix points the hooks at the chosen one', async () => {
     const sandbox = await initialised(['--front-end', 'sh']);
     const file = join(sandbox.codexHome, 'hooks.json');
     const shText = readFileSync(file, 'utf8');
     const binary = join(sandbox.root, 'native', 'infinium-codex-hook');
     mkdirSync(join(sandbox.root, 'native'));
-    writeFileSync(binary, '#!/bin/sh\nexit 3\n', { mode: 0o755 });
+    const ran = join(sandbox.root, 'planted-ran');
+    writeFileSync(binary, `#!/bin/sh\ntouch '${ran}'\ncat >/dev/null\nexit 0\n`, { mode: 0o755 });
     const doc = JSON.parse(shText);
     for (const [event, groups] of Object.entries(doc.hooks as Record<string, { hooks: HookHandler[] }[]>)) {
       for (const handler of groups.flatMap((group) => group.hooks)) {
@@ -253,8 +254,9 @@ describe('doctor', () => {
     const failing = await runCli(sandbox, ['doctor']);
     expect(failing.code).toBe(1);
     expect(failing.stdout).toContain(
-      `✗ hook-paths: our hooks run the native front-end ${binary}, and its self-test exited with 3\n    fix: Run \`infinium-codex doctor --fix\` (or \`infinium-codex init\` again)`,
+      `✗ hook-paths: our hooks run the native front-end ${binary}, and it is not the program this package carries (${NATIVE_HOOK})\n    fix: Run \`infinium-codex doctor --fix\` (or \`infinium-codex init\` again)`,
     );
+    expect(existsSync(ran)).toBe(false);
     rmSync(binary);
     const gone = await runCli(sandbox, ['doctor']);
     expect(gone.stdout).toContain(
@@ -264,6 +266,29 @@ describe('doctor', () => {
     expect((await runCli(sandbox, ['doctor', '--fix'])).code).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(shText));
     expect((await runCli(sandbox, ['status'])).stdout).toMatch(/^Hooks: +✓ 5 installed \(lean, hook\.sh\)/m);
+  });
+
+  it('warns about hooks in the older, unguarded form (loud once the package is removed) and --fix rewrites them in place', async () => {
+    const sandbox = await initialised(['--front-end', 'sh']);
+    const file = join(sandbox.codexHome, 'hooks.json');
+    const current = readFileSync(file, 'utf8');
+    const doc = JSON.parse(current);
+    for (const [event, groups] of Object.entries(doc.hooks as Record<string, { hooks: HookHandler[] }[]>)) {
+      for (const handler of groups.flatMap((group) => group.hooks)) {
+        handler.command = hookCommand(event, { distDir: DIST, nodePath: process.execPath });
+      }
+    }
+    writeFileSync(file, JSON.stringify(doc, null, 2));
+    const found = await runCli(sandbox, ['doctor']);
+    expect(found.stdout).toContain(
+      '! hook-paths: 5 of our hooks run their program unguarded (an older form): if the package is removed without `infinium-codex uninstall`, Codex reports a failure on every event',
+    );
+    expect((await runCli(sandbox, ['doctor', '--fix'])).code).toBe(0);
+    const fixed = JSON.parse(readFileSync(file, 'utf8'));
+    expect(fixed).toEqual(JSON.parse(current));
+    const stop = fixed.hooks.Stop[0].hooks[0] as HookHandler;
+    expect(ourHandlerPaths(stop)?.guarded).toBe(true);
+    expect((await runCli(sandbox, ['doctor'])).stdout).not.toContain('hook-paths');
   });
 
   it('notices hooks turned off by the user, by an admin, and a missing codex', async () => {

@@ -7,6 +7,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -17,7 +18,13 @@ import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FULL_EVENTS, LEAN_EVENTS } from '../../src/codex/hook-payload';
-import { hookCommand, isOurHandler, nativeHookCommand, ourHandlerPaths } from '../../src/codex/hooks-file';
+import {
+  guardedCommand,
+  hookCommand,
+  isOurHandler,
+  nativeHookCommand,
+  ourHandlerPaths,
+} from '../../src/codex/hooks-file';
 import { hookTrustHash } from '../../src/codex/trust';
 import { spooledBytes } from '../../src/spool/events';
 import {
@@ -102,10 +109,10 @@ describe('init', () => {
     const stop = hooksOf(sandbox).hooks.Stop?.[0]?.hooks[0] ?? {};
     // The native front-end by default where the build made one (CI does), else hook.sh, said so.
     if (NATIVE_HOOK_BUILT) {
-      expect(stop.command).toBe(`'${NATIVE_HOOK}' Stop '${process.execPath}' '${target.distDir}'`);
+      expect(stop.command).toBe(guardedCommand(nativeHookCommand('Stop', NATIVE_HOOK, target)));
       expect(result.stdout).toContain('Front-end: native\n');
     } else {
-      expect(stop.command).toBe(`'${join(REPO_ROOT, 'dist', 'hook.sh')}' Stop '${process.execPath}'`);
+      expect(stop.command).toBe(guardedCommand(hookCommand('Stop', target)));
       expect(result.stdout).toContain('Front-end: hook.sh (no native front-end');
     }
     expect(stop.commandWindows).toBe(
@@ -247,7 +254,9 @@ describe('init --front-end', () => {
     const result = await runCli(sandbox, args('--front-end', 'sh'), { input: SECRET });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Front-end: hook.sh\n');
-    expect(hooksOf(sandbox).hooks.Stop?.[0]?.hooks[0]?.command).toBe(hookCommand('Stop', target));
+    expect(hooksOf(sandbox).hooks.Stop?.[0]?.hooks[0]?.command).toBe(
+      guardedCommand(hookCommand('Stop', target)),
+    );
     expect(JSON.parse(readFileSync(join(sandbox.stateDir, 'config.json'), 'utf8')).frontEnd).toBe('sh');
     const before = readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8');
     // Re-running init without the flag keeps the choice.
@@ -284,7 +293,7 @@ describe('init --front-end', () => {
         expect(command, `${event} ${g}`).toBe(
           theirs
             ? sh.find(([e, gi, hi]) => e === event && gi === g && hi === h)?.[3]
-            : nativeHookCommand(event, NATIVE_HOOK, target),
+            : guardedCommand(nativeHookCommand(event, NATIVE_HOOK, target)),
         );
       }
       const trust = trustOf(sandbox);
@@ -343,13 +352,14 @@ describe('init --front-end', () => {
     const sandbox = makeSandbox();
     const copy = join(sandbox.root, 'lib', 'infinium-codex-connector');
     cpSync(join(REPO_ROOT, 'dist'), join(copy, 'dist'), { recursive: true });
+    rmSync(join(copy, 'dist', 'native'), { recursive: true, force: true });
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
     const bin = join(copy, 'dist', 'bin.cjs');
     const before = snapshot(sandbox.home);
     const refused = await runCli(sandbox, args('--front-end', 'native'), { input: SECRET, bin });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
-      /^Error: No working native hook front-end is installed for this machine .*hook\.sh\.\n$/,
+      /^Error: This machine cannot use the native hook front-end \(no native front-end for [a-z0-9]+-[a-z0-9]+\); leave out --front-end native to use hook\.sh\.\n$/,
     );
     expect(snapshot(sandbox.home)).toEqual(before);
     const fallback = await runCli(sandbox, args(), { input: SECRET, bin });
@@ -358,7 +368,7 @@ describe('init --front-end', () => {
       `Front-end: hook.sh (no native front-end for ${process.platform}-${process.arch})`,
     );
     expect(hooksOf(sandbox).hooks.Stop?.[0]?.hooks[0]?.command).toBe(
-      hookCommand('Stop', { distDir: join(copy, 'dist'), nodePath: process.execPath }),
+      guardedCommand(hookCommand('Stop', { distDir: join(copy, 'dist'), nodePath: process.execPath })),
     );
   });
 });

@@ -2,7 +2,7 @@
 // documented flag exists; every environment variable the code reads is documented; and every example in
 // the docs marked `checked` is re-run in a sandbox (temp HOME, CODEX_HOME, INFINIUM_CODEX_HOME, a
 // local stand-in for Infinium) and must print what the page shows, once paths, ids and times are masked.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json';
+import { NATIVE_HOOK_HANDSHAKE, nativeHookPath } from '../../src/codex/native-hook';
 import { feed, waitFor } from '../support/capture-harness';
 import { BIN, makeSandbox, REPO_ROOT, runCli, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
@@ -196,7 +197,14 @@ describe('the install from a clone, as the README gives it (first-run M1)', () =
       });
       expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
       expect(run.stdout.trim().split('\n').at(-1)).toBe(pkg.version);
-      expect(existsSync(join(prefix, 'lib', 'node_modules', pkg.name, 'dist', 'hook.sh'))).toBe(true);
+      const installed = join(prefix, 'lib', 'node_modules', pkg.name, 'dist');
+      expect(existsSync(join(installed, 'hook.sh'))).toBe(true);
+      // The native front-end comes with the package: this machine's program is in it and answers as ours.
+      if (process.platform !== 'win32') {
+        expect(execFileSync(nativeHookPath(installed), ['--version'], { encoding: 'utf8' })).toBe(
+          NATIVE_HOOK_HANDSHAKE,
+        );
+      }
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FULL_EVENTS, LEAN_EVENTS } from '../../../src/codex/hook-payload';
 import {
@@ -10,6 +11,7 @@ import {
   hookCommand,
   hookCommandWindows,
   isOurHandler,
+  nativeHookCommand,
   OUR_MARK,
   ourHandler,
   ourHandlerPaths,
@@ -50,6 +52,7 @@ describe('our hook commands', () => {
       program: "/home/o'neil/dist/hook.sh",
       node: "/home/o'neil/node",
       distDir: "/home/o'neil/dist",
+      guarded: true,
     });
     expect(isOurHandler({ type: 'command', command: 'notify-send done' })).toBe(false);
     expect(isOurHandler({ type: 'command', command: "'/x/hook.sh' Stop '/n'" })).toBe(false);
@@ -75,8 +78,11 @@ describe('our hook commands', () => {
     const installed = { distDir: join(root, 'infinium-codex-connector', 'dist'), nodePath: '/usr/bin/node' };
     mkdirSync(installed.distDir, { recursive: true });
     writeFileSync(join(installed.distDir, '..', 'package.json'), '{"name": "infinium-codex-connector"}');
-    const { [OUR_MARK]: _mark, ...legacy } = ourHandler('Stop', installed);
+    const { [OUR_MARK]: _mark, ...marked } = ourHandler('Stop', installed);
+    // What init wrote then: hook.sh's call alone, without the guard.
+    const legacy = { ...marked, command: hookCommand('Stop', installed) };
     expect(isOurHandler(legacy)).toBe(true);
+    expect(isOurHandler(marked)).toBe(false);
     expect(isOurHandler({ ...legacy, statusMessage: 'theirs' })).toBe(false);
     const migrated = withOurHooks({ hooks: { Stop: [{ hooks: [legacy] }] } }, ['Stop'], installed);
     expect(migrated.hooks.Stop).toEqual([{ hooks: [ourHandler('Stop', installed)] }]);
@@ -90,8 +96,9 @@ describe('the native front-end’s command', () => {
 
   it('runs the native program with the event, node and dist/ when the target has one; Windows is unchanged', () => {
     const handler = ourHandler('Stop', native);
+    const program = `'/opt/o'\\''neil/hook-linux-x64/infinium-codex-hook'`;
     expect(handler.command).toBe(
-      `'/opt/o'\\''neil/hook-linux-x64/infinium-codex-hook' Stop '/usr/bin/node' '${target.distDir}'`,
+      `[ -x ${program} ] && exec ${program} Stop '/usr/bin/node' '${target.distDir}'; /bin/cat >/dev/null 2>&1; exit 0`,
     );
     expect(handler.commandWindows).toBe(ourHandler('Stop', target).commandWindows);
     expect(handler.timeout).toBe(ourHandler('Stop', target).timeout);
@@ -100,6 +107,7 @@ describe('the native front-end’s command', () => {
       program: native.nativeHook,
       node: '/usr/bin/node',
       distDir: target.distDir,
+      guarded: true,
     });
     expect(isOurHandler(handler)).toBe(true);
   });
@@ -124,6 +132,58 @@ describe('the native front-end’s command', () => {
     const back = withOurHooks(toNative, FULL_EVENTS, target);
     expect(back).toEqual(doc);
   });
+});
+
+describe('the command form: silent when its program is gone (package removed without uninstall)', () => {
+  const native = { ...target, nativeHook: "/opt/o'neil/dist/native/linux-x64/infinium-codex-hook" };
+
+  it('recognises what init writes now and the unguarded calls it wrote before, with the same paths', () => {
+    for (const [t, call] of [
+      [target, hookCommand('Stop', target)],
+      [native, nativeHookCommand('Stop', native.nativeHook, native)],
+    ] as const) {
+      const guarded = ourHandler('Stop', t);
+      const older = { ...guarded, command: call };
+      const { guarded: isNew, ...paths } = ourHandlerPaths(guarded) ?? { guarded: null };
+      expect(isNew).toBe(true);
+      expect(ourHandlerPaths(older)).toEqual({ ...paths, guarded: false });
+    }
+  });
+
+  it('does not take a guard that tests one program and runs another as ours', () => {
+    const command = (ourHandler('Stop', target).command as string).replace(
+      `[ -x '${target.distDir}/hook.sh' ]`,
+      `[ -x '/tmp/other' ]`,
+    );
+    expect(ourHandlerPaths({ type: 'command', command })).toBeNull();
+  });
+
+  it('migrates older commands in place: same positions, the new form', () => {
+    const doc = withOurHooks(userDoc(), FULL_EVENTS, native);
+    const older = structuredClone(doc);
+    for (const hook of findOurHooks(older)) {
+      hook.handler.command = nativeHookCommand(hook.event, native.nativeHook, native);
+    }
+    expect(findOurHooks(older).every((h) => ourHandlerPaths(h.handler)?.guarded === false)).toBe(true);
+    expect(withOurHooks(older, FULL_EVENTS, native)).toEqual(doc);
+  });
+
+  it.each(['/bin/sh', '/bin/bash'])(
+    'under %s: exits 0 silently, draining the payload, when the program is gone; runs it when it is there',
+    (shell) => {
+      const root = realpathSync(mkdtempSync(join(tmpdir(), 'icx-gone-')));
+      const program = join(root, "o'neil", 'hook');
+      const command = ourHandler('Stop', { ...target, nativeHook: program }).command as string;
+      const big = 'x'.repeat(1 << 20);
+      const gone = spawnSync(shell, ['-c', command], { input: big, encoding: 'utf8' });
+      expect([gone.status, gone.stdout, gone.stderr, gone.error]).toEqual([0, '', '', undefined]);
+      mkdirSync(dirname(program));
+      writeFileSync(program, '#!/bin/sh\necho "ran $1 $# $(wc -c)"\n');
+      chmodSync(program, 0o755);
+      const ran = spawnSync(shell, ['-c', command], { input: 'abc', encoding: 'utf8' });
+      expect([ran.status, ran.stdout.trim()]).toEqual([0, 'ran Stop 3 3']);
+    },
+  );
 });
 
 describe('merging into hooks.json', () => {

@@ -1,0 +1,145 @@
+// Only our own program runs as the hook (issue 21, kind 2): the native front-end comes from our package's own
+// dist/ and nowhere else, whatever an ancestor's node_modules holds; one that others may replace is refused,
+// said in init; and hook.sh never runs a helper through the PATH Codex hands it (a project's PATH).
+// The case: ../shared/cases/adversarial/native-resolver-planted-package.
+import { spawn } from 'node:child_process';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nativeHookPath } from '../../src/codex/native-hook';
+import { spooledBytes } from '../../src/spool/events';
+import { DIST, makeSandbox as makeHookSandbox } from '../support/capture-harness';
+import { initArgs, makeSandbox, NATIVE_HOOK_BUILT, REPO_ROOT, runCli } from '../support/cli-sandbox';
+
+const host = `${process.platform}-${process.arch}`;
+let shared: string;
+let clone: string;
+const ranLog = () => join(shared, 'planted-ran.log');
+
+beforeAll(() => {
+  // A folder every user may write to, as /tmp is, with the user's built clone inside it.
+  shared = realpathSync(mkdtempSync(join(tmpdir(), 'icx-shared-')));
+  chmodSync(shared, 0o1777);
+  clone = join(shared, 'clone');
+  mkdirSync(clone, { mode: 0o755 });
+  cpSync(DIST, join(clone, 'dist'), { recursive: true });
+  writeFileSync(join(clone, 'package.json'), readFileSync(join(REPO_ROOT, 'package.json')));
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'));
+  // plant.sh, as the other user would run it: the old platform package's name, a program that logs who ran it.
+  const planted = join(shared, 'node_modules', '@infinium-codex', `hook-${host}`);
+  mkdirSync(planted, { recursive: true });
+  writeFileSync(
+    join(planted, 'package.json'),
+    `{"name": "@infinium-codex/hook-${host}", "version": "0.1.0"}`,
+  );
+  writeFileSync(
+    join(planted, 'infinium-codex-hook'),
+    `#!/bin/sh\necho "ran for \${1:-?}" >>'${ranLog()}'\ncat >/dev/null\nexit 0\n`,
+    { mode: 0o755 },
+  );
+});
+afterAll(() => rmSync(shared, { recursive: true, force: true }));
+
+describe.runIf(NATIVE_HOOK_BUILT)('the native program Codex runs', () => {
+  const bin = () => join(clone, 'dist', 'bin.cjs');
+
+  it('is the clone’s own, never a look-alike planted in a node_modules above it (not even for a self-test)', async () => {
+    const sandbox = makeSandbox();
+    const init = await runCli(sandbox, initArgs('agent-1', 'http://127.0.0.1:9', '--offline'), {
+      input: 'sk-secret',
+      bin: bin(),
+    });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain('Front-end: native\n');
+    const hooks = readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8');
+    expect(hooks).toContain(`exec '${nativeHookPath(join(clone, 'dist'))}' Stop `);
+    expect(hooks).not.toContain('node_modules');
+    const doctor = await runCli(sandbox, ['doctor'], { bin: bin() });
+    expect(doctor.stdout).toMatch(/✓ hooks: 5 hooks \(lean, native\)/);
+    expect(existsSync(ranLog())).toBe(false);
+  });
+
+  it('is refused, said in init, when other users may replace it; hook.sh serves', async () => {
+    const folder = join(clone, 'dist', 'native', host);
+    chmodSync(folder, 0o777);
+    try {
+      const sandbox = makeSandbox();
+      const init = await runCli(sandbox, initArgs('agent-1', 'http://127.0.0.1:9', '--offline'), {
+        input: 'sk-secret',
+        bin: bin(),
+      });
+      expect(init.code, init.stderr).toBe(0);
+      expect(init.stdout).toContain(
+        `Front-end: hook.sh (the native front-end ${nativeHookPath(join(clone, 'dist'))} was refused: its folder ${folder} may be changed by other users (mode 777))\n`,
+      );
+      const status = await runCli(sandbox, ['status'], { bin: bin() });
+      expect(status.stdout).toMatch(
+        /Hooks: +✓ 5 installed \(lean, hook\.sh: the native front-end .* was refused/,
+      );
+      expect(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')).toContain(
+        `exec '${join(clone, 'dist', 'hook.sh')}' Stop `,
+      );
+    } finally {
+      chmodSync(folder, 0o755);
+    }
+    expect(existsSync(ranLog())).toBe(false);
+  });
+});
+
+describe('hook.sh and a PATH the project controls', () => {
+  // Every program hook.sh might start, planted first on PATH: each logs its name and fails.
+  const HELPERS = ['cat', 'dd', 'mkdir', 'rm', 'wc', 'sleep', 'date', 'setsid', 'nice', 'kill', 'printf'];
+
+  function plantedPath(): { path: string; log: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'icx-path-'));
+    const log = join(dir, 'ran.log');
+    for (const name of HELPERS) {
+      writeFileSync(join(dir, name), `#!/bin/sh\necho ${name} >>'${log}'\nexit 1\n`, { mode: 0o755 });
+    }
+    return { path: `${dir}:${process.env.PATH}`, log };
+  }
+
+  /** hook.sh as Codex runs it, the payload written in two parts (the second after a pause: the slow path). */
+  function runHookSh(event: string, env: Record<string, string>, parts: string[]): Promise<number | null> {
+    return new Promise((resolve) => {
+      const child = spawn(join(DIST, 'hook.sh'), [event, '/bin/true'], {
+        env,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      child.on('close', resolve);
+      child.stdin.write(parts[0]);
+      setTimeout(() => child.stdin.end(parts[1] ?? ''), parts.length > 1 ? 400 : 0);
+    });
+  }
+
+  it.each([
+    ['UserPromptSubmit', 'at once'],
+    ['Stop', 'at once (and starts the worker)'],
+    ['UserPromptSubmit', 'in two parts (dd, then cat under a watchdog)'],
+  ])('%s, payload %s: runs none of them, and spools the payload', async (event, how) => {
+    const box = makeHookSandbox();
+    const { path, log } = plantedPath();
+    const payload = JSON.stringify({ hook_event_name: event, session_id: 's1', prompt: 'x'.repeat(100) });
+    const parts = how.startsWith('in two') ? [payload.slice(0, 50), payload.slice(50)] : [payload];
+    const code = await runHookSh(event, { ...box.env, PATH: path }, parts);
+    expect(code).toBe(0);
+    expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toBe('');
+    const spool = join(box.state, 'spool');
+    const entries = readdirSync(spool).filter((name) => name.endsWith(`.${event}.json`));
+    expect(entries.map((name) => spooledBytes(join(spool, name)).toString())).toEqual([payload]);
+    box.cleanup();
+  });
+});
