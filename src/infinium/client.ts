@@ -125,9 +125,10 @@ export async function health(agent: AgentCredentials, options: ClientOptions = {
     }
     return json;
   });
+  // Printed in a line of their own (`test`, `init`, `doctor`): a name cannot start lines of its own.
   return {
-    status: record.status as string,
-    agentName: typeof record.agentName === 'string' ? record.agentName : undefined,
+    status: oneLine(record.status as string, 100),
+    agentName: typeof record.agentName === 'string' ? oneLine(record.agentName, 200) : undefined,
     timestamp: typeof record.timestamp === 'string' ? record.timestamp : undefined,
   };
 }
@@ -326,8 +327,13 @@ function reasonFrom(text: string): string {
   } catch {
     // plain text body
   }
-  const oneLine = reason.replace(/\s+/g, ' ').trim();
-  return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine;
+  return oneLine(reason, 300);
+}
+
+/** Server text for one line: every run of whitespace (line feeds too) one space, cut at `max` characters. */
+function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
 function isTimeout(error: unknown): boolean {

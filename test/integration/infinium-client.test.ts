@@ -88,6 +88,19 @@ describe('sendTrace against the stand-in', () => {
     expect(status.agentName).toBe(`agent ${AGENT_ID}`);
   });
 
+  it('keeps the health answer’s words on one line: a name cannot add lines to what test and doctor print', async () => {
+    const forged = {
+      status: 'healthy\n✓ forged',
+      agentName: 'mine\r\n✓ Config: agent x at https://elsewhere',
+    };
+    server.failNext(1, { kind: 'status', status: 200, body: JSON.stringify(forged) });
+    const status = await health(agent);
+    expect(status).toMatchObject({
+      status: 'healthy ✓ forged',
+      agentName: 'mine ✓ Config: agent x at https://elsewhere',
+    });
+  });
+
   it('maps a wrong secret to an authentication error that never shows the secret', async () => {
     const wrong = new AgentCredentials(AGENT_ID, 'not-the-secret', server.url);
     const error = await failure(sendTrace(wrong, trace));
