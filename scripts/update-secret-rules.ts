@@ -5,10 +5,12 @@
 // the file's `skipped` with the reason. Review the diff (and run the secrets suite) before committing.
 // Usage: npm run rules:update -- <path or URL of gitleaks.toml> <commit>
 //   e.g. https://raw.githubusercontent.com/gitleaks/gitleaks/<commit>/config/gitleaks.toml <commit>
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RE2JS } from 're2js';
 import { parse } from 'smol-toml';
+import type { RuleData } from '../src/trace/secret-rules';
 
 const OUT = join(import.meta.dirname, '..', 'src', 'trace', 'secret-rules.json');
 
@@ -34,21 +36,6 @@ interface TomlRule {
   keywords?: string[];
   path?: string;
   allowlists?: TomlAllowlist[];
-}
-
-export interface SecretRule {
-  id: string;
-  /** RE2 syntax. The semi-generic rules' leading `[\w.-]{0,50}?` (the rest of the name) is dropped. */
-  regex: string;
-  /** Lower-case strings one of which every match contains. */
-  keywords: string[];
-  secretGroup?: number;
-  /** Shannon entropy (bits per character) the secret must reach. */
-  entropy?: number;
-  /** RE2 regexes: a secret one of them matches is not one. */
-  allow?: string[];
-  /** A secret containing one of these (lower case) is not one. */
-  stopwords?: string[];
 }
 
 async function readSource(source: string): Promise<string> {
@@ -77,7 +64,7 @@ async function main(): Promise<void> {
     rules: TomlRule[];
     allowlist?: TomlAllowlist;
   };
-  const rules: SecretRule[] = [];
+  const rules: RuleData[] = [];
   const skipped: { id: string; reason: string }[] = [];
   for (const rule of config.rules) {
     if (LEFT_OUT[rule.id]) {
@@ -140,7 +127,9 @@ async function main(): Promise<void> {
     rules,
     skipped,
   };
-  writeFileSync(OUT, `${JSON.stringify(data, null, 1)}\n`);
+  writeFileSync(OUT, `${JSON.stringify(data, null, 2)}\n`);
+  // In the layout the repository's formatter keeps, so that a refresh diffs by rule.
+  execFileSync('npx', ['biome', 'format', '--write', OUT], { stdio: 'ignore' });
   console.log(`${rules.length} rules written to ${OUT}; ${skipped.length} left out:`);
   for (const { id, reason } of skipped) console.log(`  ${id}: ${reason}`);
 }

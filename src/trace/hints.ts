@@ -95,52 +95,11 @@ export class HintScanner {
     );
   }
 
-  /** found[id] is 1 when hint `id` occurs in `text`. */
-  scan(text: string): Uint8Array {
-    const found = new Uint8Array(this.hints.length);
-    let missing = this.hints.length;
-    const exact = this.exact.next;
-    const caseless = this.caseless.next;
-    // The states where a hint not yet found ends; a state is closed once its hints are all found.
-    const exactOpen = this.exact.ends.map((ids) => ids.length > 0);
-    const caselessOpen = this.caseless.ends.map((ids) => ids.length > 0);
-    const reach = (ends: readonly number[]) => {
-      for (const id of ends) {
-        if (found[id] === 0) {
-          found[id] = 1;
-          missing -= 1;
-        }
-      }
-    };
-    let one = 0;
-    let other = 0;
-    for (let at = 0; at < text.length && missing > 0; at += 1) {
-      const code = text.charCodeAt(at);
-      if (code >= ALPHABET) {
-        one = 0;
-        other = 0;
-        continue;
-      }
-      one = exact[one * ALPHABET + code] as number;
-      other = caseless[other * ALPHABET + code] as number;
-      if (exactOpen[one]) {
-        exactOpen[one] = false;
-        reach(this.exact.ends[one] as number[]);
-      }
-      if (caselessOpen[other]) {
-        caselessOpen[other] = false;
-        reach(this.caseless.ends[other] as number[]);
-      }
-    }
-    return found;
-  }
-
   /**
-   * Every occurrence of every hint, as flat pairs [hint id, end offset], in order of their end. Linear in
-   * the text plus the occurrences.
+   * Runs both automata over the text: calls `visit(exactState, caselessState, at)` after each character
+   * (any non-ASCII one ends every partial hint); stops early when `visit` returns false.
    */
-  locate(text: string): number[] {
-    const hits: number[] = [];
+  private walk(text: string, visit: (one: number, other: number, at: number) => boolean): void {
     const exact = this.exact.next;
     const caseless = this.caseless.next;
     let one = 0;
@@ -154,9 +113,51 @@ export class HintScanner {
       }
       one = exact[one * ALPHABET + code] as number;
       other = caseless[other * ALPHABET + code] as number;
+      if (!visit(one, other, at)) return;
+    }
+  }
+
+  /** found[id] is 1 when hint `id` occurs in `text`. */
+  scan(text: string): Uint8Array {
+    const found = new Uint8Array(this.hints.length);
+    let missing = this.hints.length;
+    // The states where a hint not yet found ends; a state is closed once its hints are all found.
+    const exactOpen = this.exact.ends.map((ids) => ids.length > 0);
+    const caselessOpen = this.caseless.ends.map((ids) => ids.length > 0);
+    const reach = (ends: readonly number[]) => {
+      for (const id of ends) {
+        if (found[id] === 0) {
+          found[id] = 1;
+          missing -= 1;
+        }
+      }
+    };
+    if (missing === 0) return found;
+    this.walk(text, (one, other) => {
+      if (exactOpen[one]) {
+        exactOpen[one] = false;
+        reach(this.exact.ends[one] as number[]);
+      }
+      if (caselessOpen[other]) {
+        caselessOpen[other] = false;
+        reach(this.caseless.ends[other] as number[]);
+      }
+      return missing > 0;
+    });
+    return found;
+  }
+
+  /**
+   * Every occurrence of every hint, as flat pairs [hint id, end offset], in order of their end. Linear in
+   * the text plus the occurrences.
+   */
+  locate(text: string): number[] {
+    const hits: number[] = [];
+    this.walk(text, (one, other, at) => {
       for (const id of this.exact.ends[one] as number[]) hits.push(id, at + 1);
       for (const id of this.caseless.ends[other] as number[]) hits.push(id, at + 1);
-    }
+      return true;
+    });
     return hits;
   }
 }

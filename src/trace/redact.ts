@@ -586,9 +586,6 @@ function bareTokenRange(match: Match): Range | null {
   // Hex of one case is a hash, a commit or a UUID, unless it has a key's length and nothing says hash:
   // many services' keys are 32 or 48 hex digits (a SHA-1, SHA-256 or SHA-512 is 40, 64 or 128 long).
   if (/^[0-9a-f-]+$|^[0-9A-F-]+$/.test(token)) return hexKeyRange(match, start, end, token);
-  if (TOKEN_DIGEST_BEFORE.test(match.text.slice(Math.max(0, start - 12), start))) return null;
-  if (/^(?:sha(?:1|224|256|384|512)|md5)-/i.test(token)) return null; // an integrity digest
-  if (base64OfProse(token)) return null;
   let letters = 0;
   let digits = 0;
   let switches = 0;
@@ -603,16 +600,15 @@ function bareTokenRange(match: Match): Range | null {
     previous = kind;
   }
   if (letters < 4 || digits < 2) return null;
+  // The shorter, the more random it must look.
+  if (switches / token.length < 0.25) return null;
   // A path, a file name, a version or a domain: made of words.
   const words = token.split(/[^A-Za-z0-9]+/).filter((word) => word !== '');
-  // Short words and hex (a build's hash in a file name) are names' parts, not a secret's.
-  const wordLike =
-    /^(?:[a-z]+|[A-Z][a-z]*|[A-Z]+|\d+|[a-z]{0,3}\d{1,3}|\d{1,3}[a-z]{0,3}|\w{1,5}|[0-9a-f]{7,}|[0-9A-F]{7,})$/;
-  if (words.every((word) => wordLike.test(word))) return null;
-  // The shorter, the more random it must look.
-  const needed = token.length < 20 ? 3.3 : 3.5;
-  if (switches / token.length < 0.25 || entropy(token) < needed) return null;
-  return [start, end];
+  if (words.every((word) => WORD_LIKE.test(word))) return null;
+  if (entropy(token) < (token.length < 20 ? 3.3 : 3.5)) return null;
+  if (TOKEN_DIGEST_BEFORE.test(match.text.slice(Math.max(0, start - 12), start))) return null;
+  if (/^(?:sha(?:1|224|256|384|512)|md5)-/i.test(token)) return null; // an integrity digest
+  return base64OfProse(token) ? null : [start, end];
 }
 
 /** A token wrapped onto the next line continues there when that whole line is token characters. */

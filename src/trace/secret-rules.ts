@@ -12,13 +12,19 @@ import { RE2JS } from 're2js';
 import { HintScanner } from './hints';
 import data from './secret-rules.json';
 
-interface RuleData {
+/** A rule as scripts/update-secret-rules.ts writes it. */
+export interface RuleData {
   id: string;
+  /** RE2 syntax. The semi-generic rules' leading `[\w.-]{0,50}?` (the rest of the name) is dropped. */
   regex: string;
+  /** Lower-case strings one of which every match contains. */
   keywords: string[];
   secretGroup?: number;
+  /** Shannon entropy (bits per character) the secret must reach. */
   entropy?: number;
+  /** RE2 regexes: a secret one of them matches is not one. */
   allow?: string[];
+  /** A secret containing one of these (lower case) is not one. */
   stopwords?: string[];
 }
 
