@@ -459,16 +459,21 @@ int main(int argc, char **argv) {
   else
     unlink(temp);
 
-  /* The turn-ending events (WORKER_TRIGGERS in src/codex/hook-payload.ts), and a prompt behind another. */
-  if (strcmp(event, "Stop") == 0 || strcmp(event, "SubagentStop") == 0 || strcmp(event, "Interrupt") == 0 ||
-    strcmp(event, "SessionEnd") == 0 ||
+  /*
+   * WORKER_TRIGGERS in src/codex/hook-payload.ts: the turn-ending events, a prompt behind another, and
+   * SessionStart, whose worker snapshots the working tree before Codex runs a tool (so it never waits for a
+   * busy worker's pass).
+   */
+  int start = strcmp(event, "SessionStart") == 0;
+  if (start || strcmp(event, "Stop") == 0 || strcmp(event, "SubagentStop") == 0 ||
+    strcmp(event, "Interrupt") == 0 || strcmp(event, "SessionEnd") == 0 ||
     (published >= 0 && strcmp(event, "UserPromptSubmit") == 0 && other_prompt_waits(spool, entry))) {
     /*
      * A session started with its own INFINIUM_AGENT_SECRET starts a worker of its own, which keeps that
      * secret for the session (the spool only says it was set).
      */
     int own_secret = set_nonempty("INFINIUM_AGENT_SECRET");
-    if (own_secret || !asked_worker(root, entry)) start_worker(node, dist, temp, own_secret);
+    if (own_secret || start || !asked_worker(root, entry)) start_worker(node, dist, temp, own_secret);
   }
   return 0;
 }

@@ -1,5 +1,5 @@
 // `infinium-codex history` and `history show <key>`: what was sent (or given up on), from the worker's
-// history. The table fits 80 columns: times relative to now in the local zone, one row per turn (a turn
+// history. The table fits about 110 columns: times relative to now in the local zone, one row per turn (a turn
 // sent after it was dead shows as sent), a short key on every row for `history show`, a dead turn's reason
 // shortened on the line below it. `--json` keeps every record as stored, with ISO times.
 import type { TaskData } from '../infinium/task-data';
@@ -9,6 +9,7 @@ import type { CliContext } from './context';
 import { costCell, costNotes, describeCost } from './cost';
 import { UserError } from './errors';
 import { shortVerdict } from './evaluation-format';
+import { outcomeCell } from './outcome-format';
 import { inertLine } from './terminal-text';
 
 export interface HistoryOptions {
@@ -103,7 +104,7 @@ export async function history(options: HistoryOptions, ctx: CliContext, nowMs = 
   }
   const keys = shortKeys(records);
   const rows = [
-    ['WHEN', 'PROJECT', 'TURN', 'STATUS', 'STEPS', 'TOKENS', 'COST', 'TIME', 'VERDICT', 'KEY'],
+    ['WHEN', 'PROJECT', 'TURN', 'STATUS', 'STEPS', 'TOKENS', 'COST', 'TIME', 'OUTCOME', 'VERDICT', 'KEY'],
     ...records.map((record) => [
       relativeTime(record.time, nowMs),
       shorten(record.project, 12),
@@ -113,6 +114,7 @@ export async function history(options: HistoryOptions, ctx: CliContext, nowMs = 
       record.tokens === undefined ? '-' : String(record.tokens),
       costCell(record),
       `${record.duration.toFixed(1)}s`,
+      outcomeCell(record.outcome),
       shortVerdict(evaluationOf(paths, record)),
       keys.get(record.key) ?? record.key,
     ]),

@@ -3,9 +3,10 @@
 // served by our own server under the page's token: no CDN, nothing fetched from anywhere else.
 import type { LlmUsage, Step, TaskData, TraceError } from '../infinium/task-data';
 import type { EvaluationState } from '../spool/evaluations';
-import { historyCost } from '../spool/history';
+import { historyCost, outcomeSummary } from '../spool/history';
 import { costCell, describeCost } from './cost';
 import { evaluationGist, shortVerdict } from './evaluation-format';
+import { outcomeCell } from './outcome-format';
 import type { ViewTurn } from './view-data';
 
 export function escapeHtml(text: string): string {
@@ -88,6 +89,7 @@ export function renderList(base: string, turns: ViewTurn[]): string {
 <td class="num">${tokens === undefined ? '-' : tokens.toLocaleString('en-US')}</td>
 <td class="num" title="${escapeHtml((data && describeCost(data)) ?? '')}">${escapeHtml(data ? costCell(historyCost(data)) : '-')}</td>
 <td class="num">${data ? `${data.duration.toFixed(1)} s` : '-'}</td>
+<td>${escapeHtml(outcomeCell(outcomeSummary(data?.environment?.outcome)))}</td>
 <td>${verdictCell(turn.evaluation)}</td>
 </tr>`;
     })
@@ -98,7 +100,7 @@ export function renderList(base: string, turns: ViewTurn[]): string {
     `<h1>Recent turns</h1>
 <p class="filter" hidden><label>Filter <input type="search" id="filter" placeholder="project, prompt, status"></label></p>
 <table id="turns">
-<thead><tr><th>Project</th><th>Turn</th><th>Time</th><th>Delivery</th><th>Tokens</th><th>Cost</th><th>Duration</th><th>Verdict</th></tr></thead>
+<thead><tr><th>Project</th><th>Turn</th><th>Time</th><th>Delivery</th><th>Tokens</th><th>Cost</th><th>Duration</th><th>Outcome</th><th>Verdict</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -117,6 +119,52 @@ function usageTable(usage: LlmUsage | undefined): string {
     .map(([key, value]) => `<h3>${escapeHtml(key)}</h3><pre>${text(JSON.stringify(value, null, 2))}</pre>`)
     .join('');
   return `<table class="usage">${rows.join('')}</table>${extra}`;
+}
+
+/** What came of the turn: the outcome sentence, then files, checks and commits (environment.outcome). */
+function outcomeSection(data: TaskData): string {
+  const outcome = data.environment?.outcome;
+  if (!outcome) return '<p class="dim">No outcome was measured for this trace.</p>';
+  const evidence =
+    outcome.evidence === 'complete'
+      ? ''
+      : `<p class="dim">Evidence ${escapeHtml(outcome.evidence)}${outcome.reason ? `: ${text(outcome.reason)}` : ''}.</p>`;
+  const count = (value: number | undefined) => (value === undefined ? '-' : String(value));
+  const files = outcome.files?.length
+    ? `<table class="files"><thead><tr><th>File</th><th>Change</th><th>+</th><th>−</th></tr></thead><tbody>${outcome.files
+        .map(
+          (file) =>
+            `<tr><td>${text(file.path)}${file.from ? ` <span class="dim">(from ${text(file.from)})</span>` : ''}</td><td>${file.status}</td><td class="num">${count(file.added)}</td><td class="num">${count(file.removed)}</td></tr>`,
+        )
+        .join(
+          '',
+        )}</tbody></table>${outcome.files_not_listed ? `<p class="dim">and ${outcome.files_not_listed} more files</p>` : ''}`
+    : '';
+  const checks = outcome.checks.length
+    ? `<h3>Checks</h3><ol class="checks">${outcome.checks
+        .map((check) => {
+          const counts = [
+            check.passed === undefined ? '' : `${check.passed} passed`,
+            check.failed ? `${check.failed} failed` : '',
+            check.skipped ? `${check.skipped} skipped` : '',
+          ].filter(Boolean);
+          return `<li><span class="check ${check.status}">${check.status}</span> ${escapeHtml(check.kind)} <code>${text(check.command)}</code>${
+            check.step_number === undefined ? '' : ` <span class="dim">(step ${check.step_number})</span>`
+          }${counts.length ? ` ${counts.join(', ')}` : ''}</li>`;
+        })
+        .join('')}</ol>`
+    : '';
+  const commits = outcome.commits.length
+    ? `<h3>Commits</h3><ul>${outcome.commits
+        .map(
+          (commit) =>
+            `<li><code>${escapeHtml(commit.sha)}</code> ${commit.subject ? text(commit.subject) : ''} <span class="dim">(${commit.files} file${commit.files === 1 ? '' : 's'})</span></li>`,
+        )
+        .join('')}</ul>`
+    : '';
+  const pushed = outcome.pushed ? '<p>Pushed.</p>' : '';
+  const pr = outcome.pull_request_url ? `<p>Pull request: ${text(outcome.pull_request_url)}</p>` : '';
+  return `<p>${text(data.outcome ?? '')}</p>${evidence}${files}${checks}${commits}${pushed}${pr}`;
 }
 
 function errorList(errors: TraceError[] | undefined): string {
@@ -196,6 +244,7 @@ export function renderTurn(base: string, turn: ViewTurn): string {
   const content = data
     ? `<section><h2>Prompt</h2><pre>${text(data.input_summary ?? '')}</pre></section>
 <section><h2>Answer</h2><pre>${text(data.output_summary ?? '')}</pre></section>
+<section><h2>Outcome</h2>${outcomeSection(data)}</section>
 <section><h2>Errors</h2>${errorList(data.errors)}</section>
 <section><h2>Steps</h2>${stepTree(data.steps)}</section>
 <section><h2>Token usage</h2>${usageTable(data.llm_usage)}</section>`
@@ -240,6 +289,8 @@ mark.redacted { background: #f9a82555; color: inherit; border-radius: .2rem; }
 ul.errors li.error { color: var(--fail); }
 .reason { color: var(--fail); }
 .score { font-weight: 700; font-size: 1.2em; }
+table.files { width: auto; } .check { font-size: .8em; text-transform: uppercase; }
+.check.passed { color: var(--ok); } .check.failed { color: var(--fail); font-weight: 700; }
 `;
 
 export const PAGE_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#2e7d32"/><path d="M4 8.5l2.5 2.5L12 5" stroke="#fff" stroke-width="2" fill="none"/></svg>`;

@@ -93,11 +93,22 @@ export function parseHookPayload(json: unknown): HookPayload | null {
   return { ...p, transcript_path: (p.transcript_path as string | null | undefined) ?? null } as HookPayload;
 }
 
-/** Events after which the worker should run: a turn (or a sub-agent's turn, or the session) just ended. */
-export const WORKER_TRIGGERS: readonly string[] = ['Stop', 'SubagentStop', 'Interrupt', 'SessionEnd'];
+/**
+ * Events after which the worker should run: a turn (or a sub-agent's turn, or the session) just ended, or a
+ * session began (its worker snapshots the working tree before Codex runs a tool: src/worker/evidence.ts).
+ */
+export const WORKER_TRIGGERS: readonly string[] = [
+  'SessionStart',
+  'Stop',
+  'SubagentStop',
+  'Interrupt',
+  'SessionEnd',
+];
 
 /** Which events each capture mode registers (product.md). */
 export const LEAN_EVENTS: readonly HookEventName[] = [
+  // Once per session: the start snapshot of the outcome evidence.
+  'SessionStart',
   'UserPromptSubmit',
   'Stop',
   'Interrupt',

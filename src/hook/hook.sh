@@ -157,8 +157,9 @@ if [ "$ev" = UserPromptSubmit ]; then
   done
 fi
 
+# SessionStart too: the worker snapshots the working tree before Codex runs a tool (src/worker/evidence.ts).
 case $ev$behind in
-Stop | SubagentStop | Interrupt | SessionEnd | UserPromptSubmit1)
+SessionStart | Stop | SubagentStop | Interrupt | SessionEnd | UserPromptSubmit1)
   node=${2:-node}
   worker=${0%/*}/worker.mjs
   # A session started with its own INFINIUM_AGENT_SECRET starts a worker of its own, which keeps that secret
@@ -175,7 +176,8 @@ Stop | SubagentStop | Interrupt | SessionEnd | UserPromptSubmit1)
   # would only do the same and exit. It checks for requests after releasing the lock, so a lock still
   # there after our request means it will see it; a lock gone means we start a worker after all.
   lock=$root/worker.lock
-  if [ $# = 0 ] && [ "$lock" -nt "$f" ] && [ ! -L "$lock" ]; then
+  # Not at SessionStart: its snapshot cannot wait for a busy worker's pass to end.
+  if [ $# = 0 ] && [ "$ev" != SessionStart ] && [ "$lock" -nt "$f" ] && [ ! -L "$lock" ]; then
     l=
     read -r l <"$lock" 2>/dev/null
     p=${l#*\"pid\":}

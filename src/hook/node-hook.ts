@@ -25,7 +25,7 @@ import { envTrailer, SECRET_VAR } from '../spool/session-env';
  * time, not total time: a big payload on a busy machine may take longer than this to arrive whole.
  */
 export const STDIN_WAIT_MS = 2_000;
-const WORKER_TRIGGERS = new Set(['Stop', 'SubagentStop', 'Interrupt', 'SessionEnd']);
+const WORKER_TRIGGERS = new Set(['SessionStart', 'Stop', 'SubagentStop', 'Interrupt', 'SessionEnd']);
 const MAX_SEQUENCE = 64;
 /** Added to the worker's niceness, as hook.sh's `nice -n 10` (os.setPriority maps it on Windows). */
 const WORKER_NICENESS = 10;
@@ -74,7 +74,9 @@ export function runHook(eventArg: string | undefined, env: Env = process.env): v
     const ownSecret = Boolean(env[SECRET_VAR]);
     const trigger =
       WORKER_TRIGGERS.has(event) || (event === 'UserPromptSubmit' && otherPromptWaits(root, entry));
-    if (entry && trigger && (ownSecret || !askedWorker(root))) startWorker(env, ownSecret ? entry : null);
+    // SessionStart's worker snapshots the working tree: it must not wait for a busy worker's pass.
+    if (entry && trigger && (ownSecret || event === 'SessionStart' || !askedWorker(root)))
+      startWorker(env, ownSecret ? entry : null);
     process.exit(0);
   });
 }

@@ -165,6 +165,8 @@ export interface Environment {
    * `event_msg:some_new_event`), with how many lines of each. Type names only, never content.
    */
   unread_rollout_lines?: Record<string, number>;
+  /** Our choice: what came of the turn (files, checks, commits): see OutcomeEvidence. */
+  outcome?: OutcomeEvidence;
   /** Our choice: INFINIUM_CODEX_RUN_ID / _LABEL of the session, to find one run's traces across sessions. */
   run_id?: string;
   run_label?: string;
@@ -179,6 +181,81 @@ export interface Environment {
 
 /** Our choice: `completed`, `failed` (ended on an error), `interrupted`, `incomplete` (its end was never recorded). */
 export type TurnStatus = 'completed' | 'failed' | 'interrupted' | 'incomplete';
+/**
+ * Our choice of shape (not published by Infinium): what came of the turn, from the working tree before and
+ * after it (git) and from its commands. Paths and counts only, never file contents; in metadata content
+ * mode no path, command text, subject or URL.
+ */
+export interface OutcomeEvidence {
+  /** `partial`: the snapshot before the turn was taken after its first tool call; `unavailable`: no git evidence (`reason`). */
+  evidence: 'complete' | 'partial' | 'unavailable';
+  reason?: string;
+  /** Where `files` come from: the two snapshots, or (git unavailable) the patches the rollout records. */
+  files_source: 'git' | 'rollout_patches';
+  git: {
+    head_before?: string;
+    head_after?: string;
+    branch_before?: string;
+    branch_after?: string;
+    dirty_before?: boolean;
+    dirty_after?: boolean;
+  };
+  files_changed: number;
+  lines_added: number;
+  lines_removed: number;
+  /** At most 200; the rest are counted in files_not_listed. Absent in metadata mode. */
+  files?: OutcomeFile[];
+  files_not_listed?: number;
+  commits: OutcomeCommit[];
+  pushed: boolean;
+  pull_request_url?: string;
+  checks: OutcomeCheck[];
+  /** Per kind, how its LAST run ended. */
+  checks_final: Partial<Record<CheckKind, 'passed' | 'failed'>>;
+}
+
+export type FileChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed';
+export type CheckKind = 'test' | 'build' | 'typecheck' | 'lint' | 'format';
+
+export interface OutcomeFile {
+  path: string;
+  /** The path before a rename. */
+  from?: string;
+  status: FileChangeStatus;
+  /** Absent for a binary file (and a file a patch deleted). */
+  added?: number;
+  removed?: number;
+}
+
+export interface OutcomeCommit {
+  /** Abbreviated. */
+  sha: string;
+  subject?: string;
+  /** How many files it changed. */
+  files: number;
+}
+
+export interface OutcomeCheck {
+  kind: CheckKind;
+  /** The command (metadata mode: the tool's name, e.g. `vitest`). */
+  command: string;
+  /** The step that ran it (a sub-agent's check: its sub-agent step, and agent_id). */
+  step_number?: number;
+  agent_id?: string;
+  exit_code?: number;
+  status: 'passed' | 'failed';
+  passed?: number;
+  failed?: number;
+  skipped?: number;
+}
+
+/** Infinium's domain section for software work (keys as its older SDK documents them). */
+export interface Development {
+  programming_language?: string;
+  framework_used?: string;
+  /** Percent, 0..100, as the turn's coverage tool printed it. */
+  test_coverage?: number;
+}
 
 export interface TimeTracking {
   start_time: string;
@@ -198,6 +275,9 @@ export interface TaskData {
   environment?: Environment;
   time_tracking?: TimeTracking;
   general?: { tools_used?: string; agent_notes?: string };
+  /** "Outcome description" (Infinium's Node SDK): what came of the turn, in one or two sentences. */
+  outcome?: string;
+  development?: Development;
 }
 
 export class TaskDataInvalid extends Error {
@@ -266,6 +346,7 @@ export function taskDataProblems(data: TaskData): string[] {
     }
   }
   problems.push(...costProblems(data));
+  problems.push(...outcomeProblems(data));
   if (data.steps !== undefined && !Array.isArray(data.steps)) problems.push('steps must be an array');
   if (data.errors !== undefined && !Array.isArray(data.errors)) problems.push('errors must be an array');
   if (hasNull(data)) problems.push('absent fields must be omitted, not null');
@@ -299,6 +380,63 @@ function costProblems(data: TaskData): string[] {
       problems.push('environment.pricing.unpriced_models must be a list of model names');
   } else if (data.llm_usage?.cost !== undefined) {
     problems.push('llm_usage.cost needs environment.pricing to say how it was priced');
+  }
+  return problems;
+}
+
+const FILE_STATUSES: readonly string[] = ['added', 'modified', 'deleted', 'renamed'];
+const CHECK_KINDS: readonly string[] = ['test', 'build', 'typecheck', 'lint', 'format'];
+const VERDICTS: readonly string[] = ['passed', 'failed'];
+
+/** The rules of `outcome`, environment.outcome and `development`. */
+function outcomeProblems(data: TaskData): string[] {
+  const problems: string[] = [];
+  if (
+    data.outcome !== undefined &&
+    (typeof data.outcome !== 'string' || data.outcome.length > LIMITS.descriptionMax)
+  )
+    problems.push(`outcome must be a string of at most ${LIMITS.descriptionMax} characters`);
+  const coverage = data.development?.test_coverage;
+  if (coverage !== undefined && !(typeof coverage === 'number' && coverage >= 0 && coverage <= 100))
+    problems.push('development.test_coverage must be a percentage in 0..100');
+  const evidence = data.environment?.outcome;
+  if (!evidence) return problems;
+  const at = 'environment.outcome';
+  if (!['complete', 'partial', 'unavailable'].includes(evidence.evidence))
+    problems.push(`${at}.evidence must be complete, partial or unavailable`);
+  for (const key of ['files_changed', 'lines_added', 'lines_removed'] as const) {
+    if (!isCount(evidence[key])) problems.push(`${at}.${key} must be a whole number >= 0`);
+  }
+  const files = evidence.files ?? [];
+  if (files.length > 200) problems.push(`${at}.files lists more than 200 files`);
+  for (const [index, file] of files.entries()) {
+    if (typeof file.path !== 'string' || !FILE_STATUSES.includes(file.status))
+      problems.push(`${at}.files[${index}] needs a path and a known status`);
+    if (
+      (file.added !== undefined && !isCount(file.added)) ||
+      (file.removed !== undefined && !isCount(file.removed))
+    )
+      problems.push(`${at}.files[${index}] line counts must be whole numbers >= 0`);
+  }
+  for (const [index, commit] of evidence.commits.entries()) {
+    if (!/^[0-9a-f]{4,64}$/.test(commit.sha) || !isCount(commit.files))
+      problems.push(`${at}.commits[${index}] needs a commit id and a file count`);
+  }
+  for (const [index, check] of evidence.checks.entries()) {
+    if (
+      !CHECK_KINDS.includes(check.kind) ||
+      !VERDICTS.includes(check.status) ||
+      typeof check.command !== 'string'
+    )
+      problems.push(`${at}.checks[${index}] needs a known kind, a command and passed or failed`);
+    for (const key of ['passed', 'failed', 'skipped'] as const) {
+      if (check[key] !== undefined && !isCount(check[key]))
+        problems.push(`${at}.checks[${index}].${key} must be a whole number >= 0`);
+    }
+  }
+  for (const [kind, verdict] of Object.entries(evidence.checks_final)) {
+    if (!CHECK_KINDS.includes(kind) || !VERDICTS.includes(verdict as string))
+      problems.push(`${at}.checks_final.${kind} must be passed or failed`);
   }
   return problems;
 }

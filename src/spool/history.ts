@@ -3,7 +3,7 @@
 // PAYLOADS_KEPT kept). Only redacted text is ever stored here.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Pricing, TaskData } from '../infinium/task-data';
+import type { OutcomeEvidence, Pricing, TaskData } from '../infinium/task-data';
 import { appendNoFollow, ensureDir, type SpoolPaths, writeFileAtomic } from './layout';
 import { rotateIfLarge } from './log';
 
@@ -48,12 +48,38 @@ export interface HistoryRecord {
   costBasis?: Pricing['basis'];
   /** environment.pricing.unpriced_models. */
   unpricedModels?: string[];
+  /** What came of the turn, in short (the trace's environment.outcome). */
+  outcome?: OutcomeSummary;
 }
 
 /** The cost facts a history line keeps, from the trace body. */
 export function historyCost(data: TaskData): Pick<HistoryRecord, 'cost' | 'costBasis' | 'unpricedModels'> {
   const pricing = data.environment?.pricing;
   return { cost: data.llm_usage?.cost, costBasis: pricing?.basis, unpricedModels: pricing?.unpriced_models };
+}
+
+/** The figures of a trace's environment.outcome that `history` shows. */
+export interface OutcomeSummary {
+  evidence: 'complete' | 'partial' | 'unavailable';
+  files: number;
+  added: number;
+  removed: number;
+  commits: number;
+  /** Per check kind (test, build, typecheck, lint, format), how its last run ended. */
+  checks: Record<string, 'passed' | 'failed'>;
+}
+
+/** The history's summary of a trace's environment.outcome. */
+export function outcomeSummary(outcome: OutcomeEvidence | undefined): OutcomeSummary | undefined {
+  if (!outcome) return undefined;
+  return {
+    evidence: outcome.evidence,
+    files: outcome.files_changed,
+    added: outcome.lines_added,
+    removed: outcome.lines_removed,
+    commits: outcome.commits.length,
+    checks: outcome.checks_final,
+  };
 }
 
 /** Rollout line types one Codex version wrote that the reader does not know, summed over traces. */

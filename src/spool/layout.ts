@@ -28,6 +28,8 @@
 //   logs/worker.log, logs/hook.log our own log files, rotated to <name>.1 past 512 KB
 //   view/open-<pid>.html           the page a running `view` opens the browser on (0600): it holds the
 //                                  page's token URL, which must never be on a command line
+//   snapshots/<session>.json       working-tree snapshots of the session (git object ids, branches, times)
+//   snapshots/<session>.index      the temporary git index they are written through (src/git/snapshot.ts)
 //   session-secrets/<session>      the agent secret of a session started with INFINIUM_AGENT_SECRET (0600),
 //                                  kept by the worker its turn-ending hook started (see session-env.ts)
 //   worker.lock, worker.rerun      one worker at a time; a worker that finds the lock taken leaves a rerun
@@ -179,6 +181,7 @@ const ROOT_ENTRIES = new Set([
   'logs',
   'view',
   'session-secrets',
+  'snapshots',
 ]);
 const isOurs = (name: string) => ROOT_ENTRIES.has(name) || /\.(tmp|stale)$/.test(name);
 

@@ -33,6 +33,7 @@ import {
   withoutCutEnd,
   withoutCutStart,
 } from './limits';
+import { type GitEvidence, type PlacedTool, turnOutcome } from './outcome';
 import { addRequests, type ModelShare, pricingFacts, shareCost, totalCost } from './pricing';
 import { makeRedactor, type Redactor } from './redact';
 import { type ModelRequest, turnRequests } from './tokens';
@@ -101,6 +102,11 @@ export interface TurnTraceInput {
   rolloutProblem?: string;
   subagents: readonly SubagentFacts[];
   environment: EnvironmentFacts;
+  /**
+   * What git says the turn changed (src/worker/evidence.ts); absent when it was not looked for (then the
+   * trace has no outcome). In a session trace, the last turn's input carries the whole session's.
+   */
+  git?: GitEvidence;
 }
 
 /** One turn, resolved but not yet rendered as text. */
@@ -753,6 +759,7 @@ function describe(
   errors: readonly TraceError[],
   durationMs: number,
   model: string | undefined,
+  outcome: string | undefined,
 ): string {
   const { calls, failed } = countTools(steps);
   const parts = [`${what}: ${calls} tool call${calls === 1 ? '' : 's'}`];
@@ -763,7 +770,7 @@ function describe(
   if (model) parts.push(`model ${model}`);
   const statistics = parts.join(', ');
   const task = prompt === undefined ? '' : `${prompt}\n\n`;
-  return truncateMiddle(`${task}${statistics}`, LIMITS.descriptionMax);
+  return truncateMiddle(`${task}${statistics}${outcome ? `\n${outcome}` : ''}`, LIMITS.descriptionMax);
 }
 
 /** Drift counts of the turn's threads (root and sub-agents) together; absent when there are none. */
@@ -787,6 +794,7 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
   );
   const parts = resolveTurn(input);
   const { steps, errors } = renderTurn(parts, text, 1);
+  const outcome = input.git && turnOutcome(placedTools([parts], steps), input.git, text);
   const project = text.metadata(input.environment.project) as string;
   const title = text.excerpt(shownPrompt(parts.activity), 100);
   const usage = usageOf(parts);
@@ -799,6 +807,7 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
       errors,
       parts.endMs - parts.startMs,
       parts.model,
+      outcome?.sentence,
     ),
     current_datetime: iso(options.nowMs),
     duration: seconds(parts.endMs - parts.startMs),
@@ -817,9 +826,12 @@ export function buildTurnTrace(input: TurnTraceInput, options: TraceOptions): Ta
         turnStatus(parts),
       ),
       pricing: pricingFacts(usage, recordsOf(parts)),
+      outcome: outcome?.evidence,
     },
     time_tracking: { start_time: iso(parts.startMs), end_time: iso(parts.endMs) },
     general: general(steps),
+    outcome: outcome?.sentence,
+    development: outcome?.development,
   };
   return fitBody(dropUndefined(data));
 }
@@ -847,6 +859,8 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
   const startMs = Math.min(...turns.map((t) => t.startMs));
   const endMs = Math.max(...turns.map((t) => t.endMs));
   const last = turns[turns.length - 1] as TurnParts;
+  const git = last.input.git;
+  const outcome = git && turnOutcome(placedTools(turns, steps), git, text);
   const project = text.metadata(first.environment.project) as string;
   const toolDetails = new Set(turns.map((t) => t.toolDetail));
   const toolDetail = toolDetails.has('rollout')
@@ -872,6 +886,7 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
       errors,
       endMs - startMs,
       model,
+      outcome?.sentence,
     ),
     current_datetime: iso(options.nowMs),
     duration: seconds(endMs - startMs),
@@ -891,11 +906,45 @@ export function buildSessionTrace(inputs: readonly TurnTraceInput[], options: Tr
       ),
       turn_id: undefined,
       pricing: pricingFacts(usage, turns.flatMap(recordsOf)),
+      outcome: outcome?.evidence,
     },
     time_tracking: { start_time: iso(startMs), end_time: iso(endMs) },
     general: general(steps),
+    outcome: outcome?.sentence,
+    development: outcome?.development,
   };
   return fitBody(dropUndefined(data));
+}
+
+/**
+ * The tool calls of these turns (sub-agents' included), each with the number of the step that shows it (a
+ * sub-agent's: its sub-agent step), found by tool name and start time, as renderTurn made the steps.
+ */
+function placedTools(turns: readonly TurnParts[], steps: readonly Step[]): PlacedTool[] {
+  const numbers = new Map<string, number[]>();
+  const key = (agentId: string | undefined, name: string | undefined, at: string | undefined) =>
+    `${agentId ?? ''}\0${name ?? ''}\0${at ?? ''}`;
+  for (const step of steps) {
+    const nested = step.action === 'subagent' ? (step.steps ?? []) : [step];
+    for (const shown of nested) {
+      if (shown.action !== 'tool_call') continue;
+      const id = key(shown.agent_id, shown.tool_name, shown.started_at);
+      numbers.set(id, [...(numbers.get(id) ?? []), step.step_number]);
+    }
+  }
+  const place = (tool: ToolActivity, agentId?: string): PlacedTool => ({
+    tool,
+    agentId,
+    stepNumber: numbers.get(key(agentId, tool.name, iso(tool.atMs)))?.shift(),
+  });
+  const tools = (activities: readonly Activity[]) =>
+    activities.filter((activity): activity is ToolActivity => activity.type === 'tool');
+  return turns.flatMap((parts) => [
+    ...tools(parts.activity.activities).map((tool) => place(tool)),
+    ...parts.subagents.flatMap((sub) =>
+      tools(sub.activity.activities).map((tool) => place(tool, sub.facts.agentId)),
+    ),
+  ]);
 }
 
 /** TaskData omits absent fields: drops undefined keys at any depth, in place. */

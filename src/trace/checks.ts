@@ -4,7 +4,9 @@
 // the connector a new tool, add a row; docs/traced-events.md lists what is recognised. Pure: command text
 // and output in, facts out.
 
-export type CheckKind = 'test' | 'build' | 'typecheck' | 'lint' | 'format';
+import type { CheckKind } from '../infinium/task-data';
+
+export type { CheckKind };
 export const CHECK_KINDS: readonly CheckKind[] = ['test', 'build', 'typecheck', 'lint', 'format'];
 
 export interface CheckRule {

@@ -34,7 +34,9 @@ import {
   type TraceOptions,
   type TurnTraceInput,
 } from '../trace/build';
+import type { GitEvidence } from '../trace/outcome';
 import type { ClosedTurn, ComposeContext, SpooledEvent, SubagentRollout } from './closed-turn';
+import { turnGitEvidence } from './evidence';
 import { timed, timedSync } from './timing';
 
 export type { RolloutCursor } from '../codex/rollout-reader';
@@ -53,12 +55,15 @@ export async function composeTurnTrace(
   ctx: ComposeContext,
   cursor: RolloutCursor | undefined,
 ): Promise<ComposedTrace> {
-  const [gathered, environment] = await timed('rollout read', () =>
-    Promise.all([gatherTurn(turn, ctx, cursor), environmentFacts(turn.cwd, ctx)]),
-  );
+  const [[gathered, environment], git] = await Promise.all([
+    timed('rollout read', () =>
+      Promise.all([gatherTurn(turn, ctx, cursor), environmentFacts(turn.cwd, ctx)]),
+    ),
+    timed('git evidence', () => gitEvidence(turn, turn.turnId ?? `t${turn.turnNumber}`, ctx)),
+  ]);
   const options = await traceOptions(ctx, turn.sessionId);
   return {
-    taskData: timedSync('build', () => buildTurnTrace({ ...gathered.input, environment }, options)),
+    taskData: timedSync('build', () => buildTurnTrace({ ...gathered.input, environment, git }, options)),
     cursor: gathered.cursor,
   };
 }
@@ -82,8 +87,28 @@ export async function composeSessionTrace(
     }
     return { inputs: read, current };
   });
+  const last = turns.at(-1) as ClosedTurn;
+  const lastInput = inputs.at(-1) as TurnTraceInput;
+  lastInput.git = await timed('git evidence', () =>
+    gitEvidence(last, `session:${last.turnId ?? `t${last.turnNumber}`}`, ctx),
+  );
   const options = await traceOptions(ctx, first.sessionId);
   return { taskData: timedSync('build', () => buildSessionTrace(inputs, options)), cursor: current };
+}
+
+/** What git says the turn changed; never fails the trace (a failure is evidence `unavailable`). */
+async function gitEvidence(turn: ClosedTurn, key: string, ctx: ComposeContext): Promise<GitEvidence> {
+  if (ctx.imported) {
+    return {
+      available: false,
+      reason: 'traced afterwards by import: the working tree has changed since the turn',
+    };
+  }
+  try {
+    return await turnGitEvidence(process.env, turn.sessionId, key, turn.cwd);
+  } catch {
+    return { available: false, reason: 'git evidence could not be gathered' };
+  }
 }
 
 async function traceOptions(ctx: ComposeContext, sessionId: string): Promise<TraceOptions> {

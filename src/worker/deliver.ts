@@ -17,6 +17,7 @@ import {
   appendHistory,
   type HistoryRecord,
   historyCost,
+  outcomeSummary,
   payloadFile,
   readHistoryRecords,
   savePayload,
@@ -357,6 +358,7 @@ function historyFacts(entry: OutboxEntry, nowMs: number): Omit<HistoryRecord, 's
     codexVersion: entry.taskData.environment?.codex_version,
     unreadRolloutLines: entry.taskData.environment?.unread_rollout_lines,
     ...historyCost(entry.taskData),
+    outcome: outcomeSummary(entry.taskData.environment?.outcome),
   };
 }
 

@@ -16,6 +16,7 @@ import { appendLog } from '../spool/log';
 import { SECRET_VAR, splitSpoolEntry } from '../spool/session-env';
 import { storeSessionSecret } from '../spool/session-secrets';
 import { evaluationWaitMs, pollEvaluations } from './evaluations';
+import { takeStartSnapshots } from './evidence';
 import { type Composer, DEFAULT_CONFIRM_MS, DEFAULT_STALE_MS, runWorker } from './run';
 import { markLoaded, timed } from './timing';
 
@@ -48,6 +49,10 @@ export async function runWorkerProcess(
     return;
   }
   try {
+    // Before the pass and its lock: a SessionStart's snapshot must come before Codex's first tool call.
+    await takeStartSnapshots(env).catch((error: unknown) =>
+      appendLog(log, `start snapshots failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
     const passes = await runWorker(env, {
       composer,
       lock,

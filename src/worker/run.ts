@@ -28,6 +28,7 @@ import {
   writeCounters,
   writeSessionState,
 } from '../spool/sessions';
+import { pruneSnapshots } from '../spool/snapshots';
 import type { ClosedTurn, ComposeContext, SpooledEvent } from './closed-turn';
 import { type DeliveryOptions, type DeliverySummary, deliverDue } from './deliver';
 import { takeWorkerLock } from './lock-first';
@@ -522,6 +523,7 @@ export function captureMode(env: Env): CaptureMode {
 function housekeeping(paths: SpoolPaths, nowMs: number): void {
   cleanSpoolLeftovers(paths, nowMs);
   pruneSessionStates(paths, nowMs);
+  pruneSnapshots(paths, nowMs);
   pruneSessionSecrets(paths, nowMs);
   rotateIfLarge(paths.workerLog);
   rotateIfLarge(paths.hookLog);

@@ -36,7 +36,10 @@ export function twoTurns(sandbox: Sandbox): HookEvent[] {
 
 /** Where the second turn's events start. */
 export function secondTurnAt(events: HookEvent[]): number {
-  return events.findIndex(({ event }, i) => i > 0 && event === 'UserPromptSubmit');
+  const prompts = events.flatMap(({ event }, i) => (event === 'UserPromptSubmit' ? [i] : []));
+  const at = prompts[1] ?? events.length;
+  // The resumed session's SessionStart (lean mode registers it) belongs to the second turn.
+  return events[at - 1]?.event === 'SessionStart' ? at - 1 : at;
 }
 
 /** Each event through the registered hook command, which must exit 0 in silence. */

@@ -192,6 +192,7 @@ describe('merging into hooks.json', () => {
     expect(Object.keys(merged.hooks)).toEqual([
       'Stop',
       'PreToolUse',
+      'SessionStart',
       'UserPromptSubmit',
       'Interrupt',
       'SubagentStop',

@@ -1,0 +1,307 @@
+// Snapshots of a working tree as git tree objects, and what changed between two of them. The user's
+// repository is only read, except for the objects git writes for the snapshot's files (unreferenced; git's
+// own gc prunes them): each snapshot is written through a TEMPORARY index of ours (GIT_INDEX_FILE, seeded
+// from a copy of the user's index so only changed files are hashed), never the user's index, refs, stash,
+// hooks or config. Every git call is bounded in time; a tree with too many files is not snapshotted.
+import { execFile } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type CommitFacts,
+  type FileChange,
+  GitOutputInvalid,
+  objectId,
+  parseDiffTree,
+  parseLog,
+} from '../trace/git-output';
+
+export interface Snapshot {
+  /** The working tree (tracked and untracked files, .gitignore honoured) as a tree object. */
+  tree: string;
+  /** HEAD's commit and tree; absent on a branch with no commit yet. */
+  head?: string;
+  headTree?: string;
+  /** The checked-out branch; absent when HEAD is detached. */
+  branch?: string;
+  /** The working tree differs from HEAD's tree. */
+  dirty: boolean;
+  /** When the snapshot was taken (epoch ms). */
+  atMs: number;
+  /** The repository's top-level directory. */
+  root: string;
+}
+
+export type SnapshotResult = { snapshot: Snapshot } | { unavailable: string };
+
+export interface SnapshotLimits {
+  /** Time for the whole snapshot, every git call included. */
+  timeoutMs: number;
+  /** A working tree with more files is not snapshotted. */
+  maxFiles: number;
+}
+
+export const DEFAULT_LIMITS: SnapshotLimits = { timeoutMs: 2_000, maxFiles: 50_000 };
+
+/** Why a snapshot or comparison could not be made, in words fit for a trace (no path, no output). */
+export class GitUnavailable extends Error {
+  override name = 'GitUnavailable';
+}
+
+// Settings that would make git run a program of the user's, take a lock, write to the repository or
+// change what the snapshot sees, turned off for our calls only (-c lasts one command).
+const SAFE_CONFIG = [
+  'core.fsmonitor=false',
+  'core.untrackedCache=false',
+  'core.splitIndex=false',
+  `core.hooksPath=${process.platform === 'win32' ? 'NUL' : '/dev/null'}`,
+  'gc.auto=0',
+  'maintenance.auto=false',
+  'core.autocrlf=false',
+  'core.safecrlf=false',
+].flatMap((setting) => ['-c', setting]);
+
+/**
+ * The environment git runs in: ours without any GIT_* variable (Codex or the user's shell may have set
+ * GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE ... for another purpose), never prompting, never taking optional
+ * locks (a `git status` of the user's meanwhile is unaffected), with C messages.
+ */
+function gitEnv(indexFile?: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GIT_')) env[key] = value;
+  return {
+    ...env,
+    GIT_OPTIONAL_LOCKS: '0',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_NO_REPLACE_OBJECTS: '1',
+    LC_ALL: 'C',
+    ...(indexFile ? { GIT_INDEX_FILE: indexFile } : {}),
+  };
+}
+
+interface GitCall {
+  cwd: string;
+  deadline: number;
+  /** The whole budget the deadline came from, for the message. */
+  budgetMs: number;
+  indexFile?: string;
+  now: () => number;
+}
+
+/** Runs git and returns its stdout; throws GitUnavailable past the deadline or when git is missing. */
+function git(args: string[], call: GitCall): Promise<string> {
+  const timeout = Math.max(1, call.deadline - call.now());
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      [...SAFE_CONFIG, ...args],
+      { cwd: call.cwd, env: gitEnv(call.indexFile), timeout, maxBuffer: 32 * 1024 * 1024, windowsHide: true },
+      (error, stdout, stderr) => {
+        if (!error) return resolve(stdout);
+        const failure = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+        if (failure.code === 'ENOENT') return reject(new GitUnavailable('git is not installed'));
+        if (failure.killed)
+          return reject(new GitUnavailable(`git took longer than ${call.budgetMs / 1000} s`));
+        if (failure.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
+          return reject(new GitUnavailable('git printed more than the connector reads'));
+        reject(Object.assign(new Error(`git ${args[0]} failed`), { stderr: String(stderr) }));
+      },
+    );
+  });
+}
+
+/** The number of entries an index file holds (its header), or 0 when it cannot be read. */
+export function indexEntries(indexFile: string): number {
+  let fd: number | undefined;
+  try {
+    fd = openSync(indexFile, 'r');
+    const header = Buffer.alloc(12);
+    if (readSync(fd, header, 0, 12, 0) < 12 || header.toString('latin1', 0, 4) !== 'DIRC') return 0;
+    return header.readUInt32BE(8);
+  } catch {
+    return 0;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Where the repository holding `cwd` is: its top level and git dir; GitUnavailable outside one. */
+async function locate(cwd: string, call: GitCall): Promise<{ root: string; gitDir: string }> {
+  // A missing cwd would make the spawn fail as a missing git would.
+  if (!existsSync(cwd)) throw new GitUnavailable('the folder no longer exists');
+  let output: string;
+  try {
+    output = await git(['rev-parse', '--show-toplevel', '--absolute-git-dir'], { ...call, cwd });
+  } catch (error) {
+    if (error instanceof GitUnavailable) throw error;
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    if (/not a git repository/i.test(stderr))
+      throw new GitUnavailable('the folder is not in a git repository');
+    if (/dubious ownership/i.test(stderr))
+      throw new GitUnavailable('git refuses the repository (owned by another user)');
+    if (/must be run in a work tree|bare repository/i.test(stderr))
+      throw new GitUnavailable('the repository has no working tree');
+    throw new GitUnavailable('git could not read the repository');
+  }
+  const [root, gitDir] = output.split('\n');
+  if (!root || !gitDir) throw new GitUnavailable('the repository has no working tree');
+  return { root, gitDir };
+}
+
+/** The checked-out branch, from HEAD itself (no git process). */
+function branchOf(gitDir: string): string | undefined {
+  try {
+    const ref = /^ref: refs\/heads\/(.+)$/m.exec(readFileSync(join(gitDir, 'HEAD'), 'utf8'))?.[1];
+    return ref?.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** HEAD's commit and tree; empty on a branch with no commit yet. */
+async function headOf(call: GitCall): Promise<{ head?: string; headTree?: string }> {
+  try {
+    const [head = '', tree = ''] = (
+      await git(['show', '-s', '--no-show-signature', '--format=%H%n%T', 'HEAD', '--'], call)
+    ).split('\n');
+    return { head: objectId(head), headTree: objectId(tree) };
+  } catch (error) {
+    if (error instanceof GitUnavailable) throw error;
+    return {};
+  }
+}
+
+/**
+ * Snapshots the working tree holding `cwd`, through the temporary index `indexFile` gives (ours; kept
+ * between snapshots of a session so that each hashes only what changed since the last). `indexFile` is
+ * asked for only once `cwd` is known to be in a repository: nothing is written for a folder that is not.
+ */
+export async function takeSnapshot(
+  cwd: string,
+  indexFileOf: () => string,
+  limits: SnapshotLimits = DEFAULT_LIMITS,
+  now: () => number = Date.now,
+): Promise<SnapshotResult> {
+  const startMs = now();
+  const base: GitCall = { cwd, deadline: startMs + limits.timeoutMs, budgetMs: limits.timeoutMs, now };
+  let indexFile = '';
+  try {
+    const { root, gitDir } = await locate(cwd, base);
+    indexFile = indexFileOf();
+    const call = { ...base, cwd: root };
+    const ours = { ...call, indexFile };
+    const userIndex = join(gitDir, 'index');
+    if (!existsSync(indexFile) && existsSync(userIndex)) copyFileSync(userIndex, indexFile);
+    if (indexEntries(indexFile) > limits.maxFiles) return tooMany(indexFile, limits);
+    const [headFacts] = await Promise.all([headOf(call), addAll(ours, indexFile)]);
+    if (indexEntries(indexFile) > limits.maxFiles) return tooMany(indexFile, limits);
+    const tree = objectId(await git(['write-tree'], ours));
+    return {
+      snapshot: {
+        tree,
+        ...headFacts,
+        branch: branchOf(gitDir),
+        dirty: tree !== (headFacts.headTree ?? EMPTY_TREE_SHA1),
+        atMs: startMs,
+        root,
+      },
+    };
+  } catch (error) {
+    // An interrupted `git add` leaves its lock on OUR index: remove it, and the index it may have half
+    // updated (the next snapshot seeds a fresh one).
+    if (indexFile) rmSync(`${indexFile}.lock`, { force: true });
+    if (error instanceof GitUnavailable) {
+      if (indexFile && error.message.startsWith('git took longer')) rmSync(indexFile, { force: true });
+      return { unavailable: error.message };
+    }
+    if (error instanceof GitOutputInvalid) return { unavailable: `git printed something unexpected` };
+    return { unavailable: 'git could not snapshot the working tree' };
+  }
+}
+
+const EMPTY_TREE_SHA1 = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+function tooMany(indexFile: string, limits: SnapshotLimits): SnapshotResult {
+  rmSync(indexFile, { force: true });
+  return { unavailable: `the working tree has more than ${limits.maxFiles.toLocaleString('en-US')} files` };
+}
+
+/** Stages every file of the working tree into our index (not the user's), .gitignore honoured. */
+async function addAll(call: GitCall, indexFile: string): Promise<void> {
+  try {
+    await git(['add', '--all', '--ignore-errors', '--', '.'], call);
+  } catch (error) {
+    if (error instanceof GitUnavailable) throw error;
+    // A seed git cannot use (a split index, another version's format): start from an empty index.
+    rmSync(indexFile, { force: true });
+    rmSync(`${indexFile}.lock`, { force: true });
+    await git(['add', '--all', '--ignore-errors', '--', '.'], call);
+  }
+}
+
+export interface Comparison {
+  files: FileChange[];
+  commits: CommitFacts[];
+}
+
+/** At most this many commits of a turn are listed. */
+export const MAX_COMMITS = 100;
+
+/** What changed from `before` to `after` (two snapshots of one repository): files, and commits made. */
+export async function compareSnapshots(
+  before: Snapshot,
+  after: Snapshot,
+  timeoutMs: number = DEFAULT_LIMITS.timeoutMs,
+  now: () => number = Date.now,
+): Promise<Comparison> {
+  if (before.root !== after.root) throw new GitUnavailable('the turn moved to another repository');
+  const call: GitCall = { cwd: after.root, deadline: now() + timeoutMs, budgetMs: timeoutMs, now };
+  const [diff, log] = await Promise.all([
+    before.tree === after.tree
+      ? ''
+      : git(
+          [
+            'diff-tree',
+            '-r',
+            '-z',
+            '-M',
+            '--raw',
+            '--numstat',
+            '--no-ext-diff',
+            '--no-textconv',
+            before.tree,
+            after.tree,
+          ],
+          call,
+        ),
+    before.head && after.head && before.head !== after.head
+      ? git(
+          [
+            'log',
+            '-z',
+            `-n${MAX_COMMITS}`,
+            '--no-show-signature',
+            '--format=%x1e%h%x1f%s',
+            '--name-only',
+            `${before.head}..${after.head}`,
+            '--',
+          ],
+          call,
+        )
+      : after.head && !before.head
+        ? git(
+            [
+              'log',
+              '-z',
+              `-n${MAX_COMMITS}`,
+              '--no-show-signature',
+              '--format=%x1e%h%x1f%s',
+              '--name-only',
+              after.head,
+              '--',
+            ],
+            call,
+          )
+        : '',
+  ]);
+  return { files: parseDiffTree(diff), commits: parseLog(log) };
+}

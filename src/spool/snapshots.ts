@@ -1,0 +1,91 @@
+// Working-tree snapshots per Codex session (src/git/snapshot.ts takes them, src/worker/evidence.ts uses
+// them): git object ids, branch names, times. No path of the user's project and no file content. Beside
+// each session's list, the temporary git index its snapshots are written through.
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDir, type SpoolPaths, safeName, writeJsonAtomic } from './layout';
+
+export interface StoredSnapshot {
+  tree: string;
+  head?: string;
+  headTree?: string;
+  branch?: string;
+  dirty: boolean;
+  atMs: number;
+  /** The repository's top level: two snapshots compare only within one repository. */
+  root: string;
+  /** What took it: `start:<spool entry>` (a SessionStart) or `end:<turn key>` (a turn's trace). */
+  by: string;
+}
+
+/** A session keeps its newest snapshots only: each turn needs the one before it and its own. */
+const KEPT = 6;
+const MAX_AGE_MS = 30 * 86_400_000;
+
+export function snapshotsDir(paths: SpoolPaths): string {
+  return join(paths.root, 'snapshots');
+}
+
+const listFile = (paths: SpoolPaths, sessionId: string) =>
+  join(snapshotsDir(paths), `${safeName(sessionId)}.json`);
+
+/** The session's temporary git index (ours, never the user's). */
+export function sessionIndexFile(paths: SpoolPaths, sessionId: string): string {
+  ensureDir(snapshotsDir(paths));
+  return join(snapshotsDir(paths), `${safeName(sessionId)}.index`);
+}
+
+const isId = (value: unknown) => typeof value === 'string' && /^[0-9a-f]{40,64}$/.test(value);
+
+function valid(value: unknown): value is StoredSnapshot {
+  const record = value as Partial<StoredSnapshot> | null;
+  return (
+    typeof record === 'object' &&
+    record !== null &&
+    isId(record.tree) &&
+    (record.head === undefined || isId(record.head)) &&
+    (record.headTree === undefined || isId(record.headTree)) &&
+    (record.branch === undefined || typeof record.branch === 'string') &&
+    typeof record.dirty === 'boolean' &&
+    typeof record.atMs === 'number' &&
+    typeof record.root === 'string' &&
+    typeof record.by === 'string'
+  );
+}
+
+/** The session's snapshots, oldest first; none when there are none or the file is damaged. */
+export function readSnapshots(paths: SpoolPaths, sessionId: string): StoredSnapshot[] {
+  try {
+    const json = JSON.parse(readFileSync(listFile(paths, sessionId), 'utf8')) as { snapshots?: unknown };
+    return Array.isArray(json.snapshots) ? json.snapshots.filter(valid) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Adds a snapshot to the session's list (atomic rewrite; the oldest beyond the kept few are dropped). */
+export function addSnapshot(paths: SpoolPaths, sessionId: string, snapshot: StoredSnapshot): void {
+  ensureDir(snapshotsDir(paths));
+  const list = [...readSnapshots(paths, sessionId).filter((s) => s.by !== snapshot.by), snapshot]
+    .sort((a, b) => a.atMs - b.atMs)
+    .slice(-KEPT);
+  writeJsonAtomic(listFile(paths, sessionId), { snapshots: list });
+}
+
+/** Forgets the snapshots (and indexes) of sessions untouched for a month, as session states are. */
+export function pruneSnapshots(paths: SpoolPaths, nowMs: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(snapshotsDir(paths));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const file = join(snapshotsDir(paths), name);
+    try {
+      if (nowMs - statSync(file).mtimeMs > MAX_AGE_MS) rmSync(file, { force: true });
+    } catch {
+      // already gone
+    }
+  }
+}

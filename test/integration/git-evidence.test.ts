@@ -1,0 +1,254 @@
+// Working-tree snapshots through a temporary index, on real repositories in temp dirs: what they see, and
+// that the user's index, refs, stash and `git status` are exactly as before.
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compareSnapshots, type Snapshot, takeSnapshot } from '../../src/git/snapshot';
+import { spoolPaths } from '../../src/spool/layout';
+import { addSnapshot, sessionIndexFile } from '../../src/spool/snapshots';
+import { turnGitEvidence } from '../../src/worker/evidence';
+
+let dir: string;
+let repo: string;
+let index: string;
+
+const git = (...args: string[]) =>
+  execFileSync('git', args, {
+    cwd: repo,
+    encoding: 'utf8',
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_'))),
+      GIT_CONFIG_NOSYSTEM: '1',
+      HOME: dir,
+    },
+  });
+const write = (path: string, text: string) => {
+  mkdirSync(join(repo, path, '..'), { recursive: true });
+  writeFileSync(join(repo, path), text);
+};
+const lines = (count: number, prefix = 'line') =>
+  Array.from({ length: count }, (_, i) => `${prefix} ${i}\n`).join('');
+
+async function snapshot(cwd = repo): Promise<Snapshot> {
+  const result = await takeSnapshot(cwd, () => index);
+  if (!('snapshot' in result)) throw new Error(`no snapshot: ${result.unavailable}`);
+  return result.snapshot;
+}
+
+/** What a user would see of their repository: index bytes and mtime, refs, stash, status, lock files. */
+function userView() {
+  const indexFile = join(repo, '.git/index');
+  return {
+    index: existsSync(indexFile) ? readFileSync(indexFile).toString('base64') : null,
+    indexMtime: existsSync(indexFile) ? statSync(indexFile).mtimeMs : null,
+    refs: git('for-each-ref', '--format=%(refname) %(objectname)'),
+    stash: git('stash', 'list'),
+    // Without optional locks: the check itself must not refresh the index it compares.
+    status: git('--no-optional-locks', 'status', '--porcelain=v1', '--untracked-files=all'),
+    lock: existsSync(join(repo, '.git/index.lock')),
+  };
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ic-git-'));
+  repo = join(dir, 'repo');
+  mkdirSync(repo);
+  index = join(dir, 'snapshot.index');
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'dev@example.com');
+  git('config', 'user.name', 'Dev');
+  write('src/a.ts', lines(10));
+  write('src/b.ts', lines(5));
+  write('README.md', 'hello\n');
+  write('.gitignore', 'dist/\n*.log\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'init');
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('working-tree snapshots', () => {
+  it('sees added, modified, deleted, renamed and binary files, honouring .gitignore, and leaves the user repository alone', async () => {
+    write('src/staged.ts', 'staged\n');
+    git('add', 'src/staged.ts');
+    const before = userView();
+    const start = await snapshot();
+    expect(start).toMatchObject({ branch: 'main', dirty: true, root: repo });
+    expect(userView()).toEqual(before);
+
+    write('src/a.ts', lines(10).replace('line 3\n', 'line three\nline 3b\n'));
+    rmSync(join(repo, 'src/b.ts'));
+    renameSync(join(repo, 'README.md'), join(repo, 'docs.md'));
+    write('src/new.ts', lines(4, 'new'));
+    write('dist/out.js', 'ignored\n');
+    write('debug.log', 'ignored\n');
+    writeFileSync(join(repo, 'logo.bin'), Buffer.from([0, 1, 2, 0, 255]));
+    const viewAfterEdits = userView();
+    const end = await snapshot();
+    expect(userView()).toEqual(viewAfterEdits);
+
+    const { files, commits } = await compareSnapshots(start, end);
+    expect(commits).toEqual([]);
+    expect(files.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'docs.md', from: 'README.md', status: 'renamed', added: 0, removed: 0 },
+      { path: 'logo.bin', status: 'added' },
+      { path: 'src/a.ts', status: 'modified', added: 2, removed: 1 },
+      { path: 'src/b.ts', status: 'deleted', added: 0, removed: 5 },
+      { path: 'src/new.ts', status: 'added', added: 4, removed: 0 },
+    ]);
+  });
+
+  it('lists the commits made between two snapshots, with their files, and the heads', async () => {
+    const start = await snapshot();
+    expect(start.dirty).toBe(false);
+    write('src/a.ts', `${lines(10)}more\n`);
+    git('commit', '-q', '-am', 'Add more to a');
+    git('checkout', '-q', '-b', 'feature');
+    write('src/c.ts', 'c\n');
+    write('src/b.ts', 'b\n');
+    git('add', '.');
+    git('commit', '-q', '-m', 'Add c, rewrite b');
+    const end = await snapshot();
+    expect(end).toMatchObject({ branch: 'feature', dirty: false });
+    expect(end.head).not.toBe(start.head);
+    const { commits, files } = await compareSnapshots(start, end);
+    expect(commits).toEqual([
+      { sha: git('rev-parse', '--short', 'HEAD').trim(), subject: 'Add c, rewrite b', files: 2 },
+      { sha: git('rev-parse', '--short', 'HEAD~1').trim(), subject: 'Add more to a', files: 1 },
+    ]);
+    expect(files.map((file) => file.path).sort()).toEqual(['src/a.ts', 'src/b.ts', 'src/c.ts']);
+  });
+
+  it('finds nothing changed when nothing changed', async () => {
+    const start = await snapshot();
+    const end = await snapshot();
+    expect(end.tree).toBe(start.tree);
+    expect(await compareSnapshots(start, end)).toEqual({ files: [], commits: [] });
+  });
+
+  it('works on a repository with no commit yet, from a subfolder', async () => {
+    rmSync(join(repo, '.git'), { recursive: true });
+    git('init', '-q', '-b', 'main');
+    const start = await snapshot(join(repo, 'src'));
+    expect(start).toMatchObject({ branch: 'main', dirty: true, root: repo });
+    expect(start.head).toBeUndefined();
+  });
+
+  it('ignores GIT_* variables of the environment it runs in', async () => {
+    const saved = { ...process.env };
+    process.env.GIT_DIR = join(dir, 'elsewhere');
+    process.env.GIT_INDEX_FILE = join(repo, '.git/index');
+    try {
+      const before = userView();
+      await snapshot();
+      expect(userView()).toEqual(before);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('says unavailable outside a git repository', async () => {
+    const outside = join(dir, 'plain');
+    mkdirSync(outside);
+    expect(await takeSnapshot(outside, () => index)).toEqual({
+      unavailable: 'the folder is not in a git repository',
+    });
+  });
+
+  it('says unavailable for a repository of more than 50,000 files, without running git add over them', async () => {
+    // 50,001 index entries (one blob under many names): the user's index is all it takes to know.
+    const blob = git('hash-object', '-w', 'src/a.ts').trim();
+    const entries = Array.from(
+      { length: 50_001 },
+      (_, i) => `100644 ${blob}\tgen/${i % 100}/f${i}.txt\n`,
+    ).join('');
+    execFileSync('git', ['update-index', '--index-info'], {
+      cwd: repo,
+      input: entries,
+      env: { PATH: process.env.PATH },
+    });
+    const before = userView();
+    expect(await takeSnapshot(repo, () => index)).toEqual({
+      unavailable: 'the working tree has more than 50,000 files',
+    });
+    expect(existsSync(index)).toBe(false);
+    expect(userView()).toEqual(before);
+  });
+
+  it('says unavailable when untracked files take the tree over the limit', async () => {
+    for (let f = 0; f < 30; f += 1) write(`gen/${f}.txt`, `${f}\n`);
+    const before = userView();
+    expect(await takeSnapshot(repo, () => index, { timeoutMs: 2_000, maxFiles: 20 })).toEqual({
+      unavailable: 'the working tree has more than 20 files',
+    });
+    expect(existsSync(`${index}.lock`)).toBe(false);
+    expect(userView()).toEqual(before);
+  });
+});
+
+describe('git evidence of turns (src/worker/evidence.ts)', () => {
+  const env = () => ({ ...process.env, INFINIUM_CODEX_HOME: join(dir, 'state') });
+
+  it("measures each turn from the previous turn's end, and a retried build compares the same two snapshots", async () => {
+    // The session's first snapshot (what SessionStart's worker takes), then two turns.
+    const paths = spoolPaths(env());
+    const start = await takeSnapshot(repo, () => sessionIndexFile(paths, 's1'));
+    if (!('snapshot' in start)) throw new Error(start.unavailable);
+    addSnapshot(paths, 's1', { ...start.snapshot, by: 'start:x' });
+
+    write('src/a.ts', `${lines(10)}one more\n`);
+    const first = await turnGitEvidence(env(), 's1', 't1', repo);
+    expect(first).toMatchObject({
+      available: true,
+      files: [{ path: 'src/a.ts', status: 'modified', added: 1, removed: 0 }],
+    });
+
+    write('src/b.ts', lines(2));
+    const second = await turnGitEvidence(env(), 's1', 't2', repo);
+    expect(second).toMatchObject({
+      available: true,
+      files: [{ path: 'src/b.ts', status: 'modified', added: 0, removed: 3 }],
+    });
+    // Built again (a crash before the outbox write): the same end snapshot, not a new one.
+    write('src/c.ts', 'later\n');
+    expect(await turnGitEvidence(env(), 's1', 't2', repo)).toEqual(second);
+
+    // A turn that changed nothing.
+    rmSync(join(repo, 'src/c.ts'));
+    expect(await turnGitEvidence(env(), 's1', 't3', repo)).toMatchObject({
+      available: true,
+      files: [],
+      commits: [],
+    });
+  });
+
+  it('says why there is no evidence: no snapshot before the turn, outside git, turned off', async () => {
+    expect(await turnGitEvidence(env(), 's2', 't1', repo)).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/no snapshot from before the turn/),
+    });
+    const outside = join(dir, 'plain');
+    mkdirSync(outside);
+    expect(await turnGitEvidence(env(), 's3', 't1', outside)).toEqual({
+      available: false,
+      reason: 'the folder is not in a git repository',
+    });
+    expect(
+      await turnGitEvidence({ ...env(), INFINIUM_CODEX_GIT_EVIDENCE: '0' }, 's4', 't1', repo),
+    ).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/turned off/),
+    });
+  });
+});
