@@ -19,6 +19,8 @@ export interface ModelReply {
   usage: Usage;
   /** Hold the reply back this long (lets a test interrupt Codex while it waits). */
   delayMs?: number;
+  /** Hold the reply back until this holds (checked every 25 ms, for at most 30 s): waits on the world. */
+  holdUntil?: () => boolean;
 }
 
 export interface ModelRequest {
@@ -82,6 +84,9 @@ export async function startModelServer(script?: ModelScript): Promise<ModelServe
     const reply = current(request, index);
     replies.push(reply);
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    for (let waited = 0; reply.holdUntil && !reply.holdUntil() && waited < 30_000; waited += 25) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     responseCounter += 1;
     writeStream(res, `resp_${responseCounter}`, reply);
   }
