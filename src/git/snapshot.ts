@@ -255,6 +255,13 @@ export async function compareSnapshots(
 ): Promise<Comparison> {
   if (before.root !== after.root) throw new GitUnavailable('the turn moved to another repository');
   const call: GitCall = { cwd: after.root, deadline: now() + timeoutMs, budgetMs: timeoutMs, now };
+  // The commits made in between: those after HEAD reaches and HEAD before did not (all, on a first commit).
+  const range =
+    after.head && after.head !== before.head
+      ? before.head
+        ? `${before.head}..${after.head}`
+        : after.head
+      : undefined;
   const [diff, log] = await Promise.all([
     before.tree === after.tree
       ? ''
@@ -273,7 +280,7 @@ export async function compareSnapshots(
           ],
           call,
         ),
-    before.head && after.head && before.head !== after.head
+    range
       ? git(
           [
             'log',
@@ -282,26 +289,12 @@ export async function compareSnapshots(
             '--no-show-signature',
             '--format=%x1e%h%x1f%s',
             '--name-only',
-            `${before.head}..${after.head}`,
+            range,
             '--',
           ],
           call,
         )
-      : after.head && !before.head
-        ? git(
-            [
-              'log',
-              '-z',
-              `-n${MAX_COMMITS}`,
-              '--no-show-signature',
-              '--format=%x1e%h%x1f%s',
-              '--name-only',
-              after.head,
-              '--',
-            ],
-            call,
-          )
-        : '',
+      : '',
   ]);
   return { files: parseDiffTree(diff), commits: parseLog(log) };
 }

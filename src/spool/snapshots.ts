@@ -3,17 +3,11 @@
 // each session's list, the temporary git index its snapshots are written through.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Snapshot } from '../git/snapshot';
 import { ensureDir, type SpoolPaths, safeName, writeJsonAtomic } from './layout';
 
-export interface StoredSnapshot {
-  tree: string;
-  head?: string;
-  headTree?: string;
-  branch?: string;
-  dirty: boolean;
-  atMs: number;
-  /** The repository's top level: two snapshots compare only within one repository. */
-  root: string;
+/** A snapshot (src/git/snapshot.ts) as a session keeps it. */
+export interface StoredSnapshot extends Snapshot {
   /** What took it: `start:<spool entry>` (a SessionStart) or `end:<turn key>` (a turn's trace). */
   by: string;
 }
