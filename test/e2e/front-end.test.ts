@@ -1,11 +1,14 @@
 // The hook front-ends as a user gets them from our own `init` (issue 16): by default the native program of
 // this checkout's platform folder (where `npm run build` made one; CI always does), with `--front-end sh`
 // hook.sh. Each world runs one real turn on the Codex under test, and the turn must arrive exactly once.
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import pkg from '../../package.json';
 import { findOurHooks, ourHandlerPaths, parseHooksDocument } from '../../src/codex/hooks-file';
 import { NATIVE_HOOK, NATIVE_HOOK_BUILT, REPO_ROOT } from '../support/cli-sandbox';
+import { runCodex } from './support/codex';
 import type { InitOptions } from './support/connector';
 import { execAndExpectTurn } from './support/expect-trace';
 import { conversation } from './support/model-server';
@@ -46,5 +49,47 @@ describe.skipIf(skipReason !== '')('the front-end init picks, on a real turn', (
 
   it('hook.sh (`init --front-end sh`): the turn is traced once', async () => {
     await oneTurn('sh', join(REPO_ROOT, 'dist', 'hook.sh'));
+  });
+});
+
+// Issue 24 §5: the package removed without `uninstall` (its folder gone, the hooks still in hooks.json and
+// trusted) leaves every turn of Codex as it would be without our hooks: no hook failure in its output.
+describe.skipIf(skipReason !== '')('a package removed without uninstall', () => {
+  let world: World | undefined;
+  let copy: string | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+    if (copy) rmSync(copy, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['native', undefined],
+    ['hook.sh', 'sh'],
+  ] as const)('%s: Codex runs a turn and prints nothing about our hooks', async (_name, frontEnd) => {
+    // An installed copy of the package, as npm lays it out, that init runs from and the hooks point into.
+    copy = mkdtempSync(join(tmpdir(), 'icx-installed-'));
+    const installed = join(copy, 'lib', 'node_modules', pkg.name);
+    mkdirSync(installed, { recursive: true });
+    cpSync(join(REPO_ROOT, 'dist'), join(installed, 'dist'), { recursive: true });
+    cpSync(join(REPO_ROOT, 'package.json'), join(installed, 'package.json'));
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(installed, 'node_modules'));
+    world = await startWorld({ capture: 'lean', frontEnd, bin: join(installed, 'dist', 'bin.cjs') });
+    const programs = installedPrograms(world);
+    expect([...programs].every((program) => program.startsWith(installed))).toBe(true);
+    rmSync(copy, { recursive: true, force: true });
+    const replies = oneCommand('gone');
+    // Codex's human output (no --json), where it reports a hook that failed.
+    world.model.setScript(conversation(replies));
+    const run = await runCodex(['exec', '--skip-git-repo-check', 'Say hello with one command.'], {
+      sandbox: world.sandbox,
+    });
+    expect(run.code).toBe(0);
+    const output = `${run.stdout}\n${run.stderr}`;
+    expect(output).not.toContain(installed);
+    // What an unguarded command gives there: `hook: UserPromptSubmit Failed`, `hook: Stop Failed`.
+    expect(output).toMatch(/^hook: UserPromptSubmit$/m);
+    expect(output).not.toMatch(/hook: \w+ Failed|hook[^\n]*(fail|error|exit)/i);
+    expect(world.unseen()).toEqual([]);
   });
 });

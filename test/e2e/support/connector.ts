@@ -32,9 +32,9 @@ export interface CliRun {
 export function cli(
   sandbox: Sandbox,
   args: string[],
-  options: { cwd?: string; input?: string } = {},
+  options: { cwd?: string; input?: string; bin?: string } = {},
 ): Promise<CliRun> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
     cwd: options.cwd ?? sandbox.project,
     env: sandbox.env,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -67,6 +67,8 @@ export interface InitOptions {
   project?: string;
   /** `init --front-end`: which hook front-end our hooks run (default: init's own choice). */
   frontEnd?: 'native' | 'sh';
+  /** The bin.cjs to run init with (default: the checkout's); its package is what the hooks run. */
+  bin?: string;
 }
 
 /**
@@ -96,7 +98,7 @@ export function init(sandbox: Sandbox, options: InitOptions): Promise<CliRun> {
         '--no-gitignore',
         ...(options.frontEnd ? ['--front-end', options.frontEnd] : []),
       ],
-      { cwd: project, input: options.agent.secret },
+      { cwd: project, input: options.agent.secret, bin: options.bin },
     ),
   );
 }

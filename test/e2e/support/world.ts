@@ -47,6 +47,8 @@ export interface WorldOptions {
   extraAgents?: Agent[];
   /** `init --front-end` (default: init's own choice). */
   frontEnd?: InitOptions['frontEnd'];
+  /** The bin.cjs init runs from (default: the checkout's). */
+  bin?: string;
 }
 
 export function newAgent(): Agent {
@@ -64,7 +66,13 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     rmSync(sandbox.root, { recursive: true, force: true });
   };
   try {
-    await init(sandbox, { agent, standIn, capture: options.capture, frontEnd: options.frontEnd });
+    await init(sandbox, {
+      agent,
+      standIn,
+      capture: options.capture,
+      frontEnd: options.frontEnd,
+      bin: options.bin,
+    });
     await waitForWorkerIdle(sandbox);
   } catch (error) {
     await close();
