@@ -43,7 +43,14 @@ const REASONS: Record<SkipReason, string> = {
 
 export async function importSessions(options: ImportOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
-  const sinceMs = parseSince(options.since ?? '', Date.now());
+  if (options.since === undefined) {
+    throw new UserError(
+      '`import` needs --since: how far back to look, e.g. `--since 7d` or `--since 2026-11-01` (see `infinium-codex import --help`).',
+      undefined,
+      2,
+    );
+  }
+  const sinceMs = parseSince(options.since, Date.now());
   if (sinceMs === null) {
     throw new UserError(
       `--since takes a date (2026-11-01), a date and time (2026-11-01T09:30) or a number of days (7d), not "${options.since}".`,

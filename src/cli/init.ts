@@ -4,6 +4,7 @@
 // install our hooks into Codex and, when the user agrees, trust them. Everything that can refuse (bad
 // input, wrong credentials, a hooks.json or config.toml we will not edit) does so before anything is
 // written.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import pkg from '../../package.json';
@@ -20,6 +21,7 @@ import {
   type FrontEnd,
   type Granularity,
   insecureHttpAllowed,
+  PROJECT_CONFIG_DIR,
   readSettings,
 } from '../config/settings';
 import { projectConfigFile, updateSettingsFile } from '../config/settings-file';
@@ -78,9 +80,13 @@ async function choose<T extends string>(
   return cancelled(await prompts.select<T>({ message, initialValue, options }));
 }
 
-/** `.infinium/` is already ignored, or there is no git repository to ignore it in. */
+/**
+ * Whether to offer adding `.infinium/` to .gitignore: not when there is no git repository, when it is
+ * already ignored, or when git tracks it (the team shares the agent through it: first-run N13).
+ */
 function gitignoreNeeded(projectDir: string): boolean {
   if (!existsSync(join(projectDir, '.git'))) return false;
+  if (trackedByGit(projectDir, PROJECT_CONFIG_DIR)) return false;
   try {
     return !readFileSync(join(projectDir, '.gitignore'), 'utf8')
       .split('\n')
@@ -88,6 +94,19 @@ function gitignoreNeeded(projectDir: string): boolean {
   } catch {
     return true;
   }
+}
+
+/**
+ * Whether git tracks anything under `path` in the project (read-only `git ls-files`; no hooks, pager or
+ * config of the repository's runs). Unknown (no git, an error) counts as not tracked.
+ */
+function trackedByGit(projectDir: string, path: string): boolean {
+  const listed = spawnSync('git', ['-C', projectDir, 'ls-files', '-z', '--', path], {
+    encoding: 'utf8',
+    timeout: 5_000,
+    env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' },
+  });
+  return listed.status === 0 && listed.stdout !== '';
 }
 
 /** `~/work/demo` for a folder under the home folder, else the path as it is. */
@@ -144,14 +163,15 @@ async function askCredentials(
     );
     return { secret: typed || (stored ?? ''), typedSecret: typed !== '' };
   };
-  const askBaseUrl = async (initial: string) =>
+  // First shown as a placeholder that Enter accepts and typing replaces; after a refusal, as text to edit.
+  const askBaseUrl = async (initial: string, editing = false) =>
     cancelled(
       await prompts.text({
         message: 'Infinium base URL',
-        initialValue: initial,
+        ...(editing ? { initialValue: initial } : { placeholder: initial, defaultValue: initial }),
         validate: (value) => {
           try {
-            checkBaseUrl(value ?? '', 'base URL', insecureHttpAllowed(ctx.env));
+            checkBaseUrl(value?.trim() || initial, 'base URL', insecureHttpAllowed(ctx.env));
             return undefined;
           } catch (error) {
             return (error as Error).message;
@@ -197,7 +217,7 @@ async function askCredentials(
         ],
       );
       if (next === 'offline') return { agentId, secret, typedSecret, baseUrl };
-      if (next === 'baseUrl') baseUrl = await askBaseUrl(baseUrl);
+      if (next === 'baseUrl') baseUrl = await askBaseUrl(baseUrl, true);
       if (next === 'agentId') {
         const changed = await askAgentId(agentId);
         if (changed !== agentId) {

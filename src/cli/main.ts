@@ -325,7 +325,8 @@ Examples:
   program
     .command('import')
     .description('trace past Codex sessions from their rollouts: turns never traced, nothing twice')
-    .requiredOption('--since <when>', 'turns since then: a date (2026-11-01), date and time, or days (7d)')
+    // Checked by the command, whose message gives an example value (first-run N16).
+    .option('--since <when>', 'turns since then (required): a date (2026-11-01), date and time, or days (7d)')
     .option('--project <dir>', 'only sessions that ran in this folder or inside it')
     .option('--dry-run', 'list the sessions and turns, and what is skipped and why; send nothing')
     .option('-y, --yes', 'import without asking (needed when not in a terminal)')

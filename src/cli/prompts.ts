@@ -15,12 +15,18 @@ export const cancel = (message: string) => clack.cancel(inertLine(message));
 
 export const log = {
   info: (message: string) => clack.log.info(inertLine(message)),
-  success: (message: string) => clack.log.success(inertLine(message)),
+  // A done step's mark (◇), not clack's success one (◆), which is the active prompt's (first-run N14).
+  success: (message: string) => clack.log.step(inertLine(message)),
   error: (message: string) => clack.log.error(inertLine(message)),
 };
 
 export const text = (options: clack.TextOptions) =>
-  clack.text({ ...options, message: inertLine(options.message), initialValue: shown(options.initialValue) });
+  clack.text({
+    ...options,
+    message: inertLine(options.message),
+    initialValue: shown(options.initialValue),
+    placeholder: shown(options.placeholder),
+  });
 
 export const password = (options: clack.PasswordOptions) =>
   clack.password({ ...options, message: inertLine(options.message) });

@@ -43,6 +43,12 @@ describe('bad input to every command: one clear sentence, non-zero exit, no stac
   const cases: [string, string[], number, RegExp][] = [
     ['unknown command', ['launch'], 2, /unknown command 'launch'/],
     ['unknown option', ['status', '--bogus'], 2, /unknown option '--bogus'/],
+    [
+      'import: no --since, with an example value (first-run N16)',
+      ['import'],
+      2,
+      /`import` needs --since: .*e\.g\. `--since 7d`/,
+    ],
     ['init: capture mode', ['init', '--capture', 'medium'], 2, /Allowed choices are lean, full/],
     ['init: scope', ['init', '--scope', 'galaxy'], 2, /Allowed choices are user, project/],
     [

@@ -2,7 +2,7 @@
 // and the test answers each question when it appears, as a user would, and reads what the screen shows
 // (the first-run case: a wrong secret asked for again, a wrong base URL, Ctrl-C).
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -187,5 +187,38 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     expect(terminal.output).not.toMatch(/\n\s+at /);
     expect(existsSync(join(sandbox.project, '.infinium'))).toBe(false);
     expect(existsSync(join(sandbox.codexHome, 'hooks.json'))).toBe(false);
+  }, 180_000);
+
+  it("a teammate's clone: the base URL is a placeholder Enter accepts, no offer to ignore a tracked .infinium/, a done mark on success (first-run N13, N14)", async () => {
+    const sandbox = makeSandbox();
+    const git = (...args: string[]) =>
+      execFileSync('git', [
+        '-C',
+        sandbox.project,
+        '-c',
+        'user.name=t',
+        '-c',
+        'user.email=t@example.com',
+        ...args,
+      ]);
+    git('init', '-q');
+    const config = join(sandbox.project, '.infinium', 'config.json');
+    mkdirSync(join(sandbox.project, '.infinium'));
+    writeFileSync(config, `${JSON.stringify({ agentId: AGENT, baseUrl: standIn.url })}\n`);
+    git('add', '.infinium');
+    git('commit', '-qm', 'share the agent');
+    const terminal = wizard(sandbox);
+    // The agent id comes from the committed config; the base URL too, shown as a placeholder.
+    await terminal.answer('Agent id', enter);
+    await terminal.answer('Agent secret', `${SECRET}${enter}`);
+    await terminal.answer('Infinium base URL', enter);
+    await terminal.answer(`◇  Infinium accepted agent ${AGENT}`, '');
+    await answerSetup(terminal);
+    const code = await terminal.exit();
+    expect(code, terminal.output).toBe(0);
+    expect(terminal.output).not.toContain('Add .infinium/');
+    expect(terminal.output).not.toContain(`◆  Infinium accepted`);
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toMatchObject({ agentId: AGENT, baseUrl: standIn.url });
+    expect(existsSync(join(sandbox.project, '.gitignore'))).toBe(false);
   }, 180_000);
 });
