@@ -199,7 +199,8 @@ export function tightenStateRoot(env: Env = process.env): void {
   try {
     const stat = statSync(root);
     // Never another user's folder, even as root (which could chmod it): stateRootProblem refuses it.
-    if (!stat.isDirectory() || (stat.mode & 0o077) === 0 || stat.uid !== process.getuid?.()) return;
+    const uid = process.getuid?.();
+    if (!stat.isDirectory() || (stat.mode & 0o077) === 0 || (uid !== undefined && stat.uid !== uid)) return;
     const names = readdirSync(root);
     for (const name of names) if (isOurs(name)) tighten(join(root, name));
     if (names.every(isOurs)) chmodSync(root, 0o700);
