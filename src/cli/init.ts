@@ -236,9 +236,17 @@ async function ask(
   ctx: CliContext,
   defaults: Answers,
   projectDir: string,
-): Promise<Answers & { typedSecret: boolean }> {
+): Promise<(Answers & { typedSecret: boolean }) | 'local'> {
   prompts.intro('infinium-codex: trace your Codex sessions to Infinium');
   prompts.log.info(`Project: ${tilde(projectDir, ctx.env.HOME)}`);
+  // Nobody has set up an agent for this project yet: offer the try-out that needs no account.
+  if (!options.agentId && !defaults.agentId) {
+    const account = await choose<'agent' | 'local'>('Do you have an Infinium agent yet?', 'agent', [
+      ['agent', 'Yes: I have its id and secret'],
+      ['local', 'Not yet: trace locally only', 'nothing is sent; `init` again later sends the kept turns'],
+    ]);
+    if (account === 'local') return 'local';
+  }
   const { agentId, secret, typedSecret, baseUrl } = await askCredentials(options, ctx, defaults);
   const reach = await choose<Reach>(
     'Trace',
@@ -413,6 +421,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     ctx.interactive && !options.yes && options.interactive !== false
       ? await ask(options, ctx, defaults, projectDir)
       : await fromFlags(options, ctx, defaults);
+  if (answers === 'local') return (await import('./init-local')).initLocal(options, ctx);
   checkBaseUrl(answers.baseUrl, 'base URL', allowInsecureHttp);
   const { secret } = answers;
 

@@ -87,6 +87,7 @@ const clearLine = '\u0015';
 
 /** The wizard's first three answers: agent id, secret (the right one unless given), the stand-in's URL. */
 async function giveCredentials(terminal: Terminal, secret = SECRET): Promise<void> {
+  await terminal.answer('Do you have an Infinium agent yet?', enter);
   await terminal.answer('Agent id', `${AGENT}${enter}`);
   await terminal.answer('Agent secret', `${secret}${enter}`);
   await terminal.answer('Infinium base URL', `${clearLine}${standIn.url}${enter}`);
@@ -147,6 +148,7 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
   it('a base URL where nothing answers: says so, and lets the user edit the URL', async () => {
     const sandbox = makeSandbox();
     const terminal = wizard(sandbox);
+    await terminal.answer('Do you have an Infinium agent yet?', enter);
     await terminal.answer('Agent id', `${AGENT}${enter}`);
     await terminal.answer('Agent secret', `${SECRET}${enter}`);
     const port = await closedPort();
@@ -172,6 +174,21 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     expect(code, update.output).toBe(0);
     expect(update.output).toContain(`Infinium accepted agent ${AGENT}`);
     expect(update.output).not.toContain(SECRET);
+  }, 180_000);
+
+  it('no account yet: "Not yet" sets up the local-only try-out, asking nothing else (issue 24 §2)', async () => {
+    const sandbox = makeSandbox();
+    const terminal = wizard(sandbox);
+    await terminal.answer('Do you have an Infinium agent yet?', `${down}${enter}`);
+    const code = await terminal.exit();
+    expect(code, terminal.output).toBe(0);
+    expect(terminal.output).toContain('Local only: every Codex turn in a project with no agent is kept');
+    expect(terminal.output).not.toContain('Agent secret');
+    expect(JSON.parse(readFileSync(join(sandbox.stateDir, 'config.json'), 'utf8'))).toMatchObject({
+      localOnly: true,
+    });
+    expect(existsSync(join(sandbox.project, '.infinium'))).toBe(false);
+    expect(existsSync(join(sandbox.codexHome, 'hooks.json'))).toBe(true);
   }, 180_000);
 
   it('Ctrl-C leaves cleanly: exit 130, no "Error:", nothing written', async () => {
