@@ -715,10 +715,9 @@ class Findings {
     return true;
   }
 
-  /** The same secrets in `original`, the text this one was decoded from (`from` as in Decoded). */
-  mapped(original: string, from: Int32Array): Findings {
+  /** The same secrets in `original`, the text this one was decoded from by `at` (see Decoded). */
+  mapped(original: string, at: (offset: number) => number): Findings {
     const result = new Findings(original);
-    const at = (offset: number) => from[Math.min(offset, from.length - 1)] as number;
     for (let index = 0; index < this.spans.length; index += 3) {
       result.spans.push(
         at(this.spans[index] as number),
@@ -820,62 +819,76 @@ function hintFinder(text: string): (pattern: CompiledPattern) => boolean {
 /** A text with its escape layers undone, and where each of its characters came from in the original. */
 interface Decoded {
   text: string;
-  /** from[i]: the original offset character i was decoded from; from[text.length]: the original length. */
-  from: Int32Array;
+  /**
+   * Pieces of the decoded text, flat pairs [decoded start, original start] in order: a run copied as it was,
+   * or the one character an escape stood for. The original's length closes the list.
+   */
+  pieces: number[];
+  originalLength: number;
+}
+
+/** Where decoded offset `offset` lies in the original (the start of what it was decoded from). */
+function originOf(decoded: Decoded, offset: number): number {
+  if (offset >= decoded.text.length) return decoded.originalLength;
+  const { pieces } = decoded;
+  let low = 0;
+  let high = pieces.length / 2 - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if ((pieces[2 * middle] as number) <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return (pieces[2 * low + 1] as number) + offset - (pieces[2 * low] as number);
 }
 
 /**
  * Undoes the escape layers a Codex text carries its secrets in before matching: JSON string escapes at any
- * depth (`\"`, `\\\"`, `\n`, `\u0041`: a run of backslashes stands for one escape, whatever layer it
+ * depth (`\\"`, `\\\\\\"`, `\\n`, `\\u0041`: a run of backslashes stands for one escape, whatever layer it
  * came from) and shell line continuations (a backslash before a line break joins the lines). Null when the
- * text has no backslash. Linear in the text.
+ * text has no backslash. Linear in the text; the runs between backslashes are copied whole.
  */
 function decodeEscapes(text: string): Decoded | null {
-  if (!text.includes('\\')) return null;
-  const codes = new Uint16Array(text.length);
-  const from = new Int32Array(text.length + 1);
+  let at = text.indexOf('\\');
+  if (at === -1) return null;
+  const parts: string[] = [];
+  const pieces: number[] = [];
   let length = 0;
-  for (let at = 0; at < text.length; ) {
-    const code = text.charCodeAt(at);
-    if (code !== 92) {
-      codes[length] = code;
-      from[length++] = at;
-      at += 1;
-      continue;
-    }
+  let copied = 0;
+  const emit = (part: string, origin: number) => {
+    if (part === '') return;
+    pieces.push(length, origin);
+    parts.push(part);
+    length += part.length;
+  };
+  for (; at !== -1; at = text.indexOf('\\', at)) {
+    emit(text.slice(copied, at), copied);
     let end = at;
     while (end < text.length && text.charCodeAt(end) === 92) end += 1;
-    const next = text[end];
-    if (next === undefined) break;
     const run = end - at;
-    if (next === '\n' || (next === '\r' && text[end + 1] === '\n')) {
-      at = end + (next === '\r' ? 2 : 1);
-      continue;
-    }
-    // A line continuation inside a JSON string: an escaped backslash, then an escaped line break, at one
-    // depth or another (3, 6, 12... backslashes before `n`; a line break alone has 1, 2, 4...).
-    if (next === 'n' && run % 3 === 0 && ((run / 3) & (run / 3 - 1)) === 0) {
-      at = end + 1;
-      continue;
-    }
-    let decoded = text.charCodeAt(end);
+    const next = text[end];
     let after = end + 1;
-    if (next === 'n') decoded = 10;
-    else if (next === 'r') decoded = 13;
-    else if (next === 't') decoded = 9;
+    let decoded: string | null = next ?? null;
+    if (next === undefined) after = end;
+    else if (next === '\n' || (next === '\r' && text[end + 1] === '\n')) {
+      decoded = null;
+      after = end + (next === '\r' ? 2 : 1);
+    } else if (next === 'n') {
+      // A line continuation inside a JSON string: an escaped backslash, then an escaped line break, at one
+      // depth or another (3, 6, 12... backslashes before `n`; a line break alone has 1, 2, 4...).
+      decoded = run % 3 === 0 && ((run / 3) & (run / 3 - 1)) === 0 ? null : '\n';
+    } else if (next === 'r') decoded = '\r';
+    else if (next === 't') decoded = '\t';
     else if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(end + 1, end + 5))) {
-      decoded = Number.parseInt(text.slice(end + 1, end + 5), 16);
+      decoded = String.fromCharCode(Number.parseInt(text.slice(end + 1, end + 5), 16));
       after = end + 5;
     }
-    codes[length] = decoded;
-    from[length++] = at;
+    if (decoded !== null) emit(decoded, at);
+    copied = after;
     at = after;
+    if (at >= text.length) break;
   }
-  from[length] = text.length;
-  return {
-    text: new TextDecoder('utf-16le').decode(codes.subarray(0, length)),
-    from: from.subarray(0, length + 1),
-  };
+  emit(text.slice(copied), copied);
+  return { text: parts.join(''), pieces, originalLength: text.length };
 }
 
 /**
@@ -915,7 +928,7 @@ export function makeRedactor(
       findRuleSecrets(findings.text, (start, end, rule) => findings.add(start, end, ruleRank + rule));
     }
     for (const [index, find] of custom.entries()) find(findings, customRank + index);
-    if (decoded) findings = findings.mapped(text, decoded.from);
+    if (decoded) findings = findings.mapped(text, (offset) => originOf(decoded, offset));
     findAgentSecrets(text, (start, end) => findings.add(start, end, 1));
     return findings.render(kinds);
   };
