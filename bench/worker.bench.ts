@@ -2,8 +2,17 @@
 // < 100 MB, a turn at the end of a 200 MB rollout costing what one at its start costs). Each figure comes
 // from a fresh child process running this file bundled by esbuild (as the worker ships: no TypeScript
 // loader in memory), so peak RSS is that case's own; rollouts are generated in a temp dir.
-import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyState, type RolloutCursor, RolloutScanner } from '../src/codex/rollout-reader';
@@ -12,6 +21,7 @@ import type { TaskData } from '../src/infinium/task-data';
 import { buildTurnTrace, type TraceOptions, type TurnTraceInput } from '../src/trace/build';
 import type { ClosedTurn, ComposeContext } from '../src/worker/closed-turn';
 import { composeTurnTrace } from '../src/worker/compose';
+import { turnGitEvidence } from '../src/worker/evidence';
 import { RolloutWriter } from '../test/unit/codex/rollout-writer';
 import { median } from './support/stats';
 
@@ -227,9 +237,82 @@ async function main(): Promise<void> {
     console.log(`  first turn:                               ${figures(atStart)}`);
     console.log(`  last turn, from the previous turn's cursor: ${figures(atEnd)}`);
     console.log(`  last turn, no cursor (a lost cursor: full scan): ${figures(noCursor)}`);
+
+    await evidenceCost(home);
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+/** CPU time of this process's waited-for children so far (ms): the git processes evidence runs. */
+function childrenCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // cutime and cstime (fields 16 and 17 of stat; 14 and 15 after the name), in clock ticks of 10 ms.
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/**
+ * What outcome evidence adds to a turn on a 10,000-file repository: the turn's end snapshot (through our
+ * temporary index) and its comparison with the start, as compose runs them; and proof that the user's
+ * index is neither rewritten nor left locked (so their `git status` sees what it saw).
+ */
+async function evidenceCost(home: string): Promise<void> {
+  const repo = join(home, 'repo10k');
+  for (let d = 0; d < 100; d += 1) {
+    mkdirSync(join(repo, `src/m${d}`), { recursive: true });
+    for (let f = 0; f < 100; f += 1)
+      writeFileSync(join(repo, `src/m${d}/f${f}.ts`), `export const v${f} = ${d};\n`);
+  }
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: home } });
+  git('init', '-q', '-b', 'main');
+  git('-c', 'user.email=b@example.com', '-c', 'user.name=bench', 'add', '-A');
+  git('-c', 'user.email=b@example.com', '-c', 'user.name=bench', 'commit', '-q', '-m', 'init');
+  const env = { ...process.env, INFINIUM_CODEX_HOME: join(home, 'state') };
+  const index = join(repo, '.git/index');
+  const userIndex = () => ({
+    bytes: readFileSync(index).toString('base64'),
+    mtimeMs: statSync(index).mtimeMs,
+  });
+  const before = userIndex();
+  const statusStarted = performance.now();
+  git('--no-optional-locks', 'status', '--porcelain');
+  const statusMs = performance.now() - statusStarted;
+
+  const measure = async (turn: string) => {
+    const wall = performance.now();
+    const cpu = process.cpuUsage();
+    const children = childrenCpuMs();
+    const evidence = await turnGitEvidence(env, 'bench-session', turn, repo);
+    const used = process.cpuUsage(cpu);
+    // The first has nothing before it to compare with: it is the snapshot alone.
+    if (!evidence.available && turn !== 'start') throw new Error(`no evidence: ${evidence.reason}`);
+    return {
+      ms: performance.now() - wall,
+      cpuMs: (used.user + used.system) / 1000 + (childrenCpuMs() - children),
+    };
+  };
+  // The session's start snapshot (SessionStart's worker): seeds our index from a copy of the user's.
+  const start = await measure('start');
+  const turns = [];
+  for (let t = 0; t < 7; t += 1) {
+    writeFileSync(join(repo, `src/m${t}/f0.ts`), `export const v0 = ${t + 1000};\n`);
+    writeFileSync(join(repo, `src/new${t}.ts`), 'export {};\n');
+    turns.push(await measure(`t${t}`));
+  }
+  const after = userIndex();
+  console.log(
+    `outcome evidence, 10,000-file repository (git status there: ${fmt(statusMs)} ms): the first snapshot of a ` +
+      `session ${fmt(start.ms)} ms (CPU ${fmt(start.cpuMs)} ms, git included)`,
+  );
+  console.log(
+    `  per turn (end snapshot + comparison, 2 files changed each): wall median ${fmt(median(turns.map((t) => t.ms)))} ms ` +
+      `(${turns.map((t) => fmt(t.ms)).join(', ')}), CPU median ${fmt(median(turns.map((t) => t.cpuMs)))} ms   [goal: < 150 ms]`,
+  );
+  console.log(
+    `  the user's index: ${after.bytes === before.bytes && after.mtimeMs === before.mtimeMs ? 'not rewritten' : 'REWRITTEN'}, ` +
+      `${existsSync(`${index}.lock`) ? 'index.lock LEFT' : 'no index.lock left'}`,
+  );
 }
 
 if (process.argv[2] === 'child') {
