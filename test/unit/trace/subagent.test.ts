@@ -108,5 +108,17 @@ describe('forked sub-agent rollouts', () => {
     // Parent 1,100 + 1,220; child 330 + 440; the replayed 5,500 never.
     expect(taskData.llm_usage).toMatchObject({ total_tokens: 1100 + 1220 + 330 + 440, api_calls_count: 4 });
     expect(JSON.stringify(taskData)).not.toContain('an earlier parent turn');
+    // The sub-agent's `npm test` is the turn's check, placed at its sub-agent step.
+    expect(taskData.environment?.outcome?.checks).toEqual([
+      {
+        kind: 'test',
+        command: 'npm test',
+        step_number: sub?.step_number,
+        agent_id: 'C',
+        exit_code: 0,
+        status: 'passed',
+      },
+    ]);
+    expect(taskData.environment?.outcome?.checks_final).toEqual({ test: 'passed' });
   });
 });
