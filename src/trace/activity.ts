@@ -97,6 +97,8 @@ export interface TurnActivity {
   durationMs?: number;
   model?: string;
   aborted: boolean;
+  /** turn_aborted's `reason`: `interrupted` (the user), `replaced` (a new turn took its place), ... */
+  abortReason?: string;
   ended: boolean;
   /** The turn ended on an error (task_complete's `error`, or a fatal model error nothing followed). */
   failed?: boolean;
@@ -334,6 +336,7 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
         turn.endedAtMs = record.atMs;
         turn.durationMs = record.durationMs;
         turn.aborted = true;
+        turn.abortReason = record.reason;
         break;
     }
   }

@@ -510,6 +510,13 @@ function promptStep(activity: TurnActivity, atMs: number, text: TextPolicy, numb
   };
 }
 
+/** Why Codex aborted a turn (turn_aborted's reason), when it was not the user's interrupt. */
+const ABORTED_BECAUSE: Record<string, string> = {
+  replaced: 'Codex ended the turn to start another in its place',
+  review_ended: 'The review ended the turn',
+  budget_limited: 'Codex stopped the turn at its budget limit',
+};
+
 function renderTurn(parts: TurnParts, text: TextPolicy, firstNumber: number): RenderedTurn {
   const { activity, input } = parts;
   const steps: Step[] = [promptStep(activity, activity.promptAtMs ?? parts.startMs, text, firstNumber)];
@@ -570,7 +577,7 @@ function renderTurn(parts: TurnParts, text: TextPolicy, firstNumber: number): Re
   if (activity.aborted || input.ending === 'interrupt') {
     errors.push({
       error_type: 'turn_interrupted',
-      message: 'The user interrupted the turn',
+      message: ABORTED_BECAUSE[activity.abortReason ?? ''] ?? 'The user interrupted the turn',
       occurred_at: endIso,
     });
   } else if ((input.ending === 'stale' || input.ending === 'session_end') && !activity.ended) {
