@@ -52,7 +52,11 @@ beforeAll(() => {
   bin = join(prefix, 'bin', 'infinium-codex');
   installedDist = join(prefix, 'lib', 'node_modules', pkg.name, 'dist');
 }, 900_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  // prepack stamped the checkout's own dist/ as a tarball's; the groups after this one run it as a checkout.
+  rmSync(join(REPO_ROOT, 'dist', 'install-source.json'), { force: true });
+});
 
 const programIn = (platform: string, arch: string) =>
   join(unpacked, 'package', 'dist', 'native', `${platform}-${arch}`, NATIVE_HOOK_BINARY);
