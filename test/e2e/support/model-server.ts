@@ -21,6 +21,11 @@ export interface ModelReply {
   delayMs?: number;
   /** Hold the reply back until this holds (checked every 25 ms, for at most 30 s): waits on the world. */
   holdUntil?: () => boolean;
+  /**
+   * Fail the response (`response.failed` with this error) instead of completing it, as the API does for a
+   * request over the context window (`context_length_exceeded`): Codex ends the turn on it.
+   */
+  fail?: { code: string; message: string };
 }
 
 export interface ModelRequest {
@@ -117,6 +122,11 @@ function writeStream(res: ServerResponse, id: string, reply: ModelReply): void {
     send({ type: 'response.output_item.added', output_index: outputIndex, item });
     send({ type: 'response.output_item.done', output_index: outputIndex, item });
   });
+  if (reply.fail) {
+    send({ type: 'response.failed', response: { id, status: 'failed', error: reply.fail } });
+    res.end();
+    return;
+  }
   const { input, cached = 0, output, reasoning = 0 } = reply.usage;
   send({
     type: 'response.completed',
