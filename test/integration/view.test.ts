@@ -405,27 +405,20 @@ describe('view: opening the browser', () => {
       mode: 0o755,
     });
     const other = unavailable ? undefined : makeOtherUser();
+    const watcher = other
+      ? spawn(
+          'setpriv',
+          [`--reuid=${other.uid}`, `--regid=${other.gid}`, '--clear-groups', process.execPath, '-e', WATCHER],
+          {
+            cwd: '/',
+            env: { PATH: '/usr/bin:/bin', WATCH_MS: '5000' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        )
+      : undefined;
+    const watched = watcher ? collectOutput(watcher) : undefined;
+    const watcherDone = watcher ? new Promise((resolve) => watcher.on('close', resolve)) : undefined;
     try {
-      const watcher = other
-        ? spawn(
-            'setpriv',
-            [
-              `--reuid=${other.uid}`,
-              `--regid=${other.gid}`,
-              '--clear-groups',
-              process.execPath,
-              '-e',
-              WATCHER,
-            ],
-            {
-              cwd: '/',
-              env: { PATH: '/usr/bin:/bin', WATCH_MS: '5000' },
-              stdio: ['ignore', 'pipe', 'pipe'],
-            },
-          )
-        : undefined;
-      const watched = watcher ? collectOutput(watcher) : undefined;
-      const watcherDone = watcher ? new Promise((resolve) => watcher.on('close', resolve)) : undefined;
       const view = await serve(box, []);
       const token = new URL(view.url).pathname.slice(1, -1);
       let page = '';
@@ -458,6 +451,9 @@ describe('view: opening the browser', () => {
       }
       expect(existsSync(page)).toBe(false);
     } finally {
+      // The account goes only once none of its processes is left (userdel refuses otherwise).
+      watcher?.kill('SIGKILL');
+      await watcherDone;
       other?.remove();
     }
   }, 60_000);
