@@ -39,7 +39,7 @@ export async function requireAgent(
       'When you have an account, run `infinium-codex init` with your agent id and secret, then `infinium-codex retry`.',
     );
   }
-  const secret = await loadSecret(config.agentId, { env: ctx.env });
+  const secret = await loadSecret(config.agentId, config.baseUrl, { env: ctx.env });
   if (!secret) {
     throw new UserError(
       `No secret is stored for agent ${config.agentId}.`,
@@ -57,20 +57,40 @@ export function describeSecretSource(source: SecretSource, env: Env): string {
   return `the fallback file ${statePaths(env).credentials} (no OS keyring)`;
 }
 
+const SETTING_WORDS = {
+  agentId: ['agent', 'INFINIUM_AGENT_ID'],
+  baseUrl: ['base URL', 'INFINIUM_BASE_URL'],
+  granularity: ['granularity', 'INFINIUM_CODEX_GRANULARITY'],
+  contentMode: ['content mode', 'INFINIUM_CODEX_CONTENT_MODE'],
+} as const;
+
 /**
- * Where the agent id came from, in words, and the environment variables that override it or the base URL
- * (first-run m6: a base URL from INFINIUM_BASE_URL was reported as "from project settings").
+ * Where the agent, base URL, granularity and content mode came from, in words, each truthfully (first-run
+ * m6; issue 21: a project file's base URL was reported as "your user defaults"): `agent and base URL from
+ * your user defaults; content mode from /p/.infinium/config.json`. Defaults are not named.
  */
 export function describeConfigSource(config: ResolvedConfig, env: Env): string {
-  const words = {
-    env: 'the environment (INFINIUM_AGENT_ID)',
-    project: 'project settings',
-    user: 'your user defaults',
-    system: 'the machine defaults',
-  }[config.source];
-  return config.source !== 'env' && env.INFINIUM_BASE_URL
-    ? `${words}; base URL from INFINIUM_BASE_URL`
-    : words;
+  const sources = config.sources;
+  if (!sources) return config.source;
+  const groups = new Map<string, string[]>();
+  for (const key of Object.keys(SETTING_WORDS) as (keyof typeof SETTING_WORDS)[]) {
+    const where = sources[key];
+    if (where === 'default') continue;
+    const [name, variable] = SETTING_WORDS[key];
+    const place =
+      where === 'environment'
+        ? variable
+        : where === statePaths(env).userConfig
+          ? 'your user defaults'
+          : where === systemPaths(env).config
+            ? 'the machine defaults'
+            : where;
+    groups.set(place, [...(groups.get(place) ?? []), name]);
+  }
+  if (groups.size === 1) return `settings from ${[...groups.keys()][0]}`;
+  return [...groups]
+    .map(([place, names]) => `${names.join(names.length === 2 ? ' and ' : ', ')} from ${place}`)
+    .join('; ');
 }
 
 /**

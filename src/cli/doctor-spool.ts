@@ -71,6 +71,22 @@ export function spoolFindings(ctx: CliContext, nowMs = Date.now()): Finding[] {
       fix: 'Look at the worker log in the logs folder; `infinium-codex retry` runs a send now.',
     });
   }
+  for (const reason of stats.waiting) {
+    findings.push({
+      check: 'spool',
+      status: 'warn',
+      summary: `hook events wait in the spool: ${reason}`,
+      fix: 'Fix or decide on the file named (its turns are kept meanwhile); the next turn or `infinium-codex status` builds them.',
+    });
+  }
+  for (const note of stats.settingNotes) {
+    findings.push({
+      check: 'session-settings',
+      status: 'warn',
+      summary: note,
+      fix: 'Check the variable in the shell that starts Codex (docs/configuration.md lists the values).',
+    });
+  }
   if (stats.corruptSkipped > 0) {
     findings.push({
       check: 'spool',

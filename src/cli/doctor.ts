@@ -2,7 +2,7 @@
 // safe ones: rewriting our hooks (current node and script paths, the capture mode's events) and their
 // trust entries, and re-queuing dead traces once the credentials work again.
 import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { foreignInOurBlock, hooksFeature, readConfigToml, type TomlTable } from '../codex/config-toml';
 import { CodexFileError, type HandlerPaths } from '../codex/hooks-file';
 import {
@@ -26,13 +26,26 @@ import {
   tooOldProblem,
   UPGRADE_COMMAND,
 } from '../codex/version';
+import { ALLOW_COMMAND } from '../config/consent';
 import { loadSecret, probeKeyring } from '../config/credentials';
 import { statePaths, tracingDisabled } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
-import { ConfigError, isLocalOnly, type ResolvedConfig, resolveConfig } from '../config/settings';
+import {
+  ConfigError,
+  ConsentNeededError,
+  isLocalOnly,
+  type ResolvedConfig,
+  resolveConfig,
+} from '../config/settings';
 import { AgentCredentials, health } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
-import { captureOrDefault, describeFrontEnds, describeSecretSource, hookTarget } from './agent';
+import {
+  captureOrDefault,
+  describeConfigSource,
+  describeFrontEnds,
+  describeSecretSource,
+  hookTarget,
+} from './agent';
 import type { CliContext } from './context';
 import { spoolFindings } from './doctor-spool';
 import { ExitCode } from './errors';
@@ -58,6 +71,8 @@ interface Probe {
   codex: DetectedCodex;
   config: ResolvedConfig | null;
   configError: string | null;
+  /** The project file that waits for the user's consent (its turns are kept meanwhile). */
+  consentNeeded: ConsentNeededError | null;
   /**
    * Where our hooks are: the user file, else the project's if only it has them, else the managed layer
    * (`init --system`) if only it has them.
@@ -346,6 +361,17 @@ function executable(file: string): boolean {
 }
 
 async function credentialFindings(probe: Probe, ctx: CliContext): Promise<Finding[]> {
+  if (probe.consentNeeded) {
+    const { file, keys } = probe.consentNeeded;
+    return [
+      {
+        check: 'config',
+        status: 'fail',
+        summary: `${file} sets ${keys.map((key) => `"${key}"`).join(', ')}, which you have not allowed on this machine; turns in this project are kept, not sent, until you decide`,
+        fix: `Read ${file}, then run \`${ALLOW_COMMAND}\` in ${dirname(dirname(file))} to use it, or \`infinium-codex deny\` there to trace under your own settings.`,
+      },
+    ];
+  }
   if (probe.configError) return [{ check: 'config', status: 'fail', summary: probe.configError }];
   if (tracingDisabled(ctx.env)) {
     return [
@@ -380,9 +406,17 @@ async function credentialFindings(probe: Probe, ctx: CliContext): Promise<Findin
     {
       check: 'config',
       status: 'ok',
-      summary: `agent ${config.agentId} at ${config.baseUrl} (${config.source} settings)`,
+      summary: `agent ${config.agentId} at ${config.baseUrl} (${describeConfigSource(config, ctx.env)})`,
     },
   ];
+  for (const note of config.projectNotes?.notes ?? []) {
+    findings.push({
+      check: 'config',
+      status: 'warn',
+      summary: `${config.projectNotes?.file}: ${note}`,
+      fix: 'Name the agent in that file too (and run `infinium-codex allow`), or remove the key.',
+    });
+  }
   if (isPaused(config.projectRoot ?? ctx.cwd, ctx.env)) {
     findings.push({
       check: 'paused',
@@ -391,8 +425,8 @@ async function credentialFindings(probe: Probe, ctx: CliContext): Promise<Findin
       fix: 'Run `infinium-codex resume`.',
     });
   }
-  const keyring = await probeKeyring(config.agentId, { env: ctx.env });
-  const secret = await loadSecret(config.agentId, { env: ctx.env });
+  const keyring = await probeKeyring(config.agentId, config.baseUrl, { env: ctx.env });
+  const secret = await loadSecret(config.agentId, config.baseUrl, { env: ctx.env });
   if (keyring.state === 'timeout') {
     findings.push({
       check: 'keyring',
@@ -475,11 +509,13 @@ function diskFindings(ctx: CliContext): Finding[] {
 async function probe(ctx: CliContext): Promise<Probe> {
   let config: ResolvedConfig | null = null;
   let configError: string | null = null;
+  let consentNeeded: ConsentNeededError | null = null;
   try {
     config = resolveConfig(ctx.cwd, ctx.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     configError = error.message;
+    if (error instanceof ConsentNeededError) consentNeeded = error;
   }
   let toml: TomlTable = {};
   try {
@@ -488,7 +524,7 @@ async function probe(ctx: CliContext): Promise<Probe> {
     if (!(error instanceof CodexFileError)) throw error;
     configError ??= error.message;
   }
-  return { codex: await detectCodex(ctx.env), config, configError, toml, ...probeHooks(ctx) };
+  return { codex: await detectCodex(ctx.env), config, configError, consentNeeded, toml, ...probeHooks(ctx) };
 }
 
 export async function runChecks(ctx: CliContext): Promise<{ probe: Probe; findings: Finding[] }> {

@@ -30,6 +30,7 @@ export interface ImportOptions {
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
+  includeUnrecorded?: boolean;
 }
 
 const REASONS: Record<SkipReason, string> = {
@@ -39,6 +40,8 @@ const REASONS: Record<SkipReason, string> = {
   no_agent: 'no agent configured for its folder',
   paused: 'project paused',
   config_error: 'broken config file',
+  unrecorded:
+    'made while our hooks were installed, which kept nothing of it (tracing was off in that session, or the project paused); --include-unrecorded imports it',
 };
 
 export async function importSessions(options: ImportOptions, ctx: CliContext): Promise<void> {
@@ -68,7 +71,11 @@ export async function importSessions(options: ImportOptions, ctx: CliContext): P
       `There are no Codex sessions in ${codexHome(env)}: set CODEX_HOME to the folder Codex keeps them in.`,
     );
   }
-  const plan = await planImport(env, files, { sinceMs, project });
+  const plan = await planImport(env, files, {
+    sinceMs,
+    project,
+    includeUnrecorded: options.includeUnrecorded === true,
+  });
   const toImport = turnsToImport(plan);
   const header = { since: new Date(sinceMs).toISOString(), project: project ?? null };
 
@@ -151,6 +158,7 @@ function skipCounts(plan: ImportPlan): Record<SkipReason, number> {
     no_agent: 0,
     paused: 0,
     config_error: 0,
+    unrecorded: 0,
   };
   for (const turn of plan.sessions.flatMap((s) => s.turns)) if (turn.reason) counts[turn.reason] += 1;
   return counts;
@@ -229,6 +237,7 @@ function planJson(plan: ImportPlan) {
       noAgent: counts.no_agent,
       paused: counts.paused,
       configError: counts.config_error,
+      unrecorded: counts.unrecorded,
       subagentRollouts: plan.subagentRollouts,
       unreadable: plan.unreadable,
     },

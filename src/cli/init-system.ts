@@ -8,6 +8,7 @@ import { codexFileTarget, eventsFor, writeCodexFile } from '../codex/install';
 import { systemHooksFile } from '../codex/system';
 import { codexNeeds, detectCodex } from '../codex/version';
 import { backupFile, writeFileAtomic } from '../config/atomic-file';
+import { secretAccount } from '../config/credentials';
 import { systemPaths } from '../config/paths';
 import { checkBaseUrl, insecureHttpAllowed, readSettings } from '../config/settings';
 import { updateSettingsFile } from '../config/settings-file';
@@ -91,11 +92,15 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
   updateSettingsFile(paths.config, machineDefaults, { mode: 0o644, dirMode: 0o755 });
   out.line(`${out.green('✓')} Machine defaults in ${paths.config}`);
   if (secret) {
-    writeFileAtomic(paths.credentials, `${JSON.stringify({ [agentId]: secret }, null, 2)}\n`, {
-      mode: 0o644,
-      forceMode: true,
-      dirMode: 0o755,
-    });
+    writeFileAtomic(
+      paths.credentials,
+      `${JSON.stringify({ [secretAccount(agentId, baseUrl)]: secret }, null, 2)}\n`,
+      {
+        mode: 0o644,
+        forceMode: true,
+        dirMode: 0o755,
+      },
+    );
     out.line(
       `${out.yellow('!')} The secret is in ${paths.credentials}, owned by root and readable by every local user (their sessions send with it).`,
     );

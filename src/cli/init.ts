@@ -8,10 +8,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import pkg from '../../package.json';
-import { type InstallRequest, installHooks, planInstall, type Scope } from '../codex/install';
+import {
+  type InstallRequest,
+  type InstallResult,
+  installHooks,
+  manifestPath,
+  planInstall,
+  type Scope,
+} from '../codex/install';
 import { codexNeeds, detectCodex, formatVersion, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
 import { writeFileAtomic } from '../config/atomic-file';
-import { loadSecret, storeSecret } from '../config/credentials';
+import { consentFile, decisionFor, recordDecision } from '../config/consent';
+import { deleteSecret, loadSecret, secretAccount, storeSecret } from '../config/credentials';
+import { markHooksLive } from '../config/hooks-live';
 import { statePaths } from '../config/paths';
 import { pauseKeyFor } from '../config/pause';
 import {
@@ -25,6 +34,7 @@ import {
   readSettings,
 } from '../config/settings';
 import { projectConfigFile, updateSettingsFile } from '../config/settings-file';
+import { Undo } from '../config/undo';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
 import { hookTarget } from './agent';
 import { acceptedLine, CredentialsError, verifyCredentials } from './connection';
@@ -128,10 +138,11 @@ function isConnectorItself(dir: string): boolean {
 /** A stored secret for this agent (keyring or file, not the environment), or null. */
 async function storedSecretFor(
   agentId: string,
+  baseUrl: string,
   options: InitOptions,
   ctx: CliContext,
 ): Promise<string | null> {
-  const stored = await loadSecret(agentId, { env: ctx.env, noKeyring: options.keyring === false });
+  const stored = await loadSecret(agentId, baseUrl, { env: ctx.env, noKeyring: options.keyring === false });
   return stored && stored.source !== 'env' ? stored.secret : null;
 }
 
@@ -156,7 +167,7 @@ async function askCredentials(
       ),
     );
   const askSecret = async (agentId: string) => {
-    const stored = await storedSecretFor(agentId, options, ctx);
+    const stored = await storedSecretFor(agentId, options.baseUrl ?? defaults.baseUrl, options, ctx);
     const typed = await promptSecret(
       stored ? 'Agent secret (leave empty to keep the stored one)' : 'Agent secret',
       stored !== null,
@@ -184,8 +195,17 @@ async function askCredentials(
   const flagSecret = await secretFromFlags(options, ctx.env, ctx.stdin);
   let { secret, typedSecret } =
     flagSecret !== undefined ? { secret: flagSecret, typedSecret: true } : await askSecret(agentId);
-  let baseUrl = await askBaseUrl(options.baseUrl ?? defaults.baseUrl);
-  if (options.offline) return { agentId, secret, typedSecret, baseUrl };
+  const firstUrl = options.baseUrl ?? defaults.baseUrl;
+  let baseUrl = await askBaseUrl(firstUrl);
+  // A stored secret is bound to the origin it was entered for: the user kept it here for another one, so it
+  // is stored for that one too.
+  const done = () => ({
+    agentId,
+    secret,
+    baseUrl,
+    typedSecret: typedSecret || secretAccount(agentId, baseUrl) !== secretAccount(agentId, firstUrl),
+  });
+  if (options.offline) return done();
   for (;;) {
     const agent = new AgentCredentials(agentId, secret, baseUrl);
     try {
@@ -197,7 +217,7 @@ async function askCredentials(
       prompts.log.success(
         `Infinium accepted agent ${agentId}${check.agentName && check.agentName !== agentId ? ` (${check.agentName})` : ''}`,
       );
-      return { agentId, secret, typedSecret, baseUrl };
+      return done();
     } catch (error) {
       if (!(error instanceof CredentialsError)) throw error;
       prompts.log.error(error.message);
@@ -216,7 +236,7 @@ async function askCredentials(
           ['offline', 'Save without checking', 'traces wait in the outbox until Infinium accepts them'],
         ],
       );
-      if (next === 'offline') return { agentId, secret, typedSecret, baseUrl };
+      if (next === 'offline') return done();
       if (next === 'baseUrl') baseUrl = await askBaseUrl(baseUrl, true);
       if (next === 'agentId') {
         const changed = await askAgentId(agentId);
@@ -342,8 +362,9 @@ async function fromFlags(
     );
   }
   const agentId = checkAgentId(given);
+  const baseUrl = options.baseUrl ?? defaults.baseUrl;
   const typed = (await secretFromFlags(options, ctx.env, ctx.stdin)) ?? '';
-  const secret = typed || ((await storedSecretFor(agentId, options, ctx)) ?? '');
+  const secret = typed || ((await storedSecretFor(agentId, baseUrl, options, ctx)) ?? '');
   if (secret === '') {
     throw new UserError(
       'No agent secret given; pass --agent-secret-stdin (or --agent-secret, or set INFINIUM_AGENT_SECRET).',
@@ -351,7 +372,6 @@ async function fromFlags(
       2,
     );
   }
-  const baseUrl = options.baseUrl ?? defaults.baseUrl;
   if (!options.offline) {
     const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
       verifyCredentials(new AgentCredentials(agentId, secret, baseUrl)),
@@ -400,7 +420,10 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     );
   }
   const configFile = projectConfigFile(projectDir);
-  const project = readSettings(configFile);
+  // A project file the user never allowed (a clone's) offers no defaults: its agent or base URL would be
+  // taken over by a quick `init --yes`.
+  const onDisk = readSettings(configFile);
+  const project = decisionFor(configFile, env) === 'allow' ? onDisk : {};
   const allowInsecureHttp = insecureHttpAllowed(env) || project.allowInsecureHttp === true;
   if (options.baseUrl !== undefined) checkBaseUrl(options.baseUrl, '--base-url', allowInsecureHttp);
   const user = readSettings(statePaths(env).userConfig);
@@ -448,7 +471,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     codexVersion: codex.version,
     env,
   };
-  planInstall(install);
+  const planned = planInstall(install).result;
 
   const projectName = basename(projectDir);
 
@@ -459,54 +482,93 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     // The opt-in given for this run stays with the URL it was given for, so the worker accepts it too.
     ...(insecureHttpAllowed(env) && answers.baseUrl.startsWith('http:') ? { allowInsecureHttp: true } : {}),
   };
-  if (answers.allProjects) {
-    // The user default: every session without a project config of its own reports to this agent.
-    const changed = updateSettingsFile(
-      statePaths(env).userConfig,
-      {
-        ...agentSettings,
-        baseUrl:
-          answers.baseUrl === DEFAULT_BASE_URL && user.baseUrl === undefined ? undefined : answers.baseUrl,
-        capture: answers.capture,
-        ...frontEndSetting(options),
-      },
-      { mode: 0o600, dirMode: 0o700 },
-    );
-    out.line(
-      `${out.green('✓')} ${changed ? 'Saved' : 'Kept'} agent ${answers.agentId} as your default for every project in ${statePaths(env).userConfig}`,
-    );
-  } else {
-    const configChanged = updateSettingsFile(
-      configFile,
-      {
-        ...agentSettings,
-        baseUrl:
-          answers.baseUrl === DEFAULT_BASE_URL && project.baseUrl === undefined ? undefined : answers.baseUrl,
-      },
-      { mode: 0o644, dirMode: 0o755 },
-    );
-    out.line(`${out.green('✓')} ${configChanged ? 'Wrote' : 'Kept'} ${configFile}`);
-    updateSettingsFile(
-      statePaths(env).userConfig,
-      { capture: answers.capture, ...frontEndSetting(options) },
-      { mode: 0o600, dirMode: 0o700 },
-    );
-  }
-  if (answers.gitignore && gitignoreNeeded(projectDir)) {
-    const file = join(projectDir, '.gitignore');
-    const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    writeFileAtomic(file, `${before}${before === '' || before.endsWith('\n') ? '' : '\n'}.infinium/\n`, {
-      dirMode: 0o755,
-    });
-    out.line(`${out.green('✓')} Added .infinium/ to ${file}`);
-  }
-
+  // Nothing half done: a step that fails (a read-only Codex home) takes back what the earlier ones wrote.
+  const undo = new Undo();
+  for (const file of [
+    configFile,
+    statePaths(env).userConfig,
+    join(projectDir, '.gitignore'),
+    consentFile(env),
+    statePaths(env).credentials,
+  ])
+    undo.keepFile(file);
+  for (const file of [planned.hooksFile, planned.configToml]) undo.keepFile(file, { throughLink: true });
+  undo.keepFile(manifestPath(env));
   if (answers.typedSecret) {
-    const where = await storeSecret(answers.agentId, secret, { env, noKeyring: options.keyring === false });
-    out.line(secretStoredLine(out, where, env));
+    const before = await storedSecretFor(answers.agentId, answers.baseUrl, options, ctx);
+    const secretOptions = { env, noKeyring: options.keyring === false };
+    undo.add(() =>
+      before === null
+        ? deleteSecret(answers.agentId, answers.baseUrl, secretOptions)
+        : storeSecret(answers.agentId, answers.baseUrl, before, secretOptions),
+    );
   }
+  const writeSetup = async (): Promise<InstallResult> => {
+    if (answers.allProjects) {
+      // The user default: every session without a project config of its own reports to this agent.
+      const changed = updateSettingsFile(
+        statePaths(env).userConfig,
+        {
+          ...agentSettings,
+          baseUrl:
+            answers.baseUrl === DEFAULT_BASE_URL && user.baseUrl === undefined ? undefined : answers.baseUrl,
+          capture: answers.capture,
+          ...frontEndSetting(options),
+        },
+        { mode: 0o600, dirMode: 0o700 },
+      );
+      out.line(
+        `${out.green('✓')} ${changed ? 'Saved' : 'Kept'} agent ${answers.agentId} as your default for every project in ${statePaths(env).userConfig}`,
+      );
+    } else {
+      const configChanged = updateSettingsFile(
+        configFile,
+        {
+          ...agentSettings,
+          baseUrl:
+            answers.baseUrl === DEFAULT_BASE_URL && project.baseUrl === undefined
+              ? undefined
+              : answers.baseUrl,
+          allowInsecureHttp: agentSettings.allowInsecureHttp,
+        },
+        { mode: 0o644, dirMode: 0o755 },
+      );
+      // What `init` wrote is what the user chose: their consent to this content (src/config/consent.ts).
+      recordDecision(configFile, 'allow', env);
+      out.line(`${out.green('✓')} ${configChanged ? 'Wrote' : 'Kept'} ${configFile}`);
+      updateSettingsFile(
+        statePaths(env).userConfig,
+        { capture: answers.capture, ...frontEndSetting(options) },
+        { mode: 0o600, dirMode: 0o700 },
+      );
+    }
+    if (answers.gitignore && gitignoreNeeded(projectDir)) {
+      const file = join(projectDir, '.gitignore');
+      const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      writeFileAtomic(file, `${before}${before === '' || before.endsWith('\n') ? '' : '\n'}.infinium/\n`, {
+        dirMode: 0o755,
+      });
+      out.line(`${out.green('✓')} Added .infinium/ to ${file}`);
+    }
 
-  const installed = installHooks(install);
+    if (answers.typedSecret) {
+      const where = await storeSecret(answers.agentId, answers.baseUrl, secret, {
+        env,
+        noKeyring: options.keyring === false,
+      });
+      out.line(secretStoredLine(out, where, env));
+    }
+
+    return installHooks(install);
+  };
+  let installed: InstallResult;
+  try {
+    installed = await writeSetup();
+  } catch (error) {
+    await undo.run();
+    throw error;
+  }
+  markHooksLive(env);
   out.line(
     `${out.green('✓')} ${installed.hooksChanged ? 'Installed' : 'Kept'} ${answers.capture} capture hooks (${installed.events.join(', ')}) in ${installed.hooksFile}`,
   );

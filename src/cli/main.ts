@@ -117,6 +117,8 @@ export type CommandName =
   | 'doctor'
   | 'pause'
   | 'resume'
+  | 'allow'
+  | 'deny'
   | 'history'
   | 'history-show'
   | 'retry'
@@ -158,6 +160,9 @@ function commandRunner(ctx: CliContext): CommandRunner {
         return (await import('./pause')).pause(options, ctx);
       case 'resume':
         return (await import('./resume')).resume(options, ctx);
+      case 'allow':
+      case 'deny':
+        return (await import('./allow')).decide(command, options, ctx);
       case 'history':
         return (await import('./history')).history(options, ctx);
       case 'history-show':
@@ -290,6 +295,22 @@ Examples:
     .option('--all', 'every project')
     .action((flags) => run('resume', flags));
 
+  program
+    .command('allow')
+    .description(
+      "let this project's .infinium/config.json choose the agent, base URL or a wider content mode",
+    )
+    .addOption(json())
+    .action((flags) => run('allow', flags));
+
+  program
+    .command('deny')
+    .description(
+      "trace this project under your own settings, not its .infinium/config.json's agent or base URL",
+    )
+    .addOption(json())
+    .action((flags) => run('deny', flags));
+
   const history = program
     .command('history')
     .description('recent traces: when, project, turn, status, steps, tokens, time, verdict, key')
@@ -330,6 +351,10 @@ Examples:
     .option('--project <dir>', 'only sessions that ran in this folder or inside it')
     .option('--dry-run', 'list the sessions and turns, and what is skipped and why; send nothing')
     .option('-y, --yes', 'import without asking (needed when not in a terminal)')
+    .option(
+      '--include-unrecorded',
+      'also turns made while our hooks were installed that they kept nothing of (tracing off, or paused)',
+    )
     .addOption(json())
     .action((flags) => run('import', flags));
 

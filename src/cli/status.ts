@@ -5,10 +5,17 @@ import { hooksFeature, readConfigToml, type TomlTable } from '../codex/config-to
 import { CodexFileError } from '../codex/hooks-file';
 import { hooksFileFor, inspectHooks, inspectManagedHooks, userConfigToml } from '../codex/install';
 import { codexNeeds, detectCodex, formatVersion, judgeHooksFeature } from '../codex/version';
+import { ALLOW_COMMAND } from '../config/consent';
 import { loadSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
-import { ConfigError, isLocalOnly, type ResolvedConfig, resolveConfig } from '../config/settings';
+import {
+  ConfigError,
+  ConsentNeededError,
+  isLocalOnly,
+  type ResolvedConfig,
+  resolveConfig,
+} from '../config/settings';
 import { readHistory, spoolStats } from '../spool';
 import { captureOrDefault, describeConfigSource, describeFrontEnds, describeSecretSource } from './agent';
 import type { CliContext } from './context';
@@ -29,11 +36,14 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
   // A broken config file is reported, not thrown: `--json` always prints JSON (first-run m5).
   let config: ResolvedConfig | null = null;
   let configError: string | null = null;
+  let consentNeeded: { file: string; keys: string[]; command: string } | null = null;
   try {
     config = resolveConfig(ctx.cwd, env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     configError = error.message;
+    if (error instanceof ConsentNeededError)
+      consentNeeded = { file: error.file, keys: error.keys, command: ALLOW_COMMAND };
   }
   let toml: TomlTable = {};
   try {
@@ -42,7 +52,8 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     if (!(error instanceof CodexFileError)) throw error;
     configError ??= error.message;
   }
-  const secret = config && !isLocalOnly(config) ? await loadSecret(config.agentId, { env }) : null;
+  const secret =
+    config && !isLocalOnly(config) ? await loadSecret(config.agentId, config.baseUrl, { env }) : null;
   const codex = await detectCodex(env);
   const root = config?.projectRoot ?? pauseKeyFor(ctx.cwd);
   const userFile = hooksFileFor('user', ctx.cwd, env);
@@ -62,6 +73,11 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     agentId: config?.agentId ?? null,
     baseUrl: config?.baseUrl ?? null,
     configSource: config?.source ?? null,
+    // The file (or `environment`, `default`) each effective setting came from.
+    settingSources: config?.sources ?? null,
+    // A project file waiting for `infinium-codex allow`: its turns are kept, not sent.
+    consentNeeded,
+    projectFileNotes: config?.projectNotes ?? null,
     granularity: config?.granularity ?? null,
     contentMode: config?.contentMode ?? null,
     capture: captureOrDefault(env),
@@ -98,6 +114,9 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     rolloutDrift: stats.rolloutDrift,
     // Of the turns the worker handled today (local time), across every project.
     costToday: costToday(latestPerTurn(readHistory(env)), nowMs),
+    // Why spooled turns wait, and what was done with sessions' own settings that could not be used as given.
+    waiting: stats.waiting,
+    sessionSettingNotes: stats.settingNotes,
   };
   if (options.json) {
     out.json(report);
@@ -114,8 +133,12 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
         ? `Agent:     ${config.agentId} at ${config.baseUrl} (${describeConfigSource(config, env)}; ${config.granularity}, ${config.contentMode})`
         : `Agent:     ${out.red('none')}: sessions here are not traced; run \`infinium-codex init\``,
   );
+  for (const note of config?.projectNotes?.notes ?? [])
+    out.line(`Settings:  ${out.yellow(`${config?.projectNotes?.file}: ${note}`)}`);
   if (config)
-    out.line(`Secret:    ${secret ? describeSecretSource(secret.source, env) : out.red('not stored')}`);
+    out.line(
+      `Secret:    ${secret ? describeSecretSource(secret.source, env) : out.red(`none stored for ${config.agentId} at ${new URL(config.baseUrl).origin}`)}`,
+    );
   out.line(`Codex:     ${codex.found ? codex.detail : out.red(codex.detail)}`);
   const allTrusted = report.hooks.trusted === hooks.length && hooks.length > 0;
   out.line(
@@ -136,6 +159,8 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
   out.line(
     `Queue:     ${stats.spooledEvents} events spooled, ${stats.outbox} waiting, ${stats.dead} dead${stats.workerRunning ? ' (worker running)' : ''} (all projects)`,
   );
+  for (const reason of stats.waiting) out.line(`Waiting:   ${out.yellow(reason)}`);
+  for (const note of stats.settingNotes) out.line(`Session:   ${out.yellow(note)}`);
   for (const failure of stats.outboxFailures) {
     out.line(`Failing:   ${out.yellow(`${count(failure.count, 'waiting trace')}: ${failure.lastError}`)}`);
   }
@@ -152,6 +177,7 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     !feature.on ||
     report.hooks.projectTrusted === false ||
     stats.outboxFailures.length > 0 ||
+    stats.waiting.length > 0 ||
     stats.dead > 0;
   if (problems) out.line(out.yellow('Run `infinium-codex doctor` for the fix.'));
   if (configError) throw new ExitCode(1);

@@ -44,7 +44,7 @@ export async function test(options: TestOptions, ctx: CliContext): Promise<void>
     return;
   }
   out.line(
-    `${out.green('✓')} Config: agent ${config.agentId} at ${config.baseUrl} (from ${describeConfigSource(config, ctx.env)})`,
+    `${out.green('✓')} Config: agent ${config.agentId} at ${config.baseUrl} (${describeConfigSource(config, ctx.env)})`,
   );
   out.line(`${out.green('✓')} Secret: found in ${describeSecretSource(secret.source, ctx.env)}`);
   out.line(

@@ -2,13 +2,15 @@
 // installed into) and our trust entries, leaving everything else in those files as it was: a file that
 // only changed by our install gets its original bytes back. It stops our background worker, so nothing of
 // ours runs after it, and says what it leaves behind. `--purge` also removes our state, secrets and backups.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { findOurHooks, readHooksFile } from '../codex/hooks-file';
 import { hooksFileFor, installedFiles, uninstallHooks, userConfigToml } from '../codex/install';
-import { deleteSecret } from '../config/credentials';
+import { deleteSecret, secretAccount } from '../config/credentials';
+import { clearHooksLive } from '../config/hooks-live';
 import { statePaths } from '../config/paths';
 import { pauseKeyFor } from '../config/pause';
 import { readSettings, resolveConfig } from '../config/settings';
+import { DEFAULT_BASE_URL } from '../infinium/client';
 import { spoolPaths } from '../spool/layout';
 import { lockHolder } from '../spool/lock';
 import { evaluationLockFile } from '../worker/evaluations';
@@ -21,20 +23,28 @@ export interface UninstallOptions {
   purge?: boolean;
 }
 
-/** Agents whose secrets we may hold: the current one, the user default, and the fallback file's. */
-function knownAgents(ctx: CliContext): string[] {
-  const agents = new Set<string>();
-  const current = resolveConfig(ctx.cwd, ctx.env);
-  if (current) agents.add(current.agentId);
-  const user = readSettings(statePaths(ctx.env).userConfig).agentId;
-  if (user) agents.add(user);
+/**
+ * Agents (at their base URL) whose keyring secrets we may hold: the current one and the user default. The
+ * fallback file goes with the state folder.
+ */
+function knownAgents(ctx: CliContext): { agentId: string; baseUrl: string }[] {
+  const agents = new Map<string, { agentId: string; baseUrl: string }>();
+  const add = (agentId: string | undefined, baseUrl: string | undefined) => {
+    if (agentId)
+      agents.set(secretAccount(agentId, baseUrl ?? DEFAULT_BASE_URL), {
+        agentId,
+        baseUrl: baseUrl ?? DEFAULT_BASE_URL,
+      });
+  };
   try {
-    for (const id of Object.keys(JSON.parse(readFileSync(statePaths(ctx.env).credentials, 'utf8'))))
-      agents.add(id);
+    const current = resolveConfig(ctx.cwd, ctx.env);
+    add(current?.agentId, current?.baseUrl);
   } catch {
-    // no fallback file
+    // a project file that is broken or waits for consent names no agent of ours
   }
-  return [...agents];
+  const user = readSettings(statePaths(ctx.env).userConfig);
+  add(user.agentId, user.baseUrl);
+  return [...agents.values()];
 }
 
 const STOP_WAIT_MS = 3_000;
@@ -88,6 +98,8 @@ export async function uninstall(options: UninstallOptions, ctx: CliContext): Pro
     out.line(`${out.green('✓')} ${change.file}: ${what}`);
   }
   warnMovedUserHooks(out, result.movedUserHooks);
+  // Sessions from now on run without our hooks: `import` may trace them.
+  clearHooksLive(env);
   const stopped = await stopWorkers(ctx);
   if (stopped.length > 0)
     out.line(
@@ -100,7 +112,7 @@ export async function uninstall(options: UninstallOptions, ctx: CliContext): Pro
     .filter((backup) => existsSync(backup));
   if (options.purge) {
     const agents = knownAgents(ctx);
-    for (const agentId of agents) await deleteSecret(agentId, { env });
+    for (const { agentId, baseUrl } of agents) await deleteSecret(agentId, baseUrl, { env });
     rmSync(root, { recursive: true, force: true });
     out.line(`${out.green('✓')} Deleted ${root} and the stored secrets (${count(agents.length, 'agent')})`);
     for (const backup of backups) rmSync(backup, { force: true });

@@ -1,11 +1,13 @@
 // `infinium-codex update-credentials`: a new agent id and/or secret, checked with Infinium's health
 // endpoint before it replaces anything (no trace is sent). In a terminal the secret is asked for, masked;
 // flags and stdin are for scripts. The old agent's secret stays: other projects may still use that agent.
+
+import { recordDecision } from '../config/consent';
 import { loadSecret, storeSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
 import { findProjectConfig, resolveConfig } from '../config/settings';
 import { updateSettingsFile } from '../config/settings-file';
-import { AgentCredentials } from '../infinium/client';
+import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
 import { listDead } from '../spool';
 import { acceptedLine, verifyCredentials } from './connection';
 import type { CliContext } from './context';
@@ -48,7 +50,8 @@ export async function updateCredentials(options: UpdateCredentialsOptions, ctx: 
   if (flagSecret === undefined && options.agentId === undefined) {
     throw new UserError('Nothing to update: give --agent-id and/or --agent-secret-stdin.', undefined, 2);
   }
-  const secret = flagSecret ?? (await loadSecret(agentId, { env }))?.secret;
+  const baseUrl = current?.baseUrl ?? DEFAULT_BASE_URL;
+  const secret = flagSecret ?? (await loadSecret(agentId, baseUrl, { env }))?.secret;
   if (!secret) {
     throw new UserError(
       `No secret is stored for agent ${agentId}; give it with --agent-secret-stdin.`,
@@ -65,9 +68,9 @@ export async function updateCredentials(options: UpdateCredentialsOptions, ctx: 
         2,
       );
     }
-    configFile = current.source === 'project' ? findProjectConfig(ctx.cwd) : statePaths(env).userConfig;
+    configFile = current.source === 'project' ? findProjectConfig(ctx.cwd, env) : statePaths(env).userConfig;
   }
-  const agent = new AgentCredentials(agentId, secret, current?.baseUrl);
+  const agent = new AgentCredentials(agentId, secret, baseUrl);
   if (!options.offline) {
     try {
       const check = await withProgress(
@@ -87,7 +90,7 @@ export async function updateCredentials(options: UpdateCredentialsOptions, ctx: 
     }
   }
   if (flagSecret !== undefined) {
-    const where = await storeSecret(agentId, secret, { env, noKeyring: options.keyring === false });
+    const where = await storeSecret(agentId, baseUrl, secret, { env, noKeyring: options.keyring === false });
     out.line(secretStoredLine(out, where, env, 'the new secret'));
   }
   if (configFile) {
@@ -96,6 +99,8 @@ export async function updateCredentials(options: UpdateCredentialsOptions, ctx: 
       { agentId },
       current?.source === 'project' ? { mode: 0o644, dirMode: 0o755 } : { mode: 0o600, dirMode: 0o700 },
     );
+    // The user named this agent here: their consent to the file as it now is (src/config/consent.ts).
+    if (current?.source === 'project') recordDecision(configFile, 'allow', env);
     out.line(`${out.green('✓')} ${configFile} now names agent ${agentId}`);
   }
   const dead = listDead(env).length;

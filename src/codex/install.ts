@@ -167,7 +167,8 @@ interface Manifest {
   originals: Record<string, string | null>;
 }
 
-function manifestPath(env: Env): string {
+/** The record of the files we changed and their original bytes (`uninstall` gives them back). */
+export function manifestPath(env: Env): string {
   return join(statePaths(env).root, 'installed-files.json');
 }
 

@@ -1,6 +1,8 @@
-// The agent secret: INFINIUM_AGENT_SECRET overrides; else the OS keyring (keyed by agent id) or a 0600
-// fallback file in the 0700 state dir, for machines with no working keyring (headless Linux, containers);
-// else the machine-wide file `init --system` writes for a fleet.
+// The agent secret: INFINIUM_AGENT_SECRET overrides; else the OS keyring or a 0600 fallback file in the 0700
+// state dir, for machines with no working keyring (headless Linux, containers); else the machine-wide file
+// `init --system` writes for a fleet. A stored secret is bound to the agent id AND the origin of the base URL
+// it was entered for (the keyring account and the files' key are `<agent id>@<origin>`): a config that names
+// another base URL finds no secret, so the secret never goes to a server the user did not give it to.
 // Keyring calls are time-boxed: a locked desktop keyring opens an unlock prompt that would wait forever.
 // A lookup asks the keyring at most once per process and agent, and not at all where there is none to ask.
 import { spawn } from 'node:child_process';
@@ -29,6 +31,17 @@ export interface CredentialOptions {
 
 type KeyringOp = 'get' | 'set' | 'delete';
 
+/** The key a secret is stored under: the agent id and the origin it was entered for (`ag1@https://host`). */
+export function secretAccount(agentId: string, baseUrl: string): string {
+  let origin: string;
+  try {
+    origin = new URL(baseUrl).origin;
+  } catch {
+    origin = baseUrl;
+  }
+  return `${agentId}@${origin}`;
+}
+
 // Runs in a child process: the keyring library blocks its caller's thread while it connects to D-Bus, and
 // an unlock prompt keeps its call pending; neither can be cancelled in-process, but a child can be killed.
 // The secret to store arrives on stdin, never in argv (visible to every local user in `ps`).
@@ -53,7 +66,7 @@ process.stdin.on('end', async () => {
  * falls back to the kernel keyring, which forgets everything at reboot.
  */
 function withKeyring(
-  agentId: string,
+  account: string,
   options: CredentialOptions,
   op: KeyringOp,
   input = '',
@@ -61,7 +74,7 @@ function withKeyring(
   const timeoutMs = options.timeoutMs ?? KEYRING_TIMEOUT_MS;
   const modulePath = createRequire(import.meta.url).resolve('@napi-rs/keyring');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', KEYRING_CHILD, modulePath, op, KEYRING_SERVICE, agentId], {
+    const child = spawn(process.execPath, ['-e', KEYRING_CHILD, modulePath, op, KEYRING_SERVICE, account], {
       stdio: ['pipe', 'pipe', 'ignore'],
       windowsHide: true,
     });
@@ -134,35 +147,40 @@ function keyringReachable(): boolean {
  */
 const keyringAnswers = new Map<string, Promise<string | null>>();
 
-function keyringSecret(agentId: string, options: CredentialOptions): Promise<string | null> {
-  let answer = keyringAnswers.get(agentId);
+function keyringSecret(account: string, options: CredentialOptions): Promise<string | null> {
+  let answer = keyringAnswers.get(account);
   if (!answer) {
-    answer = withKeyring(agentId, options, 'get').then(
+    answer = withKeyring(account, options, 'get').then(
       (secret) => (typeof secret === 'string' && secret ? secret : null),
       // No usable keyring here: the files are the answer.
       () => null,
     );
-    keyringAnswers.set(agentId, answer);
+    keyringAnswers.set(account, answer);
   }
   return answer;
 }
 
-/** Finds the secret for an agent, or null when none is stored anywhere. Never throws for a keyring fault. */
+/**
+ * Finds the secret for an agent at a base URL's origin, or null when none is stored for that pair. Never
+ * throws for a keyring fault.
+ */
 export async function loadSecret(
   agentId: string,
+  baseUrl: string,
   options: CredentialOptions = {},
 ): Promise<FoundSecret | null> {
   const env = options.env ?? process.env;
   if (env.INFINIUM_AGENT_SECRET) return { secret: env.INFINIUM_AGENT_SECRET, source: 'env' };
+  const account = secretAccount(agentId, baseUrl);
   // The fallback file first: storeSecret keeps an agent's secret in one of the two (storing it in the
   // keyring removes the file's copy), so one in the file is the last one stored, and no keyring is asked.
-  const fromFile = readCredentialFile(env)[agentId];
+  const fromFile = readCredentialFile(env)[account];
   if (fromFile) return { secret: fromFile, source: 'file' };
   if (!options.noKeyring && keyringReachable()) {
-    const secret = await keyringSecret(agentId, options);
+    const secret = await keyringSecret(account, options);
     if (secret) return { secret, source: 'keyring' };
   }
-  const fromSystem = readCredentialFile(env, systemPaths(env).credentials)[agentId];
+  const fromSystem = readCredentialFile(env, systemPaths(env).credentials)[account];
   return fromSystem ? { secret: fromSystem, source: 'system' } : null;
 }
 
@@ -172,22 +190,27 @@ export interface StoredSecret {
   keyringProblem?: string;
 }
 
-/** Stores the secret in the keyring, else in the fallback file; says which, and why not the keyring. */
+/**
+ * Stores the secret for an agent at a base URL's origin in the keyring, else in the fallback file; says
+ * which, and why not the keyring.
+ */
 export async function storeSecret(
   agentId: string,
+  baseUrl: string,
   secret: string,
   options: CredentialOptions = {},
 ): Promise<StoredSecret> {
   const env = options.env ?? process.env;
-  keyringAnswers.delete(agentId);
+  const account = secretAccount(agentId, baseUrl);
+  keyringAnswers.delete(account);
   let keyringProblem = 'the keyring was not used (--no-keyring)';
   if (!options.noKeyring) {
     try {
-      await withKeyring(agentId, options, 'set', secret);
+      await withKeyring(account, options, 'set', secret);
       // A stale copy in the fallback file must not outlive the new secret.
       const file = readCredentialFile(env);
-      if (agentId in file) {
-        delete file[agentId];
+      if (account in file) {
+        delete file[account];
         writeCredentialFile(env, file);
       }
       return { source: 'keyring' };
@@ -195,24 +218,29 @@ export async function storeSecret(
       keyringProblem = `no OS keyring is available (${(error as Error).message})`;
     }
   }
-  writeCredentialFile(env, { ...readCredentialFile(env), [agentId]: secret });
+  writeCredentialFile(env, { ...readCredentialFile(env), [account]: secret });
   return { source: 'file', keyringProblem };
 }
 
-/** Removes the secret from the keyring and the fallback file. */
-export async function deleteSecret(agentId: string, options: CredentialOptions = {}): Promise<void> {
+/** Removes the secret of an agent at a base URL's origin from the keyring and the fallback file. */
+export async function deleteSecret(
+  agentId: string,
+  baseUrl: string,
+  options: CredentialOptions = {},
+): Promise<void> {
   const env = options.env ?? process.env;
-  keyringAnswers.delete(agentId);
+  const account = secretAccount(agentId, baseUrl);
+  keyringAnswers.delete(account);
   if (!options.noKeyring) {
     try {
-      await withKeyring(agentId, options, 'delete');
+      await withKeyring(account, options, 'delete');
     } catch {
       // Nothing stored there, or no keyring: either way it is gone from it.
     }
   }
   const file = readCredentialFile(env);
-  if (agentId in file) {
-    delete file[agentId];
+  if (account in file) {
+    delete file[account];
     writeCredentialFile(env, file);
   }
 }
@@ -223,9 +251,13 @@ export type KeyringProbe =
   | { state: 'timeout'; reason: string };
 
 /** Whether the OS keyring answers (a locked desktop keyring times out rather than answering). */
-export async function probeKeyring(agentId: string, options: CredentialOptions = {}): Promise<KeyringProbe> {
+export async function probeKeyring(
+  agentId: string,
+  baseUrl: string,
+  options: CredentialOptions = {},
+): Promise<KeyringProbe> {
   try {
-    const secret = await withKeyring(agentId, options, 'get');
+    const secret = await withKeyring(secretAccount(agentId, baseUrl), options, 'get');
     return { state: 'ok', hasEntry: typeof secret === 'string' && secret !== '' };
   } catch (error) {
     const reason = (error as Error).message;

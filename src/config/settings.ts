@@ -2,10 +2,11 @@
 // (<project>/.infinium/config.json, found by walking up from the session's cwd, as git finds .git) >
 // user defaults ($INFINIUM_CODEX_HOME/config.json) > machine defaults (/etc/infinium-codex/config.json, written
 // by `init --system`). A session with no agent anywhere is not traced.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
 import { redactPatternProblem } from '../trace/redact';
+import { ALLOW_COMMAND, decisionFor } from './consent';
 import { type Env, statePaths, systemPaths, tracingDisabled } from './paths';
 
 export type Granularity = 'turn' | 'session';
@@ -63,6 +64,10 @@ export interface ResolvedConfig {
   projectName: string;
   /** Where the agent id came from. */
   source: 'env' | 'project' | 'user' | 'system';
+  /** The file (or `environment`, `default`) each effective setting came from, for `status`. */
+  sources?: SettingSources;
+  /** What of the project file was set aside and why (`status` and `doctor` say it). */
+  projectNotes?: { file: string; notes: string[] } | null;
   /**
    * INFINIUM_CODEX_RUN_ID / INFINIUM_CODEX_RUN_LABEL of the session: one experiment (a CI job, a benchmark
    * harness) that spans many Codex sessions, carried into each trace's environment (at most 200 characters).
@@ -78,18 +83,38 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** The nearest `<dir>/.infinium/config.json` at or above `cwd`, or null. */
-export function findProjectConfig(cwd: string): string | null {
+/**
+ * The nearest `<dir>/.infinium/config.json` at or above `cwd`, or null. The walk stops at the root of the
+ * git repository `cwd` is in, or at the home folder (as git stops at a ceiling): a file above either was put
+ * there by someone else or for something else.
+ */
+export function findProjectConfig(cwd: string, env: Env = process.env): string | null {
+  const home = env.HOME ? resolve(env.HOME) : null;
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     const candidate = join(dir, PROJECT_CONFIG_DIR, PROJECT_CONFIG_FILE);
-    try {
-      readFileSync(candidate);
-      return candidate;
-    } catch {
-      // not here; keep walking up
-    }
-    if (dirname(dir) === dir) return null;
+    if (existsSync(candidate)) return candidate;
+    if (dir === home || existsSync(join(dir, '.git')) || dirname(dir) === dir) return null;
   }
+}
+
+/**
+ * Why a project file is not used at all, or null: like git's safe.directory, a file (or its `.infinium`
+ * folder) owned by another user than us or root, or writable by every user, says nothing about our choices.
+ */
+export function projectFileProblem(file: string): string | null {
+  if (typeof process.getuid !== 'function') return null;
+  const uid = process.getuid();
+  for (const path of [dirname(file), file]) {
+    let stats: Stats;
+    try {
+      stats = statSync(path);
+    } catch {
+      return null;
+    }
+    if (stats.uid !== uid && stats.uid !== 0) return `${path} is owned by another user (uid ${stats.uid})`;
+    if ((stats.mode & 0o002) !== 0) return `${path} is writable by every user`;
+  }
+  return null;
 }
 
 /** A config.json's JSON object; a missing file is an empty one. Throws ConfigError naming the file. */
@@ -248,6 +273,38 @@ export function envSettings(env: Env): Settings {
   );
 }
 
+/** The variables of a session's own settings, and the words `status` uses for them. */
+const SESSION_CHOICES = [
+  ['INFINIUM_CODEX_CONTENT_MODE', CONTENT_MODES, 'metadata', 'content mode'],
+  ['INFINIUM_CODEX_GRANULARITY', GRANULARITIES, 'turn', 'granularity'],
+] as const;
+
+/**
+ * A session's recorded settings as the worker can use them (issue 21 kind 5: a typo must not leave its turns
+ * in the spool for good, as the recorded value can never be fixed). A content mode or granularity that is
+ * not one of ours is read as the same word in another case, else as the most private choice (metadata; per
+ * turn); a base URL or agent id that cannot be used sets the session's turns aside (`refused`): sending
+ * them anywhere else would not be the session's choice. `notes` say what was done, for the log and `status`.
+ */
+export function sessionReading(env: Env): { env: Env; notes: string[]; refused: string | null } {
+  const read: Env = { ...env };
+  const notes: string[] = [];
+  for (const [name, allowed, mostPrivate, words] of SESSION_CHOICES) {
+    const value = env[name];
+    if (!value || (allowed as readonly string[]).includes(value)) continue;
+    const near = (allowed as readonly string[]).find((choice) => choice === value.trim().toLowerCase());
+    read[name] = near ?? mostPrivate;
+    notes.push(`${name}="${value}" is not a ${words} (${allowed.join(', ')}): read as ${read[name]}`);
+  }
+  try {
+    envSettings(read);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { env: read, notes, refused: `${error.message} Its turns were set aside, not sent.` };
+  }
+  return { env: read, notes, refused: null };
+}
+
 /** The front-end `init` was asked for (user settings); `native` (when available) unless told otherwise. */
 export function configuredFrontEnd(env: Env): FrontEnd {
   return readSettings(statePaths(env).userConfig).frontEnd ?? 'native';
@@ -262,38 +319,148 @@ export function configuredCapture(env: Env): CaptureMode {
   );
 }
 
+/** A project file that waits for the user's consent: its settings would widen where data goes or how much. */
+export class ConsentNeededError extends ConfigError {
+  override name = 'ConsentNeededError';
+  constructor(
+    readonly file: string,
+    readonly keys: string[],
+  ) {
+    super(
+      `${file} sets ${keys.map((key) => `"${key}"`).join(', ')}, which you have not allowed on this machine; its turns are kept until you run \`${ALLOW_COMMAND}\` in ${dirname(dirname(file))} (or \`infinium-codex deny\` to trace them under your own settings).`,
+    );
+  }
+}
+
+/** One place settings come from, lowest precedence first. */
+interface Layer {
+  /** The file's path, or `environment`. */
+  where: string;
+  settings: Settings;
+}
+
+/** Where each effective setting came from: a file's path, `environment` or `default`. */
+export type SettingSources = Record<'agentId' | 'baseUrl' | 'granularity' | 'contentMode', string>;
+
+const SOURCED: readonly (keyof SettingSources)[] = ['agentId', 'baseUrl', 'granularity', 'contentMode'];
+const OPENNESS: Record<ContentMode, number> = { metadata: 0, redacted: 1, full: 2 };
+
+/**
+ * Merges layers (lowest first). The destination is one unit: a base URL (and its insecure-http opt-in) from
+ * a file applies only to the agent named in that file or one below it, so a file naming only `baseUrl`
+ * never sends another file's agent elsewhere; the environment's (the user's own shell) always applies.
+ */
+function mergeLayers(layers: Layer[]): { merged: Settings; sources: Partial<SettingSources> } {
+  const merged: Settings = {};
+  const sources: Partial<SettingSources> = {};
+  const agentLayer = layers.findLastIndex((layer) => layer.settings.agentId !== undefined);
+  layers.forEach((layer, index) => {
+    const fromEnv = layer.where === 'environment';
+    for (const [key, value] of Object.entries(layer.settings) as [keyof Settings, unknown][]) {
+      if (value === undefined) continue;
+      if ((key === 'baseUrl' || key === 'allowInsecureHttp') && !fromEnv && index > agentLayer) continue;
+      (merged as Record<string, unknown>)[key] = value;
+      if (SOURCED.includes(key as keyof SettingSources)) sources[key as keyof SettingSources] = layer.where;
+    }
+  });
+  return { merged, sources };
+}
+
+/** The settings of `merged` that go further than `base`: another agent or base URL, more text. */
+function widenedKeys(base: Settings, merged: Settings): string[] {
+  const keys: string[] = [];
+  if (merged.agentId !== base.agentId) keys.push('agentId');
+  if ((merged.baseUrl ?? DEFAULT_BASE_URL) !== (base.baseUrl ?? DEFAULT_BASE_URL)) keys.push('baseUrl');
+  if (OPENNESS[merged.contentMode ?? 'redacted'] > OPENNESS[base.contentMode ?? 'redacted'])
+    keys.push('contentMode');
+  return keys;
+}
+
+/** What the project file at or above `cwd` contributes, and what of it was set aside (for `status`). */
+export interface ProjectLayer {
+  file: string;
+  settings: Settings;
+  /** Why the file or some of its keys do not apply, in words; empty when all of it applies. */
+  notes: string[];
+}
+
+/**
+ * The project file's settings that may apply: none from a file we must not trust (owner, permissions), no
+ * destination from a file naming no agent of its own, nothing widening without the user's consent (throws
+ * ConsentNeededError), nothing widening the user denied.
+ */
+function projectLayer(cwd: string, env: Env, below: Layer[], fromEnv: Settings): ProjectLayer | null {
+  const file = findProjectConfig(cwd, env);
+  if (!file) return null;
+  const problem = projectFileProblem(file);
+  if (problem) return { file, settings: {}, notes: [`ignored: ${problem}`] };
+  const settings = readSettings(file);
+  const notes: string[] = [];
+  if (settings.agentId === undefined && (settings.baseUrl !== undefined || settings.allowInsecureHttp)) {
+    notes.push('"baseUrl" not applied: the file names no agent of its own');
+    delete settings.baseUrl;
+    delete settings.allowInsecureHttp;
+  }
+  const envLayer = { where: 'environment', settings: fromEnv };
+  const base = mergeLayers([...below, envLayer]).merged;
+  const merged = mergeLayers([...below, { where: file, settings }, envLayer]).merged;
+  const widened = widenedKeys(base, merged);
+  if (widened.length === 0) return { file, settings, notes };
+  const decision = decisionFor(file, env);
+  if (decision === 'allow') return { file, settings, notes };
+  if (decision !== 'deny') throw new ConsentNeededError(file, widened);
+  for (const key of widened) delete settings[key as keyof Settings];
+  if (widened.includes('baseUrl')) delete settings.allowInsecureHttp;
+  notes.push(`${widened.map((key) => `"${key}"`).join(', ')} not applied: you denied this file`);
+  return { file, settings, notes };
+}
+
 /** The configuration for a session started in `cwd`, or null when nothing names an agent for it. */
 export function resolveConfig(cwd: string, env: Env = process.env): ResolvedConfig | null {
   if (tracingDisabled(env)) return null;
   const fromEnv = envSettings(env);
-  const projectFile = findProjectConfig(cwd);
-  const project = projectFile ? readSettings(projectFile) : {};
-  const user = readSettings(statePaths(env).userConfig);
-  const system = readSettings(systemPaths(env).config);
-  const merged: Settings = { ...system, ...user, ...project, ...fromEnv };
+  const system: Layer = { where: systemPaths(env).config, settings: readSettings(systemPaths(env).config) };
+  const user: Layer = {
+    where: statePaths(env).userConfig,
+    settings: readSettings(statePaths(env).userConfig),
+  };
+  const project = projectLayer(cwd, env, [system, user], fromEnv);
+  const layers = [system, user];
+  if (project) layers.push({ where: project.file, settings: project.settings });
+  layers.push({ where: 'environment', settings: fromEnv });
+  const { merged, sources } = mergeLayers(layers);
   // No agent anywhere: traced into local history when the user chose that (`init --local`), else not at all.
-  if (!merged.agentId && user.localOnly === true) merged.agentId = LOCAL_AGENT;
+  if (!merged.agentId && user.settings.localOnly === true) {
+    merged.agentId = LOCAL_AGENT;
+    sources.agentId = user.where;
+  }
   if (!merged.agentId) return null;
-  const projectRoot = projectFile ? dirname(dirname(projectFile)) : null;
+  const projectRoot = project ? dirname(dirname(project.file)) : null;
+  const sourceOf = (key: keyof SettingSources) => sources[key] ?? 'default';
+  const agentSource = sourceOf('agentId');
   return {
     agentId: merged.agentId,
     baseUrl: (merged.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
     granularity: merged.granularity ?? 'turn',
     contentMode: merged.contentMode ?? 'redacted',
-    redactPatterns: [
-      ...(system.redactPatterns ?? []),
-      ...(user.redactPatterns ?? []),
-      ...(project.redactPatterns ?? []),
-    ],
+    redactPatterns: layers.flatMap((layer) => layer.settings.redactPatterns ?? []),
     projectRoot,
     projectName: merged.projectName ?? basename(projectRoot ?? resolve(cwd)),
-    source: fromEnv.agentId
-      ? 'env'
-      : project.agentId
-        ? 'project'
-        : user.agentId || user.localOnly
-          ? 'user'
-          : 'system',
+    source:
+      agentSource === 'environment'
+        ? 'env'
+        : agentSource === project?.file
+          ? 'project'
+          : agentSource === user.where
+            ? 'user'
+            : 'system',
+    sources: {
+      agentId: agentSource,
+      baseUrl: sourceOf('baseUrl'),
+      granularity: sourceOf('granularity'),
+      contentMode: sourceOf('contentMode'),
+    },
+    projectNotes: project && project.notes.length > 0 ? { file: project.file, notes: project.notes } : null,
     ...runFacts(env),
   };
 }

@@ -94,6 +94,10 @@ export interface SpoolStats {
   corruptSkipped: number;
   turnsDropped: number;
   turnsFailed: number;
+  /** What the worker did with sessions' own settings it could not use as given (newest last). */
+  settingNotes: string[];
+  /** Why spooled turns wait (a broken config file, a project file awaiting consent), from the last pass. */
+  waiting: string[];
   workerRunning: boolean;
   lastWorkerRunAt?: string;
   lastSent?: HistoryRecord;
@@ -151,6 +155,8 @@ export function spoolStats(env: Env = process.env, nowMs = Date.now()): SpoolSta
     corruptSkipped: counters.corruptSkipped,
     turnsDropped: counters.turnsDropped,
     turnsFailed: counters.turnsFailed,
+    settingNotes: counters.settingNotes ?? [],
+    waiting: counters.waiting ?? [],
     workerRunning: lockHeld(paths.lock, nowMs),
     lastWorkerRunAt: counters.lastRunAtMs ? new Date(counters.lastRunAtMs).toISOString() : undefined,
     lastSent:

@@ -72,7 +72,16 @@ export interface SpoolCounters {
   /** Turns whose trace could not be built after several attempts (events moved to spool/corrupt/). */
   turnsFailed: number;
   lastRunAtMs?: number;
+  /**
+   * What the worker did with a session's own settings it could not use as given (the most private reading,
+   * or its turns set aside), newest last, at most SETTING_NOTES_KEPT: `status` and `doctor` say it.
+   */
+  settingNotes?: string[];
+  /** Why spooled turns wait, from the last pass (a broken config file, a project file awaiting consent). */
+  waiting?: string[];
 }
+
+export const SETTING_NOTES_KEPT = 5;
 
 export function readCounters(paths: SpoolPaths): SpoolCounters {
   try {
@@ -82,10 +91,16 @@ export function readCounters(paths: SpoolPaths): SpoolCounters {
       turnsDropped: Number(json.turnsDropped) || 0,
       turnsFailed: Number(json.turnsFailed) || 0,
       lastRunAtMs: typeof json.lastRunAtMs === 'number' ? json.lastRunAtMs : undefined,
+      settingNotes: strings(json.settingNotes),
+      waiting: strings(json.waiting),
     };
   } catch {
     return { corruptSkipped: 0, turnsDropped: 0, turnsFailed: 0 };
   }
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
 export function writeCounters(paths: SpoolPaths, counters: SpoolCounters): void {

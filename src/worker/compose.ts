@@ -115,7 +115,7 @@ async function traceOptions(ctx: ComposeContext, sessionId: string): Promise<Tra
   return {
     contentMode: ctx.config.contentMode,
     redactPatterns: ctx.config.redactPatterns,
-    agentSecrets: ctx.agentSecrets ?? (await agentSecrets(ctx.config.agentId, sessionId)),
+    agentSecrets: ctx.agentSecrets ?? (await agentSecrets(ctx.config, sessionId)),
     capture: ctx.capture,
     nowMs: ctx.nowMs,
     measureRedaction: (run) => timedSync('redaction', run),
@@ -127,10 +127,13 @@ async function traceOptions(ctx: ComposeContext, sessionId: string): Promise<Tra
  * own, the stored one, the worker's environment's. The builder scrubs them all from every text, whatever
  * the content mode.
  */
-export async function agentSecrets(agentId: string, sessionId: string): Promise<string[]> {
+export async function agentSecrets(
+  target: { agentId: string; baseUrl: string },
+  sessionId: string,
+): Promise<string[]> {
   const env = process.env;
   const stored = await timed('keyring', () =>
-    loadSecret(agentId, { env: { ...env, [SECRET_VAR]: undefined } }),
+    loadSecret(target.agentId, target.baseUrl, { env: { ...env, [SECRET_VAR]: undefined } }),
   );
   return [stored?.secret, env[SECRET_VAR], readSessionSecret(spoolPaths(env), sessionId)].filter(
     (secret): secret is string => !!secret,

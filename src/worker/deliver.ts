@@ -83,7 +83,9 @@ export async function deliverDue(
   const backingOff: OutboxEntry[] = [];
   const send = async (entry: OutboxEntry) => {
     const source =
-      entry.secret === 'session' ? `session ${entry.sessionId}` : `${entry.secret} ${entry.agentId}`;
+      entry.secret === 'session'
+        ? `session ${entry.sessionId}`
+        : `${entry.secret} ${entry.agentId} ${entry.baseUrl}`;
     if (!secrets.has(source)) secrets.set(source, await traceSecret(paths, env, entry));
     const secret = secrets.get(source);
     if (!secret) {

@@ -5,7 +5,7 @@
 // rewritten after every poll, so a killed poller costs nothing but the poll it was making.
 import { join } from 'node:path';
 import type { Env } from '../config/paths';
-import { AgentCredentials, DEFAULT_TIMEOUT_MS, fetchEvaluation } from '../infinium/client';
+import { AgentCredentials, DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MS, fetchEvaluation } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
 import {
   type EvaluationState,
@@ -83,12 +83,12 @@ export async function pollEvaluations(env: Env, options: PollOptions): Promise<b
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const secrets = new Map<string, string | null>();
   // The secret the trace was sent with: its session's own when it was started with one, else the stored one.
-  const secretFor = async ({ key, agentId }: EvaluationState) => {
+  const secretFor = async ({ key, agentId, baseUrl = DEFAULT_BASE_URL }: EvaluationState) => {
     const sessionId = key.split('~')[0] ?? '';
     const secret = readSessionSecret(paths, sessionId) === null ? 'stored' : 'session';
-    const cacheKey = secret === 'session' ? `session ${sessionId}` : `stored ${agentId}`;
+    const cacheKey = secret === 'session' ? `session ${sessionId}` : `stored ${agentId} ${baseUrl}`;
     if (!secrets.has(cacheKey))
-      secrets.set(cacheKey, await traceSecret(paths, env, { agentId, sessionId, secret }));
+      secrets.set(cacheKey, await traceSecret(paths, env, { agentId, baseUrl, sessionId, secret }));
     return secrets.get(cacheKey) ?? null;
   };
   try {

@@ -14,6 +14,7 @@ import {
   type PastTurn,
   readPastSession,
 } from '../codex/rollout-sessions';
+import { hooksLiveSince } from '../config/hooks-live';
 import { codexHome, type Env } from '../config/paths';
 import { isPaused, pausedDuring } from '../config/pause';
 import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
@@ -64,7 +65,12 @@ export type SkipReason =
   | 'in_progress'
   | 'no_agent'
   | 'paused'
-  | 'config_error';
+  | 'config_error'
+  /**
+   * Made while our hooks were installed, which kept nothing of it: tracing was off in that session (or the
+   * project paused). Imported only with `includeUnrecorded`.
+   */
+  | 'unrecorded';
 
 export interface PlannedTurn {
   number: number;
@@ -72,7 +78,7 @@ export interface PlannedTurn {
   /** The trace key the live worker gives this turn (or, per-session granularity, the session's trace). */
   key: string;
   startedAtMs: number;
-  /** A one-line excerpt of the prompt, redacted as the trace would be; absent in metadata mode. */
+  /** A one-line excerpt of the prompt of a turn to import, redacted as the trace would be; absent in metadata mode. */
   prompt?: string;
   cwd: string;
   action: 'import' | 'skip';
@@ -113,6 +119,8 @@ export interface PlanOptions {
   sinceMs: number;
   /** Only sessions whose folder is this one or inside it. */
   project?: string;
+  /** Also turns made while our hooks were installed that they kept nothing of (see SkipReason). */
+  includeUnrecorded?: boolean;
 }
 
 /** The rollout files there are to look at, or null when $CODEX_HOME holds no sessions folder at all. */
@@ -147,6 +155,8 @@ export async function planImport(
     }
     return configs.get(cwd) ?? null;
   };
+  const liveSince = hooksLiveSince(env);
+  const unrecordedSince = options.includeUnrecorded || liveSince === null ? null : liveSince;
   const reads: PastSession[] = [];
   for (const file of files) {
     // A file last written before `sinceMs` holds no turn that started since: years of sessions are not read.
@@ -172,7 +182,7 @@ export async function planImport(
     const recent = read.turns.filter((turn) => turn.startedAtMs >= options.sinceMs);
     if (recent.length === 0) continue;
     seen.add(sessionId);
-    const planned = planSession(env, paths, traced, read, recent, configFor);
+    const planned = planSession(env, paths, traced, read, recent, configFor, unrecordedSince);
     const children = threads.get(sessionId) ?? [];
     const ownTurns = new Set(read.turns.flatMap((t) => (t.turnId ? [t.turnId] : [])));
     for (const [index, turn] of children.length > 0 ? recent.entries() : []) {
@@ -259,6 +269,8 @@ function planSession(
   read: PastSession,
   recent: PastTurn[],
   configFor: (cwd: string) => ResolvedConfig | null | ConfigError,
+  /** Turns that started since then went through our hooks (null: do not judge). */
+  unrecordedSince: number | null,
 ): PlannedSession {
   const sessionId = read.session.id as string;
   const sessionCwd = read.cwd ?? recent[0]?.cwd ?? '';
@@ -280,7 +292,6 @@ function planSession(
       ...(turn.turnId ? { turnId: turn.turnId } : {}),
       key,
       startedAtMs: turn.startedAtMs,
-      prompt: promptExcerpt(turn.prompt, config instanceof ConfigError ? null : config),
       cwd,
       action: 'skip',
     };
@@ -294,7 +305,12 @@ function planSession(
     if (turn.end === 'open' || (wholeSession && open)) return { ...planned, reason: 'in_progress' };
     if (alreadyTraced(sessionId, key, wholeSession, state, traced)) return { ...planned, reason: 'traced' };
     if (numbered) return { ...planned, reason: 'traced_without_ids' };
-    return { ...planned, action: 'import' };
+    if (unrecordedSince !== null && turn.startedAtMs >= unrecordedSince) {
+      return { ...planned, reason: 'unrecorded' };
+    }
+    // Only a turn to import shows its prompt: a skipped one may come from a session whose own content mode
+    // (metadata) the listing cannot know.
+    return { ...planned, prompt: promptExcerpt(turn.prompt, config), action: 'import' };
   });
   return {
     sessionId,
@@ -469,8 +485,8 @@ export async function runImport(env: Env, plan: ImportPlan, options: ImportOptio
         ) {
           result.tracedMeanwhile += 1;
         } else {
-          const agentId = unit.config.agentId;
-          if (!secrets.has(agentId)) secrets.set(agentId, await agentSecrets(agentId, session.sessionId));
+          const agentId = `${unit.config.agentId}@${unit.config.baseUrl}`;
+          if (!secrets.has(agentId)) secrets.set(agentId, await agentSecrets(unit.config, session.sessionId));
           const outcome = await buildUnit(paths, lock, state, unit, options.composer, {
             config: unit.config,
             capture,

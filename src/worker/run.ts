@@ -10,6 +10,7 @@ import {
   configuredCapture,
   type ResolvedConfig,
   resolveConfig,
+  sessionReading,
 } from '../config/settings';
 import type { TaskData } from '../infinium/task-data';
 import { cleanSpoolLeftovers, listSpool, moveAside, readSpoolEntry, removeEntries } from '../spool/events';
@@ -23,6 +24,7 @@ import {
   pruneSessionStates,
   readCounters,
   readSessionState,
+  SETTING_NOTES_KEPT,
   type SessionState,
   type SpoolCounters,
   writeCounters,
@@ -146,6 +148,7 @@ async function runPass(
   const now = options.now ?? Date.now;
   const counters = readCounters(paths);
   const tally: Tally = { built: 0, dropped: 0, corrupt: 0, failed: 0, unconfirmed: 0 };
+  const notes: PassNotes = { settings: [], waiting: [] };
   const sessions = new Map<string, SpooledFileEvent[]>();
   for (const entry of listSpool(paths)) {
     const event = readSpoolEntry(entry);
@@ -164,11 +167,12 @@ async function runPass(
   const capture = captureMode(env);
   for (const [sessionId, events] of sessions) {
     try {
-      await processSession({ env, paths, lock, options, tally }, sessionId, events, capture);
+      await processSession({ env, paths, lock, options, tally, notes }, sessionId, events, capture);
     } catch (error) {
       if (error instanceof LockLostError) throw error;
       // The session's files stay in the spool and are tried again at the next run.
       appendLog(paths.workerLog, `session ${sessionId}: ${describe(error)}`);
+      if (error instanceof ConfigError) notes.waiting.push(error.message);
     }
   }
   const delivery = await deliverDue(env, lock, options);
@@ -179,6 +183,10 @@ async function runPass(
     turnsDropped: counters.turnsDropped + tally.dropped,
     turnsFailed: counters.turnsFailed + tally.failed,
     lastRunAtMs: now(),
+    settingNotes: [...new Set([...(counters.settingNotes ?? []), ...notes.settings])].slice(
+      -SETTING_NOTES_KEPT,
+    ),
+    waiting: [...new Set(notes.waiting)],
   } satisfies SpoolCounters);
   return { ...delivery, ...tally };
 }
@@ -190,6 +198,13 @@ interface Pass {
   lock: HeldLock;
   options: WorkerOptions;
   tally: Tally;
+  notes: PassNotes;
+}
+
+/** What `status` and `doctor` are to say after a pass (see SpoolCounters). */
+interface PassNotes {
+  settings: string[];
+  waiting: string[];
 }
 
 /**
@@ -222,6 +237,7 @@ async function processSession(
   capture: CaptureMode,
 ): Promise<void> {
   const { env, paths, lock, options, tally } = pass;
+  const configFor = (grouped: GroupedTurn) => turnConfig(pass, sessionId, grouped);
   const now = options.now ?? Date.now;
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const grouping = groupSessionTurns(events, now(), staleMs);
@@ -245,7 +261,7 @@ async function processSession(
   }
 
   const first = closed[0];
-  const firstConfig = first ? configFor(env, first) : null;
+  const firstConfig = first ? configFor(first) : null;
   if (first && firstConfig?.granularity === 'session' && !paused(env, firstConfig, first)) {
     // One trace for the whole session, once it has ended (SessionEnd, or silence past the stale timeout).
     const lastEnd = closed.findLastIndex((t) => t.beforeSessionEnd);
@@ -269,7 +285,7 @@ async function processSession(
     for (const [index, grouped] of closed.entries()) {
       const turn = closedTurn(sessionId, grouped, state.turnCount + 1);
       const turnKey = turn.turnId ?? `t${turn.turnNumber}`;
-      const config = configFor(env, grouped);
+      const config = configFor(grouped);
       if (!config || paused(env, config, grouped)) {
         lock.verify();
         state.turnCount += 1;
@@ -498,11 +514,23 @@ function closedTurn(sessionId: string, grouped: GroupedTurn, turnNumber: number)
 
 /**
  * The agent for a turn's cwd, under the settings its session's hook recorded (not the worker's own, which
- * are those of whichever session started it); a broken config file throws (the turn waits in the spool).
+ * are those of whichever session started it), read as sessionReading says: null (the turn is not traced)
+ * also when they cannot be used. A broken config file, or a project file awaiting the user's consent,
+ * throws: the turn waits in the spool until it is fixed or decided.
  */
-function configFor(env: Env, grouped: GroupedTurn): ResolvedConfig | null {
+function turnConfig(pass: Pass, sessionId: string, grouped: GroupedTurn): ResolvedConfig | null {
   const root = rootEvent(grouped);
-  return resolveConfig(root?.payload.cwd ?? '', sessionEnv(env, root?.env));
+  const reading = sessionReading(sessionEnv(pass.env, root?.env));
+  const said = [...reading.notes, ...(reading.refused ? [reading.refused] : [])];
+  for (const note of said) {
+    const line = `session ${sessionId}: ${note}`;
+    if (!pass.notes.settings.includes(line)) {
+      pass.notes.settings.push(line);
+      appendLog(pass.paths.workerLog, line);
+    }
+  }
+  if (reading.refused) return null;
+  return resolveConfig(root?.payload.cwd ?? '', reading.env);
 }
 
 /** Where the trace's secret comes from: the session's own (it was started with one), else the stored one. */

@@ -17,9 +17,12 @@ import { timed } from './timing';
 export async function traceSecret(
   paths: SpoolPaths,
   env: Env,
-  trace: { agentId: string; sessionId: string; secret?: OutboxEntry['secret'] },
+  trace: { agentId: string; baseUrl: string; sessionId: string; secret?: OutboxEntry['secret'] },
 ): Promise<string | null> {
   if (trace.secret === 'session') return readSessionSecret(paths, trace.sessionId);
   const lookupEnv = trace.secret === 'stored' ? { ...env, [SECRET_VAR]: undefined } : env;
-  return (await timed('keyring', () => loadSecret(trace.agentId, { env: lookupEnv })))?.secret ?? null;
+  return (
+    (await timed('keyring', () => loadSecret(trace.agentId, trace.baseUrl, { env: lookupEnv })))?.secret ??
+    null
+  );
 }

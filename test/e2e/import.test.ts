@@ -1,6 +1,8 @@
 // `infinium-codex import` on the real Codex's own rollouts: a session whose first turn ran with tracing
 // off (INFINIUM_CODEX_DISABLED, so its hooks kept nothing) and whose second turn was traced live. The
-// import traces the first turn from the rollout as the worker would have, and leaves the second alone.
+// import leaves the first alone, since it ran while our hooks were installed (import-sends-disabled-sessions),
+// unless told --include-unrecorded: it then traces it from the rollout as the worker would have. The second
+// is never sent again.
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { cli, waitForWorkerIdle } from './support/connector';
 import { expectTurnTrace, taskData } from './support/expect-trace';
@@ -34,11 +36,14 @@ describe.skipIf(skipReason !== '')('real Codex: import', () => {
     };
     expect(plan.sessions).toHaveLength(1);
     expect(plan.sessions[0]?.turns.map((t) => [t.prompt, t.action, t.reason])).toEqual([
-      ['A turn before tracing.', 'import', null],
-      ['A traced turn.', 'skip', 'traced'],
+      [null, 'skip', 'unrecorded'],
+      [null, 'skip', 'traced'],
     ]);
+    const skipped = await cli(world.sandbox, ['import', '--since', '1d', '--yes']);
+    expect(skipped.stdout).toContain('Nothing to import.');
+    expect(skipped.stdout).not.toContain('A turn before tracing.');
 
-    const run = await cli(world.sandbox, ['import', '--since', '1d', '--yes']);
+    const run = await cli(world.sandbox, ['import', '--since', '1d', '--include-unrecorded', '--yes']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('Imported 1 turn: 1 sent, 0 queued, 0 failed.');
     const [imported, ...extra] = await world.nextTraces(1);
@@ -55,7 +60,7 @@ describe.skipIf(skipReason !== '')('real Codex: import', () => {
       session_id: taskData(live).environment?.session_id,
     });
 
-    const again = await cli(world.sandbox, ['import', '--since', '1d', '--yes']);
+    const again = await cli(world.sandbox, ['import', '--since', '1d', '--include-unrecorded', '--yes']);
     expect(again.stdout).toContain('Nothing to import.');
     await waitForWorkerIdle(world.sandbox);
     expect(world.unseen()).toEqual([]);

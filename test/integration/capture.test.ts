@@ -21,6 +21,7 @@ import {
   storeAgentSecret,
   waitFor,
   waitForWorkerIdle,
+  writeProjectConfig,
 } from '../support/capture-harness';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 import { LEAN, loadScenario, rolloutPath, runWorkerProcess } from '../support/scenario';
@@ -303,12 +304,11 @@ describe('agent-secret-in-trace', () => {
       const standIn = await startStandIn({ [AGENT]: secret });
       try {
         const sandbox = makeSandbox({ agentId: AGENT, baseUrl: standIn.url });
-        writeFileSync(
-          join(sandbox.project, '.infinium', 'config.json'),
-          JSON.stringify({ agentId: AGENT, baseUrl: standIn.url, contentMode }),
-        );
+        writeProjectConfig(sandbox, { agentId: AGENT, baseUrl: standIn.url, contentMode });
         const sandboxEnv = sandbox.env;
-        expect((await storeSecret(AGENT, secret, { env: sandboxEnv, noKeyring: true })).source).toBe('file');
+        expect(
+          (await storeSecret(AGENT, standIn.url, secret, { env: sandboxEnv, noKeyring: true })).source,
+        ).toBe('file');
         const turn = JSON.parse(
           readFileSync(join(import.meta.dirname, '../fixtures/secrets/agent-secret-turn.json'), 'utf8')
             .split('AGENT_SECRET')

@@ -462,7 +462,10 @@ describe('connection checks send no trace unless asked (first-run m3)', () => {
   it('names the environment variable a value comes from (first-run m6)', async () => {
     const sandbox = await initialised();
     const result = await runCli(sandbox, ['test'], { env: { INFINIUM_BASE_URL: standIn.url } });
-    expect(result.stdout).toContain('(from project settings; base URL from INFINIUM_BASE_URL)');
+    const file = join(sandbox.project, '.infinium', 'config.json');
+    expect(result.stdout).toContain(
+      `(agent, granularity, content mode from ${file}; base URL from INFINIUM_BASE_URL)`,
+    );
   });
 });
 

@@ -102,7 +102,10 @@ describe('init', () => {
     });
     const credentials = join(sandbox.stateDir, 'credentials.json');
     expect(statSync(credentials).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(credentials, 'utf8'))).toEqual({ [AGENT]: SECRET });
+    // Bound to the agent id and the origin it was entered for.
+    expect(JSON.parse(readFileSync(credentials, 'utf8'))).toEqual({
+      [`${AGENT}@${new URL(standIn.url).origin}`]: SECRET,
+    });
     expect(result.stdout).toMatch(/Stored the secret in .*credentials\.json/);
 
     expect(ourEvents(sandbox)).toEqual([...LEAN_EVENTS].sort());

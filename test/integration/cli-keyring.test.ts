@@ -6,7 +6,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { loadSecret, probeKeyring, storeSecret } from '../../src/config/credentials';
+import { loadSecret, probeKeyring, secretAccount, storeSecret } from '../../src/config/credentials';
+import { DEFAULT_BASE_URL } from '../../src/infinium/client';
 import { makeSandbox, runCli } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 import type { SecretServiceEnv } from '../support/secret-service';
@@ -25,9 +26,11 @@ beforeAll(async () => {
 });
 afterAll(() => standIn.close());
 
+/** The keyring entry of an agent at the stand-in's origin (a secret is bound to its agent id and origin). */
 function lookup(env: SecretServiceEnv, agentId: string): string {
   try {
-    return execFileSync('secret-tool', ['lookup', 'service', 'infinium-codex', 'username', agentId], {
+    const account = secretAccount(agentId, standIn.url);
+    return execFileSync('secret-tool', ['lookup', 'service', 'infinium-codex', 'username', account], {
       env: { ...process.env, ...env },
       encoding: 'utf8',
     });
@@ -116,12 +119,16 @@ describe('without a usable keyring', () => {
     process.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${socket}`;
     const env = { INFINIUM_CODEX_HOME: join(dir, 'state') };
     try {
-      expect((await storeSecret('agent-silent', 'sk-x', { env, timeoutMs: 500 })).source).toBe('file');
-      expect(await loadSecret('agent-silent', { env, timeoutMs: 500 })).toEqual({
+      expect(
+        (await storeSecret('agent-silent', DEFAULT_BASE_URL, 'sk-x', { env, timeoutMs: 500 })).source,
+      ).toBe('file');
+      expect(await loadSecret('agent-silent', DEFAULT_BASE_URL, { env, timeoutMs: 500 })).toEqual({
         secret: 'sk-x',
         source: 'file',
       });
-      expect((await probeKeyring('agent-silent', { env, timeoutMs: 500 })).state).toBe('timeout');
+      expect((await probeKeyring('agent-silent', DEFAULT_BASE_URL, { env, timeoutMs: 500 })).state).toBe(
+        'timeout',
+      );
     } finally {
       if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
       else process.env.DBUS_SESSION_BUS_ADDRESS = saved;

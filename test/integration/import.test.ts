@@ -1,13 +1,20 @@
 // `infinium-codex import` with real files and processes: the built CLI against the stand-in Infinium, past
 // sessions placed under a temp CODEX_HOME from recorded rollouts (test/fixtures), and, for the race, the
 // built hook front-end and its detached worker tracing the same session live while the import runs.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { composeSessionTrace, composeTurnTrace } from '../../src/worker/compose';
 import { pastRollouts, planImport, runImport } from '../../src/worker/import';
 import { feed, waitForWorkerIdle } from '../support/capture-harness';
-import { makeSandbox, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
+import {
+  makeSandbox,
+  runCli,
+  type Sandbox,
+  snapshot,
+  storeFallbackSecret,
+  writeAllowedProjectConfig,
+} from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 import {
   FIXTURES,
@@ -35,20 +42,9 @@ afterEach(async () => {
 /** A sandbox whose project names the stand-in's agent, with its secret stored as `init --no-keyring` does. */
 function agentSandbox(): Sandbox {
   const sandbox = makeSandbox();
-  configureAgent(sandbox.project);
-  mkdirSync(sandbox.stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(sandbox.stateDir, 'credentials.json'), JSON.stringify({ [AGENT]: SECRET }), {
-    mode: 0o600,
-  });
+  writeAllowedProjectConfig(sandbox, { agentId: AGENT, baseUrl: server.url });
+  storeFallbackSecret(sandbox, AGENT, server.url, SECRET);
   return sandbox;
-}
-
-function configureAgent(project: string): void {
-  mkdirSync(join(project, '.infinium'), { recursive: true });
-  writeFileSync(
-    join(project, '.infinium', 'config.json'),
-    JSON.stringify({ agentId: AGENT, baseUrl: server.url }),
-  );
 }
 
 interface PlanJson {
@@ -84,7 +80,7 @@ describe('import', () => {
     expect(plan.sessions[0]?.turns.map((t) => t.turnId)).toEqual([...TWO_TURNS.turnIds]);
     expect(server.traces).toHaveLength(0);
     // Only what the test wrote itself: no outbox, history, session state or lock.
-    expect(Object.keys(snapshot(box.stateDir))).toEqual(['credentials.json']);
+    expect(Object.keys(snapshot(box.stateDir)).sort()).toEqual(['allowed.json', 'credentials.json']);
   });
 
   it('sends each turn once with the live keys, marked as imported; a second run sends nothing', async () => {
@@ -223,10 +219,7 @@ describe('import', () => {
   });
 
   it('with per-session granularity sends the session as one trace, under the live key, once', async () => {
-    writeFileSync(
-      join(box.project, '.infinium', 'config.json'),
-      JSON.stringify({ agentId: AGENT, baseUrl: server.url, granularity: 'session' }),
-    );
+    writeAllowedProjectConfig(box, { agentId: AGENT, baseUrl: server.url, granularity: 'session' });
     placeRollout(box.codexHome, box.project, TWO_TURNS.rollout);
     const run = await runCli(box, ['import', '--since', '2026-11-01', '--yes']);
     expect(run.stdout).toContain('Imported 2 turns as 1 trace: 1 sent, 0 queued, 0 failed.');

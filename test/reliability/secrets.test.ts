@@ -315,7 +315,7 @@ describe('secrets through the whole pipeline', () => {
       const env = { ...box.env };
       mkdirSync(box.state, { recursive: true, mode: 0o700 });
       writeFileSync(join(box.state, 'config.json'), JSON.stringify({ capture }), { mode: 0o600 });
-      const stored = await storeSecret(AGENT, AGENT_SECRET, { env, noKeyring: true });
+      const stored = await storeSecret(AGENT, server.url, AGENT_SECRET, { env, noKeyring: true });
       expect(stored.source).toBe('file');
       // The hooks' own dist has no worker: the test runs the real one at chosen moments (failing server,
       // then recovered), which a worker started by each Stop would race.

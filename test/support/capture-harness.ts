@@ -14,6 +14,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nativeHookBinary } from '../../scripts/build-native.mjs';
+import { recordDecision } from '../../src/config/consent';
+import { secretAccount } from '../../src/config/credentials';
+import { DEFAULT_BASE_URL } from '../../src/infinium/client';
 import { spoolPaths } from '../../src/spool/layout';
 import { lockHeld } from '../../src/spool/lock';
 import { collectOutput } from './child-output';
@@ -25,6 +28,8 @@ export interface Sandbox {
   home: string;
   state: string;
   project: string;
+  /** The base URL the project's file names (secrets are stored for its origin). */
+  baseUrl?: string;
   env: Record<string, string>;
   cleanup(): void;
 }
@@ -51,7 +56,9 @@ export function makeSandbox(agent?: { agentId: string; baseUrl: string; granular
   };
   // Retried: a detached worker may still be writing its last lines when a test is over.
   const cleanup = () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-  return { dir, home, state, project, env, cleanup };
+  // The project file is the user's own, as `init` writes it: allowed (src/config/consent.ts).
+  if (agent) recordDecision(join(project, '.infinium', 'config.json'), 'allow', env);
+  return { dir, home, state, project, baseUrl: agent?.baseUrl, env, cleanup };
 }
 
 /**
@@ -60,7 +67,13 @@ export function makeSandbox(agent?: { agentId: string; baseUrl: string; granular
  */
 export function storeAgentSecret(box: Sandbox, secrets: Record<string, string>): void {
   mkdirSync(box.state, { recursive: true, mode: 0o700 });
-  writeFileSync(join(box.state, 'credentials.json'), JSON.stringify(secrets), { mode: 0o600 });
+  const bound = Object.fromEntries(
+    Object.entries(secrets).map(([agentId, secret]) => [
+      secretAccount(agentId, box.baseUrl ?? DEFAULT_BASE_URL),
+      secret,
+    ]),
+  );
+  writeFileSync(join(box.state, 'credentials.json'), JSON.stringify(bound), { mode: 0o600 });
 }
 
 export type FrontEnd = 'sh' | 'node' | 'native';
@@ -284,4 +297,12 @@ export async function waitFor(check: () => boolean, timeoutMs = 15_000, what = '
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Writes the project's `.infinium/config.json` as the user's own: allowed, as `init` allows what it writes. */
+export function writeProjectConfig(box: Sandbox, settings: Record<string, unknown>): void {
+  const file = join(box.project, '.infinium', 'config.json');
+  mkdirSync(join(box.project, '.infinium'), { recursive: true });
+  writeFileSync(file, JSON.stringify(settings));
+  recordDecision(file, 'allow', box.env);
 }

@@ -14,8 +14,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { nativeHookBinary } from '../../scripts/build-native.mjs';
+import { recordDecision } from '../../src/config/consent';
+import { secretAccount } from '../../src/config/credentials';
 import { collectOutput } from './child-output';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -114,4 +116,35 @@ export function initArgs(agentId: string, baseUrl: string, ...extra: string[]): 
     '--no-keyring',
     ...extra,
   ];
+}
+
+/**
+ * Writes a project's `.infinium/config.json` as the user's own, allowed on this machine as `init` allows
+ * what it writes (src/config/consent.ts); a planted file is written without this.
+ */
+export function writeAllowedProjectConfig(
+  sandbox: Sandbox,
+  settings: Record<string, unknown>,
+  projectDir = sandbox.project,
+): string {
+  const file = join(projectDir, '.infinium', 'config.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(settings));
+  recordDecision(file, 'allow', sandbox.env);
+  return file;
+}
+
+/** Stores an agent's secret for a base URL's origin in the fallback file, as `init --no-keyring` does. */
+export function storeFallbackSecret(
+  sandbox: Sandbox,
+  agentId: string,
+  baseUrl: string,
+  secret: string,
+): void {
+  mkdirSync(sandbox.stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(
+    join(sandbox.stateDir, 'credentials.json'),
+    JSON.stringify({ [secretAccount(agentId, baseUrl)]: secret }),
+    { mode: 0o600 },
+  );
 }

@@ -148,6 +148,8 @@ export function runRegisteredHook(
   sandbox: Sandbox,
   event: string,
   payload: string,
+  /** The session's own environment on top (INFINIUM_CODEX_DISABLED, INFINIUM_CODEX_CONTENT_MODE, ...). */
+  sessionEnv: Record<string, string> = {},
 ): Promise<{ code: number | null; output: string } | null> {
   const hooks = JSON.parse(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')) as {
     hooks: Record<string, { hooks: { command: string }[] }[]>;
@@ -164,6 +166,7 @@ export function runRegisteredHook(
         // No worker lingers after a case to poll Maestro's evaluations.
         INFINIUM_CODEX_EVALUATION_WAIT_SECONDS: '0',
         PATH: '/usr/bin:/bin',
+        ...sessionEnv,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

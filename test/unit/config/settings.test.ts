@@ -1,10 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recordDecision } from '../../../src/config/consent';
 import { deleteSecret, loadSecret, storeSecret } from '../../../src/config/credentials';
 import { isPaused, writePauseState } from '../../../src/config/pause';
-import { ConfigError, findProjectConfig, resolveConfig } from '../../../src/config/settings';
+import {
+  ConfigError,
+  ConsentNeededError,
+  findProjectConfig,
+  resolveConfig,
+} from '../../../src/config/settings';
+
+const URL_A = 'https://infinium.example/api/v1';
 
 let root: string;
 let env: Record<string, string>;
@@ -15,9 +23,17 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
+/** Writes a config file; a project file as the user's own (allowed, as `init` allows what it writes). */
 function write(file: string, json: unknown): void {
   mkdirSync(join(file, '..'), { recursive: true });
   writeFileSync(file, typeof json === 'string' ? json : JSON.stringify(json));
+  if (file.includes('.infinium/')) recordDecision(file, 'allow', env);
+}
+
+/** A project file as a clone brings it: never allowed on this machine. */
+function plant(file: string, json: unknown): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, JSON.stringify(json));
 }
 
 describe('resolveConfig', () => {
@@ -39,6 +55,13 @@ describe('resolveConfig', () => {
       projectRoot: join(root, 'proj'),
       projectName: 'proj',
       source: 'project',
+      sources: {
+        agentId: join(root, 'proj', '.infinium', 'config.json'),
+        baseUrl: 'default',
+        granularity: 'default',
+        contentMode: join(root, 'proj', '.infinium', 'config.json'),
+      },
+      projectNotes: null,
     });
   });
 
@@ -160,24 +183,24 @@ describe('resolveConfig', () => {
 
 describe('credentials without a keyring', () => {
   it('falls back to a 0600 file in a 0700 dir, and the environment wins', async () => {
-    const stored = await storeSecret('agent-1', 's3cret', { env, noKeyring: true });
+    const stored = await storeSecret('agent-1', URL_A, 's3cret', { env, noKeyring: true });
     expect(stored.source).toBe('file');
     const file = join(root, 'state', 'credentials.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(join(root, 'state')).mode & 0o777).toBe(0o700);
-    expect(await loadSecret('agent-1', { env, noKeyring: true })).toEqual({
+    expect(await loadSecret('agent-1', URL_A, { env, noKeyring: true })).toEqual({
       secret: 's3cret',
       source: 'file',
     });
-    expect(await loadSecret('agent-2', { env, noKeyring: true })).toBeNull();
+    expect(await loadSecret('agent-2', URL_A, { env, noKeyring: true })).toBeNull();
     expect(
-      await loadSecret('agent-1', { env: { ...env, INFINIUM_AGENT_SECRET: 'e' }, noKeyring: true }),
+      await loadSecret('agent-1', URL_A, { env: { ...env, INFINIUM_AGENT_SECRET: 'e' }, noKeyring: true }),
     ).toEqual({
       secret: 'e',
       source: 'env',
     });
-    await deleteSecret('agent-1', { env, noKeyring: true });
-    expect(await loadSecret('agent-1', { env, noKeyring: true })).toBeNull();
+    await deleteSecret('agent-1', URL_A, { env, noKeyring: true });
+    expect(await loadSecret('agent-1', URL_A, { env, noKeyring: true })).toBeNull();
   });
 });
 
@@ -189,5 +212,100 @@ describe('pause', () => {
     expect(isPaused(join(root, 'q'), env)).toBe(false);
     writePauseState({ all: true, projects: [] }, env);
     expect(isPaused(join(root, 'q'), env)).toBe(true);
+  });
+});
+
+describe('project files the user did not write (planted-project-config-redirects-secret)', () => {
+  const userDefaults = () =>
+    write(join(root, 'state', 'config.json'), { agentId: 'agent-u', baseUrl: 'https://mine.example/api/v1' });
+  const projectFile = () => join(root, 'clone', '.infinium', 'config.json');
+
+  it('a base URL without an agent of its own never applies to the user default agent', () => {
+    userDefaults();
+    plant(projectFile(), { baseUrl: 'https://attacker.example/api/v1' });
+    const config = resolveConfig(join(root, 'clone'), env);
+    expect(config).toMatchObject({
+      agentId: 'agent-u',
+      baseUrl: 'https://mine.example/api/v1',
+      source: 'user',
+    });
+    expect(config?.sources?.baseUrl).toBe(join(root, 'state', 'config.json'));
+    expect(config?.projectNotes?.notes).toEqual([
+      '"baseUrl" not applied: the file names no agent of its own',
+    ]);
+    // Also once allowed: a destination is one unit, never merged across files.
+    recordDecision(projectFile(), 'allow', env);
+    expect(resolveConfig(join(root, 'clone'), env)?.baseUrl).toBe('https://mine.example/api/v1');
+  });
+
+  it.each([
+    ['another agent', { agentId: 'agent-x' }, ['agentId']],
+    [
+      'another agent and base URL',
+      { agentId: 'agent-x', baseUrl: 'https://x.example' },
+      ['agentId', 'baseUrl'],
+    ],
+    ['content mode full', { contentMode: 'full' }, ['contentMode']],
+  ])(
+    '%s waits for consent; allowed it applies; a changed file asks again; denied it does not',
+    (_l, json, keys) => {
+      userDefaults();
+      plant(projectFile(), json);
+      expect(() => resolveConfig(join(root, 'clone'), env)).toThrow(ConsentNeededError);
+      try {
+        resolveConfig(join(root, 'clone'), env);
+      } catch (error) {
+        expect((error as ConsentNeededError).keys).toEqual(keys);
+        expect((error as Error).message).toContain('infinium-codex allow');
+      }
+      recordDecision(projectFile(), 'allow', env);
+      expect(resolveConfig(join(root, 'clone'), env)).toMatchObject(json);
+      plant(projectFile(), { ...json, projectName: 'changed' });
+      expect(() => resolveConfig(join(root, 'clone'), env)).toThrow(ConsentNeededError);
+      recordDecision(projectFile(), 'deny', env);
+      expect(resolveConfig(join(root, 'clone'), env)).toMatchObject({
+        agentId: 'agent-u',
+        baseUrl: 'https://mine.example/api/v1',
+        contentMode: 'redacted',
+        projectName: 'changed',
+      });
+    },
+  );
+
+  it('settings that narrow what is sent apply without consent', () => {
+    userDefaults();
+    plant(projectFile(), { contentMode: 'metadata', granularity: 'session', projectName: 'p' });
+    expect(resolveConfig(join(root, 'clone'), env)).toMatchObject({
+      agentId: 'agent-u',
+      contentMode: 'metadata',
+      granularity: 'session',
+    });
+  });
+
+  it('the walk stops at the repository root and at home; a file writable by every user is ignored', () => {
+    userDefaults();
+    plant(join(root, 'home', '..', '.infinium', 'config.json'), { agentId: 'above-home' });
+    mkdirSync(join(root, 'home', 'w'), { recursive: true });
+    expect(resolveConfig(join(root, 'home', 'w'), env)?.agentId).toBe('agent-u');
+    plant(join(root, 'outer', '.infinium', 'config.json'), { agentId: 'above-repo' });
+    mkdirSync(join(root, 'outer', 'repo', '.git'), { recursive: true });
+    expect(findProjectConfig(join(root, 'outer', 'repo'), env)).toBeNull();
+    plant(projectFile(), { agentId: 'agent-x' });
+    recordDecision(projectFile(), 'allow', env);
+    chmodSync(projectFile(), 0o666);
+    const config = resolveConfig(join(root, 'clone'), env);
+    expect(config?.agentId).toBe('agent-u');
+    expect(config?.projectNotes?.notes[0]).toMatch(/ignored: .* is writable by every user/);
+  });
+
+  it('a stored secret is found only for the origin it was stored for', async () => {
+    await storeSecret('agent-u', 'https://mine.example/api/v1', 's3cret', { env, noKeyring: true });
+    expect(
+      (await loadSecret('agent-u', 'https://mine.example/other', { env, noKeyring: true }))?.secret,
+    ).toBe('s3cret');
+    expect(
+      await loadSecret('agent-u', 'https://attacker.example/api/v1', { env, noKeyring: true }),
+    ).toBeNull();
+    expect(await loadSecret('agent-u', 'http://mine.example/api/v1', { env, noKeyring: true })).toBeNull();
   });
 });

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readPastSession } from '../../../src/codex/rollout-sessions';
+import { recordDecision } from '../../../src/config/consent';
 import { insideFolder, parseSince, pastRollouts, planImport } from '../../../src/worker/import';
 import { placeRollout, TWO_TURNS } from '../../support/past-sessions';
 
@@ -65,6 +66,7 @@ describe('past sessions and the plan', () => {
     mkdirSync(join(project, '.infinium'), { recursive: true });
     writeFileSync(join(project, '.infinium', 'config.json'), JSON.stringify({ agentId: 'agent-1' }));
     env = { HOME: root, CODEX_HOME: join(root, 'codex'), INFINIUM_CODEX_HOME: join(root, 'state') };
+    recordDecision(join(project, '.infinium', 'config.json'), 'allow', env);
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

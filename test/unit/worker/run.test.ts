@@ -16,6 +16,7 @@ import {
   type Sandbox,
   spoolNames,
   storeAgentSecret,
+  writeProjectConfig,
 } from '../../support/capture-harness';
 import { fakeComposer } from '../../support/fake-compose';
 import { type StandIn, startStandIn } from '../../support/infinium-stand-in';
@@ -261,10 +262,7 @@ describe('the worker', () => {
   });
 
   it('builds one trace for the whole session at SessionEnd when granularity is session', async () => {
-    writeFileSync(
-      join(box.project, '.infinium', 'config.json'),
-      JSON.stringify({ agentId: AGENT, baseUrl: server.url, granularity: 'session' }),
-    );
+    writeProjectConfig(box, { agentId: AGENT, baseUrl: server.url, granularity: 'session' });
     const s = codexSession('s1', box.project);
     spool(s.prompt('t1', 'first'));
     spool(s.stop('t1', 'a'));
@@ -532,15 +530,14 @@ describe('the worker', () => {
 
   // queued-traces-keep-old-agent-and-url: fixing the agent id or the base URL must rescue what was queued.
   it('queued-traces-keep-old-agent-and-url: retry --dead sends dead traces to the agent and URL now configured', async () => {
-    const config = join(box.project, '.infinium', 'config.json');
-    writeFileSync(config, JSON.stringify({ agentId: 'wrongid', baseUrl: `${server.url}/wrong/prefix` }));
+    writeProjectConfig(box, { agentId: 'wrongid', baseUrl: `${server.url}/wrong/prefix` });
     storeAgentSecret(box, { [AGENT]: SECRET, wrongid: SECRET });
     const s = codexSession('s1', box.project);
     spool(s.prompt('t1', 'x'));
     spool(s.stop('t1', 'y'));
     await run();
     expect(listDead(env)).toMatchObject([{ agentId: 'wrongid' }]);
-    writeFileSync(config, JSON.stringify({ agentId: AGENT, baseUrl: server.url }));
+    writeProjectConfig(box, { agentId: AGENT, baseUrl: server.url });
     const recovery = await recoverOutbox(env, { dead: true });
     expect(await deliverOutbox(env, { force: true })).toMatchObject({ sent: 1, dead: 0 });
     expect(recovery).toEqual({

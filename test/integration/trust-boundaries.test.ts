@@ -1,0 +1,179 @@
+// Issue 21 kinds 1, 5 and 7 with real processes: the built CLI (`init`, `status`, `doctor`, `allow`, `deny`,
+// `import`), the hook commands `init` wrote, run as Codex runs them, the detached worker, and two stand-in
+// servers: the user's Infinium and a server a cloned repository names.
+// Cases: planted-project-config-redirects-secret, import-sends-disabled-sessions,
+// session-env-typo-stuck-forever, misc-low (a failed `init` leaves nothing behind).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LEAN_EVENTS } from '../../src/codex/hook-payload';
+import { spoolStats } from '../../src/spool';
+import { waitFor, waitForWorkerIdle } from '../support/capture-harness';
+import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
+import { runRegisteredHook } from '../support/field-replay';
+import { type StandIn, startStandIn } from '../support/infinium-stand-in';
+
+const FIXTURES = join(import.meta.dirname, '../fixtures/codex-0.169.0');
+const FIXTURE_SESSION = '01a2127a-ec4e-7450-ae94-ecf921fe396d';
+const AGENT = 'ag1';
+const SECRET = 'ik_live_users_own_secret_0000000001';
+const TOKEN = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+let infinium: StandIn;
+let repoServer: StandIn;
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  infinium = await startStandIn({ [AGENT]: SECRET });
+  // The repository author's server: it would take any agent's secret.
+  repoServer = await startStandIn({ [AGENT]: SECRET });
+});
+afterAll(async () => {
+  await infinium.close();
+  await repoServer.close();
+});
+afterEach(async () => {
+  await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
+  infinium.traces.length = 0;
+  infinium.requests.length = 0;
+  repoServer.traces.length = 0;
+  repoServer.requests.length = 0;
+});
+
+/**
+ * The recorded two-turn session, moved into `cwd` under its own id, its prompts holding `marker`; its
+ * rollout in place. Returns the lean events in order.
+ */
+function session(cwd: string, sessionId: string, marker: string): { event: string; payload: string }[] {
+  const rewrite = (text: string) =>
+    text
+      .split(FIXTURE_SESSION)
+      .join(sessionId)
+      .split('/home/dev/.codex')
+      .join(sandbox.codexHome)
+      .split('/home/dev/project')
+      .join(cwd)
+      .split('first prompt')
+      .join(`first prompt ${marker}`)
+      .split('second prompt')
+      .join(`second prompt ${marker}`);
+  const lines = rewrite(readFileSync(join(FIXTURES, 'hook-payloads.jsonl'), 'utf8'))
+    .split('\n')
+    .filter(Boolean);
+  const transcript = (JSON.parse(lines[0] ?? '{}') as { transcript_path: string }).transcript_path;
+  mkdirSync(dirname(transcript), { recursive: true });
+  writeFileSync(transcript, rewrite(readFileSync(join(FIXTURES, 'rollout-two-turns-resume.jsonl'), 'utf8')));
+  return lines
+    .map((payload) => ({
+      event: (JSON.parse(payload) as { hook_event_name: string }).hook_event_name,
+      payload,
+    }))
+    .filter(({ event }) => (LEAN_EVENTS as readonly string[]).includes(event));
+}
+
+async function feed(events: { event: string; payload: string }[], env: Record<string, string> = {}) {
+  for (const { event, payload } of events) {
+    expect(await runRegisteredHook(sandbox, event, payload, env)).toEqual({ code: 0, output: '' });
+  }
+}
+
+/** A clone: a git repository (its root ends the folder walk) carrying `.infinium/config.json`. */
+function plantedClone(settings: Record<string, unknown>): string {
+  const clone = join(sandbox.home, 'work', `clone-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(join(clone, '.git'), { recursive: true });
+  mkdirSync(join(clone, '.infinium'));
+  writeFileSync(join(clone, '.infinium', 'config.json'), JSON.stringify(settings));
+  return clone;
+}
+
+function spooled(): number {
+  return spoolStats(sandbox.env).spooledEvents;
+}
+
+async function userDefaults(): Promise<void> {
+  sandbox = makeSandbox();
+  const init = await runCli(sandbox, initArgs(AGENT, infinium.url, '--all-projects'), { input: SECRET });
+  expect(init.code).toBe(0);
+}
+
+describe('planted-project-config-redirects-secret', () => {
+  it('a clone naming only a base URL and full content: its turns are kept until the user decides; denied, they go to the user own Infinium, redacted', async () => {
+    await userDefaults();
+    const clone = plantedClone({ baseUrl: repoServer.url, contentMode: 'full' });
+    const file = join(clone, '.infinium', 'config.json');
+    await feed(session(clone, '0a000000-0000-4000-8000-000000000001', TOKEN));
+    await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
+    expect(repoServer.requests).toEqual([]);
+    expect(infinium.traces).toEqual([]);
+    // Kept, not lost: the raw events wait in the spool.
+    expect(spooled()).toBeGreaterThan(0);
+
+    const status = await runCli(sandbox, ['status'], { cwd: clone });
+    expect(status.stdout).toContain(`${file} sets "contentMode"`);
+    expect(status.stdout).toContain('`infinium-codex allow`');
+    const json = JSON.parse((await runCli(sandbox, ['status', '--json'], { cwd: clone })).stdout);
+    expect(json.consentNeeded).toEqual({ file, keys: ['contentMode'], command: 'infinium-codex allow' });
+    const doctor = await runCli(sandbox, ['doctor'], { cwd: clone });
+    expect(doctor.stdout).toContain(file);
+    expect(doctor.stdout).toContain('infinium-codex allow');
+
+    const deny = await runCli(sandbox, ['deny'], { cwd: clone });
+    expect(deny.code).toBe(0);
+    await waitFor(() => infinium.traces.length === 2, 60_000, 'the kept turns to reach the user Infinium');
+    await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
+    expect(repoServer.requests).toEqual([]);
+    const body = infinium.traces.map((t) => t.rawBody).join('\n');
+    expect(body).toContain('first prompt');
+    expect(body).not.toContain(TOKEN);
+    expect(infinium.traces[0]?.body).toMatchObject({ environment: { content_mode: 'redacted' } });
+    // `status` names where each setting came from, truthfully.
+    const after = await runCli(sandbox, ['status'], { cwd: clone });
+    expect(after.stdout).toMatch(
+      /Agent: +ag1 at http:\/\/127\.0\.0\.1:\d+\/api\/v1 \(agent, base URL, granularity, content mode from your user defaults; turn, redacted\)/,
+    );
+    expect(after.stdout).toContain(`${file}: "baseUrl" not applied: the file names no agent of its own`);
+  });
+
+  it('a clone naming an agent and its own server: even once allowed, the stored secret never goes there', async () => {
+    await userDefaults();
+    const clone = plantedClone({ agentId: AGENT, baseUrl: repoServer.url });
+    await feed(session(clone, '0a000000-0000-4000-8000-000000000002', 'nothing secret'));
+    await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
+    expect(repoServer.requests).toEqual([]);
+    const allow = await runCli(sandbox, ['allow'], { cwd: clone });
+    expect(allow.code).toBe(0);
+    expect(allow.stdout).toContain('Allowed');
+    await waitFor(() => spooled() === 0, 60_000, 'the kept turns to be built');
+    await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
+    // The secret was stored for the user's Infinium origin: there is none for this one.
+    expect(repoServer.requests.filter((r) => r.path.includes('/trace'))).toEqual([]);
+    expect(repoServer.receivedBytes().includes(SECRET)).toBe(false);
+    const status = await runCli(sandbox, ['status'], { cwd: clone });
+    expect(status.stdout).toMatch(/Secret: +none stored for ag1 at http:\/\/127\.0\.0\.1:\d+/);
+    expect(status.stdout).toContain(`agent and base URL from ${join(clone, '.infinium', 'config.json')}`);
+  });
+
+  it('a changed file needs consent again', async () => {
+    await userDefaults();
+    const clone = plantedClone({ contentMode: 'full' });
+    expect((await runCli(sandbox, ['allow'], { cwd: clone })).code).toBe(0);
+    expect(JSON.parse((await runCli(sandbox, ['status', '--json'], { cwd: clone })).stdout)).toMatchObject({
+      contentMode: 'full',
+      consentNeeded: null,
+    });
+    writeFileSync(
+      join(clone, '.infinium', 'config.json'),
+      JSON.stringify({ contentMode: 'full', projectName: 'x' }),
+    );
+    expect(
+      JSON.parse((await runCli(sandbox, ['status', '--json'], { cwd: clone })).stdout).consentNeeded,
+    ).toMatchObject({ keys: ['contentMode'] });
+  });
+
+  it('init writing the project file is the consent for what it wrote', async () => {
+    sandbox = makeSandbox();
+    const init = await runCli(sandbox, initArgs(AGENT, infinium.url), { input: SECRET });
+    expect(init.code).toBe(0);
+    const status = JSON.parse((await runCli(sandbox, ['status', '--json'])).stdout);
+    expect(status).toMatchObject({ agentId: AGENT, consentNeeded: null, configSource: 'project' });
+  });
+});
