@@ -128,7 +128,7 @@ describe('planted-project-config-redirects-secret', () => {
     // `status` names where each setting came from, truthfully.
     const after = await runCli(sandbox, ['status'], { cwd: clone });
     expect(after.stdout).toMatch(
-      /Agent: +ag1 at http:\/\/127\.0\.0\.1:\d+\/api\/v1 \(agent, base URL, granularity, content mode from your user defaults; turn, redacted\)/,
+      /Agent: +ag1 at http:\/\/127\.0\.0\.1:\d+\/api\/v1 \(settings from your user defaults; turn, redacted\)/,
     );
     expect(after.stdout).toContain(`${file}: "baseUrl" not applied: the file names no agent of its own`);
   });
