@@ -3,8 +3,9 @@
 // rules are RE2 regexes and run on re2js, linear in the text whatever the rule. re2js is slow to compile
 // (~560 ms for all rules) and to search a long text (~0.3-0.5 µs a character per rule), so:
 // - a rule is compiled the first time one of its keywords turns up, never at load;
-// - a rule runs only on windows of the text around its keywords (every match holds one of them), found for
-//   all rules in one pass (Aho–Corasick, hints.ts), the windows of one rule merged;
+// - a rule runs only on windows of the text around its keywords (every match holds one of them), the
+//   keywords found by one substring search each in a text of usual size, by one pass of an automaton for
+//   all of them (Aho–Corasick, hints.ts) in a long one; the windows of one rule merged;
 // - the RE2 work of one text is capped (RULE_BUDGET characters plus a quarter of the text): a text with more
 //   keyword windows than that (a grep naming `api` and `auth` thousands of times) has the rest searched by
 //   the built-in patterns only.
@@ -55,6 +56,7 @@ const RULES = data.rules as RuleData[];
 const compiled: (Compiled | undefined)[] = [];
 let globalAllow: RE2JS[] | undefined;
 let scanner: HintScanner | undefined;
+let keywordList: string[] | undefined;
 /** For each keyword (by hint id), the rules it belongs to. */
 let keywordRules: number[][] = [];
 
@@ -68,8 +70,9 @@ function compile(index: number): Compiled {
   return rule;
 }
 
-function keywordScanner(): HintScanner {
-  if (!scanner) {
+/** The keywords by id, with the rules each belongs to (keywordRules). */
+function keywordIds(): string[] {
+  if (!keywordList) {
     const ids = new Map<string, number>();
     keywordRules = [];
     for (const [index, rule] of RULES.entries()) {
@@ -83,9 +86,36 @@ function keywordScanner(): HintScanner {
         keywordRules[id]?.push(index);
       }
     }
-    scanner = new HintScanner([...ids.keys()].map((text) => ({ text, caseless: true })));
+    keywordList = [...ids.keys()];
   }
+  return keywordList;
+}
+
+function keywordScanner(): HintScanner {
+  scanner ??= new HintScanner(keywordIds().map((text) => ({ text, caseless: true })));
   return scanner;
+}
+
+/** Below this length keywords are found by one search each in the lower-cased text (see locateKeywords). */
+const SEARCHED_TEXT = 65_536;
+
+/**
+ * Every keyword occurrence, as flat pairs [keyword id, end offset] in order of their end. A text of usual
+ * size is searched once per keyword (native substring search, well under a millisecond for a command's
+ * output); the automaton for all keywords, whose build costs a worker tens of milliseconds, is made only
+ * for a long text (or one whose lower case changes its length).
+ */
+function locateKeywords(text: string): number[] {
+  const lower = text.length <= SEARCHED_TEXT ? text.toLowerCase() : '';
+  if (lower.length !== text.length) return keywordScanner().locate(text);
+  const keywords = keywordIds();
+  const found: [end: number, id: number][] = [];
+  for (const [id, keyword] of keywords.entries()) {
+    for (let at = lower.indexOf(keyword); at !== -1; at = lower.indexOf(keyword, at + 1))
+      found.push([at + keyword.length, id]);
+  }
+  found.sort((a, b) => a[0] - b[0]);
+  return found.flatMap(([end, id]) => [id, end]);
 }
 
 /** Whether a secret a rule found is one: gitleaks' entropy, allow lists and stopwords. */
@@ -105,7 +135,7 @@ export function findRuleSecrets(
   text: string,
   found: (start: number, end: number, rule: number) => boolean,
 ): void {
-  const hits = keywordScanner().locate(text);
+  const hits = locateKeywords(text);
   if (hits.length === 0) return;
   // Windows per rule, merged: [start, end) pairs in order of start (hits come in order of their end).
   const windows = new Map<number, number[]>();
