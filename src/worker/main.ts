@@ -1,9 +1,12 @@
 // dist/worker.mjs: the detached worker, started by a hook after a turn-ending event (see ./process.ts).
 // It first takes the worker lock with next to nothing loaded: a worker started while another one is at work
 // (Stop and SessionEnd each start one) leaves that one a rerun request and exits without loading the
-// trace side, which is most of a worker's start. Only then is the rest loaded (its own chunk).
+// trace side, which is most of a worker's start. Only then is the rest loaded (its own chunk). A
+// SessionStart waiting in the spool is the exception: its start snapshot (./evidence.ts) is taken before
+// Codex's first tool call, whoever holds the lock, so that worker takes the ordinary way.
+import { readdirSync } from 'node:fs';
 import { stateRootProblem } from '../config/paths';
-import { spoolPaths } from '../spool/layout';
+import { SPOOL_NAME, type SpoolPaths, spoolPaths } from '../spool/layout';
 import type { HeldLock } from '../spool/lock';
 import { takeWorkerLock } from './lock-first';
 import { markStarted } from './timing';
@@ -11,12 +14,22 @@ import { markStarted } from './timing';
 markStarted();
 const argv = process.argv.slice(2);
 
+function sessionStartWaiting(paths: SpoolPaths): boolean {
+  try {
+    return readdirSync(paths.spool).some((name) => SPOOL_NAME.exec(name)?.[3] === 'SessionStart');
+  } catch {
+    return false;
+  }
+}
+
 /** The lock, null when another worker holds it, undefined when the ordinary way is to be taken. */
 function firstLock(): HeldLock | null | undefined {
   // Flags, and a relative state dir (./process.ts does nothing then), take the ordinary way.
   if (argv.length > 0 || stateRootProblem(process.env)) return undefined;
   try {
-    return takeWorkerLock(spoolPaths());
+    const paths = spoolPaths();
+    const taken = takeWorkerLock(paths);
+    return taken === null && sessionStartWaiting(paths) ? undefined : taken;
   } catch {
     // A full disk, a read-only state dir: the ordinary way meets it again and logs it where it can.
     return undefined;
