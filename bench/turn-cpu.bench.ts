@@ -3,6 +3,9 @@
 // a cgroup v2 group of its own on Linux, detached workers included) until the last one exits, side by side
 // with the same turn without hooks in the same rounds (shuffled order each round).
 //
+// Every sandbox's project is a git repository of 200 small committed files, so outcome evidence (git
+// snapshots at SessionStart and per turn) has a working tree to look at; INFINIUM_CODEX_GIT_EVIDENCE=0
+// in BENCH_EXTRA_ENV gives the same turn without it.
 // Configurations of ours (our hooks as our own `init` installs them, lean capture unless BENCH_CAPTURE=full):
 // Infinium healthy with Maestro's evaluation ready at the second poll (evaluation polling as shipped);
 // healthy with evaluation polling off (no evaluation pending: how soon our last process ends after the
@@ -15,7 +18,8 @@
 // of ours whose name matches; BENCH_CAPTURE=lean|full; BENCH_JSON=<file> writes every sample there;
 // BENCH_EXTRA_ENV='NAME=value ...' adds the healthy configuration again with those variables set in the
 // session's environment, e.g. a setting that turns outcome evidence or cost on or off)
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { WorkerTiming } from '../src/worker/timing';
@@ -66,9 +70,28 @@ if (METHOD === 'none') {
   process.exit(0);
 }
 
+/** Makes the project a git repository with 200 committed files. */
+function gitProject(sandbox: Sandbox): void {
+  for (let i = 0; i < 200; i += 1) {
+    mkdirSync(join(sandbox.project, `src${i % 10}`), { recursive: true });
+    writeFileSync(join(sandbox.project, `src${i % 10}`, `file${i}.txt`), `line ${i}\n`.repeat(20));
+  }
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], {
+      cwd: sandbox.project,
+      env: { ...sandbox.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+      stdio: 'ignore',
+    });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'start');
+}
+
 async function noHooks(): Promise<Config> {
   const model = await startModelServer();
-  return { name: NONE, sandbox: makeSandbox({ modelUrl: model.url }), model, samples: [] };
+  const sandbox = makeSandbox({ modelUrl: model.url });
+  gitProject(sandbox);
+  return { name: NONE, sandbox, model, samples: [] };
 }
 
 type Backend = 'healthy' | 'slow 2 s' | 'down';
@@ -80,6 +103,7 @@ async function ours(
   extraEnv: Record<string, string> = {},
 ): Promise<Config> {
   const world = await startWorld({ capture: CAPTURE });
+  gitProject(world.sandbox);
   Object.assign(world.sandbox.env, extraEnv);
   const timingLog = join(world.sandbox.root, 'timing.jsonl');
   world.sandbox.env.INFINIUM_CODEX_BENCH_TIMING = timingLog;
