@@ -68,7 +68,7 @@ describe.runIf(NATIVE_HOOK_BUILT)('the native program Codex runs', () => {
     expect(hooks).toContain(`exec '${nativeHookPath(join(clone, 'dist'))}' Stop `);
     expect(hooks).not.toContain('node_modules');
     const doctor = await runCli(sandbox, ['doctor'], { bin: bin() });
-    expect(doctor.stdout).toMatch(/✓ hooks: 5 hooks \(lean, native\)/);
+    expect(doctor.stdout).toMatch(/✓ hooks: \d+ hooks \(lean, native\)/);
     expect(existsSync(ranLog())).toBe(false);
   });
 
@@ -87,7 +87,7 @@ describe.runIf(NATIVE_HOOK_BUILT)('the native program Codex runs', () => {
       );
       const status = await runCli(sandbox, ['status'], { bin: bin() });
       expect(status.stdout).toMatch(
-        /Hooks: +✓ 5 installed \(lean, hook\.sh: the native front-end .* was refused/,
+        /Hooks: +✓ \d+ installed \(lean, hook\.sh: the native front-end .* was refused/,
       );
       expect(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')).toContain(
         `exec '${join(clone, 'dist', 'hook.sh')}' Stop `,
