@@ -1,6 +1,7 @@
 // Doctor's look at the capture pipeline's state: traces piling up, dead traces, a worker that stopped.
 import { spoolStats } from '../spool';
 import type { RolloutDrift } from '../spool/history';
+import { notDueYet } from '../worker/deliver';
 import type { CliContext } from './context';
 import type { Finding } from './doctor';
 import { updateAdvice } from './install-source';
@@ -42,8 +43,7 @@ export function spoolFindings(ctx: CliContext, nowMs = Date.now()): Finding[] {
         status: fix ? 'fail' : 'warn',
         summary: `${count(failure.count, 'trace')} ${failure.count === 1 ? 'waits' : 'wait'}: ${failure.lastError}`,
         fix:
-          fix ??
-          'Nothing to do if it passes: they are retried with backoff; `infinium-codex retry` sends them now.',
+          fix ?? `Nothing to do if it passes: next try ${describeNextTry(failure.nextAttemptAtMs, nowMs)}.`,
       });
     }
   } else if (stats.outbox > OUTBOX_BACKLOG) {
@@ -110,6 +110,25 @@ export function spoolFindings(ctx: CliContext, nowMs = Date.now()): Finding[] {
     });
   }
   return findings;
+}
+
+/**
+ * When a waiting trace is tried again. No timer runs in the background: a worker starts when a Codex turn
+ * ends, and sends what is due then (its backoff over) and what waits for a base URL that just took a trace.
+ */
+export function describeNextTry(nextAttemptAtMs: number, nowMs: number): string {
+  const when = notDueYet({ nextAttemptAtMs }, nowMs)
+    ? `the first Codex turn that ends in ${describeWait(nextAttemptAtMs - nowMs)} or later`
+    : 'your next Codex turn';
+  return `with ${when}, or now with \`infinium-codex retry\``;
+}
+
+/** "40 s", "3 min", "2 h", rounded up: never sooner than said. */
+export function describeWait(ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 90 * 60) return `${Math.ceil(seconds / 60)} min`;
+  return `${Math.ceil(seconds / 3600)} h`;
 }
 
 /**

@@ -1,16 +1,19 @@
 // `infinium-codex history` and `history show <key>`: what was sent (or given up on), from the worker's
-// history. The table fits about 110 columns: times relative to now in the local zone, one row per turn (a turn
-// sent after it was dead shows as sent), a short key on every row for `history show`, a dead turn's reason
-// shortened on the line below it. `--json` keeps every record as stored, with ISO times.
+// history. The table fits about 110 columns, the prompt's first line cut to what is left: times relative
+// to now in the local zone, one row per turn (a turn sent after it was dead shows as sent), the agent when
+// several appear, a short key on every row for `history show`, a dead turn's reason shortened on the line
+// below it. `--json` keeps every record as stored, with ISO times.
 import type { TaskData } from '../infinium/task-data';
 import { findHistory, type HistoryRecord, readHistory, spoolPaths } from '../spool';
 import { evaluationOf } from '../spool/evaluations';
+import { promptLine } from '../spool/history';
 import type { CliContext } from './context';
 import { costCell, costNotes, describeCost } from './cost';
 import { UserError } from './errors';
 import { shortVerdict } from './evaluation-format';
 import { outcomeCell } from './outcome-format';
 import { inertLine } from './terminal-text';
+import { readPayload } from './view-data';
 
 export interface HistoryOptions {
   limit?: string;
@@ -18,7 +21,9 @@ export interface HistoryOptions {
 }
 
 const DEFAULT_LIMIT = 20;
-const WIDTH = 80;
+const WIDTH = 110;
+/** The prompt keeps at least this much of a line, however many columns the others take. */
+const PROMPT_MIN = 16;
 
 function parseLimit(text: string | undefined): number {
   const limit = text === undefined ? DEFAULT_LIMIT : Number(text);
@@ -103,10 +108,26 @@ export async function history(options: HistoryOptions, ctx: CliContext, nowMs = 
     return;
   }
   const keys = shortKeys(records);
+  // Two agents' turns of one project look alike but for the agent.
+  const agents = new Set(records.map((record) => record.agentId)).size > 1;
   const rows = [
-    ['WHEN', 'PROJECT', 'TURN', 'STATUS', 'STEPS', 'TOKENS', 'COST', 'TIME', 'OUTCOME', 'VERDICT', 'KEY'],
+    [
+      'WHEN',
+      ...(agents ? ['AGENT'] : []),
+      'PROJECT',
+      'TURN',
+      'STATUS',
+      'STEPS',
+      'TOKENS',
+      'COST',
+      'TIME',
+      'OUTCOME',
+      'VERDICT',
+      'KEY',
+    ],
     ...records.map((record) => [
       relativeTime(record.time, nowMs),
+      ...(agents ? [shorten(record.agentId, 14)] : []),
       shorten(record.project, 12),
       `#${record.turnNumber}`,
       record.unknownOutcomes ? `${record.status}*` : record.status,
@@ -120,6 +141,12 @@ export async function history(options: HistoryOptions, ctx: CliContext, nowMs = 
     ]),
   ];
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((r) => (r[column] ?? '').length))) ?? [];
+  // The prompt last, in what the other columns leave of the width: it tells turns apart that match in all
+  // else (an imported turn next to the live one, two sessions started the same way).
+  const promptWidth = Math.max(PROMPT_MIN, WIDTH - widths.reduce((sum, width) => sum + width + 2, 0));
+  rows[0]?.push('PROMPT');
+  for (const [index, record] of records.entries())
+    rows[index + 1]?.push(shorten(promptCell(record), promptWidth));
   for (const [index, cells] of rows.entries()) {
     const text = cells
       .map((cell, column) => cell.padEnd(widths[column] ?? 0))
@@ -142,6 +169,15 @@ export async function history(options: HistoryOptions, ctx: CliContext, nowMs = 
         'Infinium may hold this trace more than once (`--json` gives the count in unknownOutcomes).',
     );
   }
+}
+
+/** The prompt's first line, from the record or (records written before 0.2) the body kept for it. */
+function promptCell(record: HistoryRecord): string {
+  const imported = record.imported ? '[imported] ' : '';
+  if (record.prompt !== undefined || record.payloadPath === undefined)
+    return `${imported}${record.prompt ?? '-'}`;
+  const body = readPayload(record.payloadPath);
+  return `${body?.environment?.imported ? '[imported] ' : ''}${promptLine(body) || '-'}`;
 }
 
 interface Usage {

@@ -3,7 +3,7 @@
 // backoff says); `--dead` first puts back the traces that were given up on, e.g. after the credentials were
 // fixed. Queued traces go to the agent and base URL now configured for their project, so fixing a wrong
 // agent id or URL rescues them.
-import { listDead } from '../spool';
+import { listDead, readHistory } from '../spool';
 import type { Retargeted } from '../spool/outbox';
 import { composeSessionTrace, composeTurnTrace, parentSession, rolloutTurnStatus } from '../worker/compose';
 import { deliverOutbox, recoverOutbox } from '../worker/deliver';
@@ -21,6 +21,7 @@ export interface RetryOptions {
 export async function retry(options: RetryOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
   const busy = () => new UserError('A worker is sending right now; try again in a minute.');
+  const startedAtMs = Date.now();
   // First the dead back (with --dead) and every queued trace pointed at what its project now names, so the
   // pass below already sends to the corrected agent and URL.
   const recovery = await recoverOutbox(env, { dead: options.dead });
@@ -45,6 +46,9 @@ export async function retry(options: RetryOptions, ctx: CliContext): Promise<voi
     result.dead += pass.dead;
   }
   const stillDead = listDead(env).length;
+  // A worker at work when `retry` started (a turn that just ended) holds the lock until its send is over:
+  // what it sent while `retry` waited is no longer in the outbox, and is said, not hidden.
+  const sentMeanwhile = Math.max(0, sentSince(env, startedAtMs) - result.sent);
   if (options.json) {
     const { busy: _busy, ...counts } = result;
     out.json({
@@ -53,14 +57,16 @@ export async function retry(options: RetryOptions, ctx: CliContext): Promise<voi
       busy: false,
       retargeted: recovery.retargeted.reduce((n, move) => n + move.count, 0),
       deadNow: stillDead,
+      sentMeanwhile,
     });
   } else {
     if (options.dead) out.line(`Re-queued ${count(recovery.requeued, 'dead trace')}.`);
     for (const move of recovery.retargeted) out.line(`Re-targeted ${retargetedTraces(move)}.`);
     const attempted = result.sent + result.retrying + result.dead + result.noSecret;
+    if (sentMeanwhile > 0) out.line(`Waited for a send in progress: ${sentMeanwhile} sent.`);
     out.line(
       attempted === 0
-        ? 'Nothing in the outbox.'
+        ? `Nothing${sentMeanwhile > 0 ? ' else' : ''} in the outbox.`
         : `Sent ${result.sent}; ${result.retrying} will be retried later; ${result.dead} could not be sent${result.noSecret ? `; ${result.noSecret} wait for a secret` : ''}.`,
     );
     if (result.dead > 0 || stillDead > 0)
@@ -71,6 +77,16 @@ export async function retry(options: RetryOptions, ctx: CliContext): Promise<voi
       );
   }
   if (result.retrying > 0 || result.dead > 0 || result.noSecret > 0) throw new ExitCode(1);
+}
+
+/** Traces the history records as sent at or after `sinceMs`, by any worker. */
+function sentSince(env: CliContext['env'], sinceMs: number): number {
+  let sent = 0;
+  for (const record of readHistory(env, { limit: 1_000 })) {
+    if (Date.parse(record.time) < sinceMs) break;
+    if (record.status === 'sent') sent += 1;
+  }
+  return sent;
 }
 
 /** Traces moved from one agent/base URL to the one now configured for their project, for a sentence. */

@@ -20,7 +20,7 @@ import { readHistory, spoolStats } from '../spool';
 import { captureOrDefault, describeConfigSource, describeFrontEnds, describeSecretSource } from './agent';
 import type { CliContext } from './context';
 import { costToday, describeCostToday } from './cost';
-import { describeDrift } from './doctor-spool';
+import { describeDrift, describeNextTry } from './doctor-spool';
 import { ExitCode } from './errors';
 import { latestPerTurn, relativeTime } from './history';
 import { count } from './output';
@@ -163,6 +163,10 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
   for (const note of stats.settingNotes) out.line(`Session:   ${out.yellow(note)}`);
   for (const failure of stats.outboxFailures) {
     out.line(`Failing:   ${out.yellow(`${count(failure.count, 'waiting trace')}: ${failure.lastError}`)}`);
+  }
+  if (stats.outboxFailures.length > 0) {
+    const soonest = Math.min(...stats.outboxFailures.map((failure) => failure.nextAttemptAtMs));
+    out.line(`Next try:  ${describeNextTry(soonest, nowMs)}`);
   }
   out.line(
     `Last sent: ${report.lastSent ? `${relativeTime(report.lastSent.time, nowMs)}, ${report.lastSent.project} ${report.lastSent.traceId ?? ''}`.trimEnd() : 'nothing yet'}`,

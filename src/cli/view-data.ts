@@ -78,7 +78,7 @@ export function collectTurns(env: Env, limit = 200): ViewTurn[] {
   return [...turns.values()].sort((a, b) => b.time.localeCompare(a.time)).slice(0, limit);
 }
 
-function readPayload(file: string): TaskData | undefined {
+export function readPayload(file: string): TaskData | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as TaskData;
   } catch {

@@ -3,7 +3,7 @@
 // served by our own server under the page's token: no CDN, nothing fetched from anywhere else.
 import type { LlmUsage, Step, TaskData, TraceError } from '../infinium/task-data';
 import type { EvaluationState } from '../spool/evaluations';
-import { historyCost, outcomeSummary } from '../spool/history';
+import { historyCost, outcomeSummary, promptLine } from '../spool/history';
 import { costCell, describeCost } from './cost';
 import { evaluationGist, shortVerdict } from './evaluation-format';
 import { outcomeCell } from './outcome-format';
@@ -54,9 +54,7 @@ function time(iso: string): string {
 }
 
 function promptOf(data: TaskData | undefined): string {
-  const prompt =
-    data?.input_summary ?? data?.steps?.find((s) => s.action === 'user_prompt')?.description ?? '';
-  const line = prompt.split('\n')[0] ?? '';
+  const line = promptLine(data);
   return line.length > 90 ? `${line.slice(0, 89)}…` : line;
 }
 

@@ -50,6 +50,28 @@ export interface HistoryRecord {
   unpricedModels?: string[];
   /** What came of the turn, in short (the trace's environment.outcome). */
   outcome?: OutcomeSummary;
+  /** The prompt's first line (redacted as sent), cut to PROMPT_KEPT characters; absent when none was kept. */
+  prompt?: string;
+  /** Built afterwards by `import` from a past session's rollout (environment.imported). */
+  imported?: true;
+}
+
+const PROMPT_KEPT = 200;
+
+/** The first line of a turn's prompt, as sent ('' when the trace holds none, e.g. metadata-only content). */
+export function promptLine(data: TaskData | undefined): string {
+  const prompt =
+    data?.input_summary ?? data?.steps?.find((step) => step.action === 'user_prompt')?.description ?? '';
+  return prompt.trim().split('\n')[0]?.trim() ?? '';
+}
+
+/** The prompt and origin facts a history line keeps, from the trace body. */
+export function historyPrompt(data: TaskData): Pick<HistoryRecord, 'prompt' | 'imported'> {
+  const prompt = promptLine(data).slice(0, PROMPT_KEPT);
+  return {
+    ...(prompt ? { prompt } : {}),
+    ...(data.environment?.imported ? { imported: true } : {}),
+  };
 }
 
 /** The cost facts a history line keeps, from the trace body. */

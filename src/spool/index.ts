@@ -111,6 +111,8 @@ export interface OutboxFailure {
   count: number;
   /** The error of the newest trace of that kind, with what to do. */
   lastError: string;
+  /** When the soonest of them is due again (a worker that runs after this sends it). */
+  nextAttemptAtMs: number;
 }
 
 /** Waiting traces whose last send failed in a known way, grouped by kind, the largest group first. */
@@ -125,16 +127,18 @@ function outboxFailures(outbox: readonly OutboxEntry[]): OutboxFailure[] {
         count: 1,
         lastError: entry.lastError,
         builtAtMs: entry.builtAtMs,
+        nextAttemptAtMs: entry.nextAttemptAtMs,
       });
       continue;
     }
     known.count += 1;
+    known.nextAttemptAtMs = Math.min(known.nextAttemptAtMs, entry.nextAttemptAtMs);
     if (entry.builtAtMs >= known.builtAtMs)
       Object.assign(known, { lastError: entry.lastError, builtAtMs: entry.builtAtMs });
   }
   return [...byKind.values()]
     .sort((a, b) => b.count - a.count)
-    .map(({ kind, count, lastError }) => ({ kind, count, lastError }));
+    .map(({ builtAtMs: _built, ...failure }) => failure);
 }
 
 /** How many recent traces the drift counts look at. */

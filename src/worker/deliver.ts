@@ -18,6 +18,7 @@ import {
   type HistoryRecord,
   historyCost,
   outcomeSummary,
+  historyPrompt,
   payloadFile,
   readHistoryRecords,
   savePayload,
@@ -135,7 +136,7 @@ export async function deliverDue(
  * No retry is scheduled further ahead than the policy's longest wait: an entry due later than that was
  * scheduled under a clock that has since gone back (a wrong clock corrected, a VM restored), and is due now.
  */
-function notDueYet(entry: OutboxEntry, nowMs: number): boolean {
+export function notDueYet(entry: Pick<OutboxEntry, 'nextAttemptAtMs'>, nowMs: number): boolean {
   return entry.nextAttemptAtMs > nowMs && entry.nextAttemptAtMs - nowMs <= OUTBOX_RETRY.maxDelayMs;
 }
 
@@ -361,6 +362,7 @@ function historyFacts(entry: OutboxEntry, nowMs: number): Omit<HistoryRecord, 's
     unreadRolloutLines: entry.taskData.environment?.unread_rollout_lines,
     ...historyCost(entry.taskData),
     outcome: outcomeSummary(entry.taskData.environment?.outcome),
+    ...historyPrompt(entry.taskData),
   };
 }
 

@@ -93,6 +93,12 @@ describe('status, history and retry show what the worker did', () => {
       const stillDown = await runCli(sandbox, ['retry']);
       expect(stillDown.code).toBe(1);
       expect(stillDown.stdout).toContain('1 will be retried later');
+      // No timer retries it: status says what will (first-run N11).
+      const waiting = await runCli(sandbox, ['status']);
+      expect(waiting.code).toBe(0);
+      expect(waiting.stdout).toMatch(
+        /\nNext try: {2}with the first Codex turn that ends in \d+ s or later, or now with `infinium-codex retry`\n/,
+      );
     } finally {
       standIn.recover();
     }
@@ -108,6 +114,25 @@ describe('status, history and retry show what the worker did', () => {
       'sent',
       'sent',
     ]);
+  }, 180_000);
+
+  it('`retry` while a worker is sending waits for it and says what it sent (first-run N18)', async () => {
+    const sandbox = await initSandbox();
+    const events = twoTurns(sandbox);
+    const sentBefore = standIn.traces.length;
+    const requestsBefore = standIn.requests.length;
+    standIn.failNext(1, { kind: 'slow', delayMs: 5_000 });
+    await feed(sandbox, events.slice(0, secondTurnAt(events)));
+    await waitFor(
+      () => standIn.requests.slice(requestsBefore).some((request) => request.path.endsWith('/trace')),
+      60_000,
+      'the worker to be sending',
+    );
+    const retried = await runCli(sandbox, ['retry']);
+    expect(retried.stdout).toBe('Waited for a send in progress: 1 sent.\nNothing else in the outbox.\n');
+    expect(retried.code).toBe(0);
+    expect(standIn.traces.length).toBe(sentBefore + 1);
+    await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
   }, 180_000);
 
   it('a trace answered by a web page instead of Infinium waits; status and doctor say what came instead', async () => {
