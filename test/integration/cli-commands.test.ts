@@ -271,7 +271,9 @@ describe('doctor', () => {
     // --fix rewrites them with the front-end the user chose at init (sh), in place.
     expect((await runCli(sandbox, ['doctor', '--fix'])).code).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(shText));
-    expect((await runCli(sandbox, ['status'])).stdout).toMatch(/^Hooks: +✓ 5 installed \(lean, hook\.sh\)/m);
+    expect((await runCli(sandbox, ['status'])).stdout).toMatch(
+      /^Hooks: +✓ \d+ installed \(lean, hook\.sh\)/m,
+    );
   });
 
   it('warns about hooks in the older, unguarded form (loud once the package is removed) and --fix rewrites them in place', async () => {
@@ -286,8 +288,8 @@ describe('doctor', () => {
     }
     writeFileSync(file, JSON.stringify(doc, null, 2));
     const found = await runCli(sandbox, ['doctor']);
-    expect(found.stdout).toContain(
-      '! hook-paths: 5 of our hooks run their program unguarded (an older form): if the package is removed without `infinium-codex uninstall`, Codex reports a failure on every event',
+    expect(found.stdout).toMatch(
+      /! hook-paths: \d+ of our hooks run their program unguarded \(an older form\): if the package is removed without `infinium-codex uninstall`, Codex reports a failure on every event/,
     );
     expect((await runCli(sandbox, ['doctor', '--fix'])).code).toBe(0);
     const fixed = JSON.parse(readFileSync(file, 'utf8'));
