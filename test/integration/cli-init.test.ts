@@ -481,7 +481,7 @@ describe('init refuses, leaving every file untouched', () => {
     const sandbox = makeSandbox();
     const result = await runCli(sandbox, initArgs(AGENT, 'http://127.0.0.1:9/api/v1'), { input: SECRET });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('Could not reach Infinium');
+    expect(result.stderr).toContain('Nothing answers at 127.0.0.1:9 (connection refused)');
     expect(result.stderr).toContain('HTTPS_PROXY');
     expectNoSecretOrStack(result);
   }, 60_000);
