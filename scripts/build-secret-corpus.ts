@@ -260,8 +260,10 @@ function detectSecrets(dir: string): Row[] {
 function secretOf(reported: string, rule: string): string | null {
   if (/AWS Account ID|ad_tenant_id|azure_client_id|privatekey-json/.test(rule)) return null;
   const url = /^[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:([^@\s]+)@/i.exec(reported);
-  const pair = /^([^:@/\s]+):([^@\s]+)$/.exec(reported);
-  let secret = url?.[1] ?? (rule.includes('basic') && pair ? pair[2] : reported) ?? reported;
+  const pair = /^["']?([^:@/\s"']*):([^@\s"']*)["']?$/.exec(reported);
+  // `user:password`: the password, unless it is empty (a token passed as the user).
+  const userPassword = /basic|curl-auth-user/.test(rule) && pair;
+  let secret = url?.[1] ?? (userPassword ? pair[2] || pair[1] : reported) ?? reported;
   // gitleaks' Kubernetes rule reports `key: value`; the value is the secret.
   if (rule === 'kubernetes-secret-yaml')
     secret = secret.replace(/^[\w.-]+:[ \t]*(?:[|>][ \t]*\r?\n)?\s*/, '');

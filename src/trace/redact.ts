@@ -413,10 +413,20 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     kind: 'cli-password',
-    // curl/wget `-u user:password`: the user stays.
-    source: String.raw`(\b(?:curl|wget|http|https|xh)\b${SAME_COMMAND}\s(?:-u|--user|--proxy-user|-U)[ \t=]{1,4}['"]?[^\s:'"]{1,128}:)([^\s'"]+)`,
+    // curl/wget `-u user:password`: the user stays. A token passed as the user with an empty password
+    // (`-u "<token>:"`) is the secret itself.
+    source: String.raw`(\b(?:curl|wget|http|https|xh)\b${SAME_COMMAND}\s(?:-u|--user|--proxy-user|-U)[ \t=]{1,4}['"]?)([^\s'"]+)`,
     hints: ['-u', '--user', '-U'],
-    secret: secretGroup(2, (value) => value.length >= 3 && !REFERENCE.test(value)),
+    secret: (match) => {
+      const credential = match.groups[2] ?? '';
+      const [start, end] = groupRange(match, 2);
+      const colon = credential.indexOf(':');
+      if (colon === -1) return null;
+      const range: Range =
+        colon === credential.length - 1 ? [start, start + colon] : [start + colon + 1, end];
+      const value = match.text.slice(...range);
+      return value.length >= 3 && !REFERENCE.test(value) ? range : null;
+    },
   },
   {
     kind: 'netrc',
