@@ -641,12 +641,38 @@ function addTo(
   byModel.set(model, addRequests(byModel.get(model), requests, model, provider));
 }
 
-/** The turn's usage by model: the root thread's on its model, each sub-agent's on its own. */
+/**
+ * The turn's usage by model: each request on the model in force when it was made (the root thread's and
+ * each sub-agent's own), so a request on another model (a compaction Codex runs on the previous model
+ * after a /model switch) is never added to the turn's model.
+ */
 function usageOf(parts: TurnParts, into: UsageByModel = new Map()): UsageByModel {
-  addTo(into, parts.model, parts.requests, parts.provider);
-  for (const sub of parts.subagents) {
-    addTo(into, sub.model, sub.requests, sub.facts.rollout?.session.provider ?? parts.provider);
+  const threads = [
+    {
+      model: parts.model,
+      before: parts.input.rollout?.modelBefore,
+      requests: parts.requests,
+      provider: parts.provider,
+    },
+    ...parts.subagents.map((sub) => ({
+      model: sub.model,
+      before: sub.facts.rollout?.modelBefore,
+      requests: sub.requests,
+      provider: sub.facts.rollout?.session.provider ?? parts.provider,
+    })),
+  ];
+  for (const thread of threads) {
+    if (!thread.requests) continue;
+    // The thread's own model first, so the parent's model stays the first of by_model.
+    addTo(into, thread.model, [], thread.provider);
+    const onModel = new Map<string | undefined, ModelRequest[]>();
+    for (const request of thread.requests) {
+      const model = request.model ?? thread.before ?? thread.model;
+      onModel.set(model, [...(onModel.get(model) ?? []), request]);
+    }
+    for (const [model, requests] of onModel) addTo(into, model, requests, thread.provider);
   }
+  for (const [model, share] of into) if (share.usage.responses === 0) into.delete(model);
   return into;
 }
 

@@ -17,6 +17,12 @@ export interface TurnUsage extends TokenCounts {
 export interface ModelRequest {
   atMs: number;
   usage: TokenCounts;
+  /**
+   * The model in force when the request was recorded: the latest turn_context before it in the turn;
+   * undefined before the turn's first one (the model of the turn before: a compaction Codex runs on the
+   * previous model after a /model switch).
+   */
+  model?: string;
 }
 
 export const ZERO_USAGE: TurnUsage = { input: 0, cached: 0, output: 0, reasoning: 0, total: 0, responses: 0 };
@@ -70,31 +76,36 @@ export function turnRequests(
 ): ModelRequest[] | undefined {
   const fromRecords: ModelRequest[] = [];
   const seen = new Set<string>();
+  let model: string | undefined;
   for (const record of records) {
+    if (record.kind === 'turn_context' && record.model) model = record.model;
     if (record.kind !== 'token_usage') continue;
     if (record.turnId !== undefined && turnId !== undefined && record.turnId !== turnId) continue;
     if (record.responseId !== undefined) {
       if (seen.has(record.responseId)) continue;
       seen.add(record.responseId);
     }
-    fromRecords.push({ atMs: record.atMs, usage: record.usage });
+    fromRecords.push({ atMs: record.atMs, usage: record.usage, ...(model ? { model } : {}) });
   }
   if (fromRecords.length > 0) return fromRecords;
 
   const fromCounts: ModelRequest[] = [];
   let previous = baseline;
+  model = undefined;
   for (const record of records) {
+    if (record.kind === 'turn_context' && record.model) model = record.model;
     if (record.kind !== 'token_count' || !record.total) continue;
     const total = record.total;
     if (previous && total.total <= previous.total) {
       // A smaller total means the thread's counter restarted (a fork starting afresh): count this line's
       // own usage and start again from its total. An equal total is a repeated line.
       if (total.total < previous.total && record.last)
-        fromCounts.push({ atMs: record.atMs, usage: record.last });
+        fromCounts.push({ atMs: record.atMs, usage: record.last, ...(model ? { model } : {}) });
       previous = total;
       continue;
     }
-    fromCounts.push({ atMs: record.atMs, usage: previous ? difference(total, previous) : total });
+    const usage = previous ? difference(total, previous) : total;
+    fromCounts.push({ atMs: record.atMs, usage, ...(model ? { model } : {}) });
     previous = total;
   }
   return fromCounts.length > 0 ? fromCounts : undefined;

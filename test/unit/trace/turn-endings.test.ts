@@ -251,3 +251,32 @@ describe('calls and items', () => {
     expect(data.output_summary).toBe('Done.');
   });
 });
+
+describe('every token on the model that spent it', () => {
+  it('a compaction Codex runs on the previous model after a /model switch is counted under that model', () => {
+    // The new turn's compaction request comes before its own turn_context (gpt-5.5-mini).
+    const w = new RolloutWriter()
+      .event({ type: 'task_started', turn_id: 't2' })
+      .usage('t2', 'r-compact', { input: 50_000, output: 900 })
+      .line('compacted', { message: 'summary' })
+      .line('turn_context', { turn_id: 't2', model: 'gpt-5.5-mini' })
+      .event({
+        type: 'item_completed',
+        turn_id: 't2',
+        item: { type: 'UserMessage', id: 'u2', content: [{ type: 'text', text: 'go on' }] },
+      })
+      .usage('t2', 'r1', { input: 4_000, cached: 1_000, output: 60 })
+      .complete('t2', 100, 'ok');
+    const base = input(w, { turnId: 't2' });
+    const rollout = base.rollout && { ...base.rollout, modelBefore: 'gpt-5.5' };
+    const usage = buildTurnTrace({ ...base, rollout }, options).llm_usage;
+    expect(usage?.model).toBe('gpt-5.5-mini');
+    expect([usage?.prompt_tokens, usage?.api_calls_count]).toEqual([4_000, 1]);
+    expect(
+      usage?.by_model?.map((share) => [share.model, share.prompt_tokens, share.api_calls_count]),
+    ).toEqual([
+      ['gpt-5.5-mini', 4_000, 1],
+      ['gpt-5.5', 50_000, 1],
+    ]);
+  });
+});
