@@ -66,30 +66,33 @@ describe.skipIf(skipReason !== '')('a package removed without uninstall', () => 
   it.each([
     ['native', undefined],
     ['hook.sh', 'sh'],
-  ] as const)('%s: Codex runs a turn and prints nothing about our hooks', async (_name, frontEnd) => {
-    // An installed copy of the package, as npm lays it out, that init runs from and the hooks point into.
-    copy = mkdtempSync(join(tmpdir(), 'icx-installed-'));
-    const installed = join(copy, 'lib', 'node_modules', pkg.name);
-    mkdirSync(installed, { recursive: true });
-    cpSync(join(REPO_ROOT, 'dist'), join(installed, 'dist'), { recursive: true });
-    cpSync(join(REPO_ROOT, 'package.json'), join(installed, 'package.json'));
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(installed, 'node_modules'));
-    world = await startWorld({ capture: 'lean', frontEnd, bin: join(installed, 'dist', 'bin.cjs') });
-    const programs = installedPrograms(world);
-    expect([...programs].every((program) => program.startsWith(installed))).toBe(true);
-    rmSync(copy, { recursive: true, force: true });
-    const replies = oneCommand('gone');
-    // Codex's human output (no --json), where it reports a hook that failed.
-    world.model.setScript(conversation(replies));
-    const run = await runCodex(['exec', '--skip-git-repo-check', 'Say hello with one command.'], {
-      sandbox: world.sandbox,
-    });
-    expect(run.code).toBe(0);
-    const output = `${run.stdout}\n${run.stderr}`;
-    expect(output).not.toContain(installed);
-    // What an unguarded command gives there: `hook: UserPromptSubmit Failed`, `hook: Stop Failed`.
-    expect(output).toMatch(/^hook: UserPromptSubmit$/m);
-    expect(output).not.toMatch(/hook: \w+ Failed|hook[^\n]*(fail|error|exit)/i);
-    expect(world.unseen()).toEqual([]);
-  });
+  ] as const)(
+    '%s: Codex runs a turn and prints nothing about our hooks (first-run N5)',
+    async (_name, frontEnd) => {
+      // An installed copy of the package, as npm lays it out, that init runs from and the hooks point into.
+      copy = mkdtempSync(join(tmpdir(), 'icx-installed-'));
+      const installed = join(copy, 'lib', 'node_modules', pkg.name);
+      mkdirSync(installed, { recursive: true });
+      cpSync(join(REPO_ROOT, 'dist'), join(installed, 'dist'), { recursive: true });
+      cpSync(join(REPO_ROOT, 'package.json'), join(installed, 'package.json'));
+      symlinkSync(join(REPO_ROOT, 'node_modules'), join(installed, 'node_modules'));
+      world = await startWorld({ capture: 'lean', frontEnd, bin: join(installed, 'dist', 'bin.cjs') });
+      const programs = installedPrograms(world);
+      expect([...programs].every((program) => program.startsWith(installed))).toBe(true);
+      rmSync(copy, { recursive: true, force: true });
+      const replies = oneCommand('gone');
+      // Codex's human output (no --json), where it reports a hook that failed.
+      world.model.setScript(conversation(replies));
+      const run = await runCodex(['exec', '--skip-git-repo-check', 'Say hello with one command.'], {
+        sandbox: world.sandbox,
+      });
+      expect(run.code).toBe(0);
+      const output = `${run.stdout}\n${run.stderr}`;
+      expect(output).not.toContain(installed);
+      // What an unguarded command gives there: `hook: UserPromptSubmit Failed`, `hook: Stop Failed`.
+      expect(output).toMatch(/^hook: UserPromptSubmit$/m);
+      expect(output).not.toMatch(/hook: \w+ Failed|hook[^\n]*(fail|error|exit)/i);
+      expect(world.unseen()).toEqual([]);
+    },
+  );
 });

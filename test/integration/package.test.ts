@@ -249,7 +249,7 @@ describe('the installed package as Codex runs it', () => {
   // README, "Install": the tarball installed globally gives the native front-end on this machine, found in
   // the installed package itself, and an event through the command init wrote reaches the spool.
   it.runIf(NATIVE_HOOK_BUILT)(
-    'init gives Front-end: native, from its own dist/native/; the command spools',
+    'init gives Front-end: native, from its own dist/native/; the command spools (first-run N6)',
     async () => {
       const sandbox = makeSandbox();
       const init = await runCli(sandbox, initArgs('agent-pack', 'http://127.0.0.1:9', '--offline'), {
