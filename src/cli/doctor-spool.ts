@@ -3,7 +3,7 @@ import { spoolStats } from '../spool';
 import type { RolloutDrift } from '../spool/history';
 import { notDueYet } from '../worker/deliver';
 import type { CliContext } from './context';
-import type { Finding } from './doctor';
+import type { Finding } from './finding';
 import { updateAdvice } from './install-source';
 import { count } from './output';
 

@@ -49,20 +49,10 @@ import {
 import type { CliContext } from './context';
 import { spoolFindings } from './doctor-spool';
 import { ExitCode } from './errors';
+import type { Finding } from './finding';
 import { count } from './output';
 import { withProgress } from './progress';
 import { projectTrusted } from './project-trust';
-
-export type FindingStatus = 'ok' | 'warn' | 'fail';
-
-export interface Finding {
-  check: string;
-  status: FindingStatus;
-  summary: string;
-  fix?: string;
-  /** What `--fix` can do about it. */
-  repair?: 'hooks' | 'dead';
-}
 
 const CLOCK_SKEW_MS = 5 * 60_000;
 const LOW_DISK_BYTES = 200 * 1024 * 1024;

@@ -10,7 +10,7 @@ import { updateSettingsFile } from '../config/settings-file';
 import { hookTarget } from './agent';
 import type { CliContext } from './context';
 import { UserError } from './errors';
-import type { InitOptions } from './init';
+import type { InitOptions } from './init-options';
 
 /** Flags that name an account: `--local` is the set-up without one. */
 const NOT_WITH_LOCAL = [

@@ -17,7 +17,7 @@ import { hookTarget } from './agent';
 import { acceptedLine, verifyCredentials } from './connection';
 import type { CliContext } from './context';
 import { UserError } from './errors';
-import type { InitOptions } from './init';
+import type { InitOptions } from './init-options';
 import { withProgress } from './progress';
 import { checkAgentId, secretFromFlags } from './secret-input';
 

@@ -40,33 +40,11 @@ import { hookTarget } from './agent';
 import { acceptedLine, CredentialsError, verifyCredentials } from './connection';
 import type { CliContext } from './context';
 import { UserError } from './errors';
+import type { InitOptions } from './init-options';
 import { secretStoredLine, warnMovedUserHooks } from './notices';
 import { withProgress } from './progress';
 import * as prompts from './prompts';
 import { cancelled, checkAgentId, promptSecret, type SecretFlags, secretFromFlags } from './secret-input';
-
-export interface InitOptions extends SecretFlags {
-  yes?: boolean;
-  /** `--no-interactive` (the Python connector's flag): the same as --yes. */
-  interactive?: boolean;
-  agentId?: string;
-  baseUrl?: string;
-  scope?: Scope;
-  /** Save the agent as the user default: every project without its own config is traced to it. */
-  allProjects?: boolean;
-  capture?: CaptureMode;
-  granularity?: Granularity;
-  contentMode?: ContentMode;
-  /** The hook front-end: native (the default, when this platform's program is installed) or sh (hook.sh). */
-  frontEnd?: FrontEnd;
-  trust?: boolean;
-  keyring?: boolean;
-  offline?: boolean;
-  gitignore?: boolean;
-  project?: string;
-  /** With --system: print the managed files instead of writing them. */
-  print?: boolean;
-}
 
 interface Answers {
   agentId: string;
@@ -399,6 +377,8 @@ function frontEndSetting(options: InitOptions): { frontEnd?: FrontEnd } {
   if (options.frontEnd === undefined) return {};
   return { frontEnd: options.frontEnd === 'sh' ? 'sh' : undefined };
 }
+
+export type { InitOptions };
 
 export async function init(options: InitOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;

@@ -1,10 +1,19 @@
 // Reading the spool: one file per hook event, named `<pid>-<n>.<Event>.json`, arrival time = mtime.
 import { readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parseHookPayload } from '../codex/hook-payload';
-import type { SpooledEvent } from '../worker/closed-turn';
+import { type HookPayload, parseHookPayload } from '../codex/hook-payload';
 import { ensureDir, SPOOL_NAME, type SpoolPaths } from './layout';
 import { type RecordedEnv, splitSpoolEntry } from './session-env';
+
+export interface SpooledEvent {
+  /** hook_event_name, as Codex sent it. */
+  event: string;
+  /** When our hook front-end received it (epoch ms). */
+  arrivedAtMs: number;
+  payload: HookPayload;
+  /** The session's tracing settings the hook recorded with the event; null or absent when none was set. */
+  env?: RecordedEnv | null;
+}
 
 export interface SpoolEntry {
   name: string;

@@ -3,17 +3,9 @@
 // (src/worker/compose.ts) reads the rollout and builds its TaskData.
 import type { HookPayload } from '../codex/hook-payload';
 import type { CaptureMode, ResolvedConfig } from '../config/settings';
-import type { RecordedEnv } from '../spool/session-env';
+import type { SpooledEvent } from '../spool/events';
 
-export interface SpooledEvent {
-  /** hook_event_name, as Codex sent it. */
-  event: string;
-  /** When our hook front-end received it (epoch ms). */
-  arrivedAtMs: number;
-  payload: HookPayload;
-  /** The session's tracing settings the hook recorded with the event; null or absent when none was set. */
-  env?: RecordedEnv | null;
-}
+export type { SpooledEvent };
 
 /** Why a turn was closed. */
 export type TurnEnding = 'stop' | 'interrupt' | 'session_end' | 'stale';

@@ -1,0 +1,29 @@
+// `init`'s options, in a module of their own: init.ts and the modes it hands over to (init-local, init-ci,
+// init-system) share them without importing each other.
+
+import type { Scope } from '../codex/install';
+import type { CaptureMode, ContentMode, FrontEnd, Granularity } from '../config/settings';
+import type { SecretFlags } from './secret-input';
+
+export interface InitOptions extends SecretFlags {
+  yes?: boolean;
+  /** `--no-interactive` (the Python connector's flag): the same as --yes. */
+  interactive?: boolean;
+  agentId?: string;
+  baseUrl?: string;
+  scope?: Scope;
+  /** Save the agent as the user default: every project without its own config is traced to it. */
+  allProjects?: boolean;
+  capture?: CaptureMode;
+  granularity?: Granularity;
+  contentMode?: ContentMode;
+  /** The hook front-end: native (the default, when this platform's program is installed) or sh (hook.sh). */
+  frontEnd?: FrontEnd;
+  trust?: boolean;
+  keyring?: boolean;
+  offline?: boolean;
+  gitignore?: boolean;
+  project?: string;
+  /** With --system: print the managed files instead of writing them. */
+  print?: boolean;
+}
