@@ -472,7 +472,10 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     statePaths(env).credentials,
   ])
     undo.keepFile(file);
-  for (const file of [planned.hooksFile, planned.configToml]) undo.keepFile(file, { throughLink: true });
+  for (const file of [planned.hooksFile, planned.configToml]) {
+    undo.keepFile(file, { throughLink: true });
+    undo.keepFile(`${file}.infinium-codex.bak`);
+  }
   undo.keepFile(manifestPath(env));
   if (answers.typedSecret) {
     const before = await storedSecretFor(answers.agentId, answers.baseUrl, options, ctx);
@@ -546,6 +549,8 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     installed = await writeSetup();
   } catch (error) {
     await undo.run();
+    // The lines above told what was written: none of it stays.
+    out.line(`${out.yellow('!')} init stopped: what it had written above was taken back.`);
     throw error;
   }
   markHooksLive(env);

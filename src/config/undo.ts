@@ -17,7 +17,13 @@ export class Undo {
    * file that may be a link (its target gets the bytes back, the link stays).
    */
   keepFile(file: string, options: { throughLink?: boolean } = {}): void {
-    const before = existsSync(file) ? readFileSync(file) : null;
+    let before: Buffer | null = null;
+    try {
+      before = readFileSync(file);
+    } catch (error) {
+      // Absent: it goes again on `run`. Not a file we can read (a folder): not ours to take back.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return;
+    }
     const dir = dirname(file);
     const dirExisted = existsSync(dir);
     this.add(() => {

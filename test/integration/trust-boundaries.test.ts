@@ -3,13 +3,13 @@
 // servers: the user's Infinium and a server a cloned repository names.
 // Cases: planted-project-config-redirects-secret, import-sends-disabled-sessions,
 // session-env-typo-stuck-forever, misc-low (a failed `init` leaves nothing behind).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LEAN_EVENTS } from '../../src/codex/hook-payload';
 import { spoolStats } from '../../src/spool';
 import { waitFor, waitForWorkerIdle } from '../support/capture-harness';
-import { initArgs, makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
+import { initArgs, makeSandbox, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
 import { runRegisteredHook } from '../support/field-replay';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
@@ -43,9 +43,22 @@ afterEach(async () => {
  * The recorded two-turn session, moved into `cwd` under its own id, its prompts holding `marker`; its
  * rollout in place. Returns the lean events in order.
  */
-function session(cwd: string, sessionId: string, marker: string): { event: string; payload: string }[] {
+function session(
+  cwd: string,
+  sessionId: string,
+  marker: string,
+  options: { now?: boolean } = {},
+): { event: string; payload: string }[] {
+  // With `now`, the rollout's times move to now (keeping their spacing): the session ran after `init`.
+  const startMs = Date.parse('2026-11-25T11:32:55Z');
+  const shift = (text: string) =>
+    options.now
+      ? text.replace(/2026-11-25T\d\d:\d\d:\d\d(\.\d+)?Z/g, (t) =>
+          new Date(Date.now() + 1_000 + Date.parse(t) - startMs).toISOString(),
+        )
+      : text;
   const rewrite = (text: string) =>
-    text
+    shift(text)
       .split(FIXTURE_SESSION)
       .join(sessionId)
       .split('/home/dev/.codex')
@@ -175,5 +188,102 @@ describe('planted-project-config-redirects-secret', () => {
     expect(init.code).toBe(0);
     const status = JSON.parse((await runCli(sandbox, ['status', '--json'])).stdout);
     expect(status).toMatchObject({ agentId: AGENT, consentNeeded: null, configSource: 'project' });
+  });
+});
+
+describe('session-env-typo-stuck-forever', () => {
+  it('a mistyped content mode is read as metadata; an unusable base URL sets the turns aside; nothing stays in the spool; status and doctor say so', async () => {
+    sandbox = makeSandbox();
+    expect((await runCli(sandbox, initArgs(AGENT, infinium.url), { input: SECRET })).code).toBe(0);
+    await feed(session(sandbox.project, '0b000000-0000-4000-8000-000000000001', 'password hunter2'), {
+      INFINIUM_CODEX_CONTENT_MODE: 'Metadata',
+    });
+    await waitFor(() => infinium.traces.length === 2, 60_000, 'the typo session traced as metadata');
+    expect(infinium.traces.map((t) => t.rawBody).join('\n')).not.toContain('hunter2');
+    expect(infinium.traces[0]?.body).toMatchObject({ environment: { content_mode: 'metadata' } });
+    await feed(session(sandbox.project, '0b000000-0000-4000-8000-000000000002', 'elsewhere'), {
+      INFINIUM_BASE_URL: 'infinium.example/api',
+    });
+    await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
+    await waitFor(() => spooled() === 0, 60_000, 'the set-aside turns to leave the spool');
+    expect(infinium.traces).toHaveLength(2);
+    const status = await runCli(sandbox, ['status']);
+    expect(status.stdout).toContain('INFINIUM_CODEX_CONTENT_MODE="Metadata" is not a content mode');
+    expect(status.stdout).toContain('read as metadata');
+    expect(status.stdout).toMatch(/Session: .*base URL .*Its turns were set aside, not sent\./);
+    const doctor = await runCli(sandbox, ['doctor']);
+    expect(doctor.stdout).toMatch(/session-settings: .*INFINIUM_CODEX_CONTENT_MODE="Metadata"/);
+  });
+});
+
+describe('import-sends-disabled-sessions', () => {
+  it('a session that ran with tracing off is never imported, nor a metadata session text shown; a session from before tracing still is', async () => {
+    await userDefaults();
+    const project = join(sandbox.home, 'work', 'team');
+    mkdirSync(project, { recursive: true });
+    await feed(
+      session(project, '0c000000-0000-4000-8000-000000000001', 'CONFIDENTIAL salary list', { now: true }),
+      { INFINIUM_CODEX_DISABLED: '1' },
+    );
+    await feed(
+      session(project, '0c000000-0000-4000-8000-000000000002', 'METADATA-ONLY private notes', { now: true }),
+      { INFINIUM_CODEX_CONTENT_MODE: 'metadata' },
+    );
+    await waitFor(() => infinium.traces.length === 2, 60_000, 'the metadata session traced live');
+    await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
+    // Ran before tracing was set up: its rollout only.
+    session(project, '0c000000-0000-4000-8000-000000000003', 'BEFORE-SETUP prompt');
+
+    const dry = await runCli(sandbox, ['import', '--since', '60d', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).not.toContain('CONFIDENTIAL');
+    expect(dry.stdout).not.toContain('METADATA-ONLY');
+    expect(dry.stdout).toContain('made while our hooks were installed, which kept nothing of it');
+    expect(dry.stdout).toContain('BEFORE-SETUP prompt');
+    const run = await runCli(sandbox, ['import', '--since', '60d', '--yes']);
+    expect(run.code).toBe(0);
+    await waitFor(() => infinium.traces.length === 4, 60_000, 'the session from before tracing');
+    await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
+    const bodies = infinium.traces.map((t) => t.rawBody).join('\n');
+    expect(bodies).not.toContain('CONFIDENTIAL');
+    expect(bodies).not.toContain('METADATA-ONLY');
+    expect(bodies).toContain('BEFORE-SETUP prompt');
+    expect(infinium.traces).toHaveLength(4);
+  });
+});
+
+describe('a failed init leaves nothing half done (misc-low)', () => {
+  const expectNothingLeft = (codexBefore: Record<string, string>) => {
+    expect(existsSync(join(sandbox.project, '.infinium'))).toBe(false);
+    expect(existsSync(join(sandbox.stateDir, 'config.json'))).toBe(false);
+    expect(existsSync(join(sandbox.stateDir, 'credentials.json'))).toBe(false);
+    expect(existsSync(join(sandbox.stateDir, 'allowed.json'))).toBe(false);
+    expect(snapshot(sandbox.codexHome)).toEqual(codexBefore);
+  };
+
+  it('when a write after the Codex files fails: no project config, user config, secret or hook is left', async () => {
+    sandbox = makeSandbox();
+    writeFileSync(join(sandbox.codexHome, 'config.toml'), 'model = "gpt-5.5"\n');
+    const before = snapshot(sandbox.codexHome);
+    // Root writes through a read-only folder; a folder where init's record of the files it changed goes
+    // fails the last write for everyone.
+    mkdirSync(join(sandbox.stateDir, 'installed-files.json'), { recursive: true });
+    const init = await runCli(sandbox, initArgs(AGENT, infinium.url, '--gitignore'), { input: SECRET });
+    expect(init.code).not.toBe(0);
+    expectNothingLeft(before);
+    expect(existsSync(join(sandbox.project, '.gitignore'))).toBe(false);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('with a read-only Codex home', async () => {
+    sandbox = makeSandbox();
+    const before = snapshot(sandbox.codexHome);
+    chmodSync(sandbox.codexHome, 0o555);
+    try {
+      const init = await runCli(sandbox, initArgs(AGENT, infinium.url), { input: SECRET });
+      expect(init.code).not.toBe(0);
+      expectNothingLeft(before);
+    } finally {
+      chmodSync(sandbox.codexHome, 0o755);
+    }
   });
 });
