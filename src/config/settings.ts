@@ -5,9 +5,9 @@
 import { existsSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
-import { redactPatternProblem } from '../trace/redact';
 import { ALLOW_COMMAND, decisionFor } from './consent';
 import { type Env, statePaths, systemPaths, tracingDisabled } from './paths';
+import { redactPatternProblem } from './redact-pattern';
 
 export type Granularity = 'turn' | 'session';
 export type ContentMode = 'full' | 'redacted' | 'metadata';

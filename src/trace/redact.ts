@@ -662,26 +662,6 @@ const BUILT_IN: readonly CompiledPattern[] = SECRET_PATTERNS.map((pattern) => ({
 const HINT_SCANNER = new HintScanner(HINTS);
 
 /**
- * Why a user's redact pattern cannot be used, as the end of a sentence that starts with the pattern, or
- * null. Refused: what RE2 cannot compile (lookaround, backreferences), and a pattern that matches empty
- * text (`a*`), which hides nothing there but is still found at every position of a field (1 MB of text
- * took 300-500 ms).
- */
-export function redactPatternProblem(source: string): string | null {
-  let regex: RE2JS;
-  try {
-    regex = RE2JS.compile(source);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return `is not a regex we can run in linear time (${reason}); use RE2 syntax, without lookaround or backreferences`;
-  }
-  if (regex.matcher('').find()) {
-    return 'matches empty text; make it need at least one character (for example `+` instead of `*`)';
-  }
-  return null;
-}
-
-/**
  * How many secrets one pattern may find in a field. A field with more is a dump of secrets or an attack
  * (1 MB of a six-character URL with a password holds 166,000 of them): from the first secret past this
  * allowance on, the rest of the field is one `[REDACTED:too-many-secrets]` mark. So no field costs more
