@@ -232,6 +232,7 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
         const process = processOf(record.args);
         const polled = process === undefined ? undefined : processes.get(process);
         if (polled) polls.set(tool, polled);
+        if (process !== undefined) writesToProcess.add(tool);
         if (record.raw !== undefined) rawInputs.set(tool, record.raw);
         if (typeof record.args?.path === 'string') pathArgs.set(tool, record.args.path);
         tools.set(record.callId, tool);
@@ -306,6 +307,11 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
           tool.status = 'success';
           break;
         }
+        if (writesToProcess.has(tool)) {
+          // A process started in an earlier turn: its exit code is still not this call's own.
+          tool.status = 'success';
+          break;
+        }
         tool.exitCode ??= record.exitCode;
         if (tool.status === 'incomplete') tool.status = statusOf(tool);
         break;
@@ -350,6 +356,9 @@ export function activityFromRollout(records: readonly RolloutRecord[], ended: bo
   if (!turn.failed) turn.finalMessage ??= lastActivity?.type === 'message' ? lastActivity.text : undefined;
   return turn;
 }
+
+/** Calls that address a background process (write_stdin): what they report of it is not their own result. */
+const writesToProcess = new WeakSet<ToolActivity>();
 
 /** The raw arguments of each call, kept apart so a call Codex rejects can show them as written. */
 const rawInputs = new WeakMap<ToolActivity, string>();

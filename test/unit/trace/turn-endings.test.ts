@@ -148,6 +148,26 @@ describe('background commands', () => {
     expect(data.errors?.map((e) => [e.error_type, e.step_number])).toEqual([['command_failed', 2]]);
   });
 
+  it('a poll of a process an earlier turn started is a success: the exit it reports is not its own', () => {
+    const w = new RolloutWriter()
+      .startTurn('t2', 'is it done?')
+      .line('response_item', {
+        type: 'function_call',
+        name: 'write_stdin',
+        arguments: JSON.stringify({ session_id: 41, chars: '' }),
+        call_id: 'p2',
+      })
+      .line('response_item', {
+        type: 'function_call_output',
+        call_id: 'p2',
+        output: 'Chunk ID: 3\nWall time: 0.1 seconds\nProcess exited with code 1\nOutput:\nFAIL\n',
+      })
+      .complete('t2', 100, 'It failed.');
+    const data = buildTurnTrace(input(w, { turnId: 't2' }), options);
+    expect(calls(data)).toEqual([['{"session_id":41,"chars":""}', 'success', undefined]]);
+    expect(data.errors).toEqual([]);
+  });
+
   it('a background command Codex killed after the turn ended is reported as killed, not as a failure', () => {
     const w = background(new RolloutWriter().startTurn('t1', 'serve'), 'c1', 'npm run dev', 9).complete(
       't1',
