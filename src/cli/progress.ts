@@ -2,6 +2,8 @@
 // check). Only on a terminal (stderr), never with --json, and only once the wait passes SHOW_AFTER_MS, so a
 // quick answer does not flicker. Its line is erased when the work ends; the command then prints its result.
 // Ctrl-C while it spins ends the command as a cancel: exit 130, no "Error:".
+// Not @clack/prompts' spinner (1.x): it draws at once (no show-after delay), and while it spins its block()
+// puts a terminal stdin in raw mode and answers Ctrl-C with process.exit(0), so a cancel would exit 0.
 import type { Writable } from 'node:stream';
 import { inertLine } from './terminal-text';
 

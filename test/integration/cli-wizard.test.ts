@@ -191,6 +191,23 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     expect(existsSync(join(sandbox.codexHome, 'hooks.json'))).toBe(true);
   }, 180_000);
 
+  it('Ctrl-C while a spinner waits on Infinium: exit 130, "Cancelled.", no "Error:"', async () => {
+    const sandbox = makeSandbox();
+    const init = wizard(sandbox);
+    await giveCredentials(init);
+    await answerSetup(init);
+    expect(await init.exit()).toBe(0);
+    // The health check hangs: past 300 ms the spinner shows, on the terminal (stderr).
+    standIn.failNext(1, { kind: 'slow', delayMs: 20_000 });
+    const test = wizard(sandbox, 'test');
+    await test.answer(`Checking agent ${AGENT} with Infinium`, ctrlC);
+    const code = await test.exit();
+    expect(code, test.output).toBe(130);
+    expect(test.output).toContain('Cancelled.');
+    expect(test.output).not.toContain('Error:');
+    expect(test.output).not.toMatch(/\n\s+at /);
+  }, 180_000);
+
   it('Ctrl-C leaves cleanly: exit 130, no "Error:", nothing written', async () => {
     const sandbox = makeSandbox();
     const terminal = wizard(sandbox);
