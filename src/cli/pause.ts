@@ -1,7 +1,7 @@
 // `infinium-codex pause [--all]`: turns of a paused project are dropped by the worker, not kept. The pause
 // starts now: a turn made before it is still sent, however late the worker builds it.
 import { pauseKeyFor, readPauseState, startPause } from '../config/pause';
-import { resolveConfig } from '../config/settings';
+import { ConsentNeededError, resolveConfig } from '../config/settings';
 import type { CliContext } from './context';
 import { UserError } from './errors';
 
@@ -17,7 +17,7 @@ export async function pause(options: PauseOptions, ctx: CliContext): Promise<voi
   }
   const key = pauseKeyFor(ctx.cwd);
   // Pausing a folder nothing traces would change nothing and read as if it had.
-  if (!resolveConfig(ctx.cwd, ctx.env)) {
+  if (!tracedHere(ctx)) {
     throw new UserError(
       `${key} is not traced (no agent is configured for it), so there is nothing to pause.`,
       'Run `infinium-codex status` to see what is set up here.',
@@ -29,4 +29,14 @@ export async function pause(options: PauseOptions, ctx: CliContext): Promise<voi
   }
   startPause(key, ctx.env);
   ctx.out.line(`Paused tracing for ${key}; \`infinium-codex resume\` there turns it back on.`);
+}
+
+/** Whether sessions here are traced: also while a project file waits for consent (its turns are kept). */
+function tracedHere(ctx: CliContext): boolean {
+  try {
+    return resolveConfig(ctx.cwd, ctx.env) !== null;
+  } catch (error) {
+    if (error instanceof ConsentNeededError) return true;
+    throw error;
+  }
 }

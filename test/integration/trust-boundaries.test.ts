@@ -180,6 +180,8 @@ describe('planted-project-config-redirects-secret', () => {
     expect(
       JSON.parse((await runCli(sandbox, ['status', '--json'], { cwd: clone })).stdout).consentNeeded,
     ).toMatchObject({ keys: ['contentMode'] });
+    // The project is traced meanwhile (its turns are kept), so it can be paused.
+    expect((await runCli(sandbox, ['pause'], { cwd: clone })).code).toBe(0);
   });
 
   it('init writing the project file is the consent for what it wrote', async () => {
