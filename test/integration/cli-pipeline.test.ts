@@ -99,6 +99,9 @@ describe('status, history and retry show what the worker did', () => {
       expect(waiting.stdout).toMatch(
         /\nNext try: {2}with the first Codex turn that ends in \d+ s or later, or now with `infinium-codex retry`\n/,
       );
+      expect((await runCli(sandbox, ['doctor'])).stdout).toMatch(
+        /Nothing to do if it passes: next try with the first Codex turn that ends in \d+ s or later, or now with `infinium-codex retry`\./,
+      );
     } finally {
       standIn.recover();
     }
