@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recordDecision } from '../../src/config/consent';
 import { listDead, listOutbox, readHistory } from '../../src/spool';
 import { spoolPaths, traceKey } from '../../src/spool/layout';
 import {
@@ -233,8 +234,10 @@ describe('fault injection', () => {
     async () => {
       const dist = inertWorkerDist(box.dir);
       undo.push(mountSmallDisk(box.state, 512 * 1024));
-      // The new filesystem hides the secret stored before it was mounted: store it again, as init would.
+      // The new filesystem hides the secret and the consent to the project file recorded before it was
+      // mounted: record them again, as init would.
       storeAgentSecret(box, { [AGENT]: SECRET });
+      recordDecision(join(box.project, '.infinium', 'config.json'), 'allow', box.env);
       // A session through each front-end: on the full disk each drops its payload, silently.
       const simulated = sessions(FRONT_ENDS.length, { dist, frontEnds: FRONT_ENDS });
       for (const s of simulated) await s.turn();
