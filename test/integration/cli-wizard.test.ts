@@ -140,8 +140,9 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     expect(terminal.output).not.toContain(SECRET);
     expect(terminal.output).not.toContain('sk-wrong-secret-24');
     expect(terminal.output).not.toContain('Error:');
+    // The secret is stored for the agent at the origin it was entered for (issue 21 kind 1).
     expect(JSON.parse(readFileSync(join(sandbox.stateDir, 'credentials.json'), 'utf8'))).toEqual({
-      [AGENT]: SECRET,
+      [`${AGENT}@${new URL(standIn.url).origin}`]: SECRET,
     });
   }, 180_000);
 
@@ -241,9 +242,11 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     writeFileSync(config, `${JSON.stringify({ agentId: AGENT, baseUrl: standIn.url })}\n`);
     git('add', '.infinium');
     git('commit', '-qm', 'share the agent');
-    const terminal = wizard(sandbox);
-    // The agent id comes from the committed config; the base URL too, shown as a placeholder.
-    await terminal.answer('Agent id', enter);
+    // The committed file awaits this user's consent, so nothing is taken from it; --base-url is shown as
+    // a placeholder that Enter accepts.
+    const terminal = wizard(sandbox, `init --base-url ${standIn.url}`);
+    await terminal.answer('Do you have an Infinium agent yet?', enter);
+    await terminal.answer('Agent id', `${AGENT}${enter}`);
     await terminal.answer('Agent secret', `${SECRET}${enter}`);
     await terminal.answer('Infinium base URL', enter);
     await terminal.answer(`◇  Infinium accepted agent ${AGENT}`, '');

@@ -134,13 +134,14 @@ describe('outside text on a terminal', () => {
     const placed = placeRollout(box.codexHome, JSON.stringify(project).slice(1, -1), TWO_TURNS.rollout);
     const prompt = JSON.stringify(`first ${ESC}]52;c;ZWNobw==${BEL}prompt\u009b2J`).slice(1, -1);
     writeFileSync(placed.path, readFileSync(placed.path, 'utf8').replaceAll('first prompt', prompt));
+    // The listing shows a turn's prompt only while the turn is still to be imported: before the import.
+    const listed = await runCli(box, ['import', '--since', '2026-11-01', '--dry-run']);
+    expect(listed.stdout).toContain('\\u001b]52;c;ZWNobw==\\u0007prompt\\u009b2J');
     for (const args of [['--dry-run'], ['--yes']]) {
       const run = await runCli(box, ['import', '--since', '2026-11-01', ...args], { env: coloured });
       expect(run.code, run.stderr).toBe(0);
       expectInert(run.stdout + run.stderr);
     }
-    const listed = await runCli(box, ['import', '--since', '2026-11-01', '--dry-run']);
-    expect(listed.stdout).toContain('\\u001b]52;c;ZWNobw==\\u0007prompt\\u009b2J');
     expect(listed.stdout).toContain('demo\\u001b]0;FOLDER\\u0007\\u202e');
     for (const command of ['history', 'status', 'results']) {
       const run = await runCli(box, [command], { env: coloured });
