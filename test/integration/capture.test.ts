@@ -131,7 +131,13 @@ describe('capture pipeline (hook -> worker -> Infinium)', () => {
   it("puts a sub-agent's events into its parent's turn: one trace, with the sub-agent as a step", async () => {
     const scenario = loadScenario('subagent', box);
     expect(scenario.events.some(([, p]) => p.includes('"agent_id"'))).toBe(true);
-    await replay('node', scenario.events);
+    // The scenario's rollout is written whole before the hooks run, so a worker that SessionStart starts
+    // would find the turn already over in it before the sub-agent's hooks arrive; in a real session Codex
+    // runs SubagentStop before the parent turn ends in the rollout. Replay from the prompt on.
+    await replay(
+      'node',
+      scenario.events.filter(([event]) => event !== 'SessionStart'),
+    );
     await waitForTraces(1);
     await runWorkerProcess(env);
     expect(server.traces).toHaveLength(1);
