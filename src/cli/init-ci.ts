@@ -2,17 +2,16 @@
 // comes from INFINIUM_AGENT_ID / INFINIUM_AGENT_SECRET (/ INFINIUM_BASE_URL), checked with Infinium's health
 // endpoint; our hooks go into this user's Codex home, trusted. Nothing else is written: no user or project
 // settings and no stored secret, so every turn is traced with what the job's environment says.
-import { installHooks } from '../codex/install';
 import { codexNeeds, detectCodex, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
 import { checkBaseUrl, insecureHttpAllowed } from '../config/settings';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
-import { hookTarget } from './agent';
 import { acceptedLine, verifyCredentials } from './connection';
 import type { CliContext } from './context';
 import { UserError } from './errors';
 import type { InitOptions } from './init-options';
 import { withProgress } from './progress';
 import { checkAgentId } from './secret-input';
+import { installUserHooks } from './user-hooks';
 
 /** Flags that write settings or a secret: `--ci` takes everything from the environment instead. */
 const NOT_WITH_CI = [
@@ -60,22 +59,11 @@ export async function initCi(options: InitOptions, ctx: CliContext): Promise<voi
     );
     out.line(acceptedLine(out, agentId, check.agentName));
   }
-  const capture = options.capture ?? 'lean';
-  const target = hookTarget(ctx, options.frontEnd ?? 'native');
-  const installed = installHooks({
-    scope: 'user',
-    projectDir: ctx.cwd,
-    capture,
-    target,
-    trust: options.trust !== false,
-    codexVersion: codex.version,
-    env,
+  installUserHooks(ctx, codex, {
+    capture: options.capture ?? 'lean',
+    frontEnd: options.frontEnd,
+    trust: options.trust,
   });
-  const trusted = codexNeeds(codex.version).trust && options.trust !== false ? ', trusted' : '';
-  const frontEnd = target.nativeHook ? 'native' : 'hook.sh';
-  out.line(
-    `${out.green('✓')} ${installed.hooksChanged ? 'Installed' : 'Kept'} ${capture} capture hooks in ${installed.hooksFile} (${frontEnd}${trusted})`,
-  );
   out.line(
     '  No settings or secret written: each turn is traced with INFINIUM_* from the environment Codex runs in.',
   );

@@ -2,15 +2,14 @@
 // the user settings say "local only": every turn of a project with no agent is traced into local history
 // (`history`, `view`), and nothing is sent anywhere. Once an agent is set up (`init` with credentials),
 // `retry` sends the kept turns, once each, under the keys they were kept with.
-import { installHooks } from '../codex/install';
 import { codexNeeds, detectCodex, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
 import { statePaths } from '../config/paths';
 import { readSettings } from '../config/settings';
 import { updateSettingsFile } from '../config/settings-file';
-import { hookTarget } from './agent';
 import type { CliContext } from './context';
 import { UserError } from './errors';
 import type { InitOptions } from './init-options';
+import { installUserHooks } from './user-hooks';
 
 /** Flags that name an account: `--local` is the set-up without one. */
 const NOT_WITH_LOCAL = [
@@ -38,24 +37,11 @@ export async function initLocal(options: InitOptions & { system?: boolean }, ctx
   }
   const userConfig = statePaths(env).userConfig;
   const capture = options.capture ?? readSettings(userConfig).capture ?? 'lean';
-  const target = hookTarget(ctx, options.frontEnd);
-  const installed = installHooks({
-    scope: 'user',
-    projectDir: ctx.cwd,
-    capture,
-    target,
-    trust: options.trust !== false,
-    codexVersion: codex.version,
-    env,
-  });
+  installUserHooks(ctx, codex, { capture, frontEnd: options.frontEnd, trust: options.trust });
   updateSettingsFile(
     userConfig,
     { localOnly: true, capture, ...(options.frontEnd === 'sh' ? { frontEnd: 'sh' } : {}) },
     { mode: 0o600, dirMode: 0o700 },
-  );
-  const trusted = codexNeeds(codex.version).trust && options.trust !== false ? ', trusted' : '';
-  out.line(
-    `${out.green('✓')} ${installed.hooksChanged ? 'Installed' : 'Kept'} ${capture} capture hooks in ${installed.hooksFile} (${target.nativeHook ? 'native' : 'hook.sh'}${trusted})`,
   );
   out.line(
     `${out.green('✓')} Local only: every Codex turn in a project with no agent is kept in local history`,
