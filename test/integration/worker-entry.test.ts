@@ -10,7 +10,7 @@ import { spoolPaths } from '../../src/spool/layout';
 import { LOCK_AHEAD_MS } from '../../src/spool/lock';
 import { readSnapshots } from '../../src/spool/snapshots';
 import type { WorkerTiming } from '../../src/worker/timing';
-import { codexSession, feed, makeSandbox, type Sandbox, spoolNames } from '../support/capture-harness';
+import { codexSession, feed, makeSandbox, runHook, type Sandbox, spoolNames } from '../support/capture-harness';
 import { runWorkerProcess } from '../support/scenario';
 
 const AGENT = '3f1f0c2e-0000-4000-8000-0000000e0001';
@@ -69,7 +69,8 @@ describe('a worker started while another one holds the lock', () => {
 
   it("still takes a waiting SessionStart's start snapshot", async () => {
     const session = codexSession('session-start', box.project);
-    await feed('sh', [['SessionStart', session.sessionStart()]], box.env);
+    // The hook's own worker start is a no-op here: the worker under test is the only one taking snapshots.
+    await runHook('sh', 'SessionStart', session.sessionStart(), box.env, { node: '/bin/true' });
     const [entry] = spoolNames(box.state);
     expect(await runWorkerProcess(box.env)).toBe(0);
     const snapshots = readSnapshots(spoolPaths(box.env), 'session-start');
