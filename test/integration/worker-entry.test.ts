@@ -10,7 +10,14 @@ import { spoolPaths } from '../../src/spool/layout';
 import { LOCK_AHEAD_MS } from '../../src/spool/lock';
 import { readSnapshots } from '../../src/spool/snapshots';
 import type { WorkerTiming } from '../../src/worker/timing';
-import { codexSession, feed, makeSandbox, runHook, type Sandbox, spoolNames } from '../support/capture-harness';
+import {
+  codexSession,
+  feed,
+  makeSandbox,
+  runHook,
+  type Sandbox,
+  spoolNames,
+} from '../support/capture-harness';
 import { runWorkerProcess } from '../support/scenario';
 
 const AGENT = '3f1f0c2e-0000-4000-8000-0000000e0001';
