@@ -44,7 +44,7 @@ import type { InitOptions } from './init-options';
 import { secretStoredLine, warnMovedUserHooks } from './notices';
 import { withProgress } from './progress';
 import * as prompts from './prompts';
-import { cancelled, checkAgentId, promptSecret, type SecretFlags, secretFromFlags } from './secret-input';
+import { cancelled, checkAgentId, promptSecret, secretFromFlags } from './secret-input';
 
 interface Answers {
   agentId: string;

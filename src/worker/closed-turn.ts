@@ -1,7 +1,6 @@
 // The hand-off between the capture pipeline (spool -> turns) and the trace side (turn -> TaskData).
 // The worker groups spooled hook events into turns; once a turn is closed, `composeTurnTrace`
 // (src/worker/compose.ts) reads the rollout and builds its TaskData.
-import type { HookPayload } from '../codex/hook-payload';
 import type { CaptureMode, ResolvedConfig } from '../config/settings';
 import type { SpooledEvent } from '../spool/events';
 
