@@ -8,28 +8,17 @@ import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
 import { acceptedLine, verifyCredentials } from './connection';
 import type { CliContext } from './context';
 import { UserError } from './errors';
-import type { InitOptions } from './init-options';
+import { ACCOUNT_FLAGS, givenFlags, type InitOptions } from './init-options';
 import { withProgress } from './progress';
 import { checkAgentId } from './secret-input';
 import { installUserHooks } from './user-hooks';
 
 /** Flags that write settings or a secret: `--ci` takes everything from the environment instead. */
-const NOT_WITH_CI = [
-  'agentId',
-  'agentSecret',
-  'agentSecretStdin',
-  'baseUrl',
-  'allProjects',
-  'scope',
-  'project',
-  'granularity',
-  'contentMode',
-];
+const NOT_WITH_CI = [...ACCOUNT_FLAGS, 'project', 'granularity', 'contentMode'];
 
 export async function initCi(options: InitOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
-  const given = NOT_WITH_CI.filter((key) => (options as Record<string, unknown>)[key] !== undefined);
-  if (given.length > 0) {
+  if (givenFlags(options, NOT_WITH_CI).length > 0) {
     throw new UserError(
       '`init --ci` takes the agent from the environment (INFINIUM_AGENT_ID, INFINIUM_AGENT_SECRET, INFINIUM_BASE_URL) and writes no settings, so it does not take --agent-id, --agent-secret, --base-url, --scope, --project, --all-projects, --granularity or --content-mode (set INFINIUM_CODEX_GRANULARITY and INFINIUM_CODEX_CONTENT_MODE instead).',
       undefined,

@@ -8,23 +8,15 @@ import { readSettings } from '../config/settings';
 import { updateSettingsFile } from '../config/settings-file';
 import type { CliContext } from './context';
 import { UserError } from './errors';
-import type { InitOptions } from './init-options';
+import { ACCOUNT_FLAGS, givenFlags, type InitOptions } from './init-options';
 import { installUserHooks } from './user-hooks';
 
 /** Flags that name an account: `--local` is the set-up without one. */
-const NOT_WITH_LOCAL = [
-  'agentId',
-  'agentSecret',
-  'agentSecretStdin',
-  'baseUrl',
-  'allProjects',
-  'scope',
-  'system',
-];
+const NOT_WITH_LOCAL = [...ACCOUNT_FLAGS, 'system'];
 
 export async function initLocal(options: InitOptions & { system?: boolean }, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
-  if (NOT_WITH_LOCAL.some((key) => (options as Record<string, unknown>)[key] !== undefined)) {
+  if (givenFlags(options, NOT_WITH_LOCAL).length > 0) {
     throw new UserError(
       '`init --local` sets up tracing without an account, so it takes no agent id, secret, base URL, scope or --system: run `infinium-codex init` with them once you have an agent.',
       undefined,

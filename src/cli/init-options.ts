@@ -27,3 +27,18 @@ export interface InitOptions extends SecretFlags {
   /** With --system: print the managed files instead of writing them. */
   print?: boolean;
 }
+
+/** The flags that name an account or where its settings go: the modes that take neither refuse them. */
+export const ACCOUNT_FLAGS = [
+  'agentId',
+  'agentSecret',
+  'agentSecretStdin',
+  'baseUrl',
+  'allProjects',
+  'scope',
+] as const satisfies readonly (keyof InitOptions)[];
+
+/** Which of `flags` the user gave. */
+export function givenFlags(options: InitOptions, flags: readonly string[]): string[] {
+  return flags.filter((key) => (options as Record<string, unknown>)[key] !== undefined);
+}

@@ -310,6 +310,13 @@ function labelled(summary: string, labels: Record<'passed' | 'failed' | 'skipped
   return counts;
 }
 
+/** vitest's and jest's summary words (matchAll copies a global RegExp, so sharing them is safe). */
+const PASSED_FAILED_SKIPPED = {
+  passed: /(\d+) passed/g,
+  failed: /(\d+) failed/g,
+  skipped: /(\d+) (?:skipped|todo)/g,
+};
+
 interface SummaryParser {
   framework: string;
   parse(text: string): Omit<TestCounts, 'framework'> | undefined;
@@ -322,13 +329,7 @@ export const SUMMARIES: readonly SummaryParser[] = [
     framework: 'vitest',
     parse: (text) => {
       const line = /^\s*Tests\s{2,}(.*\(\d+\))\s*$/m.exec(text)?.[1];
-      return line === undefined
-        ? undefined
-        : labelled(line, {
-            passed: /(\d+) passed/g,
-            failed: /(\d+) failed/g,
-            skipped: /(\d+) (?:skipped|todo)/g,
-          });
+      return line === undefined ? undefined : labelled(line, PASSED_FAILED_SKIPPED);
     },
   },
   {
@@ -336,13 +337,7 @@ export const SUMMARIES: readonly SummaryParser[] = [
     framework: 'jest',
     parse: (text) => {
       const line = /^Tests:\s+(.*\d+ total)\s*$/m.exec(text)?.[1];
-      return line === undefined
-        ? undefined
-        : labelled(line, {
-            passed: /(\d+) passed/g,
-            failed: /(\d+) failed/g,
-            skipped: /(\d+) (?:skipped|todo)/g,
-          });
+      return line === undefined ? undefined : labelled(line, PASSED_FAILED_SKIPPED);
     },
   },
   {
