@@ -12,7 +12,7 @@ import { pauseKeyFor } from '../config/pause';
 import { readSettings, resolveConfig } from '../config/settings';
 import { DEFAULT_BASE_URL } from '../infinium/client';
 import { spoolPaths } from '../spool/layout';
-import { lockHolder } from '../spool/lock';
+import { lockHolder, processAlive } from '../spool/lock';
 import { evaluationLockFile } from '../worker/evaluations';
 import type { CliContext } from './context';
 import { PACKAGE_NAME } from './install-source';
@@ -65,15 +65,7 @@ async function stopWorkers(ctx: CliContext): Promise<number[]> {
       // gone meanwhile
     }
   }
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  for (const end = Date.now() + STOP_WAIT_MS; pids.some(alive) && Date.now() < end; )
+  for (const end = Date.now() + STOP_WAIT_MS; pids.some(processAlive) && Date.now() < end; )
     await new Promise((resolve) => setTimeout(resolve, 50));
   return pids;
 }

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Env, statePaths } from '../config/paths';
 import { ensureDir, writeFileAtomic } from '../spool/layout';
+import { processAlive } from '../spool/lock';
 import type { CliContext } from './context';
 import { UserError } from './errors';
 import { collectTurns } from './view-data';
@@ -105,15 +106,6 @@ export function launchDir(env: Env): string {
   return join(statePaths(env).root, 'view');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Writes the page that sends the browser on to `url`: 0600, readable by the user alone, named after this
  * process. Pages left by a `view` that was killed (their token is dead with their server) are removed.
@@ -123,7 +115,8 @@ export function writeLaunchPage(env: Env, url: string): string {
   ensureDir(dir);
   for (const name of readdirSync(dir)) {
     const pid = /^open-(\d+)\.html$/.exec(name)?.[1];
-    if (pid && Number(pid) !== process.pid && !alive(Number(pid))) rmSync(join(dir, name), { force: true });
+    if (pid && Number(pid) !== process.pid && !processAlive(Number(pid)))
+      rmSync(join(dir, name), { force: true });
   }
   const file = join(dir, `open-${process.pid}.html`);
   const href = escapeHtml(url);

@@ -168,7 +168,8 @@ function isStale(file: string, nowMs: number): boolean {
   return silent && (facts.state === 'T' || facts.state === 't');
 }
 
-function processAlive(pid: number): boolean {
+/** Whether `pid` is a live process (one of another user's, which we may not signal, counts as live). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
