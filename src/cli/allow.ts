@@ -3,7 +3,8 @@
 // much (its agent, base URL, content mode toward `full`); `deny` keeps its turns under the user's own
 // settings. Either covers the file's current content only. Kept turns are then built by a worker at once.
 import { type Decision, recordDecision } from '../config/consent';
-import { findProjectConfig, projectFileProblem, readSettings } from '../config/settings';
+import { fileTrustProblem } from '../config/paths';
+import { findProjectConfig, readSettings } from '../config/settings';
 import type { CliContext } from './context';
 import { UserError } from './errors';
 import { startWorker } from './worker-start';
@@ -21,7 +22,7 @@ export async function decide(decision: Decision, options: AllowOptions, ctx: Cli
       'Run this in the project folder; `infinium-codex status` shows where each setting comes from.',
     );
   }
-  const problem = projectFileProblem(file);
+  const problem = fileTrustProblem(file);
   if (problem) {
     throw new UserError(
       `${file} is not used (${problem}), so it cannot be allowed.`,

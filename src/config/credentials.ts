@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
-import { type Env, statePaths, systemPaths } from './paths';
+import { type Env, statePaths, systemFilesProblem, systemPaths } from './paths';
 
 export const KEYRING_SERVICE = 'infinium-codex';
 export const KEYRING_TIMEOUT_MS = 3_000;
@@ -180,6 +180,7 @@ export async function loadSecret(
     const secret = await keyringSecret(account, options);
     if (secret) return { secret, source: 'keyring' };
   }
+  if (systemFilesProblem(env) !== null) return null;
   const fromSystem = readCredentialFile(env, systemPaths(env).credentials)[account];
   return fromSystem ? { secret: fromSystem, source: 'system' } : null;
 }

@@ -2,11 +2,18 @@
 // (<project>/.infinium/config.json, found by walking up from the session's cwd, as git finds .git) >
 // user defaults ($INFINIUM_CODEX_HOME/config.json) > machine defaults (/etc/infinium-codex/config.json, written
 // by `init --system`). A session with no agent anywhere is not traced.
-import { existsSync, readFileSync, type Stats, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
 import { ALLOW_COMMAND, decisionFor } from './consent';
-import { type Env, statePaths, systemPaths, tracingDisabled } from './paths';
+import {
+  type Env,
+  fileTrustProblem,
+  statePaths,
+  systemFilesProblem,
+  systemPaths,
+  tracingDisabled,
+} from './paths';
 import { redactPatternProblem } from './redact-pattern';
 
 export type Granularity = 'turn' | 'session';
@@ -95,26 +102,6 @@ export function findProjectConfig(cwd: string, env: Env = process.env): string |
     if (existsSync(candidate)) return candidate;
     if (dir === home || existsSync(join(dir, '.git')) || dirname(dir) === dir) return null;
   }
-}
-
-/**
- * Why a project file is not used at all, or null: like git's safe.directory, a file (or its `.infinium`
- * folder) owned by another user than us or root, or writable by every user, says nothing about our choices.
- */
-export function projectFileProblem(file: string): string | null {
-  if (typeof process.getuid !== 'function') return null;
-  const uid = process.getuid();
-  for (const path of [dirname(file), file]) {
-    let stats: Stats;
-    try {
-      stats = statSync(path);
-    } catch {
-      return null;
-    }
-    if (stats.uid !== uid && stats.uid !== 0) return `${path} is owned by another user (uid ${stats.uid})`;
-    if ((stats.mode & 0o002) !== 0) return `${path} is writable by every user`;
-  }
-  return null;
 }
 
 /** A config.json's JSON object; a missing file is an empty one. Throws ConfigError naming the file. */
@@ -312,11 +299,7 @@ export function configuredFrontEnd(env: Env): FrontEnd {
 
 /** The capture mode: the user's choice (`init`), else the machine's (`init --system`), else lean. */
 export function configuredCapture(env: Env): CaptureMode {
-  return (
-    readSettings(statePaths(env).userConfig).capture ??
-    readSettings(systemPaths(env).config).capture ??
-    'lean'
-  );
+  return readSettings(statePaths(env).userConfig).capture ?? systemSettings(env).capture ?? 'lean';
 }
 
 /** A project file that waits for the user's consent: its settings would widen where data goes or how much. */
@@ -392,7 +375,7 @@ export interface ProjectLayer {
 function projectLayer(cwd: string, env: Env, below: Layer[], fromEnv: Settings): ProjectLayer | null {
   const file = findProjectConfig(cwd, env);
   if (!file) return null;
-  const problem = projectFileProblem(file);
+  const problem = fileTrustProblem(file);
   if (problem) return { file, settings: {}, notes: [`ignored: ${problem}`] };
   const settings = readSettings(file);
   const notes: string[] = [];
@@ -415,11 +398,16 @@ function projectLayer(cwd: string, env: Env, below: Layer[], fromEnv: Settings):
   return { file, settings, notes };
 }
 
+/** The machine-wide defaults, none when the files are not root's (or ours) or others may write them. */
+function systemSettings(env: Env): Settings {
+  return systemFilesProblem(env) === null ? readSettings(systemPaths(env).config) : {};
+}
+
 /** The configuration for a session started in `cwd`, or null when nothing names an agent for it. */
 export function resolveConfig(cwd: string, env: Env = process.env): ResolvedConfig | null {
   if (tracingDisabled(env)) return null;
   const fromEnv = envSettings(env);
-  const system: Layer = { where: systemPaths(env).config, settings: readSettings(systemPaths(env).config) };
+  const system: Layer = { where: systemPaths(env).config, settings: systemSettings(env) };
   const user: Layer = {
     where: statePaths(env).userConfig,
     settings: readSettings(statePaths(env).userConfig),

@@ -1,9 +1,10 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordDecision } from '../../../src/config/consent';
-import { deleteSecret, loadSecret, storeSecret } from '../../../src/config/credentials';
+import { deleteSecret, loadSecret, secretAccount, storeSecret } from '../../../src/config/credentials';
+import { systemFilesProblem } from '../../../src/config/paths';
 import { isPaused, writePauseState } from '../../../src/config/pause';
 import {
   ConfigError,
@@ -307,5 +308,64 @@ describe('project files the user did not write (planted-project-config-redirects
       await loadSecret('agent-u', 'https://attacker.example/api/v1', { env, noKeyring: true }),
     ).toBeNull();
     expect(await loadSecret('agent-u', 'http://mine.example/api/v1', { env, noKeyring: true })).toBeNull();
+  });
+
+  describe('machine-wide files (init --system)', () => {
+    const SYSTEM_URL = 'https://fleet.example/api/v1';
+    let system: string;
+    beforeEach(() => {
+      system = join(root, 'etc', 'infinium-codex');
+      env.INFINIUM_CODEX_SYSTEM_DIR = system;
+      mkdirSync(system, { recursive: true, mode: 0o755 });
+      chmodSync(system, 0o755);
+      writeFileSync(join(system, 'config.json'), JSON.stringify({ agentId: 'agent-s', baseUrl: SYSTEM_URL }));
+      writeFileSync(
+        join(system, 'credentials.json'),
+        JSON.stringify({ [secretAccount('agent-s', SYSTEM_URL)]: 'fleet-secret' }),
+      );
+    });
+    const secretFound = async () =>
+      (await loadSecret('agent-s', SYSTEM_URL, { env, noKeyring: true }))?.secret;
+
+    it("apply when they are root's (or ours) and no one else may write them", async () => {
+      expect(systemFilesProblem(env)).toBeNull();
+      expect(resolveConfig(join(root, 'w'), env)).toMatchObject({ agentId: 'agent-s', source: 'system' });
+      expect(await secretFound()).toBe('fleet-secret');
+    });
+
+    it.each([
+      ['the folder', '', /is writable by every user/],
+      ['the settings', 'config.json', /config\.json is writable by every user/],
+      ['the credentials', 'credentials.json', /credentials\.json is writable by every user/],
+    ])('are ignored, secret included, when every user may write %s', async (_what, name, reason) => {
+      chmodSync(join(system, name), name === '' ? 0o777 : 0o666);
+      expect(systemFilesProblem(env)).toMatch(reason);
+      expect(systemFilesProblem(env)).toMatch(
+        /^The machine-wide settings in .* are ignored: .*; run `sudo chown/,
+      );
+      expect(resolveConfig(join(root, 'w'), env)).toBeNull();
+      expect(await secretFound()).toBeUndefined();
+    });
+
+    it.runIf(process.getuid?.() === 0)('are ignored when another user owns them', async () => {
+      chownSync(join(system, 'config.json'), 4242, 4242);
+      expect(systemFilesProblem(env)).toMatch(/config\.json is owned by another user \(uid 4242\)/);
+      expect(resolveConfig(join(root, 'w'), env)).toBeNull();
+      expect(await secretFound()).toBeUndefined();
+      userDefaults();
+      expect(resolveConfig(join(root, 'w'), env)?.agentId).toBe('agent-u');
+    });
+  });
+
+  it.runIf(process.getuid?.() === 0)('a project file another user owns is ignored, allowed or not', () => {
+    userDefaults();
+    plant(projectFile(), { agentId: 'agent-x' });
+    recordDecision(projectFile(), 'allow', env);
+    chownSync(join(projectFile(), '..'), 4242, 4242);
+    const config = resolveConfig(join(root, 'clone'), env);
+    expect(config?.agentId).toBe('agent-u');
+    expect(config?.projectNotes?.notes[0]).toMatch(
+      /ignored: .*\.infinium is owned by another user \(uid 4242\)/,
+    );
   });
 });
