@@ -13,6 +13,7 @@ import { readSettings, resolveConfig } from '../config/settings';
 import { DEFAULT_BASE_URL } from '../infinium/client';
 import { spoolPaths } from '../spool/layout';
 import { lockHolder, processAlive } from '../spool/lock';
+import { sessionSecretCount } from '../spool/session-secrets';
 import { evaluationLockFile } from '../worker/evaluations';
 import type { CliContext } from './context';
 import { PACKAGE_NAME } from './install-source';
@@ -102,17 +103,23 @@ export async function uninstall(options: UninstallOptions, ctx: CliContext): Pro
   const backups = [...new Set([...candidates, userConfigToml(env), ...installedFiles(env)])]
     .map((file) => `${file}.infinium-codex.bak`)
     .filter((backup) => existsSync(backup));
+  // Secrets of sessions run with INFINIUM_AGENT_SECRET only (CI), kept in the state folder (first-run N17).
+  const sessions = sessionSecretCount(spoolPaths(env));
+  const ofSessions =
+    sessions > 0 ? `, and those of ${count(sessions, 'session')} run with INFINIUM_AGENT_SECRET` : '';
   if (options.purge) {
     const agents = knownAgents(ctx);
     for (const { agentId, baseUrl } of agents) await deleteSecret(agentId, baseUrl, { env });
     rmSync(root, { recursive: true, force: true });
-    out.line(`${out.green('✓')} Deleted ${root} and the stored secrets (${count(agents.length, 'agent')})`);
+    out.line(
+      `${out.green('✓')} Deleted ${root} and the stored secrets (${count(agents.length, 'agent')}${ofSessions})`,
+    );
     for (const backup of backups) rmSync(backup, { force: true });
     if (backups.length > 0) out.line(`${out.green('✓')} Deleted our backups: ${backups.join(', ')}`);
     out.line('  Left as they are: project settings in .infinium/ folders and the `.infinium/` line `init`');
     out.line("  may have added to a project .gitignore (both are the project's; delete them if you wish).");
   } else {
-    out.line(`  Kept: ${root} (history, traces still waiting, settings) and the stored secret`);
+    out.line(`  Kept: ${root} (history, traces still waiting, settings) and the stored secret${ofSessions}`);
     if (backups.length > 0) out.line(`  Kept: our backups of the files we edited: ${backups.join(', ')}`);
     out.line(
       '  `infinium-codex uninstall --purge` removes them too; project .infinium/ folders stay either way.',

@@ -24,6 +24,15 @@ export function readSessionSecret(paths: SpoolPaths, sessionId: string): string 
   }
 }
 
+/** How many sessions' secrets are kept (`uninstall` says so). */
+export function sessionSecretCount(paths: SpoolPaths): number {
+  try {
+    return readdirSync(paths.sessionSecrets).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** Drops the secrets of sessions silent for 30 days that have no trace left to send or retry. */
 export function pruneSessionSecrets(paths: SpoolPaths, nowMs: number): void {
   let names: string[];

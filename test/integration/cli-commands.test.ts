@@ -637,12 +637,32 @@ describe('uninstall leaves nothing of ours running and says what it keeps (first
     expect(worker.child.signalCode).toBe('SIGTERM');
     expect(result.stdout).toContain('✓ Stopped our background worker (1 process)');
     expect(result.stdout).toMatch(
-      /^ {2}Kept: .*\.infinium-codex \(history, traces still waiting, settings\)/m,
+      /^ {2}Kept: .*\.infinium-codex \(history, traces still waiting, settings\) and the stored secret$/m,
     );
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(
       'Nothing of ours runs now. Last step: `npm uninstall -g infinium-codex-connector` (or delete the clone you ran it from).',
     );
     expect(existsSync(sandbox.stateDir)).toBe(true);
+  });
+
+  it('names the secrets it keeps, then deletes, of sessions run with INFINIUM_AGENT_SECRET only (N17)', async () => {
+    const sandbox = await initialised();
+    // What the worker keeps for a session whose secret was only in its environment (a CI job).
+    const kept = join(sandbox.stateDir, 'session-secrets');
+    mkdirSync(kept, { recursive: true, mode: 0o700 });
+    for (const session of ['019a0000-0000-7000-8000-000000000001', '019a0000-0000-7000-8000-000000000002'])
+      writeFileSync(join(kept, session), 'sk-from-the-environment', { mode: 0o600 });
+    const plain = await runCli(sandbox, ['uninstall']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(
+      /^ {2}Kept: .* and the stored secret, and those of 2 sessions run with INFINIUM_AGENT_SECRET$/m,
+    );
+    const purged = await runCli(sandbox, ['uninstall', '--purge']);
+    expect(purged.code, purged.stderr).toBe(0);
+    expect(purged.stdout).toMatch(
+      /^✓ Deleted .*\.infinium-codex and the stored secrets \(1 agent, and those of 2 sessions run with INFINIUM_AGENT_SECRET\)$/m,
+    );
+    expect(existsSync(kept)).toBe(false);
   });
 
   it('--purge deletes our backups too, and says so', async () => {
