@@ -1,26 +1,20 @@
 // `infinium-codex status`: what is set up here (project, agent, secret, hooks, Codex) and what the worker
 // has done (queued, dead, last sent).
 import { existsSync } from 'node:fs';
-import { hooksFeature, readConfigToml, type TomlTable } from '../codex/config-toml';
-import { CodexFileError } from '../codex/hooks-file';
-import { hooksFileFor, inspectHooks, inspectManagedHooks, userConfigToml } from '../codex/install';
+import { hooksFeature } from '../codex/config-toml';
+import { hooksFileFor, inspectHooks, inspectManagedHooks } from '../codex/install';
 import { codexNeeds, detectCodex, formatVersion, judgeHooksFeature } from '../codex/version';
 import { ALLOW_COMMAND } from '../config/consent';
 import { loadSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
 import { isPaused, pauseKeyFor } from '../config/pause';
-import {
-  ConfigError,
-  ConsentNeededError,
-  isLocalOnly,
-  type ResolvedConfig,
-  resolveConfig,
-} from '../config/settings';
+import { isLocalOnly } from '../config/settings';
 import { readHistory, spoolStats } from '../spool';
 import { captureOrDefault, describeConfigSource, describeFrontEnds, describeSecretSource } from './agent';
 import type { CliContext } from './context';
 import { costToday, describeCostToday } from './cost';
-import { describeDrift, describeNextTry } from './doctor-spool';
+import { probeSettings } from './doctor/probe';
+import { describeDrift, describeNextTry } from './doctor/spool';
 import { ExitCode } from './errors';
 import { latestPerTurn, relativeTime } from './history';
 import { count } from './output';
@@ -34,24 +28,13 @@ export interface StatusOptions {
 export async function status(options: StatusOptions, ctx: CliContext, nowMs = Date.now()): Promise<void> {
   const { out, env } = ctx;
   // A broken config file is reported, not thrown: `--json` always prints JSON (first-run m5).
-  let config: ResolvedConfig | null = null;
-  let configError: string | null = null;
-  let consentNeeded: { file: string; keys: string[]; command: string } | null = null;
-  try {
-    config = resolveConfig(ctx.cwd, env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    configError = error.message;
-    if (error instanceof ConsentNeededError)
-      consentNeeded = { file: error.file, keys: error.keys, command: ALLOW_COMMAND };
-  }
-  let toml: TomlTable = {};
-  try {
-    toml = readConfigToml(userConfigToml(env)).parsed;
-  } catch (error) {
-    if (!(error instanceof CodexFileError)) throw error;
-    configError ??= error.message;
-  }
+  const settings = probeSettings(ctx);
+  const { config, configError, toml } = settings;
+  const consentNeeded = settings.consentNeeded && {
+    file: settings.consentNeeded.file,
+    keys: settings.consentNeeded.keys,
+    command: ALLOW_COMMAND,
+  };
   const secret =
     config && !isLocalOnly(config) ? await loadSecret(config.agentId, config.baseUrl, { env }) : null;
   const codex = await detectCodex(env);

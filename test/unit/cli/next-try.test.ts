@@ -1,7 +1,7 @@
 // When status and doctor say a waiting trace is tried again: no timer runs, a worker starts when a Codex
 // turn ends and sends what is due (first-run N11).
 import { describe, expect, it } from 'vitest';
-import { describeNextTry, describeWait } from '../../../src/cli/doctor-spool';
+import { describeNextTry, describeWait } from '../../../src/cli/doctor/spool';
 
 const NOW = Date.parse('2026-12-07T12:00:00Z');
 const RETRY = 'or now with `infinium-codex retry`';

@@ -1,11 +1,11 @@
 // Doctor's look at the capture pipeline's state: traces piling up, dead traces, a worker that stopped.
-import { spoolStats } from '../spool';
-import type { RolloutDrift } from '../spool/history';
-import { notDueYet } from '../worker/deliver';
-import type { CliContext } from './context';
+import { spoolStats } from '../../spool';
+import type { RolloutDrift } from '../../spool/history';
+import { notDueYet } from '../../worker/deliver';
+import type { CliContext } from '../context';
+import { updateAdvice } from '../install-source';
+import { count } from '../output';
 import type { Finding } from './finding';
-import { updateAdvice } from './install-source';
-import { count } from './output';
 
 /**
  * Failures of waiting traces that do not pass by themselves, with what to do (OutboxEntry.lastErrorKind):

@@ -1,0 +1,99 @@
+// What every family of checks looks at, read once per run: Codex, its config.toml, our settings and where
+// our hooks are. `status` reads the settings the same way (probeSettings).
+import { existsSync } from 'node:fs';
+import { readConfigToml, type TomlTable } from '../../codex/config-toml';
+import { CodexFileError } from '../../codex/hooks-file';
+import {
+  hooksFileFor,
+  type InstalledHook,
+  inspectHooks,
+  inspectManagedHooks,
+  type Scope,
+  userConfigToml,
+} from '../../codex/install';
+import { systemHooksFile } from '../../codex/system';
+import { type DetectedCodex, detectCodex } from '../../codex/version';
+import { pauseKeyFor } from '../../config/pause';
+import { ConfigError, ConsentNeededError, type ResolvedConfig, resolveConfig } from '../../config/settings';
+import type { CliContext } from '../context';
+
+export interface Probe {
+  codex: DetectedCodex;
+  config: ResolvedConfig | null;
+  configError: string | null;
+  /** The project file that waits for the user's consent (its turns are kept meanwhile). */
+  consentNeeded: ConsentNeededError | null;
+  /**
+   * Where our hooks are: the user file, else the project's if only it has them, else the managed layer
+   * (`init --system`) if only it has them.
+   */
+  scope: Scope | 'system';
+  hooksFile: string;
+  hooks: InstalledHook[];
+  hooksError: string | null;
+  /** Ours are in the managed layer too, besides the user's or the project's file. */
+  managedToo: boolean;
+  toml: TomlTable;
+}
+
+/**
+ * Our settings for this folder and Codex's config.toml: a broken file is reported (configError), never
+ * thrown, so `doctor` and `status --json` always answer.
+ */
+export function probeSettings(
+  ctx: CliContext,
+): Pick<Probe, 'config' | 'configError' | 'consentNeeded' | 'toml'> {
+  let config: ResolvedConfig | null = null;
+  let configError: string | null = null;
+  let consentNeeded: ConsentNeededError | null = null;
+  try {
+    config = resolveConfig(ctx.cwd, ctx.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    configError = error.message;
+    if (error instanceof ConsentNeededError) consentNeeded = error;
+  }
+  let toml: TomlTable = {};
+  try {
+    toml = readConfigToml(userConfigToml(ctx.env)).parsed;
+  } catch (error) {
+    if (!(error instanceof CodexFileError)) throw error;
+    configError ??= error.message;
+  }
+  return { config, configError, consentNeeded, toml };
+}
+
+function probeHooks(
+  ctx: CliContext,
+): Pick<Probe, 'scope' | 'hooksFile' | 'hooks' | 'hooksError' | 'managedToo'> {
+  const user = hooksFileFor('user', ctx.cwd, ctx.env);
+  const project = hooksFileFor('project', pauseKeyFor(ctx.cwd), ctx.env);
+  try {
+    const managed = inspectManagedHooks(ctx.env);
+    const managedToo = managed.length > 0;
+    const inUser = inspectHooks(user, ctx.env);
+    if (inUser.length > 0)
+      return { scope: 'user', hooksFile: user, hooks: inUser, hooksError: null, managedToo };
+    const inProject = existsSync(project) ? inspectHooks(project, ctx.env) : [];
+    if (inProject.length > 0)
+      return { scope: 'project', hooksFile: project, hooks: inProject, hooksError: null, managedToo };
+    return managedToo
+      ? {
+          scope: 'system',
+          hooksFile: systemHooksFile(ctx.env),
+          hooks: managed,
+          hooksError: null,
+          managedToo: false,
+        }
+      : { scope: 'user', hooksFile: user, hooks: [], hooksError: null, managedToo };
+  } catch (error) {
+    if (error instanceof CodexFileError)
+      return { scope: 'user', hooksFile: user, hooks: [], hooksError: error.message, managedToo: false };
+    throw error;
+  }
+}
+
+export async function probe(ctx: CliContext): Promise<Probe> {
+  const settings = probeSettings(ctx);
+  return { codex: await detectCodex(ctx.env), ...settings, ...probeHooks(ctx) };
+}

@@ -1,0 +1,41 @@
+// Every family of doctor's checks, in the order doctor prints them. `doctor` runs them all; `test` runs the
+// ones that say whether Codex would run our hooks at all (readiness).
+import type { CliContext } from '../context';
+import { codexFindings, featureFindings } from './codex';
+import { blockFindings } from './config-toml';
+import { connectionFindings } from './connection';
+import { diskFindings } from './disk';
+import type { Finding } from './finding';
+import { hookFindings } from './hooks';
+import { type Probe, probe } from './probe';
+import { settingsFindings } from './settings';
+import { spoolFindings } from './spool';
+
+export interface Check {
+  family: string;
+  run: (probe: Probe, ctx: CliContext) => Finding[] | Promise<Finding[]>;
+  /** A failure means Codex would run no hook of ours from here. */
+  readiness?: true;
+}
+
+export const CHECKS: readonly Check[] = [
+  { family: 'codex', run: codexFindings, readiness: true },
+  { family: 'hooks-enabled', run: featureFindings, readiness: true },
+  { family: 'hooks', run: hookFindings, readiness: true },
+  { family: 'config-toml', run: blockFindings },
+  { family: 'settings', run: settingsFindings },
+  { family: 'connection', run: connectionFindings },
+  { family: 'queue', run: (_probe, ctx) => spoolFindings(ctx) },
+  { family: 'disk', run: (_probe, ctx) => diskFindings(ctx) },
+];
+
+/** Looks once, then runs `checks` in order (one at a time: the connection check may show a spinner). */
+export async function runChecks(
+  ctx: CliContext,
+  checks: readonly Check[] = CHECKS,
+): Promise<{ probe: Probe; findings: Finding[] }> {
+  const found = await probe(ctx);
+  const findings: Finding[] = [];
+  for (const check of checks) findings.push(...(await check.run(found, ctx)));
+  return { probe: found, findings };
+}
