@@ -43,20 +43,57 @@ export const select = <T>(options: clack.SelectOptions<T>) =>
     ),
   });
 
-/** A spinner (or a progress bar, which is one) whose messages are made inert as they arrive. */
+/** What a spinner's Ctrl-C prints, and the exit code (128 + SIGINT) every cancel of ours ends with. */
+export const CANCELLED = 'Cancelled.';
+export const CANCELLED_EXIT = 130;
+
+/**
+ * A spinner (or a progress bar, which is one) whose messages are made inert as they arrive, and whose cancel
+ * ends the command as one: "Cancelled.", exit 130. SIGINT or SIGTERM reach clack's handlers (onCancel). But
+ * while it spins, clack's block() holds a terminal stdin in raw mode and answers Ctrl-C or Esc with
+ * process.exit(0): our 'exit' listener, ahead of clack's, stops the spinner as cancelled (clack's cleanup
+ * shows the cursor and ends raw mode) and makes the code 130. Any other exit meanwhile (an error's) keeps
+ * its code and only has the line erased, where clack's own listener would call it a cancel.
+ */
 function inertSpinner<T extends clack.SpinnerResult>(spin: T) {
+  const onExit = (code: number) => {
+    if (code !== 0) return spin.clear();
+    spin.cancel(CANCELLED);
+    process.exitCode = CANCELLED_EXIT;
+  };
+  const ended = () => process.off('exit', onExit);
   return {
-    start: (message?: string) => spin.start(shown(message)),
+    start: (message?: string) => {
+      process.prependListener('exit', onExit);
+      spin.start(shown(message));
+    },
     message: (message?: string) => spin.message(shown(message)),
-    stop: (message?: string) => spin.stop(shown(message)),
-    error: (message?: string) => spin.error(shown(message)),
+    stop: (message?: string) => {
+      ended();
+      spin.stop(shown(message));
+    },
+    error: (message?: string) => {
+      ended();
+      spin.error(shown(message));
+    },
+    /** Stops it and erases its line. */
+    clear: () => {
+      ended();
+      spin.clear();
+    },
   };
 }
 
-export const spinner = (options?: clack.SpinnerOptions) => inertSpinner(clack.spinner(options));
+const CANCEL: clack.SpinnerOptions = {
+  cancelMessage: CANCELLED,
+  onCancel: () => process.exit(CANCELLED_EXIT),
+};
+
+export const spinner = (options?: clack.SpinnerOptions) =>
+  inertSpinner(clack.spinner({ ...CANCEL, ...options }));
 
 export function progress(options: clack.ProgressOptions) {
-  const bar = clack.progress(options);
+  const bar = clack.progress({ ...CANCEL, ...options });
   return {
     ...inertSpinner(bar),
     advance: (step?: number, message?: string) => bar.advance(step, shown(message)),

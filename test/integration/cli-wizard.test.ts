@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spoolPaths } from '../../src/spool/layout';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 
@@ -83,6 +84,7 @@ function closedPort(): Promise<number> {
 const enter = '\r';
 const down = '\u001b[B';
 const ctrlC = '\u0003';
+const esc = '\u001b';
 const clearLine = '\u0015';
 
 /** The wizard's first three answers: agent id, secret (the right one unless given), the stand-in's URL. */
@@ -124,6 +126,20 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     expect(JSON.parse(readFileSync(join(sandbox.stateDir, 'config.json'), 'utf8'))).toEqual({
       capture: 'full',
     });
+  }, 180_000);
+
+  it('a slow check shows the spinner, and the questions after it still take typed answers', async () => {
+    const sandbox = makeSandbox();
+    // Past 300 ms the spinner shows: clack's, which holds stdin while it spins and gives it back after.
+    standIn.failNext(1, { kind: 'slow', delayMs: 1_500 });
+    const terminal = wizard(sandbox);
+    await giveCredentials(terminal);
+    await terminal.answer('Checking the agent id and secret with Infinium', '');
+    await terminal.answer(`Infinium accepted agent ${AGENT}`, '');
+    await answerSetup(terminal);
+    const code = await terminal.exit();
+    expect(code, terminal.output).toBe(0);
+    expect(terminal.output).toContain('Trusted them in');
   }, 180_000);
 
   it('says the secret is wrong right after it is given, and asks for it again (first-run M3)', async () => {
@@ -207,6 +223,41 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     expect(test.output).toContain('Cancelled.');
     expect(test.output).not.toContain('Error:');
     expect(test.output).not.toMatch(/\n\s+at /);
+  }, 180_000);
+
+  it('Esc while a spinner waits: a cancel too (exit 130, "Cancelled."), and the terminal is given back', async () => {
+    const sandbox = makeSandbox();
+    const init = wizard(sandbox);
+    await giveCredentials(init);
+    await answerSetup(init);
+    expect(await init.exit()).toBe(0);
+    standIn.failNext(1, { kind: 'slow', delayMs: 20_000 });
+    // clack's spinner holds stdin in raw mode and answers Ctrl-C and Esc with exit(0): ours makes it 130.
+    const test = wizard(sandbox, `test; echo "exit=$?"; stty -a`);
+    await test.answer(`Checking agent ${AGENT} with Infinium`, esc);
+    await test.exit();
+    expect(test.output).toContain('Cancelled.');
+    expect(test.output).toContain('exit=130');
+    expect(test.output).not.toContain('Error:');
+    // Raw mode ended (stty shows icanon and echo back on), and the cursor is shown after it was hidden.
+    const settings = test.output.slice(test.output.indexOf('exit=130')).split(/\s+/);
+    expect(settings).toEqual(expect.arrayContaining(['icanon', 'echo', 'isig']));
+    expect(test.output.lastIndexOf('\u001b[?25h')).toBeGreaterThan(test.output.lastIndexOf('\u001b[?25l'));
+  }, 180_000);
+
+  it('Ctrl-C while `results --wait` waits for a turn: exit 130 and "Cancelled.", not clack\'s exit 0', async () => {
+    const sandbox = makeSandbox();
+    // A turn whose Stop is spooled and not built yet (no worker runs in this sandbox).
+    const spool = spoolPaths(sandbox.env).spool;
+    mkdirSync(join(spool, 'tmp'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(spool, 'tmp', '99-0'), '{"hook_event_name":"Stop","session_id":"session-1"}');
+    writeFileSync(join(spool, '99-0.Stop.json'), '');
+    const results = wizard(sandbox, 'results --wait --timeout 60');
+    await results.answer('Your latest turn is still being built', ctrlC);
+    const code = await results.exit();
+    expect(code, results.output).toBe(130);
+    expect(results.output).toContain('Cancelled.');
+    expect(results.output).not.toContain('Canceled');
   }, 180_000);
 
   it('Ctrl-C leaves cleanly: exit 130, no "Error:", nothing written', async () => {
