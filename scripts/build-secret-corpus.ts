@@ -1,8 +1,10 @@
-// Builds the public secrets corpus of the secrets reliability suite (test/fixtures/secrets/public.jsonl)
+// Builds the public secrets corpus of the secrets reliability suite (test/fixtures/secrets/public.jsonl.gz)
 // from the public test examples of three secret scanners, checked out as git snapshots:
 // - gitleaks (MIT): the true-positive examples in cmd/generate/config/rules/*.go, plus, for every rule of
-//   config/gitleaks.toml, secrets generated from the rule's own secret group, each written the ways gitleaks'
-//   tests write them (its sample forms: INI, JSON, YAML, code in several languages, Makefiles);
+//   config/gitleaks.toml, secrets generated from the rule's own secret group as gitleaks' own test generator
+//   does, each written the ways gitleaks' tests write them (its sample forms: INI, JSON, YAML, code in
+//   several languages, Makefiles): the first FULL_FORMS of a rule in every form, the rest in three forms
+//   each, turn about, so that the suite stays quick with about 10,000 distinct secrets;
 // - secretlint (MIT): every secret its rules' snapshot tests report (test/snapshots/ng*/output.json);
 // - detect-secrets (Apache-2.0): the lines its plugin tests say must be flagged.
 // A row is {source, rule, secret, context}; the secret is what the scanner itself reports (its secret group
@@ -12,14 +14,18 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import RandExp from 'randexp';
 import { RE2JS } from 're2js';
 import { parse } from 'smol-toml';
-import { type PublicRow, sampleForms } from '../test/support/secret-corpus';
+import { type PublicRow, SAMPLE_FORM_COUNT, sampleForms } from '../test/support/secret-corpus';
 
-const OUT = join(import.meta.dirname, '..', 'test', 'fixtures', 'secrets', 'public.jsonl');
-/** Generated secrets per gitleaks rule (each written in every sample form). */
-const PER_RULE = 6;
+const OUT = join(import.meta.dirname, '..', 'test', 'fixtures', 'secrets', 'public.jsonl.gz');
+/** Generated secrets per gitleaks rule. */
+const PER_RULE = 48;
+/** How many of those are written in every sample form the rule finds them in (the rest: in three). */
+const FULL_FORMS = 6;
+const FORMS_EACH = 3;
 
 type Row = PublicRow;
 
@@ -162,27 +168,32 @@ function gitleaks(dir: string): Row[] {
       continue;
     }
     const identifier = (rule.keywords?.[0] ?? rule.id.split('-')[0] ?? 'key').replace(/[^A-Za-z0-9]+/g, '');
-    for (let made = 0, tries = 0; made < PER_RULE && tries < 50; tries += 1) {
+    const made = new Set<string>();
+    for (let tries = 0; made.size < PER_RULE && tries < 10 * PER_RULE; tries += 1) {
       const randexp = new RandExp(generator);
       randexp.randInt = (from: number, to: number) => from + Math.floor(random() * (to - from + 1));
       const secret = randexp.gen();
       // A backslash or a control character drawn from a class that allows them: no real token has one.
-      if ([...secret].some((c) => c === '\\' || c.charCodeAt(0) < 0x20)) continue;
-      const forms = sampleForms(identifier || 'key', secret).filter((context) =>
-        ruleSecrets(rule, regex, context).includes(secret),
-      );
-      if (forms.length === 0) continue;
-      made += 1;
+      if (made.has(secret) || [...secret].some((c) => c === '\\' || c.charCodeAt(0) < 0x20)) continue;
       // The forms are written out when the corpus is read (the file stays small): those the rule finds.
-      const skip = sampleForms(identifier || 'key', secret)
-        .map((context, index) => (forms.includes(context) ? -1 : index))
-        .filter((index) => index >= 0);
+      const found = sampleForms(identifier || 'key', secret).flatMap((context, index) =>
+        ruleSecrets(rule, regex, context).includes(secret) ? [index] : [],
+      );
+      if (found.length === 0) continue;
+      const full = made.size < FULL_FORMS;
+      const forms = full
+        ? found
+        : Array.from({ length: Math.min(FORMS_EACH, found.length) }, (_, k) => {
+            const step = Math.floor(found.length / FORMS_EACH) || 1;
+            return found[(made.size + k * step) % found.length] as number;
+          });
+      made.add(secret);
       rows.push({
         source: 'gitleaks-generated',
         rule: rule.id,
         secret,
         identifier: identifier || 'key',
-        ...(skip.length > 0 ? { skip } : {}),
+        ...(forms.length < SAMPLE_FORM_COUNT ? { forms } : {}),
       });
     }
   }
@@ -200,22 +211,38 @@ function gitleaks(dir: string): Row[] {
 
 /**
  * secretlint rules that report something other than a secret's value: a file's name (no-dotenv), a home
- * directory's path (no-homedir), the user's own patterns (pattern), the new-rule scaffold (example).
+ * directory's path (no-homedir), the user's own patterns (pattern), the new-rule scaffold (example), the
+ * disable comments' tests (filter-comments: a mock rule reporting the word `SECRET`).
  */
-const NOT_SECRET_RULES = /secretlint-rule-(?:no-dotenv|no-homedir|pattern|example)\//;
+const NOT_SECRET_RULES = /secretlint-rule-(?:no-dotenv|no-homedir|pattern|example|filter-comments)\//;
 
 function secretlint(dir: string): Row[] {
   const rows: Row[] = [];
   for (const file of files(dir, /secretlint-rule-[^/]+\/test\/snapshots\/ng[^/]*\/output\.json$/)) {
     if (NOT_SECRET_RULES.test(file)) continue;
     const output = JSON.parse(show(dir, file)) as {
-      messages: { range: [number, number]; ruleId: string; messageId: string }[];
+      messages: {
+        range: [number, number];
+        ruleId: string;
+        messageId: string;
+        data?: Record<string, unknown>;
+      }[];
       sourceContent?: string;
     };
     if (!output.sourceContent) continue;
     const rule = file.replace(/^.*secretlint-rule-([^/]+)\/test\/snapshots\/([^/]+)\/.*$/, '$1/$2');
     for (const message of output.messages) {
       const content = output.sourceContent;
+      // Some rules report a range off by the name before the value (aws, azure): their message's data
+      // names the secret itself, which then wins.
+      const named = Object.values(message.data ?? {}).find(
+        (value): value is string => typeof value === 'string' && value.length >= 6 && content.includes(value),
+      );
+      const reported = content.slice(...message.range);
+      if (named && !reported.includes(named)) {
+        const at = content.indexOf(named);
+        message.range = [at, at + named.length];
+      }
       const secret = content.slice(...message.range);
       // The lines around the secret, as a session would show the file.
       const from = content.lastIndexOf('\n', message.range[0] - 1) + 1;
@@ -227,10 +254,17 @@ function secretlint(dir: string): Row[] {
   return rows;
 }
 
-/** The secret in a line a detect-secrets test flags: the quoted value, or the longest token-like run. */
+/**
+ * The secret in a line a detect-secrets test flags: the quoted value, a URL's password, the value at the
+ * end of `name: value` or `name=value`, or else the longest token-like run.
+ */
 function detectSecretsSecret(line: string): string | null {
   const quoted = /[:=]\s*["']([^"'\s]{6,})["']/.exec(line)?.[1];
   if (quoted) return quoted;
+  const urlPassword = /\/\/[^:/@\s]+:([^@\s]+)@/.exec(line)?.[1];
+  if (urlPassword) return urlPassword;
+  const value = /^.*[:=][ \t]*([A-Za-z0-9+/_.~-][A-Za-z0-9+/=_.~-]{7,})[ \t]*$/.exec(line)?.[1];
+  if (value) return value;
   const runs = line.match(/[A-Za-z0-9+/=_.~-]{8,}/g) ?? [];
   return runs.sort((a, b) => b.length - a.length)[0] ?? null;
 }
@@ -260,14 +294,17 @@ function detectSecrets(dir: string): Row[] {
 function secretOf(reported: string, rule: string): string | null {
   if (/AWS Account ID|ad_tenant_id|azure_client_id|privatekey-json/.test(rule)) return null;
   const url = /^[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:([^@\s]+)@/i.exec(reported);
-  const pair = /^["']?([^:@/\s"']*):([^@\s"']*)["']?$/.exec(reported);
+  // A password may hold `@` (`elastic:P@ssw0rd$1`).
+  const pair = /^["']?([^:@/\s"']*):([^\s"']*)["']?$/.exec(reported);
   // `user:password`: the password, unless it is empty (a token passed as the user).
   const userPassword = /basic|curl-auth-user/.test(rule) && pair;
   let secret = url?.[1] ?? (userPassword ? pair[2] || pair[1] : reported) ?? reported;
   // gitleaks' Kubernetes rule reports `key: value`; the value is the secret.
   if (rule === 'kubernetes-secret-yaml')
     secret = secret.replace(/^[\w.-]+:[ \t]*(?:[|>][ \t]*\r?\n)?\s*/, '');
-  if (secret.length < 6 || /(.)\1{7}/.test(secret)) return null;
+  // A placeholder: a run of one character (`AKCxxxxxxxxxx`) or the word itself (`username:password@`).
+  if (secret.length < 6 || /(.)\1{7}/.test(secret) || /^(?:password|secret|token)$/i.test(secret))
+    return null;
   return secret;
 }
 
@@ -290,7 +327,9 @@ const rows = [...gitleaks(gitleaksDir), ...secretlint(secretlintDir), ...detectS
     seen.add(key);
     return true;
   });
-writeFileSync(OUT, `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`);
+// Compressed: about 10,000 random secrets are ~1.5 MB of JSON lines. Node's gzip header holds no time, so a
+// rebuild from the same snapshots gives the same bytes.
+writeFileSync(OUT, gzipSync(`${rows.map((row) => JSON.stringify(row)).join('\n')}\n`, { level: 9 }));
 const by = (source: string) => rows.filter((row) => row.source === source);
 console.log(
   `${rows.length} rows (${new Set(rows.map((row) => row.secret)).size} distinct secrets) written to ${OUT}: ` +

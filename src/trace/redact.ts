@@ -302,8 +302,9 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     kind: 'service-token',
     // Other providers' documented token prefixes: SendGrid, DigitalOcean, Docker Hub, Shopify, Linear,
-    // Vault, Doppler, Sentry, Grafana, Groq, Replicate, Perplexity, Atlassian, age, Postman, Databricks.
-    source: String.raw`\bSG\.[A-Za-z0-9_-]{16,64}\.[A-Za-z0-9_-]{16,}|\b(?:dop|doo|dor)_v1_[a-f0-9]{64}\b|\bdckr_pat_[A-Za-z0-9_-]{20,}|\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b|\blin_(?:api|oauth)_[A-Za-z0-9]{32,}|\bhv[sbr]\.[A-Za-z0-9_-]{24,}|\bdp\.(?:pt|st|ct|sa|scim|audit)\.[A-Za-z0-9]{40,}|\bsntr[ysu]_[A-Za-z0-9+/=_-]{32,}|\bglsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b|\bgsk_[A-Za-z0-9]{40,}|\br8_[A-Za-z0-9]{37}\b|\bpplx-[A-Za-z0-9]{40,}|\bATATT3[A-Za-z0-9_=-]{40,}|\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b|\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b|\bdapi[a-f0-9]{32}\b`,
+    // Vault, Doppler, Sentry, Grafana, Groq, Replicate, Perplexity, Atlassian, age, Postman, Databricks,
+    // Mailgun (`key-`, `pubkey-`), Plaid (`access-sandbox-<uuid>`).
+    source: String.raw`\bSG\.[A-Za-z0-9_-]{16,64}\.[A-Za-z0-9_-]{16,}|\b(?:dop|doo|dor)_v1_[a-f0-9]{64}\b|\bdckr_pat_[A-Za-z0-9_-]{20,}|\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b|\blin_(?:api|oauth)_[A-Za-z0-9]{32,}|\bhv[sbr]\.[A-Za-z0-9_-]{24,}|\bdp\.(?:pt|st|ct|sa|scim|audit)\.[A-Za-z0-9]{40,}|\bsntr[ysu]_[A-Za-z0-9+/=_-]{32,}|\bglsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b|\bgsk_[A-Za-z0-9]{40,}|\br8_[A-Za-z0-9]{37}\b|\bpplx-[A-Za-z0-9]{40,}|\bATATT3[A-Za-z0-9_=-]{40,}|\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b|\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b|\bdapi[a-fA-F0-9]{32}\b|\b(?:pub)?key-[a-fA-F0-9]{32}\b|\baccess-(?:sandbox|development|production)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`,
     hints: [
       'SG.',
       '_v1_',
@@ -323,8 +324,36 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
       'AGE-SECRET-KEY-1',
       'PMAK-',
       'dapi',
+      'key-',
+      'access-',
     ],
     wraps: true,
+  },
+  {
+    kind: 'service-token',
+    // Tokens that start with a numeric id: a Telegram bot's `<bot id>:AA...`, a Facebook app token
+    // `<app id>|<secret>` (also URL-encoded). The id goes with the secret: a bare token's judge would keep it.
+    source: String.raw`\b[0-9]{5,16}:A[A-Za-z0-9_-]{34}(?![A-Za-z0-9_-])|\b[0-9]{15,16}(?:\||%7[Cc]|%)[0-9A-Za-z_-]{27,40}(?![0-9A-Za-z_-])`,
+    hints: [':A', '|', '%'],
+  },
+  {
+    kind: 'assignment',
+    // The text of an XML element named like a secret (`<accessToken>` and a random value on the next line,
+    // `<password>...</password>`): a password-like name's any value, a token-like name's random one.
+    source: String.raw`<((?:[A-Za-z_][\w.-]{0,40})?(?:pass(?:word|wd|phrase)|secret|token|key|credentials?))>(\s{0,64})([^<>\s]{3,1024})\s{0,64}<\/\1>`,
+    flags: 'i',
+    lowerHints: NAME_HINTS,
+    secret: (match) => {
+      const name = match.groups[1] ?? '';
+      const value = match.groups[3] ?? '';
+      if (REFERENCE.test(value) || NOT_SECRETS.has(value.toLowerCase()) || NOT_SECRET_NAME.test(name))
+        return null;
+      if (/^[*.x•]+$/i.test(value)) return null; // a mask
+
+      if (!/pass/i.test(name) && !looksRandom(value) && !randomLetters(value)) return null;
+      const start = match.start + 2 + name.length + (match.groups[2] ?? '').length;
+      return [start, start + value.length];
+    },
   },
   {
     kind: 'token',
@@ -367,20 +396,30 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     kind: 'header',
-    // Authorization, Cookie and API-key headers (our own x-agent-key included), as sent or as printed,
-    // also as keys of a JSON headers object. An auth scheme word stays readable. An `x-` name is not
+    // Authorization, Cookie and API-key headers (our own x-agent-key included), as sent or as printed
+    // (also a log's `Authorization=Bearer <token>`), also as keys of a JSON headers object. An auth scheme word stays readable. An `x-` name is not
     // taken from inside another name (after a `-`): 1 MB of `x-x-x-...` would be tried from every dash.
-    source: String.raw`\b((?:proxy-)?authorization|(?:set-)?cookie|(?<!-)x-[a-z0-9-]{0,40}?(?:key|token|secret|auth|signature|session)|api-?key|private-token)(\\{0,4}["']?[ \t]{0,8}:[ \t]{0,8}\\{0,4}["']?)((?:(?:bearer|basic|token|digest|negotiate|ntlm|apikey|sso-key)[ \t]{1,8})?)([^\r\n"'\\]{6,})`,
+    source: String.raw`\b((?:proxy-)?authorization|(?:set-)?cookie|(?<!-)x-[a-z0-9-]{0,40}?(?:key|token|secret|auth|signature|session)|api-?key|private-token)(\\{0,4}["']?[ \t]{0,8}[:=][ \t]{0,8}\\{0,4}["']?)((?:(?:bearer|basic|token|digest|negotiate|ntlm|apikey|sso-key)[ \t]{1,8}(?:["'](?=[^\s+'"]))?)?)([^\r\n"'\\]{6,})`,
     flags: 'i',
     lowerHints: ['authorization', 'cookie', 'key', 'token', 'secret', 'auth', 'signature', 'session'],
-    secret: secretGroup(4, (raw) => {
-      const value = raw.trim();
-      if (value.length < 6 || REFERENCE.test(value) || value.includes('${')) return false;
+    secret: (match) => {
+      const [start, whole] = groupRange(match, 4);
+      let end = whole;
+      let value = (match.groups[4] ?? '').trim();
+      // `name=value` (a log's, a query's) is one word, and only a random-looking one: prose and code name
+      // options so (`--api-key=x`).
+      if ((match.groups[2] ?? '').includes('=')) {
+        value = /^[^\s,;)\x60]*/.exec(value)?.[0] ?? '';
+        end = start + value.length;
+        if (!looksRandom(value) && !randomLetters(value)) return null;
+      }
+      if (value.length < 6 || REFERENCE.test(value) || value.includes('${')) return null;
       // Code (`agent.secret()`, `config.key,`), prose about a header, or a placeholder (`Bearer ...`).
       if (/^[\x60),;.<]|^[A-Za-z_$][\w$.]*\(|^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[,;)]?$/.test(value))
-        return false;
-      return !/^(?:bearer|basic|token|digest|negotiate|ntlm)$/i.test(value);
-    }),
+        return null;
+      if (/^(?:bearer|basic|token|digest|negotiate|ntlm)$/i.test(value)) return null;
+      return [start, end];
+    },
   },
   {
     kind: 'bearer',
@@ -468,6 +507,7 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
         !/\s/.test(value) &&
         !NOT_SECRET_NAME.test(name) &&
         (looksRandom(value) ||
+          randomLetters(value) ||
           (KEY_NAME.test(name) && value.length >= 6 && !NOT_SECRETS.has(value.toLowerCase()))),
     ),
   },
@@ -505,8 +545,9 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
       3,
       (value, match) =>
         !NOT_SECRET_NAME.test(match.groups[1] ?? '') &&
-        !notASecret(value, match) &&
-        looksRandom(value.replace(/[;,]+$/, '')),
+        (randomLetters(value.replace(/[;,]+$/, ''))
+          ? !followedByOpening(match)
+          : !notASecret(value, match) && looksRandom(value.replace(/[;,]+$/, ''))),
     ),
   },
   {
@@ -520,11 +561,37 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     kind: 'token',
+    // A value a log line or a sentence names as a secret, a word or two on: `token accepted: <v>`, `using
+    // api key <v>`, `credential <v> expires`, `access token <v>`. Only a random-looking value (entropy, or
+    // the shape of a key: a UUID or long hex named so is a key here, not an id).
+    source: String.raw`\b(token|secret|api[ _-]?key|access[ _-]?key|secret[ _-]?key|credentials?|password|passphrase)\b((?:[ \t]{1,4}[A-Za-z]{2,12}){0,2}[ \t]{0,4}[:=]?[ \t]{1,4}["'\x60]?)([A-Za-z0-9_+/=.~:-]{8,256})`,
+    flags: 'i',
+    lowerHints: ['token', 'secret', 'key', 'credential', 'pass'],
+    secret: secretGroup(3, (value, match) => namedSecret(value, match)),
+  },
+  {
+    kind: 'token',
     // A random-looking token with nothing naming it (a plain log line, a sentence): judged in code.
     source: String.raw`(?<![A-Za-z0-9_+/=.~-])[A-Za-z0-9_+/=.~-]{14,}`,
     secret: (match) => bareTokenRange(match),
   },
 ];
+
+/**
+ * Letters that are no word or identifier (the entropy of a value after a secret-like name): mixed case that
+ * does not split into words (`suZdqMcMEPJkOO`, not `ClearTextPassword`), or one case with too few vowels
+ * for a word (`ytrsizpydblnvq`).
+ */
+function randomLetters(raw: string): boolean {
+  // `_` and `-` join parts (`czngwcvcyqo_ns`), as in names: the letters decide.
+  const value = raw.replace(/[_-]/g, '');
+  if (value.length < 12 || !/^[A-Za-z]+$/.test(value) || entropy(value) < 3.2) return false;
+  // Words of an identifier (`getElementById`) are 3 or more letters long on average; random case changes
+  // far more often.
+  const words = value.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])/g) ?? [];
+  if (/[A-Z]/.test(value.slice(1)) && /[a-z]/.test(value)) return words.length >= value.length / 3;
+  return (value.match(/[aeiou]/gi)?.length ?? 0) / value.length < 0.2;
+}
 
 /** A value stated after `password is`: not a word of the sentence, not a reference, something random. */
 function statedSecret(raw: string): boolean {
@@ -532,6 +599,7 @@ function statedSecret(raw: string): boolean {
   // An option (`--agent-secret-stdin`) or a shell expansion's operator is not a value.
   if (/^[-+?]/.test(value)) return false;
   if (value.length < 6 || REFERENCE.test(value) || NOT_SECRETS.has(value.toLowerCase())) return false;
+  if (randomLetters(value)) return true;
   // A word (`stored`, `getKey`), code (`hashPassword(input)`), a path or a URL is part of the sentence.
   if (/^[A-Za-z]+$/.test(value) || /[()[\]{}<>/]/.test(value)) return false;
   if (/^[a-z][\w+.-]*:\/\//i.test(value) || /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value))
@@ -539,6 +607,30 @@ function statedSecret(raw: string): boolean {
   return (
     /[0-9]/.test(value) || /[^A-Za-z0-9]/.test(value) || /[a-z].*[A-Z]|[A-Z].*[a-z]/.test(value.slice(1))
   );
+}
+
+/**
+ * A value a line names as a secret (`token accepted: <value>`): random-looking, or a key's shape (a UUID, 16
+ * or more hex digits, 16 or more digits). Not a time, a version, a size, a path or a URL.
+ */
+function namedSecret(raw: string, match: Match): boolean {
+  const value = raw.replace(/[.,;:!?~=-]+$/, '').replace(/^[:=-]+/, '');
+  if (value.length < 8 || REFERENCE.test(value) || NOT_SECRETS.has(value.toLowerCase())) return false;
+  if (followedByOpening(match) || /^[a-z][\w+.-]*:\/\//i.test(value)) return false;
+  if (
+    /^[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(value) ||
+    /^(?:[0-9a-f]{16,}|[0-9]{16,})$/i.test(value)
+  )
+    return true;
+  // A date or time, a version, a number with a unit, a property path or a file path.
+  if (/^\d{4}-\d\d-\d\d|^\d{1,2}:\d\d|^v?\d+(?:\.\d+)+|^\d+(?:\.\d+)?[a-z]{0,3}$/i.test(value)) return false;
+  if (/\/.*\//.test(value) || /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return false;
+  if (randomLetters(value)) return true;
+  if (!/[0-9]/.test(value) || !/[A-Za-z]/.test(value)) return false;
+  // A word with a number before or after it (`1Password`, `build_2`) is a name.
+  const word = /^([A-Za-z]+)[_-]?\d+$|^\d+[_-]?([A-Za-z]+)$/.exec(value);
+  if (word && !randomLetters(word[1] ?? word[2] ?? '')) return false;
+  return entropy(value) >= (value.length < 16 ? 2.8 : 3.2);
 }
 
 /** Base64 of ordinary words (`SGVsbG8sIHRoaXMgaXMg...`): data, not a secret (secrets have no spaces). */

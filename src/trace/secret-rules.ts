@@ -180,7 +180,14 @@ export function findRuleSecrets(
         const secretStart = matcher.start(group);
         const secretEnd = matcher.end(group);
         const secret = window.slice(secretStart, secretEnd);
-        if (isSecret(index, secret) && !found(start + secretStart, start + secretEnd, index)) break;
+        if (!isSecret(index, secret)) continue;
+        // A secret the window cut short (a Kubernetes Secret's long base64 value) goes on to its run's end.
+        let stop = start + secretEnd;
+        if (stop === end) {
+          const limit = Math.min(text.length, stop + 65_536);
+          while (stop < limit && /[\w+/=.~-]/.test(text[stop] as string)) stop += 1;
+        }
+        if (!found(start + secretStart, stop, index)) break;
       }
     }
   }

@@ -34,6 +34,8 @@ import {
   publicPlacements,
   readCorpus,
   readOrdinary,
+  idShaped,
+  NAMELESS_PLACEMENTS,
   readPublicCorpus,
   SHAPE_KINDS,
   secretPieces,
@@ -101,13 +103,15 @@ describe('redaction figures', () => {
 });
 
 // The public corpus: the test examples of gitleaks, secretlint and detect-secrets (test/fixtures/secrets/
-// public.jsonl), each secret in every example that shows it and in the ways a Codex session shows it.
-// A text counts as caught when no 8-character piece of its secret is left.
+// public.jsonl.gz), each secret in every example that shows it and in the ways a Codex session shows it.
+// A text counts as caught when no 8-character piece of its secret is left. A secret shaped like an id or a
+// digest in a line that names nothing (idShaped) is left by design and counted apart.
 describe('redaction figures on the public corpus', () => {
   it('recall per placement and overall', () => {
     const entries = readPublicCorpus();
-    const byHow = new Map<string, { caught: number; of: number }>();
-    const missed = new Map<string, number>();
+    const byHow = new Map<string, { caught: number; of: number; missed: Map<string, number> }>();
+    let byDesign = 0;
+    let byDesignCaught = 0;
     for (const entry of entries) {
       const pieces = secretPieces(entry.secret);
       const texts = [
@@ -116,28 +120,48 @@ describe('redaction figures on the public corpus', () => {
       ];
       for (const { how, text } of texts) {
         const caught = !pieceLeft(pieces, entry.secret, text, redact(text));
-        const count = byHow.get(how) ?? { caught: 0, of: 0 };
+        if (NAMELESS_PLACEMENTS.has(how) && idShaped(entry.secret)) {
+          byDesign += 1;
+          if (caught) byDesignCaught += 1;
+          continue;
+        }
+        const count = byHow.get(how) ?? { caught: 0, of: 0, missed: new Map() };
         count.of += 1;
         if (caught) count.caught += 1;
-        else missed.set(entry.rule, (missed.get(entry.rule) ?? 0) + 1);
+        else count.missed.set(entry.rule, (count.missed.get(entry.rule) ?? 0) + 1);
         byHow.set(how, count);
       }
     }
-    const all = [...byHow.values()].reduce((sum, c) => ({
-      caught: sum.caught + c.caught,
-      of: sum.of + c.of,
-    }));
-    const percent = (c: { caught: number; of: number }) => `${((100 * c.caught) / c.of).toFixed(2)}%`;
-    console.log(
-      `redaction recall on the public corpus: ${percent(all)} (${all.caught}/${all.of} texts, ${entries.length} distinct secrets)\n  ` +
-        [...byHow].map(([how, c]) => `${how.padEnd(20)} ${percent(c)} (${c.caught}/${c.of})`).join('\n  ') +
-        `\n  most missed: ${[...missed]
-          .sort((a, b) => b[1] - a[1])
-          .slice(0, 12)
-          .map(([rule, n]) => `${rule} ${n}`)
-          .join(', ')}`,
+    const all = [...byHow.values()].reduce(
+      (sum, c) => ({ caught: sum.caught + c.caught, of: sum.of + c.of }),
+      {
+        caught: 0,
+        of: 0,
+      },
     );
-    expect(all.caught / all.of).toBeGreaterThan(0.99);
+    const percent = (c: { caught: number; of: number }) => `${((100 * c.caught) / c.of).toFixed(2)}%`;
+    const families = (missed: Map<string, number>) =>
+      [...missed]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 6)
+        .map(([rule, n]) => `${rule} ${n}`)
+        .join(', ');
+    const sources = new Map<string, number>();
+    for (const entry of entries) sources.set(entry.source, (sources.get(entry.source) ?? 0) + 1);
+    const withDesign = { caught: all.caught + byDesignCaught, of: all.of + byDesign };
+    console.log(
+      `redaction recall on the public corpus: ${percent(all)} (${all.caught}/${all.of} texts, ${entries.length} distinct secrets: ` +
+        `${[...sources].map(([source, n]) => `${source} ${n}`).join(', ')})\n` +
+        `  left by design: ${byDesign} texts of ids' and digests' shape in a line that names nothing (${byDesignCaught} redacted); ` +
+        `counting them, ${percent(withDesign)} (${withDesign.caught}/${withDesign.of})\n  ` +
+        [...byHow]
+          .map(
+            ([how, c]) =>
+              `${how.padEnd(20)} ${percent(c)} (${c.caught}/${c.of})${c.missed.size > 0 ? `; missed: ${families(c.missed)}` : ''}`,
+          )
+          .join('\n  '),
+    );
+    expect(all.caught / all.of).toBeGreaterThanOrEqual(0.995);
   });
 
   it('false positives on ordinary output', () => {

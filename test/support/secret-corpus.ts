@@ -4,6 +4,7 @@
 // Codex 0.169 fires its hooks and writes its rollout (shapes from the real fixtures).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { RolloutWriter } from '../unit/codex/rollout-writer';
 import { codexSession, type EventSequence } from './capture-harness';
 
@@ -228,7 +229,7 @@ export function secretSession(
   return { sessionId, turnId, events, rollout: w.text() };
 }
 
-// The public corpus (test/fixtures/secrets/public.jsonl, built by scripts/build-secret-corpus.ts from the
+// The public corpus (test/fixtures/secrets/public.jsonl.gz, built by scripts/build-secret-corpus.ts from the
 // test examples of gitleaks, secretlint and detect-secrets; see the README there): each secret as its
 // scanner's tests write it (a context), and each also placed the ways a Codex session shows it.
 
@@ -241,8 +242,8 @@ export interface PublicRow {
   context?: string;
   /** For generated rows: the identifier the sample forms name the secret by. */
   identifier?: string;
-  /** For generated rows: the sample forms (by index) the rule does not find the secret in. */
-  skip?: number[];
+  /** For generated rows: the sample forms (by index) it is written in; absent: all of them. */
+  forms?: number[];
 }
 
 /** gitleaks' sample forms ({i} identifier, {I} in upper case, {s} secret), from its utils/generate.go. */
@@ -277,6 +278,8 @@ const SAMPLE_FORMS = [
   '{i}_api_token = "{s}"',
 ];
 
+export const SAMPLE_FORM_COUNT = SAMPLE_FORMS.length;
+
 export function sampleForms(identifier: string, secret: string): string[] {
   return SAMPLE_FORMS.map((form) =>
     form.replaceAll('{i}', identifier).replaceAll('{I}', identifier.toUpperCase()).replaceAll('{s}', secret),
@@ -294,13 +297,16 @@ export interface PublicSecret {
 /** The public corpus, one entry per secret with every context it is shown in. */
 export function readPublicCorpus(): PublicSecret[] {
   const bySecret = new Map<string, PublicSecret>();
-  for (const line of readFileSync(join(SECRETS_DIR, 'public.jsonl'), 'utf8').split('\n')) {
+  const text = gunzipSync(readFileSync(join(SECRETS_DIR, 'public.jsonl.gz'))).toString('utf8');
+  for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     const row = JSON.parse(line) as PublicRow;
     const contexts =
       row.context !== undefined
         ? [row.context]
-        : sampleForms(row.identifier ?? 'key', row.secret).filter((_, index) => !row.skip?.includes(index));
+        : sampleForms(row.identifier ?? 'key', row.secret).filter(
+            (_, index) => !row.forms || row.forms.includes(index),
+          );
     const known = bySecret.get(row.secret);
     if (known) known.contexts.push(...contexts);
     else bySecret.set(row.secret, { source: row.source, rule: row.rule, secret: row.secret, contexts });
@@ -313,11 +319,43 @@ function ruleEnvName(rule: string): string {
   return envName(rule.replace(/\/.*$/, ''));
 }
 
+/** Log lines that name what they print, as programs and their debug output do (one chosen by the secret). */
+const NAMED_LOG_LINES = [
+  (s: string) => `[auth] token accepted: ${s}`,
+  (s: string) => `DEBUG client: using api key ${s} for https://api.example.com/v2`,
+  (s: string) => `> POST /v1/upload HTTP/1.1 Authorization=Bearer ${s}`,
+  (s: string) => `WARN credential ${s} expires in 3 days`,
+  (s: string) => `login ok (secret=${s}, user=deploy)`,
+  (s: string) => `Using access token ${s}`,
+];
+
+function namedLogLine(secret: string): string {
+  let sum = 0;
+  for (let at = 0; at < secret.length; at += 1) sum += secret.charCodeAt(at);
+  return (NAMED_LOG_LINES[sum % NAMED_LOG_LINES.length] as (s: string) => string)(secret);
+}
+
+/**
+ * Whether a secret is shaped like an id or a digest (a UUID, a number, hex of an object id's or a hash's
+ * length): in a line that names nothing, it cannot be told from the session, call and commit ids a trace
+ * must keep, so the redactor leaves it by design and the suite counts it apart.
+ */
+export function idShaped(secret: string): boolean {
+  return (
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(secret) ||
+    /^\d+$/.test(secret) ||
+    /^(?:[0-9a-f]{24}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$/i.test(secret)
+  );
+}
+
+/** The placements where nothing names the secret (see idShaped). */
+export const NAMELESS_PLACEMENTS = new Set(['plain log line']);
+
 /**
  * The ways a Codex session shows a secret besides its example: in a command (a heredoc writing the example,
  * an export), as command output JSON-escaped once and twice (a rollout line, MCP arguments inside it), in a
  * plain log line with no name, in a sentence of the prompt, in an env dump, and split over shell line
- * continuations.
+ * continuations, and in a log line that names it.
  */
 export function publicPlacements(entry: PublicSecret): { how: string; text: string }[] {
   const { secret } = entry;
@@ -336,6 +374,7 @@ export function publicPlacements(entry: PublicSecret): { how: string; text: stri
       how: 'plain log line',
       text: `2026-11-25T10:00:01.123Z INFO  [uploader] connecting with ${secret} (attempt 1/3)`,
     },
+    { how: 'named log line', text: namedLogLine(secret) },
     {
       how: 'prompt sentence',
       text: `Deploy the staging app, my ${entry.rule.split(/[-/]/)[0]} credential is ${secret} and the region is eu-west-1.`,
@@ -375,7 +414,8 @@ export function secretPieces(secret: string): string[] {
 
 /**
  * Whether any 8-character piece of the secret is left in the redacted text; a piece the text also holds
- * away from the secret (`rubygems` of `rubygemsToken = "rubygems_..."`) does not count.
+ * away from the secret (`rubygems` of `rubygemsToken = "rubygems_..."`), or that is the family a mark
+ * names (`[REDACTED:rubygems-api-token]` for `rubygems_...`), does not count.
  */
 export function pieceLeft(
   pieces: readonly string[],
@@ -386,5 +426,6 @@ export function pieceLeft(
   const lines = secret.split(/\r?\n|\\n/).filter((line) => line.trim().length >= 8);
   let away = text;
   for (const line of lines) away = away.split(line.trim()).join('\u0000');
-  return pieces.some((piece) => redacted.includes(piece) && !away.includes(piece));
+  const left = redacted.replace(/\[REDACTED:[\w./-]+\]/g, '\u0000');
+  return pieces.some((piece) => left.includes(piece) && !away.includes(piece));
 }

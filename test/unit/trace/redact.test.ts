@@ -420,6 +420,47 @@ describe('redaction holds for whole families', () => {
       'Log in as admin, my password is Tr0ub4dor&3x and then run the migration.',
       'Tr0ub4dor&3x',
     ],
+    ['a Mailgun key', 'sending with key-3ax6xnjp29jd6fds4gc373sgvjxteol0', 'key-3ax6xnjp29jd'],
+    [
+      'a Plaid access token',
+      'got access-sandbox-5c2ee1b0-91d4-4f0e-9a43-0d8e3a2c7b11 back',
+      '5c2ee1b0-91d4-4f0e',
+    ],
+    ['a Telegram bot token', 'bot 110201543:AAHdqTcvCH1vGWJxfSe1ofSAs0K5PALDsaw up', '110201543:AAHdqTcv'],
+    ['a Facebook app token', 'fb 1234567890123456|Xb3kQz9mLp2Vw7Rt4Ny8Hc1Js5Df ok', '1234567890123456|'],
+    [
+      'a Databricks token in upper case',
+      "databricks_pat = 'dapiFEDCBA9876543210FEDCBA9876543210'",
+      'FEDCBA98',
+    ],
+    ['an XML element named like a token', '<accessToken>\n    st1jwyxub0na\n</accessToken>', 'st1jwyxub0na'],
+    [
+      'a UUID a log line names as a token',
+      '[auth] token accepted: 98f4396a-1141-4e86-919c-4d424740253f',
+      '98f4396a',
+    ],
+    [
+      'an api key a log line names',
+      'DEBUG client: using api key fqvjpgllrlubwmozs707 for https://x.io',
+      'fqvjpgll',
+    ],
+    [
+      'a credential a warning names',
+      'WARN credential ab1a3b16-c3b4-4cf3-8707-144084d5726d expires',
+      'ab1a3b16',
+    ],
+    ['a bearer in a log', '> POST /v1 Authorization=Bearer "8swv9cnh3c2"', '8swv9cnh3c2'],
+    [
+      'random letters after a name',
+      'Deploy it, my linkedin credential is ytrsizpydblnvq and go.',
+      'ytrsizpydblnvq',
+    ],
+    ['mixed-case letters after a name', 'login ok (secret=suZdqMcMEPJkOO, user=deploy)', 'suZdqMcMEPJkOO'],
+    [
+      'a Kubernetes Secret value longer than a window',
+      `kind: Secret\ndata:\n  ca.pem: ${'TFMwdExTMUNSVWRKVGlCRFJWSlVTVVpKUTBGVVJTMHRMUzB0'.repeat(40)}\n`,
+      'UzB0TFMw',
+    ],
   ])('%s', (_family, text, piece) => {
     const out = redact(text);
     expect(out).toContain('[REDACTED:');
@@ -434,6 +475,17 @@ describe('redaction holds for whole families', () => {
     'ok 12 - src/trace/build.test.ts > builds the turn (38 ms)',
     'https://example.com/search?q=token+rotation&page=2',
     'Pulling fs layer sha256:9b0a9d1c5e7f3a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e5f7a9b',
+    // Ids with nothing naming them a secret: a session, a call, a commit, a Mongo id, a Discord user.
+    '2026-11-25T10:00:01Z INFO resuming session 0199a3f2-7c41-7d20-9b1e-3c5a6f8e2d10 (attempt 1/3)',
+    'connecting with 3f2a1b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a',
+    'loaded 55e07c799496bf33c0e39d5d from the cache',
+    'user 664485107288703713 joined',
+    'token usage: 12345 tokens, session 98f4396a-1141-4e86-919c-4d424740253f',
+    'cloud and SaaS keys and tokens from 1Password to Zendesk',
+    'the access token expires in 3600 seconds',
+    "headers: { Authorization: 'Bearer ' + token },",
+    'see `--api-key=x` in the docs',
+    '<password>...</password>',
   ])('leaves ordinary text alone: %s', (text) => {
     expect(redact(text)).toBe(text);
   });
