@@ -27,15 +27,15 @@ import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 import { LEAN, runWorkerProcess } from '../support/scenario';
 import {
   type CorpusRow,
+  idShaped,
   leakedRows,
+  NAMELESS_PLACEMENTS,
   needles,
   pieceLeft,
   placementTexts,
   publicPlacements,
   readCorpus,
   readOrdinary,
-  idShaped,
-  NAMELESS_PLACEMENTS,
   readPublicCorpus,
   SHAPE_KINDS,
   secretPieces,
