@@ -153,6 +153,8 @@ async function ourConfig(
   otel: string,
 ): Promise<Config> {
   const world = await startWorld({ capture, frontEnd, tables: otel });
+  // The worker waits for the session's next event as shipped (the e2e sandbox turns that off).
+  delete world.sandbox.env.INFINIUM_CODEX_WORKER_IDLE_SECONDS;
   const installed = installedFrontEnd(world.sandbox);
   if (installed !== (frontEnd ?? 'sh')) {
     await world.close();

@@ -110,6 +110,8 @@ async function ours(
   // Maestro's evaluation: not ready at the first poll (3 s after the send), ready at the second.
   world.standIn.evaluations.notReadyPolls = 1;
   if (evaluations) delete world.sandbox.env.INFINIUM_CODEX_EVALUATION_WAIT_SECONDS;
+  // The worker waits for the session's next event as shipped (the e2e sandbox turns that off).
+  delete world.sandbox.env.INFINIUM_CODEX_WORKER_IDLE_SECONDS;
   if (backend === 'slow 2 s') world.standIn.goDown({ kind: 'slow', delayMs: 2_000 });
   if (backend === 'down') world.standIn.goDown({ kind: 'drop' });
   return { name, sandbox: world.sandbox, model: world.model, world, timingLog, samples: [] };

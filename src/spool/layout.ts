@@ -35,6 +35,9 @@
 //   worker.lock, worker.rerun      one worker at a time; a worker that finds the lock taken leaves a rerun
 //                                  request for the running one, and so does a turn-ending hook that finds
 //                                  a worker at work (src/spool/lock.ts), instead of starting one
+//   worker.idle                    the pid of the worker that holds the lock while it waits, asleep, for
+//                                  its sessions' next events (src/worker/stay.ts)
+//   worker.yield                   a command waiting for the worker lock asks a waiting worker to leave
 import {
   chmodSync,
   closeSync,
@@ -69,6 +72,8 @@ export interface SpoolPaths {
   hookLog: string;
   lock: string;
   rerun: string;
+  idle: string;
+  yieldRequest: string;
   sessionSecrets: string;
 }
 
@@ -91,6 +96,8 @@ export function spoolPaths(env: Env = process.env): SpoolPaths {
     hookLog: join(state.logs, 'hook.log'),
     lock: join(state.root, 'worker.lock'),
     rerun: join(state.root, 'worker.rerun'),
+    idle: join(state.root, 'worker.idle'),
+    yieldRequest: join(state.root, 'worker.yield'),
     sessionSecrets: join(state.root, 'session-secrets'),
   };
 }
@@ -173,6 +180,8 @@ const ROOT_ENTRIES = new Set([
   'installed-files.json',
   'worker.lock',
   'worker.rerun',
+  'worker.idle',
+  'worker.yield',
   'evaluations.lock',
   'spool',
   'outbox',

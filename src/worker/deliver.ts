@@ -42,6 +42,7 @@ import {
   type Target,
   writeOutboxEntry,
 } from '../spool/outbox';
+import { requestYield } from './stay';
 import { markSent, timed } from './timing';
 import { traceSecret } from './trace-secret';
 
@@ -404,14 +405,23 @@ export interface RecoveryOptions {
 
 const LOCK_WAIT_MS = 10_000;
 
-/** Takes the worker lock, waiting up to `waitMs` (10 s) for a running worker to finish; null when it stays taken. */
+/**
+ * Takes the worker lock, waiting up to `waitMs` (10 s) for a running worker to finish; null when it stays
+ * taken. A worker waiting for its sessions' next events is asked to leave (src/worker/stay.ts).
+ */
 export async function waitForLock(env: Env, waitMs = LOCK_WAIT_MS): Promise<HeldLock | null> {
   const paths = spoolPaths(env);
   const deadline = Date.now() + waitMs;
   let lock = tryLock(paths.lock);
-  while (!lock && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    lock = tryLock(paths.lock);
+  if (lock) return lock;
+  try {
+    while (!lock && Date.now() < deadline) {
+      requestYield(paths, true);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      lock = tryLock(paths.lock);
+    }
+  } finally {
+    requestYield(paths, false);
   }
   return lock;
 }

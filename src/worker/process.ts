@@ -18,6 +18,7 @@ import { storeSessionSecret } from '../spool/session-secrets';
 import { evaluationWaitMs, pollEvaluations } from './evaluations';
 import { takeStartSnapshots } from './evidence';
 import { type Composer, DEFAULT_CONFIRM_MS, DEFAULT_STALE_MS, runWorker } from './run';
+import { MAX_STAY_MS, workerIdleMs } from './stay';
 import { markLoaded, timed } from './timing';
 
 export async function runWorkerProcess(
@@ -53,28 +54,46 @@ export async function runWorkerProcess(
     await takeStartSnapshots(env).catch((error: unknown) =>
       appendLog(log, `start snapshots failed: ${error instanceof Error ? error.message : String(error)}`),
     );
+    // Maestro's evaluations of what was sent, while they are due; a poller already at work has them. It
+    // starts after the pass that sent (the worker may stay for the session's next turn meanwhile), and once
+    // more at the end for what was sent since.
+    const giveUpAfterMs = evaluationWaitMs(env);
+    const poll = () => pollEvaluations(env, { giveUpAfterMs, linger: true, slowingDown: true });
+    let polling: Promise<unknown> | undefined;
+    const idleMs = workerIdleMs(env);
     const passes = await runWorker(env, {
       composer,
       lock,
       force: argv.includes('--retry'),
       staleMs: seconds(env.INFINIUM_CODEX_STALE_SECONDS, DEFAULT_STALE_MS),
       confirmMs: seconds(env.INFINIUM_CODEX_CONFIRM_SECONDS, DEFAULT_CONFIRM_MS),
+      ...(idleMs > 0 && !argv.includes('--retry')
+        ? { stay: { idleMs, untilMs: Date.now() + MAX_STAY_MS } }
+        : {}),
+      afterPass: (pass) => {
+        if (giveUpAfterMs > 0 && pass.sent > 0 && !polling)
+          polling = poll().finally(() => {
+            polling = undefined;
+          });
+      },
     });
     for (const pass of passes) {
       // Passes that only looked again at a turn waiting for its rollout did nothing worth a line.
       if (pass.unconfirmed > 0 && pass.built + pass.sent + pass.retrying + pass.dead === 0) continue;
+      // Nor did passes that found nothing at all (a staying worker's pass at SessionStart or SessionEnd).
+      const { unconfirmed: _unconfirmed, ...counts } = pass;
+      if (Object.values(counts).every((n) => n === 0)) continue;
       appendLog(
         log,
         `pass: ${pass.built} built, ${pass.sent} sent, ${pass.retrying} to retry, ${pass.dead} dead, ` +
           `${pass.waiting} waiting, ${pass.noSecret} without secret, ${pass.dropped} dropped, ${pass.corrupt} corrupt`,
       );
     }
-    // Then Maestro's evaluations of what was sent, while they are due; a poller already at work has them.
-    const giveUpAfterMs = evaluationWaitMs(env);
     if (giveUpAfterMs > 0)
-      await timed('evaluations', () =>
-        pollEvaluations(env, { giveUpAfterMs, linger: true, slowingDown: true }),
-      );
+      await timed('evaluations', async () => {
+        await polling;
+        await poll();
+      });
   } catch (error) {
     appendLog(
       log,

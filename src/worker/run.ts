@@ -34,6 +34,7 @@ import { pruneSnapshots } from '../spool/snapshots';
 import type { ClosedTurn, ComposeContext, SpooledEvent } from './closed-turn';
 import { type DeliveryOptions, type DeliverySummary, deliverDue } from './deliver';
 import { takeWorkerLock } from './lock-first';
+import { waitForRequest } from './stay';
 import { type GroupedTurn, groupSessionTurns, type SpooledFileEvent } from './turns';
 
 export interface Composed {
@@ -81,6 +82,17 @@ export interface WorkerOptions extends DeliveryOptions {
   waitForRollout?: boolean;
   /** The worker lock, already taken for the first pass (./main.ts). */
   lock?: HeldLock;
+  /** Stay between the sessions' events, holding the lock (the detached worker: ./stay.ts). */
+  stay?: StayOptions;
+  /** Called after each pass (the detached worker starts polling evaluations of what it sent). */
+  afterPass?: (pass: PassSummary) => void;
+}
+
+export interface StayOptions {
+  /** How long to wait for a request before leaving. */
+  idleMs: number;
+  /** When to stop staying at the latest (epoch ms). */
+  untilMs: number;
 }
 
 export const DEFAULT_STALE_MS = 2 * 3_600_000;
@@ -107,43 +119,71 @@ type Tally = Pick<PassSummary, 'built' | 'dropped' | 'corrupt' | 'failed' | 'unc
 /**
  * Runs passes until nothing new is left. A worker that finds the lock taken leaves a rerun request, which
  * the holder sees after releasing the lock (so a request made at any moment is never missed), and exits.
+ * With `stay`, the holder keeps the lock between passes while a session it has seen is still going, and a
+ * rerun request wakes it for the next pass (./stay.ts).
  */
 export async function runWorker(env: Env, options: WorkerOptions): Promise<PassSummary[]> {
   const paths = spoolPaths(env);
   const passes: PassSummary[] = [];
+  const now = options.now ?? Date.now;
+  /** Each session seen so far, and whether it is still going (its last root event was not SessionEnd). */
+  const going = new Map<string, boolean>();
+  let staying = options.stay !== undefined;
   let polls = 0;
-  let taken = options.lock;
+  let lock: HeldLock | null = options.lock ?? null;
+  /** Waits holding the lock; true: run the next pass with it. */
+  const stayFor = async (pass: PassSummary, held: HeldLock): Promise<boolean> => {
+    const stay = options.stay;
+    if (!staying || !stay || existsSync(paths.rerun)) return false;
+    const forRollout = pass.unconfirmed > 0 && options.waitForRollout !== false;
+    if (!forRollout) polls = 0;
+    const left = stay.untilMs - now();
+    if (!forRollout && (left <= 0 || ![...going.values()].some(Boolean))) return false;
+    const timeoutMs = forRollout ? confirmPause(polls++) : Math.min(stay.idleMs, left);
+    const wake = await waitForRequest(paths, held, timeoutMs, !forRollout);
+    if (wake === 'lost') throw new LockLostError();
+    if (wake === 'yield') staying = false;
+    return wake === 'rerun' || (forRollout && wake === 'timeout');
+  };
   for (;;) {
-    const lock = taken ?? takeWorkerLock(paths);
-    taken = undefined;
+    lock ??= takeWorkerLock(paths);
     if (!lock) return passes;
     let pass: PassSummary;
+    let keep = false;
     try {
       rmSync(paths.rerun, { force: true });
-      pass = await runPass(env, paths, options, lock);
+      pass = await runPass(env, paths, options, lock, going);
       passes.push(pass);
+      options.afterPass?.(pass);
+      keep = await stayFor(pass, lock);
     } catch (error) {
       if (!(error instanceof LockLostError)) throw error;
-      // Taken over while frozen: the new holder does the rest, this one commits nothing more.
-      appendLog(paths.workerLog, error.message);
+      // Taken over while frozen: the new holder does the rest, this one commits nothing more. A lock that
+      // is gone was removed with the state dir (uninstall --purge, a test's temp dir): nothing to log in.
+      if (existsSync(paths.lock)) appendLog(paths.workerLog, error.message);
       return passes;
     } finally {
-      lock.release();
+      if (!keep) {
+        lock.release();
+        lock = null;
+      }
     }
-    if (existsSync(paths.rerun)) continue;
+    if (keep || existsSync(paths.rerun)) continue;
     // A turn waits for its rollout: look again (bounded by confirmMs), lock released meanwhile.
     if (pass.unconfirmed === 0 || options.waitForRollout === false) return passes;
-    const pause = CONFIRM_POLL_MS[Math.min(polls, CONFIRM_POLL_MS.length - 1)];
-    polls += 1;
-    await new Promise((resolve) => setTimeout(resolve, pause));
+    await new Promise((resolve) => setTimeout(resolve, confirmPause(polls++)));
   }
 }
+
+const confirmPause = (polls: number) =>
+  CONFIRM_POLL_MS[Math.min(polls, CONFIRM_POLL_MS.length - 1)] as number;
 
 async function runPass(
   env: Env,
   paths: SpoolPaths,
   options: WorkerOptions,
   lock: HeldLock,
+  going: Map<string, boolean>,
 ): Promise<PassSummary> {
   const now = options.now ?? Date.now;
   const counters = readCounters(paths);
@@ -164,6 +204,10 @@ async function runPass(
     sessions.set(event.payload.session_id, list);
   }
   await nestSubagentSessions(sessions, options.composer);
+  for (const [sessionId, events] of sessions) {
+    const last = events.findLast((event) => !event.payload.agent_id);
+    if (last) going.set(sessionId, last.event !== 'SessionEnd');
+  }
   const capture = captureMode(env);
   for (const [sessionId, events] of sessions) {
     try {

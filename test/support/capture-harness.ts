@@ -18,7 +18,7 @@ import { recordDecision } from '../../src/config/consent';
 import { secretAccount } from '../../src/config/credentials';
 import { DEFAULT_BASE_URL } from '../../src/infinium/client';
 import { spoolPaths } from '../../src/spool/layout';
-import { lockHeld } from '../../src/spool/lock';
+import { lockHeld, lockHolder } from '../../src/spool/lock';
 import { collectOutput } from './child-output';
 
 export const DIST = resolve(import.meta.dirname, '../../dist');
@@ -51,8 +51,10 @@ export function makeSandbox(agent?: { agentId: string; baseUrl: string; granular
     HOME: home,
     CODEX_HOME: join(home, '.codex'),
     INFINIUM_CODEX_HOME: state,
-    // No worker lingers after a test to poll Maestro's evaluations; the evaluation tests turn it on.
+    // No worker lingers after a test to poll Maestro's evaluations, or waits for a session's next event
+    // (a test often runs the worker itself and waits for it to exit); the tests of each turn it on.
     INFINIUM_CODEX_EVALUATION_WAIT_SECONDS: '0',
+    INFINIUM_CODEX_WORKER_IDLE_SECONDS: '0',
   };
   // Retried: a detached worker may still be writing its last lines when a test is over.
   const cleanup = () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
@@ -275,8 +277,16 @@ export async function waitForWorkerIdle(
   options: { timeoutMs?: number; spool?: boolean; explain?: () => string } = {},
 ): Promise<void> {
   const paths = spoolPaths({ INFINIUM_CODEX_HOME: stateDir });
+  // A worker waiting, asleep, for its sessions' next events (src/worker/stay.ts) holds the lock but is idle.
+  const waiting = () => {
+    try {
+      return Number(readFileSync(paths.idle, 'utf8')) === lockHolder(paths.lock);
+    } catch {
+      return false;
+    }
+  };
   const busy = () =>
-    lockHeld(paths.lock) ||
+    (lockHeld(paths.lock) && !waiting()) ||
     existsSync(paths.rerun) ||
     (options.spool === true && spoolNames(stateDir).length > 0);
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);

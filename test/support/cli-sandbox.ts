@@ -59,8 +59,10 @@ export function makeSandbox(codexVersion = '0.169.0'): Sandbox {
     INFINIUM_CODEX_HOME: stateDir,
     INFINIUM_CODEX_SYSTEM_DIR: join(root, 'etc', 'infinium-codex'),
     INFINIUM_CODEX_SYSTEM_CODEX_DIR: join(root, 'etc', 'codex'),
-    // No worker lingers after a test to poll Maestro's evaluations; the evaluation tests turn it on.
+    // No worker lingers after a test to poll Maestro's evaluations, or waits for a session's next event;
+    // the tests of each turn it on.
     INFINIUM_CODEX_EVALUATION_WAIT_SECONDS: '0',
+    INFINIUM_CODEX_WORKER_IDLE_SECONDS: '0',
     NO_COLOR: '1',
     LANG: 'C.UTF-8',
   };

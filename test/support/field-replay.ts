@@ -101,6 +101,7 @@ async function settle(sandbox: Sandbox): Promise<void> {
     CODEX_HOME: sandbox.codexHome,
     INFINIUM_CODEX_HOME: sandbox.stateDir,
     INFINIUM_CODEX_EVALUATION_WAIT_SECONDS: '0',
+    INFINIUM_CODEX_WORKER_IDLE_SECONDS: '0',
   };
   await runWorkerProcess({ ...env, PATH: '/usr/bin:/bin' });
   await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 120_000 });
@@ -163,8 +164,9 @@ export function runRegisteredHook(
         HOME: sandbox.home,
         CODEX_HOME: sandbox.codexHome,
         INFINIUM_CODEX_HOME: sandbox.stateDir,
-        // No worker lingers after a case to poll Maestro's evaluations.
+        // No worker lingers after a case to poll Maestro's evaluations or for the session's next event.
         INFINIUM_CODEX_EVALUATION_WAIT_SECONDS: '0',
+        INFINIUM_CODEX_WORKER_IDLE_SECONDS: '0',
         PATH: '/usr/bin:/bin',
         ...sessionEnv,
       },

@@ -130,8 +130,10 @@ export function makeSandbox(options: SandboxOptions): Sandbox {
     TMPDIR: root,
     CODEX_HOME: codexHome,
     INFINIUM_CODEX_HOME: stateDir,
-    // No worker lingers after a scenario to poll Maestro's evaluations.
+    // No worker lingers after a scenario to poll Maestro's evaluations or for the session's next event
+    // (the tests of each, and the benches, turn it on).
     INFINIUM_CODEX_EVALUATION_WAIT_SECONDS: '0',
+    INFINIUM_CODEX_WORKER_IDLE_SECONDS: '0',
     FAKE_OPENAI_KEY: 'sk-fake-model-key',
     NO_COLOR: '1',
     RUST_LOG: 'error',
