@@ -640,9 +640,12 @@ function base64OfProse(token: string): boolean {
   return / [a-z]/i.test(text) && /^[\x20-\x7e\r\n\t]+$/.test(text);
 }
 
-/** Short words and hex (a build's hash in a file name) are parts of names, not of a secret. */
+/**
+ * Short words, words with a number (`mips64el`, `wasm32`) and hex (a build's hash in a file name) are parts
+ * of names, not of a secret.
+ */
 const WORD_LIKE =
-  /^(?:[a-z]+|[A-Z][a-z]*|[A-Z]+|\d+|[a-z]{0,3}\d{1,3}|\d{1,3}[a-z]{0,3}|\w{1,5}|[0-9a-f]{7,}|[0-9A-F]{7,})$/;
+  /^(?:[a-z]+|[A-Z][a-z]*|[A-Z]+|\d+|[a-z]{0,3}\d{1,3}|\d{1,3}[a-z]{0,3}|[a-z]{2,8}\d{1,3}[a-z]{0,4}|\w{1,5}|[0-9a-f]{7,}|[0-9A-F]{7,})$/;
 
 /** Words that say a hex string on the same line is a hash or an id rather than a key. */
 const HASH_WORDS =
@@ -654,6 +657,8 @@ function hexKeyRange(match: Match, start: number, end: number, token: string): R
   const lineStart = match.text.lastIndexOf('\n', start) + 1;
   const lineEnd = match.text.indexOf('\n', end);
   const line = match.text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
+  // A checksum listing (`md5sum`, `sha256sum`: the digest, two spaces or ` *`, the file).
+  if (start === lineStart && /^ [ *]\S/.test(match.text.slice(end, end + 3))) return null;
   return HASH_WORDS.test(line) ? null : [start, end];
 }
 
@@ -666,6 +671,11 @@ const TOKEN_DIGEST_BEFORE = /(?:sha(?:1|224|256|384|512)|md5)[-:]$|integrity[": 
 function bareTokenRange(match: Match): Range | null {
   let { start, end } = match;
   let token = match.text.slice(start, end);
+  // A package's scope (`@esbuild/linux-x64`), a version or a host after `@`.
+  if (match.text[start - 1] === '@') return null;
+  // A build's file name with its content hash (`worker-chunk-66HCAZME.mjs`, `index-BfX2k9aQ.js`): no
+  // run of letters and digits in it is as long as a secret's.
+  if (/\.[a-z][a-z0-9]{0,4}$/.test(token) && !/[A-Za-z0-9]{13}/.test(token)) return null;
   // Sentence punctuation and padding at its end are not part of it.
   const trimmed = token.replace(/[.~-]+$|(?<=[^=])[.~-]+(?==+$)/, '');
   end -= token.length - trimmed.length;

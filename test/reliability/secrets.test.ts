@@ -34,6 +34,7 @@ import {
   pieceLeft,
   placementTexts,
   publicPlacements,
+  readCommandOutput,
   readCorpus,
   readOrdinary,
   readPublicCorpus,
@@ -167,11 +168,14 @@ describe('redaction figures on the public corpus', () => {
   it('false positives on ordinary output', () => {
     const sample = ordinaryCodeAndOutput();
     const lock = readFileSync(join(REPO, 'package-lock.json'), 'utf8').split('\n').slice(0, 4_000);
-    const lines = [...sample.lines, ...readOrdinary(), ...lock];
+    const commands = readCommandOutput();
+    const lines = [...sample.lines, ...readOrdinary(), ...lock, ...commands];
     const changed = lines.filter((line) => redact(line) !== line);
+    const changedCommands = commands.filter((line) => redact(line) !== line);
     console.log(
       `redaction false positives on ordinary output: ${changed.length}/${lines.length} lines ` +
-        `(${((100 * changed.length) / lines.length).toFixed(3)}%; ${sample.sources}, 4,000 lines of package-lock.json)`,
+        `(${((100 * changed.length) / lines.length).toFixed(3)}%; ${sample.sources}, 4,000 lines of package-lock.json, ` +
+        `${commands.length} lines of recorded command output (git, npm, test runs, listings, checksums): ${changedCommands.length} changed)`,
     );
     for (const line of changed.slice(0, 10)) console.log(`  false positive: ${line.trim().slice(0, 150)}`);
     expect(changed.length / lines.length).toBeLessThan(0.01);

@@ -23,6 +23,18 @@ export function readCorpus(): CorpusRow[] {
     .map((line) => JSON.parse(line) as CorpusRow);
 }
 
+/**
+ * What ordinary commands print in a coding session, recorded on a development machine (command-output.txt):
+ * git's log, show, ls-tree, diff, status and reflog with their full hashes, npm's install, ls, pack and
+ * view output with integrity digests, vitest and node --test runs (a failing one too), tsc errors, file
+ * listings, Codex session files named by UUID, checksums. Nothing in it is a secret.
+ */
+export function readCommandOutput(): string[] {
+  return readFileSync(join(SECRETS_DIR, 'command-output.txt'), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+}
+
 export function readOrdinary(): string[] {
   return readFileSync(join(SECRETS_DIR, 'ordinary.txt'), 'utf8')
     .split('\n')
