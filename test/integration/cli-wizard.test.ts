@@ -104,6 +104,16 @@ async function answerSetup(terminal: Terminal, captureMode = enter): Promise<voi
   await terminal.answer('Trust these hooks in Codex now?', enter);
 }
 
+/** A sandbox the wizard has set up with its defaults. */
+async function setUpSandbox(): Promise<Sandbox> {
+  const sandbox = makeSandbox();
+  const init = wizard(sandbox);
+  await giveCredentials(init);
+  await answerSetup(init);
+  expect(await init.exit()).toBe(0);
+  return sandbox;
+}
+
 // CI installs script(1) (.ci/run): there a missing one fails the suite instead of skipping it.
 describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal', () => {
   it('asks each question, masks the secret, and sets everything up', async () => {
@@ -179,11 +189,7 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
   }, 180_000);
 
   it('update-credentials asks for the new secret, masked (first-run M5)', async () => {
-    const sandbox = makeSandbox();
-    const init = wizard(sandbox);
-    await giveCredentials(init);
-    await answerSetup(init);
-    expect(await init.exit()).toBe(0);
+    const sandbox = await setUpSandbox();
     // Even with --agent-secret-stdin, a terminal gets the masked prompt, not a blank line to type into.
     const update = wizard(sandbox, 'update-credentials --agent-secret-stdin');
     await update.answer(`New secret for agent ${AGENT}`, `${SECRET}${enter}`);
@@ -209,11 +215,7 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
   }, 180_000);
 
   it('Ctrl-C while a spinner waits on Infinium: exit 130, "Cancelled.", no "Error:"', async () => {
-    const sandbox = makeSandbox();
-    const init = wizard(sandbox);
-    await giveCredentials(init);
-    await answerSetup(init);
-    expect(await init.exit()).toBe(0);
+    const sandbox = await setUpSandbox();
     // The health check hangs: past 300 ms the spinner shows, on the terminal (stderr).
     standIn.failNext(1, { kind: 'slow', delayMs: 20_000 });
     const test = wizard(sandbox, 'test');
@@ -226,11 +228,7 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
   }, 180_000);
 
   it('Esc while a spinner waits: a cancel too (exit 130, "Cancelled."), and the terminal is given back', async () => {
-    const sandbox = makeSandbox();
-    const init = wizard(sandbox);
-    await giveCredentials(init);
-    await answerSetup(init);
-    expect(await init.exit()).toBe(0);
+    const sandbox = await setUpSandbox();
     standIn.failNext(1, { kind: 'slow', delayMs: 20_000 });
     // clack's spinner holds stdin in raw mode and answers Ctrl-C and Esc with exit(0): ours makes it 130.
     const test = wizard(sandbox, `test; echo "exit=$?"; stty -a`);
