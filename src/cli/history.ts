@@ -13,7 +13,7 @@ import { UserError } from './errors';
 import { shortVerdict } from './evaluation-format';
 import { outcomeCell } from './outcome-format';
 import { inertLine } from './terminal-text';
-import { readPayload } from './view-data';
+import { readPayload } from './view/data';
 
 export interface HistoryOptions {
   limit?: string;

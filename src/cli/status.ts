@@ -1,9 +1,8 @@
 // `infinium-codex status`: what is set up here (project, agent, secret, hooks, Codex) and what the worker
 // has done (queued, dead, last sent).
 import { existsSync } from 'node:fs';
-import { hooksFeature } from '../codex/config-toml';
 import { hooksFileFor, inspectHooks, inspectManagedHooks } from '../codex/install';
-import { codexNeeds, detectCodex, formatVersion, judgeHooksFeature } from '../codex/version';
+import { codexNeeds, formatVersion } from '../codex/version';
 import { ALLOW_COMMAND } from '../config/consent';
 import { loadSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
@@ -13,7 +12,7 @@ import { readHistory, spoolStats } from '../spool';
 import { captureOrDefault, describeConfigSource, describeFrontEnds, describeSecretSource } from './agent';
 import type { CliContext } from './context';
 import { costToday, describeCostToday } from './cost';
-import { probeSettings } from './doctor/probe';
+import { probeSetup } from './doctor/probe';
 import { describeDrift, describeNextTry } from './doctor/spool';
 import { ExitCode } from './errors';
 import { latestPerTurn, relativeTime } from './history';
@@ -28,23 +27,21 @@ export interface StatusOptions {
 export async function status(options: StatusOptions, ctx: CliContext, nowMs = Date.now()): Promise<void> {
   const { out, env } = ctx;
   // A broken config file is reported, not thrown: `--json` always prints JSON (first-run m5).
-  const settings = probeSettings(ctx);
-  const { config, configError, toml } = settings;
-  const consentNeeded = settings.consentNeeded && {
-    file: settings.consentNeeded.file,
-    keys: settings.consentNeeded.keys,
+  const setup = await probeSetup(ctx);
+  const { codex, config, configError, feature, toml } = setup;
+  const consentNeeded = setup.consentNeeded && {
+    file: setup.consentNeeded.file,
+    keys: setup.consentNeeded.keys,
     command: ALLOW_COMMAND,
   };
   const secret =
     config && !isLocalOnly(config) ? await loadSecret(config.agentId, config.baseUrl, { env }) : null;
-  const codex = await detectCodex(env);
   const root = config?.projectRoot ?? pauseKeyFor(ctx.cwd);
   const userFile = hooksFileFor('user', ctx.cwd, env);
   const projectFile = hooksFileFor('project', root, env);
   const projectHooks = existsSync(projectFile) ? inspectHooks(projectFile, env) : [];
   const hooks = [...inspectHooks(userFile, env), ...projectHooks, ...inspectManagedHooks(env)];
   const needsTrust = codexNeeds(codex.version).trust;
-  const feature = judgeHooksFeature(codex.version, hooksFeature(toml));
   const stats = spoolStats(env);
   // Spooled events may hold a turn that is over (an interrupt on a Codex before 0.150, which has no
   // Interrupt hook): a worker builds it now instead of at the next prompt.

@@ -1,9 +1,8 @@
 // Doctor's checks on Codex itself: the program on PATH and its version, whether its hooks feature is on
 // (config.toml, an administrator's policy) and whether hook trust is bypassed.
-import { hooksFeature } from '../../codex/config-toml';
 import { userConfigToml } from '../../codex/install';
 import { adminPolicy, bypassInManagedLayer, hookTrustBypass } from '../../codex/system';
-import { codexNeeds, judgeHooksFeature, tooOldProblem, UPGRADE_COMMAND } from '../../codex/version';
+import { codexNeeds, tooOldProblem, UPGRADE_COMMAND } from '../../codex/version';
 import type { CliContext } from '../context';
 import type { Finding } from './finding';
 import type { Probe } from './probe';
@@ -52,7 +51,7 @@ export function featureFindings(probe: Probe, ctx: CliContext): Finding[] {
       fix: 'Ask your administrator to run `infinium-codex init --system`.',
     });
   }
-  const verdict = judgeHooksFeature(probe.codex.version, hooksFeature(probe.toml));
+  const verdict = probe.feature;
   if (!verdict.on) {
     findings.push({
       check: 'hooks-enabled',

@@ -1,7 +1,7 @@
 // What every family of checks looks at, read once per run: Codex, its config.toml, our settings and where
-// our hooks are. `status` reads the settings the same way (probeSettings).
+// our hooks are. `status` shows the same facts from the same code (probeSetup).
 import { existsSync } from 'node:fs';
-import { readConfigToml, type TomlTable } from '../../codex/config-toml';
+import { hooksFeature, readConfigToml, type TomlTable } from '../../codex/config-toml';
 import { CodexFileError } from '../../codex/hooks-file';
 import {
   hooksFileFor,
@@ -12,13 +12,20 @@ import {
   userConfigToml,
 } from '../../codex/install';
 import { systemHooksFile } from '../../codex/system';
-import { type DetectedCodex, detectCodex } from '../../codex/version';
+import {
+  type DetectedCodex,
+  detectCodex,
+  type HooksFeatureVerdict,
+  judgeHooksFeature,
+} from '../../codex/version';
 import { pauseKeyFor } from '../../config/pause';
 import { ConfigError, ConsentNeededError, type ResolvedConfig, resolveConfig } from '../../config/settings';
 import type { CliContext } from '../context';
 
 export interface Probe {
   codex: DetectedCodex;
+  /** Whether this Codex runs hooks at all (its version, config.toml's [features]). */
+  feature: HooksFeatureVerdict;
   config: ResolvedConfig | null;
   configError: string | null;
   /** The project file that waits for the user's consent (its turns are kept meanwhile). */
@@ -93,7 +100,15 @@ function probeHooks(
   }
 }
 
-export async function probe(ctx: CliContext): Promise<Probe> {
+type Setup = Omit<Probe, 'scope' | 'hooksFile' | 'hooks' | 'hooksError' | 'managedToo'>;
+
+/** All but where our hooks are: what `status` shows. */
+export async function probeSetup(ctx: CliContext): Promise<Setup> {
   const settings = probeSettings(ctx);
-  return { codex: await detectCodex(ctx.env), ...settings, ...probeHooks(ctx) };
+  const codex = await detectCodex(ctx.env);
+  return { codex, feature: judgeHooksFeature(codex.version, hooksFeature(settings.toml)), ...settings };
+}
+
+export async function probe(ctx: CliContext): Promise<Probe> {
+  return { ...(await probeSetup(ctx)), ...probeHooks(ctx) };
 }

@@ -13,21 +13,13 @@ import { readdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Env, statePaths } from '../config/paths';
-import { ensureDir, writeFileAtomic } from '../spool/layout';
-import { processAlive } from '../spool/lock';
-import type { CliContext } from './context';
-import { UserError } from './errors';
-import { collectTurns } from './view-data';
-import {
-  escapeHtml,
-  PAGE_CSS,
-  PAGE_ICON,
-  PAGE_JS,
-  renderList,
-  renderNotFound,
-  renderTurn,
-} from './view-page';
+import { type Env, statePaths } from '../../config/paths';
+import { ensureDir, writeFileAtomic } from '../../spool/layout';
+import { processAlive } from '../../spool/lock';
+import type { CliContext } from '../context';
+import { UserError } from '../errors';
+import { collectTurns } from './data';
+import { escapeHtml, PAGE_CSS, PAGE_ICON, PAGE_JS, renderList, renderNotFound, renderTurn } from './page';
 
 export interface ViewOptions {
   port?: string;

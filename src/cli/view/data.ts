@@ -2,12 +2,12 @@
 // kept in history/payloads, queued ones from the outbox, dead ones from dead/), each with Maestro's
 // evaluation when one was fetched. Everything here was redacted before it was stored; nothing is sent.
 import { readFileSync } from 'node:fs';
-import type { Env } from '../config/paths';
-import { LOCAL_AGENT } from '../config/settings';
-import type { TaskData } from '../infinium/task-data';
-import { listDead, listOutbox, type OutboxEntry, spoolPaths } from '../spool';
-import { type EvaluationState, evaluationOf } from '../spool/evaluations';
-import { readHistoryRecords } from '../spool/history';
+import type { Env } from '../../config/paths';
+import { LOCAL_AGENT } from '../../config/settings';
+import type { TaskData } from '../../infinium/task-data';
+import { listDead, listOutbox, type OutboxEntry, spoolPaths } from '../../spool';
+import { type EvaluationState, evaluationOf } from '../../spool/evaluations';
+import { readHistoryRecords } from '../../spool/history';
 
 /** `local`: traced with no account (`init --local`), kept until `retry` sends it to an agent. */
 export type Delivery = 'sent' | 'queued' | 'local' | 'dead';

@@ -1,13 +1,13 @@
 // The HTML of `view`, rendered on our side so a page reads fully without JavaScript (the script only adds
 // a filter and relative times). Every text is escaped; redaction markers are shown as such. Assets are
 // served by our own server under the page's token: no CDN, nothing fetched from anywhere else.
-import type { LlmUsage, Step, TaskData, TraceError } from '../infinium/task-data';
-import type { EvaluationState } from '../spool/evaluations';
-import { historyCost, outcomeSummary, promptLine } from '../spool/history';
-import { costCell, describeCost } from './cost';
-import { evaluationGist, shortVerdict } from './evaluation-format';
-import { outcomeCell } from './outcome-format';
-import type { ViewTurn } from './view-data';
+import type { LlmUsage, Step, TaskData, TraceError } from '../../infinium/task-data';
+import type { EvaluationState } from '../../spool/evaluations';
+import { historyCost, outcomeSummary, promptLine } from '../../spool/history';
+import { costCell, describeCost } from '../cost';
+import { evaluationGist, shortVerdict } from '../evaluation-format';
+import { outcomeCell } from '../outcome-format';
+import type { ViewTurn } from './data';
 
 export function escapeHtml(text: string): string {
   return text
