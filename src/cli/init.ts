@@ -580,7 +580,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   }
   if (installed.movedOutOfBlock.length > 0) {
     out.line(
-      `  Kept what Codex had written inside our block in ${installed.configToml} (${installed.movedOutOfBlock.join(', ')}), now above the block.`,
+      `  Kept what Codex had written inside our block in ${installed.configToml} (${installed.movedOutOfBlock.join(', ')}), now outside it.`,
     );
   }
   for (const backup of installed.backups) out.line(out.dim(`  backup of the previous version: ${backup}`));

@@ -1,8 +1,16 @@
 // Our edits to Codex's user config.toml. TOML libraries drop comments when they re-serialise, so we never
-// re-serialise the user's file: our entries live in one clearly marked block of our own text at the end,
-// replaced or removed as text, and every result is re-parsed and compared with what it must mean before it
-// is written. Removing the block gives back the user's bytes exactly. Codex itself writes new tables into
-// that block (see splitOurBlock): only the trust entries computed from our hooks are ours there.
+// re-serialise the user's file: our entries are text of our own, a header comment and the tables right below
+// it, added and removed as text, and every result is re-parsed and compared with what it must mean before it
+// is written. Removing them gives back the user's bytes exactly.
+//
+// Where they go follows from how Codex edits the file (toml_edit): a new root key goes after the root keys, a
+// new table right after the last table of its parent in document order (a new `[hooks.state."…"]` after the
+// last one, a new `[mcp_servers]` or `[projects]` after the last table), and a document's trailing comment
+// stays last. So our tables sit before the user's first table, with no end marker: Codex's additions land
+// above our header or after our last table, never between them, and what is ours is told by content (a trust
+// entry for one of our hooks, our feature flag), never by position. Files written by versions before this
+// one have the block at the end, closed by an end marker that Codex writes its tables before (splitOurBlock
+// moves those out); the next `init` or `doctor --fix` re-places it.
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'smol-toml';
@@ -10,11 +18,19 @@ import { parseTOML } from 'toml-eslint-parser';
 import { CodexFileError } from './hooks-file';
 import { textForm, withBom, withoutBom } from './text-form';
 
-const BLOCK_NOTE = '(managed by `infinium-codex`; `infinium-codex uninstall` removes it) >>>';
-export const BLOCK_BEGIN = `# >>> infinium-codex: trust for its Codex hooks ${BLOCK_NOTE}`;
-/** Our block's header when it holds only the feature flag (Codex 0.117-0.123, which checks no trust). */
-export const FEATURE_BLOCK_BEGIN = `# >>> infinium-codex: turns on Codex hooks ${BLOCK_NOTE}`;
-export const BLOCK_END = '# <<< infinium-codex <<<';
+/** Our header: the trust entries for our hooks are the tables right below it. */
+export const BLOCK_BEGIN =
+  '# infinium-codex: trust for its Codex hooks, in the tables right below (`infinium-codex uninstall` removes them)';
+/** Our header when it holds only the feature flag (Codex 0.117-0.123, which checks no trust). */
+export const FEATURE_BLOCK_BEGIN =
+  '# infinium-codex: turns on Codex hooks, in the table right below (`infinium-codex uninstall` removes it)';
+const LEGACY_NOTE = '(managed by `infinium-codex`; `infinium-codex uninstall` removes it) >>>';
+/** The headers and end marker of the block that earlier versions wrote at the end of the file. */
+export const LEGACY_BLOCK_BEGIN = `# >>> infinium-codex: trust for its Codex hooks ${LEGACY_NOTE}`;
+export const LEGACY_FEATURE_BLOCK_BEGIN = `# >>> infinium-codex: turns on Codex hooks ${LEGACY_NOTE}`;
+export const LEGACY_BLOCK_END = '# <<< infinium-codex <<<';
+const HEADERS = new Set([BLOCK_BEGIN, FEATURE_BLOCK_BEGIN, LEGACY_BLOCK_BEGIN, LEGACY_FEATURE_BLOCK_BEGIN]);
+const LEGACY_HEADERS = new Set([LEGACY_BLOCK_BEGIN, LEGACY_FEATURE_BLOCK_BEGIN]);
 /** Marks the one line we may add inside a user's own `[features]` table (Codex 0.117-0.123 only). */
 const FEATURE_LINE = 'codex_hooks = true # added by infinium-codex';
 
@@ -84,6 +100,8 @@ interface TableNode {
   key: (string | number)[];
   /** Offset of the start of its header's line. */
   lineStart: number;
+  /** Offset just after its last line (its header's, or its last key/value's with any comment). */
+  end: number;
   /** Its key/value pairs. */
   body: { key: (string | number)[]; value: unknown }[];
 }
@@ -115,6 +133,7 @@ function syntaxOf(text: string, file: string): Syntax {
       kind: node.kind,
       key: node.resolvedKey,
       lineStart: lineStartOf(text, node.range[0]),
+      end: afterLine(text, node.range[1]),
       body: node.body.map((pair) => ({
         key: pair.key.keys.map((k) => (k.type === 'TOMLBare' ? k.name : k.value)),
         value: pair.value.type === 'TOMLValue' ? pair.value.value : undefined,
@@ -175,73 +194,134 @@ function describeTable(table: TableNode): string {
 
 interface Split {
   /**
-   * The text without our block (and without the line break we put before it) and without our feature
-   * line; whatever else was inside the block stays where the block was.
+   * The text without our header and tables (and without the line break we put next to them) and without our
+   * feature line; whatever an old block held that was not ours stays where that block was.
    */
   user: string;
-  /** What our block held that is not ours (Codex or the user put it there), e.g. `[mcp_servers.docs]`. */
+  /** What an old block held that is not ours (Codex or the user put it there), e.g. `[mcp_servers.docs]`. */
   foreign: string[];
+  /** Whether the text had a block as earlier versions wrote it (at the end, closed by an end marker). */
+  legacy: boolean;
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  insert: string;
+}
+
+type Comment = Syntax['comments'][number];
+
+/** Removes one line break just before `start`, if there is one. */
+function withBreakBefore(text: string, start: number): number {
+  if (text.slice(start - 2, start) === '\r\n') return start - 2;
+  return text[start - 1] === '\n' ? start - 1 : start;
 }
 
 /**
- * Separates the user's text from ours. Only the trust entries for `ourKeys` (computed from our hooks) and
- * our feature flag are ours; anything else between our markers (Codex adds new tables before a document's
- * trailing comment, i.e. inside our block: `codex mcp add`, a trusted folder or hook, `[tui]`) is the
- * user's and is kept. Markers are whole-line comments: the same text inside a string value is not one.
- * `text` has no BOM.
+ * Our header and the tables of ours right below it (only blank lines between them): the first table that is
+ * not ours ends them, and whatever follows is the user's. We put one line break after them (a blank line
+ * before the user's first table), or before them when they end the file.
+ */
+function blockEdit(
+  text: string,
+  header: Comment,
+  tables: TableNode[],
+  isOurs: (t: TableNode) => boolean,
+): Edit {
+  let end = afterLine(text, header.end);
+  for (const table of tables) {
+    if (table.lineStart < end) continue;
+    if (text.slice(end, table.lineStart).trim() !== '' || !isOurs(table)) break;
+    end = table.end;
+  }
+  if (text.startsWith('\r\n', end)) return { start: header.lineStart, end: end + 2, insert: '' };
+  if (text[end] === '\n') return { start: header.lineStart, end: end + 1, insert: '' };
+  const start = end === text.length ? withBreakBefore(text, header.lineStart) : header.lineStart;
+  return { start, end, insert: '' };
+}
+
+/**
+ * A block as earlier versions wrote it, at the end of the file up to an end marker. Codex adds new tables
+ * before a document's trailing comment, i.e. inside such a block (`codex mcp add`, a trusted folder or hook,
+ * `[tui]`): only our tables there are ours, the rest is the user's and is kept where the block was.
+ */
+function legacyBlockEdit(
+  text: string,
+  begin: Comment,
+  end: Comment,
+  tables: TableNode[],
+  isOurs: (t: TableNode) => boolean,
+  foreign: string[],
+): Edit {
+  const inner = { start: afterLine(text, begin.end), end: end.lineStart };
+  const inside = tables.filter((t) => t.lineStart >= inner.start && t.lineStart < inner.end);
+  // Lines before the block's first table belong to the table above the block: they stay right there.
+  let kept = text.slice(inner.start, inside[0]?.lineStart ?? inner.end);
+  if (kept.trim() !== '') foreign.push('settings of the table above it');
+  inside.forEach((table, n) => {
+    if (isOurs(table)) return;
+    let chunk = text.slice(table.lineStart, inside[n + 1]?.lineStart ?? inner.end);
+    // Codex added its own key to the [features] table we wrote: our flag goes, its keys stay.
+    if (table.key.join('.') === 'features') chunk = chunk.replace(/^codex_hooks = true\r?\n/m, '');
+    foreign.push(describeTable(table));
+    kept += chunk;
+  });
+  if (kept === '')
+    return { start: withBreakBefore(text, begin.lineStart), end: afterLine(text, end.end), insert: '' };
+  if (!/\r?\n$/.test(kept)) kept += textForm(text).eol;
+  return { start: begin.lineStart, end: afterLine(text, end.end), insert: kept };
+}
+
+/**
+ * Separates the user's text from ours. Only the trust entries for `ourKeys` (computed from our hooks) and our
+ * feature flag are ours; anything else is the user's and is kept. Headers are whole-line comments: the same
+ * text inside a string value is not one. `text` has no BOM.
  */
 export function splitOurBlock(text: string, file: string, ourKeys: ReadonlySet<string> = new Set()): Split {
   const { tables, comments } = syntaxOf(text, file);
-  const form = textForm(text);
-  const edits: { start: number; end: number; insert: string }[] = [];
+  const isOurs = (table: TableNode) => isOurStateTable(table, ourKeys) || isOurFeatureTable(table);
+  const edits: Edit[] = [];
   const foreign: string[] = [];
-  const isBegin = (c: { text: string }) => c.text === BLOCK_BEGIN || c.text === FEATURE_BLOCK_BEGIN;
-  const markers = comments.filter((c) => c.wholeLine && (isBegin(c) || c.text === BLOCK_END));
+  let legacy = false;
+  const markers = comments.filter((c) => c.wholeLine && (HEADERS.has(c.text) || c.text === LEGACY_BLOCK_END));
   for (let i = 0; i < markers.length; i += 1) {
     const begin = markers[i];
-    if (!begin || !isBegin(begin)) continue;
-    const endIndex = markers.findIndex((c, j) => j > i && c.text === BLOCK_END);
-    const end = markers[endIndex];
-    if (!end) {
-      throw new CodexFileError(
-        `${file} has the start of the infinium-codex block but not its end, so it was left untouched; remove the block by hand.`,
-      );
+    if (!begin || !HEADERS.has(begin.text)) continue;
+    const end = markers[i + 1];
+    if (LEGACY_HEADERS.has(begin.text) && end?.text === LEGACY_BLOCK_END) {
+      edits.push(legacyBlockEdit(text, begin, end, tables, isOurs, foreign));
+      legacy = true;
+      i += 1;
+    } else {
+      edits.push(blockEdit(text, begin, tables, isOurs));
     }
-    i = endIndex;
-    const inner = { start: afterLine(text, begin.end), end: end.lineStart };
-    const inside = tables.filter((t) => t.lineStart >= inner.start && t.lineStart < inner.end);
-    // Lines before the block's first table belong to the table above the block: they stay right there.
-    let kept = text.slice(inner.start, inside[0]?.lineStart ?? inner.end);
-    if (kept.trim() !== '') foreign.push('settings of the table above it');
-    inside.forEach((table, n) => {
-      if (isOurStateTable(table, ourKeys) || isOurFeatureTable(table)) return;
-      let chunk = text.slice(table.lineStart, inside[n + 1]?.lineStart ?? inner.end);
-      // Codex added its own key to the [features] table we wrote: keep ours recognisable as ours.
-      if (table.key.join('.') === 'features')
-        chunk = chunk.replace(/^codex_hooks = true(?=\r?$)/m, FEATURE_LINE);
-      foreign.push(describeTable(table));
-      kept += chunk;
-    });
-    let start = begin.lineStart;
-    if (kept === '') {
-      // The block is always preceded by one line break of ours, unless it starts the file.
-      if (text.slice(start - 2, start) === '\r\n') start -= 2;
-      else if (text[start - 1] === '\n') start -= 1;
-    } else if (!/\r?\n$/.test(kept)) {
-      kept += form.eol;
-    }
-    edits.push({ start, end: afterLine(text, end.end), insert: kept });
   }
   for (const comment of comments) {
-    const line = text.slice(comment.lineStart, comment.end);
-    if (line !== FEATURE_LINE) continue;
+    if (text.slice(comment.lineStart, comment.end) !== FEATURE_LINE) continue;
+    if (edits.some((edit) => comment.lineStart >= edit.start && comment.lineStart < edit.end)) continue;
     edits.push({ start: comment.lineStart, end: afterLine(text, comment.end), insert: '' });
   }
   let user = text;
   for (const edit of edits.sort((a, b) => b.start - a.start)) {
     user = user.slice(0, edit.start) + edit.insert + user.slice(edit.end);
   }
-  return { user, foreign };
+  return { user, foreign, legacy };
+}
+
+/**
+ * `user` with our block: above the user's first table (and the comment lines right above it, which belong to
+ * it), followed by a blank line; at the end when the file has no table. See the file's head for why.
+ */
+function placeBlock(user: string, lines: string[], eol: string, file: string): string {
+  const block = `${lines.join(eol)}${eol}`;
+  const { tables, comments } = syntaxOf(user, file);
+  const first = tables[0];
+  if (!first) return user === '' ? block : `${user}${eol}${block}`;
+  const commentLines = new Set(comments.filter((c) => c.wholeLine).map((c) => c.lineStart));
+  let at = first.lineStart;
+  while (at > 0 && commentLines.has(lineStartOf(user, at - 1))) at = lineStartOf(user, at - 1);
+  return `${user.slice(0, at)}${block}${eol}${user.slice(at)}`;
 }
 
 /**
@@ -251,13 +331,15 @@ export function splitOurBlock(text: string, file: string, ourKeys: ReadonlySet<s
  */
 function removeStateTable(text: string, key: string, file: string): string | null {
   const { tables } = syntaxOf(text, file);
-  const at = tables.findIndex(
+  const table = tables.find(
     (t) =>
       t.kind === 'standard' && t.key.length === 3 && t.key.join('\u0000') === `hooks\u0000state\u0000${key}`,
   );
-  const table = tables[at];
   if (!table) return null;
-  return text.slice(0, table.lineStart) + text.slice(tables[at + 1]?.lineStart ?? text.length);
+  // With the blank line Codex puts above a table it adds; the lines below it belong to the next table.
+  const before = text.slice(0, table.lineStart);
+  const start = /\r?\n\r?\n$/.test(before) ? withBreakBefore(text, table.lineStart) : table.lineStart;
+  return text.slice(0, start) + text.slice(table.end);
 }
 
 export interface TrustBlockRequest {
@@ -277,6 +359,8 @@ export interface TrustBlockResult {
   skipped: string[];
   /** What our block held that was not ours, now moved out of it (see splitOurBlock). */
   movedOut: string[];
+  /** Whether a block as earlier versions wrote it (at the end of the file) was replaced. */
+  replacedLegacy: boolean;
 }
 
 function quoteKey(key: string): string {
@@ -336,33 +420,31 @@ export function withTrustBlock(
     const breakBefore = at === user.length && !user.endsWith('\n') ? form.eol : '';
     user = `${user.slice(0, at)}${breakBefore}${FEATURE_LINE}${form.eol}${user.slice(at)}`;
   }
-  const lines: string[] = [];
-  if (featureInBlock) lines.push('[features]', 'codex_hooks = true', '');
+  const tables: string[][] = [];
+  if (featureInBlock) tables.push(['[features]', FEATURE_LINE]);
   for (const entry of entries) {
-    lines.push(`[hooks.state.${quoteKey(entry.key)}]`, `trusted_hash = ${JSON.stringify(entry.hash)}`, '');
+    tables.push([`[hooks.state.${quoteKey(entry.key)}]`, `trusted_hash = ${JSON.stringify(entry.hash)}`]);
   }
   let result = user;
-  if (lines.length > 0) {
+  if (tables.length > 0) {
     const header = entries.length === 0 ? FEATURE_BLOCK_BEGIN : BLOCK_BEGIN;
-    const block = [header, ...lines, BLOCK_END, ''].join(form.eol);
-    result = user === '' ? block : `${user}${form.eol}${block}`;
+    const lines = [header, ...tables.flatMap((table, n) => (n === 0 ? table : ['', ...table]))];
+    result = placeBlock(user, lines, form.eol, file);
   }
   verify(original, parseResult(result, file, request), ourKeys, request, file);
-  return { text: withBom(result, form), skipped, movedOut: split.foreign };
+  return { text: withBom(result, form), skipped, movedOut: split.foreign, replacedLegacy: split.legacy };
 }
 
-/** Whether `text` has a block of ours (either header, as a whole-line comment). */
+/** Whether `text` has a block of ours (any header of ours, as a whole-line comment). */
 export function hasOurBlock(text: string, file: string): boolean {
-  return syntaxOf(withoutBom(text), file).comments.some(
-    (c) => c.wholeLine && (c.text === BLOCK_BEGIN || c.text === FEATURE_BLOCK_BEGIN),
-  );
+  return syntaxOf(withoutBom(text), file).comments.some((c) => c.wholeLine && HEADERS.has(c.text));
 }
 
 /** What to tell the user when a change would not be safe. */
 function unsafe(file: string, request: TrustBlockRequest, why: string): CodexFileError {
   return new CodexFileError(
     request.purpose === 'remove'
-      ? `Removing our trust entries from ${file} would ${why}, so it was left untouched; delete the lines from \`# >>> infinium-codex\` to \`${BLOCK_END}\` yourself.`
+      ? `Removing our trust entries from ${file} would ${why}, so it was left untouched; delete the \`# infinium-codex\` comment and the trust entries for our hooks right below it yourself.`
       : `Adding the trust entries to ${file} would ${why}, so it was left untouched; approve the hooks in Codex with /hooks instead.`,
   );
 }
@@ -414,7 +496,15 @@ export function withoutTrustBlock(text: string, ourKeys: string[], file: string)
   ).text;
 }
 
-/** What our block in `text` holds that is not ours (for `doctor`), e.g. `[mcp_servers.docs]`. */
-export function foreignInOurBlock(text: string, ourKeys: string[], file: string): string[] {
-  return splitOurBlock(withoutBom(text), file, new Set(ourKeys)).foreign;
+/**
+ * For `doctor`: whether `text` has a block as earlier versions wrote it (at the end, where Codex adds its
+ * tables), and what that block holds that is not ours, e.g. `[mcp_servers.docs]`.
+ */
+export function legacyBlockIn(
+  text: string,
+  ourKeys: string[],
+  file: string,
+): { legacy: boolean; foreign: string[] } {
+  const { legacy, foreign } = splitOurBlock(withoutBom(text), file, new Set(ourKeys));
+  return { legacy, foreign };
 }

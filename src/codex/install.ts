@@ -248,6 +248,8 @@ export interface InstallResult {
   movedUserHooks: string[];
   /** Tables Codex or the user had put inside our config.toml block, now kept outside it. */
   movedOutOfBlock: string[];
+  /** Whether our config.toml block was at the end of the file (as earlier versions wrote it) and is moved. */
+  movedBlock: boolean;
 }
 
 /** An install worked out and checked, not yet written (see planInstall). */
@@ -312,6 +314,7 @@ export function planInstall(request: InstallRequest): InstallPlan {
       trusted: wanted,
       movedUserHooks: movedTrustedUserHooks(hooksFile, hooks.doc, newDoc, hookStates(toml.parsed)),
       movedOutOfBlock: block?.movedOut ?? [],
+      movedBlock: block !== null && block.replacedLegacy && hasOurBlock(block.text, configToml),
     },
   };
 }

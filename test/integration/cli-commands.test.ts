@@ -14,6 +14,7 @@ import {
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BLOCK_BEGIN, LEGACY_BLOCK_BEGIN, LEGACY_BLOCK_END } from '../../src/codex/config-toml';
 import { hookCommand, nativeHookCommand, ourHandlerPaths } from '../../src/codex/hooks-file';
 import type { HookHandler } from '../../src/codex/trust';
 import { DIST } from '../support/capture-harness';
@@ -165,15 +166,11 @@ describe('doctor', () => {
 
   it('counts warnings in its last line: "No problems; 1 warning." (first-run N7)', async () => {
     const sandbox = await initialised();
-    // A table Codex added inside our block (before the document's trailing comment, where Codex puts new
-    // tables): a warning, not a problem.
+    // Our block as an earlier version wrote it, closed by an end marker that Codex puts its new tables
+    // before: a warning, not a problem.
     const toml = join(sandbox.codexHome, 'config.toml');
-    const text = readFileSync(toml, 'utf8').trimEnd();
-    const end = text.lastIndexOf('\n');
-    writeFileSync(
-      toml,
-      `${text.slice(0, end)}\n[projects."/tmp/elsewhere"]\ntrust_level = "trusted"\n${text.slice(end + 1)}\n`,
-    );
+    const text = readFileSync(toml, 'utf8').replace(BLOCK_BEGIN, LEGACY_BLOCK_BEGIN);
+    writeFileSync(toml, `${text}[projects."/tmp/elsewhere"]\ntrust_level = "trusted"\n${LEGACY_BLOCK_END}\n`);
     const result = await runCli(sandbox, ['doctor']);
     expect(result.stdout).toMatch(/^! config-toml: /m);
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('No problems; 1 warning.');

@@ -175,7 +175,11 @@ describe('init', () => {
     expect(hooks.PreToolUse?.slice(0, 2)).toEqual(original.PreToolUse);
     expect(isOurHandler(hooks.PreToolUse?.[2]?.hooks[0])).toBe(true);
     expect(ourEvents(sandbox)).toEqual([...FULL_EVENTS].sort());
-    expect(readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8').startsWith(userToml)).toBe(true);
+    // Our block goes above the user's first table (where Codex's own new tables never land in it).
+    const [head, tables] = userToml.split('[projects.');
+    const toml = readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8');
+    expect(toml.startsWith(`${head}# infinium-codex: trust for its Codex hooks`)).toBe(true);
+    expect(toml.endsWith(`"\n\n[projects.${tables}`)).toBe(true);
     expect(Object.keys(trustOf(sandbox))).toContain(`${sandbox.codexHome}/hooks.json:pre_tool_use:2:0`);
     expect(existsSync(join(sandbox.codexHome, 'hooks.json.infinium-codex.bak'))).toBe(true);
 

@@ -16,7 +16,7 @@ import {
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { describe, expect, it, vi } from 'vitest';
-import { BLOCK_BEGIN } from '../../src/codex/config-toml';
+import { BLOCK_BEGIN, LEGACY_BLOCK_BEGIN, LEGACY_BLOCK_END } from '../../src/codex/config-toml';
 import { OUR_MARK } from '../../src/codex/hooks-file';
 import { makeSandbox, runCli, type Sandbox } from '../support/cli-sandbox';
 import {
@@ -51,7 +51,7 @@ function expectOneSentence(result: { code: number; stdout: string; stderr: strin
 const codexBin = realCodexBinary();
 
 describe.skipIf(!codexBin)('codex-writes-inside-our-block, with the real Codex', () => {
-  it('keeps `codex mcp add` and the trust of the user’s own hook through init, doctor --fix and uninstall', async () => {
+  const start = async () => {
     const sandbox = makeSandbox();
     const bin = codexBin ?? '';
     const codexEnv = { HOME: sandbox.home, CODEX_HOME: sandbox.codexHome, PATH: process.env.PATH ?? '' };
@@ -60,46 +60,12 @@ describe.skipIf(!codexBin)('codex-writes-inside-our-block, with the real Codex',
     writeFileSync(join(sandbox.codexHome, 'config.toml'), 'model = "gpt-5.5"\n');
     const first = await init(sandbox);
     expect(first.stderr).toBe('');
+    return { sandbox, bin, codexEnv, codex };
+  };
 
-    // A. Codex adds an MCP server: toml_edit puts the new table inside our block.
+  it('keeps `codex mcp add`, a trusted folder and the trust of the user’s own hook out of our block, through init and uninstall (first-run N9)', async () => {
+    const { sandbox, bin, codexEnv, codex } = await start();
     codex('mcp', 'add', 'docs', '--', 'npx', '-y', 'some-mcp-server');
-    expect(configOf(sandbox).indexOf('[mcp_servers.docs]')).toBeGreaterThan(
-      configOf(sandbox).indexOf(BLOCK_BEGIN),
-    );
-
-    // B. The user adds a hook of their own after ours and approves it in Codex.
-    const hooksFile = join(sandbox.codexHome, 'hooks.json');
-    const hooks = JSON.parse(readFileSync(hooksFile, 'utf8'));
-    hooks.hooks.PostToolUse = [
-      { matcher: '^Bash$', hooks: [{ type: 'command', command: 'echo my-formatter', timeout: 5 }] },
-    ];
-    writeFileSync(hooksFile, JSON.stringify(hooks, null, 2));
-    const mine = (listed: CodexHookEntry[]) => listed.find((hook) => hook.command === 'echo my-formatter');
-    const userHook = mine(await listCodexHooks(bin, codexEnv, sandbox.project));
-    expect(userHook?.trustStatus).toBe('untrusted');
-    await approveCodexHook(bin, codexEnv, sandbox.project, userHook as CodexHookEntry);
-    expect(mine(await listCodexHooks(bin, codexEnv, sandbox.project))?.trustStatus).toBe('trusted');
-
-    const kept = async (step: string) => {
-      const config = parse(configOf(sandbox)) as { mcp_servers?: Record<string, { command?: string }> };
-      expect(config.mcp_servers?.docs?.command, step).toBe('npx');
-      const listed = await listCodexHooks(bin, codexEnv, sandbox.project);
-      expect(mine(listed)?.trustStatus, step).toBe('trusted');
-      return listed;
-    };
-    const doctor = await runCli(sandbox, ['doctor']);
-    expect(doctor.stdout).toMatch(/! config-toml: .*\[mcp_servers\.docs\].*inside the infinium-codex block/);
-    const fixed = await runCli(sandbox, ['doctor', '--fix']);
-    expect(fixed.stdout).toMatch(/moved .*\[mcp_servers\.docs\] out of the infinium-codex block/);
-    expect(fixed.stdout).not.toContain('config-toml');
-    await kept('doctor --fix');
-
-    const full = await init(sandbox, '--capture', 'full');
-    expect(full.stderr, 'init --capture full').toBe('');
-    expect(full.code).toBe(0);
-    const listed = await kept('init --capture full');
-    expect(listed.filter((hook) => hook.trustStatus !== 'trusted').map((hook) => hook.command)).toEqual([]);
-
     codex('features', 'enable', 'web_search_request');
     // The user trusts a folder (what `codex` asks on first start in a project).
     await appServerRequest(bin, codexEnv, sandbox.project, 'config/batchWrite', {
@@ -111,16 +77,95 @@ describe.skipIf(!codexBin)('codex-writes-inside-our-block, with the real Codex',
         },
       ],
     });
+    // The user adds a hook of their own after ours and approves it in Codex.
+    const hooksFile = join(sandbox.codexHome, 'hooks.json');
+    const hooks = JSON.parse(readFileSync(hooksFile, 'utf8'));
+    hooks.hooks.PostToolUse = [
+      { matcher: '^Bash$', hooks: [{ type: 'command', command: 'echo my-formatter', timeout: 5 }] },
+    ];
+    writeFileSync(hooksFile, JSON.stringify(hooks, null, 2));
+    const mine = (listed: CodexHookEntry[]) => listed.find((hook) => hook.command === 'echo my-formatter');
+    const userHook = mine(await listCodexHooks(bin, codexEnv, sandbox.project));
+    expect(userHook?.trustStatus).toBe('untrusted');
+    await approveCodexHook(bin, codexEnv, sandbox.project, userHook as CodexHookEntry);
+
+    const kept = async (step: string) => {
+      expect(parse(configOf(sandbox)), step).toMatchObject({
+        mcp_servers: { docs: { command: 'npx' } },
+        features: { web_search_request: true },
+        projects: { [sandbox.project]: { trust_level: 'trusted' } },
+      });
+      const listed = await listCodexHooks(bin, codexEnv, sandbox.project);
+      expect(mine(listed)?.trustStatus, step).toBe('trusted');
+      return listed;
+    };
+    await kept('codex');
+    const doctor = await runCli(sandbox, ['doctor']);
+    expect(doctor.stdout).toContain('✓ hooks:');
+    expect(doctor.stdout).not.toContain('config-toml');
+    const before = configOf(sandbox);
+    const full = await init(sandbox, '--capture', 'full');
+    expect(full.stderr, 'init --capture full').toBe('');
+    expect(full.code).toBe(0);
+    expect(full.stdout).not.toContain('Kept what Codex had written');
+    const listed = await kept('init --capture full');
+    expect(listed.filter((hook) => hook.trustStatus !== 'trusted').map((hook) => hook.command)).toEqual([]);
+    // Only our own entries changed: Codex's tables are where Codex put them.
+    const codexPart = (text: string) =>
+      text.slice(text.indexOf(`[hooks.state.${JSON.stringify(userHook?.key)}]`));
+    expect(codexPart(configOf(sandbox))).toBe(codexPart(before));
+
     const removed = await runCli(sandbox, ['uninstall']);
     expect(removed.stderr).toBe('');
     expect(removed.code).toBe(0);
     expect(removed.stdout).not.toContain('restored to its original content');
     expect(removed.stdout).toContain('config.toml: removed our entries');
     await kept('uninstall');
-    expect(configOf(sandbox)).not.toContain(BLOCK_BEGIN);
-    expect(parse(configOf(sandbox))).toMatchObject({
-      features: { web_search_request: true },
-      projects: { [sandbox.project]: { trust_level: 'trusted' } },
+    expect(configOf(sandbox)).not.toContain('infinium-codex');
+    expect(configOf(sandbox).startsWith('model = "gpt-5.5"\n\n[hooks.state.')).toBe(true);
+  });
+
+  it('moves out what Codex wrote inside a block an earlier version put at the end, and the block above it (doctor --fix)', async () => {
+    const { sandbox, codex } = await start();
+    // The block as versions before this one wrote it: at the end of the file, closed by an end marker.
+    const current = configOf(sandbox);
+    expect(current.startsWith(`model = "gpt-5.5"\n\n${BLOCK_BEGIN}\n`)).toBe(true);
+    writeFileSync(
+      join(sandbox.codexHome, 'config.toml'),
+      `${current.replace(BLOCK_BEGIN, LEGACY_BLOCK_BEGIN)}${LEGACY_BLOCK_END}\n`,
+    );
+    const legacy = await runCli(sandbox, ['doctor']);
+    expect(legacy.stdout).toMatch(
+      /! config-toml: .*has the infinium-codex block at its end, where Codex adds its own tables/,
+    );
+    // Codex adds an MCP server: toml_edit puts the new table before the end marker, inside that block.
+    codex('mcp', 'add', 'docs', '--', 'npx', '-y', 'some-mcp-server');
+    expect(configOf(sandbox).indexOf('[mcp_servers.docs]')).toBeGreaterThan(
+      configOf(sandbox).indexOf(LEGACY_BLOCK_BEGIN),
+    );
+    const doctor = await runCli(sandbox, ['doctor']);
+    expect(doctor.stdout).toMatch(/! config-toml: .*\[mcp_servers\.docs\].*inside the infinium-codex block/);
+    const fixed = await runCli(sandbox, ['doctor', '--fix']);
+    expect(fixed.stdout).toMatch(/moved .*\[mcp_servers\.docs\] out of the infinium-codex block/);
+    expect(fixed.stdout).toContain('moved our block in');
+    expect(fixed.stdout).not.toContain('config-toml');
+    expect(configOf(sandbox)).not.toContain(LEGACY_BLOCK_END);
+    expect(configOf(sandbox).indexOf(BLOCK_BEGIN)).toBeLessThan(
+      configOf(sandbox).indexOf('[mcp_servers.docs]'),
+    );
+    // From now on Codex's tables land after our block.
+    codex('mcp', 'add', 'other', '--', 'npx', '-y', 'other-mcp-server');
+    const after = await runCli(sandbox, ['doctor']);
+    expect(after.stdout).toContain('✓ hooks:');
+    expect(after.stdout).not.toContain('config-toml');
+    const removed = await runCli(sandbox, ['uninstall']);
+    expect(removed.code).toBe(0);
+    expect(parse(configOf(sandbox))).toEqual({
+      model: 'gpt-5.5',
+      mcp_servers: {
+        docs: { command: 'npx', args: ['-y', 'some-mcp-server'] },
+        other: { command: 'npx', args: ['-y', 'other-mcp-server'] },
+      },
     });
   });
 });

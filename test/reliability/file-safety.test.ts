@@ -287,13 +287,10 @@ describe('file safety', () => {
     };
     const init = ['init', '--yes', '--offline', '--agent-id', AGENT, '--agent-secret-stdin', '--no-keyring'];
     await cli(init, SECRET);
-    // Codex adds a table of its own inside our block (as toml_edit does), then init and doctor --fix run.
+    // Codex adds a table of its own after our last table (as toml_edit does), then init and doctor --fix run.
     writeFileSync(
       join(dotfiles, 'config.toml'),
-      readFileSync(join(dotfiles, 'config.toml'), 'utf8').replace(
-        '# <<< infinium-codex <<<',
-        '[mcp_servers.docs]\r\ncommand = "npx"\r\n# <<< infinium-codex <<<',
-      ),
+      `${readFileSync(join(dotfiles, 'config.toml'), 'utf8')}\r\n[mcp_servers.docs]\r\ncommand = "npx"\r\n`,
     );
     await cli([...init, '--capture', 'full'], SECRET);
     await cli(['doctor', '--fix']);
@@ -314,7 +311,7 @@ describe('file safety', () => {
     );
     console.log(
       'file-safety: symlinked config.toml and hooks.json written through and kept as links; 2 planted backup links replaced; ' +
-        'a look-alike hook and a table Codex wrote inside our block kept through init, doctor --fix and uninstall',
+        'a look-alike hook and a table Codex wrote after our block kept through init, doctor --fix and uninstall',
     );
 
     function victimOf(name: string): string {

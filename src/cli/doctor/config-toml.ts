@@ -1,39 +1,46 @@
-// Doctor's check on Codex's config.toml around our marked block.
-import { foreignInOurBlock, readConfigToml } from '../../codex/config-toml';
+// Doctor's check on Codex's config.toml around our block.
+import { legacyBlockIn, readConfigToml } from '../../codex/config-toml';
 import { CodexFileError } from '../../codex/hooks-file';
 import { userConfigToml } from '../../codex/install';
 import type { CliContext } from '../context';
 import type { Finding } from './finding';
 import type { Probe } from './probe';
 
-/** Codex writes new tables before a document's trailing comment, i.e. inside our marked block. */
+/**
+ * Our block as earlier versions wrote it, at the end of config.toml: Codex writes its new tables before a
+ * document's trailing comment, i.e. inside that block. Our block as written now has no such place.
+ */
 export function blockFindings(probe: Probe, ctx: CliContext): Finding[] {
   const file = userConfigToml(ctx.env);
-  let foreign: string[];
+  let found: { legacy: boolean; foreign: string[] };
   try {
     const { text } = readConfigToml(file);
-    foreign =
-      text === null
-        ? []
-        : foreignInOurBlock(
-            text,
-            probe.hooks.map((hook) => hook.key),
-            file,
-          );
+    if (text === null) return [];
+    found = legacyBlockIn(
+      text,
+      probe.hooks.map((hook) => hook.key),
+      file,
+    );
   } catch (error) {
     if (error instanceof CodexFileError) return [];
     throw error;
   }
-  if (foreign.length === 0) return [];
+  if (!found.legacy) return [];
+  const summary =
+    found.foreign.length > 0
+      ? `${file} has ${found.foreign.join(', ')} inside the infinium-codex block (Codex adds new tables there); it is not ours and is kept`
+      : `${file} has the infinium-codex block at its end, where Codex adds its own tables (written by an earlier version)`;
   return [
     {
       check: 'config-toml',
       status: 'warn',
-      summary: `${file} has ${foreign.join(', ')} inside the infinium-codex block (Codex adds new tables there); it is not ours and is kept`,
+      summary,
       ...(probe.scope === 'system'
-        ? { fix: 'Move it above the `# >>> infinium-codex` line.' }
+        ? {
+            fix: 'Move the lines from `# >>> infinium-codex` to `# <<< infinium-codex <<<` above your first table.',
+          }
         : {
-            fix: 'Run `infinium-codex doctor --fix` to move it out of the block.',
+            fix: `Run \`infinium-codex doctor --fix\` to move ${found.foreign.length > 0 ? 'it out of the block and ' : ''}the block above your tables.`,
             repair: 'hooks' as const,
           }),
     },

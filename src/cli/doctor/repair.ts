@@ -26,7 +26,8 @@ function describeHookRepair(result: InstallResult, found: Probe, capture: string
     const verb = found.hooks.length === 0 ? 'installed' : 'rewrote';
     return [`${verb} our ${capture} hooks in ${result.hooksFile}${trusted}${turnedOn}`];
   }
-  // Only config.toml changed: trust entries written again, or tables moved out of our block (said below).
+  // Only config.toml changed: trust entries written again, or our block moved (said below).
+  if (result.movedBlock) return [];
   if (trusted && found.hooks.some((hook) => hook.trust !== 'trusted' && hook.trust !== 'managed'))
     return [`trusted our ${capture} hooks in ${result.configToml}${turnedOn}`];
   return turnedOn ? [`turned hooks on in ${result.configToml} ([features] codex_hooks = true)`] : [];
@@ -53,6 +54,11 @@ export async function repair(findings: Finding[], found: Probe, ctx: CliContext)
       if (result.movedOutOfBlock.length > 0) {
         done.push(
           `moved ${result.movedOutOfBlock.join(', ')} out of the infinium-codex block (kept as it was)`,
+        );
+      }
+      if (result.movedBlock) {
+        done.push(
+          `moved our block in ${result.configToml} above your tables, where Codex's new tables stay out of it`,
         );
       }
       if (result.movedUserHooks.length > 0) {
