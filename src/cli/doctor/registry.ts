@@ -12,21 +12,20 @@ import { settingsFindings } from './settings';
 import { spoolFindings } from './spool';
 
 export interface Check {
-  family: string;
   run: (probe: Probe, ctx: CliContext) => Finding[] | Promise<Finding[]>;
   /** A failure means Codex would run no hook of ours from here. */
   readiness?: true;
 }
 
 export const CHECKS: readonly Check[] = [
-  { family: 'codex', run: codexFindings, readiness: true },
-  { family: 'hooks-enabled', run: featureFindings, readiness: true },
-  { family: 'hooks', run: hookFindings, readiness: true },
-  { family: 'config-toml', run: blockFindings },
-  { family: 'settings', run: settingsFindings },
-  { family: 'connection', run: connectionFindings },
-  { family: 'queue', run: (_probe, ctx) => spoolFindings(ctx) },
-  { family: 'disk', run: (_probe, ctx) => diskFindings(ctx) },
+  { run: codexFindings, readiness: true },
+  { run: featureFindings, readiness: true },
+  { run: hookFindings, readiness: true },
+  { run: blockFindings },
+  { run: settingsFindings },
+  { run: connectionFindings },
+  { run: (_probe, ctx) => spoolFindings(ctx) },
+  { run: (_probe, ctx) => diskFindings(ctx) },
 ];
 
 /** Looks once, then runs `checks` in order (one at a time: the connection check may show a spinner). */
