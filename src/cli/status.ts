@@ -28,7 +28,7 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
   const { out, env } = ctx;
   // A broken config file is reported, not thrown: `--json` always prints JSON (first-run m5).
   const setup = await probeSetup(ctx);
-  const { codex, config, configError, feature, toml } = setup;
+  const { codex, config, configError, feature, machineFilesProblem, toml } = setup;
   const consentNeeded = setup.consentNeeded && {
     file: setup.consentNeeded.file,
     keys: setup.consentNeeded.keys,
@@ -58,6 +58,8 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     // A project file waiting for `infinium-codex allow`: its turns are kept, not sent.
     consentNeeded,
     projectFileNotes: config?.projectNotes ?? null,
+    // The machine-wide files (`init --system`) are ignored: another user could write them.
+    machineFilesProblem,
     granularity: config?.granularity ?? null,
     contentMode: config?.contentMode ?? null,
     capture: captureOrDefault(env),
@@ -113,6 +115,7 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
         ? `Agent:     ${config.agentId} at ${config.baseUrl} (${describeConfigSource(config, env)}; ${config.granularity}, ${config.contentMode})`
         : `Agent:     ${out.red('none')}: sessions here are not traced; run \`infinium-codex init\``,
   );
+  if (machineFilesProblem) out.line(`Settings:  ${out.yellow(machineFilesProblem)}`);
   for (const note of config?.projectNotes?.notes ?? [])
     out.line(`Settings:  ${out.yellow(`${config?.projectNotes?.file}: ${note}`)}`);
   if (config)

@@ -587,6 +587,26 @@ describe('init --system', () => {
       }),
     );
   });
+  it('machine files every user may write are ignored, and status and doctor say so (issue 21)', async () => {
+    const sandbox = makeSandbox();
+    const args = ['init', '--system', '--agent-id', AGENT, '--agent-secret-stdin', '--base-url', standIn.url];
+    expect((await runCli(sandbox, args, { input: SECRET })).code).toBe(0);
+    const system = sandbox.env.INFINIUM_CODEX_SYSTEM_DIR as string;
+    chmodSync(system, 0o777);
+    const status = await runCli(sandbox, ['status']);
+    expect(status.stdout).toMatch(
+      /^Settings: {2}The machine-wide settings in .* are ignored: .* is writable by every user; run `sudo chown -R root .* && sudo chmod -R o-w .*` if they are yours to trust, or remove them\.$/m,
+    );
+    expect(status.stdout).toMatch(/^Agent: {5}none: sessions here are not traced/m);
+    const json = JSON.parse((await runCli(sandbox, ['status', '--json'])).stdout);
+    expect(json).toMatchObject({
+      agentId: null,
+      machineFilesProblem: expect.stringContaining('are ignored'),
+    });
+    const doctor = await runCli(sandbox, ['doctor']);
+    expect(doctor.stdout).toMatch(/^! config: The machine-wide settings in .* are ignored/m);
+    expect(doctor.code).toBe(1);
+  });
 });
 
 describe('init --system --print (a fleet rollout recipe)', () => {

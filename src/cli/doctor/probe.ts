@@ -18,6 +18,7 @@ import {
   type HooksFeatureVerdict,
   judgeHooksFeature,
 } from '../../codex/version';
+import { systemFilesProblem } from '../../config/paths';
 import { pauseKeyFor } from '../../config/pause';
 import { ConfigError, ConsentNeededError, type ResolvedConfig, resolveConfig } from '../../config/settings';
 import type { CliContext } from '../context';
@@ -30,6 +31,8 @@ export interface Probe {
   configError: string | null;
   /** The project file that waits for the user's consent (its turns are kept meanwhile). */
   consentNeeded: ConsentNeededError | null;
+  /** Why the machine-wide files (`init --system`) are ignored: another user could write them. */
+  machineFilesProblem: string | null;
   /**
    * Where our hooks are: the user file, else the project's if only it has them, else the managed layer
    * (`init --system`) if only it has them.
@@ -49,7 +52,7 @@ export interface Probe {
  */
 export function probeSettings(
   ctx: CliContext,
-): Pick<Probe, 'config' | 'configError' | 'consentNeeded' | 'toml'> {
+): Pick<Probe, 'config' | 'configError' | 'consentNeeded' | 'machineFilesProblem' | 'toml'> {
   let config: ResolvedConfig | null = null;
   let configError: string | null = null;
   let consentNeeded: ConsentNeededError | null = null;
@@ -67,7 +70,7 @@ export function probeSettings(
     if (!(error instanceof CodexFileError)) throw error;
     configError ??= error.message;
   }
-  return { config, configError, consentNeeded, toml };
+  return { config, configError, consentNeeded, machineFilesProblem: systemFilesProblem(ctx.env), toml };
 }
 
 function probeHooks(

@@ -11,6 +11,21 @@ import type { Finding } from './finding';
 import type { Probe } from './probe';
 
 export function settingsFindings(probe: Probe, ctx: CliContext): Finding[] {
+  const machine: Finding[] = probe.machineFilesProblem
+    ? [{ check: 'config', status: 'warn', summary: probe.machineFilesProblem }]
+    : [];
+  return [...machine, ...ownSettingsFindings(probe, ctx)];
+}
+
+/** What a project file's note asks of the user: a file not used at all, or keys of it set aside. */
+function projectNoteFix(note: string): string {
+  if (note.startsWith('ignored:'))
+    return 'Nothing, if it is not yours; if it is, make it yours (`chown`) and not writable by every user (`chmod o-w`).';
+  if (note.endsWith('you denied this file')) return 'Run `infinium-codex allow` there to use it after all.';
+  return 'Name the agent in that file too (and run `infinium-codex allow`), or remove the key.';
+}
+
+function ownSettingsFindings(probe: Probe, ctx: CliContext): Finding[] {
   if (probe.consentNeeded) {
     const { file, keys } = probe.consentNeeded;
     return [
@@ -64,7 +79,7 @@ export function settingsFindings(probe: Probe, ctx: CliContext): Finding[] {
       check: 'config',
       status: 'warn',
       summary: `${config.projectNotes?.file}: ${note}`,
-      fix: 'Name the agent in that file too (and run `infinium-codex allow`), or remove the key.',
+      fix: projectNoteFix(note),
     });
   }
   if (isPaused(config.projectRoot ?? ctx.cwd, ctx.env)) {
