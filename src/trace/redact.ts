@@ -331,6 +331,14 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     kind: 'service-token',
+    // Tokens whose own prefix names them, where gitleaks' rule also wants the service's name before them:
+    // Defined Networking, Dropbox short-lived, GoCardless, Mapbox, New Relic, Typeform, Yandex.
+    source: String.raw`\bdnkey-[A-Za-z0-9=_-]{26}-[A-Za-z0-9=_-]{52}|\bsl\.[A-Za-z0-9=_-]{135,}|\blive_[A-Za-z0-9=_-]{40}(?![A-Za-z0-9=_-])|\bpk\.[A-Za-z0-9]{60}\.[A-Za-z0-9]{22}\b|\bNR(?:JS-[a-f0-9]{19}\b|II-[A-Za-z0-9-]{32}|AK-[A-Za-z0-9]{27}\b)|\btfp_[A-Za-z0-9_.=-]{59}|\bt1\.[A-Za-z0-9_-]{1,256}={0,2}\.[A-Za-z0-9_-]{86}={0,2}|\bAQVN[A-Za-z0-9_-]{35,38}(?![A-Za-z0-9_-])`,
+    hints: ['dnkey-', 'sl.', 'live_', 'pk.', 'NRJS-', 'NRII-', 'NRAK-', 'tfp_', 't1.', 'AQVN'],
+    wraps: true,
+  },
+  {
+    kind: 'service-token',
     // Tokens that start with a numeric id: a Telegram bot's `<bot id>:AA...`, a Facebook app token
     // `<app id>|<secret>` (also URL-encoded). The id goes with the secret: a bare token's judge would keep it.
     source: String.raw`\b[0-9]{5,16}:A[A-Za-z0-9_-]{34}(?![A-Za-z0-9_-])|\b[0-9]{15,16}(?:\||%7[Cc]|%)[0-9A-Za-z_-]{27,40}(?![0-9A-Za-z_-])`,
@@ -665,6 +673,13 @@ function hexKeyRange(match: Match, start: number, end: number, token: string): R
 /** A name made of words (`request_id`, `session.key`). */
 const WORD_LIKE_NAME = /^[A-Za-z]+(?:[_.-][A-Za-z]+)*\d{0,2}$/;
 
+/**
+ * The ids of the model API's objects, as Codex's errors quote them (`No tool output found for function call
+ * call_HgSm...`, `Previous response with id 'resp_0a1b...' not found`): ids, not secrets.
+ */
+const API_OBJECT_ID =
+  /^(?:call|resp|msg|rs|fc|ws|ctc|thread|run|step|asst|batch|file|ftjob|vs|chatcmpl)[_-][A-Za-z0-9]{8,64}$/;
+
 const TOKEN_DIGEST_BEFORE = /(?:sha(?:1|224|256|384|512)|md5)[-:]$|integrity[": ]*$|@$|#$/i;
 
 /** A random-looking run of token characters (a bare secret in a log line or a sentence). */
@@ -694,6 +709,7 @@ function bareTokenRange(match: Match): Range | null {
     end -= (segments.pop() as string).length + 1;
   token = segments.join('/');
   if (token.length < 14 || token.length > 1_024) return null;
+  if (API_OBJECT_ID.test(token)) return null;
   if (/^[0-9a-f]{32}-us\d{1,2}$/.test(token)) return [start, end]; // a Mailchimp key
   // Hex of one case is a hash, a commit or a UUID, unless it has a key's length and nothing says hash:
   // many services' keys are 32 or 48 hex digits (a SHA-1, SHA-256 or SHA-512 is 40, 64 or 128 long).

@@ -486,6 +486,9 @@ describe('redaction holds for whole families', () => {
     "headers: { Authorization: 'Bearer ' + token },",
     'see `--api-key=x` in the docs',
     '<password>...</password>',
+    // The model API's ids in Codex's errors.
+    'No tool output found for function call call_HgSmwPqYc3Hn0v3M6DO4R9Qo.',
+    "Previous response with id 'resp_0a1b2c3d4e5f67890123456789abcdef0123456789abcdef' not found.",
   ])('leaves ordinary text alone: %s', (text) => {
     expect(redact(text)).toBe(text);
   });
