@@ -583,6 +583,11 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
       `  Kept what Codex had written inside our block in ${installed.configToml} (${installed.movedOutOfBlock.join(', ')}), now outside it.`,
     );
   }
+  if (installed.movedBlock) {
+    out.line(
+      `  Moved our entries in ${installed.configToml} above your tables: earlier builds put them at the end, where Codex adds its own.`,
+    );
+  }
   for (const backup of installed.backups) out.line(out.dim(`  backup of the previous version: ${backup}`));
   warnMovedUserHooks(out, installed.movedUserHooks);
   if (!codex.found) {

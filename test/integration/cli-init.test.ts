@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BLOCK_BEGIN, LEGACY_BLOCK_BEGIN, LEGACY_BLOCK_END } from '../../src/codex/config-toml';
 import { FULL_EVENTS, LEAN_EVENTS } from '../../src/codex/hook-payload';
 import {
   guardedCommand,
@@ -187,6 +188,23 @@ describe('init', () => {
     expect(removed.code).toBe(0);
     expect(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')).toBe(userHooks);
     expect(readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8')).toBe(userToml);
+  });
+
+  it('moves a block an earlier build wrote at the end of config.toml above the user’s tables, and says so', async () => {
+    const sandbox = makeSandbox();
+    const toml = join(sandbox.codexHome, 'config.toml');
+    writeFileSync(toml, 'model = "x"\n\n[projects."/w"]\ntrust_level = "trusted"\n');
+    expect((await runCli(sandbox, args(), { input: SECRET })).code).toBe(0);
+    const current = readFileSync(toml, 'utf8');
+    // The same entries as earlier builds wrote them: after the user's text, up to an end marker.
+    const start = current.indexOf(BLOCK_BEGIN);
+    const end = current.indexOf('[projects.');
+    const block = current.slice(start, end).trimEnd().replace(BLOCK_BEGIN, LEGACY_BLOCK_BEGIN);
+    writeFileSync(toml, `${current.slice(0, start)}${current.slice(end)}\n${block}\n${LEGACY_BLOCK_END}\n`);
+    const again = await runCli(sandbox, args(), { input: SECRET });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Moved our entries in .*config\.toml above your tables/);
+    expect(readFileSync(toml, 'utf8')).toBe(current);
   });
 
   it('uninstall deletes the files it created and leaves no trace of ours', async () => {

@@ -147,7 +147,7 @@ describe.skipIf(!codexBin)('codex-writes-inside-our-block, with the real Codex',
     expect(doctor.stdout).toMatch(/! config-toml: .*\[mcp_servers\.docs\].*inside the infinium-codex block/);
     const fixed = await runCli(sandbox, ['doctor', '--fix']);
     expect(fixed.stdout).toMatch(/moved .*\[mcp_servers\.docs\] out of the infinium-codex block/);
-    expect(fixed.stdout).toContain('moved our block in');
+    expect(fixed.stdout).toMatch(/moved our entries in .*config\.toml above your tables/);
     expect(fixed.stdout).not.toContain('config-toml');
     expect(configOf(sandbox)).not.toContain(LEGACY_BLOCK_END);
     expect(configOf(sandbox).indexOf(BLOCK_BEGIN)).toBeLessThan(

@@ -58,7 +58,7 @@ export async function repair(findings: Finding[], found: Probe, ctx: CliContext)
       }
       if (result.movedBlock) {
         done.push(
-          `moved our block in ${result.configToml} above your tables, where Codex's new tables stay out of it`,
+          `moved our entries in ${result.configToml} above your tables (earlier builds put them at the end, where Codex adds its own)`,
         );
       }
       if (result.movedUserHooks.length > 0) {
