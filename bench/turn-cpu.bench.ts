@@ -262,7 +262,16 @@ for (const config of configs) {
   );
 }
 
-const PHASES = ['keyring', 'rollout read', 'build', 'redaction', 'send', 'evaluations'];
+const PHASES = [
+  'lock',
+  'git evidence',
+  'keyring',
+  'rollout read',
+  'build',
+  'redaction',
+  'send',
+  'evaluations',
+];
 out(
   '\nWhere our CPU goes, ms per turn (medians): worker processes (the one that sent the trace, the others ' +
     'started for the same turn), their children (keyring helpers), and the rest of what we add over no ' +
@@ -286,8 +295,12 @@ for (const config of configs.filter((c) => c !== none)) {
   const loaded = (w: WorkerTiming) => Math.max(start(w), w.loadedCpuMs);
   const perWorker = (f: (w: WorkerTiming) => number) => (x: Sample) =>
     x.workers.reduce((sum, w) => sum + f(w), 0);
-  const load = perWorker((w) => loaded(w) - start(w));
-  const rest = perWorker((w) => w.cpuMs - loaded(w) - Object.values(w.phases).reduce((a, b) => a + b, 0));
+  // The lock is taken before the rest is loaded; the trace side is loaded (phase `load`) when first needed.
+  const early = (w: WorkerTiming) => w.phasesBeforeLoadMs ?? 0;
+  const load = perWorker((w) => loaded(w) - start(w) - early(w) + (w.phases.load ?? 0));
+  const rest = perWorker(
+    (w) => w.cpuMs - loaded(w) - Object.values(w.phases).reduce((a, b) => a + b, 0) + early(w),
+  );
   const added = (x: Sample) => {
     const y = none.samples.find((sample) => sample.round === x.round);
     return y ? x.run.cpuMs - y.run.cpuMs : Number.NaN;

@@ -5,8 +5,9 @@
 // agent id or URL rescues them.
 import { listDead, readHistory } from '../spool';
 import type { Retargeted } from '../spool/outbox';
-import { composeSessionTrace, composeTurnTrace, parentSession, rolloutTurnStatus } from '../worker/compose';
+import { composeSessionTrace, composeTurnTrace } from '../worker/compose';
 import { deliverOutbox, recoverOutbox } from '../worker/deliver';
+import { parentSession, rolloutTurnStatus } from '../worker/rollout-status';
 import { runWorker } from '../worker/run';
 import type { CliContext } from './context';
 import { ExitCode, UserError } from './errors';

@@ -2,22 +2,17 @@
 // session's cursor), the sub-agents' own rollouts, git and OS facts, then hands everything to the pure
 // builder in src/trace. The cursor it returns holds only offsets, ids, counters and model/version facts;
 // a turn whose end is not on disk yet leaves the cursor at the turn's start, so the next read sees it whole.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { arch, type as osType, release } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import pkg from '../../package.json';
 import {
   cursorAt,
-  cursorFits,
   emptyState,
-  findSessionRollout,
-  isRolloutCursor,
   locateRollout,
   type RolloutCursor,
   RolloutScanner,
   type RolloutTurn,
-  readSessionMeta,
-  type TurnSelection,
 } from '../codex/rollout-reader';
 import { loadSecret } from '../config/credentials';
 import { codexHome } from '../config/paths';
@@ -37,12 +32,12 @@ import {
 import type { GitEvidence } from '../trace/outcome';
 import type { ClosedTurn, ComposeContext, SpooledEvent, SubagentRollout } from './closed-turn';
 import { turnGitEvidence } from './evidence';
+import { rootRollout, scanRootTurn, UNREADABLE } from './rollout-status';
 import { timed, timedSync } from './timing';
 
 export type { RolloutCursor } from '../codex/rollout-reader';
 
 const SETTLE_POLL_MS = 25;
-const UNREADABLE = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR']);
 
 export interface ComposedTrace {
   taskData: TaskData;
@@ -195,91 +190,6 @@ function factsOf(turns: RolloutTurn[], session: RolloutTurnFacts['session']): Ro
     modelBefore: first?.modelBefore,
     session,
   };
-}
-
-/**
- * The root thread's rollout: the path any event of the turn named (Codex may send `transcript_path: null`
- * in some payloads), else the one the session's cursor remembers, else the file named after the session
- * id under $CODEX_HOME/sessions. Null when there is none.
- */
-async function rootRollout(turn: ClosedTurn, cursor: RolloutCursor | undefined): Promise<string | null> {
-  if (turn.transcriptPath !== null) {
-    const located = await locateRollout(turn.transcriptPath, codexHome());
-    if (located !== null) return located;
-  }
-  if (isRolloutCursor(cursor) && cursor.session.id === turn.sessionId) {
-    const located = await locateRollout(cursor.path, codexHome());
-    if (located !== null) return located;
-  }
-  return findSessionRollout(turn.sessionId, codexHome());
-}
-
-/**
- * The thread that spawned this session, when its rollout is a sub-agent's (session_meta
- * `source.subagent.thread_spawn.parent_thread_id`): before Codex 0.140 a sub-agent's hooks come under its
- * own session id with no `agent_id`, and src/worker/run.ts nests them under the parent. Reads only the
- * file's first line; null when it is no sub-agent or there is no rollout.
- */
-export async function parentSession(
-  sessionId: string,
-  events: readonly SpooledEvent[],
-): Promise<string | null> {
-  if (events.some((event) => event.payload.agent_id)) return null;
-  const named = events.find((event) => event.payload.transcript_path)?.payload.transcript_path;
-  const path = named
-    ? await locateRollout(named, codexHome())
-    : await findSessionRollout(sessionId, codexHome());
-  if (!path) return null;
-  const parent = (await readSessionMeta(path))?.session.parentThreadId;
-  return parent && parent !== sessionId ? parent : null;
-}
-
-/** Where the rollout stands on a closed turn, before it is built (src/worker/run.ts waits on it). */
-export interface RolloutTurnStatus {
-  /**
-   * `ended`: task_complete or turn_aborted is written (`aborted` says which); `open`: the turn is there
-   * but not over; `absent`: the rollout is readable but holds no such turn (yet); `none`: no rollout.
-   */
-  state: 'ended' | 'open' | 'absent' | 'none';
-  aborted?: boolean;
-  /** When the rollout file last changed (epoch ms): a turn Codex still writes to is not abandoned. */
-  changedAtMs?: number;
-}
-
-/** Reads the turn's rollout once, without waiting. */
-export async function rolloutTurnStatus(
-  turn: ClosedTurn,
-  cursor: RolloutCursor | undefined,
-): Promise<RolloutTurnStatus> {
-  const path = await rootRollout(turn, cursor);
-  if (path === null) return { state: 'none' };
-  try {
-    const { changedAtMs, found } = await scanRootTurn(path, turn, cursor);
-    if (!found) return { state: 'absent', changedAtMs };
-    if (!found.ended) return { state: 'open', changedAtMs };
-    const aborted = found.records.some((record) => record.kind === 'turn_aborted');
-    return { state: 'ended', aborted, changedAtMs };
-  } catch (error) {
-    if (UNREADABLE.has((error as NodeJS.ErrnoException).code ?? '')) return { state: 'none' };
-    throw error;
-  }
-}
-
-async function scanRootTurn(path: string, turn: ClosedTurn, cursor: RolloutCursor | undefined) {
-  // Without a turn id (older Codex), the turn is the one whose prompt the hook saw, else the first one.
-  const prompt = turn.events.find((event) => event.event === 'UserPromptSubmit')?.payload.prompt;
-  const selection: TurnSelection = turn.turnId ? { turnIds: [turn.turnId] } : { prompt };
-  const start = isRolloutCursor(cursor) && (await cursorFits(cursor, path)) ? cursor : undefined;
-  const changedAtMs = (await stat(path)).mtimeMs;
-  let scanner = new RolloutScanner(path, start ?? emptyState(), selection);
-  await scanner.readMore();
-  // A turn before the cursor (composed out of order, or a cursor from another file): read from the top.
-  if (scanner.turns.length === 0 && start && start.offset > 0) {
-    scanner = new RolloutScanner(path, emptyState(), selection);
-    await scanner.readMore();
-  }
-  const pick = (turns: RolloutTurn[]) => turns.find((t) => scanner.promptMatches(t)) ?? turns[0];
-  return { scanner, pick, found: pick(scanner.turns), changedAtMs };
 }
 
 async function readRootTurn(

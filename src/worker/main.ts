@@ -1,15 +1,17 @@
 // dist/worker.mjs: the detached worker, started by a hook after a turn-ending event (see ./process.ts).
 // It first takes the worker lock with next to nothing loaded: a worker started while another one is at work
 // (Stop and SessionEnd each start one) leaves that one a rerun request and exits without loading the
-// trace side, which is most of a worker's start. Only then is the rest loaded (its own chunk). A
-// SessionStart waiting in the spool is the exception: its start snapshot (./evidence.ts) is taken before
-// Codex's first tool call, whoever holds the lock, so that worker takes the ordinary way.
+// trace side, which is most of a worker's start. Only then is the rest loaded (its own chunks; the trace
+// side only when a turn is to be built). A SessionStart waiting in the spool is the exception: its start
+// snapshot (./evidence.ts) is taken before Codex's first tool call, whoever holds the lock, so that
+// worker takes the ordinary way.
 import { readdirSync } from 'node:fs';
+import type { RolloutCursor } from '../codex/rollout-reader';
 import { stateRootProblem } from '../config/paths';
 import { SPOOL_NAME, type SpoolPaths, spoolPaths } from '../spool/layout';
 import type { HeldLock } from '../spool/lock';
 import { takeWorkerLock } from './lock-first';
-import { markStarted } from './timing';
+import { markStarted, timed, timedSync } from './timing';
 
 markStarted();
 const argv = process.argv.slice(2);
@@ -28,7 +30,8 @@ function firstLock(): HeldLock | null | undefined {
   if (argv.length > 0 || stateRootProblem(process.env)) return undefined;
   try {
     const paths = spoolPaths();
-    const taken = takeWorkerLock(paths);
+    // Its heartbeat thread starts with the first lock: most of this phase.
+    const taken = timedSync('lock', () => takeWorkerLock(paths));
     return taken === null && sessionStartWaiting(paths) ? undefined : taken;
   } catch {
     // A full disk, a read-only state dir: the ordinary way meets it again and logs it where it can.
@@ -38,14 +41,24 @@ function firstLock(): HeldLock | null | undefined {
 
 const lock = firstLock();
 if (lock !== null) {
-  const [{ runWorkerProcess }, compose] = await Promise.all([import('./process'), import('./compose')]);
+  const [{ runWorkerProcess }, status] = await Promise.all([import('./process'), import('./rollout-status')]);
+  // The trace side (builder, redaction rules, price table) only once a turn is to be built: a pass with
+  // nothing to build (a SessionStart's, a session secret's) never loads it.
+  let traceSide: Promise<typeof import('./compose')> | undefined;
+  const compose = () => {
+    traceSide ??= timed('load', () => import('./compose'));
+    return traceSide;
+  };
   await runWorkerProcess(
     argv,
     {
-      composeTurnTrace: compose.composeTurnTrace,
-      composeSessionTrace: compose.composeSessionTrace,
-      rolloutTurnStatus: compose.rolloutTurnStatus,
-      parentSession: compose.parentSession,
+      // The cursor is the trace side's own (opaque to the pipeline: see Composer).
+      composeTurnTrace: async (turn, ctx, cursor) =>
+        (await compose()).composeTurnTrace(turn, ctx, cursor as RolloutCursor | undefined),
+      composeSessionTrace: async (turns, ctx, cursor) =>
+        (await compose()).composeSessionTrace(turns, ctx, cursor as RolloutCursor | undefined),
+      rolloutTurnStatus: status.rolloutTurnStatus,
+      parentSession: status.parentSession,
     },
     process.env,
     lock,

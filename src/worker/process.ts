@@ -51,7 +51,7 @@ export async function runWorkerProcess(
   }
   try {
     // Before the pass and its lock: a SessionStart's snapshot must come before Codex's first tool call.
-    await takeStartSnapshots(env).catch((error: unknown) =>
+    await timed('git evidence', () => takeStartSnapshots(env)).catch((error: unknown) =>
       appendLog(log, `start snapshots failed: ${error instanceof Error ? error.message : String(error)}`),
     );
     // Maestro's evaluations of what was sent, while they are due; a poller already at work has them. It

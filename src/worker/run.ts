@@ -51,15 +51,15 @@ export interface Composer {
   composeTurnTrace(turn: ClosedTurn, ctx: ComposeContext, cursor: unknown): Promise<Composed>;
   composeSessionTrace(turns: ClosedTurn[], ctx: ComposeContext, cursor: unknown): Promise<Composed>;
   /**
-   * Where the rollout stands on a turn (src/worker/compose.ts: rolloutTurnStatus). Without it, a closed
+   * Where the rollout stands on a turn (src/worker/rollout-status.ts: rolloutTurnStatus). Without it, a closed
    * turn is built at once.
    */
   rolloutTurnStatus?(turn: ClosedTurn, cursor: unknown): Promise<TurnStatus>;
-  /** The session that spawned this one when it is a sub-agent's (src/worker/compose.ts: parentSession). */
+  /** The session that spawned this one when it is a sub-agent's (src/worker/rollout-status.ts: parentSession). */
   parentSession?(sessionId: string, events: readonly SpooledEvent[]): Promise<string | null>;
 }
 
-/** What the rollout says of a turn: see RolloutTurnStatus in src/worker/compose.ts. */
+/** What the rollout says of a turn: see RolloutTurnStatus in src/worker/rollout-status.ts. */
 export interface TurnStatus {
   state: 'ended' | 'open' | 'absent' | 'none';
   aborted?: boolean;

@@ -3,7 +3,9 @@
 // exits (numbers and phase names only). Otherwise `timed` just runs its function.
 //
 // A phase's CPU is exclusive of the phases run inside it (the keyring lookup inside evaluation polling
-// counts as keyring), measured with process.cpuUsage (every thread of the process).
+// counts as keyring), measured with process.cpuUsage (every thread of the process). `load` is the trace
+// side, loaded when a turn is first built. Evaluation polling that runs while the worker waits for its
+// session's next event is counted as `evaluations` only from the session's end.
 import { appendFileSync, readFileSync } from 'node:fs';
 
 const LOG = process.env.INFINIUM_CODEX_BENCH_TIMING;
@@ -18,6 +20,8 @@ export interface WorkerTiming {
   startedCpuMs?: number;
   /** CPU when the worker's own code began: Node's start and the bundle's load; 0 when it never did. */
   loadedCpuMs: number;
+  /** CPU of the phases run before that (the worker lock, taken before the rest is loaded). */
+  phasesBeforeLoadMs?: number;
   /** CPU of the whole process at exit, and of the children it waited for (Linux: /proc/self/stat). */
   cpuMs: number;
   childrenCpuMs: number;
@@ -33,6 +37,7 @@ const sentAtMs: number[] = [];
 const inner: number[] = [];
 let startedCpuMs: number | undefined;
 let loadedCpuMs: number | undefined;
+let phasesBeforeLoadMs: number | undefined;
 
 function cpuMs(): number {
   const usage = process.cpuUsage();
@@ -79,7 +84,9 @@ export function markStarted(): void {
 
 /** Marks the moment the worker's own code begins (after Node's start and the bundle's load). */
 export function markLoaded(): void {
-  if (LOG) loadedCpuMs ??= cpuMs();
+  if (!LOG || loadedCpuMs !== undefined) return;
+  loadedCpuMs = cpuMs();
+  phasesBeforeLoadMs = Object.values(phases).reduce((a, b) => a + b, 0);
 }
 
 /** Marks a trace accepted by Infinium. */
@@ -107,6 +114,7 @@ if (LOG) {
       exitedAtMs: Date.now(),
       ...(startedCpuMs === undefined ? {} : { startedCpuMs }),
       loadedCpuMs: loadedCpuMs ?? 0,
+      ...(phasesBeforeLoadMs ? { phasesBeforeLoadMs } : {}),
       cpuMs: cpuMs(),
       childrenCpuMs: childrenCpuMs(),
       phases,

@@ -117,8 +117,10 @@ describe('the worker stays for the session', () => {
     expect(lockHolder(paths().lock)).toBeNull();
     await replay('sh', rest);
     await waitFor(() => server.traces.length >= 1, 20_000, 'the trace');
-    await waitFor(() => workerProcesses() === 2, 20_000, 'the second worker to leave');
+    await waitForWorkerIdle(box.state, { spool: true });
     expect(server.traces).toHaveLength(1);
+    // Stop's hook started it (SessionEnd's may have started one more, before the first took the lock).
+    await waitFor(() => workerProcesses() >= 2, 20_000, 'the fresh worker to exit');
   });
 
   it('a command that needs the lock (retry) asks a waiting worker to leave', async () => {
