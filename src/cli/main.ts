@@ -145,11 +145,11 @@ function commandRunner(ctx: CliContext): CommandRunner {
       case 'init':
         return (await import('./init')).init(options, ctx);
       case 'init-system':
-        return (await import('./init-system')).initSystem(options, ctx);
+        return (await import('./init/system')).initSystem(options, ctx);
       case 'init-ci':
-        return (await import('./init-ci')).initCi(options, ctx);
+        return (await import('./init/ci')).initCi(options, ctx);
       case 'init-local':
-        return (await import('./init-local')).initLocal(options, ctx);
+        return (await import('./init/local')).initLocal(options, ctx);
       case 'test':
         return (await import('./test')).test(options, ctx);
       case 'status':

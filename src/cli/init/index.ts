@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import pkg from '../../package.json';
+import pkg from '../../../package.json';
 import {
   type InstallRequest,
   type InstallResult,
@@ -15,14 +15,14 @@ import {
   manifestPath,
   planInstall,
   type Scope,
-} from '../codex/install';
-import { codexNeeds, detectCodex, formatVersion, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
-import { writeFileAtomic } from '../config/atomic-file';
-import { consentFile, decisionFor, recordDecision } from '../config/consent';
-import { deleteSecret, loadSecret, secretAccount, storeSecret } from '../config/credentials';
-import { markHooksLive } from '../config/hooks-live';
-import { statePaths } from '../config/paths';
-import { pauseKeyFor } from '../config/pause';
+} from '../../codex/install';
+import { codexNeeds, detectCodex, formatVersion, tooOldProblem, UPGRADE_COMMAND } from '../../codex/version';
+import { writeFileAtomic } from '../../config/atomic-file';
+import { consentFile, decisionFor, recordDecision } from '../../config/consent';
+import { deleteSecret, loadSecret, secretAccount, storeSecret } from '../../config/credentials';
+import { markHooksLive } from '../../config/hooks-live';
+import { statePaths } from '../../config/paths';
+import { pauseKeyFor } from '../../config/pause';
 import {
   type CaptureMode,
   type ContentMode,
@@ -32,19 +32,19 @@ import {
   insecureHttpAllowed,
   PROJECT_CONFIG_DIR,
   readSettings,
-} from '../config/settings';
-import { projectConfigFile, updateSettingsFile } from '../config/settings-file';
-import { Undo } from '../config/undo';
-import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
-import { hookTarget } from './agent';
-import { acceptedLine, CredentialsError, verifyCredentials } from './connection';
-import type { CliContext } from './context';
-import { UserError } from './errors';
-import type { InitOptions } from './init-options';
-import { secretStoredLine, warnMovedUserHooks } from './notices';
-import { withProgress } from './progress';
-import * as prompts from './prompts';
-import { cancelled, checkAgentId, promptSecret, secretFromFlags } from './secret-input';
+} from '../../config/settings';
+import { projectConfigFile, updateSettingsFile } from '../../config/settings-file';
+import { Undo } from '../../config/undo';
+import { AgentCredentials, DEFAULT_BASE_URL } from '../../infinium/client';
+import { hookTarget } from '../agent';
+import { acceptedLine, CredentialsError, verifyCredentials } from '../connection';
+import type { CliContext } from '../context';
+import { UserError } from '../errors';
+import { secretStoredLine, warnMovedUserHooks } from '../notices';
+import { withProgress } from '../progress';
+import * as prompts from '../prompts';
+import { cancelled, checkAgentId, promptSecret, secretFromFlags } from '../secret-input';
+import type { InitOptions } from './options';
 
 interface Answers {
   agentId: string;
@@ -424,7 +424,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     ctx.interactive && !options.yes && options.interactive !== false
       ? await ask(options, ctx, defaults, projectDir)
       : await fromFlags(options, ctx, defaults);
-  if (answers === 'local') return (await import('./init-local')).initLocal(options, ctx);
+  if (answers === 'local') return (await import('./local')).initLocal(options, ctx);
   checkBaseUrl(answers.baseUrl, 'base URL', allowInsecureHttp);
   const { secret } = answers;
 

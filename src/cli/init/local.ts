@@ -2,14 +2,14 @@
 // the user settings say "local only": every turn of a project with no agent is traced into local history
 // (`history`, `view`), and nothing is sent anywhere. Once an agent is set up (`init` with credentials),
 // `retry` sends the kept turns, once each, under the keys they were kept with.
-import { codexNeeds, detectCodex, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
-import { statePaths } from '../config/paths';
-import { readSettings } from '../config/settings';
-import { updateSettingsFile } from '../config/settings-file';
-import type { CliContext } from './context';
-import { UserError } from './errors';
-import { ACCOUNT_FLAGS, givenFlags, type InitOptions } from './init-options';
-import { installUserHooks } from './user-hooks';
+import { codexNeeds, detectCodex, tooOldProblem, UPGRADE_COMMAND } from '../../codex/version';
+import { statePaths } from '../../config/paths';
+import { readSettings } from '../../config/settings';
+import { updateSettingsFile } from '../../config/settings-file';
+import type { CliContext } from '../context';
+import { UserError } from '../errors';
+import { installUserHooks } from '../user-hooks';
+import { ACCOUNT_FLAGS, givenFlags, type InitOptions } from './options';
 
 /** Flags that name an account: `--local` is the set-up without one. */
 const NOT_WITH_LOCAL = [...ACCOUNT_FLAGS, 'system'];

@@ -2,16 +2,16 @@
 // comes from INFINIUM_AGENT_ID / INFINIUM_AGENT_SECRET (/ INFINIUM_BASE_URL), checked with Infinium's health
 // endpoint; our hooks go into this user's Codex home, trusted. Nothing else is written: no user or project
 // settings and no stored secret, so every turn is traced with what the job's environment says.
-import { codexNeeds, detectCodex, tooOldProblem, UPGRADE_COMMAND } from '../codex/version';
-import { checkBaseUrl, insecureHttpAllowed } from '../config/settings';
-import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
-import { acceptedLine, verifyCredentials } from './connection';
-import type { CliContext } from './context';
-import { UserError } from './errors';
-import { ACCOUNT_FLAGS, givenFlags, type InitOptions } from './init-options';
-import { withProgress } from './progress';
-import { checkAgentId } from './secret-input';
-import { installUserHooks } from './user-hooks';
+import { codexNeeds, detectCodex, tooOldProblem, UPGRADE_COMMAND } from '../../codex/version';
+import { checkBaseUrl, insecureHttpAllowed } from '../../config/settings';
+import { AgentCredentials, DEFAULT_BASE_URL } from '../../infinium/client';
+import { acceptedLine, verifyCredentials } from '../connection';
+import type { CliContext } from '../context';
+import { UserError } from '../errors';
+import { withProgress } from '../progress';
+import { checkAgentId } from '../secret-input';
+import { installUserHooks } from '../user-hooks';
+import { ACCOUNT_FLAGS, givenFlags, type InitOptions } from './options';
 
 /** Flags that write settings or a secret: `--ci` takes everything from the environment instead. */
 const NOT_WITH_CI = [...ACCOUNT_FLAGS, 'project', 'granularity', 'contentMode'];

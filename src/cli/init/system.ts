@@ -3,23 +3,23 @@
 // secret then comes from each user's environment (INFINIUM_AGENT_SECRET) or, when given here, from a
 // root-owned file that every local user can read (their sessions send with it).
 import { isDeepStrictEqual } from 'node:util';
-import { readHooksFile, serializeHooks, withOurHooks } from '../codex/hooks-file';
-import { codexFileTarget, eventsFor, writeCodexFile } from '../codex/install';
-import { systemHooksFile } from '../codex/system';
-import { codexNeeds, detectCodex } from '../codex/version';
-import { backupFile, writeFileAtomic } from '../config/atomic-file';
-import { secretAccount } from '../config/credentials';
-import { systemPaths } from '../config/paths';
-import { checkBaseUrl, insecureHttpAllowed, readSettings } from '../config/settings';
-import { updateSettingsFile } from '../config/settings-file';
-import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
-import { hookTarget } from './agent';
-import { acceptedLine, verifyCredentials } from './connection';
-import type { CliContext } from './context';
-import { UserError } from './errors';
-import type { InitOptions } from './init-options';
-import { withProgress } from './progress';
-import { checkAgentId, secretFromFlags } from './secret-input';
+import { readHooksFile, serializeHooks, withOurHooks } from '../../codex/hooks-file';
+import { codexFileTarget, eventsFor, writeCodexFile } from '../../codex/install';
+import { systemHooksFile } from '../../codex/system';
+import { codexNeeds, detectCodex } from '../../codex/version';
+import { backupFile, writeFileAtomic } from '../../config/atomic-file';
+import { secretAccount } from '../../config/credentials';
+import { systemPaths } from '../../config/paths';
+import { checkBaseUrl, insecureHttpAllowed, readSettings } from '../../config/settings';
+import { updateSettingsFile } from '../../config/settings-file';
+import { AgentCredentials, DEFAULT_BASE_URL } from '../../infinium/client';
+import { hookTarget } from '../agent';
+import { acceptedLine, verifyCredentials } from '../connection';
+import type { CliContext } from '../context';
+import { UserError } from '../errors';
+import { withProgress } from '../progress';
+import { checkAgentId, secretFromFlags } from '../secret-input';
+import type { InitOptions } from './options';
 
 export async function initSystem(options: InitOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;

@@ -1,9 +1,9 @@
-// `init`'s options, in a module of their own: init.ts and the modes it hands over to (init-local, init-ci,
-// init-system) share them without importing each other.
+// `init`'s options, in a module of their own: the wizard (index.ts) and the modes it hands over to (local,
+// ci, system) share them without importing each other.
 
-import type { Scope } from '../codex/install';
-import type { CaptureMode, ContentMode, FrontEnd, Granularity } from '../config/settings';
-import type { SecretFlags } from './secret-input';
+import type { Scope } from '../../codex/install';
+import type { CaptureMode, ContentMode, FrontEnd, Granularity } from '../../config/settings';
+import type { SecretFlags } from '../secret-input';
 
 export interface InitOptions extends SecretFlags {
   yes?: boolean;
