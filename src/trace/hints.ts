@@ -1,6 +1,8 @@
-// Which of a fixed set of short ASCII strings (the redaction patterns' hints) occur in a text, found in one
-// pass over it (Aho–Corasick automata) instead of one search per hint: on a 1 MB field made of what starts
-// many hints (`x-x-x-...`, `AAAA...`), 80 searches took 20–40 ms.
+// Which of a fixed set of short ASCII strings (the redaction patterns' hints, the rules' keywords) occur in a
+// text. A long text is read in one pass (Aho–Corasick automata) instead of one search per hint: on a 1 MB
+// field made of what starts many hints (`x-x-x-...`, `AAAA...`), 80 searches took 20–40 ms. A text of usual
+// size is searched once per hint (native substring search, well under a millisecond for a command's output):
+// the automata, whose build costs a process about 10 ms, are built the first time a long text comes.
 
 /** A hint: matched with its case, or with ASCII letters of either case. */
 export interface Hint {
@@ -67,14 +69,28 @@ function build(hints: readonly Hint[], ids: readonly number[], caseless: boolean
   return { next, ends };
 }
 
+/** Below this length a text is searched once per hint rather than run through the automata. */
+const SEARCHED_TEXT = 65_536;
+
+/**
+ * The text in lower case, for a search: null when lower-casing would turn another character into an ASCII
+ * letter (the Kelvin sign into `k`) or change the length (a dotted capital I), where the automata decide.
+ */
+function searchable(text: string): string | null {
+  if (text.length > SEARCHED_TEXT) return null;
+  const lower = text.toLowerCase();
+  return lower.length === text.length && !text.includes('\u212A') ? lower : null;
+}
+
 /**
  * Finds which hints occur in a text. Hints must be non-empty ASCII. A caseless hint matches ASCII letters
  * of either case only, as a JavaScript regex with the `i` flag (and no `u`) does: no other character
  * folds to an ASCII letter there, so a hint absent here cannot be matched by such a regex either.
  */
 export class HintScanner {
-  private readonly exact: Automaton;
-  private readonly caseless: Automaton;
+  private automata?: { exact: Automaton; caseless: Automaton };
+  /** What each hint is searched for: caseless ones in lower case. */
+  private readonly needles: readonly string[];
 
   constructor(private readonly hints: readonly Hint[]) {
     for (const hint of hints) {
@@ -82,17 +98,35 @@ export class HintScanner {
         throw new Error(`not an ASCII hint: ${hint.text}`);
       }
     }
-    const ids = hints.map((_, id) => id);
-    this.exact = build(
-      hints,
-      ids.filter((id) => !hints[id]?.caseless),
-      false,
-    );
-    this.caseless = build(
-      hints,
-      ids.filter((id) => hints[id]?.caseless),
-      true,
-    );
+    this.needles = hints.map((hint) => (hint.caseless ? hint.text.toLowerCase() : hint.text));
+  }
+
+  private get exact(): Automaton {
+    return this.built().exact;
+  }
+
+  private get caseless(): Automaton {
+    return this.built().caseless;
+  }
+
+  private built(): { exact: Automaton; caseless: Automaton } {
+    if (!this.automata) {
+      const { hints } = this;
+      const ids = hints.map((_, id) => id);
+      this.automata = {
+        exact: build(
+          hints,
+          ids.filter((id) => !hints[id]?.caseless),
+          false,
+        ),
+        caseless: build(
+          hints,
+          ids.filter((id) => hints[id]?.caseless),
+          true,
+        ),
+      };
+    }
+    return this.automata;
   }
 
   /**
@@ -120,6 +154,13 @@ export class HintScanner {
   /** found[id] is 1 when hint `id` occurs in `text`. */
   scan(text: string): Uint8Array {
     const found = new Uint8Array(this.hints.length);
+    const lower = searchable(text);
+    if (lower !== null) {
+      for (const [id, hint] of this.hints.entries()) {
+        if ((hint.caseless ? lower : text).includes(this.needles[id] as string)) found[id] = 1;
+      }
+      return found;
+    }
     let missing = this.hints.length;
     // The states where a hint not yet found ends; a state is closed once its hints are all found.
     const exactOpen = this.exact.ends.map((ids) => ids.length > 0);
@@ -152,6 +193,18 @@ export class HintScanner {
    * the text plus the occurrences.
    */
   locate(text: string): number[] {
+    const lower = searchable(text);
+    if (lower !== null) {
+      const found: [end: number, id: number][] = [];
+      for (const [id, hint] of this.hints.entries()) {
+        const haystack = hint.caseless ? lower : text;
+        const needle = this.needles[id] as string;
+        for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1))
+          found.push([at + needle.length, id]);
+      }
+      found.sort((a, b) => a[0] - b[0]);
+      return found.flatMap(([end, id]) => [id, end]);
+    }
     const hits: number[] = [];
     this.walk(text, (one, other, at) => {
       for (const id of this.exact.ends[one] as number[]) hits.push(id, at + 1);

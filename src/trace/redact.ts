@@ -777,10 +777,7 @@ const BUILT_IN: readonly CompiledPattern[] = SECRET_PATTERNS.map((pattern) => ({
   hintIds: pattern.hints?.map((hint) => hintId(hint, false)),
   lowerHintIds: pattern.lowerHints?.map((hint) => hintId(hint, true)),
 }));
-/** The automaton for all hints, built the first time a long text needs it (its build costs ~10 ms). */
-let hintScanner: HintScanner | undefined;
-/** Below this length hints are found by one search each (native substring search, well under 1 ms). */
-const SEARCHED_TEXT = 65_536;
+const HINT_SCANNER = new HintScanner(HINTS);
 
 /**
  * How many secrets one pattern may find in a field. A field with more is a dump of secrets or an attack
@@ -920,24 +917,9 @@ function userPattern(source: string): (findings: Findings, rank: number) => void
 
 export type Redactor = (text: string) => string;
 
-/**
- * Whether a built-in pattern's hints occur in a text: one search per hint in a text of usual size, one pass
- * of the automaton for all of them in a long one. (Lower case folds a few non-ASCII letters to ASCII, where
- * the automaton and a regex's `i` do not: a search may find more hints, never fewer.)
- */
+/** Whether a built-in pattern's hints occur in a text (see HintScanner.scan). */
 function hintFinder(text: string): (pattern: CompiledPattern) => boolean {
-  let found: Uint8Array;
-  if (text.length <= SEARCHED_TEXT) {
-    const lower = text.toLowerCase();
-    found = new Uint8Array(HINTS.length);
-    for (const [id, hint] of HINTS.entries()) {
-      if ((hint.caseless ? lower : text).includes(hint.caseless ? hint.text.toLowerCase() : hint.text))
-        found[id] = 1;
-    }
-  } else {
-    hintScanner ??= new HintScanner(HINTS);
-    found = hintScanner.scan(text);
-  }
+  const found = HINT_SCANNER.scan(text);
   const anyFound = (ids: readonly number[] | undefined) => !ids || ids.some((id) => found[id] === 1);
   return (pattern) => anyFound(pattern.hintIds) && anyFound(pattern.lowerHintIds);
 }

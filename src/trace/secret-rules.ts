@@ -4,8 +4,8 @@
 // (~560 ms for all rules) and to search a long text (~0.3-0.5 µs a character per rule), so:
 // - a rule is compiled the first time one of its keywords turns up, never at load;
 // - a rule runs only on windows of the text around its keywords (every match holds one of them), the
-//   keywords found by one substring search each in a text of usual size, by one pass of an automaton for
-//   all of them (Aho–Corasick, hints.ts) in a long one; the windows of one rule merged;
+//   keywords found by the hint scanner (hints.ts: one substring search each in a text of usual size, one
+//   pass of an automaton for all of them in a long one); the windows of one rule merged;
 // - the RE2 work of one text is capped (RULE_BUDGET characters plus a quarter of the text): a text with more
 //   keyword windows than that (a grep naming `api` and `auth` thousands of times) has the rest searched by
 //   the built-in patterns only.
@@ -96,26 +96,9 @@ function keywordScanner(): HintScanner {
   return scanner;
 }
 
-/** Below this length keywords are found by one search each in the lower-cased text (see locateKeywords). */
-const SEARCHED_TEXT = 65_536;
-
-/**
- * Every keyword occurrence, as flat pairs [keyword id, end offset] in order of their end. A text of usual
- * size is searched once per keyword (native substring search, well under a millisecond for a command's
- * output); the automaton for all keywords, whose build costs a worker tens of milliseconds, is made only
- * for a long text (or one whose lower case changes its length).
- */
+/** Every keyword occurrence, as flat pairs [keyword id, end offset] in order of their end. */
 function locateKeywords(text: string): number[] {
-  const lower = text.length <= SEARCHED_TEXT ? text.toLowerCase() : '';
-  if (lower.length !== text.length) return keywordScanner().locate(text);
-  const keywords = keywordIds();
-  const found: [end: number, id: number][] = [];
-  for (const [id, keyword] of keywords.entries()) {
-    for (let at = lower.indexOf(keyword); at !== -1; at = lower.indexOf(keyword, at + 1))
-      found.push([at + keyword.length, id]);
-  }
-  found.sort((a, b) => a[0] - b[0]);
-  return found.flatMap(([end, id]) => [id, end]);
+  return keywordScanner().locate(text);
 }
 
 /** Whether a secret a rule found is one: gitleaks' entropy, allow lists and stopwords. */

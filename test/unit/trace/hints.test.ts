@@ -42,6 +42,34 @@ describe('hint scanner', () => {
     expect(() => new HintScanner([{ text: 'clé', caseless: false }])).toThrow();
   });
 
+  it('reads a long text with its automata and finds what a search finds', () => {
+    // Over 64 KB the automata run; below, one search per hint: both must give the same answer.
+    const hints = ['token', 'PASS', 'x-'].map((text, id) => ({ text, caseless: id !== 1 }));
+    const short = 'a TOKEN here, DB_PASS and x-key';
+    const long = `${'-'.repeat(70_000)}${short}`;
+    expect(found(hints, long)).toEqual(found(hints, short));
+    expect(found(hints, long)).toEqual(['token', 'PASS', 'x-']);
+    expect(found(hints, `${'-'.repeat(70_000)}api_\u212Aey`)).toEqual([]);
+  });
+
+  it('locates every occurrence in order of its end, searched or read by the automata', () => {
+    const hints = ['key', 'api_key', 'Bearer'].map((text, id) => ({ text, caseless: id !== 2 }));
+    const scanner = new HintScanner(hints);
+    const text = 'API_KEY=x key Bearer bearer';
+    const pairs = (flat: number[], shift = 0) =>
+      Array.from(
+        { length: flat.length / 2 },
+        (_, at) => `${flat[2 * at]}@${(flat[2 * at + 1] as number) - shift}`,
+      )
+        .sort()
+        .join(' ');
+    expect(pairs(scanner.locate(text))).toBe('0@13 0@7 1@7 2@20');
+    const padding = ' '.repeat(70_000);
+    expect(pairs(scanner.locate(padding + text), padding.length)).toBe('0@13 0@7 1@7 2@20');
+    // Lower case that would make the Kelvin sign a `k` is left to the automata, which do not.
+    expect(scanner.locate('\u212Aey')).toEqual([]);
+  });
+
   it('agrees with a plain search on random texts', () => {
     let seed = 7;
     const next = (n: number) => {
