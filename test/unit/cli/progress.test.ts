@@ -15,7 +15,8 @@ function terminal(isTTY = true) {
 }
 
 /** Work that ends after `ms` of (fake) time. */
-const after = (ms: number) => () => new Promise<string>((resolve) => setTimeout(() => resolve('done'), ms));
+const endsAfter = (ms: number) => () =>
+  new Promise<string>((resolve) => setTimeout(() => resolve('done'), ms));
 
 describe('withProgress', () => {
   beforeEach(() => {
@@ -39,7 +40,7 @@ describe('withProgress', () => {
     const result = withProgress(
       { stream, enabled: true },
       'Asking \u001b]0;evil\u0007 Infinium',
-      after(2_000),
+      endsAfter(2_000),
     );
     await vi.advanceTimersByTimeAsync(200);
     expect(written()).toBe('');
@@ -60,7 +61,7 @@ describe('withProgress', () => {
     ['--json', true, false],
   ])('draws nothing when %s', async (_case, isTTY, enabled) => {
     const { stream, written } = terminal(isTTY);
-    const result = withProgress({ stream, enabled }, 'Asking Infinium', after(2_000));
+    const result = withProgress({ stream, enabled }, 'Asking Infinium', endsAfter(2_000));
     await vi.advanceTimersByTimeAsync(2_000);
     await expect(result).resolves.toBe('done');
     expect(written()).toBe('');
