@@ -419,6 +419,8 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
       if ((match.groups[2] ?? '').includes('=')) {
         value = /^[^\s,;)\x60]*/.exec(value)?.[0] ?? '';
         end = start + value.length;
+        // Code: an index, a call, a property path (`cookies[0]`, `keys2[i]`, `req.headers.cookie`).
+        if (/[[\](){}<>]/.test(value) || /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return null;
         if (!looksRandom(value) && !randomLetters(value)) return null;
       }
       if (value.length < 6 || REFERENCE.test(value) || value.includes('${')) return null;
@@ -575,7 +577,11 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     source: String.raw`\b(token|secret|api[ _-]?key|access[ _-]?key|secret[ _-]?key|credentials?|password|passphrase)\b((?:[ \t]{1,4}[A-Za-z]{2,12}){0,2}[ \t]{0,4}[:=]?[ \t]{1,4}["'\x60]?)([A-Za-z0-9_+/=.~:-]{8,256})`,
     flags: 'i',
     lowerHints: ['token', 'secret', 'key', 'credential', 'pass'],
-    secret: secretGroup(3, (value, match) => namedSecret(value, match)),
+    secret: secretGroup(
+      3,
+      // `token id: ...`, `secret version ...`: the words between say what the value is.
+      (value, match) => !NAMED_NOT_SECRET.test(match.groups[2] ?? '') && namedSecret(value, match),
+    ),
   },
   {
     kind: 'token',
@@ -616,6 +622,10 @@ function statedSecret(raw: string): boolean {
     /[0-9]/.test(value) || /[^A-Za-z0-9]/.test(value) || /[a-z].*[A-Z]|[A-Z].*[a-z]/.test(value.slice(1))
   );
 }
+
+/** Words between a secret-like word and its value that say the value is something else. */
+const NAMED_NOT_SECRET =
+  /\b(?:id|ids|name|names|type|url|uri|path|file|version|count|usage|length|size|limit|expiry|expires|ttl|scope|kind|hash|sha|digest|index|number|for)\b/i;
 
 /**
  * A value a line names as a secret (`token accepted: <value>`): random-looking, or a key's shape (a UUID, 16

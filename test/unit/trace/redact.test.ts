@@ -491,6 +491,9 @@ describe('redaction holds for whole families', () => {
     "headers: { Authorization: 'Bearer ' + token },",
     'see `--api-key=x` in the docs',
     '<password>...</password>',
+    'const cookie = cookies[0];',
+    'let apiKey = keys2[i];',
+    'token version 4f2a1b9c8d7e6f5a4b3c',
     // The model API's ids in Codex's errors.
     'No tool output found for function call call_HgSmwPqYc3Hn0v3M6DO4R9Qo.',
     "Previous response with id 'resp_0a1b2c3d4e5f67890123456789abcdef0123456789abcdef' not found.",
