@@ -3,7 +3,7 @@
 // much (its agent, base URL, content mode toward `full`); `deny` keeps its turns under the user's own
 // settings. Either covers the file's current content only. Kept turns are then built by a worker at once.
 import { type Decision, recordDecision } from '../config/consent';
-import { fileTrustProblem } from '../config/paths';
+import { fileTrustProblem } from '../config/file-trust';
 import { findProjectConfig, readSettings } from '../config/settings';
 import type { CliContext } from './context';
 import { UserError } from './errors';

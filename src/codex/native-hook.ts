@@ -7,10 +7,10 @@
 // that only its owner (the user or root) can change, answer our version to `--version`, and pass a
 // self-test. Otherwise hook.sh serves (and on Windows the Node front-end, always).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pkg from '../../package.json';
+import { changeableByOthers } from '../config/file-trust';
 import type { Env } from '../config/paths';
 import type { FrontEnd } from '../config/settings';
 import type { HookTarget } from './hooks-file';
@@ -48,31 +48,6 @@ export function nativeHookCandidate(
   return nativeHookPath(real, platform, arch);
 }
 
-/** The owners we accept for our program and its folders: the user running us, or root. */
-function trustedOwner(uid: number): boolean {
-  return uid === 0 || uid === process.getuid?.();
-}
-
-/**
- * Whether `gid` is the user's private group (Debian's and Ubuntu's user groups: named after the user, with
- * no other member), where a umask of 002 makes every file the user creates group-writable, npm's unpacking
- * included. Writable by that group is writable by the user alone.
- */
-function privateGroup(gid: number): boolean {
-  if (gid !== process.getgid?.()) return false;
-  try {
-    const user = userInfo().username;
-    const entry = readFileSync('/etc/group', 'utf8')
-      .split('\n')
-      .map((line) => line.split(':'))
-      .find((fields) => fields[2] === String(gid));
-    const members = (entry?.[3] ?? '').split(',').filter(Boolean);
-    return entry?.[0] === user && members.every((member) => member === user);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Why the program at `binary` is not one only the user (or root) controls, or null: it and each folder from
  * its own up to dist/ must be owned by the user or root and not writable by group (but the user's private
@@ -88,9 +63,8 @@ function ownershipProblem(binary: string, distDir: string): string | null {
     const stat = statSync(path, { throwIfNoEntry: false });
     if (!stat) return path === binary ? 'it is missing' : `${what} is missing`;
     if (path === binary && !stat.isFile()) return 'it is not a regular file';
-    if (!trustedOwner(stat.uid)) return `${what} belongs to another user (uid ${stat.uid})`;
-    if (stat.mode & 0o002 || (stat.mode & 0o020 && !privateGroup(stat.gid)))
-      return `${what} may be changed by other users (mode ${(stat.mode & 0o777).toString(8)})`;
+    const changeable = changeableByOthers(stat, what);
+    if (changeable) return changeable;
   }
   return null;
 }

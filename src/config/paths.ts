@@ -2,7 +2,8 @@
 // it holds the spool of raw hook payloads, which are the only unredacted data we ever write.
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
+import { fileTrustProblem } from './file-trust';
 
 export type Env = Record<string, string | undefined>;
 
@@ -69,27 +70,6 @@ export function systemPaths(env: Env = process.env): SystemPaths {
       ? join(env.ProgramData || 'C:\\ProgramData', 'infinium-codex')
       : '/etc/infinium-codex');
   return { root, config: join(root, 'config.json'), credentials: join(root, 'credentials.json') };
-}
-
-/**
- * Why a settings or credentials file written by someone else (a project's `.infinium/config.json`, the
- * machine-wide files) is not used at all, or null. Like git's safe.directory: a file, or its folder, owned
- * by another user than us or root, or writable by every user, says nothing about our choices.
- */
-export function fileTrustProblem(file: string): string | null {
-  const uid = process.getuid?.();
-  if (uid === undefined) return null;
-  for (const path of [dirname(file), file]) {
-    let stats: ReturnType<typeof statSync>;
-    try {
-      stats = statSync(path);
-    } catch {
-      return null;
-    }
-    if (stats.uid !== uid && stats.uid !== 0) return `${path} is owned by another user (uid ${stats.uid})`;
-    if ((stats.mode & 0o002) !== 0) return `${path} is writable by every user`;
-  }
-  return null;
 }
 
 /** Why the machine-wide settings (`init --system`) are ignored, in one sentence with its fix, or null. */

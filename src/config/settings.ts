@@ -6,14 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
 import { ALLOW_COMMAND, decisionFor } from './consent';
-import {
-  type Env,
-  fileTrustProblem,
-  statePaths,
-  systemFilesProblem,
-  systemPaths,
-  tracingDisabled,
-} from './paths';
+import { fileTrustProblem } from './file-trust';
+import { type Env, statePaths, systemFilesProblem, systemPaths, tracingDisabled } from './paths';
 import { redactPatternProblem } from './redact-pattern';
 
 export type Granularity = 'turn' | 'session';

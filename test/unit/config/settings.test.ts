@@ -283,7 +283,7 @@ describe('project files the user did not write (planted-project-config-redirects
     });
   });
 
-  it('the walk stops at the repository root and at home; a file writable by every user is ignored', () => {
+  it('the walk stops at the repository root and at home; a file others may change is ignored', () => {
     userDefaults();
     plant(join(root, 'home', '..', '.infinium', 'config.json'), { agentId: 'above-home' });
     mkdirSync(join(root, 'home', 'w'), { recursive: true });
@@ -296,7 +296,7 @@ describe('project files the user did not write (planted-project-config-redirects
     chmodSync(projectFile(), 0o666);
     const config = resolveConfig(join(root, 'clone'), env);
     expect(config?.agentId).toBe('agent-u');
-    expect(config?.projectNotes?.notes[0]).toMatch(/ignored: .* is writable by every user/);
+    expect(config?.projectNotes?.notes[0]).toMatch(/ignored: .* may be changed by other users \(mode 666\)/);
   });
 
   it('a stored secret is found only for the origin it was stored for', async () => {
@@ -334,9 +334,9 @@ describe('project files the user did not write (planted-project-config-redirects
     });
 
     it.each([
-      ['the folder', '', /is writable by every user/],
-      ['the settings', 'config.json', /config\.json is writable by every user/],
-      ['the credentials', 'credentials.json', /credentials\.json is writable by every user/],
+      ['the folder', '', /infinium-codex may be changed by other users \(mode 777\)/],
+      ['the settings', 'config.json', /config\.json may be changed by other users \(mode 666\)/],
+      ['the credentials', 'credentials.json', /credentials\.json may be changed by other users \(mode 666\)/],
     ])('are ignored, secret included, when every user may write %s', async (_what, name, reason) => {
       chmodSync(join(system, name), name === '' ? 0o777 : 0o666);
       expect(systemFilesProblem(env)).toMatch(reason);
@@ -349,13 +349,31 @@ describe('project files the user did not write (planted-project-config-redirects
 
     it.runIf(process.getuid?.() === 0)('are ignored when another user owns them', async () => {
       chownSync(join(system, 'config.json'), 4242, 4242);
-      expect(systemFilesProblem(env)).toMatch(/config\.json is owned by another user \(uid 4242\)/);
+      expect(systemFilesProblem(env)).toMatch(/config\.json belongs to another user \(uid 4242\)/);
       expect(resolveConfig(join(root, 'w'), env)).toBeNull();
       expect(await secretFound()).toBeUndefined();
       userDefaults();
       expect(resolveConfig(join(root, 'w'), env)?.agentId).toBe('agent-u');
     });
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    "a project file a group may change is ignored, unless the group is the user's own private one",
+    () => {
+      userDefaults();
+      plant(projectFile(), { agentId: 'agent-x' });
+      recordDecision(projectFile(), 'allow', env);
+      chmodSync(projectFile(), 0o664);
+      // root's private group (gid 0, named root, no other member) is root alone.
+      expect(resolveConfig(join(root, 'clone'), env)?.agentId).toBe('agent-x');
+      chownSync(projectFile(), 0, 4242);
+      const config = resolveConfig(join(root, 'clone'), env);
+      expect(config?.agentId).toBe('agent-u');
+      expect(config?.projectNotes?.notes[0]).toMatch(
+        /ignored: .*config\.json may be changed by other users \(mode 664\)/,
+      );
+    },
+  );
 
   it.runIf(process.getuid?.() === 0)('a project file another user owns is ignored, allowed or not', () => {
     userDefaults();
@@ -365,7 +383,7 @@ describe('project files the user did not write (planted-project-config-redirects
     const config = resolveConfig(join(root, 'clone'), env);
     expect(config?.agentId).toBe('agent-u');
     expect(config?.projectNotes?.notes[0]).toMatch(
-      /ignored: .*\.infinium is owned by another user \(uid 4242\)/,
+      /ignored: .*\.infinium belongs to another user \(uid 4242\)/,
     );
   });
 });

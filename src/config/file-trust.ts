@@ -1,0 +1,56 @@
+// Who may change a file we act on: settings written by someone else (a project's .infinium/config.json, the
+// machine-wide files), the programs our hooks run, what sits in our state folder. As git's safe.directory
+// judges a repository: the owner must be the user or root, and no one else may write to it. Group write
+// counts as others' unless the group is the user's private one.
+import { readFileSync, type Stats, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname } from 'node:path';
+
+/** The owners we accept: the user running us, or root. */
+export function trustedOwner(uid: number): boolean {
+  return uid === 0 || uid === process.getuid?.();
+}
+
+/**
+ * Whether `gid` is the user's private group (Debian's and Ubuntu's user groups: named after the user, with
+ * no other member), where a umask of 002 makes every file the user creates group-writable, npm's unpacking
+ * included. Writable by that group is writable by the user alone.
+ */
+function privateGroup(gid: number): boolean {
+  if (gid !== process.getgid?.()) return false;
+  try {
+    const user = userInfo().username;
+    const entry = readFileSync('/etc/group', 'utf8')
+      .split('\n')
+      .map((line) => line.split(':'))
+      .find((fields) => fields[2] === String(gid));
+    const members = (entry?.[3] ?? '').split(',').filter(Boolean);
+    return entry?.[0] === user && members.every((member) => member === user);
+  } catch {
+    return false;
+  }
+}
+
+/** Why another user could change what `stats` describes (named `what` in the sentence), or null. */
+export function changeableByOthers(stats: Stats, what: string): string | null {
+  if (!trustedOwner(stats.uid)) return `${what} belongs to another user (uid ${stats.uid})`;
+  if (stats.mode & 0o002 || (stats.mode & 0o020 && !privateGroup(stats.gid)))
+    return `${what} may be changed by other users (mode ${(stats.mode & 0o777).toString(8)})`;
+  return null;
+}
+
+/**
+ * Why a settings or credentials file written by someone else (a project's `.infinium/config.json`, the
+ * machine-wide files) is not used at all, or null: it or its folder may be changed by another user. A file
+ * that is not there is no problem (there is nothing to use).
+ */
+export function fileTrustProblem(file: string): string | null {
+  if (process.getuid === undefined) return null;
+  for (const path of [dirname(file), file]) {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (!stats) return null;
+    const problem = changeableByOthers(stats, path);
+    if (problem) return problem;
+  }
+  return null;
+}
