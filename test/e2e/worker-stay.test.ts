@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { spoolPaths } from '../../src/spool/layout';
 import { lockHolder } from '../../src/spool/lock';
-import { waitFor } from '../support/capture-harness';
+import { waitFor, workerWaiting } from '../support/capture-harness';
 import { conversation, type ModelReply } from './support/model-server';
 import { oneCommand } from './support/turns';
 import { startWorld, type World } from './support/world';
@@ -30,13 +30,11 @@ describe.skipIf(skipReason !== '')('real Codex: the worker stays for the session
     env.INFINIUM_CODEX_BENCH_TIMING = timingLog;
     const workers = () =>
       existsSync(timingLog) ? readFileSync(timingLog, 'utf8').split('\n').filter(Boolean).length : 0;
-    const paths = spoolPaths({ INFINIUM_CODEX_HOME: world.sandbox.stateDir });
+    const stateDir = world.sandbox.stateDir;
+    const paths = spoolPaths({ INFINIUM_CODEX_HOME: stateDir });
     // The model answers once SessionStart's worker waits (a scripted model answers faster than Node
     // starts; a real one does not): the session's later hooks then find it there.
-    const waiting = () => {
-      const holder = lockHolder(paths.lock);
-      return holder !== null && existsSync(paths.idle) && Number(readFileSync(paths.idle, 'utf8')) === holder;
-    };
+    const waiting = () => workerWaiting(stateDir) !== null;
     const heldBack = (replies: ModelReply[]) =>
       replies.map((reply, i) => (i === 0 ? { ...reply, holdUntil: waiting } : reply));
 

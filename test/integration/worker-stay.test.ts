@@ -20,6 +20,7 @@ import {
   storeAgentSecret,
   waitFor,
   waitForWorkerIdle,
+  workerWaiting,
 } from '../support/capture-harness';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 import { loadScenario, type Scenario } from '../support/scenario';
@@ -51,16 +52,8 @@ const workerProcesses = () =>
   existsSync(timingLog) ? readFileSync(timingLog, 'utf8').split('\n').filter(Boolean).length : 0;
 /** The pid of the worker waiting for its sessions' next events, once one does. */
 async function waitingWorker(): Promise<number> {
-  let pid: number | null = null;
-  await waitFor(
-    () => {
-      pid = lockHolder(paths().lock);
-      return pid !== null && existsSync(paths().idle) && Number(readFileSync(paths().idle, 'utf8')) === pid;
-    },
-    20_000,
-    'a waiting worker',
-  );
-  return pid as unknown as number;
+  await waitFor(() => workerWaiting(box.state) !== null, 20_000, 'a waiting worker');
+  return workerWaiting(box.state) as number;
 }
 const noWorker = () => waitFor(() => lockHolder(paths().lock) === null, 20_000, 'the worker to leave');
 

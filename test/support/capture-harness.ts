@@ -267,6 +267,20 @@ export function readJsonFiles(dir: string): Record<string, unknown>[] {
 }
 
 /**
+ * The pid of the worker that holds the lock while it waits, asleep, for its sessions' next events
+ * (src/worker/stay.ts): it is idle. Null when no worker holds the lock or the holder is at work.
+ */
+export function workerWaiting(stateDir: string): number | null {
+  const paths = spoolPaths({ INFINIUM_CODEX_HOME: stateDir });
+  const holder = lockHolder(paths.lock);
+  try {
+    return holder !== null && Number(readFileSync(paths.idle, 'utf8')) === holder ? holder : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Waits until the detached worker has nothing left to do: no live worker holds the lock or has been asked
  * to run again (and, with `spool`, no spooled event waits). Checked twice in a row 150 ms apart: a worker
  * releases the lock for an instant between a pass and the rerun it was asked for, and a hook may start a
@@ -277,16 +291,8 @@ export async function waitForWorkerIdle(
   options: { timeoutMs?: number; spool?: boolean; explain?: () => string } = {},
 ): Promise<void> {
   const paths = spoolPaths({ INFINIUM_CODEX_HOME: stateDir });
-  // A worker waiting, asleep, for its sessions' next events (src/worker/stay.ts) holds the lock but is idle.
-  const waiting = () => {
-    try {
-      return Number(readFileSync(paths.idle, 'utf8')) === lockHolder(paths.lock);
-    } catch {
-      return false;
-    }
-  };
   const busy = () =>
-    (lockHeld(paths.lock) && !waiting()) ||
+    (lockHeld(paths.lock) && !workerWaiting(stateDir)) ||
     existsSync(paths.rerun) ||
     (options.spool === true && spoolNames(stateDir).length > 0);
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
