@@ -1,8 +1,8 @@
 // `infinium-codex retry`: build every turn that is over (an interrupted turn on a Codex without the
 // Interrupt hook need not wait for the next prompt), then send what is in the outbox now (whatever its
 // backoff says); `--dead` first puts back the traces that were given up on, e.g. after the credentials were
-// fixed. Queued traces go to the agent and base URL now configured for their project, so fixing a wrong
-// agent id or URL rescues them.
+// fixed. Queued traces go to the agent and base URL now configured for them (in their folder, with their
+// session's own settings), so fixing a wrong agent id or URL in a file rescues them; see recoverQueued.
 import { listDead, readHistory } from '../spool';
 import type { Retargeted } from '../spool/outbox';
 import { composeSessionTrace, composeTurnTrace } from '../worker/compose';
@@ -56,13 +56,14 @@ export async function retry(options: RetryOptions, ctx: CliContext): Promise<voi
       requeued: recovery.requeued,
       ...counts,
       busy: false,
-      retargeted: recovery.retargeted.reduce((n, move) => n + move.count, 0),
+      retargeted: moved(recovery.retargeted, false),
+      notRetargeted: moved(recovery.retargeted, true),
       deadNow: stillDead,
       sentMeanwhile,
     });
   } else {
     if (options.dead) out.line(`Re-queued ${count(recovery.requeued, 'dead trace')}.`);
-    for (const move of recovery.retargeted) out.line(`Re-targeted ${retargetedTraces(move)}.`);
+    for (const move of recovery.retargeted) out.line(`${retargetedTraces(move)}.`);
     const attempted = result.sent + result.retrying + result.dead + result.noSecret;
     if (sentMeanwhile > 0) out.line(`Waited for a send in progress: ${sentMeanwhile} sent.`);
     out.line(
@@ -90,7 +91,14 @@ function sentSince(env: CliContext['env'], sinceMs: number): number {
   return sent;
 }
 
-/** Traces moved from one agent/base URL to the one now configured for their project, for a sentence. */
+/** How many traces were moved (or, with `refused`, left where they were). */
+function moved(moves: readonly Retargeted[], refused: boolean): number {
+  return moves
+    .filter((move) => (move.refused !== undefined) === refused)
+    .reduce((n, move) => n + move.count, 0);
+}
+
+/** Traces moved from one agent/base URL to the one now configured for them, or left, as a sentence. */
 export function retargetedTraces(move: Retargeted): string {
   const agentChanged = move.from.agentId !== move.to.agentId;
   const urlChanged = move.from.baseUrl !== move.to.baseUrl;
@@ -98,5 +106,7 @@ export function retargetedTraces(move: Retargeted): string {
     [agentChanged ? `agent ${target.agentId}` : '', urlChanged ? target.baseUrl : '']
       .filter(Boolean)
       .join(' at ');
-  return `${count(move.count, 'trace')} from ${side(move.from)} to ${side(move.to)}, as now configured for their project`;
+  return move.refused === undefined
+    ? `Re-targeted ${count(move.count, 'trace')} from ${side(move.from)} to ${side(move.to)}, as now configured for their project`
+    : `Kept ${count(move.count, 'trace')} for ${side(move.from)}, not ${side(move.to)} as now configured: ${move.refused}`;
 }

@@ -320,7 +320,8 @@ interface Layer {
 export type SettingSources = Record<'agentId' | 'baseUrl' | 'granularity' | 'contentMode', string>;
 
 const SOURCED: readonly (keyof SettingSources)[] = ['agentId', 'baseUrl', 'granularity', 'contentMode'];
-const OPENNESS: Record<ContentMode, number> = { metadata: 0, redacted: 1, full: 2 };
+/** How much of a turn each content mode keeps, to compare them. */
+export const CONTENT_OPENNESS: Record<ContentMode, number> = { metadata: 0, redacted: 1, full: 2 };
 
 /**
  * Merges layers (lowest first). The destination is one unit: a base URL (and its insecure-http opt-in) from
@@ -348,7 +349,7 @@ function widenedKeys(base: Settings, merged: Settings): string[] {
   const keys: string[] = [];
   if (merged.agentId !== base.agentId) keys.push('agentId');
   if ((merged.baseUrl ?? DEFAULT_BASE_URL) !== (base.baseUrl ?? DEFAULT_BASE_URL)) keys.push('baseUrl');
-  if (OPENNESS[merged.contentMode ?? 'redacted'] > OPENNESS[base.contentMode ?? 'redacted'])
+  if (CONTENT_OPENNESS[merged.contentMode ?? 'redacted'] > CONTENT_OPENNESS[base.contentMode ?? 'redacted'])
     keys.push('contentMode');
   return keys;
 }

@@ -2,8 +2,10 @@
 // per (session, turn) key, written atomically: a turn is queued once, and a crash leaves it queued.
 import { readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ContentMode } from '../config/settings';
 import type { TaskData } from '../infinium/task-data';
 import { ensureDir, type SpoolPaths, writeJsonAtomic } from './layout';
+import type { RecordedEnv } from './session-env';
 
 /** Why an entry waits when its agent has no stored secret (not a failure: nothing was sent). */
 export const NO_SECRET = 'no secret';
@@ -22,6 +24,15 @@ export interface OutboxEntry {
    * queued by older versions: looked up as before, the worker's environment first.
    */
   secret?: 'session' | 'stored';
+  /**
+   * The session's own settings (its recorded INFINIUM_* variables, never the secret): `retry` resolves the
+   * trace's destination with them, so what the session chose is never replaced by another shell's choice.
+   * Absent in entries queued by older versions: resolved with none.
+   */
+  choices?: RecordedEnv;
+  /** What the trace was built under: a re-target to a destination that wants less of it is refused. */
+  contentMode?: ContentMode;
+  redactPatterns?: string[];
   projectName: string;
   cwd: string;
   builtAtMs: number;
@@ -168,31 +179,40 @@ export interface Target {
   baseUrl: string;
 }
 
-/** Queued traces pointed from one target to another by `retargetOutbox`. */
+/** Queued traces pointed from one target to another by `retargetOutbox`, or (with `refused`) left where they were. */
 export interface Retargeted {
   from: Target;
   to: Target;
   count: number;
+  /** Why the traces stay at `from` although their project now names `to`. */
+  refused?: string;
+}
+
+/** Where a queued trace would go now, and why it may not (then it stays where it is). */
+export interface Retarget {
+  to: Target;
+  refused?: string;
 }
 
 /**
- * Points each queued trace at `current(entry)`, the agent and base URL now configured for its project
- * (null: nothing configured there, or unreadable; the entry is left alone). An entry keeps the target it
- * was built with otherwise, so fixing a wrong agent id or base URL would never reach it. The caller holds
- * the worker lock. Returns the moves, grouped by old and new target.
+ * Points each queued trace at `current(entry)`, the agent and base URL now configured for it (null: nothing
+ * configured there, or unreadable; the entry is left alone), unless `current` says why it may not move.
+ * The caller holds the worker lock. Returns the moves and the refusals, grouped by old and new target.
  */
 export function retargetOutbox(
   paths: SpoolPaths,
-  current: (entry: OutboxEntry) => Target | null,
+  current: (entry: OutboxEntry) => Retarget | null,
 ): Retargeted[] {
   const moves = new Map<string, Retargeted>();
   for (const entry of readOutbox(paths)) {
-    const to = current(entry);
-    if (!to || (to.agentId === entry.agentId && to.baseUrl === entry.baseUrl)) continue;
-    writeOutboxEntry(paths, { ...entry, ...to });
+    const next = current(entry);
+    if (!next) continue;
+    const { to, refused } = next;
+    if (to.agentId === entry.agentId && to.baseUrl === entry.baseUrl) continue;
+    if (refused === undefined) writeOutboxEntry(paths, { ...entry, ...to });
     const from = { agentId: entry.agentId, baseUrl: entry.baseUrl };
-    const id = JSON.stringify([from, to]);
-    const move = moves.get(id) ?? { from, to, count: 0 };
+    const id = JSON.stringify([from, to, refused]);
+    const move = moves.get(id) ?? { from, to, count: 0, ...(refused === undefined ? {} : { refused }) };
     move.count += 1;
     moves.set(id, move);
   }

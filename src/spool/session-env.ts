@@ -74,3 +74,11 @@ export function sessionEnv(workerEnv: Env, recorded: RecordedEnv | null | undefi
   for (const name of RECORDED_ENV) if (name !== SECRET_VAR && recorded?.[name]) env[name] = recorded[name];
   return env;
 }
+
+/** A session's recorded settings without the secret's presence: what an outbox entry keeps of them. */
+export function ownChoices(recorded: Env | RecordedEnv | null | undefined): RecordedEnv | undefined {
+  const choices: RecordedEnv = {};
+  for (const name of RECORDED_ENV)
+    if (name !== SECRET_VAR && recorded?.[name]) choices[name] = recorded[name];
+  return Object.keys(choices).length > 0 ? choices : undefined;
+}

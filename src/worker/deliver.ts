@@ -8,7 +8,14 @@
 // never as a send. The worker re-checks that it still holds the lock before each send and each file move.
 
 import type { Env } from '../config/paths';
-import { LOCAL_AGENT, resolveConfig } from '../config/settings';
+import {
+  CONTENT_MODES,
+  CONTENT_OPENNESS,
+  LOCAL_AGENT,
+  type ResolvedConfig,
+  resolveConfig,
+  sessionReading,
+} from '../config/settings';
 import { AgentCredentials, sendTrace } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
 import { decideRetry, OUTBOX_RETRY } from '../infinium/retry';
@@ -32,6 +39,7 @@ import {
   moveToDead,
   NO_SECRET,
   type OutboxEntry,
+  type Retarget,
   type Retargeted,
   readAcceptedMarks,
   readOutbox,
@@ -39,9 +47,9 @@ import {
   removeOutboxEntry,
   requeueDeadEntries,
   retargetOutbox,
-  type Target,
   writeOutboxEntry,
 } from '../spool/outbox';
+import { sessionEnv } from '../spool/session-env';
 import { requestYield } from './stay';
 import { markSent, timed } from './timing';
 import { traceSecret } from './trace-secret';
@@ -394,7 +402,7 @@ export interface DeliverOutboxResult extends DeliverySummary {
 export interface Recovery {
   /** Dead traces put back in the outbox. */
   requeued: number;
-  /** Queued traces pointed at the agent and base URL now configured for their project. */
+  /** Queued traces pointed at the agent and base URL now configured for them, or left with a reason. */
   retargeted: Retargeted[];
 }
 
@@ -428,28 +436,58 @@ export async function waitForLock(env: Env, waitMs = LOCK_WAIT_MS): Promise<Held
 
 /**
  * Puts the dead traces back (with `dead`) and points every queued trace at the agent and base URL now
- * configured for its project (`resolveConfig` on the trace's cwd, in `env`), so that fixing a wrong agent id
- * or base URL rescues what was built under the old one. The caller holds the worker lock.
+ * configured for it, so that fixing a wrong agent id or base URL in a file (or setting up an agent after
+ * `init --local`) rescues what was built under the old one. The destination is resolved as the worker
+ * resolved it: in the trace's folder, with its session's own settings, never the calling shell's, so a
+ * session's choice stays its choice. A trace is not moved when it carries its session's own secret (that
+ * secret goes only where it was given for) or when the new destination wants less of it than it holds (a
+ * narrower content mode, redaction patterns it was not built with). The caller holds the worker lock.
  */
 function recoverQueued(env: Env, lock: HeldLock, options: RecoveryOptions): Recovery {
   const paths = spoolPaths(env);
   lock.verify();
   const requeued = options.dead ? requeueDeadEntries(paths, Date.now()) : 0;
-  const byCwd = new Map<string, Target | null>();
-  const current = (entry: OutboxEntry): Target | null => {
-    if (!byCwd.has(entry.cwd)) {
-      let target: Target | null = null;
+  const resolved = new Map<string, ResolvedConfig | null>();
+  const configFor = (entry: OutboxEntry): ResolvedConfig | null => {
+    const id = JSON.stringify([entry.cwd, entry.choices ?? {}]);
+    if (!resolved.has(id)) {
+      let config: ResolvedConfig | null = null;
       try {
-        const config = resolveConfig(entry.cwd, env);
-        if (config) target = { agentId: config.agentId, baseUrl: config.baseUrl };
+        const reading = sessionReading(sessionEnv(env, entry.choices));
+        if (!reading.refused) config = resolveConfig(entry.cwd, reading.env);
       } catch {
         // A broken config file: the entry keeps its target (doctor reports the file).
       }
-      byCwd.set(entry.cwd, target);
+      resolved.set(id, config);
     }
-    return byCwd.get(entry.cwd) ?? null;
+    return resolved.get(id) ?? null;
+  };
+  const current = (entry: OutboxEntry): Retarget | null => {
+    const config = configFor(entry);
+    if (!config) return null;
+    const to = { agentId: config.agentId, baseUrl: config.baseUrl };
+    const refused = retargetRefusal(entry, config);
+    return refused === null ? { to } : { to, refused };
   };
   return { requeued, retargeted: retargetOutbox(paths, current) };
+}
+
+/** Why a queued trace must stay at its destination although `config` now names another, or null. */
+function retargetRefusal(entry: OutboxEntry, config: ResolvedConfig): string | null {
+  if (entry.secret === 'session') {
+    return 'their session was started with its own secret, which goes only where it was given for';
+  }
+  // Entries of older versions say it only in the trace; failing that, taken as the widest.
+  const said = entry.taskData.environment?.content_mode;
+  const built = entry.contentMode ?? (CONTENT_MODES.find((mode) => mode === said) || 'full');
+  if (CONTENT_OPENNESS[built] > CONTENT_OPENNESS[config.contentMode]) {
+    return `they were built with content mode ${built}, and the new destination takes ${config.contentMode}`;
+  }
+  const patterns = new Set(entry.redactPatterns ?? []);
+  if (config.redactPatterns.some((pattern) => !patterns.has(pattern))) {
+    return 'the new destination redacts patterns they were not built with';
+  }
+  return null;
 }
 
 /**

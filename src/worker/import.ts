@@ -22,7 +22,15 @@ import { readHistoryRecords, savedPayloadKeys } from '../spool/history';
 import { type SpoolPaths, safeName, spoolPaths, traceKey } from '../spool/layout';
 import { type HeldLock, LockLostError } from '../spool/lock';
 import { appendLog } from '../spool/log';
-import { alreadyQueued, deadFile, readAcceptedMarks, readDead, readOutbox } from '../spool/outbox';
+import {
+  alreadyQueued,
+  deadFile,
+  type OutboxEntry,
+  readAcceptedMarks,
+  readDead,
+  readOutbox,
+} from '../spool/outbox';
+import { ownChoices } from '../spool/session-env';
 import { readSessionState, type SessionState } from '../spool/sessions';
 import { makeRedactor, type Redactor } from '../trace/redact';
 import type { ClosedTurn, ComposeContext, SubagentRollout } from './closed-turn';
@@ -487,7 +495,7 @@ export async function runImport(env: Env, plan: ImportPlan, options: ImportOptio
         } else {
           const agentId = `${unit.config.agentId}@${unit.config.baseUrl}`;
           if (!secrets.has(agentId)) secrets.set(agentId, await agentSecrets(unit.config, session.sessionId));
-          const outcome = await buildUnit(paths, lock, state, unit, options.composer, {
+          const outcome = await buildUnit(paths, lock, state, unit, ownChoices(env), options.composer, {
             config: unit.config,
             capture,
             nowMs: now(),
@@ -614,6 +622,7 @@ async function buildUnit(
   lock: HeldLock,
   state: SessionState,
   unit: ImportUnit,
+  choices: OutboxEntry['choices'],
   composer: Composer,
   ctx: ComposeContext,
 ): Promise<BuildOutcome> {
@@ -623,6 +632,7 @@ async function buildUnit(
     turns: unit.turns,
     config: unit.config,
     secret: 'stored',
+    choices,
     files: [],
     nowMs: ctx.nowMs,
     compose: async (cursor) => {

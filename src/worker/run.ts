@@ -18,7 +18,7 @@ import { type SpoolPaths, spoolPaths, traceKey } from '../spool/layout';
 import { type HeldLock, LockLostError } from '../spool/lock';
 import { appendLog, rotateIfLarge } from '../spool/log';
 import { alreadyQueued, type OutboxEntry, writeOutboxEntry } from '../spool/outbox';
-import { SECRET_VAR, sessionEnv } from '../spool/session-env';
+import { ownChoices, SECRET_VAR, sessionEnv } from '../spool/session-env';
 import { pruneSessionSecrets } from '../spool/session-secrets';
 import {
   pruneSessionStates,
@@ -319,6 +319,7 @@ async function processSession(
         turns,
         config: firstConfig,
         secret: secretSource(first),
+        choices: ownChoices(rootEvent(first)?.env),
         files: unit.flatMap(spoolFiles),
         nowMs: now(),
         compose: (cursor) => options.composer.composeSessionTrace(turns, context(firstConfig), cursor),
@@ -377,6 +378,7 @@ async function processSession(
         turns: [turn],
         config,
         secret: secretSource(grouped),
+        choices: ownChoices(rootEvent(grouped)?.env),
         files: spoolFiles(grouped),
         nowMs: now(),
         compose: (cursor) => options.composer.composeTurnTrace(turn, context(config), cursor),
@@ -427,6 +429,8 @@ export interface BuildJob {
   turns: ClosedTurn[];
   config: ResolvedConfig;
   secret: OutboxEntry['secret'];
+  /** The settings the session (or `import`'s shell) chose itself, kept with the trace. */
+  choices: OutboxEntry['choices'];
   /** The raw payloads of these turns, deleted once the trace is queued. */
   files: string[];
   nowMs: number;
@@ -468,6 +472,9 @@ export async function build(
         agentId: job.config.agentId,
         baseUrl: job.config.baseUrl,
         secret: job.secret,
+        ...(job.choices ? { choices: job.choices } : {}),
+        contentMode: job.config.contentMode,
+        redactPatterns: job.config.redactPatterns,
         projectName: job.config.projectName,
         cwd: last.cwd,
         builtAtMs: job.nowMs,

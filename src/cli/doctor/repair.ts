@@ -83,7 +83,7 @@ export async function repair(findings: Finding[], found: Probe, ctx: CliContext)
       const { retargetedTraces } = await import('../retry');
       done.push(
         `re-queued ${count(recovery.requeued, 'dead trace')}; they are sent on the next worker run or \`infinium-codex retry\``,
-        ...recovery.retargeted.map((move) => `re-targeted ${retargetedTraces(move)}`),
+        ...recovery.retargeted.map((move) => retargetedTraces(move).replace(/^./, (c) => c.toLowerCase())),
       );
     }
   }

@@ -567,6 +567,82 @@ describe('the worker', () => {
     expect(server.traces.map((t) => t.agentId)).toEqual([AGENT]);
   });
 
+  // attack21 F2: a session's own destination (and its own secret) is never moved by another shell's retry.
+  it('retry keeps a trace where its session chose to send it, whatever the retrying shell names', async () => {
+    const down = 'http://127.0.0.1:9/api/v1';
+    const s = codexSession('s-own', box.project);
+    const own = { INFINIUM_AGENT_ID: 'agX', INFINIUM_BASE_URL: down, INFINIUM_AGENT_SECRET: 'set' };
+    spool(s.prompt('t1', 'private staging prompt'), undefined, own);
+    spool(s.stop('t1', 'y'), undefined, own);
+    storeSessionSecret(spoolPaths(env), 's-own', 'SESSIONSECRET-XYZ-987654321');
+    const plain = codexSession('s-plain', box.project);
+    spool(plain.prompt('t1', 'x'));
+    spool(plain.stop('t1', 'y'));
+    server.goDown();
+    await run();
+    server.recover();
+    expect(listOutbox(env).map((e) => [e.sessionId, e.agentId, e.baseUrl])).toEqual([
+      ['s-own', 'agX', down],
+      ['s-plain', AGENT, server.url],
+    ]);
+    // The shell that retries names an agent of its own: it decides for neither trace.
+    const shell = { ...env, INFINIUM_AGENT_ID: 'shell-agent', INFINIUM_BASE_URL: `${server.url}/shell` };
+    expect(await recoverOutbox(shell)).toEqual({ requeued: 0, retargeted: [] });
+    await deliverOutbox(env, { force: true });
+    // Only the plain session's trace reached this server, with the stored secret (a wrong one is a 401).
+    expect(server.requests.map((r) => r.status)).not.toContain(401);
+    expect(server.traces.map((t) => t.agentId)).toEqual([AGENT]);
+    expect(listOutbox(env).map((e) => [e.agentId, e.baseUrl])).toEqual([['agX', down]]);
+  });
+
+  it("retry never carries a session's own secret to the agent its project names now", async () => {
+    writeProjectConfig(box, { agentId: 'wrongid', baseUrl: `${server.url}/wrong/prefix` });
+    const s = codexSession('s-own', box.project);
+    spool(s.prompt('t1', 'x'), undefined, { INFINIUM_AGENT_SECRET: 'set' });
+    spool(s.stop('t1', 'y'), undefined, { INFINIUM_AGENT_SECRET: 'set' });
+    storeSessionSecret(spoolPaths(env), 's-own', 'SESSIONSECRET-XYZ-987654321');
+    await run();
+    expect(listDead(env)).toMatchObject([{ agentId: 'wrongid', secret: 'session' }]);
+    writeProjectConfig(box, { agentId: AGENT, baseUrl: server.url });
+    const recovery = await recoverOutbox(env, { dead: true });
+    expect(recovery?.retargeted).toEqual([
+      {
+        from: { agentId: 'wrongid', baseUrl: `${server.url}/wrong/prefix` },
+        to: { agentId: AGENT, baseUrl: server.url },
+        count: 1,
+        refused: expect.stringContaining('its own secret'),
+      },
+    ]);
+    await deliverOutbox(env, { force: true });
+    expect(server.traces).toEqual([]);
+  });
+
+  // attack21 F2b: a trace built under `full` never goes unchanged to a destination that takes less.
+  it('retry refuses to re-target a trace to a destination whose content mode is narrower', async () => {
+    writeProjectConfig(box, {
+      agentId: 'wrongid',
+      baseUrl: `${server.url}/wrong/prefix`,
+      contentMode: 'full',
+    });
+    storeAgentSecret(box, { [AGENT]: SECRET, wrongid: SECRET });
+    const s = codexSession('s1', box.project);
+    spool(s.prompt('t1', 'x'));
+    spool(s.stop('t1', 'y'));
+    await run();
+    expect(listDead(env)).toMatchObject([{ agentId: 'wrongid', contentMode: 'full' }]);
+    writeProjectConfig(box, { agentId: AGENT, baseUrl: server.url });
+    const recovery = await recoverOutbox(env, { dead: true });
+    expect(recovery?.retargeted).toMatchObject([
+      { to: { agentId: AGENT }, count: 1, refused: expect.stringContaining('content mode full') },
+    ]);
+    expect(listOutbox(env)).toMatchObject([{ agentId: 'wrongid' }]);
+    // The same destination taking `full` is a correction the trace may follow.
+    writeProjectConfig(box, { agentId: AGENT, baseUrl: server.url, contentMode: 'full' });
+    expect((await recoverOutbox(env))?.retargeted).toMatchObject([{ count: 1, to: { agentId: AGENT } }]);
+    await deliverOutbox(env, { force: true });
+    expect(server.traces.map((t) => t.agentId)).toEqual([AGENT]);
+  });
+
   // pause-checked-at-build-time: pause was looked up when the worker built the turn, not when it was made.
   it('pause-checked-at-build-time: a turn made while paused is dropped after resume; one made before pause is sent', async () => {
     const s = codexSession('s1', box.project);
