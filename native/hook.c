@@ -361,12 +361,9 @@ int main(int argc, char **argv) {
   const char *node = argc > 2 && *argv[2] ? argv[2] : "node";
   const char *dist = argc > 3 ? argv[3] : "";
 
-  /*
-   * A session with tracing turned off, or a state dir named by a relative path (which would put raw
-   * payloads inside the user's project, wherever Codex runs), spools nothing.
-   */
+  /* A session with tracing turned off spools nothing. */
   const char *state = getenv("INFINIUM_CODEX_HOME");
-  if (tracing_disabled() || (state && *state && *state != '/')) return discard();
+  if (tracing_disabled()) return discard();
 
   /* Letters only, and short enough to fit a file name (the spool name must be creatable). */
   if (argc > 1) {
@@ -394,6 +391,11 @@ int main(int argc, char **argv) {
     }
     if (!join(root, home, "/.infinium-codex")) return discard();
   }
+  /*
+   * A state dir named by a relative path (INFINIUM_CODEX_HOME, or HOME) would put raw payloads inside the
+   * user's project, wherever Codex runs: spool nothing.
+   */
+  if (*root != '/') return discard();
 
   /*
    * Another user's state dir would decide where the secret and the traces go: never written in (the CLI

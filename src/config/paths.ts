@@ -1,9 +1,9 @@
 // Where our own state lives. One root (INFINIUM_CODEX_HOME, default ~/.infinium-codex), created 0700:
 // it holds the spool of raw hook payloads, which are the only unredacted data we ever write.
-import { statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { fileTrustProblem } from './file-trust';
+import { fileTrustProblem, trustedOwner } from './file-trust';
 
 export type Env = Record<string, string | undefined>;
 
@@ -83,10 +83,10 @@ export function systemFilesProblem(env: Env = process.env): string | null {
 
 /**
  * Why the state root cannot be used, in one sentence with its fix, or null. A relative INFINIUM_CODEX_HOME
- * would be resolved against each process's own folder: for hooks and workers that is the Codex session's
+ * (or HOME) would be resolved against each process's own folder: for hooks and workers that is the Codex session's
  * project, where raw payloads would land among the user's files (and in `git add -A`). A folder of another
- * user, or one others may write to, decides where the secret and the traces go (its config.json, its
- * credentials, its spool): it is refused, as git refuses a repository another user owns. Another user
+ * user, one holding an entry of another user, or one others may write to, decides where the secret and the
+ * traces go (its config.json, its credentials, its spool): it is refused, as git refuses a repository another user owns. Another user
  * could create our entries in it before we do, so the sticky bit makes it no safer. `tightenStateRoot`
  * closes a folder of ours that holds only our entries before this is asked.
  */
@@ -95,11 +95,16 @@ export function stateRootProblem(env: Env = process.env): string | null {
   if (explicit && !isAbsolute(explicit)) {
     return `INFINIUM_CODEX_HOME must be an absolute path, not "${explicit}": set it to a full path, or unset it to use ~/.infinium-codex.`;
   }
+  const root = stateRoot(env);
+  if (!isAbsolute(root)) {
+    return `HOME must be an absolute path, not "${env.HOME}", or the state folder would land inside the current folder: set HOME to your home folder's full path, or INFINIUM_CODEX_HOME to a full path.`;
+  }
   const uid = process.getuid?.();
   if (uid === undefined) return null;
-  const root = stateRoot(env);
   let stat: ReturnType<typeof statSync>;
+  let link: ReturnType<typeof lstatSync>;
   try {
+    link = lstatSync(root);
     stat = statSync(root);
   } catch {
     return null; // not there yet: we make it, 0700
@@ -107,12 +112,37 @@ export function stateRootProblem(env: Env = process.env): string | null {
   const elsewhere = explicit
     ? 'set INFINIUM_CODEX_HOME to a folder of your own'
     : 'set INFINIUM_CODEX_HOME to a folder of your own, or remove it';
+  // A link another user made (in /tmp, say) can be pointed elsewhere between our checks and our reads.
+  if (link.isSymbolicLink() && !trustedOwner(link.uid)) {
+    return `The state folder ${root} is a link that belongs to another user (uid ${link.uid}), who could point it elsewhere, so it is not used: ${elsewhere}.`;
+  }
   if (!stat.isDirectory()) return `The state folder ${root} is not a folder: ${elsewhere}.`;
   if (stat.uid !== uid) {
     return `The state folder ${root} belongs to another user (uid ${stat.uid}), who could change where your secret and traces go, so it is not used: ${elsewhere}.`;
   }
+  // What another user left inside (while the folder was open to them) decides as much as the folder itself:
+  // settings, consent, credentials, queued traces.
+  const foreign = foreignEntry(root);
+  if (foreign) {
+    return `The state folder ${root} holds ${foreign.name}, which belongs to another user (uid ${foreign.uid}) and could change where your secret and traces go, so the folder is not used: look at it and remove it, or ${elsewhere}.`;
+  }
   if ((stat.mode & 0o022) !== 0) {
     return `The state folder ${root} can be written by other users (mode ${(stat.mode & 0o7777).toString(8).padStart(4, '0')}) and holds files that are not ours, so it is not used: run \`chmod go-w ${root}\`, or ${elsewhere}.`;
+  }
+  return null;
+}
+
+/** The first entry of the state folder that neither the user nor root owns, or null. */
+function foreignEntry(root: string): { name: string; uid: number } | null {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return null;
+  }
+  for (const name of names) {
+    const entry = lstatSync(join(root, name), { throwIfNoEntry: false });
+    if (entry && !trustedOwner(entry.uid)) return { name, uid: entry.uid };
   }
   return null;
 }

@@ -63,17 +63,9 @@ slowdrain() {
   return $r
 }
 
-# A session with tracing turned off, or a state dir named by a relative path (which would put raw payloads
-# inside the user's project, wherever Codex runs), spools nothing. The same test as tracingDisabled().
+# A session with tracing turned off spools nothing. The same test as tracingDisabled().
 case $INFINIUM_CODEX_DISABLED in
 '' | 0 | [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo]) ;;
-*)
-  drain /dev/null
-  exit 0
-  ;;
-esac
-case $INFINIUM_CODEX_HOME in
-'' | /*) ;;
 *)
   drain /dev/null
   exit 0
@@ -92,6 +84,15 @@ if [ -z "$INFINIUM_CODEX_HOME" ] && [ -z "$HOME" ]; then
   exec "${2:-node}" "${0%/*}/bin.cjs" hook "$ev" <&3 3<&-
 fi
 root=${INFINIUM_CODEX_HOME:-$HOME/.infinium-codex}
+# A state dir named by a relative path (INFINIUM_CODEX_HOME, or HOME) would put raw payloads inside the
+# user's project, wherever Codex runs: spool nothing.
+case $root in
+/*) ;;
+*)
+  drain /dev/null
+  exit 0
+  ;;
+esac
 sp=$root/spool
 # Another user's state dir would decide where the secret and the traces go: never written in (the CLI
 # refuses it in one sentence). `[ -O` is a builtin: a stat, no program.

@@ -248,20 +248,23 @@ describe('hook front-ends', () => {
   });
 
   it.each(frontEnds)(
-    '%s: spools nothing for a session with tracing off or a relative INFINIUM_CODEX_HOME (misc-low)',
+    '%s: spools nothing for a session with tracing off, a relative INFINIUM_CODEX_HOME or HOME (misc-low, attack21 F8)',
     async (frontEnd) => {
       const relative = `relstate-${process.pid}-${frontEnd}`;
+      const relativeHome = `relhome-${process.pid}-${frontEnd}`;
       try {
         for (const env of [
           { ...box.env, INFINIUM_CODEX_DISABLED: '1' },
           { ...box.env, INFINIUM_CODEX_DISABLED: 'Yes' },
           { ...box.env, INFINIUM_CODEX_HOME: relative },
+          { ...box.env, INFINIUM_CODEX_HOME: '', HOME: relativeHome },
         ]) {
           const run = await runHook(frontEnd, 'Stop', '{"session_id":"s"}', env, { dist: hookDist });
           expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
         }
         expect(existsSync(box.state)).toBe(false);
         expect(existsSync(relative)).toBe(false);
+        expect(existsSync(relativeHome)).toBe(false);
         // Off means off only for those values: these sessions are traced.
         for (const off of ['0', 'FALSE', 'no']) {
           await runHook(
@@ -277,6 +280,7 @@ describe('hook front-ends', () => {
         expect(spoolNames(box.state)).toHaveLength(3);
       } finally {
         rmSync(relative, { recursive: true, force: true });
+        rmSync(relativeHome, { recursive: true, force: true });
       }
     },
   );

@@ -1,0 +1,68 @@
+// What makes our state folder unusable (issue 21, kind 3; attack21 F3, F8): everything in it decides where
+// the secret and the traces go, so an entry another user left in it, or a link of theirs in its place, is
+// refused as the folder of another user is; and a relative HOME would put it inside the current folder.
+import { chmodSync, lchownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stateRootProblem } from '../../../src/config/paths';
+
+let root: string;
+let state: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'icx-state-root-'));
+  state = join(root, 'state');
+  mkdirSync(state, { mode: 0o700 });
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const asRoot = process.getuid?.() === 0;
+
+describe('stateRootProblem', () => {
+  it("accepts a folder of ours holding only entries of ours (or root's)", () => {
+    writeFileSync(join(state, 'config.json'), '{}');
+    mkdirSync(join(state, 'outbox'));
+    expect(stateRootProblem({ INFINIUM_CODEX_HOME: state })).toBeNull();
+  });
+
+  it.runIf(asRoot)('refuses a folder holding an entry another user left in it, whatever the mode now', () => {
+    for (const name of ['config.json', 'allowed.json', 'outbox']) {
+      const path = join(state, name);
+      if (name === 'outbox') mkdirSync(path);
+      else writeFileSync(path, '{}');
+      lchownSync(path, 4242, 4242);
+      expect(stateRootProblem({ INFINIUM_CODEX_HOME: state })).toBe(
+        `The state folder ${state} holds ${name}, which belongs to another user (uid 4242) and could change where your secret and traces go, so the folder is not used: look at it and remove it, or set INFINIUM_CODEX_HOME to a folder of your own.`,
+      );
+      rmSync(path, { recursive: true });
+    }
+    // The first refusal's advice (chmod go-w) does not make another user's entries ours.
+    writeFileSync(join(state, 'config.json'), '{"baseUrl":"http://127.0.0.1:9/api/v1"}');
+    lchownSync(join(state, 'config.json'), 4242, 4242);
+    chmodSync(state, 0o777);
+    expect(stateRootProblem({ INFINIUM_CODEX_HOME: state })).toMatch(
+      /holds config\.json, which belongs to another user/,
+    );
+    chmodSync(state, 0o700);
+    expect(stateRootProblem({ INFINIUM_CODEX_HOME: state })).toMatch(
+      /holds config\.json, which belongs to another user/,
+    );
+  });
+
+  it.runIf(asRoot)('refuses a link another user made in its place, even to a folder of ours', () => {
+    const link = join(root, 'link');
+    symlinkSync(state, link);
+    expect(stateRootProblem({ INFINIUM_CODEX_HOME: link })).toBeNull();
+    lchownSync(link, 4242, 4242);
+    expect(stateRootProblem({ INFINIUM_CODEX_HOME: link })).toBe(
+      `The state folder ${link} is a link that belongs to another user (uid 4242), who could point it elsewhere, so it is not used: set INFINIUM_CODEX_HOME to a folder of your own.`,
+    );
+  });
+
+  it('refuses a relative HOME, as a relative INFINIUM_CODEX_HOME', () => {
+    expect(stateRootProblem({ HOME: 'home' })).toBe(
+      'HOME must be an absolute path, not "home", or the state folder would land inside the current folder: set HOME to your home folder\'s full path, or INFINIUM_CODEX_HOME to a full path.',
+    );
+    expect(stateRootProblem({ HOME: join(root, 'home') })).toBeNull();
+  });
+});
