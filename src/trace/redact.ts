@@ -712,12 +712,19 @@ function bareTokenRange(match: Match): Range | null {
     token = token.slice(named[0].length);
   }
   // A path's folders around it (`fix/<token>`, `keys/<token>/raw`) are not part of it.
+  // An absolute path's or a URL's leading slashes too (empty segments).
   const segments = token.split('/');
-  while (segments.length > 1 && WORD_LIKE.test(segments[0] as string))
+  const folder = (segment: string) => segment === '' || WORD_LIKE.test(segment);
+  let folders = '';
+  while (segments.length > 1 && folder(segments[0] as string)) {
+    folders += `${segments[0]}/`;
     start += (segments.shift() as string).length + 1;
-  while (segments.length > 1 && WORD_LIKE.test(segments.at(-1) as string))
+  }
+  while (segments.length > 1 && folder(segments.at(-1) as string))
     end -= (segments.pop() as string).length + 1;
   token = segments.join('/');
+  // A content-addressed store's path (`/nix/store/<hash>-nodejs-20.11.0`): the hash names a package.
+  if (/(?:^|\/)(?:nix|gnu)\/store\/$/.test(folders)) return null;
   if (token.length < 14 || token.length > 1_024) return null;
   if (API_OBJECT_ID.test(token)) return null;
   if (/^[0-9a-f]{32}-us\d{1,2}$/.test(token)) return [start, end]; // a Mailchimp key
@@ -738,8 +745,9 @@ function bareTokenRange(match: Match): Range | null {
     previous = kind;
   }
   if (letters < 4 || digits < 2) return null;
-  // The shorter, the more random it must look.
-  if (switches / token.length < 0.25) return null;
+  // The shorter, the more random it must look: letters and digits that alternate often, or, from 20
+  // characters on, a spread of characters no name has (a generated key of lower-case letters and digits).
+  if (switches / token.length < 0.25 && (token.length < 20 || entropy(token) < 4)) return null;
   // A path, a file name, a version or a domain: made of words.
   const words = token.split(/[^A-Za-z0-9]+/).filter((word) => word !== '');
   if (words.every((word) => WORD_LIKE.test(word))) return null;

@@ -420,6 +420,12 @@ describe('redaction holds for whole families', () => {
       'Log in as admin, my password is Tr0ub4dor&3x and then run the migration.',
       'Tr0ub4dor&3x',
     ],
+    [
+      'a long lower-case key in a log line',
+      'connecting with mlxmnhbno5324874r2okuytpe (attempt 1/3)',
+      'mlxmnhbno5324874',
+    ],
+    ['an absolute path keeps its folders', 'cat /home/dev/keys/q8Zt3VmX1pLk7Rw2Nc9Bs4Hy', 'q8Zt3VmX1pLk7Rw2'],
     ['a Mailgun key', 'sending with key-3a96c1e2f0b74d58a1c2e3f4a5b6c7d8', 'key-3a96c1e2f0b7'],
     [
       'a prefix gitleaks wants a name before (New Relic)',
@@ -491,6 +497,7 @@ describe('redaction holds for whole families', () => {
     "headers: { Authorization: 'Bearer ' + token },",
     'see `--api-key=x` in the docs',
     '<password>...</password>',
+    '/nix/store/1ks3yq6xpxfjnw2d1s6xmxc4pcw8b3xi-nodejs-20.11.0/bin/node --version',
     'const cookie = cookies[0];',
     'let apiKey = keys2[i];',
     'token version 4f2a1b9c8d7e6f5a4b3c',
@@ -499,6 +506,13 @@ describe('redaction holds for whole families', () => {
     "Previous response with id 'resp_0a1b2c3d4e5f67890123456789abcdef0123456789abcdef' not found.",
   ])('leaves ordinary text alone: %s', (text) => {
     expect(redact(text)).toBe(text);
+  });
+
+  it("keeps a path's folders and a URL's host around a token", () => {
+    expect(redact('cat /home/dev/keys/q8Zt3VmX1pLk7Rw2Nc9Bs4Hy')).toBe('cat /home/dev/keys/[REDACTED:token]');
+    expect(redact('put s3://bucket/uploads/q8Zt3VmX1pLk7Rw2Nc9Bs4Hy')).toBe(
+      'put s3://bucket/uploads/[REDACTED:token]',
+    );
   });
 
   it('names and branches are redacted like any text', () => {
