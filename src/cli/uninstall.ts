@@ -6,7 +6,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { findOurHooks, readHooksFile } from '../codex/hooks-file';
 import { hooksFileFor, installedFiles, uninstallHooks, userConfigToml } from '../codex/install';
 import { deleteSecret, secretAccount } from '../config/credentials';
-import { clearHooksLive } from '../config/hooks-live';
+import { closeHooksLive } from '../config/hooks-live';
 import { statePaths } from '../config/paths';
 import { pauseKeyFor } from '../config/pause';
 import { readSettings, resolveConfig } from '../config/settings';
@@ -91,8 +91,8 @@ export async function uninstall(options: UninstallOptions, ctx: CliContext): Pro
     out.line(`${out.green('✓')} ${change.file}: ${what}`);
   }
   warnMovedUserHooks(out, result.movedUserHooks);
-  // Sessions from now on run without our hooks: `import` may trace them.
-  clearHooksLive(env);
+  // Sessions from now on run without our hooks: `import` may trace them, not those of the closed interval.
+  closeHooksLive(env);
   const stopped = await stopWorkers(ctx);
   if (stopped.length > 0)
     out.line(

@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { backupFile, linkTarget, writeFileAtomic } from '../config/atomic-file';
+import { markHooksLive } from '../config/hooks-live';
 import { type Env, statePaths } from '../config/paths';
 import type { CaptureMode } from '../config/settings';
 import {
@@ -324,8 +325,11 @@ export function applyInstall(plan: InstallPlan): InstallResult {
   return { ...plan.result, backups: applyChanges(plan.changes, plan.env) };
 }
 
+/** Installs our hooks, and records that they are live from now on (src/config/hooks-live.ts). */
 export function installHooks(request: InstallRequest): InstallResult {
-  return applyInstall(planInstall(request));
+  const result = applyInstall(planInstall(request));
+  markHooksLive(request.env ?? process.env);
+  return result;
 }
 
 export interface UninstallResult {

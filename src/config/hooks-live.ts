@@ -1,32 +1,104 @@
-// Since when our hooks have been installed for this user (hooks-live.json in the state folder, written by
-// `init`, removed by `uninstall`). A turn Codex ran since then went through our hooks; when they kept
-// nothing of it, the session had tracing turned off (INFINIUM_CODEX_DISABLED) or the project was paused,
-// which the hooks record nowhere: `import` must then not trace it from its rollout (issue 21 kind 5).
-import { readFileSync, rmSync } from 'node:fs';
+// When our hooks have been installed (hooks-live.json): a list of intervals, one per install, kept after
+// `uninstall` (which only closes the open one). A turn Codex ran inside one went through our hooks; when
+// they kept nothing of it, the session had tracing turned off (INFINIUM_CODEX_DISABLED) or the project was
+// paused, which the hooks record nowhere: `import` must then not trace it from its rollout (issue 21 kind
+// 5). Every install records it: the user's own in their state folder (every path that installs hooks goes
+// through installHooks), `init --system` one for the machine beside its settings, since it installs for
+// users whose state folders it never sees. The machine's record is believed only from a folder only root
+// (or we) can write; failing a record, a managed hooks file holding our hooks counts from its last change.
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
-import { type Env, statePaths } from './paths';
+import { fileTrustProblem } from './file-trust';
+import { type Env, statePaths, systemPaths } from './paths';
 
-function liveFile(env: Env): string {
-  return join(statePaths(env).root, 'hooks-live.json');
+/** One install: from its time to its uninstall (open while the hooks are in place). */
+export interface LiveInterval {
+  fromMs: number;
+  toMs?: number;
 }
 
-/** When our hooks were installed (ms since the epoch), or null when they are not (or were before this record). */
-export function hooksLiveSince(env: Env): number | null {
+const FILE = 'hooks-live.json';
+
+function userFile(env: Env): string {
+  return join(statePaths(env).root, FILE);
+}
+
+export function systemLiveFile(env: Env): string {
+  return join(systemPaths(env).root, FILE);
+}
+
+function readIntervals(file: string): LiveInterval[] {
+  let json: { sinceMs?: unknown; intervals?: unknown };
   try {
-    const json = JSON.parse(readFileSync(liveFile(env), 'utf8')) as { sinceMs?: unknown };
-    return typeof json.sinceMs === 'number' ? json.sinceMs : null;
+    json = JSON.parse(readFileSync(file, 'utf8')) as typeof json;
   } catch {
-    return null;
+    return [];
   }
+  // Written before intervals were kept: one open install.
+  if (typeof json.sinceMs === 'number') return [{ fromMs: json.sinceMs }];
+  if (!Array.isArray(json.intervals)) return [];
+  return json.intervals.filter(
+    (i): i is LiveInterval =>
+      typeof i?.fromMs === 'number' && (i.toMs === undefined || typeof i.toMs === 'number'),
+  );
 }
 
-/** Records that our hooks are installed from now on, unless they already were. */
+function writeIntervals(file: string, intervals: LiveInterval[], shared: boolean): void {
+  writeFileAtomic(file, `${JSON.stringify({ intervals })}\n`, {
+    mode: shared ? 0o644 : 0o600,
+    forceMode: true,
+    dirMode: shared ? 0o755 : 0o700,
+  });
+}
+
+function opened(file: string, nowMs: number, shared: boolean): void {
+  const intervals = readIntervals(file);
+  if (intervals.some((i) => i.toMs === undefined)) return;
+  writeIntervals(file, [...intervals, { fromMs: nowMs }], shared);
+}
+
+/** Records that our hooks are installed for this user from now on, unless they already were. */
 export function markHooksLive(env: Env, nowMs = Date.now()): void {
-  if (hooksLiveSince(env) !== null) return;
-  writeFileAtomic(liveFile(env), `${JSON.stringify({ sinceMs: nowMs })}\n`, { mode: 0o600, dirMode: 0o700 });
+  opened(userFile(env), nowMs, false);
 }
 
-export function clearHooksLive(env: Env): void {
-  rmSync(liveFile(env), { force: true });
+/** Records that `init --system` installed our hooks for every user of the machine from now on. */
+export function markSystemHooksLive(env: Env, nowMs = Date.now()): void {
+  opened(systemLiveFile(env), nowMs, true);
+}
+
+/** Closes the user's open interval (their hooks were removed); the history stays for `import`. */
+export function closeHooksLive(env: Env, nowMs = Date.now()): void {
+  const intervals = readIntervals(userFile(env));
+  if (!intervals.some((i) => i.toMs === undefined)) return;
+  writeIntervals(
+    userFile(env),
+    intervals.map((i) => (i.toMs === undefined ? { ...i, toMs: nowMs } : i)),
+    false,
+  );
+}
+
+/**
+ * Every interval in which our hooks ran this user's sessions: their own installs, the machine's
+ * (`init --system`), or, with no machine record, a managed hooks file holding ours since its last change.
+ * `managedHooksFile` is that file when it holds our hooks.
+ */
+export function hooksLiveIntervals(env: Env, managedHooksFile: string | null = null): LiveInterval[] {
+  const intervals = readIntervals(userFile(env));
+  const machine = fileTrustProblem(systemLiveFile(env)) === null ? readIntervals(systemLiveFile(env)) : [];
+  intervals.push(...machine);
+  if (managedHooksFile !== null && !machine.some((i) => i.toMs === undefined)) {
+    try {
+      intervals.push({ fromMs: statSync(managedHooksFile).mtimeMs });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return intervals;
+}
+
+/** Whether a turn from `startMs` to `endMs` overlaps an interval in which our hooks were installed. */
+export function ranWhileLive(intervals: readonly LiveInterval[], startMs: number, endMs: number): boolean {
+  return intervals.some((i) => endMs >= i.fromMs && (i.toMs === undefined || startMs <= i.toMs));
 }

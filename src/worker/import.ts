@@ -7,6 +7,7 @@
 // sends each turn once: whichever builds it first, the other finds it built.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
+import { findOurHooks, readHooksFile } from '../codex/hooks-file';
 import type { RolloutCursor } from '../codex/rollout-reader';
 import {
   listRolloutFiles,
@@ -14,7 +15,8 @@ import {
   type PastTurn,
   readPastSession,
 } from '../codex/rollout-sessions';
-import { hooksLiveSince } from '../config/hooks-live';
+import { systemHooksFile } from '../codex/system';
+import { hooksLiveIntervals, type LiveInterval, ranWhileLive } from '../config/hooks-live';
 import { codexHome, type Env } from '../config/paths';
 import { isPaused, pausedDuring } from '../config/pause';
 import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
@@ -163,8 +165,7 @@ export async function planImport(
     }
     return configs.get(cwd) ?? null;
   };
-  const liveSince = hooksLiveSince(env);
-  const unrecordedSince = options.includeUnrecorded || liveSince === null ? null : liveSince;
+  const live = options.includeUnrecorded ? [] : hooksLiveIntervals(env, managedHooksWithOurs(env));
   const reads: PastSession[] = [];
   for (const file of files) {
     // A file last written before `sinceMs` holds no turn that started since: years of sessions are not read.
@@ -190,7 +191,7 @@ export async function planImport(
     const recent = read.turns.filter((turn) => turn.startedAtMs >= options.sinceMs);
     if (recent.length === 0) continue;
     seen.add(sessionId);
-    const planned = planSession(env, paths, traced, read, recent, configFor, unrecordedSince);
+    const planned = planSession(env, paths, traced, read, recent, configFor, live);
     const children = threads.get(sessionId) ?? [];
     const ownTurns = new Set(read.turns.flatMap((t) => (t.turnId ? [t.turnId] : [])));
     for (const [index, turn] of children.length > 0 ? recent.entries() : []) {
@@ -202,6 +203,16 @@ export async function planImport(
     plan.sessions.push(planned);
   }
   return plan;
+}
+
+/** The managed (`init --system`) hooks file when it holds our hooks, else null. */
+function managedHooksWithOurs(env: Env): string | null {
+  const file = systemHooksFile(env);
+  try {
+    return findOurHooks(readHooksFile(file).doc).length > 0 ? file : null;
+  } catch {
+    return null; // none, or not one we can read
+  }
 }
 
 function modifiedAtMs(path: string): number {
@@ -277,8 +288,8 @@ function planSession(
   read: PastSession,
   recent: PastTurn[],
   configFor: (cwd: string) => ResolvedConfig | null | ConfigError,
-  /** Turns that started since then went through our hooks (null: do not judge). */
-  unrecordedSince: number | null,
+  /** When our hooks were installed: a turn then went through them (none: do not judge). */
+  live: readonly LiveInterval[],
 ): PlannedSession {
   const sessionId = read.session.id as string;
   const sessionCwd = read.cwd ?? recent[0]?.cwd ?? '';
@@ -313,7 +324,7 @@ function planSession(
     if (turn.end === 'open' || (wholeSession && open)) return { ...planned, reason: 'in_progress' };
     if (alreadyTraced(sessionId, key, wholeSession, state, traced)) return { ...planned, reason: 'traced' };
     if (numbered) return { ...planned, reason: 'traced_without_ids' };
-    if (unrecordedSince !== null && turn.startedAtMs >= unrecordedSince) {
+    if (ranWhileLive(live, turn.startedAtMs, turn.lastAtMs)) {
       return { ...planned, reason: 'unrecorded' };
     }
     // Only a turn to import shows its prompt: a skipped one may come from a session whose own content mode

@@ -1,9 +1,10 @@
 // `infinium-codex import` with real files and processes: the built CLI against the stand-in Infinium, past
 // sessions placed under a temp CODEX_HOME from recorded rollouts (test/fixtures), and, for the race, the
 // built hook front-end and its detached worker tracing the same session live while the import runs.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeHooksLive, markHooksLive, markSystemHooksLive } from '../../src/config/hooks-live';
 import { composeSessionTrace, composeTurnTrace } from '../../src/worker/compose';
 import { pastRollouts, planImport, runImport } from '../../src/worker/import';
 import { feed, waitForWorkerIdle } from '../support/capture-harness';
@@ -227,6 +228,26 @@ describe('import', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Nothing to import. Skipped: 2 turns (1 session) project paused.');
     expect(server.traces).toHaveLength(0);
+  });
+
+  // attack21 F1: a session with tracing off under an install since removed (init --local, then uninstall
+  // and init again) or under the machine's hooks (init --system) is never imported.
+  it('skips the turns made under an earlier install, uninstalled since, and under the machine-wide hooks', async () => {
+    placeRollout(box.codexHome, box.project, TWO_TURNS.rollout);
+    markHooksLive(box.env, Date.parse('2026-11-25T00:00:00Z'));
+    closeHooksLive(box.env, Date.parse('2026-11-26T00:00:00Z'));
+    markHooksLive(box.env, Date.parse('2026-12-01T00:00:00Z'));
+    expect((await importJson('--dry-run')).skipped.unrecorded).toBe(2);
+    const run = await runCli(box, ['import', '--since', '2026-11-01', '--yes']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Nothing to import.');
+    expect(server.traces).toHaveLength(0);
+
+    rmSync(join(box.stateDir, 'hooks-live.json'));
+    const system = join(box.root, 'etc-infinium');
+    box.env.INFINIUM_CODEX_SYSTEM_DIR = system;
+    markSystemHooksLive(box.env, Date.parse('2026-11-20T00:00:00Z'));
+    expect((await importJson('--dry-run')).skipped.unrecorded).toBe(2);
   });
 
   it('with per-session granularity sends the session as one trace, under the live key, once', async () => {

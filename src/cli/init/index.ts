@@ -20,7 +20,6 @@ import { codexNeeds, detectCodex, formatVersion, tooOldProblem, UPGRADE_COMMAND 
 import { writeFileAtomic } from '../../config/atomic-file';
 import { consentFile, decisionFor, recordDecision } from '../../config/consent';
 import { deleteSecret, loadSecret, secretAccount, storeSecret } from '../../config/credentials';
-import { markHooksLive } from '../../config/hooks-live';
 import { statePaths } from '../../config/paths';
 import { pauseKeyFor } from '../../config/pause';
 import {
@@ -553,7 +552,6 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     out.line(`${out.yellow('!')} init stopped: what it had written above was taken back.`);
     throw error;
   }
-  markHooksLive(env);
   out.line(
     `${out.green('✓')} ${installed.hooksChanged ? 'Installed' : 'Kept'} ${answers.capture} capture hooks (${installed.events.join(', ')}) in ${installed.hooksFile}`,
   );

@@ -9,6 +9,7 @@ import { systemHooksFile } from '../../codex/system';
 import { codexNeeds, detectCodex } from '../../codex/version';
 import { backupFile, writeFileAtomic } from '../../config/atomic-file';
 import { secretAccount } from '../../config/credentials';
+import { markSystemHooksLive } from '../../config/hooks-live';
 import { systemPaths } from '../../config/paths';
 import { checkBaseUrl, insecureHttpAllowed, readSettings } from '../../config/settings';
 import { updateSettingsFile } from '../../config/settings-file';
@@ -86,6 +87,8 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
     if (hooks.text !== null) backupFile(hooksFile);
     writeCodexFile(hooksFile, serializeHooks(doc, hooks.text));
   }
+  // Sessions of every user run our hooks from now on: `import` must know (src/config/hooks-live.ts).
+  markSystemHooksLive(env);
   out.line(
     `${out.green('✓')} Managed ${capture} capture hooks in ${hooksFile} (no trust needed), front-end ${target.nativeHook ? 'native' : `hook.sh${target.nativeRefused ? ` (${target.nativeRefused})` : ''}`}`,
   );

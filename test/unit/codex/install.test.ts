@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CodexFileError } from '../../../src/codex/hooks-file';
 import { inspectHooks, installHooks, uninstallHooks } from '../../../src/codex/install';
+import { hooksLiveIntervals } from '../../../src/config/hooks-live';
 
 const target = { distDir: '/opt/icx/dist', nodePath: '/usr/bin/node' };
 let root: string;
@@ -43,6 +44,14 @@ describe('installHooks / uninstallHooks', () => {
     writeFileSync(file, JSON.stringify(doc));
     const stop = inspectHooks(file, env, 'linux').find((hook) => hook.event === 'Stop');
     expect(stop).toMatchObject({ key: `${file}:stop:1:0`, trust: 'untrusted' });
+  });
+
+  // attack21 F1: every path that installs hooks (init, --local, --ci, doctor --fix) records it for `import`.
+  it('records that our hooks are live from the install on', () => {
+    install();
+    const record = join(root, 'state', 'hooks-live.json');
+    expect(hooksLiveIntervals(env)).toEqual([{ fromMs: expect.any(Number) }]);
+    expect(existsSync(record)).toBe(true);
   });
 
   it('says modified when our hook changed after it was trusted', () => {
