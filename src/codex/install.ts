@@ -38,6 +38,7 @@ import {
   withOurHooks,
   withoutOurHooks,
 } from './hooks-file';
+import { packageTrustProblem, packageTrustRefusal } from './package-trust';
 import { systemHooksFile } from './system';
 import { hookTrustHash, hookTrustKey } from './trust';
 import { type CodexNeeds, codexNeeds, type Version } from './version';
@@ -271,6 +272,8 @@ export function planInstall(request: InstallRequest): InstallPlan {
   const needs = codexNeeds(request.codexVersion);
   const hooksFile = hooksFileFor(request.scope, request.projectDir, env);
   const configToml = userConfigToml(env);
+  const unsafe = packageTrustProblem(request.target.distDir);
+  if (unsafe) throw new CodexFileError(packageTrustRefusal(request.target.distDir, unsafe));
   if (request.scope === 'project') {
     const userFile = hooksFileFor('user', request.projectDir, env);
     if (findOurHooks(readHooksFile(userFile).doc).length > 0) {

@@ -72,31 +72,41 @@ describe.runIf(NATIVE_HOOK_BUILT)('the native program Codex runs', () => {
     expect(existsSync(ranLog())).toBe(false);
   });
 
-  it('is refused, said in init, when other users may replace it; hook.sh serves', async () => {
-    const folder = join(clone, 'dist', 'native', host);
-    chmodSync(folder, 0o777);
-    try {
+  it.each([
+    ["the native program's folder", () => join(clone, 'dist', 'native', host), 0o777, 0o755],
+    ['hook.sh', () => join(clone, 'dist', 'hook.sh'), 0o757, 0o755],
+    ['a worker bundle', () => join(clone, 'dist', 'worker.mjs'), 0o646, 0o644],
+  ])(
+    'no hook is installed from a package where other users may change %s, and doctor fails it (attack21 F5)',
+    async (_what, path, loose, tight) => {
       const sandbox = makeSandbox();
-      const init = await runCli(sandbox, initArgs('agent-1', 'http://127.0.0.1:9', '--offline'), {
-        input: 'sk-secret',
-        bin: bin(),
-      });
-      expect(init.code, init.stderr).toBe(0);
-      expect(init.stdout).toContain(
-        `Front-end: hook.sh (the native front-end ${nativeHookPath(join(clone, 'dist'))} was refused: its folder ${folder} may be changed by other users (mode 777))\n`,
-      );
-      const status = await runCli(sandbox, ['status'], { bin: bin() });
-      expect(status.stdout).toMatch(
-        /Hooks: +✓ \d+ installed \(lean, hook\.sh: the native front-end .* was refused/,
-      );
-      expect(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')).toContain(
-        `exec '${join(clone, 'dist', 'hook.sh')}' Stop `,
-      );
-    } finally {
-      chmodSync(folder, 0o755);
-    }
-    expect(existsSync(ranLog())).toBe(false);
-  });
+      const init = async () =>
+        runCli(sandbox, initArgs('agent-1', 'http://127.0.0.1:9', '--offline'), {
+          input: 'sk-secret',
+          bin: bin(),
+        });
+      expect((await init()).code).toBe(0);
+      const installed = readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8');
+      chmodSync(path(), loose);
+      try {
+        const doctor = await runCli(sandbox, ['doctor'], { bin: bin() });
+        expect(doctor.code).toBe(1);
+        expect(doctor.stdout).toContain(
+          `✗ hook-paths: our hooks run ${nativeHookPath(join(clone, 'dist'))} with ${process.execPath}, and ${path()} may be changed by other users (mode ${loose.toString(8)}): another user could run their own code as you in every Codex hook`,
+        );
+        const again = await init();
+        expect(again.code).toBe(1);
+        expect(again.stdout).toBe('');
+        expect(again.stderr).toBe(
+          `Error: No hooks were installed: ${path()} may be changed by other users (mode ${loose.toString(8)}), so another user could run their own code as you in every Codex hook; reinstall infinium-codex where only you or root can write (\`npm i -g\` as root, or a prefix of your own), or run \`chmod -R go-w ${clone}\` if every file there is yours.\n`,
+        );
+        expect(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')).toBe(installed);
+      } finally {
+        chmodSync(path(), tight);
+      }
+      expect(existsSync(ranLog())).toBe(false);
+    },
+  );
 });
 
 describe('hook.sh and a PATH the project controls', () => {

@@ -5,6 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { readHooksFile, serializeHooks, withOurHooks } from '../../codex/hooks-file';
 import { codexFileTarget, eventsFor, writeCodexFile } from '../../codex/install';
+import { packageTrustProblem, packageTrustRefusal } from '../../codex/package-trust';
 import { systemHooksFile } from '../../codex/system';
 import { codexNeeds, detectCodex } from '../../codex/version';
 import { backupFile, writeFileAtomic } from '../../config/atomic-file';
@@ -57,6 +58,8 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
   const hooksFile = systemHooksFile(env);
   const hooks = readHooksFile(hooksFile);
   codexFileTarget(hooksFile);
+  const unsafe = packageTrustProblem(ctx.target.distDir);
+  if (unsafe) throw new UserError(packageTrustRefusal(ctx.target.distDir, unsafe));
 
   if (secret && !options.offline) {
     const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
