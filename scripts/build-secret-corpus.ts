@@ -293,9 +293,10 @@ function detectSecrets(dir: string): Row[] {
  */
 function secretOf(reported: string, rule: string): string | null {
   if (/AWS Account ID|ad_tenant_id|azure_client_id|privatekey-json/.test(rule)) return null;
-  const url = /^[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:([^@\s]+)@/i.exec(reported);
-  // A password may hold `@` (`elastic:P@ssw0rd$1`).
-  const pair = /^["']?([^:@/\s"']*):([^\s"']*)["']?$/.exec(reported);
+  // A JDBC URL has two schemes (`jdbc:mysql://`).
+  const url = /^(?:[a-z][a-z0-9+.-]*:)+\/\/[^:/@\s]+:([^@\s]+)@/i.exec(reported);
+  // A password may hold `@` (`elastic:P@ssw0rd$1`), a user be an email; either may be quoted.
+  const pair = /^["']?([^:/\s"']*)["']?:["']?([^\s"']*)["']?$/.exec(reported);
   // `user:password`: the password, unless it is empty (a token passed as the user).
   const userPassword = /basic|curl-auth-user/.test(rule) && pair;
   let secret = url?.[1] ?? (userPassword ? pair[2] || pair[1] : reported) ?? reported;
