@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
+import { isLoopbackHost } from '../infinium/http';
 import { ALLOW_COMMAND, decisionFor } from './consent';
 import { fileTrustProblem } from './file-trust';
 import { type Env, statePaths, systemFilesProblem, systemPaths, tracingDisabled } from './paths';
@@ -197,16 +198,6 @@ export function insecureHttpAllowed(env: Env): boolean {
   return value !== '' && value !== '0' && value !== 'false' && value !== 'no';
 }
 
-/** `localhost`, 127.0.0.0/8 or ::1: plain http:// there never leaves the machine. */
-function isLoopback(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname.endsWith('.localhost') ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) ||
-    hostname === '[::1]'
-  );
-}
-
 /**
  * Refuses, in one sentence, a base URL that is not http(s), holds a user:password part (never echoed: it
  * is a credential), a query or a fragment (paths are appended to it), or is plain http:// to another
@@ -233,7 +224,7 @@ export function checkBaseUrl(value: string, where: string, allowInsecureHttp = f
       `${where}: the base URL must not have a query (?...) or fragment (#...), since API paths are appended to it; use e.g. ${DEFAULT_BASE_URL}.`,
     );
   }
-  if (url.protocol === 'http:' && !isLoopback(url.hostname) && !allowInsecureHttp) {
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !allowInsecureHttp) {
     throw new ConfigError(
       `${where}: plain http:// would send the agent secret unencrypted to ${url.host}; use https://, or opt in with "allowInsecureHttp": true in the config file (or ${INSECURE_HTTP_VAR}=1).`,
     );

@@ -1,9 +1,10 @@
 // The HTTP client for Infinium's trace API. Without a proxy, Node's own http/https (./http.ts); with
-// HTTPS_PROXY/HTTP_PROXY set, undici's fetch with EnvHttpProxyAgent, because Node's http and built-in fetch
-// ignore HTTPS_PROXY/HTTP_PROXY/NO_PROXY: undici is heavy to load (~100 ms of CPU), so it is loaded only
-// then. TLS goes through Node either way, so NODE_EXTRA_CA_CERTS applies. Never loaded by the hook.
+// HTTPS_PROXY/HTTP_PROXY set for the base URL's host, undici's fetch with EnvHttpProxyAgent, because Node's
+// http and built-in fetch ignore HTTPS_PROXY/HTTP_PROXY/NO_PROXY: undici is heavy to load (~100 ms of CPU),
+// so it is loaded only then. TLS goes through Node either way, so NODE_EXTRA_CA_CERTS applies. Never loaded
+// by the hook.
 import { inspect } from 'node:util';
-import type { Dispatcher } from 'undici';
+import type { buildConnector, Pool } from 'undici';
 import pkg from '../../package.json';
 import {
   errorForStatus,
@@ -13,7 +14,7 @@ import {
   timeoutError,
   unexpectedAnswerError,
 } from './errors';
-import { type Answer, ExchangeTimeout, exchange, proxyConfigured } from './http';
+import { type Answer, ExchangeTimeout, exchange, proxyFor } from './http';
 import { decideRetry, type RetryPolicy } from './retry';
 import { makeSecretScrubber } from './secret-forms';
 import { serializeTaskData, type TaskData } from './task-data';
@@ -57,8 +58,6 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Retry transient failures inside this call (the CLI); the worker schedules its own via the outbox. */
   retry?: RetryPolicy;
-  /** An undici dispatcher of the caller's: the request then goes through undici's fetch with it. */
-  dispatcher?: Dispatcher;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -74,8 +73,6 @@ export interface HealthStatus {
   agentName?: string;
   timestamp?: string;
 }
-
-let envDispatcher: Dispatcher | undefined;
 
 export async function sendTrace(
   agent: AgentCredentials,
@@ -205,8 +202,8 @@ async function request(
   let answer: Answer;
   try {
     answer =
-      options.dispatcher || proxyConfigured()
-        ? await viaUndici(url, method, headers, body, timeoutMs, options.dispatcher)
+      proxyFor(agent.baseUrl) !== undefined
+        ? await viaProxy(url, method, headers, body, timeoutMs)
         : await exchange(url, { method, headers, body, timeoutMs, maxBytes: MAX_RESPONSE_BYTES });
   } catch (error) {
     if (isTimeout(error)) throw timeoutError(agent.baseUrl, Math.round(timeoutMs / 1000));
@@ -227,26 +224,67 @@ async function request(
   return answer;
 }
 
-/** The request through undici's fetch: the proxy from the environment, or the caller's dispatcher. */
-async function viaUndici(
+/**
+ * The request through undici's fetch and a proxy from the environment (NO_PROXY applied by undici). The
+ * dispatcher is the call's own and is closed when the call ends, so nothing of it outlives its deadline.
+ */
+async function viaProxy(
   url: string,
   method: 'GET' | 'POST',
   headers: Record<string, string>,
   body: string | undefined,
   timeoutMs: number,
-  dispatcher: Dispatcher | undefined,
 ): Promise<Answer> {
-  const undici = await import('undici');
-  envDispatcher ??= new undici.EnvHttpProxyAgent();
-  const response = await undici.fetch(url, {
-    method,
-    body,
-    headers,
-    redirect: 'manual',
-    dispatcher: dispatcher ?? envDispatcher,
-    signal: AbortSignal.timeout(timeoutMs),
+  // The default export, which is undici's module.exports everywhere: where a bundle puts undici (CommonJS)
+  // in a chunk of its own, `import()` of it has no named exports. (Its typings omit some of what it holds.)
+  const undici = (await import('undici')).default as unknown as typeof import('undici');
+  const dispatcher = new undici.EnvHttpProxyAgent({
+    factory: (origin, options) => {
+      const poolOptions = options as Pool.Options;
+      const connect = poolOptions.connect;
+      return new undici.Pool(origin, {
+        ...poolOptions,
+        connect: typeof connect === 'function' ? tunnelFailureEnds(connect) : connect,
+      });
+    },
   });
-  return { status: response.status, headers: response.headers, ...(await readCapped(response)) };
+  try {
+    const response = await undici.fetch(url, {
+      method,
+      body,
+      headers,
+      redirect: 'manual',
+      dispatcher,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return { status: response.status, headers: response.headers, ...(await readCapped(response)) };
+  } finally {
+    dispatcher.destroy().catch(() => {});
+  }
+}
+
+/**
+ * Failures to open the tunnel through the proxy, as errors that fail the request and say what happened.
+ * undici (7.x) connects again at once, without end, when the proxy closes the connection before the tunnel
+ * is open (nodejs/undici#3897: its client takes a socket error while no request runs as one to reconnect
+ * after); given as another error (the code undici's later fix uses), it fails the request: one connection
+ * attempt per request. A CONNECT answered with another status than 200 comes as an abort, which fetch
+ * reports as "Request was cancelled."; it is named with its status.
+ */
+function tunnelFailureEnds(connect: buildConnector.connector): buildConnector.connector {
+  return (options, callback) =>
+    connect(options, (error, socket) => {
+      if (!error) return callback(null, socket as NonNullable<typeof socket>);
+      const code = (error as { code?: unknown }).code;
+      const refused = code === 'UND_ERR_ABORTED' && /^Proxy response \((\d+)\)/.exec(error.message);
+      if (refused) {
+        const message = `the proxy answered CONNECT with HTTP ${refused[1]}${refused[1] === '407' ? ', Proxy Authentication Required: put user:password@ in the proxy URL' : ''}`;
+        return callback(Object.assign(new Error(message), { code: 'PROXY_REFUSED' }), null);
+      }
+      if (code !== 'UND_ERR_SOCKET' && code !== 'UND_ERR_INFO') return callback(error, null);
+      const message = `the proxy closed the connection before the tunnel was open: ${error.message}`;
+      callback(Object.assign(new Error(message), { code: 'UND_ERR_PRX_CONN' }), null);
+    });
 }
 
 /** The body's text, at most MAX_RESPONSE_BYTES of it; the rest is not read (the stream is cancelled). */

@@ -91,7 +91,21 @@ function headerValue(response: IncomingMessage, name: string): string | null {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** Whether a proxy is set for calls to Infinium (the variables undici's EnvHttpProxyAgent reads). */
-export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
-  return ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((name) => !!env[name]);
+/** `localhost`, 127.0.0.0/8 or ::1, as a URL's hostname writes them; a name under .localhost is looked up in DNS. */
+export function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) || hostname === '[::1]'
+  );
+}
+
+/**
+ * The proxy from the environment for calls to `baseUrl` (the variables undici's EnvHttpProxyAgent reads,
+ * lower case first; NO_PROXY is then applied by undici), or undefined. Never for this machine, as with
+ * NO_PROXY=localhost,127.0.0.1,::1: plain http to it is allowed because it never leaves the machine.
+ */
+export function proxyFor(baseUrl: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const url = new URL(baseUrl);
+  if (isLoopbackHost(url.hostname)) return undefined;
+  const http = (env.http_proxy ?? env.HTTP_PROXY) || undefined;
+  return url.protocol === 'https:' ? (env.https_proxy ?? env.HTTPS_PROXY) || http : http;
 }

@@ -395,20 +395,24 @@ describe('the stand-in is strict', () => {
 
 describe('proxy settings from the environment', () => {
   let proxy: TestProxy;
+  /** The stand-in under a name only the proxy resolves: a request that skipped the proxy cannot arrive. */
+  let remote: string;
   beforeAll(async () => {
-    proxy = await startProxy();
+    proxy = await startProxy({ hosts: { 'infinium.test': '127.0.0.1' } });
+    remote = `http://infinium.test:${server.port}/api/v1`;
   });
   afterAll(() => proxy.close());
 
   const run = promisify(execFile);
   async function sendFromChild(
     extraEnv: Record<string, string>,
+    baseUrl = remote,
   ): Promise<{ traceId?: string; error?: string }> {
     const env: Record<string, string | undefined> = { ...process.env, ...extraEnv };
     for (const key of ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']) {
       if (!(key in extraEnv)) delete env[key];
     }
-    Object.assign(env, { TEST_AGENT_ID: AGENT_ID, TEST_AGENT_SECRET: SECRET, TEST_BASE_URL: server.url });
+    Object.assign(env, { TEST_AGENT_ID: AGENT_ID, TEST_AGENT_SECRET: SECRET, TEST_BASE_URL: baseUrl });
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/support/send-one-trace.ts'], {
       env,
     });
@@ -419,20 +423,112 @@ describe('proxy settings from the environment', () => {
     proxy.targets.length = 0;
     const sent = await sendFromChild({ HTTP_PROXY: proxy.url, NO_PROXY: '' });
     expect(sent.traceId).toBeDefined();
-    expect(proxy.targets).toEqual([`127.0.0.1:${server.port}`]);
+    expect(proxy.targets).toEqual([`infinium.test:${server.port}`]);
     expect(server.traces).toHaveLength(1);
   });
 
-  it('bypasses the proxy for NO_PROXY hosts', async () => {
+  it.each([
+    ['the host', 'infinium.test'],
+    ['a parent domain', '.test'],
+    ['the host and port', `infinium.test:${80}, other.example`],
+  ])('bypasses the proxy for NO_PROXY naming %s', async (_label, noProxy) => {
     proxy.targets.length = 0;
-    const sent = await sendFromChild({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' });
-    expect(sent.traceId).toBeDefined();
+    const sent = await sendFromChild({
+      HTTP_PROXY: proxy.url,
+      NO_PROXY: noProxy.replace(':80', `:${server.port}`),
+    });
+    // Straight to infinium.test, which resolves nowhere here.
+    expect(sent.error).toMatch(/Could not reach Infinium/);
     expect(proxy.targets).toEqual([]);
+  });
+
+  it('F11: never sends this machine (localhost, 127/8) through a proxy, whatever NO_PROXY says', async () => {
+    proxy.targets.length = 0;
+    const before = proxy.receivedBytes().length;
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const sent = await sendFromChild(
+        { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, http_proxy: proxy.url, NO_PROXY: '' },
+        `http://${host}:${server.port}/api/v1`,
+      );
+      expect(sent.traceId, sent.error).toBeDefined();
+    }
+    expect(server.traces).toHaveLength(2);
+    expect(proxy.targets).toEqual([]);
+    expect(proxy.receivedBytes().length).toBe(before);
   });
 
   it('reports a dead proxy as a network error', async () => {
     const sent = await sendFromChild({ HTTP_PROXY: `http://127.0.0.1:${await closedPort()}`, NO_PROXY: '' });
     expect(sent.error).toMatch(/Could not reach Infinium/);
     expect(sent.error).not.toContain(SECRET);
+  });
+});
+
+// O2: a proxy that refuses the tunnel by closing the CONNECT made undici reconnect at once, without end
+// (thousands of connections a second, for as long as the process lived). Each request is one connection
+// attempt within its deadline, and nothing of it is left running after.
+describe('a proxy that refuses the tunnel', () => {
+  const remote = 'https://infinium.test/api/v1';
+  async function throughProxy<T>(proxy: TestProxy, call: () => Promise<T>): Promise<T> {
+    const saved = { HTTPS_PROXY: process.env.HTTPS_PROXY, NO_PROXY: process.env.NO_PROXY };
+    Object.assign(process.env, { HTTPS_PROXY: proxy.url, NO_PROXY: '' });
+    try {
+      return await call();
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  }
+
+  it.each([
+    ['closes the CONNECT', 'close' as const, /the proxy closed the connection before the tunnel was open/],
+    ['answers 407', 407, /the proxy answered CONNECT with HTTP 407, Proxy Authentication Required/],
+    ['answers 502', 502, /the proxy answered CONNECT with HTTP 502\)$/],
+  ])('%s: one attempt, a network error that says so, and nothing sent', async (_label, refuse, message) => {
+    const proxy = await startProxy({ refuse });
+    try {
+      const error = await failure(
+        throughProxy(proxy, () => sendTrace(new AgentCredentials(AGENT_ID, SECRET, remote), trace)),
+      );
+      expect(error.kind).toBe('network');
+      expect(error.message).toMatch(message);
+      expect(error.mayHaveArrived).toBe(false);
+      expectNoSecret(error);
+      // Let a reconnect loop show itself, if there were one.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(proxy.targets).toEqual(['infinium.test:443']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('with retries: as many connections as attempts', async () => {
+    const proxy = await startProxy({ refuse: 'close' });
+    try {
+      await failure(
+        throughProxy(proxy, () =>
+          health(new AgentCredentials(AGENT_ID, SECRET, remote), { retry: CLIENT_RETRY, sleep: noSleep }),
+        ),
+      );
+      expect(proxy.targets).toHaveLength(CLIENT_RETRY.maxAttempts);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('never answers: a timeout at the deadline, and the connection to the proxy is closed', async () => {
+    const proxy = await startProxy({ refuse: 'silent' });
+    try {
+      const error = await failure(
+        throughProxy(proxy, () => health(new AgentCredentials(AGENT_ID, SECRET, remote), { timeoutMs: 500 })),
+      );
+      expect(error.kind).toBe('timeout');
+      expect(proxy.targets).toEqual(['infinium.test:443']);
+      await expect.poll(() => proxy.openConnections()).toBe(0);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -2,6 +2,7 @@
 import { loadSecret, probeKeyring } from '../../config/credentials';
 import { AgentCredentials, health } from '../../infinium/client';
 import { InfiniumError } from '../../infinium/errors';
+import { proxyFor } from '../../infinium/http';
 import { describeSecretSource } from '../agent';
 import type { CliContext } from '../context';
 import { withProgress } from '../progress';
@@ -60,7 +61,7 @@ export async function connectionFindings(probe: Probe, ctx: CliContext): Promise
     );
   } catch (error) {
     if (!(error instanceof InfiniumError)) throw error;
-    const proxy = ctx.env.HTTPS_PROXY || ctx.env.https_proxy || ctx.env.HTTP_PROXY || ctx.env.http_proxy;
+    const proxy = proxyFor(config.baseUrl, ctx.env);
     findings.push({
       check: 'api',
       status: 'fail',
@@ -68,7 +69,7 @@ export async function connectionFindings(probe: Probe, ctx: CliContext): Promise
       fix:
         error.kind === 'network' || error.kind === 'timeout'
           ? proxy
-            ? `Check the proxy (${proxy}) and NO_PROXY, and the base URL.`
+            ? `Check the proxy (${proxy.replace(/\/\/[^/@]*@/, '//')}) and NO_PROXY, and the base URL.`
             : 'Check your network and the base URL; behind a proxy, set HTTPS_PROXY (and NO_PROXY).'
           : error.hint,
     });

@@ -175,6 +175,14 @@ describe('resolveConfig', () => {
     ).toBe('http://infinium.internal/api/v1');
   });
 
+  it('F9: a name under .localhost is another machine (DNS resolves it): plain http to it needs the opt-in', () => {
+    write(join(root, 'p', '.infinium', 'config.json'), {
+      agentId: 'a',
+      baseUrl: 'http://infinium.localhost/api/v1',
+    });
+    expect(() => resolveConfig(join(root, 'p'), env)).toThrow(/unencrypted to infinium\.localhost/);
+  });
+
   it('checks environment values too', () => {
     expect(() =>
       resolveConfig(root, { ...env, INFINIUM_AGENT_ID: 'a', INFINIUM_CODEX_GRANULARITY: 'day' }),
