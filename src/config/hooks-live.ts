@@ -5,7 +5,7 @@
 // 5). Every install records it: the user's own in their state folder (every path that installs hooks goes
 // through installHooks), `init --system` one for the machine beside its settings, since it installs for
 // users whose state folders it never sees. The machine's record is believed only from a folder only root
-// (or we) can write; failing a record, a managed hooks file holding our hooks counts from its last change.
+// (or we) can write; failing a record, a hooks file holding our hooks counts from its last change.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
@@ -80,20 +80,18 @@ export function closeHooksLive(env: Env, nowMs = Date.now()): void {
 }
 
 /**
- * Every interval in which our hooks ran this user's sessions: their own installs, the machine's
- * (`init --system`), or, with no machine record, a managed hooks file holding ours since its last change.
- * `managedHooksFile` is that file when it holds our hooks.
+ * Every interval in which our hooks ran this user's sessions: their own installs and the machine's
+ * (`init --system`). Hooks files holding ours (`withOurHooks`: the user's, the managed one) with no open
+ * interval to show for them (installed by a version that kept no record, or by a fleet's own tools) count
+ * from their last change.
  */
-export function hooksLiveIntervals(env: Env, managedHooksFile: string | null = null): LiveInterval[] {
+export function hooksLiveIntervals(env: Env, withOurHooks: readonly string[] = []): LiveInterval[] {
   const intervals = readIntervals(userFile(env));
-  const machine = fileTrustProblem(systemLiveFile(env)) === null ? readIntervals(systemLiveFile(env)) : [];
-  intervals.push(...machine);
-  if (managedHooksFile !== null && !machine.some((i) => i.toMs === undefined)) {
-    try {
-      intervals.push({ fromMs: statSync(managedHooksFile).mtimeMs });
-    } catch {
-      // gone meanwhile
-    }
+  if (fileTrustProblem(systemLiveFile(env)) === null) intervals.push(...readIntervals(systemLiveFile(env)));
+  if (intervals.some((i) => i.toMs === undefined)) return intervals;
+  for (const file of withOurHooks) {
+    const stats = statSync(file, { throwIfNoEntry: false });
+    if (stats) intervals.push({ fromMs: stats.mtimeMs });
   }
   return intervals;
 }

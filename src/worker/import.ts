@@ -7,7 +7,7 @@
 // sends each turn once: whichever builds it first, the other finds it built.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
-import { findOurHooks, readHooksFile } from '../codex/hooks-file';
+import { findOurHooks, readHooksFile, userHooksFile } from '../codex/hooks-file';
 import type { RolloutCursor } from '../codex/rollout-reader';
 import {
   listRolloutFiles,
@@ -165,7 +165,7 @@ export async function planImport(
     }
     return configs.get(cwd) ?? null;
   };
-  const live = options.includeUnrecorded ? [] : hooksLiveIntervals(env, managedHooksWithOurs(env));
+  const live = options.includeUnrecorded ? [] : hooksLiveIntervals(env, hooksFilesWithOurs(env));
   const reads: PastSession[] = [];
   for (const file of files) {
     // A file last written before `sinceMs` holds no turn that started since: years of sessions are not read.
@@ -205,14 +205,15 @@ export async function planImport(
   return plan;
 }
 
-/** The managed (`init --system`) hooks file when it holds our hooks, else null. */
-function managedHooksWithOurs(env: Env): string | null {
-  const file = systemHooksFile(env);
-  try {
-    return findOurHooks(readHooksFile(file).doc).length > 0 ? file : null;
-  } catch {
-    return null; // none, or not one we can read
-  }
+/** The user's and the managed (`init --system`) hooks files that hold our hooks. */
+function hooksFilesWithOurs(env: Env): string[] {
+  return [userHooksFile(codexHome(env)), systemHooksFile(env)].filter((file) => {
+    try {
+      return findOurHooks(readHooksFile(file).doc).length > 0;
+    } catch {
+      return false; // not one we can read
+    }
+  });
 }
 
 function modifiedAtMs(path: string): number {

@@ -55,7 +55,7 @@ describe('hooks-live intervals', () => {
   });
 
   it.skipIf(process.getuid === undefined)(
-    'ignores a machine record others may write, and falls back to the managed hooks file',
+    'ignores a machine record others may write, and falls back to a hooks file holding ours',
     () => {
       markSystemHooksLive(env, 3_000);
       chmodSync(systemLiveFile(env), 0o666);
@@ -63,7 +63,10 @@ describe('hooks-live intervals', () => {
       writeFileSync(managed, '{}');
       utimesSync(managed, new Date(4_000), new Date(4_000));
       expect(hooksLiveIntervals(env)).toEqual([]);
-      expect(hooksLiveIntervals(env, managed)).toEqual([{ fromMs: 4_000 }]);
+      expect(hooksLiveIntervals(env, [managed])).toEqual([{ fromMs: 4_000 }]);
+      // A record of an install in place says more than the file's last change.
+      markHooksLive(env, 2_000);
+      expect(hooksLiveIntervals(env, [managed])).toEqual([{ fromMs: 2_000 }]);
       expect(readFileSync(systemLiveFile(env), 'utf8')).toContain('3000');
     },
   );
