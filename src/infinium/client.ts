@@ -21,6 +21,8 @@ import { serializeTaskData, type TaskData } from './task-data';
 
 export const DEFAULT_BASE_URL = 'https://platform.i42m.ai/api/v1';
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** With `retry`: all attempts and the waits between them, together. */
+const DEFAULT_DEADLINE_MS = 60_000;
 export const USER_AGENT = `infinium-codex/${pkg.version}`;
 
 /** An agent's id, secret and base URL. The secret is reachable only through `secret()`, never printed. */
@@ -55,9 +57,12 @@ export class AgentCredentials {
 }
 
 export interface ClientOptions {
+  /** One attempt's limit: connecting (through a proxy too), sending and reading the answer. */
   timeoutMs?: number;
   /** Retry transient failures inside this call (the CLI); the worker schedules its own via the outbox. */
   retry?: RetryPolicy;
+  /** With `retry`, the limit of the whole call: no attempt runs past it, no retry waits past it. */
+  deadlineMs?: number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -80,12 +85,13 @@ export async function sendTrace(
   options: ClientOptions = {},
 ): Promise<SentTrace> {
   const body = serializeTaskData(taskData);
-  return withRetries(options, async () => {
+  return withRetries(options, async (timeoutMs) => {
     const answer = await request(
       agent,
       'POST',
       `/agents/${encodeURIComponent(agent.agentId)}/trace`,
       body,
+      timeoutMs,
       options,
     );
     const traceId = findTraceId(infiniumJson(agent, answer, 'the answer to a trace'));
@@ -103,12 +109,13 @@ export async function sendTrace(
 }
 
 export async function health(agent: AgentCredentials, options: ClientOptions = {}): Promise<HealthStatus> {
-  const record = await withRetries(options, async () => {
+  const record = await withRetries(options, async (timeoutMs) => {
     const answer = await request(
       agent,
       'GET',
       `/agents/${encodeURIComponent(agent.agentId)}/health`,
       undefined,
+      timeoutMs,
       options,
     );
     const json = infiniumJson(agent, answer, 'the health check');
@@ -144,8 +151,8 @@ export async function fetchEvaluation(
   const path = `/agents/${encodeURIComponent(agent.agentId)}/interpreted-result/${encodeURIComponent(traceId)}`;
   let json: unknown;
   try {
-    json = await withRetries(options, async () =>
-      infiniumJson(agent, await request(agent, 'GET', path, undefined, options), 'the evaluation'),
+    json = await withRetries(options, async (timeoutMs) =>
+      infiniumJson(agent, await request(agent, 'GET', path, undefined, timeoutMs, options), 'the evaluation'),
     );
   } catch (error) {
     if (error instanceof InfiniumError && error.status === 404) return { ready: false };
@@ -158,17 +165,27 @@ export async function fetchEvaluation(
   return { ready: true, evaluation: data.interpretedTraceResult };
 }
 
-async function withRetries<T>(options: ClientOptions, attempt: () => Promise<T>): Promise<T> {
+/**
+ * The call's attempts, each given its time limit: `timeoutMs`, and with `retry` no more than is left of
+ * the call's deadline. A retry whose wait would end past the deadline is not made.
+ */
+async function withRetries<T>(
+  options: ClientOptions,
+  attempt: (timeoutMs: number) => Promise<T>,
+): Promise<T> {
   const policy = options.retry;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = now() + (options.deadlineMs ?? DEFAULT_DEADLINE_MS);
   for (let failures = 0; ; ) {
     try {
-      return await attempt();
+      return await attempt(policy ? Math.min(timeoutMs, deadline - now()) : timeoutMs);
     } catch (error) {
       if (!policy || !(error instanceof InfiniumError)) throw error;
       failures += 1;
       const decision = decideRetry(error, failures, policy, options.random ?? Math.random);
-      if (!decision.retry) throw error;
+      if (!decision.retry || now() + decision.delayMs >= deadline) throw error;
       await sleep(decision.delayMs);
     }
   }
@@ -187,9 +204,9 @@ async function request(
   method: 'GET' | 'POST',
   path: string,
   body: string | undefined,
+  timeoutMs: number,
   options: ClientOptions,
 ): Promise<Answer> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = options.now ?? Date.now;
   const scrub = makeSecretScrubber([agent.secret()]);
   const url = `${agent.baseUrl}${path}`;
@@ -206,7 +223,7 @@ async function request(
         ? await viaProxy(url, method, headers, body, timeoutMs)
         : await exchange(url, { method, headers, body, timeoutMs, maxBytes: MAX_RESPONSE_BYTES });
   } catch (error) {
-    if (isTimeout(error)) throw timeoutError(agent.baseUrl, Math.round(timeoutMs / 1000));
+    if (isTimeout(error)) throw timeoutError(agent.baseUrl, Math.round(timeoutMs / 100) / 10);
     throw networkError(agent.baseUrl, scrub(describeCause(error)), causeCode(error));
   }
   if (answer.status >= 300 && answer.status < 400) {

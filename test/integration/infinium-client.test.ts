@@ -193,6 +193,36 @@ describe('sendTrace against the stand-in', () => {
     expect(server.requests).toHaveLength(CLIENT_RETRY.maxAttempts);
   });
 
+  it('with retries, the attempts and the waits between them fit one deadline', async () => {
+    server.goDown();
+    let clock = 0;
+    const delays: number[] = [];
+    const options = {
+      retry: CLIENT_RETRY,
+      deadlineMs: 2_000,
+      random: () => 0,
+      now: () => clock,
+      sleep: async (ms: number) => {
+        delays.push(ms);
+        clock += ms;
+      },
+    };
+    expect((await failure(sendTrace(agent, trace, options))).kind).toBe('server');
+    // 500 ms then 1 s; the next wait (2 s) would end past the deadline.
+    expect(delays).toEqual([500, 1_000]);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('with retries, an attempt gets no more time than is left of the deadline', async () => {
+    server.failNext(1, { kind: 'slow', delayMs: 5_000 });
+    const error = await failure(
+      sendTrace(agent, trace, { retry: CLIENT_RETRY, deadlineMs: 400, timeoutMs: 30_000, sleep: noSleep }),
+    );
+    expect(error.kind).toBe('timeout');
+    expect(error.message).toMatch(/did not answer within 0\.4 s$/);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('never sends an invalid body', async () => {
     await expect(sendTrace(agent, { ...trace, name: '' })).rejects.toThrow(/name must be/);
     expect(server.requests).toHaveLength(0);
