@@ -680,6 +680,9 @@ function hexKeyRange(match: Match, start: number, end: number, token: string): R
   return HASH_WORDS.test(line) ? null : [start, end];
 }
 
+/** A path's folder around a token: a word, or empty (an absolute path's or a URL's leading slashes). */
+const isFolder = (segment: string) => segment === '' || WORD_LIKE.test(segment);
+
 /** A name made of words (`request_id`, `session.key`). */
 const WORD_LIKE_NAME = /^[A-Za-z]+(?:[_.-][A-Za-z]+)*\d{0,2}$/;
 
@@ -714,17 +717,14 @@ function bareTokenRange(match: Match): Range | null {
   // A path's folders around it (`fix/<token>`, `keys/<token>/raw`) are not part of it.
   // An absolute path's or a URL's leading slashes too (empty segments).
   const segments = token.split('/');
-  const folder = (segment: string) => segment === '' || WORD_LIKE.test(segment);
-  let folders = '';
-  while (segments.length > 1 && folder(segments[0] as string)) {
-    folders += `${segments[0]}/`;
+  const leading = start;
+  while (segments.length > 1 && isFolder(segments[0] as string))
     start += (segments.shift() as string).length + 1;
-  }
-  while (segments.length > 1 && folder(segments.at(-1) as string))
+  while (segments.length > 1 && isFolder(segments.at(-1) as string))
     end -= (segments.pop() as string).length + 1;
   token = segments.join('/');
   // A content-addressed store's path (`/nix/store/<hash>-nodejs-20.11.0`): the hash names a package.
-  if (/(?:^|\/)(?:nix|gnu)\/store\/$/.test(folders)) return null;
+  if (start > leading && /(?:^|\/)(?:nix|gnu)\/store\/$/.test(match.text.slice(leading, start))) return null;
   if (token.length < 14 || token.length > 1_024) return null;
   if (API_OBJECT_ID.test(token)) return null;
   if (/^[0-9a-f]{32}-us\d{1,2}$/.test(token)) return [start, end]; // a Mailchimp key
@@ -747,11 +747,13 @@ function bareTokenRange(match: Match): Range | null {
   if (letters < 4 || digits < 2) return null;
   // The shorter, the more random it must look: letters and digits that alternate often, or, from 20
   // characters on, a spread of characters no name has (a generated key of lower-case letters and digits).
-  if (switches / token.length < 0.25 && (token.length < 20 || entropy(token) < 4)) return null;
+  const alternating = switches / token.length >= 0.25;
+  if (!alternating && token.length < 20) return null;
   // A path, a file name, a version or a domain: made of words.
   const words = token.split(/[^A-Za-z0-9]+/).filter((word) => word !== '');
   if (words.every((word) => WORD_LIKE.test(word))) return null;
-  if (entropy(token) < (token.length < 20 ? 3.3 : 3.5)) return null;
+  const bits = entropy(token);
+  if (bits < (alternating ? (token.length < 20 ? 3.3 : 3.5) : 4)) return null;
   if (TOKEN_DIGEST_BEFORE.test(match.text.slice(Math.max(0, start - 12), start))) return null;
   if (/^(?:sha(?:1|224|256|384|512)|md5)-/i.test(token)) return null; // an integrity digest
   return base64OfProse(token) ? null : [start, end];

@@ -29,15 +29,30 @@ export interface RuleData {
   stopwords?: string[];
 }
 
+/** Counts of ASCII characters, zeroed again after each use (entropy runs on every candidate token). */
+const asciiCounts = new Int32Array(128);
+
 /** Shannon entropy in bits per character: how random a secret looks (gitleaks' `entropy`). */
 export function entropy(text: string): number {
-  const counts = new Map<number, number>();
+  const seen: number[] = [];
+  let others: Map<number, number> | undefined;
   for (let at = 0; at < text.length; at += 1) {
     const code = text.charCodeAt(at);
-    counts.set(code, (counts.get(code) ?? 0) + 1);
+    if (code < 128) {
+      if ((asciiCounts[code] as number) === 0) seen.push(code);
+      asciiCounts[code] = (asciiCounts[code] as number) + 1;
+    } else {
+      others ??= new Map();
+      others.set(code, (others.get(code) ?? 0) + 1);
+    }
   }
   let bits = 0;
-  for (const count of counts.values()) bits -= (count / text.length) * Math.log2(count / text.length);
+  for (const code of seen) {
+    const share = (asciiCounts[code] as number) / text.length;
+    bits -= share * Math.log2(share);
+    asciiCounts[code] = 0;
+  }
+  for (const count of others?.values() ?? []) bits -= (count / text.length) * Math.log2(count / text.length);
   return bits;
 }
 
