@@ -243,7 +243,8 @@ async function request(
 
 /**
  * The request through undici's fetch and a proxy from the environment (NO_PROXY applied by undici). The
- * dispatcher is the call's own and is closed when the call ends, so nothing of it outlives its deadline.
+ * dispatcher is the call's own and is closed when the call ends: no connection of it is kept or retried
+ * after (a TLS handshake stalled inside an open tunnel is left to undici's 10 s connect timeout).
  */
 async function viaProxy(
   url: string,
