@@ -2,11 +2,14 @@
 // (a clone carries it like any other file), so the settings in it that widen where data goes or how much of
 // it (an agent, a base URL, content mode toward `full`) apply only once the user allowed that exact content
 // on this machine, as Codex trusts hooks by their hash and direnv allows an `.envrc`. The record is kept in
-// the state folder (allowed.json, 0600), keyed by the file's real path, holding the SHA-256 of its bytes: an
-// edited file needs consent again. `init` and `update-credentials` record it for what they write.
+// the state folder (allowed.json, 0600), keyed by the path where the file was found (never where a link
+// leads: a clone linking to another project's allowed file is not that project), holding the SHA-256 of
+// the bytes that were read and applied: an edited file needs consent again. The caller reads the file once
+// and hands over those bytes (src/config/settings.ts readProjectFile), so what is hashed is what applies.
+// `init` and `update-credentials` record it for what they write.
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
 import { type Env, statePaths } from './paths';
 
@@ -36,38 +39,40 @@ function readRecords(env: Env): Record<string, ConsentRecord> {
   }
 }
 
+/** The path where the file was found, made absolute (no link followed). */
 function keyFor(file: string): string {
-  try {
-    return realpathSync(file);
-  } catch {
-    return file;
-  }
+  return resolve(file);
 }
 
-function digest(file: string): string | null {
-  try {
-    return createHash('sha256').update(readFileSync(file)).digest('hex');
-  } catch {
-    return null;
-  }
+function digest(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** What the user decided for this file's current content, or null when they were never asked about it. */
-export function decisionFor(file: string, env: Env): Decision | null {
+/** What the user decided for the file found at `file` with these bytes, or null when never asked about them. */
+export function decisionFor(file: string, bytes: Buffer, env: Env): Decision | null {
   const record = readRecords(env)[keyFor(file)];
-  const sha256 = digest(file);
-  return record && sha256 !== null && record.sha256 === sha256 ? record.decision : null;
+  return record && record.sha256 === digest(bytes) ? record.decision : null;
 }
 
-/** Records the user's decision for the file's current content (a missing file: nothing to record). */
-export function recordDecision(file: string, decision: Decision, env: Env, nowMs = Date.now()): void {
-  const sha256 = digest(file);
-  if (sha256 === null) return;
+/**
+ * Records the user's decision for the file found at `file` holding `bytes`: those shown to the user
+ * (`allow`), or, when not given, the file as it is now (what `init` just wrote; a missing file: nothing).
+ */
+export function recordDecision(file: string, decision: Decision, env: Env, bytes?: Buffer): void {
+  let content = bytes;
+  if (content === undefined) {
+    try {
+      content = readFileSync(file);
+    } catch {
+      return;
+    }
+  }
+  const sha256 = digest(content);
   const records = readRecords(env);
   const known = records[keyFor(file)];
   // The same decision on the same content: the record stands as it is (a second `init` changes no file).
   if (known?.sha256 === sha256 && known.decision === decision) return;
-  records[keyFor(file)] = { sha256, decision, atMs: nowMs };
+  records[keyFor(file)] = { sha256, decision, atMs: Date.now() };
   writeFileAtomic(consentFile(env), `${JSON.stringify(records, null, 2)}\n`, {
     mode: 0o600,
     forceMode: true,

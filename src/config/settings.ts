@@ -2,12 +2,12 @@
 // (<project>/.infinium/config.json, found by walking up from the session's cwd, as git finds .git) >
 // user defaults ($INFINIUM_CODEX_HOME/config.json) > machine defaults (/etc/infinium-codex/config.json, written
 // by `init --system`). A session with no agent anywhere is not traced.
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
 import { isLoopbackHost } from '../infinium/http';
 import { ALLOW_COMMAND, decisionFor } from './consent';
-import { fileTrustProblem } from './file-trust';
+import { changeableByOthers, fileTrustProblem } from './file-trust';
 import { type Env, statePaths, systemFilesProblem, systemPaths, tracingDisabled } from './paths';
 import { redactPatternProblem } from './redact-pattern';
 
@@ -108,6 +108,10 @@ export function readConfigObject(file: string): Record<string, unknown> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new ConfigError(`Cannot read ${file}: ${(error as Error).message}.`);
   }
+  return parseConfigObject(text, file);
+}
+
+function parseConfigObject(text: string, file: string): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -118,6 +122,65 @@ export function readConfigObject(file: string): Record<string, unknown> {
     throw new ConfigError(`${file} must hold a JSON object.`);
   }
   return json as Record<string, unknown>;
+}
+
+/** Whether `path` is `dir` or inside it (both resolved; no file system access). */
+export function insideFolder(dir: string, path: string): boolean {
+  const root = resolve(dir);
+  const inner = resolve(path);
+  return inner === root || inner.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
+}
+
+/** A project file read once: consent hashes exactly the bytes whose settings apply. */
+export interface ProjectFileRead {
+  /** Where it was found, in the project: what consent is keyed by. */
+  file: string;
+  /** The file the bytes came from (another one only through a link inside the project). */
+  realFile: string;
+  bytes: Buffer;
+  settings: Settings;
+}
+
+/**
+ * Reads the project file found at `file` once, or says why it is not used: it or its folder may be changed
+ * by another user, or it is a link leaving the project (a clone's links are the repository author's, as git
+ * treats them: another project's allowed file must not speak for this one). The owner and mode are those of
+ * the file actually read (its descriptor), so a link swapped meanwhile cannot pass another file's checks.
+ * Null when it is gone; throws ConfigError when it does not parse.
+ */
+export function readProjectFile(file: string): ProjectFileRead | { file: string; problem: string } | null {
+  let realFile: string;
+  let realRoot: string;
+  try {
+    realFile = realpathSync(file);
+    realRoot = realpathSync(dirname(dirname(file)));
+  } catch {
+    return null;
+  }
+  if (!insideFolder(realRoot, realFile)) {
+    return { file, problem: `it is a link to ${realFile}, outside the project` };
+  }
+  const folderProblem = fileTrustProblem(realFile);
+  if (folderProblem) return { file, problem: folderProblem };
+  let fd: number;
+  try {
+    fd = openSync(realFile, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+      return { file, problem: 'it was replaced by a link while it was read' };
+    throw new ConfigError(`Cannot read ${file}: ${(error as Error).message}.`);
+  }
+  let bytes: Buffer;
+  try {
+    const problem = process.getuid === undefined ? null : changeableByOthers(fstatSync(fd), realFile);
+    if (problem) return { file, problem };
+    bytes = readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  const settings = checkSettings(parseConfigObject(bytes.toString('utf8'), file), file);
+  return { file, realFile, bytes, settings };
 }
 
 /** Reads and checks a config.json; a missing file is an empty one. Throws ConfigError naming the file. */
@@ -359,12 +422,15 @@ export interface ProjectLayer {
  * ConsentNeededError), nothing widening the user denied.
  */
 function projectLayer(cwd: string, env: Env, below: Layer[], fromEnv: Settings): ProjectLayer | null {
-  const file = findProjectConfig(cwd, env);
-  if (!file) return null;
-  const problem = fileTrustProblem(file);
-  if (problem) return { file, settings: {}, notes: [`ignored: ${problem}`] };
-  const settings = readSettings(file);
+  const found = findProjectConfig(cwd, env);
+  const read = found === null ? null : readProjectFile(found);
+  if (!read) return null;
+  const { file } = read;
+  if ('problem' in read) return { file, settings: {}, notes: [`ignored: ${read.problem}`] };
+  const { settings } = read;
   const notes: string[] = [];
+  // Named as found (consent is for that place), and where it was really read when that differs.
+  if (read.realFile !== resolve(file)) notes.push(`read from ${read.realFile} (a link inside the project)`);
   if (settings.agentId === undefined && (settings.baseUrl !== undefined || settings.allowInsecureHttp)) {
     notes.push('"baseUrl" not applied: the file names no agent of its own');
     delete settings.baseUrl;
@@ -375,7 +441,7 @@ function projectLayer(cwd: string, env: Env, below: Layer[], fromEnv: Settings):
   const merged = mergeLayers([...below, { where: file, settings }, envLayer]).merged;
   const widened = widenedKeys(base, merged);
   if (widened.length === 0) return { file, settings, notes };
-  const decision = decisionFor(file, env);
+  const decision = decisionFor(file, read.bytes, env);
   if (decision === 'allow') return { file, settings, notes };
   if (decision !== 'deny') throw new ConsentNeededError(file, widened);
   for (const key of widened) delete settings[key as keyof Settings];

@@ -19,7 +19,7 @@ import { systemHooksFile } from '../codex/system';
 import { hooksLiveIntervals, type LiveInterval, ranWhileLive } from '../config/hooks-live';
 import { codexHome, type Env } from '../config/paths';
 import { isPaused, pausedDuring } from '../config/pause';
-import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
+import { ConfigError, insideFolder, type ResolvedConfig, resolveConfig } from '../config/settings';
 import { readHistoryRecords, savedPayloadKeys } from '../spool/history';
 import { type SpoolPaths, safeName, spoolPaths, traceKey } from '../spool/layout';
 import { type HeldLock, LockLostError } from '../spool/lock';
@@ -58,13 +58,6 @@ export function parseSince(text: string, nowMs: number): number | null {
     return null;
   }
   return ms;
-}
-
-/** Whether `cwd` is `dir` or inside it (both resolved; no file system access). */
-export function insideFolder(dir: string, cwd: string): boolean {
-  const root = resolve(dir);
-  const folder = resolve(cwd);
-  return folder === root || folder.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
 
 /** Why a turn is not imported. */

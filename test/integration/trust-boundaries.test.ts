@@ -3,8 +3,8 @@
 // servers: the user's Infinium and a server a cloned repository names.
 // Cases: planted-project-config-redirects-secret, import-sends-disabled-sessions,
 // session-env-typo-stuck-forever, misc-low (a failed `init` leaves nothing behind).
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LEAN_EVENTS } from '../../src/codex/hook-payload';
 import { spoolStats } from '../../src/spool';
@@ -182,6 +182,25 @@ describe('planted-project-config-redirects-secret', () => {
     ).toMatchObject({ keys: ['contentMode'] });
     // The project is traced meanwhile (its turns are kept), so it can be paused.
     expect((await runCli(sandbox, ['pause'], { cwd: clone })).code).toBe(0);
+  });
+
+  // attack21 F7: a clone that links `.infinium` to a sibling project's allowed folder gets none of it.
+  it("a clone linking .infinium to another project's allowed folder: ignored, status and doctor say why, allow refuses", async () => {
+    await userDefaults();
+    const sibling = plantedClone({ agentId: 'agA', baseUrl: repoServer.url, contentMode: 'full' });
+    expect((await runCli(sandbox, ['allow'], { cwd: sibling })).code).toBe(0);
+    const clone = join(sandbox.home, 'work', 'clone-linked');
+    mkdirSync(join(clone, '.git'), { recursive: true });
+    symlinkSync(join('..', basename(sibling), '.infinium'), join(clone, '.infinium'));
+    const file = join(clone, '.infinium', 'config.json');
+    const why = `ignored: it is a link to ${join(sibling, '.infinium', 'config.json')}, outside the project`;
+    const status = await runCli(sandbox, ['status'], { cwd: clone });
+    expect(status.stdout).toMatch(/Agent: +ag1 at .*\(settings from your user defaults; turn, redacted\)/);
+    expect(status.stdout).toContain(`${file}: ${why}`);
+    expect((await runCli(sandbox, ['doctor'], { cwd: clone })).stdout).toContain(why);
+    const allow = await runCli(sandbox, ['allow'], { cwd: clone });
+    expect(allow.code).not.toBe(0);
+    expect(allow.stderr).toContain(`${file} is not used (it is a link to`);
   });
 
   it('init writing the project file is the consent for what it wrote', async () => {

@@ -30,6 +30,7 @@ import {
   type Granularity,
   insecureHttpAllowed,
   PROJECT_CONFIG_DIR,
+  readProjectFile,
   readSettings,
 } from '../../config/settings';
 import { projectConfigFile, updateSettingsFile } from '../../config/settings-file';
@@ -401,8 +402,11 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   const configFile = projectConfigFile(projectDir);
   // A project file the user never allowed (a clone's) offers no defaults: its agent or base URL would be
   // taken over by a quick `init --yes`.
-  const onDisk = readSettings(configFile);
-  const project = decisionFor(configFile, env) === 'allow' ? onDisk : {};
+  const onDisk = existsSync(configFile) ? readProjectFile(configFile) : null;
+  const project =
+    onDisk && !('problem' in onDisk) && decisionFor(configFile, onDisk.bytes, env) === 'allow'
+      ? onDisk.settings
+      : {};
   const allowInsecureHttp = insecureHttpAllowed(env) || project.allowInsecureHttp === true;
   if (options.baseUrl !== undefined) checkBaseUrl(options.baseUrl, '--base-url', allowInsecureHttp);
   const user = readSettings(statePaths(env).userConfig);

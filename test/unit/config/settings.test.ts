@@ -1,8 +1,18 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { recordDecision } from '../../../src/config/consent';
+import { decisionFor, recordDecision } from '../../../src/config/consent';
 import { deleteSecret, loadSecret, secretAccount, storeSecret } from '../../../src/config/credentials';
 import { systemFilesProblem } from '../../../src/config/paths';
 import { isPaused, writePauseState } from '../../../src/config/pause';
@@ -10,6 +20,7 @@ import {
   ConfigError,
   ConsentNeededError,
   findProjectConfig,
+  readProjectFile,
   resolveConfig,
 } from '../../../src/config/settings';
 
@@ -280,6 +291,64 @@ describe('project files the user did not write (planted-project-config-redirects
       });
     },
   );
+
+  // attack21 F7: a clone carrying `.infinium -> ../A/.infinium` must not inherit A's consent.
+  it('a project file reached through a link out of the project is ignored, whatever was allowed there', () => {
+    userDefaults();
+    const allowed = join(root, 'A', '.infinium', 'config.json');
+    write(allowed, { agentId: 'agA', baseUrl: URL_A, contentMode: 'full' });
+    expect(resolveConfig(join(root, 'A'), env)).toMatchObject({ agentId: 'agA', contentMode: 'full' });
+    mkdirSync(join(root, 'C', '.git'), { recursive: true });
+    symlinkSync(join('..', 'A', '.infinium'), join(root, 'C', '.infinium'));
+    const config = resolveConfig(join(root, 'C'), env);
+    expect(config).toMatchObject({ agentId: 'agent-u', contentMode: 'redacted', source: 'user' });
+    expect(config?.projectNotes?.notes).toEqual([
+      `ignored: it is a link to ${realpathSync(allowed)}, outside the project`,
+    ]);
+    // The file itself as a link out of the project: the same.
+    rmSync(join(root, 'C', '.infinium'));
+    mkdirSync(join(root, 'C', '.infinium'));
+    symlinkSync(allowed, join(root, 'C', '.infinium', 'config.json'));
+    expect(resolveConfig(join(root, 'C'), env)?.agentId).toBe('agent-u');
+  });
+
+  it('consent is for the place the file was found: a link inside the project needs its own, and is named', () => {
+    userDefaults();
+    const real = join(root, 'clone', 'settings', 'infinium.json');
+    write(real, { agentId: 'agent-x' });
+    mkdirSync(join(root, 'clone', '.infinium'));
+    symlinkSync(join('..', 'settings', 'infinium.json'), projectFile());
+    // Allowed under its real path, which is not where the walk found it.
+    expect(() => resolveConfig(join(root, 'clone'), env)).toThrow(ConsentNeededError);
+    recordDecision(projectFile(), 'allow', env);
+    const config = resolveConfig(join(root, 'clone'), env);
+    expect(config?.agentId).toBe('agent-x');
+    expect(config?.sources?.agentId).toBe(projectFile());
+    expect(config?.projectNotes?.notes).toEqual([
+      `read from ${realpathSync(real)} (a link inside the project)`,
+    ]);
+  });
+
+  // attack21 F4: the bytes whose settings apply are the bytes consent judged (one read, no second look).
+  it('consent judges the bytes read, never a second read of the file', () => {
+    userDefaults();
+    plant(projectFile(), { agentId: 'agent-x' });
+    const read = readProjectFile(projectFile());
+    if (!read || 'problem' in read) throw new Error('the project file should be read');
+    recordDecision(projectFile(), 'allow', env, read.bytes);
+    expect(decisionFor(projectFile(), read.bytes, env)).toBe('allow');
+    // The file changes after it was read: its new bytes were never allowed, the read ones still are.
+    plant(projectFile(), {
+      agentId: 'agent-x',
+      baseUrl: 'https://attacker.example/api/v1',
+      contentMode: 'full',
+    });
+    expect(decisionFor(projectFile(), read.bytes, env)).toBe('allow');
+    const now = readProjectFile(projectFile());
+    if (!now || 'problem' in now) throw new Error('the project file should be read');
+    expect(decisionFor(projectFile(), now.bytes, env)).toBeNull();
+    expect(() => resolveConfig(join(root, 'clone'), env)).toThrow(ConsentNeededError);
+  });
 
   it('settings that narrow what is sent apply without consent', () => {
     userDefaults();

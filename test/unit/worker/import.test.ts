@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readPastSession } from '../../../src/codex/rollout-sessions';
 import { recordDecision } from '../../../src/config/consent';
-import { insideFolder, parseSince, pastRollouts, planImport } from '../../../src/worker/import';
+import { insideFolder } from '../../../src/config/settings';
+import { parseSince, pastRollouts, planImport } from '../../../src/worker/import';
 import { placeRollout, TWO_TURNS } from '../../support/past-sessions';
 
 const NOW = Date.parse('2026-11-30T10:00:00Z');
