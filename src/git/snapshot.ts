@@ -14,6 +14,7 @@ import {
   parseDiffTree,
   parseLog,
 } from '../trace/git-output';
+import { trustedGit } from './program';
 
 export interface Snapshot {
   /** The working tree (tracked and untracked files, .gitignore honoured) as a tree object. */
@@ -90,9 +91,14 @@ interface GitCall {
 /** Runs git and returns its stdout; throws GitUnavailable past the deadline or when git is missing. */
 function git(args: string[], call: GitCall): Promise<string> {
   const timeout = Math.max(1, call.deadline - call.now());
+  const program = trustedGit(call.cwd);
+  if (!program)
+    return Promise.reject(
+      new GitUnavailable('no git on PATH outside the project and folders others may change'),
+    );
   return new Promise((resolve, reject) => {
     execFile(
-      'git',
+      program,
       [...SAFE_CONFIG, ...args],
       { cwd: call.cwd, env: gitEnv(call.indexFile), timeout, maxBuffer: 32 * 1024 * 1024, windowsHide: true },
       (error, stdout, stderr) => {

@@ -2,6 +2,7 @@
 // that the user's index, refs, stash and `git status` are exactly as before.
 import { execFileSync } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -250,5 +251,51 @@ describe('git evidence of turns (src/worker/evidence.ts)', () => {
       available: false,
       reason: expect.stringMatching(/turned off/),
     });
+  });
+});
+
+// attack21 F6: the worker inherits the session's PATH, which a project may set (npx, npm scripts, direnv):
+// a `git` planted there must never run; a git outside the project that no other user may change does.
+describe('which git runs', () => {
+  function plantGit(folder: string): string {
+    mkdirSync(folder, { recursive: true });
+    const log = join(dir, 'planted-ran.log');
+    writeFileSync(join(folder, 'git'), `#!/bin/sh\necho "$0 $*" >>'${log}'\nexec /usr/bin/git "$@"\n`, {
+      mode: 0o755,
+    });
+    return log;
+  }
+
+  it.each([
+    ['the project’s node_modules/.bin', () => join(repo, 'node_modules', '.bin')],
+    ['a folder of the project (direnv’s PATH_add bin)', () => join(repo, 'bin')],
+    ['a node_modules/.bin above the project', () => join(dir, 'node_modules', '.bin')],
+  ])('never a git planted first on PATH in %s', async (_where, folder) => {
+    const log = plantGit(folder());
+    const path = process.env.PATH;
+    process.env.PATH = `${folder()}:${path}`;
+    try {
+      expect((await snapshot()).root).toBe(repo);
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(existsSync(log)).toBe(false);
+  });
+
+  it('never a git others may change; none at all is said as such, not run', async () => {
+    const shared = join(dir, 'shared-bin');
+    const log = plantGit(shared);
+    chmodSync(shared, 0o777);
+    const path = process.env.PATH;
+    process.env.PATH = shared;
+    try {
+      const result = await takeSnapshot(repo, () => index);
+      expect(result).toEqual({
+        unavailable: 'no git on PATH outside the project and folders others may change',
+      });
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(existsSync(log)).toBe(false);
   });
 });
