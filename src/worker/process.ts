@@ -18,7 +18,7 @@ import { storeSessionSecret } from '../spool/session-secrets';
 import { evaluationWaitMs, pollEvaluations } from './evaluations';
 import { takeStartSnapshots } from './evidence';
 import { type Composer, DEFAULT_CONFIRM_MS, DEFAULT_STALE_MS, runWorker } from './run';
-import { MAX_STAY_MS, workerIdleMs } from './stay';
+import { MAX_STAY_MS, sameFile, workerIdleMs } from './stay';
 import { markLoaded, timed } from './timing';
 
 export async function runWorkerProcess(
@@ -42,11 +42,7 @@ export async function runWorkerProcess(
     }
   }
   if (argv.includes('--detach')) {
-    const rest = argv.filter((arg) => arg !== '--detach' && arg !== '--session-secret');
-    spawn(process.execPath, [process.argv[1] as string, ...rest], {
-      detached: true,
-      stdio: 'ignore',
-    }).unref();
+    startDetached(argv.filter((arg) => arg !== '--detach' && arg !== '--session-secret'));
     return;
   }
   try {
@@ -61,6 +57,7 @@ export async function runWorkerProcess(
     const poll = () => pollEvaluations(env, { giveUpAfterMs, linger: true, slowingDown: true });
     let polling: Promise<unknown> | undefined;
     const idleMs = workerIdleMs(env);
+    const current = sameFile(process.argv[1] as string);
     const passes = await runWorker(env, {
       composer,
       lock,
@@ -68,7 +65,7 @@ export async function runWorkerProcess(
       staleMs: seconds(env.INFINIUM_CODEX_STALE_SECONDS, DEFAULT_STALE_MS),
       confirmMs: seconds(env.INFINIUM_CODEX_CONFIRM_SECONDS, DEFAULT_CONFIRM_MS),
       ...(idleMs > 0 && !argv.includes('--retry')
-        ? { stay: { idleMs, untilMs: Date.now() + MAX_STAY_MS } }
+        ? { stay: { idleMs, untilMs: Date.now() + MAX_STAY_MS, current } }
         : {}),
       afterPass: (pass) => {
         if (giveUpAfterMs > 0 && pass.sent > 0 && !polling)
@@ -77,6 +74,8 @@ export async function runWorkerProcess(
           });
       },
     });
+    // Upgraded while it stayed: the installed code builds what is left.
+    if (!current()) startDetached([]);
     for (const pass of passes) {
       // Passes that only looked again at a turn waiting for its rollout did nothing worth a line.
       if (pass.unconfirmed > 0 && pass.built + pass.sent + pass.retrying + pass.dead === 0) continue;
@@ -100,6 +99,11 @@ export async function runWorkerProcess(
       `worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
   }
+}
+
+/** Starts a copy of the worker, detached, with `args` (at this process's niceness). */
+function startDetached(args: string[]): void {
+  spawn(process.execPath, [process.argv[1] as string, ...args], { detached: true, stdio: 'ignore' }).unref();
 }
 
 /**

@@ -93,6 +93,12 @@ export interface StayOptions {
   idleMs: number;
   /** When to stop staying at the latest (epoch ms). */
   untilMs: number;
+  /**
+   * Whether this process's code is still the installed one. False once an upgrade (or uninstall) replaced
+   * it, whose lazily loaded chunks may be gone: the worker then leaves before its next pass, for a fresh
+   * worker to take over (./process.ts starts one).
+   */
+  current(): boolean;
 }
 
 export const DEFAULT_STALE_MS = 2 * 3_600_000;
@@ -142,8 +148,8 @@ export async function runWorker(env: Env, options: WorkerOptions): Promise<PassS
     const timeoutMs = forRollout ? confirmPause(polls++) : Math.min(stay.idleMs, left);
     const wake = await waitForRequest(paths, held, timeoutMs, !forRollout);
     if (wake === 'lost') throw new LockLostError();
-    if (wake === 'yield') staying = false;
-    return wake === 'rerun' || (forRollout && wake === 'timeout');
+    if (wake === 'yield' || !stay.current()) staying = false;
+    return staying && (wake === 'rerun' || (forRollout && wake === 'timeout'));
   };
   for (;;) {
     lock ??= takeWorkerLock(paths);
@@ -168,7 +174,9 @@ export async function runWorker(env: Env, options: WorkerOptions): Promise<PassS
         lock = null;
       }
     }
-    if (keep || existsSync(paths.rerun)) continue;
+    if (keep) continue;
+    if (options.stay && !options.stay.current()) return passes;
+    if (existsSync(paths.rerun)) continue;
     // A turn waits for its rollout: look again (bounded by confirmMs), lock released meanwhile.
     if (pass.unconfirmed === 0 || options.waitForRollout === false) return passes;
     await new Promise((resolve) => setTimeout(resolve, confirmPause(polls++)));

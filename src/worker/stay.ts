@@ -9,7 +9,8 @@
 // every session it has seen has ended (SessionEnd), after idleMs with no request (a TUI left open, a Codex
 // without SessionEnd: the next hook starts a fresh worker), once it has stayed untilMs, when a command that
 // needs the lock (`retry`, `import`, `doctor --fix`) asks it to (worker.yield), and when the lock is no
-// longer its own (taken over, or the state dir removed).
+// longer its own (taken over, or the state dir removed). One whose code an upgrade replaced leaves before
+// its next pass and starts a fresh worker for it.
 import { existsSync, type FSWatcher, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import type { Env } from '../config/paths';
 import type { SpoolPaths } from '../spool/layout';
@@ -36,6 +37,23 @@ export function workerIdleMs(env: Env): number {
   if (text === undefined || text.trim() === '') return DEFAULT_IDLE_MS;
   const seconds = Number(text);
   return Number.isFinite(seconds) && seconds >= 0 && seconds <= 86_400 ? seconds * 1000 : DEFAULT_IDLE_MS;
+}
+
+/**
+ * Whether `file` (the worker's entry) is still the one this process started from: an upgrade replaces the
+ * package's files (a new inode, or new contents), an uninstall removes them.
+ */
+export function sameFile(file: string): () => boolean {
+  const stamp = () => {
+    try {
+      const { ino, size, mtimeMs } = statSync(file);
+      return `${ino} ${size} ${mtimeMs}`;
+    } catch {
+      return null;
+    }
+  };
+  const started = stamp();
+  return () => started !== null && stamp() === started;
 }
 
 /** Whether a command waiting for the worker lock asks the holder to leave (see waitForLock). */

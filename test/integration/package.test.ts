@@ -87,7 +87,7 @@ describe('the npm package', () => {
       ...docs,
     ].sort();
     // The worker's code split into chunks (scripts/build.mjs), named by esbuild after their content.
-    const chunk = /^dist\/worker-[a-z]+-[A-Z0-9]{8}\.mjs$/;
+    const chunk = /^dist\/worker-[a-z-]+-[A-Z0-9]{8}\.mjs$/;
     expect(files.filter((path) => !chunk.test(path))).toEqual(expected);
     expect(files.filter((path) => chunk.test(path)).length).toBeGreaterThan(0);
   });

@@ -3,7 +3,7 @@
 // leaves at SessionEnd, after its idle time, or when a command needs the lock; and a waiting worker that
 // dies never strands a turn: the next hook starts another, which takes the lock over.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
   type FrontEnd,
   feed,
   makeSandbox,
+  runHook,
   type Sandbox,
   spoolNames,
   storeAgentSecret,
@@ -114,6 +115,26 @@ describe('the worker stays for the session', () => {
     expect(server.traces).toHaveLength(1);
     // Stop's hook started it (SessionEnd's may have started one more, before the first took the lock).
     await waitFor(() => workerProcesses() >= 2, 20_000, 'the fresh worker to exit');
+  });
+
+  it('an upgrade while it waits: it leaves before its next pass, and the new code builds the turn', async () => {
+    // The package in a folder of its own, upgraded in place as npm does: new files, new chunk names.
+    const dist = join(box.dir, 'dist');
+    cpSync(DIST, dist, { recursive: true });
+    const { start, rest } = session(loadScenario('ten-commands', box));
+    for (const [event, payload] of start) await runHook('sh', event, payload, env, { dist });
+    const old = await waitingWorker();
+    const entry = join(dist, 'worker.mjs');
+    const chunk = readdirSync(dist).find((name) => name.startsWith('worker-compose-')) as string;
+    renameSync(join(dist, chunk), join(dist, 'worker-compose-UPGRADED.mjs'));
+    writeFileSync(`${entry}.new`, readFileSync(entry, 'utf8').replace(chunk, 'worker-compose-UPGRADED.mjs'));
+    renameSync(`${entry}.new`, entry);
+    for (const [event, payload] of rest) await runHook('sh', event, payload, env, { dist });
+    await waitFor(() => server.traces.length >= 1, 20_000, 'the trace');
+    await waitForWorkerIdle(box.state, { spool: true });
+    expect(server.traces).toHaveLength(1);
+    expect(lockHolder(paths().lock)).not.toBe(old);
+    expect(readdirSync(join(box.state, 'spool'))).not.toContain('corrupt');
   });
 
   it('a command that needs the lock (retry) asks a waiting worker to leave', async () => {
