@@ -1,6 +1,7 @@
 // The try-out without an account (issue 24 §2), on the real Codex: `init --local`, a real turn that lands
 // in local history and nowhere else, then the account: `init` with credentials and `retry` send the kept
-// turn once, under the key it was kept with, and a second `retry` sends nothing more.
+// turn once, under the key it was kept with, and a second `retry` sends nothing more; a session run with
+// tracing off under the try-out's hooks is never sent by a later `import`.
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
@@ -50,6 +51,13 @@ describe.skipIf(skipReason !== '')(
       expect(standIn.requests.filter((r) => r.path.includes('/trace'))).toHaveLength(0);
       const status = await cli(sandbox, ['status']);
       expect(status.stdout).toContain('Agent:     none yet: local only');
+      // A session with tracing off under the try-out's hooks (attack21 F1): never imported later.
+      model.setScript(conversation(oneCommand('off')));
+      const off = await codexExec('CONFIDENTIAL prompt: salary list', {
+        sandbox,
+        env: { INFINIUM_CODEX_DISABLED: '1' },
+      });
+      expect(off.code, off.stderr).toBe(0);
 
       // The account arrives: the usual init in the project, then retry.
       const init = await cli(
@@ -73,6 +81,11 @@ describe.skipIf(skipReason !== '')(
       expect(traces).toHaveLength(1);
       expect(traces[0]).toMatchObject({ agentId: agent.id, body: { input_summary: 'Say hello locally.' } });
       expect((await cli(sandbox, ['retry'])).code).toBe(0);
+      expect(standIn.traces).toHaveLength(1);
+      const imported = await cli(sandbox, ['import', '--since', '1d', '--yes']);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stdout).toContain('Nothing to import.');
+      expect(imported.stdout).toContain('made while our hooks were installed');
       expect(standIn.traces).toHaveLength(1);
       const after = JSON.parse((await cli(sandbox, ['history', '--json'])).stdout) as {
         key: string;
