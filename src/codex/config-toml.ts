@@ -113,7 +113,7 @@ interface Syntax {
 }
 
 function lineStartOf(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
+  return offset === 0 ? 0 : text.lastIndexOf('\n', offset - 1) + 1;
 }
 
 /** Where the tables and whole-line comments are; comments and strings are told apart by a real parser. */
@@ -309,6 +309,11 @@ export function splitOurBlock(text: string, file: string, ourKeys: ReadonlySet<s
   return { user, foreign, legacy };
 }
 
+/** The start of the line above the one starting at `lineStart`, or null at the first line. */
+function lineAbove(text: string, lineStart: number): number | null {
+  return lineStart === 0 ? null : lineStartOf(text, lineStart - 1);
+}
+
 /**
  * `user` with our block: above the user's first table (and the comment lines right above it, which belong to
  * it), followed by a blank line; at the end when the file has no table. See the file's head for why.
@@ -320,7 +325,13 @@ function placeBlock(user: string, lines: string[], eol: string, file: string): s
   if (!first) return user === '' ? block : `${user}${eol}${block}`;
   const commentLines = new Set(comments.filter((c) => c.wholeLine).map((c) => c.lineStart));
   let at = first.lineStart;
-  while (at > 0 && commentLines.has(lineStartOf(user, at - 1))) at = lineStartOf(user, at - 1);
+  for (
+    let above = lineAbove(user, at);
+    above !== null && commentLines.has(above);
+    above = lineAbove(user, at)
+  ) {
+    at = above;
+  }
   return `${user.slice(0, at)}${block}${eol}${user.slice(at)}`;
 }
 

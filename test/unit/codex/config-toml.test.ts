@@ -293,6 +293,11 @@ describe('what Codex writes around our block (codex-config-writes)', () => {
     expect(once).toMatch(/^model = "x"\n# infinium-codex: trust/);
     expect(once).toMatch(/trusted_hash = "sha256:4{64}"\n\n# my projects\n# \(both lines\)\n\[projects/);
     expect(withoutTrustBlock(once, OUR_KEYS, FILE)).toBe(user);
+    for (const start of ['\n# about tui\n[tui]\n', '# a\n# b\n[tui]\n', '\n\n# a\n[tui]\n']) {
+      const placed = withTrustBlock(start, { entries: OUR_ENTRIES, featureFlag: false }, FILE).text;
+      expect(placed.indexOf(BLOCK_BEGIN)).toBe(start.indexOf('#'));
+      expect(withoutTrustBlock(placed, OUR_KEYS, FILE)).toBe(start);
+    }
     expect(withoutTrustBlock(`${BLOCK_BEGIN}\n[x]\ny = 1\n`, OUR_KEYS, FILE)).toBe('[x]\ny = 1\n');
     expect(withoutTrustBlock(`${LEGACY_BLOCK_BEGIN}\n[x]\ny = 1\n`, OUR_KEYS, FILE)).toBe('[x]\ny = 1\n');
   });
