@@ -51,11 +51,14 @@ export interface Composer {
   composeTurnTrace(turn: ClosedTurn, ctx: ComposeContext, cursor: unknown): Promise<Composed>;
   composeSessionTrace(turns: ClosedTurn[], ctx: ComposeContext, cursor: unknown): Promise<Composed>;
   /**
-   * Where the rollout stands on a turn (src/worker/rollout-status.ts: rolloutTurnStatus). Without it, a closed
-   * turn is built at once.
+   * Where the rollout stands on a turn (src/worker/rollout-status.ts: rolloutTurnStatus). Without it, a
+   * closed turn is built at once.
    */
   rolloutTurnStatus?(turn: ClosedTurn, cursor: unknown): Promise<TurnStatus>;
-  /** The session that spawned this one when it is a sub-agent's (src/worker/rollout-status.ts: parentSession). */
+  /**
+   * The session that spawned this one when it is a sub-agent's (src/worker/rollout-status.ts:
+   * parentSession).
+   */
   parentSession?(sessionId: string, events: readonly SpooledEvent[]): Promise<string | null>;
 }
 
@@ -140,7 +143,9 @@ export async function runWorker(env: Env, options: WorkerOptions): Promise<PassS
   /** Waits holding the lock; true: run the next pass with it. */
   const stayFor = async (pass: PassSummary, held: HeldLock): Promise<boolean> => {
     const stay = options.stay;
-    if (!staying || !stay || existsSync(paths.rerun)) return false;
+    if (!staying || !stay) return false;
+    // Asked again meanwhile: the next pass, with the lock it holds.
+    if (existsSync(paths.rerun)) return stay.current();
     const forRollout = pass.unconfirmed > 0 && options.waitForRollout !== false;
     if (!forRollout) polls = 0;
     const left = stay.untilMs - now();
