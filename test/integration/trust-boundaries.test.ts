@@ -201,6 +201,12 @@ describe('planted-project-config-redirects-secret', () => {
     const allow = await runCli(sandbox, ['allow'], { cwd: clone });
     expect(allow.code).not.toBe(0);
     expect(allow.stderr).toContain(`${file} is not used (it is a link to`);
+    // init there would write through the link into the other project's file: it says so and writes nothing.
+    const siblingFile = readFileSync(join(sibling, '.infinium', 'config.json'), 'utf8');
+    const init = await runCli(sandbox, initArgs('agC', infinium.url), { input: SECRET, cwd: clone });
+    expect(init.code).not.toBe(0);
+    expect(init.stderr).toContain(`${file} is not used (it is a link to`);
+    expect(readFileSync(join(sibling, '.infinium', 'config.json'), 'utf8')).toBe(siblingFile);
   });
 
   it('init writing the project file is the consent for what it wrote', async () => {

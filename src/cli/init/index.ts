@@ -403,6 +403,14 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   // A project file the user never allowed (a clone's) offers no defaults: its agent or base URL would be
   // taken over by a quick `init --yes`.
   const onDisk = existsSync(configFile) ? readProjectFile(configFile) : null;
+  // Writing it would change a file that is not used here (another project's through a link, one others
+  // may change): said before anything is written.
+  if (onDisk && 'problem' in onDisk && !options.allProjects) {
+    throw new UserError(
+      `${configFile} is not used (${onDisk.problem}), so init does not write to it.`,
+      'Replace it with a file of the project that is yours and writable by no one else, or run `infinium-codex init --all-projects` to set your own defaults instead.',
+    );
+  }
   const project =
     onDisk && !('problem' in onDisk) && decisionFor(configFile, onDisk.bytes, env) === 'allow'
       ? onDisk.settings
