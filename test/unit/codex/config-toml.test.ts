@@ -276,6 +276,27 @@ describe('what Codex writes around our block (codex-config-writes)', () => {
     });
   }
 
+  it('after the TUI trusted a folder (and 0.171 wrote its [tui] notices), init changes nothing and uninstall keeps them', () => {
+    for (const [name, request] of [
+      ['after-0.171.0-tui', { entries: OUR_ENTRIES.slice(1, 2), featureFlag: false }],
+      ['after-0.117.0-tui-feature', { entries: [], featureFlag: true }],
+    ] as const) {
+      const text = afterCodex(name);
+      expect(legacyBlockIn(text, OUR_KEYS, FILE), name).toEqual({ legacy: false, foreign: [] });
+      expect(withTrustBlock(text, { ...request, entries: [...request.entries] }, FILE).text, name).toBe(text);
+      const removed = withoutTrustBlock(text, OUR_KEYS, FILE);
+      expect(removed, name).not.toContain('infinium-codex');
+      expect(parse(removed), name).toMatchObject({
+        model_providers: { fake: { name: 'local' } },
+        projects: { '/home/dev/project': { trust_level: 'trusted' } },
+      });
+      expect(Object.keys(parse(removed)), name).not.toContain('hooks');
+    }
+    expect(parse(withoutTrustBlock(afterCodex('after-0.171.0-tui'), OUR_KEYS, FILE))).toMatchObject({
+      tui: { screen_reader_detection_done: true },
+    });
+  });
+
   it('re-places a block earlier versions wrote at the end, and Codex’s next table then lands after it', () => {
     const legacy = caseFile('config-after-mcp-add.toml');
     const moved = withTrustBlock(legacy, { entries: OUR_ENTRIES, featureFlag: false }, FILE).text;
