@@ -2,14 +2,15 @@
 // (a clone carries it like any other file), so the settings in it that widen where data goes or how much of
 // it (an agent, a base URL, content mode toward `full`) apply only once the user allowed that exact content
 // on this machine, as Codex trusts hooks by their hash and direnv allows an `.envrc`. The record is kept in
-// the state folder (allowed.json, 0600), keyed by the path where the file was found (never where a link
-// leads: a clone linking to another project's allowed file is not that project), holding the SHA-256 of
+// the state folder (allowed.json, 0600), keyed by the place where the file was found (the project's real
+// folder and the path in it, never where a link leads: a clone linking to another project's allowed file is
+// not that project), holding the SHA-256 of
 // the bytes that were read and applied: an edited file needs consent again. The caller reads the file once
 // and hands over those bytes (src/config/settings.ts readProjectFile), so what is hashed is what applies.
 // `init` and `update-credentials` record it for what they write.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
 import { type Env, statePaths } from './paths';
 
@@ -39,9 +40,18 @@ function readRecords(env: Env): Record<string, ConsentRecord> {
   }
 }
 
-/** The path where the file was found, made absolute (no link followed). */
+/**
+ * Where the file was found: the project folder's real path (the same project reached through another
+ * path, as a shell and Codex may name it, is the same place), then the path inside it as found, no link
+ * followed (a link inside the project to another project's file is not that file's place).
+ */
 function keyFor(file: string): string {
-  return resolve(file);
+  const inProject = dirname(dirname(resolve(file)));
+  try {
+    return join(realpathSync(inProject), relative(inProject, resolve(file)));
+  } catch {
+    return resolve(file);
+  }
 }
 
 function digest(bytes: Buffer): string {

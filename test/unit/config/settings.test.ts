@@ -329,6 +329,16 @@ describe('project files the user did not write (planted-project-config-redirects
     ]);
   });
 
+  it('the same project reached through a linked parent folder keeps its consent', () => {
+    userDefaults();
+    plant(projectFile(), { agentId: 'agent-x' });
+    symlinkSync(root, join(root, 'via-link'));
+    // Allowed from a shell in one path; the session (or Codex's record of it) names the other.
+    recordDecision(join(root, 'via-link', 'clone', '.infinium', 'config.json'), 'allow', env);
+    expect(resolveConfig(join(root, 'clone'), env)?.agentId).toBe('agent-x');
+    expect(resolveConfig(join(root, 'via-link', 'clone'), env)?.agentId).toBe('agent-x');
+  });
+
   // attack21 F4: the bytes whose settings apply are the bytes consent judged (one read, no second look).
   it('consent judges the bytes read, never a second read of the file', () => {
     userDefaults();
