@@ -12,7 +12,8 @@ import { readHistory, spoolStats } from '../spool';
 import { captureOrDefault, describeConfigSource, describeFrontEnds, describeSecretSource } from './agent';
 import type { CliContext } from './context';
 import { costToday, describeCostToday } from './cost';
-import { probeSetup } from './doctor/probe';
+import { probe } from './doctor/probe';
+import { CHECKS, runChecks } from './doctor/registry';
 import { describeDrift, describeNextTry } from './doctor/spool';
 import { ExitCode } from './errors';
 import { latestPerTurn, relativeTime } from './history';
@@ -27,7 +28,7 @@ export interface StatusOptions {
 export async function status(options: StatusOptions, ctx: CliContext, nowMs = Date.now()): Promise<void> {
   const { out, env } = ctx;
   // A broken config file is reported, not thrown: `--json` always prints JSON (first-run m5).
-  const setup = await probeSetup(ctx);
+  const setup = await probe(ctx);
   const { codex, config, configError, feature, machineFilesProblem, toml } = setup;
   const consentNeeded = setup.consentNeeded && {
     file: setup.consentNeeded.file,
@@ -157,7 +158,14 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
   out.line(`Today:     ${describeCostToday(report.costToday)}`);
   for (const drift of stats.rolloutDrift) out.line(`Rollout:   ${out.yellow(describeDrift(drift))}`);
   if (!feature.on) out.line(`Feature:   ${out.red(feature.reason)}`);
+  // What doctor would flag here, offline: its checks are the one list of what can go wrong.
+  const { findings } = await runChecks(
+    ctx,
+    CHECKS.filter((check) => !check.network),
+    setup,
+  );
   const problems =
+    findings.some((finding) => finding.status !== 'ok') ||
     configError !== null ||
     hooks.length === 0 ||
     (needsTrust && !allTrusted) ||

@@ -598,6 +598,8 @@ describe('init --system', () => {
       /^Settings: {2}The machine-wide settings in .* are ignored: .* may be changed by other users \(mode 777\); run `sudo chown -R root .* && sudo chmod -R o-w .*` if they are yours to trust, or remove them\.$/m,
     );
     expect(status.stdout).toMatch(/^Agent: {5}none: sessions here are not traced/m);
+    // doctor would flag it, so status points there (its offline checks are doctor's own).
+    expect(status.stdout.trimEnd().split('\n').at(-1)).toBe('Run `infinium-codex doctor` for the fix.');
     const json = JSON.parse((await runCli(sandbox, ['status', '--json'])).stdout);
     expect(json).toMatchObject({
       agentId: null,

@@ -1,5 +1,6 @@
 // Every family of doctor's checks, in the order doctor prints them. `doctor` runs them all; `test` runs the
-// ones that say whether Codex would run our hooks at all (readiness).
+// ones that say whether Codex would run our hooks at all (readiness); `status` runs those that need no
+// network, to say when doctor has something to fix.
 import type { CliContext } from '../context';
 import { codexFindings, featureFindings } from './codex';
 import { blockFindings } from './config-toml';
@@ -15,6 +16,8 @@ export interface Check {
   run: (probe: Probe, ctx: CliContext) => Finding[] | Promise<Finding[]>;
   /** A failure means Codex would run no hook of ours from here. */
   readiness?: true;
+  /** Asks Infinium: `status` leaves it out, and stays quick and offline. */
+  network?: true;
 }
 
 export const CHECKS: readonly Check[] = [
@@ -23,17 +26,21 @@ export const CHECKS: readonly Check[] = [
   { run: hookFindings, readiness: true },
   { run: blockFindings },
   { run: settingsFindings },
-  { run: connectionFindings },
+  { run: connectionFindings, network: true },
   { run: (_probe, ctx) => spoolFindings(ctx) },
   { run: (_probe, ctx) => diskFindings(ctx) },
 ];
 
-/** Looks once, then runs `checks` in order (one at a time: the connection check may show a spinner). */
+/**
+ * Looks once (unless given what was seen), then runs `checks` in order (one at a time: the connection check
+ * may show a spinner).
+ */
 export async function runChecks(
   ctx: CliContext,
   checks: readonly Check[] = CHECKS,
+  seen?: Probe,
 ): Promise<{ probe: Probe; findings: Finding[] }> {
-  const found = await probe(ctx);
+  const found = seen ?? (await probe(ctx));
   const findings: Finding[] = [];
   for (const check of checks) findings.push(...(await check.run(found, ctx)));
   return { probe: found, findings };
