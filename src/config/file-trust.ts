@@ -11,21 +11,36 @@ export function trustedOwner(uid: number): boolean {
   return uid === 0 || uid === process.getuid?.();
 }
 
+/** The fields of each line of a colon-separated database (/etc/group, /etc/passwd). */
+const records = (text: string): string[][] => text.split('\n').map((line) => line.split(':'));
+
 /**
- * Whether `gid` is the user's private group (Debian's and Ubuntu's user groups: named after the user, with
- * no other member), where a umask of 002 makes every file the user creates group-writable, npm's unpacking
- * included. Writable by that group is writable by the user alone.
+ * Whether group `gid` is `user`'s alone, given the texts of /etc/group and /etc/passwd: named after the user,
+ * with no other member listed, and no other user having it as their primary group.
+ */
+export function groupIsUsersAlone(gid: number, user: string, groups: string, passwd: string): boolean {
+  const entry = records(groups).find((fields) => fields[2] === String(gid));
+  const members = (entry?.[3] ?? '').split(',').filter(Boolean);
+  const primaryOf = records(passwd)
+    .filter((fields) => fields[3] === String(gid))
+    .map((fields) => fields[0]);
+  return entry?.[0] === user && [...members, ...primaryOf].every((member) => member === user);
+}
+
+/**
+ * Whether `gid` is the user's private group (Debian's and Ubuntu's user groups), where a umask of 002 makes
+ * every file the user creates group-writable, npm's unpacking included. Writable by that group is writable
+ * by the user alone.
  */
 function privateGroup(gid: number): boolean {
   if (gid !== process.getgid?.()) return false;
   try {
-    const user = userInfo().username;
-    const entry = readFileSync('/etc/group', 'utf8')
-      .split('\n')
-      .map((line) => line.split(':'))
-      .find((fields) => fields[2] === String(gid));
-    const members = (entry?.[3] ?? '').split(',').filter(Boolean);
-    return entry?.[0] === user && members.every((member) => member === user);
+    return groupIsUsersAlone(
+      gid,
+      userInfo().username,
+      readFileSync('/etc/group', 'utf8'),
+      readFileSync('/etc/passwd', 'utf8'),
+    );
   } catch {
     return false;
   }

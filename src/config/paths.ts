@@ -78,7 +78,7 @@ export function systemFilesProblem(env: Env = process.env): string | null {
   const problem = fileTrustProblem(config) ?? fileTrustProblem(credentials);
   return problem === null
     ? null
-    : `The machine-wide settings in ${systemPaths(env).root} are ignored: ${problem}; run \`sudo chown -R root ${systemPaths(env).root} && sudo chmod -R o-w ${systemPaths(env).root}\` if they are yours to trust, or remove them.`;
+    : `The machine-wide settings in ${systemPaths(env).root} are ignored: ${problem}; run \`sudo chown -R root ${systemPaths(env).root} && sudo chmod -R go-w ${systemPaths(env).root}\` if they are yours to trust, or remove them.`;
 }
 
 /**
@@ -121,8 +121,9 @@ export function stateRootProblem(env: Env = process.env): string | null {
     return `The state folder ${root} belongs to another user (uid ${stat.uid}), who could change where your secret and traces go, so it is not used: ${elsewhere}.`;
   }
   // What another user left inside (while the folder was open to them) decides as much as the folder itself:
-  // settings, consent, credentials, queued traces.
-  const foreign = foreignEntry(root);
+  // settings, consent, credentials, queued traces. Only a folder others could enter may hold such an entry
+  // deep down, so a closed one is checked at its top only.
+  const foreign = foreignEntry(root, (stat.mode & 0o077) !== 0);
   if (foreign) {
     return `The state folder ${root} holds ${foreign.name}, which belongs to another user (uid ${foreign.uid}) and could change where your secret and traces go, so the folder is not used: look at it and remove it, or ${elsewhere}.`;
   }
@@ -132,19 +133,30 @@ export function stateRootProblem(env: Env = process.env): string | null {
   return null;
 }
 
-/** The first entry of the state folder that neither the user nor root owns, or null. */
-function foreignEntry(root: string): { name: string; uid: number } | null {
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch {
+/**
+ * The first entry of the state folder (at any depth when `deep`; links never followed) that neither the user
+ * nor root owns, named relative to the folder, or null.
+ */
+export function foreignEntry(root: string, deep: boolean): { name: string; uid: number } | null {
+  const walk = (dir: string, prefix: string): { name: string; uid: number } | null => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return null;
+    }
+    for (const name of names) {
+      const entry = lstatSync(join(dir, name), { throwIfNoEntry: false });
+      if (!entry) continue;
+      if (!trustedOwner(entry.uid)) return { name: prefix + name, uid: entry.uid };
+      if (deep && entry.isDirectory()) {
+        const inner = walk(join(dir, name), `${prefix}${name}/`);
+        if (inner) return inner;
+      }
+    }
     return null;
-  }
-  for (const name of names) {
-    const entry = lstatSync(join(root, name), { throwIfNoEntry: false });
-    if (entry && !trustedOwner(entry.uid)) return { name, uid: entry.uid };
-  }
-  return null;
+  };
+  return walk(root, '');
 }
 
 /** The state root is someone else's: the hooks spool nothing there (the same test hook.sh makes with -O). */

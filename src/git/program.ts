@@ -1,20 +1,29 @@
-// Which git the worker runs. The worker inherits the Codex session's PATH, and a project may set that PATH
-// (`npx` and npm scripts put <project>/node_modules/.bin first; direnv's `PATH_add bin` adds a folder of the
-// project): a `git` there would run as the user, outside Codex's sandbox, at every snapshot. So git is looked
-// up on PATH here, by absolute path, skipping every folder the project or another user controls: relative
-// entries, anything under a node_modules folder, anything inside the working tree, and a folder or program
-// (links followed) that someone other than the user or root may change.
+// Which git the worker runs, and the PATH git runs its own helpers from (git-lfs, credential helpers). The
+// worker inherits the Codex session's PATH, and a project may set that PATH (`npx` and npm scripts put
+// <project>/node_modules/.bin first; direnv's `PATH_add bin` adds a folder of the project): a `git` or
+// `git-lfs` there would run as the user, outside Codex's sandbox, at every snapshot. So only the PATH's
+// trusted folders count: absolute, under no node_modules folder, inside no working tree that holds the
+// session's folder (a submodule's outer repository included), and not changeable by anyone but the user or
+// root; git itself is taken from them by absolute path (links followed, and checked the same way).
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, sep } from 'node:path';
 import { changeableByOthers } from '../config/file-trust';
 
-const found = new Map<string, string | null>();
+const found = new Map<string, TrustedGit | null>();
 
-/** The top of the working tree holding `cwd` (the nearest folder with a .git), else `cwd` itself. */
-function workingTree(cwd: string): string {
+export interface TrustedGit {
+  /** git's absolute path. */
+  program: string;
+  /** The trusted folders of PATH, in order: git's own helpers are found there only. */
+  path: string;
+}
+
+/** Every working tree holding `cwd`: each folder from it up to `/` that has a .git, and `cwd` itself. */
+function workingTrees(cwd: string): string[] {
+  const trees = [cwd];
   for (let dir = cwd; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, '.git'))) return dir;
-    if (dirname(dir) === dir) return cwd;
+    if (existsSync(join(dir, '.git'))) trees.push(dir);
+    if (dirname(dir) === dir) return trees;
   }
 }
 
@@ -22,39 +31,47 @@ function inside(path: string, folder: string): boolean {
   return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
 }
 
-function usable(dir: string, tree: string): string | null {
-  if (!isAbsolute(dir) || dir.split(/[\\/]/).includes('node_modules') || inside(dir, tree)) return null;
+function projectControlled(path: string, trees: string[]): boolean {
+  return path.split(sep).includes('node_modules') || trees.some((tree) => inside(path, tree));
+}
+
+function trustedFolder(dir: string, trees: string[]): boolean {
+  if (!isAbsolute(dir) || projectControlled(dir, trees)) return false;
+  try {
+    const real = realpathSync(dir);
+    return (
+      !projectControlled(real, trees) &&
+      !changeableByOthers(statSync(dir), dir) &&
+      !changeableByOthers(statSync(real), real)
+    );
+  } catch {
+    return false;
+  }
+}
+
+function gitIn(dir: string, trees: string[]): string | null {
   const program = join(dir, 'git');
   try {
     accessSync(program, constants.X_OK);
     const real = realpathSync(program);
-    if (real.split(sep).includes('node_modules') || inside(real, tree)) return null;
-    for (const [path, what] of [
-      [dir, dir],
-      [real, real],
-      [dirname(real), dirname(real)],
-    ] as const) {
-      if (changeableByOthers(statSync(path), what)) return null;
-    }
-    return statSync(real).isFile() ? program : null;
+    if (projectControlled(real, trees) || !trustedFolder(dirname(real), trees)) return null;
+    return statSync(real).isFile() && !changeableByOthers(statSync(real), real) ? program : null;
   } catch {
     return null;
   }
 }
 
-/** The git to run for a working tree at `cwd`, by absolute path, or null when PATH holds none we trust. */
-export function trustedGit(cwd: string, path: string | undefined = process.env.PATH): string | null {
-  // Windows folders carry ACLs, not these modes: git is left to the system's search there.
-  if (process.platform === 'win32') return 'git';
-  const tree = workingTree(cwd);
-  const key = `${tree}\0${path ?? ''}`;
+/**
+ * The git to run for a working tree at `cwd`, by absolute path, with the PATH it may run helpers from; null
+ * when PATH holds no git we trust.
+ */
+export function trustedGit(cwd: string, path: string | undefined = process.env.PATH): TrustedGit | null {
+  const key = `${cwd}\0${path ?? ''}`;
   if (!found.has(key)) {
-    let program: string | null = null;
-    for (const dir of (path ?? '').split(delimiter)) {
-      program = usable(dir, tree);
-      if (program) break;
-    }
-    found.set(key, program);
+    const trees = workingTrees(cwd);
+    const folders = (path ?? '').split(delimiter).filter((dir) => trustedFolder(dir, trees));
+    const program = folders.map((dir) => gitIn(dir, trees)).find((git) => git !== null) ?? null;
+    found.set(key, program ? { program, path: folders.join(delimiter) } : null);
   }
   return found.get(key) ?? null;
 }

@@ -91,16 +91,24 @@ interface GitCall {
 /** Runs git and returns its stdout; throws GitUnavailable past the deadline or when git is missing. */
 function git(args: string[], call: GitCall): Promise<string> {
   const timeout = Math.max(1, call.deadline - call.now());
-  const program = trustedGit(call.cwd);
-  if (!program)
+  // Windows folders carry ACLs, not these modes: git is left to the system's search there.
+  const found =
+    process.platform === 'win32' ? { program: 'git', path: process.env.PATH } : trustedGit(call.cwd);
+  if (!found)
     return Promise.reject(
       new GitUnavailable('no git on PATH outside the project and folders others may change'),
     );
   return new Promise((resolve, reject) => {
     execFile(
-      program,
+      found.program,
       [...SAFE_CONFIG, ...args],
-      { cwd: call.cwd, env: gitEnv(call.indexFile), timeout, maxBuffer: 32 * 1024 * 1024, windowsHide: true },
+      {
+        cwd: call.cwd,
+        env: { ...gitEnv(call.indexFile), PATH: found.path },
+        timeout,
+        maxBuffer: 32 * 1024 * 1024,
+        windowsHide: true,
+      },
       (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         const failure = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };

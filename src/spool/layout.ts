@@ -53,7 +53,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { type Env, statePaths } from '../config/paths';
+import { type Env, foreignEntry, statePaths } from '../config/paths';
 
 export interface SpoolPaths {
   root: string;
@@ -176,6 +176,8 @@ export function writeJsonAtomic(file: string, value: unknown): void {
 const ROOT_ENTRIES = new Set([
   'config.json',
   'paused.json',
+  'allowed.json',
+  'hooks-live.json',
   'credentials.json',
   'installed-files.json',
   'worker.lock',
@@ -199,8 +201,8 @@ const isOurs = (name: string) => ROOT_ENTRIES.has(name) || /\.(tmp|stale)$/.test
  * restored backup): our folders in it become 0700 and our files 0600, all the way down (links are never
  * followed), then the root itself 0700. A root that also holds entries that are not ours (a folder the user
  * named with INFINIUM_CODEX_HOME for other things too) is not ours to close: it keeps its mode, and only
- * our entries are tightened. Does nothing when the root is already 0700, missing or another user's; never
- * throws.
+ * our entries are tightened. Does nothing when the root is already 0700, missing or another user's, or holds
+ * an entry of another user at any depth; never throws.
  */
 export function tightenStateRoot(env: Env = process.env): void {
   const root = statePaths(env).root;
@@ -210,6 +212,9 @@ export function tightenStateRoot(env: Env = process.env): void {
     // Never another user's folder, even as root (which could chmod it): stateRootProblem refuses it.
     const uid = process.getuid?.();
     if (!stat.isDirectory() || (stat.mode & 0o077) === 0 || (uid !== undefined && stat.uid !== uid)) return;
+    // Another user's entry anywhere inside: left as found, so that stateRootProblem keeps refusing the
+    // folder (closed, it would be checked at its top only) until the user has looked at it.
+    if (foreignEntry(root, true)) return;
     const names = readdirSync(root);
     for (const name of names) if (isOurs(name)) tighten(join(root, name));
     if (names.every(isOurs)) chmodSync(root, 0o700);

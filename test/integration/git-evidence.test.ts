@@ -282,6 +282,40 @@ describe('which git runs', () => {
     expect(existsSync(log)).toBe(false);
   });
 
+  it('never a git of an outer repository holding this one (a submodule, a vendored clone: attack21b N5)', async () => {
+    const outer = join(dir, 'outer');
+    mkdirSync(join(outer, '.git'), { recursive: true });
+    renameSync(repo, join(outer, 'vendor'));
+    repo = join(outer, 'vendor');
+    const log = plantGit(join(outer, 'bin'));
+    const path = process.env.PATH;
+    process.env.PATH = `${join(outer, 'bin')}:${path}`;
+    try {
+      expect((await snapshot()).root).toBe(repo);
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(existsSync(log)).toBe(false);
+  });
+
+  it('git runs its own helpers (filters such as git-lfs) from the trusted folders of PATH only (attack21b N7)', async () => {
+    const bin = join(repo, 'node_modules', '.bin');
+    mkdirSync(bin, { recursive: true });
+    const log = join(dir, 'helper-ran.log');
+    writeFileSync(join(bin, 'planted-filter'), `#!/bin/sh\necho ran >>'${log}'\ncat\n`, { mode: 0o755 });
+    git('config', 'filter.planted.clean', 'planted-filter');
+    write('.gitattributes', '*.txt filter=planted\n');
+    write('notes.txt', 'filtered\n');
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      await snapshot();
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(existsSync(log)).toBe(false);
+  });
+
   it('never a git others may change; none at all is said as such, not run', async () => {
     const shared = join(dir, 'shared-bin');
     const log = plantGit(shared);

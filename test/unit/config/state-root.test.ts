@@ -1,11 +1,21 @@
 // What makes our state folder unusable (issue 21, kind 3; attack21 F3, F8): everything in it decides where
 // the secret and the traces go, so an entry another user left in it, or a link of theirs in its place, is
 // refused as the folder of another user is; and a relative HOME would put it inside the current folder.
-import { chmodSync, lchownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lchownSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stateRootProblem } from '../../../src/config/paths';
+import { tightenStateRoot } from '../../../src/spool/layout';
 
 let root: string;
 let state: string;
@@ -47,6 +57,41 @@ describe('stateRootProblem', () => {
     expect(stateRootProblem({ INFINIUM_CODEX_HOME: state })).toMatch(
       /holds config\.json, which belongs to another user/,
     );
+  });
+
+  it.runIf(asRoot)(
+    "refuses a folder others could enter that holds another user's entry at any depth, and leaves it as found (attack21b N2)",
+    () => {
+      mkdirSync(join(state, 'outbox'));
+      const planted = join(state, 'outbox', 'forged~turn-0001.json');
+      writeFileSync(planted, '{}');
+      lchownSync(planted, 4242, 4242);
+      chmodSync(join(state, 'outbox'), 0o777);
+      // `chmod go-w` on the folder alone, as the refusal of a 0777 folder said.
+      chmodSync(state, 0o755);
+      const env = { INFINIUM_CODEX_HOME: state };
+      tightenStateRoot(env);
+      expect(stateRootProblem(env)).toBe(
+        `The state folder ${state} holds outbox/forged~turn-0001.json, which belongs to another user (uid 4242) and could change where your secret and traces go, so the folder is not used: look at it and remove it, or set INFINIUM_CODEX_HOME to a folder of your own.`,
+      );
+      // Not closed around the planted entry: the next run still looks all the way down.
+      expect(statSync(state).mode & 0o777).toBe(0o755);
+      expect(statSync(join(state, 'outbox')).mode & 0o777).toBe(0o777);
+      rmSync(planted);
+      tightenStateRoot(env);
+      expect(stateRootProblem(env)).toBeNull();
+      expect(statSync(state).mode & 0o777).toBe(0o700);
+    },
+  );
+
+  it('closes hooks-live.json and allowed.json with the rest of our files', () => {
+    for (const name of ['hooks-live.json', 'allowed.json'])
+      writeFileSync(join(state, name), '{}', { mode: 0o666 });
+    chmodSync(state, 0o755);
+    tightenStateRoot({ INFINIUM_CODEX_HOME: state });
+    expect(statSync(state).mode & 0o777).toBe(0o700);
+    for (const name of ['hooks-live.json', 'allowed.json'])
+      expect(statSync(join(state, name)).mode & 0o777).toBe(0o600);
   });
 
   it.runIf(asRoot)('refuses a link another user made in its place, even to a folder of ours', () => {
