@@ -1,6 +1,6 @@
 // The detached worker stays between a session's events: one Node process per `codex exec` session (and per
 // stretch of a TUI session) instead of one per hook that starts a worker. It keeps the worker lock while it
-// waits, asleep (an inotify watch on the state root, no timer but a slow fallback check), so the hooks that
+// waits, asleep (an inotify watch on the state root, a fallback check every 5 s), so the hooks that
 // would start a worker find the lock's holder alive and leave it a rerun request instead (src/hook/hook.sh,
 // native/hook.c), which wakes it at once. Nothing about the hooks changes: a worker that dies meanwhile
 // leaves a dead pid in the lock, and the next hook starts a worker again, which takes the lock over.
@@ -105,6 +105,8 @@ export function waitForRequest(
     const check = (verify: boolean) => {
       if (done) return true;
       let wake = requested();
+      // Gone with the state dir: at once. Taken over: seen at the next full check.
+      if (!wake && !existsSync(paths.lock)) wake = 'lost';
       if (!wake && verify) {
         try {
           lock.verify();
@@ -123,8 +125,7 @@ export function waitForRequest(
       }
     }
     try {
-      // The heartbeat touches the lock every few seconds: a change to it is when to check it is still ours.
-      watcher = watch(paths.root, { persistent: true }, (_type, name) => check(name === 'worker.lock'));
+      watcher = watch(paths.root, { persistent: true }, () => check(false));
       watcher.on('error', () => undefined);
     } catch {
       // No watch here: the fallback check alone.
