@@ -399,9 +399,13 @@ int main(int argc, char **argv) {
 
   /*
    * Another user's state dir would decide where the secret and the traces go: never written in (the CLI
-   * refuses it in one sentence), as hook.sh's `[ -O`.
+   * refuses it in one sentence), as hook.sh's `[ -O`; nor one reached through their link, which they can
+   * point anywhere.
    */
   struct stat root_st;
+  if (lstat(root, &root_st) == 0 && S_ISLNK(root_st.st_mode) && root_st.st_uid != geteuid() &&
+    root_st.st_uid != 0)
+    return discard();
   if (stat(root, &root_st) == 0 && root_st.st_uid != geteuid()) return discard();
 
   char spool[PATH_MAX], tmp[PATH_MAX], logs[PATH_MAX], log[PATH_MAX];

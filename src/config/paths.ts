@@ -159,11 +159,16 @@ export function foreignEntry(root: string, deep: boolean): { name: string; uid: 
   return walk(root, '');
 }
 
-/** The state root is someone else's: the hooks spool nothing there (the same test hook.sh makes with -O). */
+/**
+ * The state root is someone else's, or reached through another user's link (which they can point anywhere):
+ * the hooks spool nothing there (the native front-end makes the same test; hook.sh hands a link to us).
+ */
 export function stateRootForeign(root: string): boolean {
   const uid = process.getuid?.();
   if (uid === undefined) return false;
   try {
+    const link = lstatSync(root);
+    if (link.isSymbolicLink() && !trustedOwner(link.uid)) return true;
     return statSync(root).uid !== uid;
   } catch {
     return false;

@@ -95,7 +95,9 @@ case $root in
 esac
 sp=$root/spool
 # Another user's state dir would decide where the secret and the traces go: never written in (the CLI
-# refuses it in one sentence). `[ -O` is a builtin: a stat, no program.
+# refuses it in one sentence). `[ -O` is a builtin: a stat, no program. A state dir reached through a link
+# goes to the Node front-end, which can tell whose link it is.
+[ -L "$root" ] && exec "${2:-node}" "${0%/*}/bin.cjs" hook "$ev" <&3 3<&-
 if [ -e "$root" ] && [ ! -O "$root" ]; then
   drain /dev/null
   exit 0

@@ -5,12 +5,14 @@ import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
+  lchownSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -282,6 +284,21 @@ describe('hook front-ends', () => {
         rmSync(relative, { recursive: true, force: true });
         rmSync(relativeHome, { recursive: true, force: true });
       }
+    },
+  );
+
+  it.runIf(process.getuid?.() === 0).each(frontEnds)(
+    "%s: spools through a link of the user's to the state folder, never through another user's (attack21b N9)",
+    async (frontEnd) => {
+      const real = `${box.state}-real`;
+      mkdirSync(real, { mode: 0o700 });
+      symlinkSync(real, box.state);
+      const stop = () => runHook(frontEnd, 'PostToolUse', '{"session_id":"s"}', box.env, { dist: hookDist });
+      expect(await stop()).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(spoolNames(real)).toHaveLength(1);
+      lchownSync(box.state, 4242, 4242);
+      expect(await stop()).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(spoolNames(real)).toHaveLength(1);
     },
   );
 
