@@ -79,8 +79,10 @@ describe('the worker stays for the session', () => {
       await waitingWorker();
       await replay(frontEnd, rest);
       await waitFor(() => server.traces.length >= 1, 20_000, 'the trace');
-      // It leaves on its own once the session has ended (its idle time is minutes).
+      // It leaves on its own once the session has ended (its idle time is minutes), and writes its timing
+      // line as it exits, just after it released the lock.
       await noWorker();
+      await waitFor(() => workerProcesses() >= 1, 20_000, 'the worker to exit');
       expect(server.traces).toHaveLength(1);
       expect(spoolNames(box.state)).toEqual([]);
       expect(workerProcesses()).toBe(1);
