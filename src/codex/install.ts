@@ -272,8 +272,8 @@ export function planInstall(request: InstallRequest): InstallPlan {
   const needs = codexNeeds(request.codexVersion);
   const hooksFile = hooksFileFor(request.scope, request.projectDir, env);
   const configToml = userConfigToml(env);
-  const unsafe = packageTrustProblem(request.target.distDir);
-  if (unsafe) throw new CodexFileError(packageTrustRefusal(request.target.distDir, unsafe));
+  const unsafe = packageTrustProblem(request.target);
+  if (unsafe) throw new CodexFileError(packageTrustRefusal(unsafe));
   if (request.scope === 'project') {
     const userFile = hooksFileFor('user', request.projectDir, env);
     if (findOurHooks(readHooksFile(userFile).doc).length > 0) {

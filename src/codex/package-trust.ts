@@ -1,45 +1,60 @@
-// Every Codex event runs our hook commands, and the worker they start, as the user: whoever can change the
-// files of our package can run their own code as the user. So nothing of ours is installed as a hook, or
-// passed by doctor, from a package that another user could change: its folder and everything in its dist/
-// (hook.sh, the native program, the bundles the worker and the CLI load) must be owned by the user or root
-// and writable by no one else (src/config/file-trust.ts's rule, the native program's own check included).
-import { lstatSync, readdirSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { changeableByOthers } from '../config/file-trust';
+// Every Codex event runs our hook commands, and the worker they start, as the user: whoever can change what
+// they run can run their own code as the user. So nothing of ours is installed as a hook, or passed by
+// doctor, when another user could change: the package's folder or anything in its dist/ (hook.sh, the native
+// program, the bundles the worker and the CLI load) or its package.json; the keyring library the worker and
+// the CLI load (with the platform package holding its compiled part); the `node` hooks.json names; or any
+// folder above one of these, through which the whole of it could be swapped (src/config/path-trust.ts, on
+// src/config/file-trust.ts's one rule).
+import { realpathSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import { keyringModule, keyringTrustProblem } from '../config/credentials';
+import { reachTrustProblem, treeTrustProblem, type Untrusted } from '../config/path-trust';
+import type { HookTarget } from './hooks-file';
 
-/** Why another user could change what our hooks run from the package whose dist/ is `distDir`, or null. */
-export function packageTrustProblem(distDir: string): string | null {
+/** What another user could change among what our hooks run, why, and how to put it right. */
+export interface PackageTrust extends Untrusted {
+  fix: string;
+}
+
+const REINSTALL =
+  'reinstall infinium-codex where only you or root can write (`npm i -g` as root, or a prefix of your own)';
+
+/** What another user could change among what our hooks run for `target`, and why, or null. */
+export function packageTrustProblem(target: HookTarget): PackageTrust | null {
   if (process.getuid === undefined) return null;
   let dist: string;
   try {
-    dist = realpathSync(distDir);
+    dist = realpathSync(target.distDir);
   } catch {
     return null; // gone: doctor says so on its own, and there is nothing to run
   }
   const packageRoot = dirname(dist);
-  const rootStats = lstatSync(packageRoot);
-  return changeableByOthers(rootStats, packageRoot) ?? treeProblem(dist);
-}
-
-function treeProblem(path: string): string | null {
-  const stats = lstatSync(path, { throwIfNoEntry: false });
-  if (!stats) return null;
-  const problem = changeableByOthers(stats, path);
-  if (problem || !stats.isDirectory()) return problem;
-  for (const name of readdirSync(path)) {
-    const inner = treeProblem(join(path, name));
-    if (inner) return inner;
+  const keyring = keyringModule(join(dist, 'worker.mjs'));
+  const found =
+    reachTrustProblem(packageRoot) ??
+    reachTrustProblem(target.distDir) ??
+    treeTrustProblem(dist) ??
+    treeTrustProblem(join(packageRoot, 'package.json')) ??
+    (keyring ? keyringTrustProblem(keyring) : null);
+  if (found) {
+    const inside = found.path === packageRoot || found.path.startsWith(`${packageRoot}${sep}`);
+    return {
+      ...found,
+      fix: inside
+        ? `${REINSTALL}, or run \`chmod -R go-w ${packageRoot}\` if every file there is yours`
+        : `${REINSTALL}, or run \`chmod go-w ${found.path}\` if it is yours`,
+    };
   }
-  return null;
+  const node = reachTrustProblem(target.nodePath);
+  return node
+    ? {
+        ...node,
+        fix: `run it with a node only you or root can change (your system's, or one in your home), or run \`chmod go-w ${node.path}\` if it is yours`,
+      }
+    : null;
 }
 
 /** The refusal of `init`, `init --system` and `doctor --fix`, in one sentence with its fix. */
-export function packageTrustRefusal(distDir: string, problem: string): string {
-  let packageRoot = dirname(distDir);
-  try {
-    packageRoot = dirname(realpathSync(distDir));
-  } catch {
-    // named as given
-  }
-  return `No hooks were installed: ${problem}, so another user could run their own code as you in every Codex hook; reinstall infinium-codex where only you or root can write (\`npm i -g\` as root, or a prefix of your own), or run \`chmod -R go-w ${packageRoot}\` if every file there is yours.`;
+export function packageTrustRefusal(untrusted: PackageTrust): string {
+  return `No hooks were installed: ${untrusted.problem}, so another user could run their own code as you in every Codex hook; ${untrusted.fix}.`;
 }

@@ -8,8 +8,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
+import { loadedFolderProblem, type Untrusted } from './path-trust';
 import { type Env, statePaths, systemFilesProblem, systemPaths } from './paths';
 
 export const KEYRING_SERVICE = 'infinium-codex';
@@ -30,6 +31,13 @@ export interface CredentialOptions {
 }
 
 type KeyringOp = 'get' | 'set' | 'delete';
+
+/** The keyring library was not loaded: another user could change it. */
+class KeyringRefused extends Error {
+  constructor(problem: string) {
+    super(`the keyring library was not loaded: ${problem}`);
+  }
+}
 
 /** The key a secret is stored under: the agent id and the origin it was entered for (`ag1@https://host`). */
 export function secretAccount(agentId: string, baseUrl: string): string {
@@ -61,9 +69,58 @@ process.stdin.on('end', async () => {
   }
 });`;
 
+/** The keyring library's entry file as Node finds it from `from` (a file of ours), or null when it is not there. */
+export function keyringModule(from: string = import.meta.url): string | null {
+  try {
+    return createRequire(from).resolve('@napi-rs/keyring');
+  } catch {
+    return null;
+  }
+}
+
+const keyringVerdicts = new Map<string, Untrusted | null>();
+
+/**
+ * Why the keyring library at `modulePath` may not be loaded, or null: the helper runs it as the user, with
+ * the secret on its stdin, so another user who could change it, or the platform package holding its
+ * compiled part (`@napi-rs/keyring-<platform>-*`, found as the library finds it), could read every secret.
+ * Both folders, their files and every folder above them must pass the owner rule (src/config/path-trust.ts).
+ */
+export function keyringTrustProblem(modulePath: string): Untrusted | null {
+  if (process.getuid === undefined) return null;
+  if (!keyringVerdicts.has(modulePath)) keyringVerdicts.set(modulePath, keyringVerdict(modulePath));
+  return keyringVerdicts.get(modulePath) ?? null;
+}
+
+function keyringVerdict(modulePath: string): Untrusted | null {
+  const folder = dirname(modulePath);
+  const own = loadedFolderProblem(folder);
+  if (own) return own;
+  let parts: string[] = [];
+  try {
+    const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+    parts = Object.keys(manifest.optionalDependencies ?? {});
+  } catch {
+    // no list of platform packages: the library then loads its compiled part from its own folder, judged above
+  }
+  const require = createRequire(modulePath);
+  for (const name of parts.filter((part) => part.startsWith(`@napi-rs/keyring-${process.platform}-`))) {
+    let found: string;
+    try {
+      found = dirname(require.resolve(`${name}/package.json`));
+    } catch {
+      continue; // not installed here (another platform's or libc's)
+    }
+    const problem = loadedFolderProblem(found);
+    if (problem) return problem;
+  }
+  return null;
+}
+
 /**
  * One keyring operation, time-boxed. Pinned to the Secret Service on Linux: the library's default silently
- * falls back to the kernel keyring, which forgets everything at reboot.
+ * falls back to the kernel keyring, which forgets everything at reboot. A library another user could change
+ * is never loaded (keyringTrustProblem): the operation fails as with no keyring, saying why.
  */
 function withKeyring(
   account: string,
@@ -72,9 +129,15 @@ function withKeyring(
   input = '',
 ): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? KEYRING_TIMEOUT_MS;
-  const modulePath = createRequire(import.meta.url).resolve('@napi-rs/keyring');
+  const modulePath = keyringModule();
+  if (!modulePath) return Promise.reject(new Error('the keyring library is not installed'));
+  const untrusted = keyringTrustProblem(modulePath);
+  if (untrusted) return Promise.reject(new KeyringRefused(untrusted.problem));
+  // The library loads whatever file NAPI_RS_NATIVE_LIBRARY_PATH names, in place of its own compiled part.
+  const { NAPI_RS_NATIVE_LIBRARY_PATH: _named, ...env } = process.env;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', KEYRING_CHILD, modulePath, op, KEYRING_SERVICE, account], {
+      env,
       stdio: ['pipe', 'pipe', 'ignore'],
       windowsHide: true,
     });
@@ -249,6 +312,7 @@ export async function deleteSecret(
 export type KeyringProbe =
   | { state: 'ok'; hasEntry: boolean }
   | { state: 'unavailable'; reason: string }
+  | { state: 'refused'; reason: string }
   | { state: 'timeout'; reason: string };
 
 /** Whether the OS keyring answers (a locked desktop keyring times out rather than answering). */
@@ -262,6 +326,7 @@ export async function probeKeyring(
     return { state: 'ok', hasEntry: typeof secret === 'string' && secret !== '' };
   } catch (error) {
     const reason = (error as Error).message;
+    if (error instanceof KeyringRefused) return { state: 'refused', reason };
     return /did not answer/.test(reason) ? { state: 'timeout', reason } : { state: 'unavailable', reason };
   }
 }

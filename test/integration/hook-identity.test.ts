@@ -22,7 +22,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeHookPath } from '../../src/codex/native-hook';
 import { spooledBytes } from '../../src/spool/events';
 import { DIST, makeSandbox as makeHookSandbox } from '../support/capture-harness';
-import { initArgs, makeSandbox, NATIVE_HOOK_BUILT, REPO_ROOT, runCli } from '../support/cli-sandbox';
+import {
+  initArgs,
+  makeSandbox,
+  NATIVE_HOOK_BUILT,
+  REPO_ROOT,
+  runCli,
+  type Sandbox,
+} from '../support/cli-sandbox';
 
 const host = `${process.platform}-${process.arch}`;
 let shared: string;
@@ -108,6 +115,110 @@ describe.runIf(NATIVE_HOOK_BUILT)('the native program Codex runs', () => {
     },
   );
 });
+
+describe.runIf(NATIVE_HOOK_BUILT && process.getuid !== undefined)(
+  'what else our hooks run: the folders above the package, the keyring library, node (attack21b N3, N4, N8)',
+  () => {
+    const init = (sandbox: Sandbox, bin: string, node?: string) =>
+      runCli(sandbox, initArgs('agent-1', 'http://127.0.0.1:9', '--offline'), {
+        input: 'sk-secret',
+        bin,
+        node,
+      });
+    const refusal = (problem: string, fix: string) =>
+      `Error: No hooks were installed: ${problem}, so another user could run their own code as you in every Codex hook; ${fix}.\n`;
+    const REINSTALL =
+      'reinstall infinium-codex where only you or root can write (`npm i -g` as root, or a prefix of your own)';
+
+    /** Installs, loosens `path`, then checks doctor fails hook-paths and init refuses, and puts `path` back. */
+    async function refusedAfter(
+      bin: string,
+      path: string,
+      loose: number,
+      tight: number,
+      fix: string,
+      node?: string,
+    ): Promise<Sandbox> {
+      const sandbox = makeSandbox();
+      const first = await init(sandbox, bin, node);
+      expect(first.code, first.stderr).toBe(0);
+      const installed = readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8');
+      chmodSync(path, loose);
+      try {
+        const problem = `${path} may be changed by other users (mode ${(loose & 0o777).toString(8)})`;
+        const doctor = await runCli(sandbox, ['doctor'], { bin });
+        expect(doctor.code).toBe(1);
+        expect(doctor.stdout).toMatch(/✗ hook-paths: our hooks run .*/);
+        expect(doctor.stdout).toContain(`, and ${problem}: another user could run their own code as you`);
+        const again = await init(sandbox, bin, node);
+        expect(again.code).toBe(1);
+        expect(again.stdout).toBe('');
+        expect(again.stderr).toBe(refusal(problem, fix));
+        expect(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')).toBe(installed);
+      } finally {
+        chmodSync(path, tight);
+      }
+      return sandbox;
+    }
+
+    it('refuses a package whose parent folder others may write to without the sticky bit (N4)', async () => {
+      await refusedAfter(
+        join(clone, 'dist', 'bin.cjs'),
+        shared,
+        0o777,
+        0o1777,
+        `${REINSTALL}, or run \`chmod go-w ${shared}\` if it is yours`,
+      );
+    });
+
+    it('refuses a keyring library others may change, and never loads it (N3)', async () => {
+      // A clone with its own node_modules: the keyring packages copied, everything else linked.
+      const own = join(shared, 'own-modules');
+      mkdirSync(join(own, 'node_modules'), { recursive: true, mode: 0o755 });
+      cpSync(join(clone, 'dist'), join(own, 'dist'), { recursive: true });
+      writeFileSync(join(own, 'package.json'), readFileSync(join(REPO_ROOT, 'package.json')));
+      for (const name of readdirSync(join(REPO_ROOT, 'node_modules'))) {
+        const from = join(REPO_ROOT, 'node_modules', name);
+        if (name === '@napi-rs') cpSync(from, join(own, 'node_modules', name), { recursive: true });
+        else symlinkSync(from, join(own, 'node_modules', name));
+      }
+      const library = join(own, 'node_modules', '@napi-rs', 'keyring');
+      const sandbox = await refusedAfter(
+        join(own, 'dist', 'bin.cjs'),
+        library,
+        0o777,
+        0o755,
+        `${REINSTALL}, or run \`chmod -R go-w ${own}\` if every file there is yours`,
+      );
+      // The helper refuses it too, where it is loaded: doctor says the keyring is not used, and why.
+      writeFileSync(
+        join(library, 'index.js'),
+        `require('fs').appendFileSync(${JSON.stringify(ranLog())}, 'keyring ran\\n');\n${readFileSync(join(library, 'index.js'), 'utf8')}`,
+      );
+      chmodSync(join(library, 'index.js'), 0o666);
+      const doctor = await runCli(sandbox, ['doctor'], { bin: join(own, 'dist', 'bin.cjs') });
+      expect(doctor.stdout).toContain(
+        `✗ keyring: the keyring library was not loaded: ${join(library, 'index.js')} may be changed by other users (mode 666), so no secret is read from or stored in the OS keyring`,
+      );
+      expect(existsSync(ranLog())).toBe(false);
+    });
+
+    it('refuses a node others may change: hooks.json names it (N8)', async () => {
+      const bin = join(shared, 'node-share', 'bin');
+      mkdirSync(bin, { recursive: true, mode: 0o755 });
+      const node = join(bin, 'node');
+      cpSync(process.execPath, node);
+      await refusedAfter(
+        join(clone, 'dist', 'bin.cjs'),
+        bin,
+        0o777,
+        0o755,
+        `run it with a node only you or root can change (your system's, or one in your home), or run \`chmod go-w ${bin}\` if it is yours`,
+        node,
+      );
+    });
+  },
+);
 
 describe('hook.sh and a PATH the project controls', () => {
   // Every program hook.sh might start, planted first on PATH: each logs its name and fails.

@@ -72,12 +72,19 @@ export function makeSandbox(codexVersion = '0.169.0'): Sandbox {
 export function runCli(
   sandbox: Sandbox,
   args: string[],
-  options: { input?: string; cwd?: string; env?: Record<string, string | undefined>; bin?: string } = {},
+  options: {
+    input?: string;
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    bin?: string;
+    /** The node to run the CLI with (the one `init` writes into hooks.json); this test run's by default. */
+    node?: string;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const env = { ...sandbox.env, ...options.env };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
+    const child = spawn(options.node ?? process.execPath, [options.bin ?? BIN, ...args], {
       cwd: options.cwd ?? sandbox.project,
       env: env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],

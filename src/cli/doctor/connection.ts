@@ -18,6 +18,14 @@ export async function connectionFindings(probe: Probe, ctx: CliContext): Promise
   const findings: Finding[] = [];
   const keyring = await probeKeyring(config.agentId, config.baseUrl, { env: ctx.env });
   const secret = await loadSecret(config.agentId, config.baseUrl, { env: ctx.env });
+  if (keyring.state === 'refused') {
+    findings.push({
+      check: 'keyring',
+      status: 'fail',
+      summary: `${keyring.reason}, so no secret is read from or stored in the OS keyring`,
+      fix: 'Reinstall infinium-codex where only you or root can write (`npm i -g` as root, or a prefix of your own).',
+    });
+  }
   if (keyring.state === 'timeout') {
     findings.push({
       check: 'keyring',

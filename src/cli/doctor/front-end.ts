@@ -29,9 +29,9 @@ function frontEndProblem(paths: HandlerPaths, ctx: CliContext): string | null {
   if (!executable(paths.program))
     return `${runs}, and that ${paths.frontEnd === 'sh' ? 'script' : 'program'} is gone (moved or reinstalled package?)`;
   if (!executable(paths.node)) return `${runs}, and that node is gone (moved node?)`;
-  const unsafe = packageTrustProblem(paths.distDir);
+  const unsafe = packageTrustProblem({ distDir: paths.distDir, nodePath: paths.node });
   if (unsafe)
-    return `${runs}, and ${unsafe}: another user could run their own code as you in every Codex hook`;
+    return `${runs}, and ${unsafe.problem}: another user could run their own code as you in every Codex hook`;
   if (paths.frontEnd === 'sh') return null;
   if (!existsSync(join(paths.distDir, 'worker.mjs')))
     return `${runs} for ${paths.distDir}, and that folder is gone (moved or reinstalled package?)`;

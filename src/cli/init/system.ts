@@ -58,8 +58,8 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
   const hooksFile = systemHooksFile(env);
   const hooks = readHooksFile(hooksFile);
   codexFileTarget(hooksFile);
-  const unsafe = packageTrustProblem(ctx.target.distDir);
-  if (unsafe) throw new UserError(packageTrustRefusal(ctx.target.distDir, unsafe));
+  const unsafe = packageTrustProblem(ctx.target);
+  if (unsafe) throw new UserError(packageTrustRefusal(unsafe));
 
   if (secret && !options.offline) {
     const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
