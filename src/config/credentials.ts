@@ -78,21 +78,15 @@ export function keyringModule(from: string = import.meta.url): string | null {
   }
 }
 
-const keyringVerdicts = new Map<string, Untrusted | null>();
-
 /**
  * Why the keyring library at `modulePath` may not be loaded, or null: the helper runs it as the user, with
  * the secret on its stdin, so another user who could change it, or the platform package holding its
  * compiled part (`@napi-rs/keyring-<platform>-*`, found as the library finds it), could read every secret.
  * Both folders, their files and every folder above them must pass the owner rule (src/config/path-trust.ts).
+ * Judged afresh before each load (a few dozen stats, next to starting a process): a worker stays for long.
  */
 export function keyringTrustProblem(modulePath: string): Untrusted | null {
   if (process.getuid === undefined) return null;
-  if (!keyringVerdicts.has(modulePath)) keyringVerdicts.set(modulePath, keyringVerdict(modulePath));
-  return keyringVerdicts.get(modulePath) ?? null;
-}
-
-function keyringVerdict(modulePath: string): Untrusted | null {
   const folder = dirname(modulePath);
   const own = loadedFolderProblem(folder);
   if (own) return own;
