@@ -1,7 +1,8 @@
 // Who may change a file we act on: settings written by someone else (a project's .infinium/config.json, the
 // machine-wide files), the programs our hooks run, what sits in our state folder. As git's safe.directory
 // judges a repository: the owner must be the user or root, and no one else may write to it. Group write
-// counts as others' unless the group is the user's private one.
+// counts as others' unless the group is the user's private one, or one whose members may act as root anyway
+// (macOS's admin group, which owns Homebrew's folders; sudo and wheel).
 import { readFileSync, type Stats, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
@@ -46,10 +47,32 @@ function privateGroup(gid: number): boolean {
   }
 }
 
+/** The groups whose members may become root anyway: their write adds nothing root could not do. */
+const ROOT_EQUIVALENT_GROUPS = new Set(['root', 'wheel', 'sudo', 'admin']);
+
+/**
+ * Whether group `gid` is one whose members may act as root anyway (by name in `groups`, the text of
+ * /etc/group; macOS's admin group is 80, and its directory service, not /etc/group, lists who is in it).
+ */
+export function rootEquivalentGroup(gid: number, groups: string, platform = process.platform): boolean {
+  if (gid === 0 || (platform === 'darwin' && gid === 80)) return true;
+  const name = records(groups).find((fields) => fields[2] === String(gid))?.[0];
+  return name !== undefined && ROOT_EQUIVALENT_GROUPS.has(name);
+}
+
+function groupTrusted(gid: number): boolean {
+  if (privateGroup(gid)) return true;
+  try {
+    return rootEquivalentGroup(gid, readFileSync('/etc/group', 'utf8'));
+  } catch {
+    return rootEquivalentGroup(gid, '');
+  }
+}
+
 /** Why another user could change what `stats` describes (named `what` in the sentence), or null. */
 export function changeableByOthers(stats: Stats, what: string): string | null {
   if (!trustedOwner(stats.uid)) return `${what} belongs to another user (uid ${stats.uid})`;
-  if (stats.mode & 0o002 || (stats.mode & 0o020 && !privateGroup(stats.gid)))
+  if (stats.mode & 0o002 || (stats.mode & 0o020 && !groupTrusted(stats.gid)))
     return `${what} may be changed by other users (mode ${(stats.mode & 0o777).toString(8)})`;
   return null;
 }

@@ -1,7 +1,7 @@
 // Group write counts as the user's own only for the user's private group (attack21b N6: a user whose
 // PRIMARY group it is appears in /etc/passwd, not in the group's member list).
 import { describe, expect, it } from 'vitest';
-import { groupIsUsersAlone } from '../../../src/config/file-trust';
+import { groupIsUsersAlone, rootEquivalentGroup } from '../../../src/config/file-trust';
 
 const GROUPS = 'root:x:0:\nstaff:x:50:ann,bob\nann:x:1000:\nbob:x:1001:\n';
 const PASSWD =
@@ -29,5 +29,21 @@ describe('groupIsUsersAlone', () => {
     expect(groupIsUsersAlone(1000, 'ann', GROUPS.replace('ann:x:1000:', 'ann:x:1000:eve'), PASSWD)).toBe(
       false,
     );
+  });
+});
+
+describe('rootEquivalentGroup', () => {
+  const groups = 'root:x:0:\nwheel:x:10:ann\nsudo:x:27:ann\nstaff:x:50:ann,bob\n';
+  it("trusts the groups whose members may become root anyway: Homebrew's admin on macOS, sudo, wheel", () => {
+    expect(rootEquivalentGroup(0, groups, 'linux')).toBe(true);
+    expect(rootEquivalentGroup(10, groups, 'linux')).toBe(true);
+    expect(rootEquivalentGroup(27, groups, 'linux')).toBe(true);
+    expect(rootEquivalentGroup(80, '', 'darwin')).toBe(true);
+  });
+
+  it('does not trust any other group', () => {
+    expect(rootEquivalentGroup(50, groups, 'linux')).toBe(false);
+    expect(rootEquivalentGroup(80, groups, 'linux')).toBe(false);
+    expect(rootEquivalentGroup(4242, groups, 'darwin')).toBe(false);
   });
 });
