@@ -36,6 +36,8 @@ drain() {
 # that to arrive, and it must still be kept. Background jobs get /dev/null as stdin in a non-interactive
 # shell, hence the payload is read from fd 3.
 slowdrain() {
+  # Made here, not by the background cat: the watchdog below may measure it before cat has opened it.
+  : >>"$1"
   command -p cat <&3 >>"$1" 3<&- &
   c=$!
   (
