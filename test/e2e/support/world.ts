@@ -2,6 +2,7 @@
 // and our connector installed in it by `init`. Scenarios run real `codex exec` sessions in it.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { waitForWorkerIdle as waitForIdle } from '../../support/capture-harness';
 import type { ReceivedTrace, StandIn } from '../../support/infinium-stand-in';
 import { startStandIn } from '../../support/infinium-stand-in';
 import { type CodexRun, codexExec, makeSandbox, type RunOptions, type Sandbox } from './codex';
@@ -62,8 +63,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const model = await startModelServer();
   const sandbox = makeSandbox({ modelUrl: model.url, tables: options.tables });
   const close = async () => {
+    // A test that does not wait for its turn's trace may leave the worker writing in the state folder: let
+    // it finish its pass first (what stays in the spool, it would not take), or the removal races its writes.
+    await waitForIdle(sandbox.stateDir, { timeoutMs: 10_000 }).catch(() => undefined);
     await Promise.all([standIn.close(), model.close()]);
-    rmSync(sandbox.root, { recursive: true, force: true });
+    rmSync(sandbox.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   };
   try {
     await init(sandbox, {
