@@ -3,11 +3,12 @@
 // <project>/node_modules/.bin first; direnv's `PATH_add bin` adds a folder of the project): a `git` or
 // `git-lfs` there would run as the user, outside Codex's sandbox, at every snapshot. So only the PATH's
 // trusted folders count: absolute, under no node_modules folder, inside no working tree that holds the
-// session's folder (a submodule's outer repository included), and not changeable by anyone but the user or
-// root; git itself is taken from them by absolute path (links followed, and checked the same way).
+// session's folder (a submodule's outer repository included), and not changeable or replaceable by anyone
+// but the user or root (src/config/path-trust.ts: the folder and every folder above it); git itself is taken
+// from them by absolute path (links followed, and judged the same way).
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, sep } from 'node:path';
-import { changeableByOthers } from '../config/file-trust';
+import { reachTrustProblem } from '../config/path-trust';
 
 const found = new Map<string, TrustedGit | null>();
 
@@ -38,12 +39,7 @@ function projectControlled(path: string, trees: string[]): boolean {
 function trustedFolder(dir: string, trees: string[]): boolean {
   if (!isAbsolute(dir) || projectControlled(dir, trees)) return false;
   try {
-    const real = realpathSync(dir);
-    return (
-      !projectControlled(real, trees) &&
-      !changeableByOthers(statSync(dir), dir) &&
-      !changeableByOthers(statSync(real), real)
-    );
+    return !projectControlled(realpathSync(dir), trees) && reachTrustProblem(dir) === null;
   } catch {
     return false;
   }
@@ -54,8 +50,8 @@ function gitIn(dir: string, trees: string[]): string | null {
   try {
     accessSync(program, constants.X_OK);
     const real = realpathSync(program);
-    if (projectControlled(real, trees) || !trustedFolder(dirname(real), trees)) return null;
-    return statSync(real).isFile() && !changeableByOthers(statSync(real), real) ? program : null;
+    if (projectControlled(real, trees) || !statSync(real).isFile()) return null;
+    return reachTrustProblem(program) === null ? program : null;
   } catch {
     return null;
   }
@@ -70,7 +66,11 @@ export function trustedGit(cwd: string, path: string | undefined = process.env.P
   if (!found.has(key)) {
     const trees = workingTrees(cwd);
     const folders = (path ?? '').split(delimiter).filter((dir) => trustedFolder(dir, trees));
-    const program = folders.map((dir) => gitIn(dir, trees)).find((git) => git !== null) ?? null;
+    let program: string | null = null;
+    for (const dir of folders) {
+      program = gitIn(dir, trees);
+      if (program) break;
+    }
     found.set(key, program ? { program, path: folders.join(delimiter) } : null);
   }
   return found.get(key) ?? null;
