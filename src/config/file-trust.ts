@@ -28,25 +28,6 @@ export function groupIsUsersAlone(gid: number, user: string, groups: string, pas
   return entry?.[0] === user && [...members, ...primaryOf].every((member) => member === user);
 }
 
-/**
- * Whether `gid` is the user's private group (Debian's and Ubuntu's user groups), where a umask of 002 makes
- * every file the user creates group-writable, npm's unpacking included. Writable by that group is writable
- * by the user alone.
- */
-function privateGroup(gid: number): boolean {
-  if (gid !== process.getgid?.()) return false;
-  try {
-    return groupIsUsersAlone(
-      gid,
-      userInfo().username,
-      readFileSync('/etc/group', 'utf8'),
-      readFileSync('/etc/passwd', 'utf8'),
-    );
-  } catch {
-    return false;
-  }
-}
-
 /** The groups whose members may become root anyway: their write adds nothing root could not do. */
 const ROOT_EQUIVALENT_GROUPS = new Set(['root', 'wheel', 'sudo', 'admin']);
 
@@ -60,12 +41,28 @@ export function rootEquivalentGroup(gid: number, groups: string, platform = proc
   return name !== undefined && ROOT_EQUIVALENT_GROUPS.has(name);
 }
 
-function groupTrusted(gid: number): boolean {
-  if (privateGroup(gid)) return true;
+/** A system database's text, or none where it cannot be read. */
+function database(file: string): string {
   try {
-    return rootEquivalentGroup(gid, readFileSync('/etc/group', 'utf8'));
+    return readFileSync(file, 'utf8');
   } catch {
-    return rootEquivalentGroup(gid, '');
+    return '';
+  }
+}
+
+/**
+ * Whether write by group `gid` is as good as the user's own: a group whose members may act as root anyway,
+ * or the user's private group (Debian's and Ubuntu's user groups), where a umask of 002 makes every file the
+ * user creates group-writable, npm's unpacking included. /etc/group is read once for both.
+ */
+function groupTrusted(gid: number): boolean {
+  const groups = database('/etc/group');
+  if (rootEquivalentGroup(gid, groups)) return true;
+  if (gid !== process.getgid?.()) return false;
+  try {
+    return groupIsUsersAlone(gid, userInfo().username, groups, database('/etc/passwd'));
+  } catch {
+    return false; // no user name to compare with
   }
 }
 

@@ -17,6 +17,7 @@ import {
 } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
+import { WORKER_TRIGGERS } from '../codex/hook-payload';
 import { type Env, stateRoot, stateRootForeign, tracingDisabled } from '../config/paths';
 import { envTrailer, SECRET_VAR } from '../spool/session-env';
 
@@ -25,7 +26,7 @@ import { envTrailer, SECRET_VAR } from '../spool/session-env';
  * time, not total time: a big payload on a busy machine may take longer than this to arrive whole.
  */
 export const STDIN_WAIT_MS = 2_000;
-const WORKER_TRIGGERS = new Set(['SessionStart', 'Stop', 'SubagentStop', 'Interrupt', 'SessionEnd']);
+const WORKER_EVENTS = new Set(WORKER_TRIGGERS);
 const MAX_SEQUENCE = 64;
 /** Added to the worker's niceness, as hook.sh's `nice -n 10` (os.setPriority maps it on Windows). */
 const WORKER_NICENESS = 10;
@@ -73,7 +74,7 @@ export function runHook(eventArg: string | undefined, env: Env = process.env): v
     // A session with its own secret starts its own worker, which keeps the secret for the session.
     const ownSecret = Boolean(env[SECRET_VAR]);
     const trigger =
-      WORKER_TRIGGERS.has(event) || (event === 'UserPromptSubmit' && otherPromptWaits(root, entry));
+      WORKER_EVENTS.has(event) || (event === 'UserPromptSubmit' && otherPromptWaits(root, entry));
     // SessionStart's worker snapshots the working tree: it must not wait for a busy worker's pass.
     if (entry && trigger && (ownSecret || event === 'SessionStart' || !askedWorker(root)))
       startWorker(env, ownSecret ? entry : null);
