@@ -105,6 +105,15 @@ export function spoolPaths(env: Env = process.env): SpoolPaths {
 /** A spooled event's file name: `<pid>-<n>.<Event>.json`. */
 export const SPOOL_NAME = /^(\d+)-(\d+)\.([A-Za-z]+)\.json$/;
 
+/** Whether an event of `event` waits in the spool: its file names alone, no file read or stat. */
+export function spoolHolds(paths: SpoolPaths, event: string): boolean {
+  try {
+    return readdirSync(paths.spool).some((name) => SPOOL_NAME.exec(name)?.[3] === event);
+  } catch {
+    return false;
+  }
+}
+
 /** Outbox/dead/payload file stem for a turn (or a whole session, for per-session traces). */
 export function traceKey(sessionId: string, turnKey: string): string {
   return `${safeName(sessionId)}~${safeName(turnKey)}`;

@@ -12,7 +12,7 @@ import {
   takeSnapshot,
 } from '../git/snapshot';
 import { listSpool, readSpoolEntry } from '../spool/events';
-import { type SpoolPaths, spoolPaths } from '../spool/layout';
+import { type SpoolPaths, spoolHolds, spoolPaths } from '../spool/layout';
 import { appendLog } from '../spool/log';
 import { sessionEnv } from '../spool/session-env';
 import { addSnapshot, readSnapshots, type StoredSnapshot, sessionIndexFile } from '../spool/snapshots';
@@ -40,8 +40,9 @@ const STARTING = new Set([undefined, 'startup', 'resume', 'clear']);
  * (runs before the worker's pass and its lock: another worker's long pass must not delay it).
  */
 export async function takeStartSnapshots(env: Env, now: () => number = Date.now): Promise<void> {
-  if (gitEvidenceOff(env)) return;
   const paths = spoolPaths(env);
+  // Most passes have none: the names say so without a stat of every spooled event.
+  if (gitEvidenceOff(env) || !spoolHolds(paths, 'SessionStart')) return;
   for (const entry of listSpool(paths)) {
     if (entry.event !== 'SessionStart') continue;
     const event = readSpoolEntry(entry);

@@ -6,7 +6,7 @@
 // `built`, the outbox, dead/ and the history), an import racing a live worker on the same session still
 // sends each turn once: whichever builds it first, the other finds it built.
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { sep } from 'node:path';
 import { findOurHooks, readHooksFile, userHooksFile } from '../codex/hooks-file';
 import type { RolloutCursor } from '../codex/rollout-reader';
 import {

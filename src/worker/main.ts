@@ -5,24 +5,15 @@
 // side only when a turn is to be built). A SessionStart waiting in the spool is the exception: its start
 // snapshot (./evidence.ts) is taken before Codex's first tool call, whoever holds the lock, so that
 // worker takes the ordinary way.
-import { readdirSync } from 'node:fs';
 import type { RolloutCursor } from '../codex/rollout-reader';
 import { stateRootProblem } from '../config/paths';
-import { SPOOL_NAME, type SpoolPaths, spoolPaths } from '../spool/layout';
+import { spoolHolds, spoolPaths } from '../spool/layout';
 import type { HeldLock } from '../spool/lock';
 import { takeWorkerLock } from './lock-first';
 import { markStarted, timed, timedSync } from './timing';
 
 markStarted();
 const argv = process.argv.slice(2);
-
-function sessionStartWaiting(paths: SpoolPaths): boolean {
-  try {
-    return readdirSync(paths.spool).some((name) => SPOOL_NAME.exec(name)?.[3] === 'SessionStart');
-  } catch {
-    return false;
-  }
-}
 
 /** The lock, null when another worker holds it, undefined when the ordinary way is to be taken. */
 function firstLock(): HeldLock | null | undefined {
@@ -32,7 +23,7 @@ function firstLock(): HeldLock | null | undefined {
     const paths = spoolPaths();
     // Its heartbeat thread starts with the first lock: most of this phase.
     const taken = timedSync('lock', () => takeWorkerLock(paths));
-    return taken === null && sessionStartWaiting(paths) ? undefined : taken;
+    return taken === null && spoolHolds(paths, 'SessionStart') ? undefined : taken;
   } catch {
     // A full disk, a read-only state dir: the ordinary way meets it again and logs it where it can.
     return undefined;
