@@ -124,7 +124,7 @@ function git(args: string[], call: GitCall): Promise<string> {
 }
 
 /** The number of entries an index file holds (its header), or 0 when it cannot be read. */
-export function indexEntries(indexFile: string): number {
+function indexEntries(indexFile: string): number {
   let fd: number | undefined;
   try {
     fd = openSync(indexFile, 'r');
@@ -258,7 +258,7 @@ export interface Comparison {
 }
 
 /** At most this many commits of a turn are listed. */
-export const MAX_COMMITS = 100;
+const MAX_COMMITS = 100;
 
 /** What changed from `before` to `after` (two snapshots of one repository): files, and commits made. */
 export async function compareSnapshots(

@@ -16,7 +16,7 @@ export interface StoredSnapshot extends Snapshot {
 const KEPT = 6;
 const MAX_AGE_MS = 30 * 86_400_000;
 
-export function snapshotsDir(paths: SpoolPaths): string {
+function snapshotsDir(paths: SpoolPaths): string {
   return join(paths.root, 'snapshots');
 }
 

@@ -181,7 +181,7 @@ const LANGUAGES: Record<string, string> = {
 };
 
 /** The programming language most of the changed lines are in (files of no language are not counted). */
-export function mainLanguage(files: readonly FileChange[]): string | undefined {
+function mainLanguage(files: readonly FileChange[]): string | undefined {
   const weight = new Map<string, number>();
   for (const file of files) {
     const extension = /\.([A-Za-z0-9]+)$/.exec(file.path)?.[1]?.toLowerCase();

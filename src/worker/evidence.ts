@@ -19,7 +19,7 @@ import { addSnapshot, readSnapshots, type StoredSnapshot, sessionIndexFile } fro
 import type { GitEvidence, SnapshotFacts } from '../trace/outcome';
 
 /** INFINIUM_CODEX_GIT_EVIDENCE=0 turns git evidence off (traces then say `unavailable`). */
-export function gitEvidenceOff(env: Env): boolean {
+function gitEvidenceOff(env: Env): boolean {
   return /^(0|false|no|off)$/i.test(env.INFINIUM_CODEX_GIT_EVIDENCE ?? '');
 }
 

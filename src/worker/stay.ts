@@ -57,7 +57,7 @@ export function sameFile(file: string): () => boolean {
 }
 
 /** Whether a command waiting for the worker lock asks the holder to leave (see waitForLock). */
-export function yieldRequested(paths: SpoolPaths, nowMs = Date.now()): boolean {
+function yieldRequested(paths: SpoolPaths, nowMs = Date.now()): boolean {
   try {
     return nowMs - statSync(paths.yieldRequest).mtimeMs < YIELD_FRESH_MS;
   } catch {

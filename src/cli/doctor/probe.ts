@@ -1,5 +1,5 @@
 // What every family of checks looks at, read once per run: Codex, its config.toml, our settings and where
-// our hooks are. `status` shows the same facts from the same code (probeSetup).
+// our hooks are. `status` shows the same facts from the same code (probe).
 import { existsSync } from 'node:fs';
 import { hooksFeature, readConfigToml, type TomlTable } from '../../codex/config-toml';
 import { CodexFileError } from '../../codex/hooks-file';
@@ -50,7 +50,7 @@ export interface Probe {
  * Our settings for this folder and Codex's config.toml: a broken file is reported (configError), never
  * thrown, so `doctor` and `status --json` always answer.
  */
-export function probeSettings(
+function probeSettings(
   ctx: CliContext,
 ): Pick<Probe, 'config' | 'configError' | 'consentNeeded' | 'machineFilesProblem' | 'toml'> {
   let config: ResolvedConfig | null = null;
@@ -106,7 +106,7 @@ function probeHooks(
 type Setup = Omit<Probe, 'scope' | 'hooksFile' | 'hooks' | 'hooksError' | 'managedToo'>;
 
 /** All but where our hooks are: what `status` shows. */
-export async function probeSetup(ctx: CliContext): Promise<Setup> {
+async function probeSetup(ctx: CliContext): Promise<Setup> {
   const settings = probeSettings(ctx);
   const codex = await detectCodex(ctx.env);
   return { codex, feature: judgeHooksFeature(codex.version, hooksFeature(settings.toml)), ...settings };

@@ -378,8 +378,6 @@ function frontEndSetting(options: InitOptions): { frontEnd?: FrontEnd } {
   return { frontEnd: options.frontEnd === 'sh' ? 'sh' : undefined };
 }
 
-export type { InitOptions };
-
 export async function init(options: InitOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
   const projectDir = options.project ? resolve(ctx.cwd, options.project) : pauseKeyFor(ctx.cwd);
