@@ -15,6 +15,14 @@ export const CLIENT_RETRY: RetryPolicy = { baseDelayMs: 1_000, maxDelayMs: 10_00
 /** The outbox: keep trying across worker runs for about two days, then park the trace as dead. */
 export const OUTBOX_RETRY: RetryPolicy = { baseDelayMs: 30_000, maxDelayMs: 6 * 3_600_000, maxAttempts: 16 };
 
+/**
+ * No retry is scheduled further ahead than the policy's longest wait: an entry due later than that was
+ * scheduled under a clock that has since gone back (a wrong clock corrected, a VM restored), and is due now.
+ */
+export function notDueYet(entry: { nextAttemptAtMs: number }, nowMs: number): boolean {
+  return entry.nextAttemptAtMs > nowMs && entry.nextAttemptAtMs - nowMs <= OUTBOX_RETRY.maxDelayMs;
+}
+
 export interface FailureFacts {
   transient: boolean;
   retryAfterSeconds?: number;

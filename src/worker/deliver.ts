@@ -18,7 +18,7 @@ import {
 } from '../config/settings';
 import { AgentCredentials, sendTrace } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
-import { decideRetry, OUTBOX_RETRY } from '../infinium/retry';
+import { decideRetry, notDueYet, OUTBOX_RETRY } from '../infinium/retry';
 import { serializeTaskData } from '../infinium/task-data';
 import {
   appendHistory,
@@ -139,14 +139,6 @@ export async function deliverDue(
     else summary.waiting += 1;
   }
   return summary;
-}
-
-/**
- * No retry is scheduled further ahead than the policy's longest wait: an entry due later than that was
- * scheduled under a clock that has since gone back (a wrong clock corrected, a VM restored), and is due now.
- */
-export function notDueYet(entry: Pick<OutboxEntry, 'nextAttemptAtMs'>, nowMs: number): boolean {
-  return entry.nextAttemptAtMs > nowMs && entry.nextAttemptAtMs - nowMs <= OUTBOX_RETRY.maxDelayMs;
 }
 
 async function deliverOne(

@@ -1,7 +1,8 @@
 // Doctor's look at the capture pipeline's state: traces piling up, dead traces, a worker that stopped.
+
+import { notDueYet } from '../../infinium/retry';
 import { spoolStats } from '../../spool';
 import type { RolloutDrift } from '../../spool/history';
-import { notDueYet } from '../../worker/deliver';
 import type { CliContext } from '../context';
 import { updateAdvice } from '../install-source';
 import { count } from '../output';
