@@ -34,7 +34,9 @@ drain() {
 # Appends the rest of stdin to $1, giving up once 2 s pass with no new input and stdin still open (a writer
 # that never closes it). Idle time, not total time: a big payload on a busy machine may take longer than
 # that to arrive, and it must still be kept. Background jobs get /dev/null as stdin in a non-interactive
-# shell, hence the payload is read from fd 3.
+# shell, hence the payload is read from fd 3. The watchdog says nothing to our log: a TERM that reaches it while
+# it measures the file runs its trap only after that measurement, which may find the file already published
+# and consumed (its wc would log "cannot open"); what was kept or dropped is said by the shell that waited.
 slowdrain() {
   # Made here, not by the background cat: the watchdog below may measure it before cat has opened it.
   : >>"$1"
@@ -52,7 +54,7 @@ slowdrain() {
       was=$now
     done
     kill $c
-  ) 3<&- &
+  ) 3<&- 2>/dev/null &
   w=$!
   { wait $c; } 2>/dev/null
   r=$?
