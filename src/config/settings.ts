@@ -321,7 +321,7 @@ const SESSION_CHOICES = [
  * turn); a base URL or agent id that cannot be used sets the session's turns aside (`refused`): sending
  * them anywhere else would not be the session's choice. `notes` say what was done, for the log and `status`.
  */
-export function sessionReading(env: Env): { env: Env; notes: string[]; refused: string | null } {
+function sessionReading(env: Env): { env: Env; notes: string[]; refused: string | null } {
   const read: Env = { ...env };
   const notes: string[] = [];
   for (const [name, allowed, mostPrivate, words] of SESSION_CHOICES) {
@@ -338,6 +338,22 @@ export function sessionReading(env: Env): { env: Env; notes: string[]; refused: 
     return { env: read, notes, refused: `${error.message} Its turns were set aside, not sent.` };
   }
   return { env: read, notes, refused: null };
+}
+
+/**
+ * The agent for a session's turns in `cwd`, under `env`, the settings its hook recorded over the worker's
+ * own (spool/session-env.ts), read as sessionReading says. `config` is null when the turn is not traced,
+ * also when the session's settings cannot be used; `notes` say what was read otherwise or why it was set
+ * aside. A broken config file, or a project file awaiting consent, throws as in resolveConfig. Every
+ * worker path that asks where a session's turn goes asks here: the trace, its start snapshot, a retarget.
+ */
+export function resolveSessionConfig(
+  cwd: string,
+  env: Env,
+): { config: ResolvedConfig | null; notes: string[] } {
+  const reading = sessionReading(env);
+  if (reading.refused) return { config: null, notes: [...reading.notes, reading.refused] };
+  return { config: resolveConfig(cwd, reading.env), notes: reading.notes };
 }
 
 /** The front-end `init` was asked for (user settings); `native` (when available) unless told otherwise. */

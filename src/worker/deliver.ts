@@ -13,8 +13,7 @@ import {
   CONTENT_OPENNESS,
   LOCAL_AGENT,
   type ResolvedConfig,
-  resolveConfig,
-  sessionReading,
+  resolveSessionConfig,
 } from '../config/settings';
 import { AgentCredentials, sendTrace } from '../infinium/client';
 import { InfiniumError } from '../infinium/errors';
@@ -445,8 +444,7 @@ function recoverQueued(env: Env, lock: HeldLock, options: RecoveryOptions): Reco
     if (!resolved.has(id)) {
       let config: ResolvedConfig | null = null;
       try {
-        const reading = sessionReading(sessionEnv(env, entry.choices));
-        if (!reading.refused) config = resolveConfig(entry.cwd, reading.env);
+        config = resolveSessionConfig(entry.cwd, sessionEnv(env, entry.choices)).config;
       } catch {
         // A broken config file: the entry keeps its target (doctor reports the file).
       }

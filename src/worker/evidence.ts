@@ -3,7 +3,7 @@
 // evidence says `partial`); every later turn from the snapshot that ended the turn before. A turn's own end
 // snapshot is taken once, when its trace is first composed, and kept: a retried build compares the same two.
 import type { Env } from '../config/paths';
-import { resolveConfig } from '../config/settings';
+import { resolveSessionConfig } from '../config/settings';
 import {
   compareSnapshots,
   DEFAULT_LIMITS,
@@ -52,7 +52,7 @@ export async function takeStartSnapshots(env: Env, now: () => number = Date.now)
     if (readSnapshots(paths, payload.session_id).some((snapshot) => snapshot.by === by)) continue;
     // Only where a turn would be traced: git never runs in a project without an agent.
     try {
-      if (!resolveConfig(payload.cwd, sessionEnv(env, event.env))) continue;
+      if (!resolveSessionConfig(payload.cwd, sessionEnv(env, event.env)).config) continue;
     } catch {
       continue;
     }

@@ -9,8 +9,7 @@ import {
   ConfigError,
   configuredCapture,
   type ResolvedConfig,
-  resolveConfig,
-  sessionReading,
+  resolveSessionConfig,
 } from '../config/settings';
 import type { TaskData } from '../infinium/task-data';
 import { cleanSpoolLeftovers, listSpool, moveAside, readSpoolEntry, removeEntries } from '../spool/events';
@@ -584,17 +583,15 @@ function closedTurn(sessionId: string, grouped: GroupedTurn, turnNumber: number)
  */
 function turnConfig(pass: Pass, sessionId: string, grouped: GroupedTurn): ResolvedConfig | null {
   const root = rootEvent(grouped);
-  const reading = sessionReading(sessionEnv(pass.env, root?.env));
-  const said = [...reading.notes, ...(reading.refused ? [reading.refused] : [])];
-  for (const note of said) {
+  const { config, notes } = resolveSessionConfig(root?.payload.cwd ?? '', sessionEnv(pass.env, root?.env));
+  for (const note of notes) {
     const line = `session ${sessionId}: ${note}`;
     if (!pass.notes.settings.includes(line)) {
       pass.notes.settings.push(line);
       appendLog(pass.paths.workerLog, line);
     }
   }
-  if (reading.refused) return null;
-  return resolveConfig(root?.payload.cwd ?? '', reading.env);
+  return config;
 }
 
 /** Where the trace's secret comes from: the session's own (it was started with one), else the stored one. */

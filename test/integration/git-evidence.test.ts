@@ -17,8 +17,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compareSnapshots, type Snapshot, takeSnapshot } from '../../src/git/snapshot';
 import { spoolPaths } from '../../src/spool/layout';
-import { addSnapshot, sessionIndexFile } from '../../src/spool/snapshots';
-import { turnGitEvidence } from '../../src/worker/evidence';
+import { addSnapshot, readSnapshots, sessionIndexFile } from '../../src/spool/snapshots';
+import { takeStartSnapshots, turnGitEvidence } from '../../src/worker/evidence';
+import { runHook } from '../support/capture-harness';
 
 let dir: string;
 let repo: string;
@@ -232,6 +233,35 @@ describe('git evidence of turns (src/worker/evidence.ts)', () => {
       files: [],
       commits: [],
     });
+  });
+
+  // A session's mistyped setting is read as its most private choice for the trace (issue 21 kind 5); its
+  // start snapshot is taken under the same reading, or its first turn would have no evidence.
+  it('takes the start snapshot of a session whose recorded settings hold a typo', async () => {
+    const state = join(dir, 'state');
+    mkdirSync(state, { recursive: true, mode: 0o700 });
+    writeFileSync(join(state, 'config.json'), JSON.stringify({ agentId: 'ag1' }), { mode: 0o600 });
+    const payload = JSON.stringify({
+      session_id: 's9',
+      hook_event_name: 'SessionStart',
+      source: 'startup',
+      cwd: repo,
+    });
+    const run = await runHook(
+      'sh',
+      'SessionStart',
+      payload,
+      {
+        ...env(),
+        INFINIUM_CODEX_CONTENT_MODE: 'Metadata',
+      } as Record<string, string>,
+      { node: '/bin/true' },
+    );
+    expect(run.code).toBe(0);
+    await takeStartSnapshots(env());
+    expect(readSnapshots(spoolPaths(env()), 's9').map((snapshot) => snapshot.by)).toEqual([
+      expect.stringMatching(/^start:.*SessionStart/),
+    ]);
   });
 
   it('says why there is no evidence: no snapshot before the turn, outside git, turned off', async () => {
