@@ -203,7 +203,7 @@ export interface OutcomeEvidence {
   files_changed: number;
   lines_added: number;
   lines_removed: number;
-  /** At most 200; the rest are counted in files_not_listed. Absent in metadata mode. */
+  /** At most MAX_LISTED_FILES; the rest are counted in files_not_listed. Absent in metadata mode. */
   files?: OutcomeFile[];
   files_not_listed?: number;
   commits: OutcomeCommit[];
@@ -216,6 +216,11 @@ export interface OutcomeEvidence {
 
 export type FileChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed';
 export type CheckKind = 'test' | 'build' | 'typecheck' | 'lint' | 'format';
+export const CHECK_KINDS: readonly CheckKind[] = ['test', 'build', 'typecheck', 'lint', 'format'];
+/** At most this many files are listed in environment.outcome.files; the rest are counted. */
+export const MAX_LISTED_FILES = 200;
+/** A commit id as environment.outcome.commits gives it: abbreviated (`git log %h`), sha-1 or sha-256. */
+export const COMMIT_ID = /^[0-9a-f]{4,64}$/;
 
 export interface OutcomeFile {
   path: string;
@@ -385,7 +390,6 @@ function costProblems(data: TaskData): string[] {
 }
 
 const FILE_STATUSES: readonly string[] = ['added', 'modified', 'deleted', 'renamed'];
-const CHECK_KINDS: readonly string[] = ['test', 'build', 'typecheck', 'lint', 'format'];
 const VERDICTS: readonly string[] = ['passed', 'failed'];
 
 /** The rules of `outcome`, environment.outcome and `development`. */
@@ -408,7 +412,7 @@ function outcomeProblems(data: TaskData): string[] {
     if (!isCount(evidence[key])) problems.push(`${at}.${key} must be a whole number >= 0`);
   }
   const files = evidence.files ?? [];
-  if (files.length > 200) problems.push(`${at}.files lists more than 200 files`);
+  if (files.length > MAX_LISTED_FILES) problems.push(`${at}.files lists more than ${MAX_LISTED_FILES} files`);
   for (const [index, file] of files.entries()) {
     if (typeof file.path !== 'string' || !FILE_STATUSES.includes(file.status))
       problems.push(`${at}.files[${index}] needs a path and a known status`);
@@ -419,7 +423,7 @@ function outcomeProblems(data: TaskData): string[] {
       problems.push(`${at}.files[${index}] line counts must be whole numbers >= 0`);
   }
   for (const [index, commit] of evidence.commits.entries()) {
-    if (!/^[0-9a-f]{4,64}$/.test(commit.sha) || !isCount(commit.files))
+    if (!COMMIT_ID.test(commit.sha) || !isCount(commit.files))
       problems.push(`${at}.commits[${index}] needs a commit id and a file count`);
   }
   for (const [index, check] of evidence.checks.entries()) {
@@ -435,7 +439,7 @@ function outcomeProblems(data: TaskData): string[] {
     }
   }
   for (const [kind, verdict] of Object.entries(evidence.checks_final)) {
-    if (!CHECK_KINDS.includes(kind) || !VERDICTS.includes(verdict as string))
+    if (!CHECK_KINDS.includes(kind as CheckKind) || !VERDICTS.includes(verdict as string))
       problems.push(`${at}.checks_final.${kind} must be passed or failed`);
   }
   return problems;

@@ -7,7 +7,6 @@
 import type { CheckKind } from '../infinium/task-data';
 
 export type { CheckKind };
-export const CHECK_KINDS: readonly CheckKind[] = ['test', 'build', 'typecheck', 'lint', 'format'];
 
 export interface CheckRule {
   /** The tool as docs/traced-events.md and a metadata-mode trace name it. */

@@ -1,7 +1,7 @@
 // git's machine output, read into typed facts where it enters (src/git/ runs git; this module only reads
 // what it printed). Paths and counts only: git is never asked for file contents. Pure.
 
-import type { FileChangeStatus as FileStatus } from '../infinium/task-data';
+import { COMMIT_ID, type FileChangeStatus as FileStatus } from '../infinium/task-data';
 
 export type { FileStatus };
 
@@ -96,7 +96,7 @@ export function parseLog(output: string): CommitFacts[] {
     .map((record) => {
       const [header = '', ...paths] = record.split('\0');
       const [sha = '', subject = ''] = header.split('\x1f');
-      if (!/^[0-9a-f]{4,64}$/.test(sha)) throw new GitOutputInvalid('a log record has no commit id');
+      if (!COMMIT_ID.test(sha)) throw new GitOutputInvalid('a log record has no commit id');
       return { sha, subject, files: paths.filter((path) => path.trim() !== '').length };
     });
 }

@@ -1,16 +1,15 @@
 // What came of a turn: the files it changed (git evidence from src/git/snapshot.ts, else the patches the
 // rollout records), the checks its commands ran (src/trace/checks.ts) and how each kind ended, commits,
 // pushes and pull requests, as environment.outcome, the `outcome` sentence and `development`. Pure.
-import type { Development, OutcomeCheck, OutcomeEvidence } from '../infinium/task-data';
-import type { ToolActivity } from './activity';
 import {
   CHECK_KINDS,
-  type CheckKind,
-  type CheckResult,
-  checkResults,
-  coverageTotal,
-  simpleCommands,
-} from './checks';
+  type Development,
+  MAX_LISTED_FILES,
+  type OutcomeCheck,
+  type OutcomeEvidence,
+} from '../infinium/task-data';
+import type { ToolActivity } from './activity';
+import { type CheckKind, type CheckResult, checkResults, coverageTotal, simpleCommands } from './checks';
 import type { CommitFacts, FileChange, FileStatus } from './git-output';
 
 /** The state of the repository at one snapshot, as the trace shows it (no tree id: it names nothing). */
@@ -45,9 +44,6 @@ export interface OutcomeText {
   withText: boolean;
   excerpt(text: string | undefined, max: number): string | undefined;
 }
-
-/** At most this many files are listed; the rest are counted. */
-export const MAX_LISTED_FILES = 200;
 
 export interface TurnOutcome {
   evidence: OutcomeEvidence;

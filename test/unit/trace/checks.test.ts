@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CHECK_KINDS } from '../../../src/infinium/task-data';
 import {
-  CHECK_KINDS,
   CHECK_TABLE,
   checkResults,
   coverageTotal,
