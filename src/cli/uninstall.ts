@@ -3,7 +3,7 @@
 // only changed by our install gets its original bytes back. It stops our background worker, so nothing of
 // ours runs after it, and says what it leaves behind. `--purge` also removes our state, secrets and backups.
 import { existsSync, rmSync } from 'node:fs';
-import { findOurHooks, readHooksFile } from '../codex/hooks-file';
+import { holdsOurHooks } from '../codex/hooks-file';
 import { hooksFileFor, installedFiles, uninstallHooks, userConfigToml } from '../codex/install';
 import { deleteSecret, secretAccount } from '../config/credentials';
 import { closeHooksLive } from '../config/hooks-live';
@@ -78,7 +78,7 @@ export async function uninstall(options: UninstallOptions, ctx: CliContext): Pro
     hooksFileFor('project', pauseKeyFor(ctx.cwd), env),
     ...installedFiles(env),
   ].filter((file) => file.endsWith('hooks.json'));
-  const withOurs = candidates.filter((file) => findOurHooks(readHooksFile(file).doc).length > 0);
+  const withOurs = candidates.filter(holdsOurHooks);
   const result = uninstallHooks(withOurs, env);
   if (result.changed.length === 0) out.line('No hooks or trust entries of ours were installed.');
   for (const change of result.changed) {

@@ -364,6 +364,11 @@ export function findOurHooks(doc: HooksDocument): OurHook[] {
   return found;
 }
 
+/** Whether the hooks file holds any hook of ours (throws CodexFileError as readHooksFile does). */
+export function holdsOurHooks(file: string): boolean {
+  return findOurHooks(readHooksFile(file).doc).length > 0;
+}
+
 /**
  * The document with exactly one handler of ours for each of `events` and none elsewhere. A handler of ours
  * already in place is updated where it is (its trust key stays); a missing one is appended in a group of

@@ -27,6 +27,7 @@ import {
   type HandlerPaths,
   type HooksDocument,
   type HookTarget,
+  holdsOurHooks,
   isOurHandler,
   type OurHook,
   ourHandlerPaths,
@@ -276,7 +277,7 @@ export function planInstall(request: InstallRequest): InstallPlan {
   if (unsafe) throw new CodexFileError(packageTrustRefusal(unsafe));
   if (request.scope === 'project') {
     const userFile = hooksFileFor('user', request.projectDir, env);
-    if (findOurHooks(readHooksFile(userFile).doc).length > 0) {
+    if (holdsOurHooks(userFile)) {
       throw new CodexFileError(
         `Our hooks are already installed for every project in ${userFile}; installing them for this project too would capture each event twice (run \`infinium-codex uninstall\` first to switch to --scope project).`,
       );

@@ -7,7 +7,7 @@
 // sends each turn once: whichever builds it first, the other finds it built.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { sep } from 'node:path';
-import { findOurHooks, readHooksFile, userHooksFile } from '../codex/hooks-file';
+import { holdsOurHooks, userHooksFile } from '../codex/hooks-file';
 import type { RolloutCursor } from '../codex/rollout-reader';
 import {
   listRolloutFiles,
@@ -202,7 +202,7 @@ export async function planImport(
 function hooksFilesWithOurs(env: Env): string[] {
   return [userHooksFile(codexHome(env)), systemHooksFile(env)].filter((file) => {
     try {
-      return findOurHooks(readHooksFile(file).doc).length > 0;
+      return holdsOurHooks(file);
     } catch {
       return false; // not one we can read
     }
