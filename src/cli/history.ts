@@ -6,7 +6,7 @@
 import type { TaskData } from '../infinium/task-data';
 import { findHistory, type HistoryRecord, readHistory, spoolPaths } from '../spool';
 import { evaluationOf } from '../spool/evaluations';
-import { promptLine } from '../spool/history';
+import { historyPrompt } from '../spool/history';
 import type { CliContext } from './context';
 import { costCell, costNotes, describeCost } from './cost';
 import { UserError } from './errors';
@@ -173,11 +173,11 @@ export async function history(options: HistoryOptions, ctx: CliContext, nowMs = 
 
 /** The prompt's first line, from the record or (records written before 0.2) the body kept for it. */
 function promptCell(record: HistoryRecord): string {
-  const imported = record.imported ? '[imported] ' : '';
-  if (record.prompt !== undefined || record.payloadPath === undefined)
-    return `${imported}${record.prompt ?? '-'}`;
-  const body = readPayload(record.payloadPath);
-  return `${body?.environment?.imported ? '[imported] ' : ''}${promptLine(body) || '-'}`;
+  const { prompt, imported } =
+    record.prompt !== undefined || record.payloadPath === undefined
+      ? record
+      : historyPrompt(readPayload(record.payloadPath));
+  return `${imported ? '[imported] ' : ''}${prompt || '-'}`;
 }
 
 interface Usage {

@@ -66,11 +66,11 @@ export function promptLine(data: TaskData | undefined): string {
 }
 
 /** The prompt and origin facts a history line keeps, from the trace body. */
-export function historyPrompt(data: TaskData): Pick<HistoryRecord, 'prompt' | 'imported'> {
+export function historyPrompt(data: TaskData | undefined): Pick<HistoryRecord, 'prompt' | 'imported'> {
   const prompt = promptLine(data).slice(0, PROMPT_KEPT);
   return {
     ...(prompt ? { prompt } : {}),
-    ...(data.environment?.imported ? { imported: true } : {}),
+    ...(data?.environment?.imported ? { imported: true } : {}),
   };
 }
 

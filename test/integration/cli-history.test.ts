@@ -43,15 +43,32 @@ describe('history', () => {
       }),
     );
     record(sandbox, 'old-session-000003', { payloadPath: payloadFile(paths, 'old-session-000003~turn-1') });
+    // And an imported one: its body says so.
+    savePayload(
+      paths,
+      'old-imported-000004~turn-1',
+      JSON.stringify({
+        name: 'n',
+        description: 'd',
+        current_datetime: '',
+        duration: 1,
+        input_summary: 'count again',
+        environment: { imported: true },
+      }),
+    );
+    record(sandbox, 'old-imported-000004', {
+      payloadPath: payloadFile(paths, 'old-imported-000004~turn-1'),
+    });
     const shown = await runCli(sandbox, ['history']);
     expect(shown.code).toBe(0);
     const lines = shown.stdout.split('\n');
     expect(lines[0]).toMatch(
       /^WHEN +PROJECT +TURN +STATUS +STEPS +TOKENS +COST +TIME +OUTCOME +VERDICT +KEY +PROMPT$/,
     );
-    expect(lines[1]).toMatch(/^just now +demo +#1 +sent .* 3~turn-1 +check node tooling$/);
-    expect(lines[2]).toMatch(/ 2~turn-1 +\[imported\] count$/);
-    expect(lines[3]).toMatch(/ 1~turn-1 +count$/);
+    expect(lines[1]).toMatch(/ 4~turn-1 +\[imported\] count again$/);
+    expect(lines[2]).toMatch(/^just now +demo +#1 +sent .* 3~turn-1 +check node tooling$/);
+    expect(lines[3]).toMatch(/ 2~turn-1 +\[imported\] count$/);
+    expect(lines[4]).toMatch(/ 1~turn-1 +count$/);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(110);
   });
 
