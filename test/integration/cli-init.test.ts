@@ -289,6 +289,16 @@ describe('init --front-end', () => {
     expect(readFileSync(join(sandbox.codexHome, 'hooks.json'), 'utf8')).toBe(before);
   });
 
+  it('init --local remembers it as init does: native, the default, as no setting', async () => {
+    const sandbox = makeSandbox();
+    const settings = () => JSON.parse(readFileSync(join(sandbox.stateDir, 'config.json'), 'utf8'));
+    expect((await runCli(sandbox, ['init', '--local', '--front-end', 'sh'])).code).toBe(0);
+    expect(settings()).toMatchObject({ localOnly: true, frontEnd: 'sh' });
+    expect((await runCli(sandbox, ['init', '--local', '--front-end', 'native'])).code).toBe(0);
+    expect(settings().localOnly).toBe(true);
+    expect(settings().frontEnd).toBeUndefined();
+  });
+
   it.runIf(NATIVE_HOOK_BUILT)(
     'switches sh -> native -> sh in place: the user’s hooks, every position and the trust entries follow',
     async () => {

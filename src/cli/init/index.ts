@@ -26,7 +26,6 @@ import {
   type CaptureMode,
   type ContentMode,
   checkBaseUrl,
-  type FrontEnd,
   type Granularity,
   insecureHttpAllowed,
   PROJECT_CONFIG_DIR,
@@ -44,7 +43,7 @@ import { secretStoredLine, warnMovedUserHooks } from '../notices';
 import { withProgress } from '../progress';
 import * as prompts from '../prompts';
 import { cancelled, checkAgentId, promptSecret, secretFromFlags } from '../secret-input';
-import type { InitOptions } from './options';
+import { frontEndSetting, type InitOptions } from './options';
 
 interface Answers {
   agentId: string;
@@ -372,12 +371,6 @@ async function fromFlags(
   };
 }
 
-/** `--front-end` is remembered in the user settings; `native`, the default, is remembered as no setting. */
-function frontEndSetting(options: InitOptions): { frontEnd?: FrontEnd } {
-  if (options.frontEnd === undefined) return {};
-  return { frontEnd: options.frontEnd === 'sh' ? 'sh' : undefined };
-}
-
 export async function init(options: InitOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
   const projectDir = options.project ? resolve(ctx.cwd, options.project) : pauseKeyFor(ctx.cwd);
@@ -534,7 +527,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
         { mode: 0o600, dirMode: 0o700 },
       );
     }
-    if (answers.gitignore && gitignoreNeeded(projectDir)) {
+    if (answers.gitignore && defaults.gitignore) {
       const file = join(projectDir, '.gitignore');
       const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
       writeFileAtomic(file, `${before}${before === '' || before.endsWith('\n') ? '' : '\n'}.infinium/\n`, {

@@ -9,7 +9,7 @@ import { updateSettingsFile } from '../../config/settings-file';
 import type { CliContext } from '../context';
 import { UserError } from '../errors';
 import { installUserHooks } from '../user-hooks';
-import { ACCOUNT_FLAGS, givenFlags, type InitOptions } from './options';
+import { ACCOUNT_FLAGS, frontEndSetting, givenFlags, type InitOptions } from './options';
 
 /** Flags that name an account: `--local` is the set-up without one. */
 const NOT_WITH_LOCAL = [...ACCOUNT_FLAGS, 'system'];
@@ -32,7 +32,7 @@ export async function initLocal(options: InitOptions & { system?: boolean }, ctx
   installUserHooks(ctx, codex, { capture, frontEnd: options.frontEnd, trust: options.trust });
   updateSettingsFile(
     userConfig,
-    { localOnly: true, capture, ...(options.frontEnd === 'sh' ? { frontEnd: 'sh' } : {}) },
+    { localOnly: true, capture, ...frontEndSetting(options) },
     { mode: 0o600, dirMode: 0o700 },
   );
   out.line(

@@ -42,3 +42,9 @@ export const ACCOUNT_FLAGS = [
 export function givenFlags(options: InitOptions, flags: readonly string[]): string[] {
   return flags.filter((key) => (options as Record<string, unknown>)[key] !== undefined);
 }
+
+/** `--front-end` is remembered in the user settings; `native`, the default, is remembered as no setting. */
+export function frontEndSetting(options: InitOptions): { frontEnd?: FrontEnd } {
+  if (options.frontEnd === undefined) return {};
+  return { frontEnd: options.frontEnd === 'sh' ? 'sh' : undefined };
+}
