@@ -106,6 +106,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 }
 
 const json = () => new Option('--json', 'print the result as JSON');
+/**
+ * `--agent-secret <value>` is taken only to be refused: a command line is readable by every local user
+ * (`ps`, /proc/<pid>/cmdline) and kept in shell history. Hidden from help; its value is never repeated.
+ */
+const secretOnCommandLine = () => new Option('--agent-secret <secret>').hideHelp();
+const SECRET_ON_COMMAND_LINE =
+  '--agent-secret puts the secret on the command line, where other local users can read it and your shell history keeps it: pipe it in with --agent-secret-stdin, or set INFINIUM_AGENT_SECRET.';
 
 export type CommandName =
   | 'init'
@@ -135,6 +142,7 @@ export type CommandRunner = (command: CommandName, options: Record<string, unkno
 function commandRunner(ctx: CliContext): CommandRunner {
   // biome-ignore lint/suspicious/noExplicitAny: each command checks its own options; commander types them loosely.
   return async (command, options: any) => {
+    if (options.agentSecret !== undefined) throw new UserError(SECRET_ON_COMMAND_LINE, undefined, 2);
     if (command !== 'hook') {
       // The hook path stays silent and does its own check (src/hook): a relative state dir spools nothing.
       tightenStateRoot(ctx.env);
@@ -213,11 +221,8 @@ Docs: ${pkg.homepage}`,
     .option('-y, --yes', 'no questions: take the flags, the existing config and the defaults')
     .option('--no-interactive', 'the same as --yes')
     .option('--agent-id <id>', 'the Infinium agent id')
-    .option(
-      '--agent-secret <secret>',
-      'the agent secret (prefer --agent-secret-stdin or INFINIUM_AGENT_SECRET)',
-    )
     .option('--agent-secret-stdin', 'read the agent secret from stdin')
+    .addOption(secretOnCommandLine())
     .option('--base-url <url>', 'the Infinium API base URL')
     .addOption(
       new Option('--scope <scope>', 'where the hooks go: user (every project, default) or project').choices([
@@ -369,8 +374,8 @@ Examples:
     .command('update-credentials')
     .description('replace the agent id and/or secret')
     .option('--agent-id <id>', 'the new agent id')
-    .option('--agent-secret <secret>', 'the new secret (prefer --agent-secret-stdin)')
     .option('--agent-secret-stdin', 'read the new secret from stdin (in a terminal it is asked for, masked)')
+    .addOption(secretOnCommandLine())
     .option('--no-keyring', 'store the secret in a 0600 file instead of the OS keyring')
     .option('--offline', 'do not check the credentials with Infinium')
     .action((flags) => run('update-credentials', flags));

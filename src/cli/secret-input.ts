@@ -1,11 +1,10 @@
-// Where a secret typed by the user comes from: a flag, INFINIUM_AGENT_SECRET, or stdin (so it need not sit
-// in shell history). Never echoed, never logged.
+// Where a secret typed by the user comes from: stdin (--agent-secret-stdin) or INFINIUM_AGENT_SECRET, never
+// the command line (other users can read it there). Never echoed, never logged.
 import type { Readable } from 'node:stream';
 import { ExitCode, UserError } from './errors';
 import { cancel, isCancel, password } from './prompts';
 
 export interface SecretFlags {
-  agentSecret?: string;
   agentSecretStdin?: boolean;
 }
 
@@ -41,16 +40,8 @@ export async function secretFromFlags(
   env: Record<string, string | undefined>,
   stdin: Readable,
 ): Promise<string | undefined> {
-  if (flags.agentSecret !== undefined && flags.agentSecretStdin) {
-    throw new UserError(
-      'Give the secret once: either --agent-secret or --agent-secret-stdin, not both.',
-      undefined,
-      2,
-    );
-  }
   let secret: string | undefined;
   if (flags.agentSecretStdin) secret = (await readAllStdin(stdin)).replace(/\r?\n$/, '');
-  else if (flags.agentSecret !== undefined) secret = flags.agentSecret;
   else if (env.INFINIUM_AGENT_SECRET) secret = env.INFINIUM_AGENT_SECRET;
   if (secret === undefined) return undefined;
   return checkSecret(secret);

@@ -62,19 +62,25 @@ describe('bad input to every command: one clear sentence, non-zero exit, no stac
     ['init: no secret', ['init', '--yes', '--agent-id', 'a1'], 2, /No agent secret given/],
     [
       'init: agent id with spaces',
-      ['init', '--yes', '--agent-id', 'my agent', '--agent-secret', 'x'],
+      ['init', '--yes', '--agent-id', 'my agent'],
       2,
       /is not an agent id/,
     ],
     [
-      'init: two secrets',
-      ['init', '--yes', '--agent-id', 'a1', '--agent-secret', 'x', '--agent-secret-stdin'],
+      'init: the secret on the command line',
+      ['init', '--yes', '--agent-id', 'a1', '--agent-secret', 'sk-argv-visible-42'],
       2,
-      /Give the secret once/,
+      /^Error: --agent-secret puts the secret on the command line, .* --agent-secret-stdin, or set INFINIUM_AGENT_SECRET\.\n$/,
+    ],
+    [
+      'update-credentials: the secret on the command line',
+      ['update-credentials', '--agent-secret=sk-argv-visible-42'],
+      2,
+      /^Error: --agent-secret puts the secret on the command line/,
     ],
     [
       'init: base URL',
-      ['init', '--yes', '--agent-id', 'a1', '--agent-secret', 'x', '--base-url', 'ftp:/x'],
+      ['init', '--yes', '--agent-id', 'a1', '--base-url', 'ftp:/x'],
       1,
       /base URL must start with https:\/\//,
     ],
@@ -102,6 +108,7 @@ describe('bad input to every command: one clear sentence, non-zero exit, no stac
     expect(result.stderr).toMatch(/^Error: /);
     expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stdout + result.stderr).not.toContain('sk-argv-visible-42');
   });
 
   it('a user config.json with a wrong value: status and doctor still report everything (first-run m5)', async () => {
@@ -138,9 +145,9 @@ describe('bad input to every command: one clear sentence, non-zero exit, no stac
     for (const command of [
       ['test'],
       ['update-credentials', '--agent-id', 'b'],
-      ['init', '--yes', '--agent-id', 'a', '--agent-secret', 'x'],
+      ['init', '--yes', '--agent-id', 'a'],
     ]) {
-      const result = await runCli(sandbox, command);
+      const result = await runCli(sandbox, command, { env: { INFINIUM_AGENT_SECRET: 'x' } });
       expect(result.code, command.join(' ')).toBe(1);
       expect(result.stderr).toMatch(/config\.json is not valid JSON/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -481,7 +488,7 @@ describe('the state folder (misc-low)', () => {
     ['test'],
     ['uninstall'],
     ['update-credentials', '--agent-id', 'a2'],
-    ['init', '--yes', '--agent-id', AGENT, '--agent-secret', SECRET, '--offline'],
+    ['init', '--yes', '--agent-id', AGENT, '--offline'],
   ])(
     'misc-low: %s refuses a relative INFINIUM_CODEX_HOME in one sentence and writes nothing',
     async (...args) => {

@@ -20,7 +20,7 @@ export async function initCi(options: InitOptions, ctx: CliContext): Promise<voi
   const { out, env } = ctx;
   if (givenFlags(options, NOT_WITH_CI).length > 0) {
     throw new UserError(
-      '`init --ci` takes the agent from the environment (INFINIUM_AGENT_ID, INFINIUM_AGENT_SECRET, INFINIUM_BASE_URL) and writes no settings, so it does not take --agent-id, --agent-secret, --base-url, --scope, --project, --all-projects, --granularity or --content-mode (set INFINIUM_CODEX_GRANULARITY and INFINIUM_CODEX_CONTENT_MODE instead).',
+      '`init --ci` takes the agent from the environment (INFINIUM_AGENT_ID, INFINIUM_AGENT_SECRET, INFINIUM_BASE_URL) and writes no settings, so it does not take --agent-id, --agent-secret-stdin, --base-url, --scope, --project, --all-projects, --granularity or --content-mode (set INFINIUM_CODEX_GRANULARITY and INFINIUM_CODEX_CONTENT_MODE instead).',
       undefined,
       2,
     );

@@ -344,7 +344,7 @@ async function fromFlags(
   const secret = typed || ((await storedSecretFor(agentId, baseUrl, options, ctx)) ?? '');
   if (secret === '') {
     throw new UserError(
-      'No agent secret given; pass --agent-secret-stdin (or --agent-secret, or set INFINIUM_AGENT_SECRET).',
+      'No agent secret given; pass --agent-secret-stdin, or set INFINIUM_AGENT_SECRET.',
       undefined,
       2,
     );

@@ -31,7 +31,6 @@ export interface InitOptions extends SecretFlags {
 /** The flags that name an account or where its settings go: the modes that take neither refuse them. */
 export const ACCOUNT_FLAGS = [
   'agentId',
-  'agentSecret',
   'agentSecretStdin',
   'baseUrl',
   'allProjects',

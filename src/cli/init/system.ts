@@ -25,7 +25,7 @@ import type { InitOptions } from './options';
 
 export async function initSystem(options: InitOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
-  if (options.print && (options.agentSecret !== undefined || options.agentSecretStdin)) {
+  if (options.print && options.agentSecretStdin) {
     throw new UserError(
       "`init --system --print` never prints a secret: ship it to the machines as INFINIUM_AGENT_SECRET in each user's environment, or run `init --system --agent-secret-stdin` on each as root.",
       undefined,
