@@ -1,8 +1,9 @@
 // One worker per state dir. The lock file names its holder (pid, the pid's start time, a token); the holder
-// refreshes its mtime while it runs, from a thread of its own, so CPU-bound work on the main thread (a slow
-// build, a user's costly redaction pattern) cannot starve the heartbeat. One such thread per process beats
-// for every lock the process holds (the worker lock of each pass, the evaluation lock): a thread costs about
-// as much CPU as a whole pass on a small turn.
+// refreshes its mtime while it runs. A timer of the main thread does that for every lock the process holds;
+// before synchronous work that could hold the main thread past the promise (a build of a large turn, a
+// user's costly redaction pattern), the holder renews the promise and, for a large input, starts a
+// heartbeat thread that beats while the main thread cannot (beforeBlockingWork). A thread costs about
+// 30 ms of CPU to start, as much as a whole pass on a small turn, so only such builds pay for it.
 //
 // A lock is taken over only when its holder is gone: its pid dead, a zombie, or reused by another process
 // (the start time differs), or, where that cannot be told (no /proc), when the heartbeat has stopped for
@@ -17,6 +18,8 @@
 // worker that would only do the same and exit (src/hook/hook.sh).
 import {
   closeSync,
+  fstatSync,
+  futimesSync,
   linkSync,
   lstatSync,
   mkdirSync,
@@ -25,7 +28,6 @@ import {
   renameSync,
   rmSync,
   statSync,
-  utimesSync,
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
@@ -81,8 +83,8 @@ export function tryLock(file: string, nowMs = Date.now()): HeldLock | null {
         rmSync(file, { force: true });
         throw error;
       }
-      closeSync(fd);
-      return heldLock(file, owner);
+      // Kept open: the heartbeat beats through it (see keepBeating).
+      return heldLock(file, fd, owner);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
@@ -197,10 +199,51 @@ function processFacts(pid: number): { state: string; start: string } | null {
 }
 
 /**
- * The heartbeat, in a thread of its own, started with the first lock this process takes and kept (unref'd)
- * for the next ones. It touches each lock through a descriptor it opened on the lock its holder created, so
- * once a lock is taken over or removed it can only touch that orphaned file, never another holder's lock.
- * Plain CommonJS, run with `eval`, so the bundles need no second entry point.
+ * Synchronous work on more input than this (characters) starts the heartbeat thread: at the slowest
+ * redaction measured (about 130 ms per MB, user patterns on RE2 included) it takes far less than the
+ * promise's LOCK_AHEAD_MS, and a thread would cost more than the work.
+ */
+export const BLOCKING_THREAD_CHARS = 1_000_000;
+
+/**
+ * Each lock this process holds, by id: the descriptor of the inode its holder created. Beats go through it,
+ * so once a lock is taken over or removed they can only touch that orphaned file, never another holder's.
+ */
+const held = new Map<number, { fd: number; file: string; ino: number }>();
+let beats = 0;
+let timer: NodeJS.Timeout | undefined;
+let thread: Worker | undefined;
+
+function beat(): void {
+  const ahead = new Date(Date.now() + LOCK_AHEAD_MS);
+  for (const { fd } of held.values()) {
+    try {
+      futimesSync(fd, ahead, ahead);
+    } catch {
+      // The file is gone with the state dir: verify() tells the holder.
+    }
+  }
+}
+
+/**
+ * Before synchronous work on `inputChars` of input: renews the promise of every lock held now, and past
+ * BLOCKING_THREAD_CHARS starts the heartbeat thread (kept, unref'd, for the rest of the process).
+ */
+export function beforeBlockingWork(inputChars: number): void {
+  beat();
+  if (thread || inputChars <= BLOCKING_THREAD_CHARS || held.size === 0) return;
+  thread = new Worker(HEARTBEAT_THREAD, {
+    eval: true,
+    workerData: { aheadMs: LOCK_AHEAD_MS, everyMs: LOCK_HEARTBEAT_MS },
+  });
+  thread.unref();
+  for (const [id, { file, ino }] of held) thread.postMessage({ add: { id, file, ino } });
+}
+
+/**
+ * The heartbeat thread: it opens each lock itself (a descriptor cannot be passed), keeping it only when it
+ * is still the inode its holder created. Plain CommonJS, run with `eval`, so the bundles need no second
+ * entry point.
  */
 const HEARTBEAT_THREAD = `
 const { workerData, parentPort } = require('node:worker_threads');
@@ -227,28 +270,30 @@ setInterval(() => {
 }, workerData.everyMs);
 `;
 
-let heartbeat: Worker | undefined;
-let beats = 0;
-
-/** Has the heartbeat thread keep `file` (this inode of it) fresh; returns what stops it. */
-function keepBeating(file: string): () => void {
-  if (!heartbeat) {
-    heartbeat = new Worker(HEARTBEAT_THREAD, {
-      eval: true,
-      workerData: { aheadMs: LOCK_AHEAD_MS, everyMs: LOCK_HEARTBEAT_MS },
-    });
-    heartbeat.unref();
-  }
-  const thread = heartbeat;
+/** Keeps `file` (this inode of it, `fd`) fresh from now on; returns what stops it. */
+function keepBeating(file: string, fd: number): () => void {
   const id = ++beats;
-  thread.postMessage({ add: { id, file, ino: statSync(file).ino } });
-  return () => thread.postMessage({ remove: id });
+  const ino = fstatSync(fd).ino;
+  held.set(id, { fd, file, ino });
+  thread?.postMessage({ add: { id, file, ino } });
+  if (!timer) {
+    timer = setInterval(beat, LOCK_HEARTBEAT_MS);
+    timer.unref();
+  }
+  return () => {
+    held.delete(id);
+    thread?.postMessage({ remove: id });
+    closeSync(fd);
+    if (held.size === 0) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
 }
 
-function heldLock(file: string, owner: LockOwner): HeldLock {
-  const ahead = new Date(Date.now() + LOCK_AHEAD_MS);
-  utimesSync(file, ahead, ahead);
-  const stopBeating = keepBeating(file);
+function heldLock(file: string, fd: number, owner: LockOwner): HeldLock {
+  const stopBeating = keepBeating(file, fd);
+  beat();
   const ours = () => {
     try {
       return (JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>).token === owner.token;

@@ -18,6 +18,7 @@ import { loadSecret } from '../config/credentials';
 import { codexHome } from '../config/paths';
 import type { TaskData } from '../infinium/task-data';
 import { spoolPaths } from '../spool/layout';
+import { beforeBlockingWork } from '../spool/lock';
 import { SECRET_VAR } from '../spool/session-env';
 import { readSessionSecret } from '../spool/session-secrets';
 import {
@@ -57,8 +58,12 @@ export async function composeTurnTrace(
     timed('git evidence', () => gitEvidence(turn, turn.turnId ?? `t${turn.turnNumber}`, ctx)),
   ]);
   const options = await traceOptions(ctx, turn.sessionId);
+  const input = { ...gathered.input, environment, git };
   return {
-    taskData: timedSync('build', () => buildTurnTrace({ ...gathered.input, environment, git }, options)),
+    taskData: timedSync('build', () => {
+      beforeBlockingWork(textChars(input));
+      return buildTurnTrace(input, options);
+    }),
     cursor: gathered.cursor,
   };
 }
@@ -88,7 +93,26 @@ export async function composeSessionTrace(
     gitEvidence(last, `session:${last.turnId ?? `t${last.turnNumber}`}`, ctx),
   );
   const options = await traceOptions(ctx, first.sessionId);
-  return { taskData: timedSync('build', () => buildSessionTrace(inputs, options)), cursor: current };
+  const taskData = timedSync('build', () => {
+    beforeBlockingWork(textChars(inputs));
+    return buildSessionTrace(inputs, options);
+  });
+  return { taskData, cursor: current };
+}
+
+/**
+ * The characters of every text in a build's input: what the build (redaction above all) takes time in
+ * proportion to. Without recursion: a rollout record may nest deeply.
+ */
+function textChars(input: unknown): number {
+  let chars = 0;
+  const stack: unknown[] = [input];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'string') chars += value.length;
+    else if (value && typeof value === 'object') for (const item of Object.values(value)) stack.push(item);
+  }
+  return chars;
 }
 
 /** What git says the turn changed; never fails the trace (a failure is evidence `unavailable`). */

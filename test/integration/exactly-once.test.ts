@@ -1,7 +1,7 @@
 // Exactly once, with real processes: the built hook front-end spools, real workers (the built one, and one
 // whose build spins on the CPU: test/support/slow-worker.ts) build and send to the stand-in Infinium.
 //   redos-lock-takeover-duplicate: a worker blocked in CPU-bound work past the old stale time keeps its
-//     lock (its heartbeat has a thread of its own), a second worker does not send the same turn, and a
+//     lock (a large build gets a heartbeat thread of its own), a second worker does not send the same turn, and a
 //     holder that was taken over anyway commits nothing.
 //   accepted-trace-moved-to-dead: a trace Infinium accepted stays sent when its payload copy cannot be
 //     written (a read-only history/payloads), and `retry --dead` does not send it again.

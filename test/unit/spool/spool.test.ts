@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { findHistory, readHistory } from '../../../src/spool';
 import {
   cleanSpoolLeftovers,
@@ -24,7 +24,16 @@ import {
 } from '../../../src/spool/events';
 import { appendHistory, type HistoryRecord, rolloutDrift } from '../../../src/spool/history';
 import { spoolPaths } from '../../../src/spool/layout';
-import { LOCK_AHEAD_MS, LOCK_STALE_MS, LockLostError, lockHeld, tryLock } from '../../../src/spool/lock';
+import {
+  BLOCKING_THREAD_CHARS,
+  beforeBlockingWork,
+  LOCK_AHEAD_MS,
+  LOCK_HEARTBEAT_MS,
+  LOCK_STALE_MS,
+  LockLostError,
+  lockHeld,
+  tryLock,
+} from '../../../src/spool/lock';
 import { appendLog, LOG_MAX_BYTES } from '../../../src/spool/log';
 import { makeSandbox, type Sandbox, waitFor } from '../../support/capture-harness';
 
@@ -124,19 +133,53 @@ describe('worker lock', () => {
     },
   );
 
-  it('keeps beating while the main thread is blocked in CPU-bound work (the heartbeat has its own thread)', () => {
-    const file = spoolPaths(box.env).lock;
-    const held = tryLock(file);
-    const lapsed = new Date(Date.now() - LOCK_STALE_MS);
-    utimesSync(file, lapsed, lapsed);
-    // Synchronous from here on: no timer of the main thread can run until this loop ends.
-    const deadline = Date.now() + 60_000;
-    while (statSync(file).mtimeMs < Date.now() && Date.now() < deadline) {
-      for (let i = 0; i < 1e6; i += 1) Math.sqrt(i);
+  it('beats from a timer of the main thread, and renews its promise before synchronous work', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const file = spoolPaths(box.env).lock;
+      const held = tryLock(file);
+      const lapse = () => {
+        const lapsed = new Date(Date.now() - LOCK_STALE_MS);
+        utimesSync(file, lapsed, lapsed);
+      };
+      lapse();
+      vi.advanceTimersByTime(LOCK_HEARTBEAT_MS);
+      expect(statSync(file).mtimeMs).toBeGreaterThan(Date.now() + LOCK_AHEAD_MS - 5_000);
+      lapse();
+      beforeBlockingWork(1000);
+      expect(statSync(file).mtimeMs).toBeGreaterThan(Date.now() + LOCK_AHEAD_MS - 5_000);
+      held?.release();
+      // Released: the timer is gone with the last lock, so nothing keeps touching the file.
+      expect(existsSync(file)).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
     }
-    expect(statSync(file).mtimeMs).toBeGreaterThan(Date.now());
-    held?.release();
   });
+
+  // A thread costs about 30 ms of CPU to start: only synchronous work on a large input starts one.
+  it.skipIf(!existsSync('/proc/self/task'))(
+    'starts no thread for a small build; keeps beating through a large one that blocks the main thread',
+    () => {
+      const threads = () => readdirSync('/proc/self/task').length;
+      const file = spoolPaths(box.env).lock;
+      const before = threads();
+      const held = tryLock(file);
+      beforeBlockingWork(BLOCKING_THREAD_CHARS);
+      expect(threads()).toBe(before);
+      beforeBlockingWork(BLOCKING_THREAD_CHARS + 1);
+      expect(threads()).toBeGreaterThan(before);
+      const lapsed = new Date(Date.now() - LOCK_STALE_MS);
+      utimesSync(file, lapsed, lapsed);
+      // Synchronous from here on: no timer of the main thread can run until this loop ends.
+      const deadline = Date.now() + 60_000;
+      while (statSync(file).mtimeMs < Date.now() && Date.now() < deadline) {
+        for (let i = 0; i < 1e6; i += 1) Math.sqrt(i);
+      }
+      expect(statSync(file).mtimeMs).toBeGreaterThan(Date.now());
+      held?.release();
+    },
+  );
 
   it('tells a holder that lost the lock, and a release then leaves the new holder alone', () => {
     const file = spoolPaths(box.env).lock;

@@ -1,8 +1,18 @@
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serializeTaskData } from '../../../src/infinium/task-data';
+import { BLOCKING_THREAD_CHARS, tryLock } from '../../../src/spool/lock';
 import type { ClosedTurn } from '../../../src/worker/closed-turn';
 import { composeSessionTrace, composeTurnTrace } from '../../../src/worker/compose';
 import { RolloutWriter } from '../codex/rollout-writer';
@@ -217,6 +227,34 @@ describe('composeTurnTrace reading incrementally', () => {
     expect(two.cursor?.unparseable).toBe(0);
     expect(two.cursor?.offset).toBe(size + Buffer.byteLength(second.text()));
   });
+
+  // redos-lock-takeover-duplicate: a build holds the main thread, so the lock's timer cannot beat meanwhile.
+  it.skipIf(!existsSync('/proc/self/task'))(
+    "starts the lock's heartbeat thread for a build of a large turn only",
+    async () => {
+      const threads = () => readdirSync('/proc/self/task').length;
+      const lock = tryLock(join(dir, 'worker.lock'));
+      try {
+        writeFileSync(file(), firstTurn().text());
+        const before = threads();
+        await composeTurnTrace(synthTurn('t1', 'first prompt', file()), context(), undefined);
+        expect(threads()).toBe(before);
+        const large = new RolloutWriter('S')
+          .sessionMeta()
+          .startTurn('t1', 'first prompt')
+          .exec('t1', 'c1', 'cat big.log', {
+            output: 'log line\n'.repeat(BLOCKING_THREAD_CHARS / 9 + 1),
+            exitCode: 0,
+          })
+          .complete('t1', 300, 'one');
+        writeFileSync(file(), large.text());
+        await composeTurnTrace(synthTurn('t1', 'first prompt', file()), context(), undefined);
+        expect(threads()).toBeGreaterThan(before);
+      } finally {
+        lock?.release();
+      }
+    },
+  );
 
   it('waits for task_complete written after Stop, within rolloutSettleMs', async () => {
     const w = firstTurn();
