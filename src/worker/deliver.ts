@@ -51,7 +51,7 @@ import {
 import { sessionEnv } from '../spool/session-env';
 import { requestYield } from './stay';
 import { markSent, timed } from './timing';
-import { traceSecret } from './trace-secret';
+import { secretLookup } from './trace-secret';
 
 export interface DeliveryOptions {
   /** Send every entry now, whatever its next-attempt time (`retry`). */
@@ -85,18 +85,13 @@ export async function deliverDue(
   const now = options.now ?? Date.now;
   const summary: DeliverySummary = { sent: 0, retrying: 0, dead: 0, waiting: 0, noSecret: 0, kept: 0 };
   finishAccepted(paths, lock);
-  const secrets = new Map<string, string | null>();
+  const secretOf = secretLookup(paths, env);
   // A send that succeeds proves Infinium is back: entries still backing off for the same URL go now too,
   // so a trace held up by an outage arrives with the next turn instead of minutes later.
   const reachable = new Set<string>();
   const backingOff: OutboxEntry[] = [];
   const send = async (entry: OutboxEntry) => {
-    const source =
-      entry.secret === 'session'
-        ? `session ${entry.sessionId}`
-        : `${entry.secret} ${entry.agentId} ${entry.baseUrl}`;
-    if (!secrets.has(source)) secrets.set(source, await traceSecret(paths, env, entry));
-    const secret = secrets.get(source);
+    const secret = await secretOf(entry);
     if (!secret) {
       summary.noSecret += 1;
       if (entry.lastError !== NO_SECRET) {

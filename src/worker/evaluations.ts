@@ -18,7 +18,7 @@ import { type SpoolPaths, spoolPaths } from '../spool/layout';
 import { tryLock } from '../spool/lock';
 import { appendLog } from '../spool/log';
 import { readSessionSecret } from '../spool/session-secrets';
-import { traceSecret } from './trace-secret';
+import { secretLookup } from './trace-secret';
 
 /** At most one request every 3 s per trace (the interval of Infinium's own polling helper). */
 export const EVALUATION_POLL_INTERVAL_MS = 3_000;
@@ -81,15 +81,12 @@ export async function pollEvaluations(env: Env, options: PollOptions): Promise<b
   if (!lock) return false;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const secrets = new Map<string, string | null>();
+  const secretOf = secretLookup(paths, env);
   // The secret the trace was sent with: its session's own when it was started with one, else the stored one.
-  const secretFor = async ({ key, agentId, baseUrl = DEFAULT_BASE_URL }: EvaluationState) => {
+  const secretFor = ({ key, agentId, baseUrl = DEFAULT_BASE_URL }: EvaluationState) => {
     const sessionId = key.split('~')[0] ?? '';
     const secret = readSessionSecret(paths, sessionId) === null ? 'stored' : 'session';
-    const cacheKey = secret === 'session' ? `session ${sessionId}` : `stored ${agentId} ${baseUrl}`;
-    if (!secrets.has(cacheKey))
-      secrets.set(cacheKey, await traceSecret(paths, env, { agentId, baseUrl, sessionId, secret }));
-    return secrets.get(cacheKey) ?? null;
+    return secretOf({ agentId, baseUrl, sessionId, secret });
   };
   try {
     for (let round = 0; ; round += 1) {

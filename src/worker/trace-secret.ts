@@ -9,20 +9,35 @@ import { SECRET_VAR } from '../spool/session-env';
 import { readSessionSecret } from '../spool/session-secrets';
 import { timed } from './timing';
 
+/** What decides a trace's secret. */
+type SecretSource = Pick<OutboxEntry, 'agentId' | 'baseUrl' | 'sessionId' | 'secret'>;
+
 /**
  * `session`: the secret the session was started with (kept by its own worker), or null while none was kept;
  * `stored`: the keyring or a credentials file, skipping the environment; absent (entries queued by older
  * versions): looked up as before, the environment first. Null when there is none.
  */
-export async function traceSecret(
-  paths: SpoolPaths,
-  env: Env,
-  trace: { agentId: string; baseUrl: string; sessionId: string; secret?: OutboxEntry['secret'] },
-): Promise<string | null> {
+async function traceSecret(paths: SpoolPaths, env: Env, trace: SecretSource): Promise<string | null> {
   if (trace.secret === 'session') return readSessionSecret(paths, trace.sessionId);
   const lookupEnv = trace.secret === 'stored' ? { ...env, [SECRET_VAR]: undefined } : env;
   return (
     (await timed('keyring', () => loadSecret(trace.agentId, trace.baseUrl, { env: lookupEnv })))?.secret ??
     null
   );
+}
+
+/**
+ * traceSecret for the traces of one pass (sending them, reading their evaluations back): each source, a
+ * session's own secret or the stored one of an agent at a base URL, is looked up once (one keyring call).
+ */
+export function secretLookup(paths: SpoolPaths, env: Env): (trace: SecretSource) => Promise<string | null> {
+  const found = new Map<string, string | null>();
+  return async (trace) => {
+    const source =
+      trace.secret === 'session'
+        ? `session ${trace.sessionId}`
+        : `${trace.secret} ${trace.agentId} ${trace.baseUrl}`;
+    if (!found.has(source)) found.set(source, await traceSecret(paths, env, trace));
+    return found.get(source) ?? null;
+  };
 }
