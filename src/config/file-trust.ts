@@ -1,8 +1,9 @@
 // Who may change a file we act on: settings written by someone else (a project's .infinium/config.json, the
 // machine-wide files), the programs our hooks run, what sits in our state folder. As git's safe.directory
 // judges a repository: the owner must be the user or root, and no one else may write to it. Group write
-// counts as others' unless the group is the user's private one, or one whose members may act as root anyway
-// (macOS's admin group, which owns Homebrew's folders; sudo and wheel).
+// counts as others' unless the group is the user's private one, or root's own (gid 0; and macOS's admin group,
+// which owns Homebrew's folders and whose members macOS lets act as root). A group's name proves nothing: a
+// `sudo` or `wheel` group exists on machines whose sudoers grant it nothing, or with no sudo at all.
 import { readFileSync, type Stats, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
@@ -28,17 +29,13 @@ export function groupIsUsersAlone(gid: number, user: string, groups: string, pas
   return entry?.[0] === user && [...members, ...primaryOf].every((member) => member === user);
 }
 
-/** The groups whose members may become root anyway: their write adds nothing root could not do. */
-const ROOT_EQUIVALENT_GROUPS = new Set(['root', 'wheel', 'sudo', 'admin']);
-
 /**
- * Whether group `gid` is one whose members may act as root anyway (by name in `groups`, the text of
- * /etc/group; macOS's admin group is 80, and its directory service, not /etc/group, lists who is in it).
+ * Whether group `gid`'s write adds nothing root could not do: root's group, or macOS's admin group (80),
+ * whose members macOS's sudoers lets act as root. Elsewhere a group named sudo, wheel or admin counts as
+ * others': whether its members may become root is in sudoers, which the user cannot read.
  */
-export function rootEquivalentGroup(gid: number, groups: string, platform = process.platform): boolean {
-  if (gid === 0 || (platform === 'darwin' && gid === 80)) return true;
-  const name = records(groups).find((fields) => fields[2] === String(gid))?.[0];
-  return name !== undefined && ROOT_EQUIVALENT_GROUPS.has(name);
+export function rootEquivalentGroup(gid: number, platform = process.platform): boolean {
+  return gid === 0 || (platform === 'darwin' && gid === 80);
 }
 
 /** A system database's text, or none where it cannot be read. */
@@ -51,16 +48,15 @@ function database(file: string): string {
 }
 
 /**
- * Whether write by group `gid` is as good as the user's own: a group whose members may act as root anyway,
- * or the user's private group (Debian's and Ubuntu's user groups), where a umask of 002 makes every file the
- * user creates group-writable, npm's unpacking included. /etc/group is read once for both.
+ * Whether write by group `gid` is as good as the user's own: root's (rootEquivalentGroup), or the user's
+ * private group (Debian's and Ubuntu's user groups), where a umask of 002 makes every file the user creates
+ * group-writable, npm's unpacking included.
  */
 function groupTrusted(gid: number): boolean {
-  const groups = database('/etc/group');
-  if (rootEquivalentGroup(gid, groups)) return true;
+  if (rootEquivalentGroup(gid)) return true;
   if (gid !== process.getgid?.()) return false;
   try {
-    return groupIsUsersAlone(gid, userInfo().username, groups, database('/etc/passwd'));
+    return groupIsUsersAlone(gid, userInfo().username, database('/etc/group'), database('/etc/passwd'));
   } catch {
     return false; // no user name to compare with
   }
