@@ -14,6 +14,7 @@ import { RE2JS } from 're2js';
 import { makeSecretFinder } from '../infinium/secret-forms';
 import { type Hint, HintScanner } from './hints';
 import { entropy, findRuleSecrets, RULE_IDS } from './secret-rules';
+import { looksGenerated } from './word-shape';
 
 interface Match {
   /** Capturing groups by number; 0 is the whole match. Unmatched groups are undefined. */
@@ -659,19 +660,30 @@ function base64OfProse(token: string): boolean {
 }
 
 /**
- * Short words, words with a number (`mips64el`, `wasm32`) and hex (a build's hash in a file name) are parts
- * of names, not of a secret.
+ * Short words, words with a number (`mips64el`, `wasm32`, a Debian revision's `deb12u1`) and hex (a build's
+ * hash in a file name) are parts of names, not of a secret.
  */
 const WORD_LIKE =
-  /^(?:[a-z]+|[A-Z][a-z]*|[A-Z]+|\d+|[a-z]{0,3}\d{1,3}|\d{1,3}[a-z]{0,3}|[a-z]{2,8}\d{1,3}[a-z]{0,4}|\w{1,5}|[0-9a-f]{7,}|[0-9A-F]{7,})$/;
+  /^(?:[a-z]+|[A-Z][a-z]*|[A-Z]+|\d+|[a-z]{0,3}\d{1,3}|\d{1,3}[a-z]{0,3}|[a-z]{2,8}\d{1,3}(?:[a-z]{1,4}\d{0,3})?|\w{1,5}|[0-9a-f]{7,}|[0-9A-F]{7,})$/;
 
 /** Words that say a hex string on the same line is a hash or an id rather than a key. */
 const HASH_WORDS =
   /md5|sha|hash|checksum|digest|commit|etag|revision|\brev\b|\bid\b|uuid|object|blob|tree|fingerprint|build/i;
 
-/** A bare hex string taken as a key: 32 to 48 digits (an optional `-us12` datacenter), nothing saying hash. */
+/**
+ * A bare hex string taken as a key, nothing on its line saying hash: 32 to 48 digits (an optional `-us12`
+ * datacenter) but not 40, a commit's; or 64 or 128, 32 or 64 random bytes (`openssl rand -hex 32`, an
+ * HMAC or wallet key, a framework's secret key base), whose digests (SHA-256, SHA-512) come with their
+ * name (`sha256:`, `Digest:`, a checksum listing). A 24-digit object id, a commit and a UUID stay.
+ */
 function hexKeyRange(match: Match, start: number, end: number, token: string): Range | null {
-  if (!/^[0-9a-f]{32,48}(?:-us\d{1,2})?$|^[0-9A-F]{32,48}$/.test(token) || token.length === 40) return null;
+  if (
+    !/^(?:[0-9a-f]{32,48}(?:-us\d{1,2})?|[0-9A-F]{32,48}|[0-9a-f]{64}|[0-9A-F]{64}|[0-9a-f]{128}|[0-9A-F]{128})$/.test(
+      token,
+    ) ||
+    token.length === 40
+  )
+    return null;
   const lineStart = match.text.lastIndexOf('\n', start) + 1;
   const lineEnd = match.text.indexOf('\n', end);
   const line = match.text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
@@ -704,6 +716,9 @@ function bareTokenRange(match: Match): Range | null {
   // A build's file name with its content hash (`worker-chunk-66HCAZME.mjs`, `index-BfX2k9aQ.js`): no
   // run of letters and digits in it is as long as a secret's.
   if (/\.[a-z][a-z0-9]{0,4}$/.test(token) && !/[A-Za-z0-9]{13}/.test(token)) return null;
+  const before = match.text.slice(Math.max(0, start - 16), start);
+  // Data inlined in a URL (`data:image/png;base64,...`): an image or a source map, not a secret.
+  if (/;base64,$/.test(before)) return null;
   // Sentence punctuation and padding at its end are not part of it.
   const trimmed = token.replace(/[.~-]+$|(?<=[^=])[.~-]+(?==+$)/, '');
   end -= token.length - trimmed.length;
@@ -722,15 +737,48 @@ function bareTokenRange(match: Match): Range | null {
     start += (segments.shift() as string).length + 1;
   while (segments.length > 1 && isFolder(segments.at(-1) as string))
     end -= (segments.pop() as string).length + 1;
-  token = segments.join('/');
   // A content-addressed store's path (`/nix/store/<hash>-nodejs-20.11.0`): the hash names a package.
   if (start > leading && /(?:^|\/)(?:nix|gnu)\/store\/$/.test(match.text.slice(leading, start))) return null;
+  // A URL or a path whose folders are not all words (`github.com/GoogleChromeLabs/...`): each part is
+  // judged alone, and only from its first random part to its last one goes; its host and words stay.
+  const absolute = /^(?:\/|~\/|\.{1,2}\/)/.test(match.text.slice(leading, leading + 3));
+  if (/[a-z]:$/i.test(before) || absolute || segments[0]?.includes('.')) {
+    let first = -1;
+    let last = -1;
+    let at = start;
+    for (const [index, segment] of segments.entries()) {
+      // A URL's host is a name.
+      const host = index === 0 && segment.includes('.') && match.text.startsWith('//', at - 2);
+      const range = host ? null : randomTokenRange(match, at, at + segment.length, segment);
+      if (range || (first !== -1 && !isFolder(segment))) {
+        if (first === -1) first = at;
+        last = at + segment.length;
+      }
+      at += segment.length + 1;
+    }
+    return first === -1 ? null : [first, last];
+  }
+  return randomTokenRange(match, start, end, segments.join('/'));
+}
+
+/** The token at [start, end) of the match's text when it looks random (see bareTokenRange). */
+function randomTokenRange(match: Match, start: number, end: number, token: string): Range | null {
   if (token.length < 14 || token.length > 1_024) return null;
   if (API_OBJECT_ID.test(token)) return null;
   if (/^[0-9a-f]{32}-us\d{1,2}$/.test(token)) return [start, end]; // a Mailchimp key
-  // Hex of one case is a hash, a commit or a UUID, unless it has a key's length and nothing says hash:
-  // many services' keys are 32 or 48 hex digits (a SHA-1, SHA-256 or SHA-512 is 40, 64 or 128 long).
+  // Hex of one case is a hash, a commit or a UUID, unless it has a key's length and nothing says hash.
   if (/^[0-9a-f-]+$|^[0-9A-F-]+$/.test(token)) return hexKeyRange(match, start, end, token);
+  if (TOKEN_DIGEST_BEFORE.test(match.text.slice(Math.max(0, start - 12), start))) return null;
+  if (/^(?:sha(?:1|224|256|384|512)|md5)-/i.test(token)) return null; // an integrity digest
+  if (!looksGenerated(token) && !randomMix(token)) return null;
+  return base64OfProse(token) ? null : [start, end];
+}
+
+/**
+ * Letters and digits mixed as no name mixes them: alternating often, or, from 20 characters on, a spread
+ * of characters no name has (a generated key of lower-case letters and digits).
+ */
+function randomMix(token: string): boolean {
   let letters = 0;
   let digits = 0;
   let switches = 0;
@@ -744,19 +792,14 @@ function bareTokenRange(match: Match): Range | null {
     if (at > 0 && kind !== previous) switches += 1;
     previous = kind;
   }
-  if (letters < 4 || digits < 2) return null;
-  // The shorter, the more random it must look: letters and digits that alternate often, or, from 20
-  // characters on, a spread of characters no name has (a generated key of lower-case letters and digits).
+  if (letters < 4 || digits < 2) return false;
+  // The shorter, the more random it must look.
   const alternating = switches / token.length >= 0.25;
-  if (!alternating && token.length < 20) return null;
+  if (!alternating && token.length < 20) return false;
   // A path, a file name, a version or a domain: made of words.
   const words = token.split(/[^A-Za-z0-9]+/).filter((word) => word !== '');
-  if (words.every((word) => WORD_LIKE.test(word))) return null;
-  const bits = entropy(token);
-  if (bits < (alternating ? (token.length < 20 ? 3.3 : 3.5) : 4)) return null;
-  if (TOKEN_DIGEST_BEFORE.test(match.text.slice(Math.max(0, start - 12), start))) return null;
-  if (/^(?:sha(?:1|224|256|384|512)|md5)-/i.test(token)) return null; // an integrity digest
-  return base64OfProse(token) ? null : [start, end];
+  if (words.every((word) => WORD_LIKE.test(word))) return false;
+  return entropy(token) >= (alternating ? (token.length < 20 ? 3.3 : 3.5) : 4);
 }
 
 /** A token wrapped onto the next line continues there when that whole line is token characters. */

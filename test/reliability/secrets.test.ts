@@ -106,14 +106,14 @@ describe('redaction figures', () => {
 
 // The public corpus: the test examples of gitleaks, secretlint and detect-secrets (test/fixtures/secrets/
 // public.jsonl.gz), each secret in every example that shows it and in the ways a Codex session shows it.
-// A text counts as caught when no 8-character piece of its secret is left. A secret shaped like an id or a
-// digest in a line that names nothing (idShaped) is left by design and counted apart.
+// A text counts as caught when no 8-character piece of its secret is left. Every text counts; those where
+// an id-shaped secret (idShaped: a UUID, a number, hex of an object id's or a digest's length) stands in a
+// line that names nothing are also counted apart, as the redactor keeps ids there on purpose.
 describe('redaction figures on the public corpus', () => {
-  it('recall per placement and overall', () => {
+  it('recall over every text, and per placement', () => {
     const entries = readPublicCorpus();
     const byHow = new Map<string, { caught: number; of: number; missed: Map<string, number> }>();
-    let byDesign = 0;
-    let byDesignCaught = 0;
+    const ids = { caught: 0, of: 0 };
     for (const entry of entries) {
       const pieces = secretPieces(entry.secret);
       const texts = [
@@ -123,9 +123,8 @@ describe('redaction figures on the public corpus', () => {
       for (const { how, text } of texts) {
         const caught = !pieceLeft(pieces, entry.secret, text, redact(text));
         if (NAMELESS_PLACEMENTS.has(how) && idShaped(entry.secret)) {
-          byDesign += 1;
-          if (caught) byDesignCaught += 1;
-          continue;
+          ids.of += 1;
+          if (caught) ids.caught += 1;
         }
         const count = byHow.get(how) ?? { caught: 0, of: 0, missed: new Map() };
         count.of += 1;
@@ -136,10 +135,7 @@ describe('redaction figures on the public corpus', () => {
     }
     const all = [...byHow.values()].reduce(
       (sum, c) => ({ caught: sum.caught + c.caught, of: sum.of + c.of }),
-      {
-        caught: 0,
-        of: 0,
-      },
+      { caught: 0, of: 0 },
     );
     const percent = (c: { caught: number; of: number }) => `${((100 * c.caught) / c.of).toFixed(2)}%`;
     const families = (missed: Map<string, number>) =>
@@ -150,12 +146,12 @@ describe('redaction figures on the public corpus', () => {
         .join(', ');
     const sources = new Map<string, number>();
     for (const entry of entries) sources.set(entry.source, (sources.get(entry.source) ?? 0) + 1);
-    const withDesign = { caught: all.caught + byDesignCaught, of: all.of + byDesign };
+    const others = { caught: all.caught - ids.caught, of: all.of - ids.of };
     console.log(
-      `redaction recall on the public corpus: ${percent(all)} (${all.caught}/${all.of} texts, ${entries.length} distinct secrets: ` +
+      `redaction recall on the public corpus, every text: ${percent(all)} (${all.caught}/${all.of} texts, ${entries.length} distinct secrets: ` +
         `${[...sources].map(([source, n]) => `${source} ${n}`).join(', ')})\n` +
-        `  left by design: ${byDesign} texts of ids' and digests' shape in a line that names nothing (${byDesignCaught} redacted); ` +
-        `counting them, ${percent(withDesign)} (${withDesign.caught}/${withDesign.of})\n  ` +
+        `  of which ${ids.of} texts hold an id-shaped secret (UUID, number, hex of an id's or a digest's length) in a line that names nothing: ` +
+        `${ids.caught} redacted (UUIDs, commits, 24-hex object ids and numbers stay, as a trace's ids); the other texts ${percent(others)} (${others.caught}/${others.of})\n  ` +
         [...byHow]
           .map(
             ([how, c]) =>
@@ -164,8 +160,6 @@ describe('redaction figures on the public corpus', () => {
           .join('\n  '),
     );
     expect(all.caught / all.of).toBeGreaterThanOrEqual(0.995);
-    // Counting the ids left by design too, nothing else may slip.
-    expect(withDesign.caught / withDesign.of).toBeGreaterThanOrEqual(0.99);
   });
 
   it('false positives on ordinary output', () => {

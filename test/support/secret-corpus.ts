@@ -349,8 +349,8 @@ function namedLogLine(secret: string): string {
 
 /**
  * Whether a secret is shaped like an id or a digest (a UUID, a number, hex of an object id's or a hash's
- * length): in a line that names nothing, it cannot be told from the session, call and commit ids a trace
- * must keep, so the redactor leaves it by design and the suite counts it apart.
+ * length): in a line that names nothing, most such shapes cannot be told from the session, call and commit
+ * ids a trace must keep. The suite counts these texts with the rest and says how many of them are left.
  */
 export function idShaped(secret: string): boolean {
   return (

@@ -519,3 +519,62 @@ describe('redaction holds for whole families', () => {
     expect(redact('fix/rotate-ghp_R2D4hqvZHN9y0ci72ZSxbgdUXlb7KofCa8b9')).not.toContain('R2D4hqvZHN9y0ci7');
   });
 });
+
+// A token nothing names (a plain log line) is judged by its shape alone: generated strings go, words, ids,
+// hashes and paths stay (a trace's commits and session ids must survive).
+describe('random tokens in lines that name nothing', () => {
+  const line = (value: string) =>
+    `2026-12-07T23:55:01.456Z INFO  [sync] connecting with ${value} (attempt 2/5)`;
+
+  it.each([
+    ['lower-case letters and digits', 'qbxxxj3a5gx4vlic35'],
+    ['lower-case letters only', 'osevxjjypniqbev'],
+    ['mixed case with a single digit', 'IgHVjzmjUxGVhXVBiwjjlQUEwmQrWlBfrdNf7FaW'],
+    ['a 64-digit hex key', 'a351e0992346cc24c5f98157ea5e6dbe5cb2a0a335c23a5b46c150d3094fa76a'],
+    ['a key in a URL path', 'https://api.example.net/v2/hooks/5zpx067u2mgyrw6tgkw97m/deliver'],
+  ])('catches %s', (_shape, value) => {
+    const out = redact(line(value));
+    expect(out).toContain('[REDACTED:token]');
+    for (let at = 0; at + 8 <= value.length; at += 1) {
+      const piece = value.slice(at, at + 8);
+      if (!'https://api.example.net/v2/hooks/ /deliver'.includes(piece)) expect(out).not.toContain(piece);
+    }
+  });
+
+  it("keeps a URL's host and words around the key", () => {
+    expect(redact(line('https://api.example.net/v2/hooks/5zpx067u2mgyrw6tgkw97m/deliver'))).toContain(
+      'https://api.example.net/v2/hooks/[REDACTED:token]/deliver',
+    );
+  });
+
+  it.each([
+    ['a commit', 'e3b9c1f04a7d2e6b8c0f1a3d5e7b9c2d4f6a8b0c'],
+    ['a short commit', '4f1c2ab'],
+    ['a UUID', '4b2f7a10-93c5-4e8d-a6f1-0c2d3e4f5a6b'],
+    ['a Codex call id', 'fc_019af2c3-d4b7-7571-8b9b-e6579d025b43'],
+    ['a path', '/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30'],
+    ['a camelCase name', 'getElementsByTagNameNS'],
+    ['a long identifier', 'XMLHttpRequestEventTarget'],
+    ['a package and version', 'openssl-3.0.15-1~deb12u1'],
+    [
+      'a URL without credentials',
+      'https://github.com/GoogleChromeLabs/chromium-bidi/blob/main/src/bidiMapper/CommandProcessor.ts',
+    ],
+    ['a SHA-256 digest named so', 'sha256:a351e0992346cc24c5f98157ea5e6dbe5cb2a0a335c23a5b46c150d3094fa76a'],
+    [
+      'an integrity digest',
+      'sha512-C3Hk485vl+deEj53K08+SYYelPIPkdSZL3qHuD31Xi+qydVa4q2ze+aCYo1k3iJGWtvWtjHaGkDh7S2sX6wk8w==',
+    ],
+    [
+      'an inline image',
+      'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAIAAAAlC+aJAAAAb0lEQVR4nO3PAQkAAAyEwO9feosh',
+    ],
+  ])('leaves %s alone', (_shape, value) => {
+    expect(redact(line(value))).toBe(line(value));
+  });
+
+  it('leaves a checksum listing alone', () => {
+    const listing = 'a351e0992346cc24c5f98157ea5e6dbe5cb2a0a335c23a5b46c150d3094fa76a  dist/bin.cjs';
+    expect(redact(listing)).toBe(listing);
+  });
+});
