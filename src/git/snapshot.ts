@@ -5,7 +5,7 @@
 // hooks or config. Every git call is bounded in time; a tree with too many files is not snapshotted.
 import { execFile } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   type CommitFacts,
   type FileChange,
@@ -14,6 +14,7 @@ import {
   parseDiffTree,
   parseLog,
 } from '../trace/git-output';
+import { readHead } from './head';
 import { trustedGit } from './program';
 
 export interface Snapshot {
@@ -117,7 +118,12 @@ function git(args: string[], call: GitCall): Promise<string> {
           return reject(new GitUnavailable(`git took longer than ${call.budgetMs / 1000} s`));
         if (failure.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
           return reject(new GitUnavailable('git printed more than the connector reads'));
-        reject(Object.assign(new Error(`git ${args[0]} failed`), { stderr: String(stderr) }));
+        reject(
+          Object.assign(new Error(`git ${args[0]} failed`), {
+            stdout: String(stdout),
+            stderr: String(stderr),
+          }),
+        );
       },
     );
   });
@@ -138,27 +144,70 @@ function indexEntries(indexFile: string): number {
   }
 }
 
-/** Where the repository holding `cwd` is: its top level and git dir; GitUnavailable outside one. */
-async function locate(cwd: string, call: GitCall): Promise<{ root: string; gitDir: string }> {
+interface Located {
+  /** The repository's top level and git dir. */
+  root: string;
+  gitDir: string;
+  /** HEAD's commit and tree; absent on a branch with no commit yet. */
+  head?: string;
+  headTree?: string;
+}
+
+/**
+ * Where the repository holding `cwd` is, and HEAD's commit and tree, in one git process (each one costs
+ * the worker about 2 ms of CPU to start, and git its own); GitUnavailable outside a repository.
+ */
+async function locate(cwd: string, call: GitCall): Promise<Located> {
   // A missing cwd would make the spawn fail as a missing git would.
   if (!existsSync(cwd)) throw new GitUnavailable('the folder no longer exists');
+  const args = ['rev-parse', '--show-toplevel', '--absolute-git-dir', 'HEAD', 'HEAD^{tree}', '--'];
   let output: string;
+  let headless = false;
   try {
-    output = await git(['rev-parse', '--show-toplevel', '--absolute-git-dir'], { ...call, cwd });
+    output = await git(args, { ...call, cwd });
   } catch (error) {
     if (error instanceof GitUnavailable) throw error;
-    const stderr = (error as { stderr?: string }).stderr ?? '';
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
     if (/not a git repository/i.test(stderr))
       throw new GitUnavailable('the folder is not in a git repository');
     if (/dubious ownership/i.test(stderr))
       throw new GitUnavailable('git refuses the repository (owned by another user)');
     if (/must be run in a work tree|bare repository/i.test(stderr))
       throw new GitUnavailable('the repository has no working tree');
-    throw new GitUnavailable('git could not read the repository');
+    // rev-parse prints as it goes: the repository came out before HEAD failed (no commit yet).
+    output = stdout;
+    headless = true;
   }
-  const [root, gitDir] = output.split('\n');
-  if (!root || !gitDir) throw new GitUnavailable('the repository has no working tree');
-  return { root, gitDir };
+  const [root, gitDir, head = '', tree = ''] = output.split('\n');
+  if (!root || !gitDir) {
+    if (headless) throw new GitUnavailable('git could not read the repository');
+    throw new GitUnavailable('the repository has no working tree');
+  }
+  if (headless) return { root, gitDir };
+  const found = { root, gitDir, head: objectId(head), headTree: objectId(tree) };
+  located.set(cwd, { root, gitDir });
+  commitTrees.set(found.head, found.headTree);
+  return found;
+}
+
+/**
+ * Where this process found each folder's repository, and the tree of each commit git named (a commit's
+ * tree never changes). The worker stays for its session, so every snapshot after the first is of a folder
+ * it has located: while HEAD's files name a commit it knows, no git process is needed to locate.
+ */
+const located = new Map<string, { root: string; gitDir: string }>();
+const commitTrees = new Map<string, string>();
+
+function locatedBefore(cwd: string): Located | null {
+  const known = located.get(cwd);
+  if (!known || !existsSync(cwd) || !existsSync(join(known.root, '.git'))) return null;
+  // A repository made since in a folder between cwd and the root would hold cwd now.
+  for (let dir = cwd; dir !== known.root; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git')) || dirname(dir) === dir) return null;
+  }
+  const head = readHead(known.gitDir).commit;
+  const headTree = head && commitTrees.get(head);
+  return head && headTree ? { ...known, head, headTree } : null;
 }
 
 /** The checked-out branch, from HEAD itself (no git process). */
@@ -168,19 +217,6 @@ function branchOf(gitDir: string): string | undefined {
     return ref?.trim() || undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** HEAD's commit and tree; empty on a branch with no commit yet. */
-async function headOf(call: GitCall): Promise<{ head?: string; headTree?: string }> {
-  try {
-    const [head = '', tree = ''] = (
-      await git(['show', '-s', '--no-show-signature', '--format=%H%n%T', 'HEAD', '--'], call)
-    ).split('\n');
-    return { head: objectId(head), headTree: objectId(tree) };
-  } catch (error) {
-    if (error instanceof GitUnavailable) throw error;
-    return {};
   }
 }
 
@@ -199,14 +235,13 @@ export async function takeSnapshot(
   const base: GitCall = { cwd, deadline: startMs + limits.timeoutMs, budgetMs: limits.timeoutMs, now };
   let indexFile = '';
   try {
-    const { root, gitDir } = await locate(cwd, base);
+    const { root, gitDir, ...headFacts } = locatedBefore(cwd) ?? (await locate(cwd, base));
     indexFile = indexFileOf();
-    const call = { ...base, cwd: root };
-    const ours = { ...call, indexFile };
+    const ours = { ...base, cwd: root, indexFile };
     const userIndex = join(gitDir, 'index');
     if (!existsSync(indexFile) && existsSync(userIndex)) copyFileSync(userIndex, indexFile);
     if (indexEntries(indexFile) > limits.maxFiles) return tooMany(indexFile, limits);
-    const [headFacts] = await Promise.all([headOf(call), addAll(ours, indexFile)]);
+    await addAll(ours, indexFile);
     if (indexEntries(indexFile) > limits.maxFiles) return tooMany(indexFile, limits);
     const tree = objectId(await git(['write-tree'], ours));
     return {

@@ -16,6 +16,7 @@ import {
 } from '../codex/rollout-reader';
 import { loadSecret } from '../config/credentials';
 import { codexHome } from '../config/paths';
+import { readHead } from '../git/head';
 import type { TaskData } from '../infinium/task-data';
 import { spoolPaths } from '../spool/layout';
 import { beforeBlockingWork } from '../spool/lock';
@@ -369,21 +370,7 @@ export async function gitFacts(cwd: string): Promise<{ branch?: string; commit?:
     }
     if (dirname(dir) === dir) return {};
   }
-  const head = (await readText(join(gitDir, 'HEAD')))?.trim();
-  if (!head) return {};
-  const ref = /^ref: (.+)$/.exec(head)?.[1];
-  if (!ref) return /^[0-9a-f]{40,64}$/.test(head) ? { commit: head } : {};
-  const branch = ref.replace(/^refs\/heads\//, '');
-  const common = (await readText(join(gitDir, 'commondir')))?.trim();
-  const dirs = [gitDir, ...(common ? [resolve(gitDir, common)] : [])];
-  for (const dir of dirs) {
-    const loose = (await readText(join(dir, ref)))?.trim();
-    if (loose && /^[0-9a-f]{40,64}$/.test(loose)) return { branch, commit: loose };
-  }
-  for (const dir of dirs) {
-    const packed = await readText(join(dir, 'packed-refs'));
-    const line = packed?.split('\n').find((entry) => entry.endsWith(` ${ref}`));
-    if (line) return { branch, commit: line.split(' ')[0] };
-  }
-  return { branch };
+  const { ref, commit } = readHead(gitDir);
+  if (!ref) return commit ? { commit } : {};
+  return { branch: ref.replace(/^refs\/heads\//, ''), ...(commit ? { commit } : {}) };
 }

@@ -147,6 +147,68 @@ describe('working-tree snapshots', () => {
     expect(start.head).toBeUndefined();
   });
 
+  it('locates the repository and reads HEAD in one git process, then not again while HEAD names a commit it saw', async () => {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const log = join(dir, 'git-ran.log');
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >>'${log}'\nexec /usr/bin/git "$@"\n`, {
+      mode: 0o755,
+    });
+    /** The git commands run since the last call (each line: `-c x=y ... command args`). */
+    const ran = () => {
+      const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
+      rmSync(log, { force: true });
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.replace(/(-c \S+ )+/, '').split(' ')[0]);
+    };
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      /** A snapshot, and the git commands it ran. */
+      const counted = async (cwd = repo) => {
+        ran();
+        const shot = await snapshot(cwd);
+        return { shot, ran: ran() };
+      };
+      // A file named HEAD in the working tree is no revision.
+      write('HEAD', 'not a ref\n');
+      const commit = () => ({
+        head: git('rev-parse', 'HEAD').trim(),
+        headTree: git('rev-parse', 'HEAD^{tree}').trim(),
+      });
+      const first = await counted();
+      expect(first.ran).toEqual(['rev-parse', 'add', 'write-tree']);
+      expect(first.shot).toMatchObject(commit());
+      const second = await counted();
+      expect(second.ran).toEqual(['add', 'write-tree']);
+      expect(second.shot).toMatchObject({ ...commit(), tree: first.shot.tree });
+      // HEAD moved: git is asked again; packed refs (no loose ref left) are read as git reads them.
+      write('src/a.ts', 'changed\n');
+      git('commit', '-q', '-am', 'more');
+      const third = await counted();
+      expect(third.ran).toEqual(['rev-parse', 'add', 'write-tree']);
+      expect(third.shot).toMatchObject(commit());
+      git('pack-refs', '--all');
+      expect(existsSync(join(repo, '.git/refs/heads/main'))).toBe(false);
+      const fourth = await counted();
+      expect(fourth.ran).toEqual(['add', 'write-tree']);
+      expect(fourth.shot).toMatchObject(commit());
+      // A repository made since in a folder between: it holds the folder now.
+      const inner = join(repo, 'src', 'inner');
+      mkdirSync(inner);
+      await snapshot(inner);
+      git('-C', inner, 'init', '-q', '-b', 'inner');
+      rmSync(index, { force: true });
+      const nested = await snapshot(inner);
+      expect(nested).toMatchObject({ root: inner, branch: 'inner' });
+      expect(nested.head).toBeUndefined();
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it('ignores GIT_* variables of the environment it runs in', async () => {
     const saved = { ...process.env };
     process.env.GIT_DIR = join(dir, 'elsewhere');
