@@ -60,12 +60,7 @@ describe('bad input to every command: one clear sentence, non-zero exit, no stac
     ],
     ['init: no agent id', ['init', '--yes'], 2, /No agent id given; pass --agent-id/],
     ['init: no secret', ['init', '--yes', '--agent-id', 'a1'], 2, /No agent secret given/],
-    [
-      'init: agent id with spaces',
-      ['init', '--yes', '--agent-id', 'my agent'],
-      2,
-      /is not an agent id/,
-    ],
+    ['init: agent id with spaces', ['init', '--yes', '--agent-id', 'my agent'], 2, /is not an agent id/],
     [
       'init: the secret on the command line',
       ['init', '--yes', '--agent-id', 'a1', '--agent-secret', 'sk-argv-visible-42'],
