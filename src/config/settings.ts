@@ -384,6 +384,8 @@ interface Layer {
   /** The file's path, or `environment`. */
   where: string;
   settings: Settings;
+  /** A project file's: its base URL goes with its own agent only (the unit the user consented to). */
+  ownAgentOnly?: true;
 }
 
 /** Where each effective setting came from: a file's path, `environment` or `default`. */
@@ -395,8 +397,10 @@ export const CONTENT_OPENNESS: Record<ContentMode, number> = { metadata: 0, reda
 
 /**
  * Merges layers (lowest first). The destination is one unit: a base URL (and its insecure-http opt-in) from
- * a file applies only to the agent named in that file or one below it, so a file naming only `baseUrl`
- * never sends another file's agent elsewhere; the environment's (the user's own shell) always applies.
+ * a file never applies to an agent named in a file below it, so a file naming only `baseUrl` never sends
+ * another file's agent elsewhere; a project file's applies to the agent it names and no other (not to one
+ * set in the environment, whose secret is bound to no origin); the environment's (the user's own shell)
+ * always applies. The user's and the machine's own files give theirs to the agents named above them.
  */
 function mergeLayers(layers: Layer[]): { merged: Settings; sources: Partial<SettingSources> } {
   const merged: Settings = {};
@@ -406,7 +410,9 @@ function mergeLayers(layers: Layer[]): { merged: Settings; sources: Partial<Sett
     const fromEnv = layer.where === 'environment';
     for (const [key, value] of Object.entries(layer.settings) as [keyof Settings, unknown][]) {
       if (value === undefined) continue;
-      if ((key === 'baseUrl' || key === 'allowInsecureHttp') && !fromEnv && index > agentLayer) continue;
+      const destination = key === 'baseUrl' || key === 'allowInsecureHttp';
+      if (destination && !fromEnv && (index > agentLayer || (layer.ownAgentOnly && index !== agentLayer)))
+        continue;
       (merged as Record<string, unknown>)[key] = value;
       if (SOURCED.includes(key as keyof SettingSources)) sources[key as keyof SettingSources] = layer.where;
     }
@@ -454,7 +460,7 @@ function projectLayer(cwd: string, env: Env, below: Layer[], fromEnv: Settings):
   }
   const envLayer = { where: 'environment', settings: fromEnv };
   const base = mergeLayers([...below, envLayer]).merged;
-  const merged = mergeLayers([...below, { where: file, settings }, envLayer]).merged;
+  const merged = mergeLayers([...below, { where: file, settings, ownAgentOnly: true }, envLayer]).merged;
   const widened = widenedKeys(base, merged);
   if (widened.length === 0) return { file, settings, notes };
   const decision = decisionFor(file, read.bytes, env);
@@ -482,7 +488,7 @@ export function resolveConfig(cwd: string, env: Env = process.env): ResolvedConf
   };
   const project = projectLayer(cwd, env, [system, user], fromEnv);
   const layers = [system, user];
-  if (project) layers.push({ where: project.file, settings: project.settings });
+  if (project) layers.push({ where: project.file, settings: project.settings, ownAgentOnly: true });
   layers.push({ where: 'environment', settings: fromEnv });
   const { merged, sources } = mergeLayers(layers);
   // No agent anywhere: traced into local history when the user chose that (`init --local`), else not at all.

@@ -258,6 +258,30 @@ describe('project files the user did not write (planted-project-config-redirects
     expect(resolveConfig(join(root, 'clone'), env)?.baseUrl).toBe('https://mine.example/api/v1');
   });
 
+  // attack21c C4: the user allowed agent-p at the project's server; a session naming its own agent (and
+  // secret, bound to no origin) in the environment is not sent there.
+  it("an allowed project file's base URL goes with its own agent only, never the environment's", () => {
+    userDefaults();
+    plant(projectFile(), { agentId: 'agent-p', baseUrl: 'https://team.example/api/v1' });
+    recordDecision(projectFile(), 'allow', env);
+    expect(resolveConfig(join(root, 'clone'), env)).toMatchObject({
+      agentId: 'agent-p',
+      baseUrl: 'https://team.example/api/v1',
+    });
+    const session = { ...env, INFINIUM_AGENT_ID: 'agent-e', INFINIUM_AGENT_SECRET: 'env-secret' };
+    const config = resolveConfig(join(root, 'clone'), session);
+    expect(config).toMatchObject({ agentId: 'agent-e', baseUrl: 'https://mine.example/api/v1' });
+    expect(config?.sources).toMatchObject({
+      agentId: 'environment',
+      baseUrl: join(root, 'state', 'config.json'),
+    });
+    // The session's own base URL still applies.
+    expect(
+      resolveConfig(join(root, 'clone'), { ...session, INFINIUM_BASE_URL: 'https://env.example/api' })
+        ?.baseUrl,
+    ).toBe('https://env.example/api');
+  });
+
   it.each([
     ['another agent', { agentId: 'agent-x' }, ['agentId']],
     [
