@@ -590,6 +590,18 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     source: String.raw`(?<![A-Za-z0-9_+/=.~-])[A-Za-z0-9_+/=.~-]{14,}`,
     secret: (match) => bareTokenRange(match),
   },
+  {
+    kind: 'token',
+    // A short generated value in quotes with nothing naming it (a password a log line quotes): only one
+    // whose letters no word has; an id of the model API's or of hex and digits stays.
+    source: String.raw`(?<=["'\x60])[A-Za-z0-9_+/=.~-]{8,13}(?=["'\x60])`,
+    hints: ['"', "'", '\x60'],
+    secret: (match) => {
+      const value = match.groups[0] ?? '';
+      if (API_OBJECT_ID.test(value) || /^[0-9a-f_.-]+$|^[0-9A-F_.-]+$/.test(value)) return null;
+      return looksGenerated(value, 8) ? [match.start, match.end] : null;
+    },
+  },
 ];
 
 /**
@@ -713,6 +725,8 @@ function bareTokenRange(match: Match): Range | null {
   let token = match.text.slice(start, end);
   // A package's scope (`@esbuild/linux-x64`), a version or a host after `@`.
   if (match.text[start - 1] === '@') return null;
+  // A function called (`header.readUInt32BE(8)`).
+  if (match.text[end] === '(' && /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(token)) return null;
   // A build's file name with its content hash (`worker-chunk-66HCAZME.mjs`, `index-BfX2k9aQ.js`): no
   // run of letters and digits in it is as long as a secret's.
   if (/\.[a-z][a-z0-9]{0,4}$/.test(token) && !/[A-Za-z0-9]{13}/.test(token)) return null;

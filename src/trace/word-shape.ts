@@ -42,9 +42,10 @@ const NUMBER_OR_HEX = /^(?=[a-f]*[0-9])[0-9a-f]+$|^(?=[A-F]*[0-9])[0-9A-F]+$/;
 /**
  * Whether a token looks generated rather than made of words: its letter pairs that no word has, plus its
  * switches between case and digits beyond one every eight characters, reach a sixth of its length (and 3).
- * Numbers and hex parts are left to the id rules; the token needs 12 letters and digits besides them.
+ * Numbers and hex parts are left to the id rules; the token needs `shortest` letters and digits besides
+ * them (12; 8 for a quoted value, which stands apart from the words around it).
  */
-export function looksGenerated(token: string): boolean {
+export function looksGenerated(token: string, shortest = 12): boolean {
   let length = 0;
   let letters = 0;
   let oddPairs = 0;
@@ -63,7 +64,7 @@ export function looksGenerated(token: string): boolean {
         if (!WORD_PAIRS.has(lower.slice(at - 1, at + 1))) oddPairs += 1;
     }
   }
-  if (length < 12 || letters < 6) return false;
+  if (length < shortest || letters < Math.min(6, shortest - 3)) return false;
   const score = oddPairs + Math.max(0, switches - length / 8);
-  return score >= Math.max(3, length / 6) && entropy(token) >= 3;
+  return score >= Math.max(3, length / 6) && entropy(token) >= (length < 12 ? 2.8 : 3);
 }

@@ -532,6 +532,7 @@ describe('random tokens in lines that name nothing', () => {
     ['mixed case with a single digit', 'IgHVjzmjUxGVhXVBiwjjlQUEwmQrWlBfrdNf7FaW'],
     ['a 64-digit hex key', 'a351e0992346cc24c5f98157ea5e6dbe5cb2a0a335c23a5b46c150d3094fa76a'],
     ['a key in a URL path', 'https://api.example.net/v2/hooks/5zpx067u2mgyrw6tgkw97m/deliver'],
+    ['a short password in quotes', '"k4wzq7xv"'],
   ])('catches %s', (_shape, value) => {
     const out = redact(line(value));
     expect(out).toContain('[REDACTED:token]');
@@ -554,6 +555,8 @@ describe('random tokens in lines that name nothing', () => {
     ['a Codex call id', 'fc_019af2c3-d4b7-7571-8b9b-e6579d025b43'],
     ['a path', '/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30'],
     ['a camelCase name', 'getElementsByTagNameNS'],
+    ['a function called', 'buffer.readBigUInt64LE(8)'],
+    ['short quoted words and versions', '"utf8mb4", "v1beta1", "x86_64", "es2022", "aarch64"'],
     ['a long identifier', 'XMLHttpRequestEventTarget'],
     ['a package and version', 'openssl-3.0.15-1~deb12u1'],
     [
