@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json';
 import { CodexFileError } from '../codex/hooks-file';
+import { folderSetting } from '../codex/install';
+import { fileErrorSentence } from '../config/atomic-file';
 import { type Env, statePaths, stateRootProblem } from '../config/paths';
 import { CAPTURE_MODES, CONTENT_MODES, ConfigError, FRONT_ENDS, GRANULARITIES } from '../config/settings';
 import { InfiniumError } from '../infinium/errors';
@@ -54,6 +56,12 @@ function report(error: unknown, out: Output, env: Env): number {
   }
   if (error instanceof ConfigError || error instanceof CodexFileError) {
     out.error(`${out.red('Error:')} ${error.message}`);
+    return 1;
+  }
+  // A folder the user made read-only, a full disk: theirs to fix, so one sentence, not a bug report.
+  const fileProblem = fileErrorSentence(error, (file) => folderSetting(file, env));
+  if (fileProblem) {
+    out.error(`${out.red('Error:')} ${fileProblem}`);
     return 1;
   }
   const log = logInternalError(error, env);

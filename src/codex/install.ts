@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, readFileSync, realpathSync, rmSync, 
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { backupFile, linkTarget, writeFileAtomic } from '../config/atomic-file';
+import { backupFile, linkTarget, writeFileAtomic, writeRefusal } from '../config/atomic-file';
 import { markHooksLive } from '../config/hooks-live';
 import { type Env, statePaths } from '../config/paths';
 import type { CaptureMode } from '../config/settings';
@@ -202,9 +202,31 @@ interface FileChange {
   after: string | null;
 }
 
-/** Refuses, before anything is written, a change we could not write (see codexFileTarget). */
-function checkWritable(changes: FileChange[]): void {
-  for (const change of changes) if (change.before !== change.after) codexFileTarget(change.file);
+/**
+ * The variable that moves the folder `file` is in, to name in a refusal: CODEX_HOME for Codex's files,
+ * INFINIUM_CODEX_HOME for our state (none for a project's own files).
+ */
+export function folderSetting(file: string, env: Env): string | undefined {
+  const inside = (dir: string) => file === dir || file.startsWith(`${dir}/`);
+  if (inside(resolvedCodexHome(env)) || (env.CODEX_HOME && inside(resolve(env.CODEX_HOME))))
+    return 'CODEX_HOME';
+  if (inside(statePaths(env).root)) return 'INFINIUM_CODEX_HOME';
+  return undefined;
+}
+
+/**
+ * Refuses (CodexFileError), before anything is written, a change we could not write: a link to a
+ * read-only file (see codexFileTarget), or a folder we may not write in, that of a file or its backup, or
+ * our state folder, where the record of what we changed and of when our hooks were live goes.
+ */
+function checkWritable(changes: FileChange[], env: Env): void {
+  const files = [manifestPath(env)];
+  for (const change of changes) {
+    if (change.before === change.after) continue;
+    files.push(`${change.file}.infinium-codex.bak`, codexFileTarget(change.file));
+  }
+  const refusal = writeRefusal(files, (file) => folderSetting(file, env));
+  if (refusal) throw new CodexFileError(refusal);
 }
 
 function applyChanges(changes: FileChange[], env: Env): string[] {
@@ -306,7 +328,7 @@ export function planInstall(request: InstallRequest): InstallPlan {
     { file: hooksFile, before: hooks.text, after: hooksText },
     { file: configToml, before: toml.text, after: toml.text === null && tomlText === '' ? null : tomlText },
   ];
-  checkWritable(changes);
+  checkWritable(changes, env);
   return {
     changes,
     env,
@@ -371,7 +393,7 @@ export function uninstallHooks(hooksFiles: string[], env: Env = process.env): Un
       after: original === null && remainder === '' ? null : remainder,
     });
   }
-  checkWritable(changes);
+  checkWritable(changes, env);
   const result: UninstallResult = { changed: [], backups: [], movedUserHooks };
   for (const change of changes) {
     if (change.before === change.after) continue;

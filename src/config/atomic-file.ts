@@ -1,7 +1,10 @@
 // Every file we write goes through here: a temp file beside the target, then a rename, so a crash or a
 // full disk leaves either the old file or the new one, never half of either.
 import {
+  accessSync,
   chmodSync,
+  constants,
+  existsSync,
   lstatSync,
   mkdirSync,
   readFileSync,
@@ -62,8 +65,102 @@ export function writeFileAtomic(
     renameSync(temp, file);
   } catch (error) {
     rmSync(temp, { force: true });
+    // The temp file's name means nothing to the user: the error names the file we were writing.
+    const failed = error as NodeJS.ErrnoException;
+    if (failed.path === temp) failed.path = file;
     throw error;
   }
+}
+
+/** The failures of a write that the user fixes on their side (permissions, a read-only or full disk). */
+const USER_FIXABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT']);
+
+/**
+ * The folder a write of `file` needs to write in (its own, or the nearest one that exists, where the
+ * folders on the way are made) when it cannot, with why (EACCES, EROFS): null when it can.
+ */
+export function unwritableFolder(file: string): { folder: string; code: string } | null {
+  let folder = dirname(file);
+  while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
+  try {
+    accessSync(folder, constants.W_OK);
+    return null;
+  } catch (error) {
+    return { folder, code: (error as NodeJS.ErrnoException).code ?? 'EACCES' };
+  }
+}
+
+/** What is wrong with an unwritable folder, and the fix: `setting` names the variable that moves it. */
+function folderProblem(folder: string, code: string, setting?: string): { what: string; fix: string } {
+  const elsewhere = setting ? ` or set ${setting} to a folder of your own` : '';
+  if (code === 'EROFS') {
+    return {
+      what: `${folder} is on a read-only file system`,
+      fix: setting ? `set ${setting} to a folder on a writable disk` : 'use a copy on a writable disk',
+    };
+  }
+  let mode = '';
+  try {
+    mode = ` (mode ${(statSync(folder).mode & 0o777).toString(8)})`;
+  } catch {
+    // gone meanwhile: no mode to show
+  }
+  return {
+    what: `${folder} is not writable${mode}`,
+    fix: `make it writable with \`chmod u+w ${folder}\`${elsewhere}`,
+  };
+}
+
+/**
+ * The refusal, before anything is written, of a write to one of `files` that would fail for lack of
+ * permission or a read-only disk (`settingFor` names the variable that moves a file's folder), or null.
+ */
+export function writeRefusal(
+  files: string[],
+  settingFor: (file: string) => string | undefined,
+): string | null {
+  for (const file of files) {
+    const blocked = unwritableFolder(file);
+    if (!blocked) continue;
+    const { what, fix } = folderProblem(blocked.folder, blocked.code, settingFor(file));
+    return `${what}, so nothing was written: ${fix}, and run this again.`;
+  }
+  return null;
+}
+
+/**
+ * One sentence for a file system error the user can fix (permission, read-only or full disk) met while
+ * writing or reading `error.path`, with the fix; null for any other error (a bug).
+ */
+export function fileErrorSentence(
+  error: unknown,
+  settingFor: (file: string) => string | undefined,
+): string | null {
+  const failed = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || typeof failed.path !== 'string' || !USER_FIXABLE.has(failed.code ?? '')) {
+    return null;
+  }
+  const path = failed.path;
+  if (failed.code === 'ENOSPC' || failed.code === 'EDQUOT') {
+    const full = failed.code === 'ENOSPC' ? 'no space is left on its disk' : 'your disk quota is used up';
+    return `Could not write ${path}: ${full}; free some space and run this again.`;
+  }
+  let readable = true;
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (problem) {
+    readable = (problem as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+  if (!readable) {
+    return `Could not read ${path} (permission denied): make it readable with \`chmod u+r ${path}\`, and run this again.`;
+  }
+  const blocked =
+    unwritableFolder(path) ?? (failed.code === 'EROFS' ? { folder: dirname(path), code: 'EROFS' } : null);
+  if (blocked) {
+    const { what, fix } = folderProblem(blocked.folder, blocked.code, settingFor(path));
+    return `Could not write ${path}: ${what}; ${fix}, and run this again.`;
+  }
+  return `Could not write ${path} (permission denied): make it writable with \`chmod u+w ${path}\`, and run this again.`;
 }
 
 /**

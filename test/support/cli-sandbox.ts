@@ -79,6 +79,8 @@ export function runCli(
     bin?: string;
     /** The node to run the CLI with (the one `init` writes into hooks.json); this test run's by default. */
     node?: string;
+    /** Another local account to run it as (test/support/other-user.ts), where file modes bind. */
+    user?: { uid: number; gid: number };
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
@@ -88,6 +90,7 @@ export function runCli(
       cwd: options.cwd ?? sandbox.project,
       env: env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     });
     const output = collectOutput(child);
     child.on('error', reject);

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import pkg from '../../../package.json';
 import {
+  folderSetting,
   type InstallRequest,
   type InstallResult,
   installHooks,
@@ -17,7 +18,7 @@ import {
   type Scope,
 } from '../../codex/install';
 import { codexNeeds, detectCodex, formatVersion, tooOldProblem, UPGRADE_COMMAND } from '../../codex/version';
-import { writeFileAtomic } from '../../config/atomic-file';
+import { writeFileAtomic, writeRefusal } from '../../config/atomic-file';
 import { consentFile, decisionFor, recordDecision } from '../../config/consent';
 import { deleteSecret, loadSecret, secretAccount, storeSecret } from '../../config/credentials';
 import { statePaths } from '../../config/paths';
@@ -371,6 +372,24 @@ async function fromFlags(
   };
 }
 
+/**
+ * Refuses, before anything is written, settings init could not write (a read-only project or state
+ * folder): the Codex files were checked by planInstall, the secret's fallback file sits beside the user
+ * settings.
+ */
+function checkSettingsWritable(
+  answers: Answers,
+  offerGitignore: boolean,
+  projectDir: string,
+  ctx: CliContext,
+): void {
+  const files = [statePaths(ctx.env).userConfig];
+  if (!answers.allProjects) files.push(projectConfigFile(projectDir), consentFile(ctx.env));
+  if (answers.gitignore && offerGitignore) files.push(join(projectDir, '.gitignore'));
+  const refusal = writeRefusal(files, (file) => folderSetting(file, ctx.env));
+  if (refusal) throw new UserError(refusal);
+}
+
 export async function init(options: InitOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
   const projectDir = options.project ? resolve(ctx.cwd, options.project) : pauseKeyFor(ctx.cwd);
@@ -454,6 +473,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
     env,
   };
   const planned = planInstall(install).result;
+  checkSettingsWritable(answers, defaults.gitignore, projectDir, ctx);
 
   const projectName = basename(projectDir);
 
