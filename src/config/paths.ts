@@ -72,13 +72,16 @@ export function systemPaths(env: Env = process.env): SystemPaths {
   return { root, config: join(root, 'config.json'), credentials: join(root, 'credentials.json') };
 }
 
-/** Why the machine-wide settings (`init --system`) are ignored, in one sentence with its fix, or null. */
+/**
+ * Why the machine-wide settings (`init --system`) are ignored, in one sentence with its fix, or null. The fix
+ * writes them anew: whoever else could change them may have, so making the files root's would adopt that.
+ */
 export function systemFilesProblem(env: Env = process.env): string | null {
-  const { config, credentials } = systemPaths(env);
+  const { root, config, credentials } = systemPaths(env);
   const problem = fileTrustProblem(config) ?? fileTrustProblem(credentials);
   return problem === null
     ? null
-    : `The machine-wide settings in ${systemPaths(env).root} are ignored: ${problem}; run \`sudo chown -R root ${systemPaths(env).root} && sudo chmod -R go-w ${systemPaths(env).root}\` if they are yours to trust, or remove them.`;
+    : `The machine-wide settings in ${root} are ignored: ${problem}, so what they say may not be yours; remove them (\`sudo rm -r ${root}\`) and write them again with \`sudo infinium-codex init --system\`.`;
 }
 
 /**

@@ -597,7 +597,7 @@ describe('init --system', () => {
     chmodSync(system, 0o777);
     const status = await runCli(sandbox, ['status']);
     expect(status.stdout).toMatch(
-      /^Settings: {2}The machine-wide settings in .* are ignored: .* may be changed by other users \(mode 777\); run `sudo chown -R root .* && sudo chmod -R go-w .*` if they are yours to trust, or remove them\.$/m,
+      /^Settings: {2}The machine-wide settings in .* are ignored: .* may be changed by other users \(mode 777\), so what they say may not be yours; remove them \(`sudo rm -r .*`\) and write them again with `sudo infinium-codex init --system`\.$/m,
     );
     expect(status.stdout).toMatch(/^Agent: {5}none: sessions here are not traced/m);
     // doctor would flag it, so status points there (its offline checks are doctor's own).
