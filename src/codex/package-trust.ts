@@ -6,7 +6,7 @@
 // folder above one of these, through which the whole of it could be swapped (src/config/path-trust.ts, on
 // src/config/file-trust.ts's one rule).
 import { realpathSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { keyringModule, keyringTrustProblem } from '../config/credentials';
 import { reachTrustProblem, treeTrustProblem, type Untrusted } from '../config/path-trust';
 import type { HookTarget } from './hooks-file';
@@ -32,7 +32,8 @@ export function packageTrustProblem(target: HookTarget): PackageTrust | null {
   const keyring = keyringModule(join(dist, 'worker.mjs'));
   const found =
     reachTrustProblem(packageRoot) ??
-    reachTrustProblem(target.distDir) ??
+    // dist/ named through links: their folders count too (its real path is judged above and below).
+    (resolve(target.distDir) === dist ? null : reachTrustProblem(target.distDir)) ??
     treeTrustProblem(dist) ??
     treeTrustProblem(join(packageRoot, 'package.json')) ??
     (keyring ? keyringTrustProblem(keyring) : null);

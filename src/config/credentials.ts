@@ -28,6 +28,8 @@ export interface CredentialOptions {
   timeoutMs?: number;
   /** Skip the keyring entirely (`--no-keyring`, or where it is known to be absent). */
   noKeyring?: boolean;
+  /** systemFilesProblem's answer, when the caller has it already (null: the machine-wide files are used). */
+  machineFilesProblem?: string | null;
 }
 
 type KeyringOp = 'get' | 'set' | 'delete';
@@ -237,7 +239,9 @@ export async function loadSecret(
     const secret = await keyringSecret(account, options);
     if (secret) return { secret, source: 'keyring' };
   }
-  if (systemFilesProblem(env) !== null) return null;
+  const machineProblem =
+    options.machineFilesProblem === undefined ? systemFilesProblem(env) : options.machineFilesProblem;
+  if (machineProblem !== null) return null;
   const fromSystem = readCredentialFile(env, systemPaths(env).credentials)[account];
   return fromSystem ? { secret: fromSystem, source: 'system' } : null;
 }

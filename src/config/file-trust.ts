@@ -70,18 +70,18 @@ export function changeableByOthers(stats: Stats, what: string): string | null {
   return null;
 }
 
+/** Why another user could change what is at `path`, or null; null too where nothing is (nothing to use). */
+export function pathTrustProblem(path: string): string | null {
+  if (process.getuid === undefined) return null;
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats ? changeableByOthers(stats, path) : null;
+}
+
 /**
  * Why a settings or credentials file written by someone else (a project's `.infinium/config.json`, the
  * machine-wide files) is not used at all, or null: it or its folder may be changed by another user. A file
  * that is not there is no problem (there is nothing to use).
  */
 export function fileTrustProblem(file: string): string | null {
-  if (process.getuid === undefined) return null;
-  for (const path of [dirname(file), file]) {
-    const stats = statSync(path, { throwIfNoEntry: false });
-    if (!stats) return null;
-    const problem = changeableByOthers(stats, path);
-    if (problem) return problem;
-  }
-  return null;
+  return pathTrustProblem(dirname(file)) ?? pathTrustProblem(file);
 }

@@ -2,8 +2,8 @@
 // it holds the spool of raw hook payloads, which are the only unredacted data we ever write.
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-import { fileTrustProblem, trustedOwner } from './file-trust';
+import { dirname, isAbsolute, join } from 'node:path';
+import { pathTrustProblem, trustedOwner } from './file-trust';
 
 export type Env = Record<string, string | undefined>;
 
@@ -78,7 +78,9 @@ export function systemPaths(env: Env = process.env): SystemPaths {
  */
 export function systemFilesProblem(env: Env = process.env): string | null {
   const { root, config, credentials } = systemPaths(env);
-  const problem = fileTrustProblem(config) ?? fileTrustProblem(credentials);
+  // Their folder once, then each file (fileTrustProblem for both would judge the folder twice).
+  const problem =
+    pathTrustProblem(dirname(config)) ?? pathTrustProblem(config) ?? pathTrustProblem(credentials);
   return problem === null
     ? null
     : `The machine-wide settings in ${root} are ignored: ${problem}, so what they say may not be yours; remove them (\`sudo rm -r ${root}\`) and write them again with \`sudo infinium-codex init --system\`.`;

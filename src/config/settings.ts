@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
 import { isLoopbackHost } from '../infinium/http';
 import { ALLOW_COMMAND, decisionFor } from './consent';
-import { changeableByOthers, fileTrustProblem } from './file-trust';
+import { changeableByOthers, pathTrustProblem } from './file-trust';
 import { type Env, statePaths, systemFilesProblem, systemPaths, tracingDisabled } from './paths';
 import { redactPatternProblem } from './redact-pattern';
 
@@ -160,7 +160,8 @@ export function readProjectFile(file: string): ProjectFileRead | { file: string;
   if (!insideFolder(realRoot, realFile)) {
     return { file, problem: `it is a link to ${realFile}, outside the project` };
   }
-  const folderProblem = fileTrustProblem(realFile);
+  // The folder by its path; the file itself by what is opened, below.
+  const folderProblem = pathTrustProblem(dirname(realFile));
   if (folderProblem) return { file, problem: folderProblem };
   let fd: number;
   try {
@@ -361,9 +362,16 @@ export function configuredFrontEnd(env: Env): FrontEnd {
   return readSettings(statePaths(env).userConfig).frontEnd ?? 'native';
 }
 
-/** The capture mode: the user's choice (`init`), else the machine's (`init --system`), else lean. */
-export function configuredCapture(env: Env): CaptureMode {
-  return readSettings(statePaths(env).userConfig).capture ?? systemSettings(env).capture ?? 'lean';
+/**
+ * The capture mode: the user's choice (`init`), else the machine's (`init --system`), else lean.
+ * `machineFilesProblem`: systemFilesProblem's answer, when the caller has it already.
+ */
+export function configuredCapture(env: Env, machineFilesProblem?: string | null): CaptureMode {
+  return (
+    readSettings(statePaths(env).userConfig).capture ??
+    systemSettings(env, machineFilesProblem).capture ??
+    'lean'
+  );
 }
 
 /** A project file that waits for the user's consent: its settings would widen where data goes or how much. */
@@ -472,16 +480,29 @@ function projectLayer(cwd: string, env: Env, below: Layer[], fromEnv: Settings):
   return { file, settings, notes };
 }
 
-/** The machine-wide defaults, none when the files are not root's (or ours) or others may write them. */
-function systemSettings(env: Env): Settings {
-  return systemFilesProblem(env) === null ? readSettings(systemPaths(env).config) : {};
+/**
+ * The machine-wide defaults, none when the files are not root's (or ours) or others may write them
+ * (systemFilesProblem: judged here unless the caller did).
+ */
+function systemSettings(env: Env, problem = systemFilesProblem(env)): Settings {
+  return problem === null ? readSettings(systemPaths(env).config) : {};
 }
 
-/** The configuration for a session started in `cwd`, or null when nothing names an agent for it. */
-export function resolveConfig(cwd: string, env: Env = process.env): ResolvedConfig | null {
+/**
+ * The configuration for a session started in `cwd`, or null when nothing names an agent for it.
+ * `machineFilesProblem`: systemFilesProblem's answer, when the caller has it already.
+ */
+export function resolveConfig(
+  cwd: string,
+  env: Env = process.env,
+  machineFilesProblem?: string | null,
+): ResolvedConfig | null {
   if (tracingDisabled(env)) return null;
   const fromEnv = envSettings(env);
-  const system: Layer = { where: systemPaths(env).config, settings: systemSettings(env) };
+  const system: Layer = {
+    where: systemPaths(env).config,
+    settings: systemSettings(env, machineFilesProblem),
+  };
   const user: Layer = {
     where: statePaths(env).userConfig,
     settings: readSettings(statePaths(env).userConfig),

@@ -19,6 +19,7 @@ import { isPaused, writePauseState } from '../../../src/config/pause';
 import {
   ConfigError,
   ConsentNeededError,
+  configuredCapture,
   findProjectConfig,
   readProjectFile,
   resolveConfig,
@@ -408,6 +409,13 @@ describe('project files the user did not write (planted-project-config-redirects
     const config = resolveConfig(join(root, 'clone'), env);
     expect(config?.agentId).toBe('agent-u');
     expect(config?.projectNotes?.notes[0]).toMatch(/ignored: .* may be changed by other users \(mode 666\)/);
+    // The file is judged as opened, its folder by its path: others could put another file in its place.
+    chmodSync(projectFile(), 0o644);
+    expect(resolveConfig(join(root, 'clone'), env)?.agentId).toBe('agent-x');
+    chmodSync(join(projectFile(), '..'), 0o777);
+    expect(resolveConfig(join(root, 'clone'), env)?.projectNotes?.notes[0]).toMatch(
+      /ignored: .*\.infinium may be changed by other users \(mode 777\)/,
+    );
   });
 
   it('a stored secret is found only for the origin it was stored for', async () => {
@@ -456,6 +464,24 @@ describe('project files the user did not write (planted-project-config-redirects
       );
       expect(resolveConfig(join(root, 'w'), env)).toBeNull();
       expect(await secretFound()).toBeUndefined();
+    });
+
+    it('are judged once where the caller passes the verdict on: settings, capture and secret take it', async () => {
+      writeFileSync(
+        join(system, 'config.json'),
+        JSON.stringify({ agentId: 'agent-s', baseUrl: SYSTEM_URL, capture: 'full' }),
+      );
+      const judged = 'The machine-wide settings in /etc are ignored: judged so.';
+      expect(resolveConfig(join(root, 'w'), env, judged)).toBeNull();
+      expect(configuredCapture(env, judged)).toBe('lean');
+      expect(
+        await loadSecret('agent-s', SYSTEM_URL, { env, noKeyring: true, machineFilesProblem: judged }),
+      ).toBeNull();
+      // Not judged again: a verdict of none applies the files as they are.
+      chmodSync(system, 0o777);
+      expect(resolveConfig(join(root, 'w'), env, null)?.agentId).toBe('agent-s');
+      expect(configuredCapture(env, null)).toBe('full');
+      expect(configuredCapture(env)).toBe('lean');
     });
 
     it.runIf(process.getuid?.() === 0)('are ignored when another user owns them', async () => {
