@@ -106,9 +106,9 @@ function unlessBroken<T>(read: () => T, fallback: T): T {
   }
 }
 
-/** The capture mode (see unlessBroken). */
-export function captureOrDefault(env: Env): CaptureMode {
-  return unlessBroken(() => configuredCapture(env), 'lean');
+/** The capture mode (see unlessBroken; `machineFilesProblem` as configuredCapture takes it). */
+export function captureOrDefault(env: Env, machineFilesProblem?: string | null): CaptureMode {
+  return unlessBroken(() => configuredCapture(env, machineFilesProblem), 'lean');
 }
 
 /** Where our hooks would go now: the front-end the user asked for (see unlessBroken), resolved here. */
@@ -118,14 +118,14 @@ export function hookTarget(ctx: CliContext, frontEnd?: FrontEnd): HookTarget {
 }
 
 /**
- * The front-ends our installed hooks run, in words: `native`, `hook.sh`, or both (`native + hook.sh`); with
- * `ctx`, hook.sh alone comes with why this machine has no native one, unless the user chose hook.sh
- * (`hook.sh: no native front-end for linux-riscv64`).
+ * The front-ends our installed hooks run, in words: `native`, `hook.sh`, or both (`native + hook.sh`); hook.sh
+ * alone comes with why this machine's native one is refused (`nativeRefused`: hookTarget's reason, asked only
+ * then), unless the user chose hook.sh (`hook.sh: no native front-end for linux-riscv64`).
  */
-export function describeFrontEnds(hooks: InstalledHook[], ctx?: CliContext): string {
+export function describeFrontEnds(hooks: InstalledHook[], nativeRefused: () => string | undefined): string {
   const kinds = new Set(hooks.map((hook) => hook.paths?.frontEnd).filter((kind) => kind !== undefined));
   const words = [...kinds].map((kind) => (kind === 'sh' ? 'hook.sh' : kind)).join(' + ');
-  if (!ctx || words !== 'hook.sh' || process.platform === 'win32') return words;
-  const refused = hookTarget(ctx).nativeRefused;
+  if (words !== 'hook.sh' || process.platform === 'win32') return words;
+  const refused = nativeRefused();
   return refused ? `${words}: ${refused}` : words;
 }

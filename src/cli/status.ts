@@ -1,15 +1,16 @@
 // `infinium-codex status`: what is set up here (project, agent, secret, hooks, Codex) and what the worker
 // has done (queued, dead, last sent).
 import { existsSync } from 'node:fs';
-import { hooksFileFor, inspectHooks, inspectManagedHooks } from '../codex/install';
+import { CodexFileError } from '../codex/hooks-file';
+import { hooksFileFor, inspectHooks } from '../codex/install';
 import { codexNeeds, formatVersion } from '../codex/version';
 import { ALLOW_COMMAND } from '../config/consent';
 import { loadSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
-import { isPaused, pauseKeyFor } from '../config/pause';
+import { isPaused } from '../config/pause';
 import { isLocalOnly } from '../config/settings';
-import { readHistory, spoolStats } from '../spool';
-import { captureOrDefault, describeConfigSource, describeFrontEnds, describeSecretSource } from './agent';
+import { readHistory } from '../spool';
+import { describeConfigSource, describeFrontEnds, describeSecretSource } from './agent';
 import type { CliContext } from './context';
 import { costToday, describeCostToday } from './cost';
 import { probe } from './doctor/probe';
@@ -29,21 +30,26 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
   const { out, env } = ctx;
   // A broken config file is reported, not thrown: `--json` always prints JSON (first-run m5).
   const setup = await probe(ctx);
-  const { codex, config, configError, feature, machineFilesProblem, toml } = setup;
+  const { codex, config, configError, feature, machineFilesProblem, toml, layers } = setup;
+  if (setup.hooksError) throw new CodexFileError(setup.hooksError);
   const consentNeeded = setup.consentNeeded && {
     file: setup.consentNeeded.file,
     keys: setup.consentNeeded.keys,
     command: ALLOW_COMMAND,
   };
   const secret =
-    config && !isLocalOnly(config) ? await loadSecret(config.agentId, config.baseUrl, { env }) : null;
-  const root = config?.projectRoot ?? pauseKeyFor(ctx.cwd);
-  const userFile = hooksFileFor('user', ctx.cwd, env);
+    config && !isLocalOnly(config)
+      ? await loadSecret(config.agentId, config.baseUrl, { env, machineFilesProblem })
+      : null;
+  const root = config?.projectRoot ?? setup.projectDir;
+  // The project's hooks too, where the probe stopped at the user's (a project's own may count twice).
   const projectFile = hooksFileFor('project', root, env);
-  const projectHooks = existsSync(projectFile) ? inspectHooks(projectFile, env) : [];
-  const hooks = [...inspectHooks(userFile, env), ...projectHooks, ...inspectManagedHooks(env)];
+  const projectHooks =
+    layers.project ??
+    (existsSync(projectFile) ? inspectHooks(projectFile, env, process.platform, { toml }) : []);
+  const hooks = [...layers.user, ...projectHooks, ...layers.managed];
   const needsTrust = codexNeeds(codex.version).trust;
-  const stats = spoolStats(env);
+  const stats = setup.spool();
   // Spooled events may hold a turn that is over (an interrupt on a Codex before 0.150, which has no
   // Interrupt hook): a worker builds it now instead of at the next prompt.
   if (stats.spooledEvents > 0 && !stats.workerRunning) startWorker(ctx.target.distDir, env);
@@ -63,14 +69,14 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     machineFilesProblem,
     granularity: config?.granularity ?? null,
     contentMode: config?.contentMode ?? null,
-    capture: captureOrDefault(env),
+    capture: setup.capture,
     secretSource: secret?.source ?? null,
     secretFile: secret?.source === 'file' ? statePaths(env).credentials : null,
     codexVersion: codex.version ? formatVersion(codex.version) : null,
     hooks: {
       installed: hooks.length,
       // What our POSIX commands run: native, hook.sh, or both when two files differ (null: none installed).
-      frontEnd: describeFrontEnds(hooks, ctx) || null,
+      frontEnd: describeFrontEnds(hooks, setup.nativeRefused) || null,
       files: [...new Set(hooks.map((hook) => hook.key.slice(0, hook.key.indexOf('.json:') + 5)))],
       // Managed hooks run without trust: they count as trusted.
       trusted: hooks.filter((hook) => hook.trust === 'trusted' || hook.trust === 'managed').length,

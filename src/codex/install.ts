@@ -15,6 +15,7 @@ import {
   hasOurBlock,
   hookStates,
   readConfigToml,
+  type TomlTable,
   type TrustEntry,
   withoutTrustBlock,
   withTrustBlock,
@@ -441,15 +442,18 @@ export interface InstalledHook {
   paths: HandlerPaths | null;
 }
 
-/** Our hooks in a hooks file as Codex sees them now: keys and hashes recomputed from the file as it is. */
+/**
+ * Our hooks in a hooks file as Codex sees them now: keys and hashes recomputed from the file as it is, trust
+ * from config.toml (`toml`: its parsed table, when the caller read it already).
+ */
 export function inspectHooks(
   hooksFile: string,
   env: Env = process.env,
   platform: NodeJS.Platform = process.platform,
-  { managed = false } = {},
+  { managed = false, toml = readConfigToml(userConfigToml(env)).parsed } = {},
 ): InstalledHook[] {
   const ours = findOurHooks(readHooksFile(hooksFile).doc);
-  const states = hookStates(readConfigToml(userConfigToml(env)).parsed);
+  const states = hookStates(toml);
   return ours.map((hook) => {
     const key = hookTrustKey(hooksFile, hook.event, hook.groupIndex, hook.handlerIndex);
     const hash = hookTrustHash(hook.event, hook.group, hook.handler, platform);
@@ -468,8 +472,8 @@ export function inspectHooks(
   });
 }
 
-/** Our hooks in Codex's managed layer (`init --system`), if any. */
-export function inspectManagedHooks(env: Env = process.env): InstalledHook[] {
+/** Our hooks in Codex's managed layer (`init --system`), if any (`toml` as for inspectHooks). */
+export function inspectManagedHooks(env: Env = process.env, toml?: TomlTable): InstalledHook[] {
   const file = systemHooksFile(env);
-  return existsSync(file) ? inspectHooks(file, env, process.platform, { managed: true }) : [];
+  return existsSync(file) ? inspectHooks(file, env, process.platform, { managed: true, toml }) : [];
 }

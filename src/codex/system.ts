@@ -21,15 +21,19 @@ export interface AdminPolicy {
   hooksDisabled: string | null;
   /** Only managed hooks run: ours must then be in the system layer. */
   managedHooksOnly: boolean;
+  /** The managed-layer file that sets bypass_hook_trust (see hookTrustBypass), or null. */
+  trustBypass: string | null;
 }
 
 function table(value: unknown): TomlTable {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as TomlTable) : {};
 }
 
+/** What the managed layer's requirements.toml and config.toml decide (one unreadable says nothing). */
 export function adminPolicy(env: Env = process.env): AdminPolicy {
   let hooksDisabled: string | null = null;
   let managedHooksOnly = false;
+  let trustBypass: string | null = null;
   for (const name of ['requirements.toml', 'config.toml']) {
     const file = join(systemCodexDir(env), name);
     let parsed: TomlTable;
@@ -45,8 +49,9 @@ export function adminPolicy(env: Env = process.env): AdminPolicy {
     if (parsed.allow_managed_hooks_only === true || table(parsed.allow_managed_hooks_only).value === true) {
       managedHooksOnly = true;
     }
+    if (hookTrustBypass(parsed)) trustBypass ??= file;
   }
-  return { hooksDisabled, managedHooksOnly };
+  return { hooksDisabled, managedHooksOnly, trustBypass };
 }
 
 /**
@@ -55,17 +60,4 @@ export function adminPolicy(env: Env = process.env): AdminPolicy {
  */
 export function hookTrustBypass(parsed: TomlTable): boolean {
   return parsed.bypass_hook_trust === true || table(parsed.hooks).bypass_hook_trust === true;
-}
-
-/** The managed-layer file that sets bypass_hook_trust, or null. */
-export function bypassInManagedLayer(env: Env = process.env): string | null {
-  for (const name of ['requirements.toml', 'config.toml']) {
-    const file = join(systemCodexDir(env), name);
-    try {
-      if (hookTrustBypass(readConfigToml(file).parsed)) return file;
-    } catch {
-      // unreadable: adminPolicy's readers say nothing either
-    }
-  }
-  return null;
 }

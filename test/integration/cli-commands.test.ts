@@ -325,6 +325,26 @@ describe('doctor', () => {
     expect(result.stdout).toContain('✗ project-trust:');
   });
 
+  it("status counts ours in every layer; the project's file is read only by status where the user's holds ours", async () => {
+    const sandbox = await initialised();
+    const projectHooks = join(sandbox.project, '.codex', 'hooks.json');
+    mkdirSync(join(sandbox.project, '.codex'));
+    writeFileSync(projectHooks, readFileSync(join(sandbox.codexHome, 'hooks.json')));
+    const shown = JSON.parse((await runCli(sandbox, ['status', '--json'])).stdout);
+    expect(shown.hooks.files).toEqual([join(sandbox.codexHome, 'hooks.json'), projectHooks]);
+    expect(shown.hooks.installed).toBe(2 * shown.hooks.trusted);
+    writeFileSync(projectHooks, '{');
+    const status = await runCli(sandbox, ['status']);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain(`${projectHooks} is not valid JSON`);
+    // Doctor judges the hooks that run for this user: the user's file.
+    const doctor = await runCli(sandbox, ['doctor']);
+    expect(doctor.stdout.match(/✓ hooks: \d+ hooks \(lean, [^)]*\) in ([^,\s]+)/)?.[1]).toBe(
+      join(sandbox.codexHome, 'hooks.json'),
+    );
+    expect(doctor.stdout).not.toContain('not valid JSON');
+  });
+
   it('says when nothing is set up', async () => {
     const result = await runCli(makeSandbox(), ['doctor']);
     expect(result.code).toBe(1);

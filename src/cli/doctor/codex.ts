@@ -1,7 +1,7 @@
 // Doctor's checks on Codex itself: the program on PATH and its version, whether its hooks feature is on
 // (config.toml, an administrator's policy) and whether hook trust is bypassed.
 import { userConfigToml } from '../../codex/install';
-import { adminPolicy, bypassInManagedLayer, hookTrustBypass } from '../../codex/system';
+import { adminPolicy, hookTrustBypass } from '../../codex/system';
 import { codexNeeds, tooOldProblem, UPGRADE_COMMAND } from '../../codex/version';
 import type { CliContext } from '../context';
 import type { Finding } from './finding';
@@ -65,7 +65,7 @@ export function featureFindings(probe: Probe, ctx: CliContext): Finding[] {
     });
   }
   if (findings.length === 0) findings.push({ check: 'hooks-enabled', status: 'ok', summary: verdict.reason });
-  const bypass = hookTrustBypass(probe.toml) ? userConfigToml(ctx.env) : bypassInManagedLayer(ctx.env);
+  const bypass = hookTrustBypass(probe.toml) ? userConfigToml(ctx.env) : admin.trustBypass;
   if (bypass) {
     findings.push({
       check: 'hook-trust',

@@ -1,5 +1,5 @@
 // Doctor's check on Codex's config.toml around our block.
-import { legacyBlockIn, readConfigToml } from '../../codex/config-toml';
+import { legacyBlockIn } from '../../codex/config-toml';
 import { CodexFileError } from '../../codex/hooks-file';
 import { userConfigToml } from '../../codex/install';
 import type { CliContext } from '../context';
@@ -12,10 +12,11 @@ import type { Probe } from './probe';
  */
 export function blockFindings(probe: Probe, ctx: CliContext): Finding[] {
   const file = userConfigToml(ctx.env);
+  // Unread (configError says why) or not there: no block to judge.
+  const text = probe.configToml?.text ?? null;
+  if (text === null) return [];
   let found: { legacy: boolean; foreign: string[] };
   try {
-    const { text } = readConfigToml(file);
-    if (text === null) return [];
     found = legacyBlockIn(
       text,
       probe.hooks.map((hook) => hook.key),

@@ -3,8 +3,7 @@
 import { eventsFor } from '../../codex/install';
 import { systemHooksFile } from '../../codex/system';
 import { codexNeeds } from '../../codex/version';
-import { pauseKeyFor } from '../../config/pause';
-import { captureOrDefault, describeFrontEnds } from '../agent';
+import { describeFrontEnds } from '../agent';
 import type { CliContext } from '../context';
 import { projectTrusted } from '../project-trust';
 import type { Finding } from './finding';
@@ -13,7 +12,7 @@ import type { Probe } from './probe';
 
 export function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
   if (probe.hooksError) return [{ check: 'hooks', status: 'fail', summary: probe.hooksError }];
-  const capture = captureOrDefault(ctx.env);
+  const { capture } = probe;
   const needs = codexNeeds(probe.codex.version);
   if (probe.hooks.length === 0) {
     return [
@@ -93,7 +92,7 @@ export function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
     });
   }
   if (probe.scope === 'project') {
-    const root = pauseKeyFor(ctx.cwd);
+    const root = probe.projectDir;
     if (!projectTrusted(probe.toml, root)) {
       findings.push({
         check: 'project-trust',
@@ -107,7 +106,7 @@ export function hookFindings(probe: Probe, ctx: CliContext): Finding[] {
     findings.push({
       check: 'hooks',
       status: 'ok',
-      summary: `${probe.hooks.length} hooks (${capture}, ${describeFrontEnds(probe.hooks, ctx)}) in ${probe.hooksFile}${probe.scope === 'system' ? ' (managed: no trust needed)' : needs.trust ? ', all trusted' : ''}`,
+      summary: `${probe.hooks.length} hooks (${capture}, ${describeFrontEnds(probe.hooks, probe.nativeRefused)}) in ${probe.hooksFile}${probe.scope === 'system' ? ' (managed: no trust needed)' : needs.trust ? ', all trusted' : ''}`,
     });
   }
   return findings;

@@ -27,7 +27,7 @@ export const CHECKS: readonly Check[] = [
   { run: blockFindings },
   { run: settingsFindings },
   { run: connectionFindings, network: true },
-  { run: (_probe, ctx) => spoolFindings(ctx) },
+  { run: (probe, ctx) => spoolFindings(probe.spool(), ctx) },
   { run: (_probe, ctx) => diskFindings(ctx) },
 ];
 

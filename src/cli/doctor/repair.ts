@@ -3,8 +3,7 @@
 import { CodexFileError } from '../../codex/hooks-file';
 import { type InstallResult, installHooks } from '../../codex/install';
 import { codexNeeds } from '../../codex/version';
-import { pauseKeyFor } from '../../config/pause';
-import { captureOrDefault, hookTarget } from '../agent';
+import { hookTarget } from '../agent';
 import type { CliContext } from '../context';
 import { count } from '../output';
 import type { Finding } from './finding';
@@ -39,11 +38,11 @@ export async function repair(findings: Finding[], found: Probe, ctx: CliContext)
   if (hooksBroken && found.scope === 'system') {
     done.push('not rewriting the managed hooks: run `sudo infinium-codex init --system` for that');
   } else if (hooksBroken && found.scope !== 'system') {
-    const capture = captureOrDefault(ctx.env);
+    const { capture } = found;
     try {
       const result = installHooks({
         scope: found.scope,
-        projectDir: pauseKeyFor(ctx.cwd),
+        projectDir: found.projectDir,
         capture,
         target: hookTarget(ctx),
         trust: true,

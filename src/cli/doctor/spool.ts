@@ -1,7 +1,7 @@
 // Doctor's look at the capture pipeline's state: traces piling up, dead traces, a worker that stopped.
 
 import { notDueYet } from '../../infinium/retry';
-import { spoolStats } from '../../spool';
+import type { SpoolStats } from '../../spool';
 import type { RolloutDrift } from '../../spool/history';
 import type { CliContext } from '../context';
 import { updateAdvice } from '../install-source';
@@ -26,8 +26,7 @@ const LASTING_FAILURES: Record<string, string> = {
 const OUTBOX_BACKLOG = 50;
 const SPOOL_BACKLOG = 1_000;
 
-export function spoolFindings(ctx: CliContext, nowMs = Date.now()): Finding[] {
-  const stats = spoolStats(ctx.env, nowMs);
+export function spoolFindings(stats: SpoolStats, ctx: CliContext, nowMs = Date.now()): Finding[] {
   const findings: Finding[] = [];
   if (stats.outboxNoSecret > 0) {
     findings.push({
