@@ -460,7 +460,7 @@ describe('project files the user did not write (planted-project-config-redirects
       chmodSync(join(system, name), name === '' ? 0o777 : 0o666);
       expect(systemFilesProblem(env)).toMatch(reason);
       expect(systemFilesProblem(env)).toMatch(
-        /^The machine-wide settings in .* are ignored: .*; run `sudo chown/,
+        /^The machine-wide settings in .* are ignored: .*; remove them \(`sudo rm -r /,
       );
       expect(resolveConfig(join(root, 'w'), env)).toBeNull();
       expect(await secretFound()).toBeUndefined();
