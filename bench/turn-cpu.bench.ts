@@ -15,7 +15,9 @@
 // worker's niceness, counted the same way each round, is the Node start within a worker's load.
 // Asserts nothing; prints medians with 95% bootstrap intervals over rounds.
 // Run: npm run bench -- turn-cpu   (BENCH_ROUNDS=n, default 5; BENCH_ONLY=<regex> keeps the configurations
-// of ours whose name matches; BENCH_CAPTURE=lean|full; BENCH_JSON=<file> writes every sample there;
+// of ours whose name matches; BENCH_CAPTURE=lean|full; BENCH_TURN=message: a turn of one message and no
+// command instead, a session shorter than a Node start, whose later hooks come before the first worker
+// holds the lock; BENCH_JSON=<file> writes every sample there;
 // BENCH_EXTRA_ENV='NAME=value ...' adds the healthy configuration again with those variables set in the
 // session's environment, e.g. a setting that turns outcome evidence or cost on or off)
 import { execFileSync } from 'node:child_process';
@@ -31,7 +33,7 @@ import {
   type Sandbox,
 } from '../test/e2e/support/codex';
 import { waitForWorkerIdle } from '../test/e2e/support/connector';
-import { conversation, type ModelServer, startModelServer } from '../test/e2e/support/model-server';
+import { conversation, type ModelServer, message, startModelServer } from '../test/e2e/support/model-server';
 import { tenCommands } from '../test/e2e/support/turns';
 import { startWorld, type World } from '../test/e2e/support/world';
 import { type Accounted, accounted, METHOD } from './support/cpu-accounting';
@@ -40,6 +42,8 @@ import { type Estimate, median, medianWithInterval } from './support/stats';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
 const CAPTURE = process.env.BENCH_CAPTURE === 'full' ? 'full' : 'lean';
+const SHORT = process.env.BENCH_TURN === 'message';
+const TURN = SHORT ? 'one-message' : '10-command';
 /** Issue 25's goals (printed, never asserted). */
 const CPU_GOAL_MS = 130;
 const LAST_EXIT_GOAL_MS = 1_000;
@@ -141,12 +145,23 @@ if (EXTRA_ENV) {
 let turns = 0;
 async function turn(config: Config, round: number): Promise<void> {
   const marker = `t${turns++}`;
-  config.model.setScript(conversation(tenCommands(marker)));
+  config.model.setScript(
+    conversation(
+      SHORT
+        ? [{ items: [message(`Nothing to run (${marker}).`)], usage: { input: 1000, output: 8 } }]
+        : tenCommands(marker),
+    ),
+  );
   if (config.timingLog) writeFileSync(config.timingLog, '');
   const before = config.world?.standIn.traces.length ?? 0;
   const run = await accounted(
     codexBinary(),
-    ['exec', '--skip-git-repo-check', '--json', `Run ten commands (${marker}).`],
+    [
+      'exec',
+      '--skip-git-repo-check',
+      '--json',
+      SHORT ? `Say hello (${marker}).` : `Run ten commands (${marker}).`,
+    ],
     { cwd: config.sandbox.project, env: config.sandbox.env },
   );
   if (run.code !== 0) throw new Error(`${config.name}: codex exited ${run.code}\n${run.stderr}`);
@@ -222,7 +237,7 @@ const afterSend = (x: Sample) => {
 const nodeStart = median(nodeStarts);
 
 out(
-  `\nreal Codex ${codexVersionText()}, one 10-command turn per \`codex exec\`, ${CAPTURE} capture; ${ROUNDS} ` +
+  `\nreal Codex ${codexVersionText()}, one ${TURN} turn per \`codex exec\`, ${CAPTURE} capture; ${ROUNDS} ` +
     `rounds; CPU by ${METHOD}; load (1-min average) ${Math.min(...loads).toFixed(1)}-` +
     `${Math.max(...loads).toFixed(1)}; bare Node start ${ms(nodeStart)} ms CPU\n`,
 );

@@ -19,6 +19,11 @@ export function tracingDisabled(env: Env): boolean {
   return value !== '' && value !== '0' && value !== 'false' && value !== 'no';
 }
 
+/** INFINIUM_CODEX_GIT_EVIDENCE=0 turns git evidence off (traces then say `unavailable`). */
+export function gitEvidenceOff(env: Env): boolean {
+  return /^(0|false|no|off)$/i.test(env.INFINIUM_CODEX_GIT_EVIDENCE ?? '');
+}
+
 export interface StatePaths {
   root: string;
   /** User-level defaults: default agent, capture mode (config.json). */

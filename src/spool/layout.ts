@@ -114,6 +114,24 @@ export function spoolHolds(paths: SpoolPaths, event: string): boolean {
   }
 }
 
+/** When each spooled event of `event` was published (its name's mtime, the arrival listSpool reads). */
+export function spooledAt(paths: SpoolPaths, event: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(paths.spool);
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    if (SPOOL_NAME.exec(name)?.[3] !== event) return [];
+    try {
+      return [statSync(join(paths.spool, name)).mtimeMs];
+    } catch {
+      return []; // consumed meanwhile
+    }
+  });
+}
+
 /** Outbox/dead/payload file stem for a turn (or a whole session, for per-session traces). */
 export function traceKey(sessionId: string, turnKey: string): string {
   return `${safeName(sessionId)}~${safeName(turnKey)}`;

@@ -44,6 +44,8 @@ interface LockOwner {
   token: string;
   /** The holder's start time (/proc/<pid>/stat field 22, clock ticks since boot); absent off Linux. */
   start?: string;
+  /** The lock file's creation time, by the file system's clock (epoch ms), when the holder records it. */
+  createdAtMs?: number;
 }
 
 /** Thrown by `verify` when another worker has taken the lock over: stop, commit nothing more. */
@@ -63,7 +65,11 @@ export interface HeldLock {
   release(): void;
 }
 
-export function tryLock(file: string, nowMs = Date.now()): HeldLock | null {
+/**
+ * `stamped`: the lock records its creation time, on the clock that stamps the files beside it (see
+ * lockCreatedAtMs).
+ */
+export function tryLock(file: string, nowMs = Date.now(), stamped = false): HeldLock | null {
   // The lock sits in the state root, which may be a link the user made: no ensureDir here.
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const start = processFacts(process.pid)?.start;
@@ -76,7 +82,8 @@ export function tryLock(file: string, nowMs = Date.now()): HeldLock | null {
     try {
       const fd = openSync(file, 'wx', 0o600);
       try {
-        writeSync(fd, JSON.stringify(owner));
+        const stamp = stamped ? { createdAtMs: fstatSync(fd).mtimeMs } : {};
+        writeSync(fd, JSON.stringify({ ...owner, ...stamp }));
       } catch (error) {
         // A full disk: an empty lock would read as "a holder is writing it" and stop every worker for a while.
         closeSync(fd);
@@ -140,6 +147,19 @@ export function lockHolder(file: string, nowMs = Date.now()): number | null {
   try {
     const { pid } = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
     return typeof pid === 'number' && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * When the lock at `file` was created, by the file system's clock, as its holder recorded (tryLock's
+ * `stamped`); null when it did not, or there is no lock.
+ */
+export function lockCreatedAtMs(file: string): number | null {
+  try {
+    const { createdAtMs } = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    return typeof createdAtMs === 'number' ? createdAtMs : null;
   } catch {
     return null;
   }

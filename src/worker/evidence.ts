@@ -2,7 +2,7 @@
 // takes when SessionStart starts it (before Codex has run a tool, unless the worker comes late: then the
 // evidence says `partial`); every later turn from the snapshot that ended the turn before. A turn's own end
 // snapshot is taken once, when its trace is first composed, and kept: a retried build compares the same two.
-import type { Env } from '../config/paths';
+import { type Env, gitEvidenceOff } from '../config/paths';
 import { resolveSessionConfig } from '../config/settings';
 import {
   compareSnapshots,
@@ -17,11 +17,6 @@ import { appendLog } from '../spool/log';
 import { sessionEnv } from '../spool/session-env';
 import { addSnapshot, readSnapshots, type StoredSnapshot, sessionIndexFile } from '../spool/snapshots';
 import type { GitEvidence, SnapshotFacts } from '../trace/outcome';
-
-/** INFINIUM_CODEX_GIT_EVIDENCE=0 turns git evidence off (traces then say `unavailable`). */
-function gitEvidenceOff(env: Env): boolean {
-  return /^(0|false|no|off)$/i.test(env.INFINIUM_CODEX_GIT_EVIDENCE ?? '');
-}
 
 function limits(env: Env): SnapshotLimits {
   const files = Number(env.INFINIUM_CODEX_GIT_MAX_FILES);

@@ -2,14 +2,14 @@
 // It first takes the worker lock with next to nothing loaded: a worker started while another one is at work
 // (Stop and SessionEnd each start one) leaves that one a rerun request and exits without loading the
 // trace side, which is most of a worker's start. Only then is the rest loaded (its own chunks; the trace
-// side only when a turn is to be built). A SessionStart waiting in the spool is the exception: its start
-// snapshot (./evidence.ts) is taken before Codex's first tool call, whoever holds the lock, so that
-// worker takes the ordinary way.
+// side only when a turn is to be built). A SessionStart the holder may not have seen is the exception (see
+// startSnapshotsLeft): its start snapshot (./evidence.ts) is taken before Codex's first tool call, whoever
+// holds the lock, so that worker takes the ordinary way.
 import type { RolloutCursor } from '../codex/rollout-reader';
-import { stateRootProblem } from '../config/paths';
-import { spoolHolds, spoolPaths } from '../spool/layout';
+import { gitEvidenceOff, stateRootProblem } from '../config/paths';
+import { spoolPaths } from '../spool/layout';
 import type { HeldLock } from '../spool/lock';
-import { takeWorkerLock } from './lock-first';
+import { startSnapshotsLeft, takeWorkerLock } from './lock-first';
 import { markStarted, timed, timedSync } from './timing';
 
 markStarted();
@@ -22,8 +22,9 @@ function firstLock(): HeldLock | null | undefined {
   try {
     const paths = spoolPaths();
     // Its heartbeat thread starts with the first lock: most of this phase.
-    const taken = timedSync('lock', () => takeWorkerLock(paths));
-    return taken === null && spoolHolds(paths, 'SessionStart') ? undefined : taken;
+    // This worker takes the start snapshots right after (./process.ts), unless git evidence is off here.
+    const taken = timedSync('lock', () => takeWorkerLock(paths, !gitEvidenceOff(process.env)));
+    return taken === null && startSnapshotsLeft(paths) ? undefined : taken;
   } catch {
     // A full disk, a read-only state dir: the ordinary way meets it again and logs it where it can.
     return undefined;

@@ -1,9 +1,10 @@
 // The worker's entry (src/worker/main.ts): it takes the worker lock before loading anything else, so a
 // worker started while another one is at work leaves it a rerun request without loading the trace side;
 // a SessionStart waiting in the spool still gets its start snapshot then (outcome evidence needs it
-// before Codex's first tool call, whoever holds the lock).
+// before Codex's first tool call, whoever holds the lock), unless the holder took the lock after it was
+// published: the holder takes it then.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spoolPaths } from '../../src/spool/layout';
@@ -84,6 +85,34 @@ describe('a worker started while another one holds the lock', () => {
     expect(snapshots.map((snapshot) => snapshot.by)).toEqual([`start:${entry}`]);
     // The lock is still the other worker's, which was asked to look again.
     expect(JSON.parse(readFileSync(spoolPaths(box.env).lock, 'utf8')).token).toBe('the-other-worker');
+    expect(existsSync(spoolPaths(box.env).rerun)).toBe(true);
+  });
+
+  /** The holder's lock as a worker entry writes it: when it was created, on the spool's clock. */
+  function holderCreatedAt(createdAtMs: number): void {
+    const paths = spoolPaths(box.env);
+    const owner = JSON.parse(readFileSync(paths.lock, 'utf8'));
+    const ahead = statSync(paths.lock).mtime;
+    writeFileSync(paths.lock, JSON.stringify({ ...owner, createdAtMs }));
+    utimesSync(paths.lock, ahead, ahead);
+  }
+
+  it.each([
+    ['published before the holder created its lock: left to the holder', 1, false],
+    ['published in the same tick of the file clock: taken', 0, true],
+    ['published after: taken', -1, true],
+  ])('a waiting SessionStart %s', async (_when, lockAfterMs, snapshots) => {
+    const session = codexSession('session-start', box.project);
+    await runHook('sh', 'SessionStart', session.sessionStart(), box.env, { node: '/bin/true' });
+    const [entry] = spoolNames(box.state);
+    const publishedAtMs = statSync(join(spoolPaths(box.env).spool, entry as string)).mtimeMs;
+    holderCreatedAt(publishedAtMs + lockAfterMs);
+    const log = join(box.dir, 'timing.jsonl');
+    expect(await runWorkerProcess({ ...box.env, INFINIUM_CODEX_BENCH_TIMING: log })).toBe(0);
+    const taken = readSnapshots(spoolPaths(box.env), 'session-start').map((snapshot) => snapshot.by);
+    expect(taken).toEqual(snapshots ? [`start:${entry}`] : []);
+    // Left to the holder: gone at the cost of a Node start, without loading the rest.
+    expect(timings(log)[0]?.loadedCpuMs === 0).toBe(!snapshots);
     expect(existsSync(spoolPaths(box.env).rerun)).toBe(true);
   });
 });

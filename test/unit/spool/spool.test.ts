@@ -31,6 +31,7 @@ import {
   LOCK_HEARTBEAT_MS,
   LOCK_STALE_MS,
   LockLostError,
+  lockCreatedAtMs,
   lockHeld,
   tryLock,
 } from '../../../src/spool/lock';
@@ -180,6 +181,24 @@ describe('worker lock', () => {
       held?.release();
     },
   );
+
+  it('records, when asked, its creation time on the clock that stamps the files beside it', () => {
+    const file = spoolPaths(box.env).lock;
+    const plain = tryLock(file);
+    expect(lockCreatedAtMs(file)).toBeNull();
+    plain?.release();
+    mkdirSync(box.state, { recursive: true });
+    const before = join(box.state, 'before');
+    writeFileSync(before, '');
+    const stamped = tryLock(file, Date.now(), true);
+    const created = lockCreatedAtMs(file) as number;
+    expect(created).toBeGreaterThanOrEqual(statSync(before).mtimeMs);
+    expect(created).toBeLessThanOrEqual(Date.now());
+    // The promise moves the lock's mtime ahead; the recorded time stays.
+    expect(statSync(file).mtimeMs).toBeGreaterThan(created);
+    stamped?.release();
+    expect(lockCreatedAtMs(file)).toBeNull();
+  });
 
   it('tells a holder that lost the lock, and a release then leaves the new holder alone', () => {
     const file = spoolPaths(box.env).lock;
