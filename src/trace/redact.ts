@@ -594,13 +594,15 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     kind: 'token',
     // A short generated value in quotes with nothing naming it (a password a log line quotes): only one
     // whose letters no word has; an id of the model API's or of hex and digits stays.
-    source: String.raw`(?<=["'\x60])[A-Za-z0-9_+/=.~-]{8,13}(?=["'\x60])`,
+    source: String.raw`(["'\x60])([A-Za-z0-9_+/=.~-]{8,13})["'\x60]`,
     hints: ['"', "'", '\x60'],
-    secret: (match) => {
-      const value = match.groups[0] ?? '';
-      if (API_OBJECT_ID.test(value) || /^[0-9a-f_.-]+$|^[0-9A-F_.-]+$/.test(value)) return null;
-      return looksGenerated(value, 8) ? [match.start, match.end] : null;
-    },
+    secret: secretGroup(
+      2,
+      (value) =>
+        !API_OBJECT_ID.test(value) &&
+        !/^[0-9a-f_.-]+$|^[0-9A-F_.-]+$/.test(value) &&
+        looksGenerated(value, 8),
+    ),
   },
 ];
 
@@ -772,7 +774,30 @@ function bareTokenRange(match: Match): Range | null {
     }
     return first === -1 ? null : [first, last];
   }
-  return randomTokenRange(match, start, end, segments.join('/'));
+  const range = randomTokenRange(match, start, end, segments.join('/'));
+  return range && withSymbols(match.text, range);
+}
+
+/** Characters a password mixes in that end no token (`Xk9#mQ2$pL7w`): its pieces around them go with it. */
+const JOINING = /[!#$%&*^|~?:@]/;
+
+/**
+ * A random token's range grown over the rest of its word where a password's symbols join it to more: up to
+ * a space, a quote or a bracket, without the sentence's punctuation at its end. Backwards not past a `:`
+ * or `@` (a name or a user before it stays).
+ */
+function withSymbols(text: string, [start, end]: Range): Range {
+  let from = start;
+  if (/[!#$%&*^|~?]/.test(text[start - 1] ?? ' ')) {
+    while (from > 0 && start - from < 256 && /[^\s'"\x60()[\]{}<>,;=:@]/.test(text[from - 1] as string))
+      from -= 1;
+  }
+  let to = end;
+  if (JOINING.test(text[end] ?? ' ')) {
+    while (to < text.length && to - end < 256 && /[^\s'"\x60()[\]{}<>,;]/.test(text[to] as string)) to += 1;
+    while (to > end && /[.,:;!?]/.test(text[to - 1] as string)) to -= 1;
+  }
+  return [from, to];
 }
 
 /** The token at [start, end) of the match's text when it looks random (see bareTokenRange). */

@@ -30,39 +30,75 @@ const WORD_PAIRS = new Set(
   ).split(' '),
 );
 
-/** A run of one kind: a capitalised or lower-case word, an upper-case run, digits. */
-const CHUNK = /[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+/g;
+/** WORD_PAIRS as a 26 x 26 table (first letter * 26 + second): 1 where words have the pair. */
+const WORD_PAIR = new Uint8Array(26 * 26);
+for (const pair of WORD_PAIRS) WORD_PAIR[(pair.charCodeAt(0) - 97) * 26 + pair.charCodeAt(1) - 97] = 1;
 
-/**
- * A part that is a number or hex with a digit (an id, a hash, a date, a UUID's groups): counted as neither
- * words nor random letters.
- */
-const NUMBER_OR_HEX = /^(?=[a-f]*[0-9])[0-9a-f]+$|^(?=[A-F]*[0-9])[0-9A-F]+$/;
+/** 1 a digit, 2 an upper-case letter, 3 a lower-case one, 0 anything else. */
+function kindOf(code: number): number {
+  if (code >= 48 && code <= 57) return 1;
+  if (code >= 65 && code <= 90) return 2;
+  return code >= 97 && code <= 122 ? 3 : 0;
+}
+
+/** Whether token[start, end) is a number or hex with a digit (an id, a hash, a date, a UUID's groups). */
+function numberOrHex(token: string, start: number, end: number): boolean {
+  let digit = false;
+  let lower = false;
+  let upper = false;
+  for (let at = start; at < end; at += 1) {
+    const code = token.charCodeAt(at);
+    if (code >= 48 && code <= 57) digit = true;
+    else if (code >= 97 && code <= 102) lower = true;
+    else if (code >= 65 && code <= 70) upper = true;
+    else return false;
+  }
+  return digit && !(lower && upper);
+}
 
 /**
  * Whether a token looks generated rather than made of words: its letter pairs that no word has, plus its
  * switches between case and digits beyond one every eight characters, reach a sixth of its length (and 3).
- * Numbers and hex parts are left to the id rules; the token needs `shortest` letters and digits besides
- * them (12; 8 for a quoted value, which stands apart from the words around it).
+ * A word is a capitalised or lower-case run, an upper-case run or digits (`getHTTPResponse2`: get, HTTP,
+ * Response, 2); pairs count within words. Numbers and hex parts are left to the id rules; the token needs
+ * `shortest` letters and digits besides them (12; 8 for a quoted value, which stands apart from the words
+ * around it). One pass, no allocation: it runs on every long token of every text.
  */
 export function looksGenerated(token: string, shortest = 12): boolean {
   let length = 0;
   let letters = 0;
   let oddPairs = 0;
   let switches = 0;
-  for (const part of token.split(/[^A-Za-z0-9]+/)) {
-    if (part.length < 2 || NUMBER_OR_HEX.test(part)) continue;
-    length += part.length;
-    const chunks = part.match(CHUNK) ?? [];
-    switches += chunks.length - 1;
-    for (const chunk of chunks) {
-      const code = chunk.charCodeAt(0);
-      if (code >= 48 && code <= 57) continue;
-      letters += chunk.length;
-      const lower = chunk.toLowerCase();
-      for (let at = 1; at < lower.length; at += 1)
-        if (!WORD_PAIRS.has(lower.slice(at - 1, at + 1))) oddPairs += 1;
+  let start = 0;
+  for (let end = 0; end <= token.length; end += 1) {
+    if (end < token.length && kindOf(token.charCodeAt(end)) !== 0) continue;
+    if (end - start >= 2 && !numberOrHex(token, start, end)) {
+      length += end - start;
+      // The pair before a letter: odd (1), a word's (0), or none (-1: not two letters of one word).
+      let previousPair = -1;
+      for (let at = start; at < end; at += 1) {
+        const kind = kindOf(token.charCodeAt(at));
+        if (kind !== 1) letters += 1;
+        if (at === start) continue;
+        const before = kindOf(token.charCodeAt(at - 1));
+        let pair = -1;
+        if (kind === 1 || before === 1) {
+          if (kind !== before) switches += 1;
+        } else if (kind === 2 && before === 3) switches += 1;
+        else if (kind === 3 && before === 2 && at - 2 >= start && kindOf(token.charCodeAt(at - 2)) === 2) {
+          // `HTTPResponse`: the last capital starts the next word; its pair with the run before is none.
+          switches += 1;
+          if (previousPair === 1) oddPairs -= 1;
+          pair = WORD_PAIR[(token.charCodeAt(at - 1) - 65) * 26 + token.charCodeAt(at) - 97] === 1 ? 0 : 1;
+        } else {
+          const first = (token.charCodeAt(at - 1) | 32) - 97;
+          pair = WORD_PAIR[first * 26 + (token.charCodeAt(at) | 32) - 97] === 1 ? 0 : 1;
+        }
+        if (pair === 1) oddPairs += 1;
+        previousPair = pair;
+      }
     }
+    start = end + 1;
   }
   if (length < shortest || letters < Math.min(6, shortest - 3)) return false;
   const score = oddPairs + Math.max(0, switches - length / 8);

@@ -533,6 +533,7 @@ describe('random tokens in lines that name nothing', () => {
     ['a 64-digit hex key', 'a351e0992346cc24c5f98157ea5e6dbe5cb2a0a335c23a5b46c150d3094fa76a'],
     ['a key in a URL path', 'https://api.example.net/v2/hooks/5zpx067u2mgyrw6tgkw97m/deliver'],
     ['a short password in quotes', '"k4wzq7xv"'],
+    ['a password with symbols', 'W7kQz9mXp2Lr4Vt#8nB&cY$e'],
   ])('catches %s', (_shape, value) => {
     const out = redact(line(value));
     expect(out).toContain('[REDACTED:token]');
@@ -558,6 +559,7 @@ describe('random tokens in lines that name nothing', () => {
     ['a function called', 'buffer.readBigUInt64LE(8)'],
     ['short quoted words and versions', '"utf8mb4", "v1beta1", "x86_64", "es2022", "aarch64"'],
     ['a long identifier', 'XMLHttpRequestEventTarget'],
+    ['acronyms in a name', 'parseHTTPResponseHeadersForDNSRecords'],
     ['a package and version', 'openssl-3.0.15-1~deb12u1'],
     [
       'a URL without credentials',
