@@ -12,6 +12,7 @@ import {
   evaluationWaitMs,
   pollEvaluations,
 } from '../worker/evaluations';
+import { sameFile } from '../worker/stay';
 import type { CliContext } from './context';
 import { UserError } from './errors';
 import { evaluationGist } from './evaluation-format';
@@ -61,14 +62,23 @@ function selectTraces(ctx: CliContext, options: ResultsOptions): HistoryRecord[]
 const TURN_ENDS = new Set(['Stop', 'Interrupt', 'SessionEnd']);
 
 /**
- * A turn newer than every sent trace still on its way: `building` (its end is spooled, the worker has not
- * built it yet) or `sending` (built, waiting in the outbox); null when there is none.
+ * Asks, each time it is called, for a turn newer than every sent trace still on its way: `building` (its end
+ * is spooled, the worker has not built it yet) or `sending` (built, waiting in the outbox); null when there
+ * is none. --wait asks every 250 ms: the history (up to 2 MB) is read again only once its file changed.
  */
-function turnInFlight(ctx: CliContext): 'building' | 'sending' | null {
+function turnInFlight(ctx: CliContext): () => 'building' | 'sending' | null {
   const paths = spoolPaths(ctx.env);
-  if (listSpool(paths).some((entry) => TURN_ENDS.has(entry.event))) return 'building';
-  const sent = new Set(readHistoryRecords(paths).map((record) => record.key));
-  return listOutbox(ctx.env).some((entry) => !sent.has(entry.key)) ? 'sending' : null;
+  let historyKept = () => false;
+  let sent = new Set<string>();
+  return () => {
+    if (listSpool(paths).some((entry) => TURN_ENDS.has(entry.event))) return 'building';
+    if (!historyKept()) {
+      // Stamped before it is read: a line added meanwhile is read on the next call.
+      historyKept = sameFile(paths.historyFile);
+      sent = new Set(readHistoryRecords(paths).map((record) => record.key));
+    }
+    return listOutbox(ctx.env).some((entry) => !sent.has(entry.key)) ? 'sending' : null;
+  };
 }
 
 const IN_FLIGHT: Record<'building' | 'sending', string> = {
@@ -81,13 +91,14 @@ export async function results(options: ResultsOptions, ctx: CliContext): Promise
   const untilMs = Date.now() + timeoutMs;
   const latest = options.key === undefined;
   // --wait means the newest turn: one still being built or sent is waited for, within the timeout.
-  let inFlight = latest ? turnInFlight(ctx) : null;
+  const inFlightNow = turnInFlight(ctx);
+  let inFlight = latest ? inFlightNow() : null;
   if (inFlight && options.wait) {
     const spin = ctx.interactive && !options.json ? prompts.spinner() : undefined;
     spin?.start(`Your latest turn ${IN_FLIGHT[inFlight]}`);
     while (inFlight && Date.now() < untilMs) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      inFlight = turnInFlight(ctx);
+      inFlight = inFlightNow();
     }
     spin?.stop(inFlight ? `Your latest turn ${IN_FLIGHT[inFlight]}` : 'Your latest turn was sent');
   }

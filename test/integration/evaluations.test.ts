@@ -215,6 +215,29 @@ describe('results --wait gives up at its timeout, and waits for the newest turn 
   });
 });
 
+describe('results --wait for a turn being sent', () => {
+  it('sees its history line when the worker writes it, however long it waited before', async () => {
+    resetEvaluations();
+    const sandbox = await initSandbox();
+    await sentTrace(sandbox, 1);
+    // Turn 2 is built and waits in the outbox (no worker runs in this sandbox).
+    const { outbox } = spoolPaths(sandbox.env);
+    mkdirSync(outbox, { recursive: true });
+    writeFileSync(
+      join(outbox, 'session-1~turn-2.json'),
+      JSON.stringify({ key: 'session-1~turn-2', builtAtMs: Date.now() }),
+    );
+    const waiting = runCli(sandbox, ['results', '--wait', '--timeout', '30', '--json']);
+    // Long enough for it to have read the history and be waiting on it (it reads again once it changes).
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Sent: its history line comes before its outbox entry goes (here: not at all).
+    const { key } = await sentTrace(sandbox, 2);
+    const waited = await waiting;
+    expect(waited.code).toBe(0);
+    expect(JSON.parse(waited.stdout)).toMatchObject([{ key, evaluationStatus: 'ready' }]);
+  });
+});
+
 describe('polling pace', () => {
   it('asks at most once every 3 s per trace', async () => {
     resetEvaluations({ notReadyPolls: 3 });
