@@ -131,6 +131,12 @@ static int is_dir(const char *path) {
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* A folder of the user's (links followed, as `[ -O`; ours are links no longer: remove_link). */
+static int owned(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid();
+}
+
 /* `mkdir -p`: 0700 through the umask, as are the parents it makes. */
 static int make_dirs(char *path) {
   if (mkdir(path, 0777) == 0) return 0;
@@ -421,6 +427,11 @@ int main(int argc, char **argv) {
     int made_tmp = make_dirs(tmp), made_logs = make_dirs(logs);
     if (made_tmp < 0 || made_logs < 0) return discard();
   }
+  /*
+   * Our folders must be the user's own, as hook.sh's `[ -O`: another user who made one of them (while the
+   * state dir was open to them) could read what we put there, or plant a FIFO where our log goes.
+   */
+  if (!owned(root) || !owned(spool) || !owned(tmp) || !owned(logs)) return discard();
 
   /*
    * A unique name without a clock or a random source: our pid is unique among live processes, and only the
@@ -439,7 +450,13 @@ int main(int argc, char **argv) {
     if (stat(entry, &st) == 0) continue;
     fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   }
-  log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+  /* Only a regular file as our log, as hook.sh: a FIFO there would block us (O_NONBLOCK: it fails at once). */
+  log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+  struct stat log_st;
+  if (log_fd >= 0 && (fstat(log_fd, &log_st) != 0 || !S_ISREG(log_st.st_mode))) {
+    close(log_fd);
+    log_fd = -1;
+  }
 
   size_t copied;
   int stored = copy_stdin(fd, &copied) == 0 && copied > 0;

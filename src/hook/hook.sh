@@ -112,18 +112,23 @@ fi
 for l in "$sp" "$sp/tmp" "$root/logs" "$root/logs/hook.log"; do
   if [ -L "$l" ]; then command -p rm -f "$l"; fi
 done
-if ! { { [ -d "$sp/tmp" ] && [ -d "$root/logs" ]; } || command -p mkdir -p "$sp/tmp" "$root/logs"; }; then
+# Our folders must be the user's own: another user who made one of them (while the state dir was open to
+# them) could read what we put there, or plant a FIFO where our temp file or log goes. `[ -O` is a builtin.
+if ! { { { [ -d "$sp/tmp" ] && [ -d "$root/logs" ]; } || command -p mkdir -p "$sp/tmp" "$root/logs"; } &&
+  [ -O "$root" ] && [ -O "$sp" ] && [ -O "$sp/tmp" ] && [ -O "$root/logs" ]; }; then
   drain /dev/null
   exit 0
 fi
 
 # A unique name without a clock or a random source: our pid is unique among live processes, and only the
 # process holding that pid creates <pid>-<n> names; an n left by a dead process with the same pid is
-# skipped because its temp or final name still exists. noclobber (kept on from here) creates with O_EXCL;
-# `command` keeps a failed redirection on a special builtin from ending the shell.
+# skipped because its temp or final name still exists. noclobber (kept on from here) creates with O_EXCL,
+# but opens an existing file that is not a regular one (a FIFO would block, or take the payload): a name
+# that exists is skipped first (a dangling link fails O_EXCL). `command` keeps a failed redirection on a
+# special builtin from ending the shell.
 set -C
 n=0
-while [ -e "$sp/$$-$n.$ev.json" ] || ! command : >"$sp/tmp/$$-$n"; do
+while [ -e "$sp/$$-$n.$ev.json" ] || [ -e "$sp/tmp/$$-$n" ] || ! command : >"$sp/tmp/$$-$n"; do
   n=$((n + 1))
   if [ $n -ge 64 ]; then
     drain /dev/null
@@ -131,7 +136,9 @@ while [ -e "$sp/$$-$n.$ev.json" ] || ! command : >"$sp/tmp/$$-$n"; do
   fi
 done
 t=$sp/tmp/$$-$n
-command exec 2>>"$root/logs/hook.log"
+# Only a regular file (or none yet) as our log: opening a FIFO there would block until Codex kills us.
+lg=$root/logs/hook.log
+if [ -f "$lg" ] || [ ! -e "$lg" ]; then command exec 2>>"$lg"; fi
 
 # The session's tracing settings go with the payload, for the worker that builds its turns (whichever session
 # started that worker): see src/spool/session-env.ts for the format; the secret only as "set".

@@ -7,12 +7,14 @@ import {
   closeSync,
   constants,
   existsSync,
+  fstatSync,
   lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
@@ -111,6 +113,9 @@ function spool(root: string, event: string, entry: Buffer): string | null {
     mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
     mkdirSync(join(root, 'logs'), { recursive: true, mode: 0o700 });
   }
+  // Our folders must be the user's own, as hook.sh's `[ -O`: another user who made one of them (while the
+  // state dir was open to them) could read what we put there.
+  if (![root, dir, tmpDir, join(root, 'logs')].every(ownFolder)) return null;
   for (let n = 0; n < MAX_SEQUENCE; n += 1) {
     const name = `${process.pid}-${n}`;
     const final = join(dir, `${name}.${event}.json`);
@@ -190,12 +195,27 @@ function removeLinks(paths: string[]): void {
   }
 }
 
+/** A folder of the user's (links followed, as `[ -O`); anything goes where there are no owners (Windows). */
+function ownFolder(path: string): boolean {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  const uid = process.getuid?.();
+  return stat?.isDirectory() === true && (uid === undefined || stat.uid === uid);
+}
+
 function logFailure(root: string, message: string): void {
+  // Never into a state dir the hook would not spool into, nor into a log folder another user made.
+  if (!isAbsolute(root) || stateRootForeign(root)) return;
   try {
     removeLinks([join(root, 'logs'), join(root, 'logs', 'hook.log')]);
     mkdirSync(join(root, 'logs'), { recursive: true, mode: 0o700 });
-    const fd = openSync(join(root, 'logs', 'hook.log'), APPEND_NO_FOLLOW, 0o600);
-    writeSync(fd, `${new Date().toISOString()} ${message}\n`);
+    if (!ownFolder(root) || !ownFolder(join(root, 'logs'))) return;
+    // Only a regular file: a FIFO there would block us (O_NONBLOCK: it fails at once, or is refused here).
+    const fd = openSync(
+      join(root, 'logs', 'hook.log'),
+      APPEND_NO_FOLLOW | (constants.O_NONBLOCK ?? 0),
+      0o600,
+    );
+    if (fstatSync(fd).isFile()) writeSync(fd, `${new Date().toISOString()} ${message}\n`);
     closeSync(fd);
   } catch {
     // nowhere left to say it; staying silent towards Codex matters more

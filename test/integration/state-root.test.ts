@@ -3,12 +3,21 @@
 // where the secret and the traces go (its config.json, credentials, spool). Every command refuses it in
 // one sentence; the hooks (every front-end) exit 0 in silence and write nothing there; the worker does
 // nothing. The other user's server never hears from us, and the folder is left as it was found.
-import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST, FRONT_ENDS, runHook } from '../support/capture-harness';
+import { DIST, FRONT_ENDS, hookCommand, runHook, runProcess } from '../support/capture-harness';
 import { initArgs, makeSandbox, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
 import { type StandIn, startStandIn } from '../support/infinium-stand-in';
 import { makeOtherUser, type OtherUser, otherUserUnavailable } from '../support/other-user';
@@ -177,3 +186,104 @@ describe('a state folder that is not the user’s alone', () => {
     );
   });
 });
+
+/** A prompt event, run the way Codex runs it but through `sh -c '<setup>; exec <hook>'`: the hook keeps sh's pid. */
+function promptThrough(frontEnd: (typeof FRONT_ENDS)[number], setup: string, env: Record<string, string>) {
+  const [command, args] = hookCommand(frontEnd, 'UserPromptSubmit', {});
+  const payload = JSON.stringify({
+    hook_event_name: 'UserPromptSubmit',
+    session_id: '55555555-5555-4555-8555-555555555555',
+    prompt: 'SECRET-PROMPT-TEXT',
+  });
+  // Killed well before Codex would (10 s): a hook that blocks is what these tests catch.
+  return runProcess('sh', ['-c', `${setup} && exec "$@"`, 'sh', command, ...args], payload, env, {
+    timeoutMs: 6_000,
+  });
+}
+
+const spooledPrompts = (state: string) =>
+  readdirSync(join(state, 'spool')).filter((name) => name.endsWith('.UserPromptSubmit.json'));
+
+describe('FIFOs where the hooks write (issue 21, kind 3; attack21c C5)', () => {
+  it('a FIFO under the temp name the hook will take: skipped, never opened; the event is kept', async () => {
+    for (const frontEnd of FRONT_ENDS) {
+      const sandbox = makeSandbox();
+      const tmp = join(sandbox.stateDir, 'spool', 'tmp');
+      mkdirSync(tmp, { recursive: true, mode: 0o700 });
+      mkdirSync(join(sandbox.stateDir, 'logs'), { mode: 0o700 });
+      const run = await promptThrough(frontEnd, `mkfifo "${tmp}/$$-0"`, sandbox.env);
+      expect(run, frontEnd).toEqual({ code: 0, stdout: '', stderr: '' });
+      const [entry, ...more] = spooledPrompts(sandbox.stateDir);
+      expect(more, frontEnd).toEqual([]);
+      expect(entry, frontEnd).toMatch(/^\d+-1\.UserPromptSubmit\.json$/);
+      expect(lstatSync(join(tmp, `${entry?.split('-')[0]}-0`)).isFIFO(), frontEnd).toBe(true);
+    }
+  }, 60_000);
+
+  it('a FIFO as logs/hook.log: never opened, so it cannot block the hook; the event is kept', async () => {
+    for (const frontEnd of FRONT_ENDS) {
+      const sandbox = makeSandbox();
+      mkdirSync(join(sandbox.stateDir, 'spool', 'tmp'), { recursive: true, mode: 0o700 });
+      mkdirSync(join(sandbox.stateDir, 'logs'), { mode: 0o700 });
+      execFileSync('mkfifo', [join(sandbox.stateDir, 'logs', 'hook.log')]);
+      const run = await promptThrough(frontEnd, 'true', sandbox.env);
+      expect(run, frontEnd).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(spooledPrompts(sandbox.stateDir), frontEnd).toHaveLength(1);
+    }
+  }, 60_000);
+
+  const unavailable = otherUserUnavailable();
+  if (unavailable) console.warn(`folders of another user in the state folder: skipped (${unavailable})`);
+  describe.skipIf(unavailable !== null)('folders another user made in a state folder of the user’s', () => {
+    let other: OtherUser;
+    beforeAll(() => {
+      other = makeOtherUser();
+    });
+    afterAll(() => other?.remove());
+
+    /** Every path under `dir` with its type, read without opening anything (a FIFO would block a read). */
+    const listing = (dir: string): string[] =>
+      readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .map((name) => `${name} ${lstatSync(join(dir, name)).isFIFO() ? 'fifo' : 'other'}`)
+        .sort();
+
+    /**
+     * The user's own state folder left open (made with umask 0), with `theirs` (0777) inside it and ours
+     * (0700) where theirs needs a parent.
+     */
+    function openState(theirs: string): string {
+      const state = join(mkdtempSync(join(tmpdir(), 'icx-open-')), 'ic-state');
+      mkdirSync(join(state, theirs), { recursive: true, mode: 0o700 });
+      chmodSync(state, 0o777);
+      chmodSync(join(state, theirs), 0o777);
+      chownSync(join(state, theirs), other.uid, other.gid);
+      return state;
+    }
+
+    it.each([
+      ['spool/', 'spool'],
+      ['spool/tmp/ (in our spool/)', 'spool/tmp'],
+      ['logs/, holding a FIFO as hook.log', 'logs'],
+    ])(
+      'theirs: %s every front-end exits 0 at once and writes nothing into it',
+      async (_what, theirs) => {
+        for (const frontEnd of FRONT_ENDS) {
+          const sandbox = makeSandbox();
+          const state = openState(theirs);
+          if (theirs === 'spool') mkdirSync(join(state, 'spool', 'tmp'));
+          if (theirs === 'logs') {
+            execFileSync('mkfifo', ['-m', '666', join(state, 'logs', 'hook.log')]);
+            chownSync(join(state, 'logs', 'hook.log'), other.uid, other.gid);
+          }
+          const before = listing(join(state, theirs));
+          const run = await promptThrough(frontEnd, 'true', { ...sandbox.env, INFINIUM_CODEX_HOME: state });
+          expect(run, frontEnd).toEqual({ code: 0, stdout: '', stderr: '' });
+          expect(listing(join(state, theirs)), frontEnd).toEqual(before);
+          expect(existsSync(join(state, 'spool')) ? spooledPrompts(state) : [], frontEnd).toEqual([]);
+        }
+      },
+      60_000,
+    );
+  });
+});
+
