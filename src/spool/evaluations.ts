@@ -2,10 +2,10 @@
 // file a trace, written whole (temp + rename) after every poll, so a killed poller loses at most the poll
 // it was making and the next one carries on from the file. Only the evaluation object Infinium returned
 // and our bookkeeping are kept: no secret, no trace text.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HistoryRecord } from './history';
-import { ensureDir, type SpoolPaths, writeJsonAtomic } from './layout';
+import { ensureDir, readOwnFile, type SpoolPaths, writeJsonAtomic } from './layout';
 
 export type EvaluationStatus = 'pending' | 'ready' | 'unavailable';
 
@@ -37,7 +37,7 @@ function evaluationFile(paths: SpoolPaths, key: string): string {
 
 export function readEvaluation(paths: SpoolPaths, key: string): EvaluationState | null {
   try {
-    const json: unknown = JSON.parse(readFileSync(evaluationFile(paths, key), 'utf8'));
+    const json: unknown = JSON.parse(readOwnFile(evaluationFile(paths, key), 'utf8'));
     return isEvaluationState(json) ? json : null;
   } catch {
     return null;

@@ -1,8 +1,8 @@
 // Reading the spool: one file per hook event, named `<pid>-<n>.<Event>.json`, arrival time = mtime.
-import { readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type HookPayload, parseHookPayload } from '../codex/hook-payload';
-import { ensureDir, SPOOL_NAME, type SpoolPaths } from './layout';
+import { ensureDir, readOwnFile, SPOOL_NAME, type SpoolPaths } from './layout';
 import { type RecordedEnv, splitSpoolEntry } from './session-env';
 
 export interface SpooledEvent {
@@ -92,7 +92,7 @@ export function readSpoolEntry(entry: SpoolEntry): SpooledEvent | null {
 /** The bytes a spooled name stands for: its temp file's when the name is an empty marker, else its own. */
 export function spooledBytes(file: string): Buffer {
   const temp = tempLinkOf(file);
-  return readFileSync(temp?.marker ? temp.file : file);
+  return readOwnFile(temp?.marker ? temp.file : file);
 }
 
 /**

@@ -1,10 +1,10 @@
 // What was sent (or given up on): one JSON line per trace in history/history.jsonl, rotated to
 // history.1.jsonl past HISTORY_MAX_BYTES, and the exact body sent in history/payloads/<key>.json (newest
 // PAYLOADS_KEPT kept). Only redacted text is ever stored here.
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutcomeEvidence, Pricing, TaskData } from '../infinium/task-data';
-import { appendNoFollow, ensureDir, type SpoolPaths, writeFileAtomic } from './layout';
+import { appendNoFollow, ensureDir, readOwnFile, type SpoolPaths, writeFileAtomic } from './layout';
 import { rotateIfLarge } from './log';
 
 export const HISTORY_MAX_BYTES = 1024 * 1024;
@@ -179,7 +179,7 @@ export function readHistoryRecords(paths: SpoolPaths, limit = Number.POSITIVE_IN
   for (const file of [paths.historyFile, `${paths.historyFile}.1`]) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readOwnFile(file, 'utf8');
     } catch {
       continue;
     }

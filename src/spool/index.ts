@@ -1,11 +1,10 @@
 // What the CLI (status, history, retry) may read or do with the capture pipeline's state. Reading only
 // touches files; sending lives with the worker (`deliverOutbox` in src/worker/deliver.ts), because it loads
 // the HTTP client. The on-disk layout is described in ./layout.ts.
-import { readFileSync } from 'node:fs';
 import type { Env } from '../config/paths';
 import { listSpool } from './events';
 import { type HistoryRecord, type RolloutDrift, readHistoryRecords, rolloutDrift } from './history';
-import { spoolPaths } from './layout';
+import { readOwnFile, spoolPaths } from './layout';
 import { lockHeld } from './lock';
 import {
   type DeadEntry,
@@ -64,7 +63,7 @@ export function findHistory(env: Env, id: string): FoundHistory | null {
   let payload: string | null = null;
   if (record.payloadPath) {
     try {
-      payload = readFileSync(record.payloadPath, 'utf8');
+      payload = readOwnFile(record.payloadPath, 'utf8');
     } catch {
       payload = null;
     }

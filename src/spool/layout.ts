@@ -42,10 +42,12 @@ import {
   chmodSync,
   closeSync,
   constants,
+  fstatSync,
   lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -157,12 +159,48 @@ export function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
+// O_NONBLOCK: a FIFO planted in place of our file cannot block the open (it fails, or is refused below).
 const APPEND_NO_FOLLOW =
-  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+  constants.O_WRONLY |
+  constants.O_APPEND |
+  constants.O_CREAT |
+  (constants.O_NOFOLLOW ?? 0) |
+  (constants.O_NONBLOCK ?? 0);
+
+/** A file another user put among ours (while the state folder was open to them), or not a regular file. */
+export class NotOurs extends Error {}
+
+/** Throws NotOurs unless the open file `fd` is a regular file of the user's (any owner where there are none). */
+function checkOurs(fd: number, file: string): void {
+  const stat = fstatSync(fd);
+  const uid = process.getuid?.();
+  if (!stat.isFile()) throw new NotOurs(`${file} is not a regular file`);
+  if (uid !== undefined && stat.uid !== uid)
+    throw new NotOurs(`${file} belongs to another user (uid ${stat.uid})`);
+}
+
+/**
+ * The bytes of one of our files, used only when it is a regular file of the user's: what another user left
+ * in the state folder while it was open to them is never used, whatever the folder's mode now (the check
+ * at its top cannot see that deep once it is closed). Judged on the descriptor read, so nothing can be
+ * swapped in between; never through a link. Throws as readFileSync does, or NotOurs.
+ */
+export function readOwnFile(file: string): Buffer;
+export function readOwnFile(file: string, encoding: 'utf8'): string;
+export function readOwnFile(file: string, encoding?: 'utf8'): Buffer | string {
+  const fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  try {
+    checkOurs(fd, file);
+    return encoding ? readFileSync(fd, encoding) : readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * Appends `text` with one write call (concurrent writers never interleave), never through a symbolic link:
- * one planted in place of our file is removed and the file created afresh; its target is not touched.
+ * one planted in place of our file is removed and the file created afresh; its target is not touched. Only
+ * to a regular file of the user's (NotOurs).
  */
 export function appendNoFollow(file: string, text: string): void {
   let fd: number;
@@ -174,6 +212,7 @@ export function appendNoFollow(file: string, text: string): void {
     fd = openSync(file, APPEND_NO_FOLLOW, 0o600);
   }
   try {
+    checkOurs(fd, file);
     writeSync(fd, text);
   } finally {
     closeSync(fd);

@@ -1,10 +1,11 @@
 // Built traces waiting to be sent (outbox/) and traces that will not be sent without help (dead/). One file
 // per (session, turn) key, written atomically: a turn is queued once, and a crash leaves it queued.
-import { readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContentMode } from '../config/settings';
 import type { TaskData } from '../infinium/task-data';
-import { ensureDir, type SpoolPaths, writeJsonAtomic } from './layout';
+import { ensureDir, NotOurs, readOwnFile, type SpoolPaths, writeJsonAtomic } from './layout';
+import { appendLog } from './log';
 import type { RecordedEnv } from './session-env';
 
 /** Why an entry waits when its agent has no stored secret (not a failure: nothing was sent). */
@@ -65,7 +66,10 @@ export interface DeadEntry extends OutboxEntry {
   diedAtMs: number;
 }
 
-function readEntries<T extends OutboxEntry>(dir: string): T[] {
+/** What an entry of another user is renamed to: never listed, sent or retried (`.json` no more). */
+export const NOT_OURS_SUFFIX = '.not-ours';
+
+function readEntries<T extends OutboxEntry>(paths: SpoolPaths, dir: string): T[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -75,20 +79,34 @@ function readEntries<T extends OutboxEntry>(dir: string): T[] {
   const entries: T[] = [];
   for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
     try {
-      entries.push(JSON.parse(readFileSync(join(dir, name), 'utf8')) as T);
-    } catch {
-      // removed between readdir and read, or not ours
+      entries.push(JSON.parse(readOwnFile(join(dir, name), 'utf8')) as T);
+    } catch (error) {
+      // Another user's (left while the folder was open to them): it could send anything under the user's
+      // agent with the user's secret. Set aside once, with a line saying so. Else removed meanwhile.
+      if (error instanceof NotOurs) setAside(paths, join(dir, name), error.message);
     }
   }
   return entries.sort((a, b) => a.builtAtMs - b.builtAtMs);
 }
 
 export function readOutbox(paths: SpoolPaths): OutboxEntry[] {
-  return readEntries<OutboxEntry>(paths.outbox);
+  return readEntries<OutboxEntry>(paths, paths.outbox);
 }
 
 export function readDead(paths: SpoolPaths): DeadEntry[] {
-  return readEntries<DeadEntry>(paths.dead);
+  return readEntries<DeadEntry>(paths, paths.dead);
+}
+
+function setAside(paths: SpoolPaths, file: string, why: string): void {
+  try {
+    renameSync(file, `${file}${NOT_OURS_SUFFIX}`);
+    appendLog(
+      paths.workerLog,
+      `set aside ${file}${NOT_OURS_SUFFIX}, never sent: ${why}; look at it and remove it`,
+    );
+  } catch {
+    // gone meanwhile
+  }
 }
 
 export function outboxFile(paths: SpoolPaths, key: string): string {
@@ -103,9 +121,9 @@ export function deadFile(paths: SpoolPaths, key: string): string {
 export function alreadyQueued(paths: SpoolPaths, key: string): OutboxEntry | null {
   for (const file of [outboxFile(paths, key), deadFile(paths, key)]) {
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as OutboxEntry;
+      return JSON.parse(readOwnFile(file, 'utf8')) as OutboxEntry;
     } catch {
-      // not there
+      // not there, or not ours
     }
   }
   return null;
@@ -142,7 +160,7 @@ export function readAcceptedMarks(paths: SpoolPaths): AcceptedMark[] {
     const file = join(paths.outbox, name);
     const id = name.slice(at + ACCEPTED.length);
     try {
-      const entry = JSON.parse(readFileSync(file, 'utf8')) as OutboxEntry;
+      const entry = JSON.parse(readOwnFile(file, 'utf8')) as OutboxEntry;
       marks.push({ file, entry, traceId: id ? Buffer.from(id, 'base64url').toString() : undefined });
     } catch {
       // removed meanwhile

@@ -9,9 +9,9 @@
 // starts the trailer. The agent secret is never written: only `INFINIUM_AGENT_SECRET=set`. The worker a turn-ending hook
 // starts in such a session keeps that session's secret in the state dir (session-secrets.ts).
 // hook.sh writes the same bytes with one printf (keep the names and their order in step with it).
-import type { Env } from '../config/paths';
+import { type Env, SECRET_VAR } from '../config/paths';
 
-export const SECRET_VAR = 'INFINIUM_AGENT_SECRET';
+export { SECRET_VAR };
 
 /** The variables recorded, in the trailer's order; the secret last, by presence only. */
 export const RECORDED_ENV = [

@@ -2,9 +2,9 @@
 // spool only says it was set); the worker started by that session's turn-ending hook runs in the session's
 // environment and keeps the secret here, so whichever worker sends the session's traces uses that secret and
 // no other session's. 0600 files in a 0700 folder, like the fallback credentials file; one per session.
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDir, type SpoolPaths, safeName, writeFileAtomic } from './layout';
+import { ensureDir, readOwnFile, type SpoolPaths, safeName, writeFileAtomic } from './layout';
 
 /** Kept this long after its last use, and as long as a trace of the session waits in outbox/ or dead/. */
 const SESSION_SECRET_MAX_AGE_MS = 30 * 86_400_000;
@@ -18,7 +18,7 @@ export function storeSessionSecret(paths: SpoolPaths, sessionId: string, secret:
 /** The secret the session was started with, or null when none was kept for it. */
 export function readSessionSecret(paths: SpoolPaths, sessionId: string): string | null {
   try {
-    return readFileSync(join(paths.sessionSecrets, safeName(sessionId)), 'utf8') || null;
+    return readOwnFile(join(paths.sessionSecrets, safeName(sessionId)), 'utf8') || null;
   } catch {
     return null;
   }

@@ -1,8 +1,8 @@
 // The worker's memory of each Codex session between runs. Holds no prompt, command or output text: the
 // rollout cursor is the trace side's opaque, text-free JSON.
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDir, type SpoolPaths, writeJsonAtomic } from './layout';
+import { ensureDir, readOwnFile, type SpoolPaths, writeJsonAtomic } from './layout';
 
 export interface SessionState {
   sessionId: string;
@@ -26,7 +26,7 @@ function sessionFile(paths: SpoolPaths, sessionId: string): string {
 
 export function readSessionState(paths: SpoolPaths, sessionId: string): SessionState {
   try {
-    const json = JSON.parse(readFileSync(sessionFile(paths, sessionId), 'utf8')) as Partial<SessionState>;
+    const json = JSON.parse(readOwnFile(sessionFile(paths, sessionId), 'utf8')) as Partial<SessionState>;
     return {
       sessionId,
       turnCount: typeof json.turnCount === 'number' ? json.turnCount : 0,
@@ -85,7 +85,7 @@ export const SETTING_NOTES_KEPT = 5;
 
 export function readCounters(paths: SpoolPaths): SpoolCounters {
   try {
-    const json = JSON.parse(readFileSync(paths.stats, 'utf8')) as Partial<SpoolCounters>;
+    const json = JSON.parse(readOwnFile(paths.stats, 'utf8')) as Partial<SpoolCounters>;
     return {
       corruptSkipped: Number(json.corruptSkipped) || 0,
       turnsDropped: Number(json.turnsDropped) || 0,

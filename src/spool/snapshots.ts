@@ -1,10 +1,10 @@
 // Working-tree snapshots per Codex session (src/git/snapshot.ts takes them, src/worker/evidence.ts uses
 // them): git object ids, branch names, times. No path of the user's project and no file content. Beside
 // each session's list, the temporary git index its snapshots are written through.
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Snapshot } from '../git/snapshot';
-import { ensureDir, type SpoolPaths, safeName, writeJsonAtomic } from './layout';
+import { ensureDir, readOwnFile, type SpoolPaths, safeName, writeJsonAtomic } from './layout';
 
 /** A snapshot (src/git/snapshot.ts) as a session keeps it. */
 export interface StoredSnapshot extends Snapshot {
@@ -50,7 +50,7 @@ function valid(value: unknown): value is StoredSnapshot {
 /** The session's snapshots, oldest first; none when there are none or the file is damaged. */
 export function readSnapshots(paths: SpoolPaths, sessionId: string): StoredSnapshot[] {
   try {
-    const json = JSON.parse(readFileSync(listFile(paths, sessionId), 'utf8')) as { snapshots?: unknown };
+    const json = JSON.parse(readOwnFile(listFile(paths, sessionId), 'utf8')) as { snapshots?: unknown };
     return Array.isArray(json.snapshots) ? json.snapshots.filter(valid) : [];
   } catch {
     return [];

@@ -12,6 +12,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -287,3 +288,67 @@ describe('FIFOs where the hooks write (issue 21, kind 3; attack21c C5)', () => {
   });
 });
 
+describe('entries another user left in a state folder of the user’s, now closed (attack21c C6)', () => {
+  const unavailable = otherUserUnavailable();
+  if (unavailable) console.warn(`entries of another user in a closed state folder: skipped (${unavailable})`);
+  describe.skipIf(unavailable !== null)('read by the worker and `retry`', () => {
+    let other: OtherUser;
+    beforeAll(() => {
+      other = makeOtherUser();
+    });
+    afterAll(() => other?.remove());
+
+    it('a queued trace and a spooled event of theirs are never used: set aside, with a line saying so', async () => {
+      const sandbox = makeSandbox();
+      expect(
+        (await runCli(sandbox, initArgs(AGENT, ours.url, '--all-projects'), { input: SECRET })).code,
+      ).toBe(0);
+      const state = sandbox.stateDir;
+      const theirs = (file: string, text: string) => {
+        writeFileSync(file, text);
+        chownSync(file, other.uid, other.gid);
+      };
+      // Left while the folder was open to them (a recursive chmod 777), which the user then closed.
+      const outbox = join(state, 'outbox');
+      mkdirSync(outbox, { recursive: true, mode: 0o700 });
+      const forged = {
+        key: 'forged-0001~t1',
+        sessionId: 'forged-0001',
+        turnKey: 't1',
+        turnNumber: 1,
+        agentId: AGENT,
+        baseUrl: ours.url,
+        secret: 'stored',
+        contentMode: 'redacted',
+        redactPatterns: [],
+        projectName: 'proj',
+        cwd: sandbox.project,
+        builtAtMs: Date.now(),
+        taskData: {
+          name: 'FORGED-BY-OTHER-USER',
+          description: 'FORGED-BY-OTHER-USER',
+          current_datetime: new Date().toISOString(),
+          duration: 1,
+        },
+        attempts: 0,
+        nextAttemptAtMs: 0,
+      };
+      theirs(join(outbox, 'forged-0001~t1.json'), JSON.stringify(forged));
+      mkdirSync(join(state, 'spool'), { recursive: true, mode: 0o700 });
+      const [prompt] = twoTurns(sandbox);
+      theirs(join(state, 'spool', '99999-0.UserPromptSubmit.json'), prompt?.payload ?? '');
+      chmodSync(state, 0o700);
+
+      const retry = await runCli(sandbox, ['retry']);
+      expect(retry.code, retry.stderr).toBe(0);
+      expect(ours.receivedBytes().toString()).not.toContain('FORGED-BY-OTHER-USER');
+      expect(readdirSync(outbox)).toEqual(['forged-0001~t1.json.not-ours']);
+      expect(readdirSync(join(state, 'spool', 'corrupt'))).toEqual(['99999-0.UserPromptSubmit.json']);
+      expect(readFileSync(join(state, 'logs', 'worker.log'), 'utf8')).toContain(
+        `forged-0001~t1.json.not-ours, never sent: ${join(outbox, 'forged-0001~t1.json')} belongs to another user (uid ${other.uid})`,
+      );
+      const status = await runCli(sandbox, ['status']);
+      expect(status.stdout).not.toMatch(/1 waiting/);
+    }, 120_000);
+  });
+});
