@@ -11,7 +11,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pkg from '../../package.json';
 import { changeableByOthers } from '../config/file-trust';
-import type { Env } from '../config/paths';
+import { type Env, withoutAgentSecret } from '../config/paths';
 import type { FrontEnd } from '../config/settings';
 import type { HookTarget } from './hooks-file';
 
@@ -113,7 +113,7 @@ export function nativeHookProblem(binary: string, target: HookTarget, env: Env =
   const run = (args: string[]) =>
     spawnSync(binary, args, {
       input: '',
-      env: { ...env, INFINIUM_CODEX_DISABLED: '1' },
+      env: { ...withoutAgentSecret(env), INFINIUM_CODEX_DISABLED: '1' },
       timeout: SELF_TEST_TIMEOUT_MS,
       encoding: 'utf8',
     });

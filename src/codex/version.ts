@@ -3,7 +3,10 @@
 // non-managed hook only when it is trusted in config.toml and know the `[features] hooks` key (spec:
 // codex-hooks.md; measured per version in the codex-matrix case, docs/compatibility.md).
 import { execFile } from 'node:child_process';
-import type { Env } from '../config/paths';
+import { existsSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { type Env, withoutAgentSecret } from '../config/paths';
+import { trustedProgram } from '../git/program';
 
 export type Version = readonly [number, number, number];
 
@@ -137,15 +140,37 @@ export interface DetectedCodex {
   found: boolean;
 }
 
-/** Runs `codex --version` (time-boxed). `INFINIUM_CODEX_CODEX_BIN` names another binary. */
-export function detectCodex(env: Env = process.env, timeoutMs = 5_000): Promise<DetectedCodex> {
-  const bin = env.INFINIUM_CODEX_CODEX_BIN || 'codex';
+/**
+ * Runs `codex --version` (time-boxed) for a session in `cwd`. `INFINIUM_CODEX_CODEX_BIN` names another
+ * binary; else `codex` is taken from PATH as git is (src/git/program.ts): never from the project's folders
+ * or one another user could change, whatever PATH says.
+ */
+export function detectCodex(
+  env: Env = process.env,
+  cwd: string = process.cwd(),
+  timeoutMs = 5_000,
+): Promise<DetectedCodex> {
+  const named = env.INFINIUM_CODEX_CODEX_BIN;
+  const bin = named || 'codex';
+  const found = named ? { program: named, path: env.PATH } : trustedProgram('codex', cwd, env.PATH);
+  if (!found) {
+    const onPath = (env.PATH ?? '')
+      .split(delimiter)
+      .some((dir) => isAbsolute(dir) && existsSync(join(dir, 'codex')));
+    return Promise.resolve({
+      version: null,
+      found: false,
+      detail: onPath
+        ? 'the `codex` on PATH is in this project or a folder another user could change, so it is not run'
+        : '`codex` is not on PATH',
+    });
+  }
   return new Promise((resolve) => {
     execFile(
-      bin,
+      found.program,
       ['--version'],
       {
-        env: env as NodeJS.ProcessEnv,
+        env: { ...withoutAgentSecret(env), PATH: found.path },
         timeout: timeoutMs,
         windowsHide: true,
         shell: process.platform === 'win32',

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
 import { loadedFolderProblem, type Untrusted } from './path-trust';
-import { type Env, statePaths, systemFilesProblem, systemPaths } from './paths';
+import { type Env, statePaths, systemFilesProblem, systemPaths, withoutAgentSecret } from './paths';
 
 export const KEYRING_SERVICE = 'infinium-codex';
 export const KEYRING_TIMEOUT_MS = 3_000;
@@ -129,8 +129,9 @@ function withKeyring(
   if (!modulePath) return Promise.reject(new Error('the keyring library is not installed'));
   const untrusted = keyringTrustProblem(modulePath);
   if (untrusted) return Promise.reject(new KeyringRefused(untrusted.problem));
-  // The library loads whatever file NAPI_RS_NATIVE_LIBRARY_PATH names, in place of its own compiled part.
-  const { NAPI_RS_NATIVE_LIBRARY_PATH: _named, ...env } = process.env;
+  // The library loads whatever file NAPI_RS_NATIVE_LIBRARY_PATH names, in place of its own compiled part;
+  // a secret to store comes on stdin, never from the session's variable.
+  const { NAPI_RS_NATIVE_LIBRARY_PATH: _named, ...env } = withoutAgentSecret(process.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', KEYRING_CHILD, modulePath, op, KEYRING_SERVICE, account], {
       env,

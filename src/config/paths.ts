@@ -24,6 +24,19 @@ export function gitEvidenceOff(env: Env): boolean {
   return /^(0|false|no|off)$/i.test(env.INFINIUM_CODEX_GIT_EVIDENCE ?? '');
 }
 
+/** The session's own agent secret (docs/configuration.md), read only by our CLI and worker. */
+export const SECRET_VAR = 'INFINIUM_AGENT_SECRET';
+
+/**
+ * The environment for a program we start that has no use for the agent secret (git and the filters,
+ * credential helpers and hooks it may run, codex, a browser opener, the keyring helper, our hook's
+ * self-test): `env` without it. Only our own worker, which sends the traces, is given it.
+ */
+export function withoutAgentSecret(env: Env): NodeJS.ProcessEnv {
+  const { [SECRET_VAR]: _secret, ...rest } = env;
+  return rest;
+}
+
 export interface StatePaths {
   root: string;
   /** User-level defaults: default agent, capture mode (config.json). */

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { withoutAgentSecret } from '../config/paths';
 import {
   type CommitFacts,
   type FileChange,
@@ -64,12 +65,14 @@ const SAFE_CONFIG = [
 
 /**
  * The environment git runs in: ours without any GIT_* variable (Codex or the user's shell may have set
- * GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE ... for another purpose), never prompting, never taking optional
- * locks (a `git status` of the user's meanwhile is unaffected), with C messages.
+ * GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE ... for another purpose) and without the agent secret (git, and the
+ * filters and helpers it runs, have no use for it), never prompting, never taking optional locks (a `git
+ * status` of the user's meanwhile is unaffected), with C messages.
  */
 function gitEnv(indexFile?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GIT_')) env[key] = value;
+  for (const [key, value] of Object.entries(withoutAgentSecret(process.env)))
+    if (!key.startsWith('GIT_')) env[key] = value;
   return {
     ...env,
     GIT_OPTIONAL_LOCKS: '0',
@@ -92,9 +95,7 @@ interface GitCall {
 /** Runs git and returns its stdout; throws GitUnavailable past the deadline or when git is missing. */
 function git(args: string[], call: GitCall): Promise<string> {
   const timeout = Math.max(1, call.deadline - call.now());
-  // Windows folders carry ACLs, not these modes: git is left to the system's search there.
-  const found =
-    process.platform === 'win32' ? { program: 'git', path: process.env.PATH } : trustedGit(call.cwd);
+  const found = trustedGit(call.cwd);
   if (!found)
     return Promise.reject(
       new GitUnavailable('no git on PATH outside the project and folders others may change'),

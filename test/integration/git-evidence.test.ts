@@ -408,6 +408,24 @@ describe('which git runs', () => {
     expect(existsSync(log)).toBe(false);
   });
 
+  it('git, and the filters and helpers it runs, never get the agent secret (attack21c C2)', async () => {
+    const log = join(dir, 'filter-env.log');
+    git('config', 'filter.logenv.clean', `sh -c 'env >>"${log}"; cat'`);
+    write('.gitattributes', '*.txt filter=logenv\n');
+    write('notes.txt', 'filtered\n');
+    const saved = process.env.INFINIUM_AGENT_SECRET;
+    process.env.INFINIUM_AGENT_SECRET = 'SESSION-SECRET-FOR-FILTER-123';
+    try {
+      await snapshot();
+    } finally {
+      if (saved === undefined) delete process.env.INFINIUM_AGENT_SECRET;
+      else process.env.INFINIUM_AGENT_SECRET = saved;
+    }
+    const seen = readFileSync(log, 'utf8');
+    expect(seen).toContain('GIT_OPTIONAL_LOCKS=0');
+    expect(seen).not.toContain('INFINIUM_AGENT_SECRET');
+  });
+
   it('never a git others may change; none at all is said as such, not run', async () => {
     const shared = join(dir, 'shared-bin');
     const log = plantGit(shared);

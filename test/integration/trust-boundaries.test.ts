@@ -3,6 +3,7 @@
 // servers: the user's Infinium and a server a cloned repository names.
 // Cases: planted-project-config-redirects-secret, import-sends-disabled-sessions,
 // session-env-typo-stuck-forever, misc-low (a failed `init` leaves nothing behind).
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -276,6 +277,46 @@ describe('import-sends-disabled-sessions', () => {
     expect(bodies).not.toContain('METADATA-ONLY');
     expect(bodies).toContain('BEFORE-SETUP prompt');
     expect(infinium.traces).toHaveLength(4);
+  });
+});
+
+// attack21c C7: the CLI runs git and codex as the worker runs git (src/git/program.ts): never from a folder
+// of the project, wherever PATH puts it (direnv's PATH_add bin, npx's <project>/node_modules/.bin).
+describe('which git and codex the CLI runs', () => {
+  it("init, status and doctor never run a project's own git or codex; the trusted ones get no agent secret", async () => {
+    sandbox = makeSandbox();
+    const log = join(sandbox.root, 'planted-ran.log');
+    const envLog = join(sandbox.root, 'trusted-env.log');
+    for (const [folder, name] of [
+      [join(sandbox.project, 'bin'), 'git'],
+      [join(sandbox.project, 'bin'), 'codex'],
+      [join(sandbox.project, 'node_modules', '.bin'), 'codex'],
+    ] as const) {
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, name), `#!/bin/sh\necho "$0 $*" >>'${log}'\nexit 1\n`, { mode: 0o755 });
+    }
+    // The sandbox's codex (outside the project) says which environment it got.
+    writeFileSync(
+      join(sandbox.root, 'bin', 'codex'),
+      `#!/bin/sh\nenv >>'${envLog}'\necho "codex-cli 0.169.0"\n`,
+      { mode: 0o755 },
+    );
+    execFileSync('git', ['init', '-q', sandbox.project]);
+    const env = {
+      PATH: `${join(sandbox.project, 'bin')}:${join(sandbox.project, 'node_modules', '.bin')}:${sandbox.env.PATH}`,
+    };
+    const init = await runCli(sandbox, [...initArgs(AGENT, infinium.url), '--scope', 'project'], {
+      input: SECRET,
+      env,
+    });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).not.toContain('not on PATH');
+    const session = { ...env, INFINIUM_AGENT_SECRET: 'SESSION-SECRET-FOR-CODEX-456' };
+    for (const command of [['status'], ['doctor']]) await runCli(sandbox, command, { env: session });
+    expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toBe('');
+    const seen = readFileSync(envLog, 'utf8');
+    expect(seen).toContain('PATH=');
+    expect(seen).not.toContain('INFINIUM_AGENT_SECRET');
   });
 });
 

@@ -168,7 +168,7 @@ function probeHooks(ctx: CliContext, projectDir: string, toml: TomlTable | undef
 
 export async function probe(ctx: CliContext): Promise<Probe> {
   const settings = probeSettings(ctx);
-  const codex = await detectCodex(ctx.env);
+  const codex = await detectCodex(ctx.env, ctx.cwd);
   const projectDir = pauseKeyFor(ctx.cwd);
   return {
     codex,

@@ -35,7 +35,7 @@ export async function initCi(options: InitOptions, ctx: CliContext): Promise<voi
   checkAgentId(agentId);
   const baseUrl = (env.INFINIUM_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
   checkBaseUrl(baseUrl, 'INFINIUM_BASE_URL', insecureHttpAllowed(env));
-  const codex = await detectCodex(env);
+  const codex = await detectCodex(env, ctx.cwd);
   if (!codex.found) {
     throw new UserError(`${codex.detail}: install Codex (npm i -g @openai/codex) before \`init --ci\`.`);
   }

@@ -21,7 +21,7 @@ import { codexNeeds, detectCodex, formatVersion, tooOldProblem, UPGRADE_COMMAND 
 import { writeFileAtomic, writeRefusal } from '../../config/atomic-file';
 import { consentFile, decisionFor, recordDecision } from '../../config/consent';
 import { deleteSecret, loadSecret, secretAccount, storeSecret } from '../../config/credentials';
-import { statePaths } from '../../config/paths';
+import { statePaths, withoutAgentSecret } from '../../config/paths';
 import { pauseKeyFor } from '../../config/pause';
 import {
   type CaptureMode,
@@ -35,6 +35,7 @@ import {
 } from '../../config/settings';
 import { projectConfigFile, updateSettingsFile } from '../../config/settings-file';
 import { Undo } from '../../config/undo';
+import { trustedGit } from '../../git/program';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../../infinium/client';
 import { hookTarget } from '../agent';
 import { acceptedLine, CredentialsError, verifyCredentials } from '../connection';
@@ -86,13 +87,21 @@ function gitignoreNeeded(projectDir: string): boolean {
 
 /**
  * Whether git tracks anything under `path` in the project (read-only `git ls-files`; no hooks, pager or
- * config of the repository's runs). Unknown (no git, an error) counts as not tracked.
+ * config of the repository's runs), with the git the worker would trust (never one of the project's).
+ * Unknown (no git, an error) counts as not tracked.
  */
 function trackedByGit(projectDir: string, path: string): boolean {
-  const listed = spawnSync('git', ['-C', projectDir, 'ls-files', '-z', '--', path], {
+  const git = trustedGit(projectDir);
+  if (!git) return false;
+  const listed = spawnSync(git.program, ['-C', projectDir, 'ls-files', '-z', '--', path], {
     encoding: 'utf8',
     timeout: 5_000,
-    env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' },
+    env: {
+      ...withoutAgentSecret(process.env),
+      PATH: git.path,
+      GIT_OPTIONAL_LOCKS: '0',
+      GIT_TERMINAL_PROMPT: '0',
+    },
   });
   return listed.status === 0 && listed.stdout !== '';
 }
@@ -449,7 +458,7 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   checkBaseUrl(answers.baseUrl, 'base URL', allowInsecureHttp);
   const { secret } = answers;
 
-  const codex = await detectCodex(env);
+  const codex = await detectCodex(env, ctx.cwd);
   const needs = codexNeeds(codex.version);
   if (!needs.supported && codex.version) {
     throw new UserError(`${tooOldProblem(codex.version)}; update it with \`${UPGRADE_COMMAND}\`.`);

@@ -23,7 +23,7 @@ export async function initLocal(options: InitOptions & { system?: boolean }, ctx
       2,
     );
   }
-  const codex = await detectCodex(env);
+  const codex = await detectCodex(env, ctx.cwd);
   if (codex.version && !codexNeeds(codex.version).supported) {
     throw new UserError(`${tooOldProblem(codex.version)}; update it with \`${UPGRADE_COMMAND}\`.`);
   }

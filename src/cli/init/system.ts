@@ -67,7 +67,7 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
     );
     out.line(acceptedLine(out, agentId, check.agentName));
   }
-  const codex = await detectCodex(env);
+  const codex = await detectCodex(env, ctx.cwd);
   const target = hookTarget(ctx, options.frontEnd ?? 'native');
   const doc = withOurHooks(hooks.doc, eventsFor(capture, codexNeeds(codex.version)), target);
   const machineDefaults = {

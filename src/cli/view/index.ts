@@ -13,7 +13,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Env, statePaths } from '../../config/paths';
+import { type Env, statePaths, withoutAgentSecret } from '../../config/paths';
 import { ensureDir, writeFileAtomic } from '../../spool/layout';
 import { processAlive } from '../../spool/lock';
 import type { CliContext } from '../context';
@@ -138,7 +138,12 @@ function openBrowser(file: string): void {
         ? ['cmd', ['/c', 'start', '""', file]]
         : ['xdg-open', [file]];
   try {
-    const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+    // The browser and whatever the opener runs have no use for the agent secret.
+    const child = spawn(command, args, {
+      detached: true,
+      stdio: 'ignore',
+      env: withoutAgentSecret(process.env),
+    });
     child.on('error', () => {
       // No browser opener here: the URL is printed, which is enough.
     });
