@@ -732,9 +732,10 @@ function bareTokenRange(match: Match): Range | null {
   // A build's file name with its content hash (`worker-chunk-66HCAZME.mjs`, `index-BfX2k9aQ.js`): no
   // run of letters and digits in it is as long as a secret's.
   if (/\.[a-z][a-z0-9]{0,4}$/.test(token) && !/[A-Za-z0-9]{13}/.test(token)) return null;
-  const before = match.text.slice(Math.max(0, start - 16), start);
   // Data inlined in a URL (`data:image/png;base64,...`): an image or a source map, not a secret.
-  if (/;base64,$/.test(before)) return null;
+  if (match.text[start - 1] === ',' && match.text.endsWith(';base64', start - 1)) return null;
+  // After a scheme (`https:`): a URL.
+  const url = match.text[start - 1] === ':' && /[a-z]/i.test(match.text[start - 2] ?? '');
   // Sentence punctuation and padding at its end are not part of it.
   const trimmed = token.replace(/[.~-]+$|(?<=[^=])[.~-]+(?==+$)/, '');
   end -= token.length - trimmed.length;
@@ -757,8 +758,9 @@ function bareTokenRange(match: Match): Range | null {
   if (start > leading && /(?:^|\/)(?:nix|gnu)\/store\/$/.test(match.text.slice(leading, start))) return null;
   // A URL or a path whose folders are not all words (`github.com/GoogleChromeLabs/...`): each part is
   // judged alone, and only from its first random part to its last one goes; its host and words stay.
-  const absolute = /^(?:\/|~\/|\.{1,2}\/)/.test(match.text.slice(leading, leading + 3));
-  if (/[a-z]:$/i.test(before) || absolute || segments[0]?.includes('.')) {
+  const absolute =
+    match.text[leading] === '/' || /^(?:~|\.{1,2})\//.test(match.text.slice(leading, leading + 3));
+  if (url || absolute || segments[0]?.includes('.')) {
     let first = -1;
     let last = -1;
     let at = start;
@@ -807,9 +809,9 @@ function randomTokenRange(match: Match, start: number, end: number, token: strin
   if (/^[0-9a-f]{32}-us\d{1,2}$/.test(token)) return [start, end]; // a Mailchimp key
   // Hex of one case is a hash, a commit or a UUID, unless it has a key's length and nothing says hash.
   if (/^[0-9a-f-]+$|^[0-9A-F-]+$/.test(token)) return hexKeyRange(match, start, end, token);
+  if (!randomMix(token) && !looksGenerated(token)) return null;
   if (TOKEN_DIGEST_BEFORE.test(match.text.slice(Math.max(0, start - 12), start))) return null;
   if (/^(?:sha(?:1|224|256|384|512)|md5)-/i.test(token)) return null; // an integrity digest
-  if (!looksGenerated(token) && !randomMix(token)) return null;
   return base64OfProse(token) ? null : [start, end];
 }
 

@@ -76,24 +76,27 @@ export function looksGenerated(token: string, shortest = 12): boolean {
       length += end - start;
       // The pair before a letter: odd (1), a word's (0), or none (-1: not two letters of one word).
       let previousPair = -1;
-      for (let at = start; at < end; at += 1) {
-        const kind = kindOf(token.charCodeAt(at));
+      let code = token.charCodeAt(start);
+      let kind = kindOf(code);
+      let before = 0;
+      if (kind !== 1) letters += 1;
+      for (let at = start + 1; at < end; at += 1) {
+        const beforeThat = before;
+        const previous = code;
+        before = kind;
+        code = token.charCodeAt(at);
+        kind = kindOf(code);
         if (kind !== 1) letters += 1;
-        if (at === start) continue;
-        const before = kindOf(token.charCodeAt(at - 1));
         let pair = -1;
         if (kind === 1 || before === 1) {
           if (kind !== before) switches += 1;
         } else if (kind === 2 && before === 3) switches += 1;
-        else if (kind === 3 && before === 2 && at - 2 >= start && kindOf(token.charCodeAt(at - 2)) === 2) {
+        else if (kind === 3 && before === 2 && beforeThat === 2) {
           // `HTTPResponse`: the last capital starts the next word; its pair with the run before is none.
           switches += 1;
           if (previousPair === 1) oddPairs -= 1;
-          pair = WORD_PAIR[(token.charCodeAt(at - 1) - 65) * 26 + token.charCodeAt(at) - 97] === 1 ? 0 : 1;
-        } else {
-          const first = (token.charCodeAt(at - 1) | 32) - 97;
-          pair = WORD_PAIR[first * 26 + (token.charCodeAt(at) | 32) - 97] === 1 ? 0 : 1;
-        }
+          pair = WORD_PAIR[(previous - 65) * 26 + code - 97] === 1 ? 0 : 1;
+        } else pair = WORD_PAIR[((previous | 32) - 97) * 26 + (code | 32) - 97] === 1 ? 0 : 1;
         if (pair === 1) oddPairs += 1;
         previousPair = pair;
       }
