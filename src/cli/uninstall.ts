@@ -2,11 +2,12 @@
 // installed into) and our trust entries, leaving everything else in those files as it was: a file that
 // only changed by our install gets its original bytes back. It stops our background worker, so nothing of
 // ours runs after it, and says what it leaves behind. `--purge` also removes our state, secrets and backups.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { holdsOurHooks } from '../codex/hooks-file';
 import { hooksFileFor, installedFiles, uninstallHooks, userConfigToml } from '../codex/install';
-import { deleteSecret, secretAccount } from '../config/credentials';
-import { closeHooksLive } from '../config/hooks-live';
+import { deleteSecret, loadSecret, secretAccount } from '../config/credentials';
+import { closeHooksLive, userLiveFile } from '../config/hooks-live';
 import { statePaths } from '../config/paths';
 import { pauseKeyFor } from '../config/pause';
 import { readSettings, resolveConfig } from '../config/settings';
@@ -46,6 +47,36 @@ function knownAgents(ctx: CliContext): { agentId: string; baseUrl: string }[] {
   const user = readSettings(statePaths(ctx.env).userConfig);
   add(user.agentId, user.baseUrl);
   return [...agents.values()];
+}
+
+/** How many of `agents` have a secret we stored (keyring or fallback file; not the environment's). */
+async function storedSecretCount(
+  agents: { agentId: string; baseUrl: string }[],
+  ctx: CliContext,
+): Promise<number> {
+  const env = { ...ctx.env, INFINIUM_AGENT_SECRET: undefined };
+  let stored = 0;
+  for (const { agentId, baseUrl } of agents) {
+    const found = await loadSecret(agentId, baseUrl, { env });
+    if (found?.source === 'file' || found?.source === 'keyring') stored += 1;
+  }
+  return stored;
+}
+
+/**
+ * Deletes our state folder but for the record of when our hooks were installed (times only): without it,
+ * a later `import` would take the turns made with tracing off or paused while they were (issue 21 kind 5).
+ * Returns the record's path when it was kept.
+ */
+function purgeState(root: string, env: CliContext['env']): string | null {
+  const record = userLiveFile(env);
+  if (!existsSync(record)) {
+    rmSync(root, { recursive: true, force: true });
+    return null;
+  }
+  for (const name of readdirSync(root))
+    if (join(root, name) !== record) rmSync(join(root, name), { recursive: true, force: true });
+  return record;
 }
 
 const STOP_WAIT_MS = 3_000;
@@ -105,21 +136,38 @@ export async function uninstall(options: UninstallOptions, ctx: CliContext): Pro
     .filter((backup) => existsSync(backup));
   // Secrets of sessions run with INFINIUM_AGENT_SECRET only (CI), kept in the state folder (first-run N17).
   const sessions = sessionSecretCount(spoolPaths(env));
-  const ofSessions =
-    sessions > 0 ? `, and those of ${count(sessions, 'session')} run with INFINIUM_AGENT_SECRET` : '';
+  const ofSessions = `${count(sessions, 'session')} run with INFINIUM_AGENT_SECRET`;
+  const agents = knownAgents(ctx);
+  // Only the secrets there are: none was stored where the agent came from the environment alone.
+  const stored = await storedSecretCount(agents, ctx);
   if (options.purge) {
-    const agents = knownAgents(ctx);
     for (const { agentId, baseUrl } of agents) await deleteSecret(agentId, baseUrl, { env });
-    rmSync(root, { recursive: true, force: true });
-    out.line(
-      `${out.green('✓')} Deleted ${root} and the stored secrets (${count(agents.length, 'agent')}${ofSessions})`,
-    );
+    const record = purgeState(root, env);
+    const secrets =
+      stored > 0
+        ? ` and the stored secrets (${count(stored, 'agent')}${sessions > 0 ? `, and those of ${ofSessions}` : ''})`
+        : sessions > 0
+          ? ` and the secrets of ${ofSessions}`
+          : '';
+    out.line(`${out.green('✓')} Deleted ${record ? `everything in ${root} but one record` : root}${secrets}`);
+    if (record) {
+      out.line(`  Kept: ${record} (when our hooks were installed: times only) so that`);
+      out.line(
+        '  `import` never sends turns made while tracing was installed; delete it yourself to forget them.',
+      );
+    }
     for (const backup of backups) rmSync(backup, { force: true });
     if (backups.length > 0) out.line(`${out.green('✓')} Deleted our backups: ${backups.join(', ')}`);
     out.line('  Left as they are: project settings in .infinium/ folders and the `.infinium/` line `init`');
     out.line("  may have added to a project .gitignore (both are the project's; delete them if you wish).");
   } else {
-    out.line(`  Kept: ${root} (history, traces still waiting, settings) and the stored secret${ofSessions}`);
+    const secrets =
+      stored > 0
+        ? ` and the stored secret${stored > 1 ? 's' : ''}${sessions > 0 ? `, and those of ${ofSessions}` : ''}`
+        : sessions > 0
+          ? ` and the secrets of ${ofSessions}`
+          : '';
+    out.line(`  Kept: ${root} (history, traces still waiting, settings)${secrets}`);
     if (backups.length > 0) out.line(`  Kept: our backups of the files we edited: ${backups.join(', ')}`);
     out.line(
       '  `infinium-codex uninstall --purge` removes them too; project .infinium/ folders stay either way.',

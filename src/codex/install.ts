@@ -240,7 +240,8 @@ function applyChanges(changes: FileChange[], env: Env): string[] {
       manifest.originals[change.file] = change.before;
       manifestChanged = true;
     }
-    if (change.before !== null) backups.push(backupFile(change.file));
+    // A file we delete holds nothing of the user's (we created it, and only ours is left): no backup.
+    if (change.before !== null && change.after !== null) backups.push(backupFile(change.file));
     if (change.after === null) rmSync(change.file, { force: true });
     else writeCodexFile(change.file, change.after);
   }

@@ -20,7 +20,8 @@ export interface LiveInterval {
 
 const FILE = 'hooks-live.json';
 
-function userFile(env: Env): string {
+/** The user's record (times only: no secret, no content), which `uninstall --purge` keeps. */
+export function userLiveFile(env: Env): string {
   return join(statePaths(env).root, FILE);
 }
 
@@ -60,7 +61,7 @@ function opened(file: string, nowMs: number, shared: boolean): void {
 
 /** Records that our hooks are installed for this user from now on, unless they already were. */
 export function markHooksLive(env: Env, nowMs = Date.now()): void {
-  opened(userFile(env), nowMs, false);
+  opened(userLiveFile(env), nowMs, false);
 }
 
 /** Records that `init --system` installed our hooks for every user of the machine from now on. */
@@ -70,10 +71,10 @@ export function markSystemHooksLive(env: Env, nowMs = Date.now()): void {
 
 /** Closes the user's open interval (their hooks were removed); the history stays for `import`. */
 export function closeHooksLive(env: Env, nowMs = Date.now()): void {
-  const intervals = readIntervals(userFile(env));
+  const intervals = readIntervals(userLiveFile(env));
   if (!intervals.some((i) => i.toMs === undefined)) return;
   writeIntervals(
-    userFile(env),
+    userLiveFile(env),
     intervals.map((i) => (i.toMs === undefined ? { ...i, toMs: nowMs } : i)),
     false,
   );
@@ -86,7 +87,7 @@ export function closeHooksLive(env: Env, nowMs = Date.now()): void {
  * from their last change.
  */
 export function hooksLiveIntervals(env: Env, withOurHooks: readonly string[] = []): LiveInterval[] {
-  const intervals = readIntervals(userFile(env));
+  const intervals = readIntervals(userLiveFile(env));
   if (fileTrustProblem(systemLiveFile(env)) === null) intervals.push(...readIntervals(systemLiveFile(env)));
   if (intervals.some((i) => i.toMs === undefined)) return intervals;
   for (const file of withOurHooks) {

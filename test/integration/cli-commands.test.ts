@@ -701,9 +701,34 @@ describe('uninstall leaves nothing of ours running and says what it keeps (first
     const purged = await runCli(sandbox, ['uninstall', '--purge']);
     expect(purged.code, purged.stderr).toBe(0);
     expect(purged.stdout).toMatch(
-      /^✓ Deleted .*\.infinium-codex and the stored secrets \(1 agent, and those of 2 sessions run with INFINIUM_AGENT_SECRET\)$/m,
+      /^✓ Deleted everything in .*\.infinium-codex but one record and the stored secrets \(1 agent, and those of 2 sessions run with INFINIUM_AGENT_SECRET\)$/m,
     );
     expect(existsSync(kept)).toBe(false);
+  });
+
+  // attack21c R1, R2: in an environment-only home (`doctor --fix`, no stored secret) uninstall backed up the
+  // two files it then deleted as ours, listed them as "backups of the files we edited", and named a stored
+  // secret there never was ("the stored secrets (0 agents)" with --purge).
+  it('backs up no file it deletes as ours, and names only the secrets there are', async () => {
+    const sandbox = makeSandbox();
+    const env = { INFINIUM_AGENT_ID: AGENT, INFINIUM_AGENT_SECRET: SECRET, INFINIUM_BASE_URL: standIn.url };
+    expect((await runCli(sandbox, ['doctor', '--fix'], { env })).stdout).toContain('Fixed: installed');
+    const plain = await runCli(sandbox, ['uninstall'], { env });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain(`✓ ${join(sandbox.codexHome, 'hooks.json')}: deleted (we had created it)`);
+    expect(plain.stdout).toContain(
+      `\n  Kept: ${sandbox.stateDir} (history, traces still waiting, settings)\n`,
+    );
+    expect(plain.stdout).not.toContain('secret');
+    expect(plain.stdout).not.toContain('backups');
+    expect(readdirSync(sandbox.codexHome)).toEqual([]);
+    expect((await runCli(sandbox, ['doctor', '--fix'], { env })).code).toBe(0);
+    const purged = await runCli(sandbox, ['uninstall', '--purge'], { env });
+    expect(purged.code, purged.stderr).toBe(0);
+    expect(purged.stdout).toContain(`✓ Deleted everything in ${sandbox.stateDir} but one record\n`);
+    expect(purged.stdout).not.toContain('secret');
+    expect(purged.stdout).not.toContain('backups');
+    expect(readdirSync(sandbox.codexHome)).toEqual([]);
   });
 
   it('--purge deletes our backups too, and says so', async () => {
@@ -715,12 +740,11 @@ describe('uninstall leaves nothing of ours running and says what it keeps (first
     expect(existsSync(backup)).toBe(true);
     const result = await runCli(sandbox, ['uninstall', '--purge']);
     expect(result.code, result.stderr).toBe(0);
-    // uninstall's own backup of hooks.json (full of our hooks) and init's of config.toml.
-    expect(result.stdout).toMatch(
-      /^✓ Deleted our backups: .*hooks\.json\.infinium-codex\.bak, .*config\.toml\.infinium-codex\.bak$/m,
-    );
+    // The backup of config.toml, which we edited; none of hooks.json, which we created and deleted (R1).
+    expect(result.stdout).toMatch(/^✓ Deleted our backups: [^,]*config\.toml\.infinium-codex\.bak$/m);
     expect(existsSync(backup)).toBe(false);
-    expect(existsSync(sandbox.stateDir)).toBe(false);
+    // All but the record of when our hooks were installed (attack21c C8).
+    expect(readdirSync(sandbox.stateDir)).toEqual(['hooks-live.json']);
     expect(readFileSync(join(sandbox.codexHome, 'config.toml'), 'utf8')).toBe('model = "gpt-5.5"\n');
     expect(readdirSync(sandbox.codexHome).filter((f) => f.includes('infinium'))).toEqual([]);
   });

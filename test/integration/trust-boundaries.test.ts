@@ -4,7 +4,15 @@
 // Cases: planted-project-config-redirects-secret, import-sends-disabled-sessions,
 // session-env-typo-stuck-forever, misc-low (a failed `init` leaves nothing behind).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LEAN_EVENTS } from '../../src/codex/hook-payload';
@@ -277,6 +285,36 @@ describe('import-sends-disabled-sessions', () => {
     expect(bodies).not.toContain('METADATA-ONLY');
     expect(bodies).toContain('BEFORE-SETUP prompt');
     expect(infinium.traces).toHaveLength(4);
+  });
+
+  // attack21c C8: `uninstall --purge` deleted the install record with the rest, so after `init` again the
+  // session made with tracing off looked like one from before tracing and was imported.
+  it('nor after `uninstall --purge` and `init` again: purge keeps the record of when our hooks were installed, and says so', async () => {
+    await userDefaults();
+    const project = join(sandbox.home, 'work', 'team');
+    mkdirSync(project, { recursive: true });
+    await feed(
+      session(project, '0c000000-0000-4000-8000-000000000004', 'DISABLED-PURGED prompt', { now: true }),
+      { INFINIUM_CODEX_DISABLED: '1' },
+    );
+    const purged = await runCli(sandbox, ['uninstall', '--purge']);
+    expect(purged.code, purged.stderr).toBe(0);
+    const record = join(sandbox.stateDir, 'hooks-live.json');
+    expect(purged.stdout).toContain(
+      `✓ Deleted everything in ${sandbox.stateDir} but one record and the stored secrets (1 agent)\n  Kept: ${record} (when our hooks were installed: times only) so that\n  \`import\` never sends turns made while tracing was installed; delete it yourself to forget them.\n`,
+    );
+    expect(readdirSync(sandbox.stateDir)).toEqual(['hooks-live.json']);
+    expect(readFileSync(record, 'utf8')).toMatch(/^\{"intervals":\[\{"fromMs":\d+,"toMs":\d+\}\]\}\n$/);
+    const again = await runCli(sandbox, initArgs(AGENT, infinium.url, '--all-projects'), { input: SECRET });
+    expect(again.code, again.stderr).toBe(0);
+    const dry = await runCli(sandbox, ['import', '--since', '1d', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).not.toContain('DISABLED-PURGED');
+    expect(dry.stdout).toContain('made while our hooks were installed, which kept nothing of it');
+    const run = await runCli(sandbox, ['import', '--since', '1d', '--yes']);
+    expect(run.code).toBe(0);
+    await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
+    expect(infinium.traces.map((t) => t.rawBody).join('\n')).not.toContain('DISABLED-PURGED');
   });
 });
 
