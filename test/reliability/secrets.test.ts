@@ -166,13 +166,16 @@ describe('redaction figures on the public corpus', () => {
     const sample = ordinaryCodeAndOutput();
     const lock = readFileSync(join(REPO, 'package-lock.json'), 'utf8').split('\n').slice(0, 4_000);
     const commands = readCommandOutput();
-    const lines = [...sample.lines, ...readOrdinary(), ...lock, ...commands];
+    const rollouts = rolloutStrings();
+    const lines = [...sample.lines, ...readOrdinary(), ...lock, ...commands, ...rollouts.strings];
     const changed = lines.filter((line) => redact(line) !== line);
     const changedCommands = commands.filter((line) => redact(line) !== line);
+    const changedRollouts = rollouts.strings.filter((text) => redact(text) !== text);
     console.log(
       `redaction false positives on ordinary output: ${changed.length}/${lines.length} lines ` +
         `(${((100 * changed.length) / lines.length).toFixed(3)}%; ${sample.sources}, 4,000 lines of package-lock.json, ` +
-        `${commands.length} lines of recorded command output (git, npm, test runs, listings, checksums): ${changedCommands.length} changed)`,
+        `${commands.length} lines of recorded command output (git, npm, test runs, listings, checksums): ${changedCommands.length} changed, ` +
+        `${rollouts.strings.length} strings of ${rollouts.files} rollouts real Codex CLIs wrote (test/fixtures): ${changedRollouts.length} changed)`,
     );
     for (const line of changed.slice(0, 10)) console.log(`  false positive: ${line.trim().slice(0, 150)}`);
     expect(changed.length / lines.length).toBeLessThan(0.01);
@@ -272,6 +275,40 @@ function ordinaryCodeAndOutput(): { lines: string[]; sources: string } {
     lines,
     sources: `${files.length} files (${sourceLines.length} lines), ${outputs.length} lines of recorded command output, ${git.length} lines of git log --stat`,
   };
+}
+
+/**
+ * Every string of the rollouts real Codex CLIs wrote in the fixtures (prompts, commands, outputs, ids,
+ * paths, messages): what a trace is built from, none of it a secret.
+ */
+function rolloutStrings(): { strings: string[]; files: number } {
+  const strings: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') strings.push(value);
+    else if (Array.isArray(value)) for (const item of value) collect(item);
+    else if (value !== null && typeof value === 'object')
+      for (const item of Object.values(value)) collect(item);
+  };
+  let files = 0;
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const file = join(dir, name);
+      if (statSync(file).isDirectory()) walk(file);
+      else if (/^rollout.*\.jsonl$/.test(name)) {
+        files += 1;
+        for (const line of readFileSync(file, 'utf8').split('\n')) {
+          try {
+            collect(JSON.parse(line));
+          } catch {
+            // a torn line (a fixture of one)
+          }
+        }
+      }
+    }
+  };
+  for (const dir of readdirSync(join(REPO, 'test/fixtures')))
+    if (/^(?:codex-\d|field$)/.test(dir)) walk(join(REPO, 'test/fixtures', dir));
+  return { strings: strings.filter((text) => text.trim() !== ''), files };
 }
 
 let server: StandIn;
