@@ -11,10 +11,10 @@
 // entry for one of our hooks, our feature flag), never by position. Files written by versions before this
 // one have the block at the end, closed by an end marker that Codex writes its tables before (splitOurBlock
 // moves those out); the next `init` or `doctor --fix` re-places it.
-import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'smol-toml';
 import { parseTOML } from 'toml-eslint-parser';
+import { readTextIfThere } from '../config/atomic-file';
 import { CodexFileError } from './hooks-file';
 import { textForm, withBom, withoutBom } from './text-form';
 
@@ -58,14 +58,8 @@ export function parseToml(text: string, file: string): TomlTable {
 }
 
 export function readConfigToml(file: string): ConfigTomlContents {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: null, parsed: {} };
-    throw new CodexFileError(`Cannot read ${file}: ${(error as Error).message}.`);
-  }
-  return { text, parsed: parseToml(text, file) };
+  const text = readTextIfThere(file, CodexFileError);
+  return { text, parsed: text === null ? {} : parseToml(text, file) };
 }
 
 function table(value: unknown): TomlTable {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { type AnyNode, parse as parseJson } from '@humanwhocodes/momoa';
+import { readTextIfThere } from '../config/atomic-file';
 import type { FrontEnd } from '../config/settings';
 import { textForm } from './text-form';
 import { EVENT_LABELS, type HookHandler, type MatcherGroup } from './trust';
@@ -320,14 +321,8 @@ export interface HooksFileContents {
 }
 
 export function readHooksFile(file: string): HooksFileContents {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: null, doc: { hooks: {} } };
-    throw new CodexFileError(`Cannot read ${file}: ${(error as Error).message}.`);
-  }
-  return { text, doc: parseHooksDocument(text, file) };
+  const text = readTextIfThere(file, CodexFileError);
+  return { text, doc: text === null ? { hooks: {} } : parseHooksDocument(text, file) };
 }
 
 /** Serialises like the user's file: same indentation, same line ending, same final newline. */

@@ -1,5 +1,6 @@
 // Every file we write goes through here: a temp file beside the target, then a rename, so a crash or a
-// full disk leaves either the old file or the new one, never half of either.
+// full disk leaves either the old file or the new one, never half of either. And the one way we read a
+// settings file that may not be there (ours, Codex's).
 import {
   accessSync,
   chmodSync,
@@ -15,6 +16,19 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+
+/**
+ * A file's text, or null when it is not there; any other failure throws `fail`'s error, in one sentence
+ * naming the file ("Cannot read <file>: <why>.").
+ */
+export function readTextIfThere(file: string, fail: new (message: string) => Error): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new fail(`Cannot read ${file}: ${(error as Error).message}.`);
+  }
+}
 
 export interface AtomicWriteOptions {
   /** Mode of a new file; an existing file keeps its own unless `forceMode`. */

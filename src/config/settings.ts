@@ -6,6 +6,7 @@ import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, re
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
 import { isLoopbackHost } from '../infinium/http';
+import { readTextIfThere } from './atomic-file';
 import { ALLOW_COMMAND, decisionFor } from './consent';
 import { changeableByOthers, pathTrustProblem } from './file-trust';
 import { type Env, statePaths, systemFilesProblem, systemPaths, tracingDisabled } from './paths';
@@ -101,14 +102,8 @@ export function findProjectConfig(cwd: string, env: Env = process.env): string |
 
 /** A config.json's JSON object; a missing file is an empty one. Throws ConfigError naming the file. */
 export function readConfigObject(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new ConfigError(`Cannot read ${file}: ${(error as Error).message}.`);
-  }
-  return parseConfigObject(text, file);
+  const text = readTextIfThere(file, ConfigError);
+  return text === null ? {} : parseConfigObject(text, file);
 }
 
 function parseConfigObject(text: string, file: string): Record<string, unknown> {
