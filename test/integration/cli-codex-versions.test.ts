@@ -37,16 +37,26 @@ function switchCodex(sandbox: Sandbox, version: string): void {
 }
 
 describe('the floor: Codex 0.117.0', () => {
-  it('init refuses Codex 0.116.0 in one sentence with the upgrade command, writing nothing', async () => {
-    const sandbox = makeSandbox('0.116.0');
-    const before = snapshot(sandbox.home);
-    const result = await runCli(sandbox, initArgs(AGENT, standIn.url), { input: SECRET });
-    expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe(
-      'Error: Codex 0.116.0 is older than 0.117.0, the oldest version infinium-codex supports; update it with `npm i -g @openai/codex@latest`.',
-    );
-    expect(snapshot(sandbox.home)).toEqual(before);
-  });
+  it.each([
+    ['init', () => initArgs(AGENT, standIn.url)],
+    ['init --local', () => ['init', '--local']],
+    ['init --ci', () => ['init', '--ci']],
+  ])(
+    '%s refuses Codex 0.116.0 in one sentence with the upgrade command, writing nothing',
+    async (_mode, args) => {
+      const sandbox = makeSandbox('0.116.0');
+      const before = snapshot(sandbox.home);
+      const result = await runCli(sandbox, args(), {
+        input: SECRET,
+        env: { INFINIUM_AGENT_ID: AGENT, INFINIUM_AGENT_SECRET: SECRET, INFINIUM_BASE_URL: standIn.url },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        'Error: Codex 0.116.0 is older than 0.117.0, the oldest version infinium-codex supports; update it with `npm i -g @openai/codex@latest`.',
+      );
+      expect(snapshot(sandbox.home)).toEqual(before);
+    },
+  );
 
   it('doctor fails a Codex that was downgraded below the floor', async () => {
     const sandbox = await initialised('0.169.0');

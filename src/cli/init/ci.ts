@@ -2,7 +2,6 @@
 // comes from INFINIUM_AGENT_ID / INFINIUM_AGENT_SECRET (/ INFINIUM_BASE_URL), checked with Infinium's health
 // endpoint; our hooks go into this user's Codex home, trusted. Nothing else is written: no user or project
 // settings and no stored secret, so every turn is traced with what the job's environment says.
-import { codexNeeds, detectCodex, tooOldProblem, UPGRADE_COMMAND } from '../../codex/version';
 import { checkBaseUrl, insecureHttpAllowed } from '../../config/settings';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../../infinium/client';
 import { acceptedLine, verifyCredentials } from '../connection';
@@ -11,7 +10,7 @@ import { UserError } from '../errors';
 import { withProgress } from '../progress';
 import { checkAgentId } from '../secret-input';
 import { installUserHooks } from '../user-hooks';
-import { ACCOUNT_FLAGS, givenFlags, type InitOptions } from './options';
+import { ACCOUNT_FLAGS, detectUsableCodex, givenFlags, type InitOptions } from './options';
 
 /** Flags that write settings or a secret: `--ci` takes everything from the environment instead. */
 const NOT_WITH_CI = [...ACCOUNT_FLAGS, 'project', 'granularity', 'contentMode'];
@@ -35,12 +34,9 @@ export async function initCi(options: InitOptions, ctx: CliContext): Promise<voi
   checkAgentId(agentId);
   const baseUrl = (env.INFINIUM_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
   checkBaseUrl(baseUrl, 'INFINIUM_BASE_URL', insecureHttpAllowed(env));
-  const codex = await detectCodex(env, ctx.cwd);
+  const codex = await detectUsableCodex(env, ctx.cwd);
   if (!codex.found) {
     throw new UserError(`${codex.detail}: install Codex (npm i -g @openai/codex) before \`init --ci\`.`);
-  }
-  if (codex.version && !codexNeeds(codex.version).supported) {
-    throw new UserError(`${tooOldProblem(codex.version)}; update it with \`${UPGRADE_COMMAND}\`.`);
   }
   if (!options.offline) {
     const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>

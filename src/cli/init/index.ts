@@ -17,7 +17,7 @@ import {
   planInstall,
   type Scope,
 } from '../../codex/install';
-import { codexNeeds, detectCodex, formatVersion, tooOldProblem, UPGRADE_COMMAND } from '../../codex/version';
+import { codexNeeds, formatVersion } from '../../codex/version';
 import { writeFileAtomic, writeRefusal } from '../../config/atomic-file';
 import { consentFile, decisionFor, recordDecision } from '../../config/consent';
 import { deleteSecret, loadSecret, secretAccount, storeSecret } from '../../config/credentials';
@@ -45,7 +45,7 @@ import { secretStoredLine, warnMovedUserHooks } from '../notices';
 import { withProgress } from '../progress';
 import * as prompts from '../prompts';
 import { cancelled, checkAgentId, promptSecret, secretFromFlags } from '../secret-input';
-import { frontEndSetting, type InitOptions } from './options';
+import { detectUsableCodex, frontEndSetting, type InitOptions } from './options';
 
 interface Answers {
   agentId: string;
@@ -458,11 +458,8 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
   checkBaseUrl(answers.baseUrl, 'base URL', allowInsecureHttp);
   const { secret } = answers;
 
-  const codex = await detectCodex(env, ctx.cwd);
+  const codex = await detectUsableCodex(env, ctx.cwd);
   const needs = codexNeeds(codex.version);
-  if (!needs.supported && codex.version) {
-    throw new UserError(`${tooOldProblem(codex.version)}; update it with \`${UPGRADE_COMMAND}\`.`);
-  }
   const frontEnd = options.frontEnd ?? user.frontEnd ?? 'native';
   const target = hookTarget(ctx, frontEnd);
   if (options.frontEnd === 'native' && !target.nativeHook) {

@@ -2,14 +2,13 @@
 // the user settings say "local only": every turn of a project with no agent is traced into local history
 // (`history`, `view`), and nothing is sent anywhere. Once an agent is set up (`init` with credentials),
 // `retry` sends the kept turns, once each, under the keys they were kept with.
-import { codexNeeds, detectCodex, tooOldProblem, UPGRADE_COMMAND } from '../../codex/version';
 import { statePaths } from '../../config/paths';
 import { readSettings } from '../../config/settings';
 import { updateSettingsFile } from '../../config/settings-file';
 import type { CliContext } from '../context';
 import { UserError } from '../errors';
 import { installUserHooks } from '../user-hooks';
-import { ACCOUNT_FLAGS, frontEndSetting, givenFlags, type InitOptions } from './options';
+import { ACCOUNT_FLAGS, detectUsableCodex, frontEndSetting, givenFlags, type InitOptions } from './options';
 
 /** Flags that name an account: `--local` is the set-up without one. */
 const NOT_WITH_LOCAL = [...ACCOUNT_FLAGS, 'system'];
@@ -23,10 +22,7 @@ export async function initLocal(options: InitOptions & { system?: boolean }, ctx
       2,
     );
   }
-  const codex = await detectCodex(env, ctx.cwd);
-  if (codex.version && !codexNeeds(codex.version).supported) {
-    throw new UserError(`${tooOldProblem(codex.version)}; update it with \`${UPGRADE_COMMAND}\`.`);
-  }
+  const codex = await detectUsableCodex(env, ctx.cwd);
   const userConfig = statePaths(env).userConfig;
   const capture = options.capture ?? readSettings(userConfig).capture ?? 'lean';
   installUserHooks(ctx, codex, { capture, frontEnd: options.frontEnd, trust: options.trust });

@@ -2,7 +2,16 @@
 // ci, system) share them without importing each other.
 
 import type { Scope } from '../../codex/install';
+import {
+  codexNeeds,
+  type DetectedCodex,
+  detectCodex,
+  tooOldProblem,
+  UPGRADE_COMMAND,
+} from '../../codex/version';
+import type { Env } from '../../config/paths';
 import type { CaptureMode, ContentMode, FrontEnd, Granularity } from '../../config/settings';
+import { UserError } from '../errors';
 import type { SecretFlags } from '../secret-input';
 
 export interface InitOptions extends SecretFlags {
@@ -46,4 +55,12 @@ export function givenFlags(options: InitOptions, flags: readonly string[]): stri
 export function frontEndSetting(options: InitOptions): { frontEnd?: FrontEnd } {
   if (options.frontEnd === undefined) return {};
   return { frontEnd: options.frontEnd === 'sh' ? 'sh' : undefined };
+}
+
+/** The Codex on PATH (none found is for each mode to judge); one too old for our hooks is refused. */
+export async function detectUsableCodex(env: Env, cwd: string): Promise<DetectedCodex> {
+  const codex = await detectCodex(env, cwd);
+  if (codex.version && !codexNeeds(codex.version).supported)
+    throw new UserError(`${tooOldProblem(codex.version)}; update it with \`${UPGRADE_COMMAND}\`.`);
+  return codex;
 }
