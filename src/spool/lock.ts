@@ -301,7 +301,8 @@ function keepBeating(file: string, fd: number): () => void {
     timer.unref();
   }
   return () => {
-    held.delete(id);
+    // Once only: a descriptor closed twice could close another file that reused its number.
+    if (!held.delete(id)) return;
     thread?.postMessage({ remove: id });
     closeSync(fd);
     if (held.size === 0) {

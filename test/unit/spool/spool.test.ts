@@ -55,7 +55,11 @@ describe('worker lock', () => {
     expect(statSync(file).mtimeMs).toBeGreaterThan(Date.now() + LOCK_AHEAD_MS - 5_000);
     held?.release();
     expect(lockHeld(file)).toBe(false);
-    tryLock(file)?.release();
+    // A second release changes nothing, not even the next holder's lock.
+    const next = tryLock(file);
+    held?.release();
+    expect(lockHeld(file)).toBe(true);
+    next?.release();
   });
 
   it('is taken over when its holder died (SIGKILL leaves the file behind)', () => {
