@@ -9,6 +9,7 @@ import { lockHeld } from './lock';
 import {
   type DeadEntry,
   NO_SECRET,
+  notOursEntries,
   type OutboxEntry,
   readDead,
   readOutbox,
@@ -90,6 +91,8 @@ export interface SpoolStats {
   /** Outbox entries whose last send failed, by kind of failure, each with its newest entry's error. */
   outboxFailures: OutboxFailure[];
   dead: number;
+  /** Queued traces of another user, set aside and never sent (`outbox/<name>.json.not-ours`). */
+  notOurs: string[];
   corruptSkipped: number;
   turnsDropped: number;
   turnsFailed: number;
@@ -155,6 +158,7 @@ export function spoolStats(env: Env = process.env, nowMs = Date.now()): SpoolSta
     outboxNoSecret: outbox.filter((e) => e.lastError === NO_SECRET).length,
     outboxFailures: outboxFailures(outbox),
     dead: readDead(paths).length,
+    notOurs: notOursEntries(paths),
     corruptSkipped: counters.corruptSkipped,
     turnsDropped: counters.turnsDropped,
     turnsFailed: counters.turnsFailed,

@@ -97,6 +97,19 @@ export function readDead(paths: SpoolPaths): DeadEntry[] {
   return readEntries<DeadEntry>(paths, paths.dead);
 }
 
+/** The entries of another user set aside in outbox/ and dead/ (`outbox/<name>.json.not-ours`), for doctor. */
+export function notOursEntries(paths: SpoolPaths): string[] {
+  return (['outbox', 'dead'] as const).flatMap((folder) => {
+    try {
+      return readdirSync(paths[folder])
+        .filter((name) => name.endsWith(NOT_OURS_SUFFIX))
+        .map((name) => `${folder}/${name}`);
+    } catch {
+      return [];
+    }
+  });
+}
+
 function setAside(paths: SpoolPaths, file: string, why: string): void {
   try {
     renameSync(file, `${file}${NOT_OURS_SUFFIX}`);

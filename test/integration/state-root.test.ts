@@ -349,6 +349,10 @@ describe('entries another user left in a state folder of the user’s, now close
       );
       const status = await runCli(sandbox, ['status']);
       expect(status.stdout).not.toMatch(/1 waiting/);
+      const doctor = await runCli(sandbox, ['doctor']);
+      expect(doctor.stdout).toContain(
+        '1 queued trace of another user was set aside, never sent (outbox/forged-0001~t1.json.not-ours)',
+      );
     }, 120_000);
   });
 });

@@ -63,6 +63,14 @@ export function spoolFindings(stats: SpoolStats, ctx: CliContext, nowMs = Date.n
       repair: 'dead',
     });
   }
+  if (stats.notOurs.length > 0) {
+    findings.push({
+      check: 'outbox',
+      status: 'warn',
+      summary: `${count(stats.notOurs.length, 'queued trace')} of another user ${stats.notOurs.length === 1 ? 'was' : 'were'} set aside, never sent (${stats.notOurs.join(', ')})`,
+      fix: 'Someone else wrote into your state folder while others could enter it: look at them and remove them, and keep the folder closed (chmod 700).',
+    });
+  }
   if (stats.spooledEvents > SPOOL_BACKLOG) {
     findings.push({
       check: 'spool',
