@@ -494,6 +494,8 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
       const value = quoted.replace(/^\\*["']|\\*["']$/g, '');
       // `${NAME:-default}`, `${NAME:+set}`: the shell's expansion of the variable, not a value of it.
       const expansion = match.text.startsWith('${', match.start - 2) && /^[-+?=]/.test(value);
+      // A value of code that unsets it (`INFINIUM_AGENT_SECRET: undefined`).
+      if (/^(?:undefined|null|nil|none|true|false)$/i.test(value)) return false;
       return !expansion && !REFERENCE.test(value) && !followedByOpening(match);
     }),
   },

@@ -499,6 +499,7 @@ describe('redaction holds for whole families', () => {
     '<password>...</password>',
     '/nix/store/1ks3yq6xpxfjnw2d1s6xmxc4pcw8b3xi-nodejs-20.11.0/bin/node --version',
     'const cookie = cookies[0];',
+    'const env = { ...process.env, INFINIUM_AGENT_SECRET: undefined };',
     'let apiKey = keys2[i];',
     'token version 4f2a1b9c8d7e6f5a4b3c',
     // The model API's ids in Codex's errors.
