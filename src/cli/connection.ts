@@ -118,7 +118,9 @@ export function diagnose(error: InfiniumError, agent: AgentCredentials): Diagnos
     }
     return { culprit: 'network', message: `${error.message}.` };
   }
-  if (error.kind === 'timeout') return { culprit: 'network', message: `${error.message}.` };
+  // Infinium is there but cannot answer now: the values may well be right, so the wizard offers to retry.
+  if (error.kind === 'timeout' || error.kind === 'server' || error.kind === 'rate_limited')
+    return { culprit: 'network', message: `${error.message}.` };
   return {
     culprit: 'baseUrl',
     message: `${error.message}: is ${url} Infinium's API? (the default is ${DEFAULT_BASE_URL})`,
@@ -130,12 +132,15 @@ export function diagnose(error: InfiniumError, agent: AgentCredentials): Diagnos
  * Returns the agent's name when Infinium gives one. Throws a UserError that names the wrong value (see
  * `diagnose`) with `culprit` set, so the wizard can ask again for just that.
  */
-export async function verifyCredentials(agent: AgentCredentials): Promise<{ agentName?: string }> {
+export async function verifyCredentials(
+  agent: AgentCredentials,
+  options: { skipFlag?: string } = {},
+): Promise<{ agentName?: string }> {
   try {
     const status = await health(agent, { retry: CLIENT_RETRY });
     return { agentName: status.agentName };
   } catch (error) {
-    throw asUserError(error, agent);
+    throw asUserError(error, agent, options.skipFlag);
   }
 }
 
@@ -149,9 +154,25 @@ export class CredentialsError extends UserError {
   }
 }
 
-export function asUserError(error: unknown, agent: AgentCredentials): unknown {
+/**
+ * What to do after a failed check, in the check's own words: the client's hints are the worker's, about a
+ * trace kept in the outbox or the dead folder, and a check keeps none (attack21c R3). `skipFlag` is the
+ * command's flag that goes on without the check (`--offline`), when it has one.
+ */
+function checkHint(error: InfiniumError, skipFlag?: string): string {
+  if (error.kind === 'server' || error.kind === 'rate_limited' || error.kind === 'timeout') {
+    return `Nothing was changed: try again in a moment${skipFlag ? `, or add ${skipFlag} to go on without the check` : ''}.`;
+  }
+  const redirect = error.status !== undefined && error.status >= 300 && error.status < 400;
+  if ((error.kind === 'unexpected_response' && !redirect) || error.kind === 'payload_rejected') {
+    return `Nothing was changed: check the base URL (Infinium's is ${DEFAULT_BASE_URL}) and run this again.`;
+  }
+  return error.hint;
+}
+
+export function asUserError(error: unknown, agent: AgentCredentials, skipFlag?: string): unknown {
   if (!(error instanceof InfiniumError)) return error;
-  return new CredentialsError(diagnose(error, agent), error.hint);
+  return new CredentialsError(diagnose(error, agent), checkHint(error, skipFlag));
 }
 
 /** Sends one connection-test trace (`test --send-trace`); returns its trace id when Infinium gives one. */

@@ -468,6 +468,49 @@ describe('init refuses, leaving every file untouched', () => {
     }
   });
 
+  // attack21c R3: a failing health check spoke the worker's words ("The trace stays in the outbox ..."),
+  // though init has no trace.
+  it.each([
+    [
+      'a server error',
+      { kind: 'status', status: 500 },
+      'Infinium answered with a server error (HTTP 500): injected 500.',
+      'Nothing was changed: try again in a moment, or add --offline to go on without the check.',
+    ],
+    [
+      'rate limiting',
+      { kind: 'rate_limit', retryAfter: '0' },
+      `Infinium is rate limiting agent ${AGENT} (HTTP 429); retry after 0 s.`,
+      'Nothing was changed: try again in a moment, or add --offline to go on without the check.',
+    ],
+    [
+      'a 200 that is not JSON',
+      { kind: 'status', status: 200, body: '<html>portal</html>', contentType: 'text/html' },
+      'did not answer like Infinium (HTTP 200, the health check: not JSON (text/html)): is',
+      "Nothing was changed: check the base URL (Infinium's is https://platform.i42m.ai/api/v1) and run this again.",
+    ],
+  ] as const)(
+    'Infinium failing the check with %s: init says it in its own words',
+    async (_label, failure, message, hint) => {
+      const sandbox = makeSandbox();
+      const before = snapshot(sandbox.home);
+      standIn.goDown(failure);
+      try {
+        const result = await runCli(sandbox, args(), { input: SECRET });
+        expect(result.code).toBe(1);
+        const [error, advice, ...rest] = result.stderr.trimEnd().split('\n');
+        expect(error).toContain(message);
+        expect(advice).toBe(hint);
+        expect(rest).toEqual([]);
+        expect(result.stderr).not.toMatch(/trace|outbox|dead folder/);
+        expectNoSecretOrStack(result);
+        expect(snapshot(sandbox.home)).toEqual(before);
+      } finally {
+        standIn.recover();
+      }
+    },
+  );
+
   it('a hooks.json that is not valid JSON', async () => {
     const sandbox = makeSandbox();
     writeFileSync(join(sandbox.codexHome, 'hooks.json'), '{"hooks": {"Stop": [ }');

@@ -40,7 +40,7 @@ export async function initCi(options: InitOptions, ctx: CliContext): Promise<voi
   }
   if (!options.offline) {
     const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
-      verifyCredentials(new AgentCredentials(agentId, secret, baseUrl)),
+      verifyCredentials(new AgentCredentials(agentId, secret, baseUrl), { skipFlag: '--offline' }),
     );
     out.line(acceptedLine(out, agentId, check.agentName));
   }

@@ -199,7 +199,7 @@ async function askCredentials(
       const check = await withProgress(
         { stream: ctx.progress, enabled: true },
         'Checking the agent id and secret with Infinium',
-        () => verifyCredentials(agent),
+        () => verifyCredentials(agent, { skipFlag: '--offline' }),
       );
       prompts.log.success(
         `Infinium accepted agent ${agentId}${check.agentName && check.agentName !== agentId ? ` (${check.agentName})` : ''}`,
@@ -361,7 +361,7 @@ async function fromFlags(
   }
   if (!options.offline) {
     const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
-      verifyCredentials(new AgentCredentials(agentId, secret, baseUrl)),
+      verifyCredentials(new AgentCredentials(agentId, secret, baseUrl), { skipFlag: '--offline' }),
     );
     ctx.out.line(acceptedLine(ctx.out, agentId, check.agentName));
   }

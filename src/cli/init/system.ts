@@ -63,7 +63,7 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
 
   if (secret && !options.offline) {
     const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
-      verifyCredentials(new AgentCredentials(agentId, secret, baseUrl)),
+      verifyCredentials(new AgentCredentials(agentId, secret, baseUrl), { skipFlag: '--offline' }),
     );
     out.line(acceptedLine(out, agentId, check.agentName));
   }
