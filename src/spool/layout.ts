@@ -179,6 +179,17 @@ function checkOurs(fd: number, file: string): void {
     throw new NotOurs(`${file} belongs to another user (uid ${stat.uid})`);
 }
 
+/** Removes `file` (never followed) when it is there but not a regular file of the user's. Never throws. */
+export function removeIfNotOurs(file: string): void {
+  try {
+    const stat = lstatSync(file, { throwIfNoEntry: false });
+    const uid = process.getuid?.();
+    if (stat && (!stat.isFile() || (uid !== undefined && stat.uid !== uid))) rmSync(file, { force: true });
+  } catch {
+    // a folder in its place: git then fails on it, and the snapshot says so
+  }
+}
+
 /**
  * The bytes of one of our files, used only when it is a regular file of the user's: what another user left
  * in the state folder while it was open to them is never used, whatever the folder's mode now (the check

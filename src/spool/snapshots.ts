@@ -4,7 +4,14 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Snapshot } from '../git/snapshot';
-import { ensureDir, readOwnFile, type SpoolPaths, safeName, writeJsonAtomic } from './layout';
+import {
+  ensureDir,
+  readOwnFile,
+  removeIfNotOurs,
+  type SpoolPaths,
+  safeName,
+  writeJsonAtomic,
+} from './layout';
 
 /** A snapshot (src/git/snapshot.ts) as a session keeps it. */
 export interface StoredSnapshot extends Snapshot {
@@ -23,10 +30,15 @@ function snapshotsDir(paths: SpoolPaths): string {
 const listFile = (paths: SpoolPaths, sessionId: string) =>
   join(snapshotsDir(paths), `${safeName(sessionId)}.json`);
 
-/** The session's temporary git index (ours, never the user's). */
+/**
+ * The session's temporary git index (ours, never the user's). One of another user's (left while the state
+ * folder was open to them) is removed, not given to git, whose stat cache would take its object ids.
+ */
 export function sessionIndexFile(paths: SpoolPaths, sessionId: string): string {
   ensureDir(snapshotsDir(paths));
-  return join(snapshotsDir(paths), `${safeName(sessionId)}.index`);
+  const file = join(snapshotsDir(paths), `${safeName(sessionId)}.index`);
+  removeIfNotOurs(file);
+  return file;
 }
 
 const isId = (value: unknown) => typeof value === 'string' && /^[0-9a-f]{40,64}$/.test(value);

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
+  chownSync,
   existsSync,
   linkSync,
   mkdirSync,
@@ -36,6 +37,9 @@ import {
   tryLock,
 } from '../../../src/spool/lock';
 import { appendLog, LOG_MAX_BYTES } from '../../../src/spool/log';
+import { readSessionSecret } from '../../../src/spool/session-secrets';
+import { readSessionState } from '../../../src/spool/sessions';
+import { readSnapshots, sessionIndexFile } from '../../../src/spool/snapshots';
 import { makeSandbox, type Sandbox, waitFor } from '../../support/capture-harness';
 
 let box: Sandbox;
@@ -372,5 +376,40 @@ describe('spool leftovers', () => {
       expect(names, dir).toContain('b.json.123.5.tmp');
       expect(names, dir).not.toContain('a.json.123.4.tmp');
     }
+  });
+});
+
+// attack21c C6: what another user left in a state folder while it was open to them is never used, whatever
+// the folder's mode now. Root can give a file to another uid (nobody's) without making an account.
+describe.skipIf(process.getuid?.() !== 0)('files of another user in the state folder', () => {
+  const NOBODY = 65534;
+  function theirs(file: string, text: string): string {
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    writeFileSync(file, text);
+    chownSync(file, NOBODY, NOBODY);
+    return file;
+  }
+
+  it('are read as missing: session secrets, snapshots, session state, history', () => {
+    const paths = spoolPaths(box.env);
+    theirs(join(paths.sessionSecrets, 's1'), 'THEIR-SECRET');
+    expect(readSessionSecret(paths, 's1')).toBeNull();
+    const tree = 'a'.repeat(40);
+    theirs(
+      join(paths.root, 'snapshots', 's1.json'),
+      JSON.stringify({ snapshots: [{ tree, root: '/r', by: 'start', atMs: 1, dirty: false }] }),
+    );
+    expect(readSnapshots(paths, 's1')).toEqual([]);
+    theirs(join(paths.sessions, 's1.json'), JSON.stringify({ turnCount: 7, built: ['x'] }));
+    expect(readSessionState(paths, 's1').turnCount).toBe(0);
+    theirs(paths.historyFile, `${JSON.stringify({ status: 'sent', key: 'k', traceId: 't' })}\n`);
+    expect(readHistory(box.env)).toEqual([]);
+  });
+
+  it('a session index of theirs is removed before git could use it', () => {
+    const paths = spoolPaths(box.env);
+    const index = theirs(join(paths.root, 'snapshots', 's1.index'), 'DIRC');
+    expect(sessionIndexFile(paths, 's1')).toBe(index);
+    expect(existsSync(index)).toBe(false);
   });
 });
