@@ -716,10 +716,11 @@ const WORD_LIKE_NAME = /^[A-Za-z]+(?:[_.-][A-Za-z]+)*\d{0,2}$/;
 
 /**
  * The ids of the model API's objects, as Codex's errors quote them (`No tool output found for function call
- * call_HgSm...`, `Previous response with id 'resp_0a1b...' not found`): ids, not secrets.
+ * call_HgSm...`, `Previous response with id 'resp_0a1b...' not found`), and the security advisories `npm
+ * audit` names (`GHSA-gm62-xv2j-4rw9`): public ids, not secrets.
  */
 const API_OBJECT_ID =
-  /^(?:call|resp|msg|rs|fc|ws|ctc|thread|run|step|asst|batch|file|ftjob|vs|chatcmpl)[_-][A-Za-z0-9]{8,64}$/;
+  /^(?:(?:call|resp|msg|rs|fc|ws|ctc|thread|run|step|asst|batch|file|ftjob|vs|chatcmpl)[_-][A-Za-z0-9]{8,64}|GHSA(?:-[a-z0-9]{4}){3})$/;
 
 const TOKEN_DIGEST_BEFORE = /(?:sha(?:1|224|256|384|512)|md5)[-:]$|integrity[": ]*$|@$|#$/i;
 

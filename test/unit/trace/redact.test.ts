@@ -556,6 +556,7 @@ describe('random tokens in lines that name nothing', () => {
     ['a UUID', '4b2f7a10-93c5-4e8d-a6f1-0c2d3e4f5a6b'],
     ['a Codex call id', 'fc_019af2c3-d4b7-7571-8b9b-e6579d025b43'],
     ['a path', '/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30'],
+    ['an advisory npm audit names', 'https://github.com/advisories/GHSA-gm62-xv2j-4rw9'],
     ['a camelCase name', 'getElementsByTagNameNS'],
     ['a function called', 'buffer.readBigUInt64LE(8)'],
     ['short quoted words and versions', '"utf8mb4", "v1beta1", "x86_64", "es2022", "aarch64"'],
