@@ -617,3 +617,52 @@ describe('init knows which project it sets up (first-run M2, m10)', () => {
     expect(result.stdout).toContain('Every Codex session in demo now becomes a trace');
   });
 });
+
+// attack21c R4: in a teammate's clone, init rewrote the committed `.infinium/config.json` (keys added,
+// reformatted) though the answers were what it says.
+describe("init in a teammate's clone leaves the tracked project file as it is", () => {
+  const git = (cwd: string, ...gitArgs: string[]) =>
+    spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...gitArgs], {
+      cwd,
+      encoding: 'utf8',
+    });
+  const clone = () => {
+    const sandbox = makeSandbox();
+    const file = join(sandbox.project, '.infinium', 'config.json');
+    mkdirSync(join(sandbox.project, '.infinium'));
+    // The team's formatting, and no granularity or content mode: the defaults.
+    writeFileSync(file, `{ "agentId": "${AGENT}", "baseUrl": "${standIn.url}" }\n`);
+    git(sandbox.project, 'init', '-q');
+    git(sandbox.project, 'add', '.infinium');
+    git(sandbox.project, 'commit', '-qm', 'share the agent');
+    return { sandbox, file, bytes: readFileSync(file, 'utf8') };
+  };
+
+  it('byte for byte when the answers match what it says', async () => {
+    const { sandbox, file, bytes } = clone();
+    const result = await runCli(sandbox, args(), { input: SECRET });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`✓ Kept ${file}\n`);
+    expect(result.stdout).not.toContain('git tracks');
+    expect(readFileSync(file, 'utf8')).toBe(bytes);
+    expect(git(sandbox.project, 'status', '--porcelain').stdout).toBe('');
+    // And the file init kept is the one this user allowed: its agent is used.
+    const status = JSON.parse((await runCli(sandbox, ['status', '--json'])).stdout);
+    expect(status).toMatchObject({ agentId: AGENT, consentNeeded: null, configSource: 'project' });
+  });
+
+  it('and says that it changed a tracked file when an answer differs', async () => {
+    const { sandbox, file } = clone();
+    const result = await runCli(sandbox, args('--content-mode', 'metadata'), { input: SECRET });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`✓ Wrote ${file}\n`);
+    expect(result.stdout).toContain(
+      `! git tracks ${file}: the change is your team's too once you commit it (\`git diff .infinium\` shows it).\n`,
+    );
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      agentId: AGENT,
+      baseUrl: standIn.url,
+      contentMode: 'metadata',
+    });
+  });
+});

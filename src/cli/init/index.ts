@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import pkg from '../../../package.json';
 import {
   folderSetting,
@@ -32,6 +33,7 @@ import {
   PROJECT_CONFIG_DIR,
   readProjectFile,
   readSettings,
+  type Settings,
 } from '../../config/settings';
 import { projectConfigFile, updateSettingsFile } from '../../config/settings-file';
 import { Undo } from '../../config/undo';
@@ -399,6 +401,30 @@ function checkSettingsWritable(
   if (refusal) throw new UserError(refusal);
 }
 
+/**
+ * What init sets in an existing project file, less the keys that would change nothing: the file's own
+ * value, or for a key it lacks, what that absence means (the user's default, else ours). A teammate's
+ * tracked file whose values the user chose again stays byte for byte as it was (attack21c R4).
+ */
+function unchangedLeftOut(
+  wanted: Partial<Record<keyof Settings, unknown>>,
+  file: Settings,
+  user: Settings,
+): Partial<Record<keyof Settings, unknown>> {
+  const absent: Partial<Record<keyof Settings, unknown>> = {
+    baseUrl: DEFAULT_BASE_URL,
+    granularity: user.granularity ?? 'turn',
+    contentMode: user.contentMode ?? 'redacted',
+    allowInsecureHttp: false,
+  };
+  const patch = { ...wanted };
+  for (const key of Object.keys(patch) as (keyof Settings)[]) {
+    const now = file[key] ?? absent[key];
+    if (isDeepStrictEqual(now, patch[key] ?? absent[key])) delete patch[key];
+  }
+  return patch;
+}
+
 export async function init(options: InitOptions, ctx: CliContext): Promise<void> {
   const { out, env } = ctx;
   const projectDir = options.project ? resolve(ctx.cwd, options.project) : pauseKeyFor(ctx.cwd);
@@ -532,21 +558,26 @@ export async function init(options: InitOptions, ctx: CliContext): Promise<void>
         `${out.green('✓')} ${changed ? 'Saved' : 'Kept'} agent ${answers.agentId} as your default for every project in ${statePaths(env).userConfig}`,
       );
     } else {
+      const wanted = {
+        ...agentSettings,
+        baseUrl:
+          answers.baseUrl === DEFAULT_BASE_URL && project.baseUrl === undefined ? undefined : answers.baseUrl,
+        allowInsecureHttp: agentSettings.allowInsecureHttp,
+      };
+      const existing = onDisk && !('problem' in onDisk) ? onDisk.settings : null;
       const configChanged = updateSettingsFile(
         configFile,
-        {
-          ...agentSettings,
-          baseUrl:
-            answers.baseUrl === DEFAULT_BASE_URL && project.baseUrl === undefined
-              ? undefined
-              : answers.baseUrl,
-          allowInsecureHttp: agentSettings.allowInsecureHttp,
-        },
+        existing ? unchangedLeftOut(wanted, existing, user) : wanted,
         { mode: 0o644, dirMode: 0o755 },
       );
       // What `init` wrote is what the user chose: their consent to this content (src/config/consent.ts).
       recordDecision(configFile, 'allow', env);
       out.line(`${out.green('✓')} ${configChanged ? 'Wrote' : 'Kept'} ${configFile}`);
+      if (configChanged && existing && trackedByGit(projectDir, PROJECT_CONFIG_DIR)) {
+        out.line(
+          `${out.yellow('!')} git tracks ${configFile}: the change is your team's too once you commit it (\`git diff ${PROJECT_CONFIG_DIR}\` shows it).`,
+        );
+      }
       updateSettingsFile(
         statePaths(env).userConfig,
         { capture: answers.capture, ...frontEndSetting(options) },
