@@ -7,9 +7,9 @@
 import { entropy } from './secret-rules';
 
 /**
- * The letter pairs of words: for each letter, the letters that follow it in at least 3 of the 5,979
- * distinct lower-case words of English technical prose (the READMEs of this package's dependencies and its
- * own docs; code words such as `npm`, `json`, `mkdir` are among them). 444 of the 676 pairs.
+ * The letter pairs of words: those found in at least 3 of the 5,979 distinct lower-case words of English
+ * technical prose (the READMEs of this package's dependencies and its own docs, counted once; code words
+ * such as `npm`, `json`, `mkdir` are among them). 444 of the 676 pairs.
  */
 const WORD_PAIRS = new Set(
   (
