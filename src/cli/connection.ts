@@ -8,8 +8,10 @@ import { InfiniumError } from '../infinium/errors';
 import { CLIENT_RETRY } from '../infinium/retry';
 import type { TaskData } from '../infinium/task-data';
 import { hostOs } from '../worker/compose';
+import type { CliContext } from './context';
 import { UserError } from './errors';
 import type { Output } from './output';
+import { withProgress } from './progress';
 
 /** The name every connection-test trace carries, so it can be filtered out in Infinium. */
 export const TEST_TRACE_NAME = '[connection test] infinium-codex';
@@ -191,6 +193,17 @@ export async function sendTestTrace(
 }
 
 /** `✓ Infinium accepted agent <id> (<name>)`: the one line every check prints on success. */
-export function acceptedLine(out: Output, agentId: string, agentName?: string): string {
+function acceptedLine(out: Output, agentId: string, agentName?: string): string {
   return `${out.green('✓')} Infinium accepted agent ${agentId}${agentName && agentName !== agentId ? ` (${agentName})` : ''}`;
+}
+
+/**
+ * Asks Infinium whether it takes the agent and its secret (a spinner meanwhile), and says that it did; a
+ * refusal's hint names `--offline`, which every command asking here takes to go on without the check.
+ */
+export async function confirmAgent(ctx: CliContext, agent: AgentCredentials): Promise<void> {
+  const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
+    verifyCredentials(agent, { skipFlag: '--offline' }),
+  );
+  ctx.out.line(acceptedLine(ctx.out, agent.agentId, check.agentName));
 }

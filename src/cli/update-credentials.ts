@@ -9,12 +9,11 @@ import { findProjectConfig, resolveConfig } from '../config/settings';
 import { updateSettingsFile } from '../config/settings-file';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../infinium/client';
 import { listDead } from '../spool';
-import { acceptedLine, verifyCredentials } from './connection';
+import { confirmAgent } from './connection';
 import type { CliContext } from './context';
 import { UserError } from './errors';
 import { secretStoredLine } from './notices';
 import { count } from './output';
-import { withProgress } from './progress';
 import { checkAgentId, promptSecret, type SecretFlags, secretFromFlags } from './secret-input';
 
 export interface UpdateCredentialsOptions extends SecretFlags {
@@ -73,12 +72,7 @@ export async function updateCredentials(options: UpdateCredentialsOptions, ctx: 
   const agent = new AgentCredentials(agentId, secret, baseUrl);
   if (!options.offline) {
     try {
-      const check = await withProgress(
-        { stream: ctx.progress, enabled: true },
-        'Checking with Infinium',
-        () => verifyCredentials(agent),
-      );
-      out.line(acceptedLine(out, agentId, check.agentName));
+      await confirmAgent(ctx, agent);
     } catch (error) {
       // Its usual hint ("run update-credentials") names the command just run.
       if (error instanceof UserError)

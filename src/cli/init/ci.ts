@@ -4,10 +4,9 @@
 // settings and no stored secret, so every turn is traced with what the job's environment says.
 import { checkBaseUrl, insecureHttpAllowed } from '../../config/settings';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../../infinium/client';
-import { acceptedLine, verifyCredentials } from '../connection';
+import { confirmAgent } from '../connection';
 import type { CliContext } from '../context';
 import { UserError } from '../errors';
-import { withProgress } from '../progress';
 import { checkAgentId } from '../secret-input';
 import { installUserHooks } from '../user-hooks';
 import { ACCOUNT_FLAGS, detectUsableCodex, givenFlags, type InitOptions } from './options';
@@ -39,10 +38,7 @@ export async function initCi(options: InitOptions, ctx: CliContext): Promise<voi
     throw new UserError(`${codex.detail}: install Codex (npm i -g @openai/codex) before \`init --ci\`.`);
   }
   if (!options.offline) {
-    const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
-      verifyCredentials(new AgentCredentials(agentId, secret, baseUrl), { skipFlag: '--offline' }),
-    );
-    out.line(acceptedLine(out, agentId, check.agentName));
+    await confirmAgent(ctx, new AgentCredentials(agentId, secret, baseUrl));
   }
   installUserHooks(ctx, codex, {
     capture: options.capture ?? 'lean',

@@ -40,7 +40,7 @@ import { Undo } from '../../config/undo';
 import { trustedGit } from '../../git/program';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../../infinium/client';
 import { hookTarget } from '../agent';
-import { acceptedLine, CredentialsError, verifyCredentials } from '../connection';
+import { CredentialsError, confirmAgent, verifyCredentials } from '../connection';
 import type { CliContext } from '../context';
 import { UserError } from '../errors';
 import { secretStoredLine, warnMovedUserHooks } from '../notices';
@@ -362,10 +362,7 @@ async function fromFlags(
     );
   }
   if (!options.offline) {
-    const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
-      verifyCredentials(new AgentCredentials(agentId, secret, baseUrl), { skipFlag: '--offline' }),
-    );
-    ctx.out.line(acceptedLine(ctx.out, agentId, check.agentName));
+    await confirmAgent(ctx, new AgentCredentials(agentId, secret, baseUrl));
   }
   return {
     ...defaults,

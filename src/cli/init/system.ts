@@ -16,10 +16,9 @@ import { checkBaseUrl, insecureHttpAllowed, readSettings } from '../../config/se
 import { updateSettingsFile } from '../../config/settings-file';
 import { AgentCredentials, DEFAULT_BASE_URL } from '../../infinium/client';
 import { hookTarget } from '../agent';
-import { acceptedLine, verifyCredentials } from '../connection';
+import { confirmAgent } from '../connection';
 import type { CliContext } from '../context';
 import { UserError } from '../errors';
-import { withProgress } from '../progress';
 import { checkAgentId, secretFromFlags } from '../secret-input';
 import type { InitOptions } from './options';
 
@@ -62,10 +61,7 @@ export async function initSystem(options: InitOptions, ctx: CliContext): Promise
   if (unsafe) throw new UserError(packageTrustRefusal(unsafe));
 
   if (secret && !options.offline) {
-    const check = await withProgress({ stream: ctx.progress, enabled: true }, 'Checking with Infinium', () =>
-      verifyCredentials(new AgentCredentials(agentId, secret, baseUrl), { skipFlag: '--offline' }),
-    );
-    out.line(acceptedLine(out, agentId, check.agentName));
+    await confirmAgent(ctx, new AgentCredentials(agentId, secret, baseUrl));
   }
   const codex = await detectCodex(env, ctx.cwd);
   const target = hookTarget(ctx, options.frontEnd ?? 'native');
