@@ -161,7 +161,7 @@ export function detectCodex(
       version: null,
       found: false,
       detail: onPath
-        ? 'the `codex` on PATH is in this project or a folder another user could change, so it is not run'
+        ? 'the only `codex` on PATH is in this project or in a folder another user could change (not run)'
         : '`codex` is not on PATH',
     });
   }

@@ -1,8 +1,12 @@
 // The supported floor and what each Codex really does with the `[features]` hook flags, as measured per
 // version in the codex-matrix case (F3-F5: codex-matrix-evidence/F3-F4-F5-feature-flag-behaviour.md).
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   codexNeeds,
+  detectCodex,
   type HooksFeatureKeys,
   judgeHooksFeature,
   parseVersion,
@@ -105,4 +109,39 @@ describe('judgeHooksFeature: does this Codex run hooks with these [features] key
     expect(judgeHooksFeature(null, { hooks: false }).on).toBe(false);
     expect(judgeHooksFeature(null, {}).on).toBe(true);
   });
+});
+
+// attack21c C7: `codex --version` is run by the worker's rule for git (src/git/program.ts), never a project's.
+describe('detectCodex: which codex runs', () => {
+  function plant(folder: string, marker: string, version: string): void {
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'codex'), `#!/bin/sh\necho ran >>'${marker}'\necho "codex-cli ${version}"\n`, {
+      mode: 0o755,
+    });
+  }
+
+  it.skipIf(process.platform === 'win32')(
+    "never the project's own (direnv's PATH_add bin, npx's node_modules/.bin); one outside it does",
+    async () => {
+      const dir = realpathSync(mkdtempSync(join(tmpdir(), 'icx-codex-')));
+      const project = join(dir, 'project');
+      const marker = join(dir, 'planted-ran');
+      plant(join(project, 'bin'), marker, '0.999.0');
+      plant(join(project, 'node_modules', '.bin'), marker, '0.999.0');
+      const inProject = `${join(project, 'bin')}:${join(project, 'node_modules', '.bin')}`;
+      expect(await detectCodex({ PATH: inProject }, project)).toEqual({
+        version: null,
+        found: false,
+        detail:
+          'the only `codex` on PATH is in this project or in a folder another user could change (not run)',
+      });
+      plant(join(dir, 'tools', 'node_modules', '.bin'), join(dir, 'ours-ran'), '0.171.0');
+      const found = await detectCodex(
+        { PATH: `${inProject}:${join(dir, 'tools', 'node_modules', '.bin')}:/usr/bin:/bin` },
+        project,
+      );
+      expect(found).toMatchObject({ version: [0, 171, 0], found: true });
+      expect(existsSync(marker)).toBe(false);
+    },
+  );
 });
