@@ -125,7 +125,8 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
   if (machineFilesProblem) out.line(`Settings:  ${out.yellow(machineFilesProblem)}`);
   for (const note of config?.projectNotes?.notes ?? [])
     out.line(`Settings:  ${out.yellow(`${config?.projectNotes?.file}: ${note}`)}`);
-  if (config)
+  // Local only: no secret is needed, so none is missing.
+  if (config && !isLocalOnly(config))
     out.line(
       `Secret:    ${secret ? describeSecretSource(secret.source, env) : out.red(`none stored for ${config.agentId} at ${new URL(config.baseUrl).origin}`)}`,
     );

@@ -299,6 +299,10 @@ describe('init --front-end', () => {
     expect(settings()).toMatchObject({ localOnly: true, frontEnd: 'sh' });
     expect((await runCli(sandbox, ['init', '--local', '--front-end', 'native'])).code).toBe(0);
     expect(settings().localOnly).toBe(true);
+    // Local only needs no secret: status does not call one missing.
+    const status = await runCli(sandbox, ['status']);
+    expect(status.stdout).toContain('Agent:     none yet: local only');
+    expect(status.stdout).not.toMatch(/^Secret:/m);
     expect(settings().frontEnd).toBeUndefined();
   });
 
