@@ -125,9 +125,10 @@ describe.skipIf(unavailable !== null)('read-only folders: one sentence, exit 1, 
       const fixed = await run(ci, ['doctor', '--fix'], { env: envAgent });
       expect(fixed.code).toBe(1);
       expect(fixed.stdout).toContain(
-        `nothing in the hooks: ${ci.codexHome} is not writable (mode 555), so nothing was written: make it writable with \`chmod u+w ${ci.codexHome}\` or set CODEX_HOME to a folder of your own, and run this again.`,
+        `! Not fixed: the hooks: ${ci.codexHome} is not writable (mode 555), so nothing was written: make it writable with \`chmod u+w ${ci.codexHome}\` or set CODEX_HOME to a folder of your own, and run this again.`,
       );
       expect(`${fixed.stdout}${fixed.stderr}`).not.toContain('unexpected');
+      expect(fixed.stdout).not.toContain('Fixed:');
       expect(snapshot(ci.codexHome)).toEqual({});
     } finally {
       chmodSync(ci.codexHome, 0o755);

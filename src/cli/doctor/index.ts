@@ -36,14 +36,16 @@ export async function doctor(options: DoctorOptions, baseCtx: CliContext): Promi
   const { out } = ctx;
   let { probe: found, findings } = await runChecks(ctx);
   let fixed: string[] = [];
+  let notFixed: string[] = [];
   if (options.fix) {
-    fixed = await repair(findings, found, ctx);
+    ({ fixed, notFixed } = await repair(findings, found, ctx));
     if (fixed.length > 0) ({ probe: found, findings } = await runChecks(ctx));
   }
   const failed = findings.filter((f) => f.status === 'fail').length;
-  if (options.json) out.json({ ok: failed === 0, fixed, findings });
+  if (options.json) out.json({ ok: failed === 0, fixed, notFixed, findings });
   else {
     for (const action of fixed) out.line(`${out.green('✓')} Fixed: ${action}`);
+    for (const refusal of notFixed) out.line(`${out.yellow('!')} Not fixed: ${refusal}`);
     for (const finding of findings) {
       const mark =
         finding.status === 'ok' ? out.green('✓') : finding.status === 'warn' ? out.yellow('!') : out.red('✗');

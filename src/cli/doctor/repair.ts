@@ -32,11 +32,18 @@ function describeHookRepair(result: InstallResult, found: Probe, capture: string
   return turnedOn ? [`turned hooks on in ${result.configToml} ([features] codex_hooks = true)`] : [];
 }
 
-export async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promise<string[]> {
+/** What `doctor --fix` changed, and what it would not or could not change, with why. */
+export interface Repairs {
+  fixed: string[];
+  notFixed: string[];
+}
+
+export async function repair(findings: Finding[], found: Probe, ctx: CliContext): Promise<Repairs> {
   const done: string[] = [];
+  const notFixed: string[] = [];
   const hooksBroken = findings.some((f) => f.repair === 'hooks' && f.status !== 'ok');
   if (hooksBroken && found.scope === 'system') {
-    done.push('not rewriting the managed hooks: run `sudo infinium-codex init --system` for that');
+    notFixed.push('the managed hooks: run `sudo infinium-codex init --system` to rewrite them');
   } else if (hooksBroken && found.scope !== 'system') {
     const { capture } = found;
     try {
@@ -67,7 +74,7 @@ export async function repair(findings: Finding[], found: Probe, ctx: CliContext)
       }
     } catch (error) {
       if (!(error instanceof CodexFileError)) throw error;
-      done.push(`nothing in the hooks: ${error.message}`);
+      notFixed.push(`the hooks: ${error.message}`);
     }
   }
   if (
@@ -77,7 +84,7 @@ export async function repair(findings: Finding[], found: Probe, ctx: CliContext)
     const { recoverOutbox } = await import('../../worker/deliver');
     const recovery = await recoverOutbox(ctx.env, { dead: true });
     if (!recovery)
-      done.push('not re-queuing the dead traces: a worker is busy; run `infinium-codex retry --dead` later');
+      notFixed.push('the dead traces: a worker is busy; run `infinium-codex retry --dead` later');
     else {
       const { retargetedTraces } = await import('../retry');
       done.push(
@@ -86,5 +93,5 @@ export async function repair(findings: Finding[], found: Probe, ctx: CliContext)
       );
     }
   }
-  return done;
+  return { fixed: done, notFixed };
 }
