@@ -25,7 +25,12 @@ export function readTextIfThere(file: string, fail: new (message: string) => Err
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new fail(
+        `Cannot read ${file} (permission denied): make it readable with \`chmod u+r ${file}\`, and run this again.`,
+      );
     throw new fail(`Cannot read ${file}: ${(error as Error).message}.`);
   }
 }

@@ -2,7 +2,7 @@
 // the user's to fix, so every command that would write there says so in one sentence (which folder, and
 // `chmod u+w` or the variable that moves it), exits 1 and leaves nothing behind: no "unexpected", no
 // cli.log. Root writes through any mode: as root (CI) the CLI runs as a throwaway local user.
-import { chmodSync, existsSync, lchownSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initArgs, makeSandbox, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
@@ -132,6 +132,25 @@ describe.skipIf(unavailable !== null)('read-only folders: one sentence, exit 1, 
       expect(snapshot(ci.codexHome)).toEqual({});
     } finally {
       chmodSync(ci.codexHome, 0o755);
+    }
+  });
+
+  it('a hooks.json the user cannot read: one sentence with the fix, for init and uninstall', async () => {
+    const sandbox = sandboxFor();
+    const hooks = join(sandbox.codexHome, 'hooks.json');
+    writeFileSync(hooks, '{"hooks":{}}\n');
+    if (other) lchownSync(hooks, other.uid, other.gid);
+    chmodSync(hooks, 0o000);
+    try {
+      for (const args of [offlineInit('--all-projects'), ['uninstall']]) {
+        const result = await run(sandbox, args, { input: SECRET });
+        expect(result.stderr).toBe(
+          `Error: Cannot read ${hooks} (permission denied): make it readable with \`chmod u+r ${hooks}\`, and run this again.\n`,
+        );
+        expect(result.code).toBe(1);
+      }
+    } finally {
+      chmodSync(hooks, 0o644);
     }
   });
 
