@@ -291,6 +291,7 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     writeFileSync(config, `${JSON.stringify({ agentId: AGENT, baseUrl: standIn.url })}\n`);
     git('add', '.infinium');
     git('commit', '-qm', 'share the agent');
+    const committed = readFileSync(config, 'utf8');
     // The committed file awaits this user's consent, so nothing is taken from it; --base-url is shown as
     // a placeholder that Enter accepts.
     const terminal = wizard(sandbox, `init --base-url ${standIn.url}`);
@@ -304,7 +305,10 @@ describe.skipIf(!hasScript() && !process.env.CI)('the init wizard in a terminal'
     expect(code, terminal.output).toBe(0);
     expect(terminal.output).not.toContain('Add .infinium/');
     expect(terminal.output).not.toContain(`◆  Infinium accepted`);
-    expect(JSON.parse(readFileSync(config, 'utf8'))).toMatchObject({ agentId: AGENT, baseUrl: standIn.url });
+    // The answers are what the team's file says: it stays byte for byte as committed (attack21c R4).
+    expect(terminal.output).toContain(`Kept ${config}`);
+    expect(readFileSync(config, 'utf8')).toBe(committed);
+    expect(git('status', '--porcelain').toString()).toBe('');
     expect(existsSync(join(sandbox.project, '.gitignore'))).toBe(false);
   }, 180_000);
 });
