@@ -1,9 +1,10 @@
 // Who may change a file we act on: settings written by someone else (a project's .infinium/config.json, the
 // machine-wide files), the programs our hooks run, what sits in our state folder. As git's safe.directory
 // judges a repository: the owner must be the user or root, and no one else may write to it. Group write
-// counts as others' unless the group is the user's private one, or root's own (gid 0; and macOS's admin group,
-// which owns Homebrew's folders and whose members macOS lets act as root). A group's name proves nothing: a
-// `sudo` or `wheel` group exists on machines whose sudoers grant it nothing, or with no sudo at all.
+// counts as others' unless the group is the user's private one, or, on macOS, wheel (root alone) or admin
+// (which owns Homebrew's folders, and whose members macOS lets act as root). Elsewhere a group proves
+// nothing: a member of root's group, or of one named `sudo` or `wheel`, need not be able to become root
+// (that is in sudoers, which the user cannot read).
 import { readFileSync, type Stats, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
@@ -30,12 +31,12 @@ export function groupIsUsersAlone(gid: number, user: string, groups: string, pas
 }
 
 /**
- * Whether group `gid`'s write adds nothing root could not do: root's group, or macOS's admin group (80),
- * whose members macOS's sudoers lets act as root. Elsewhere a group named sudo, wheel or admin counts as
- * others': whether its members may become root is in sudoers, which the user cannot read.
+ * Whether group `gid`'s write adds nothing root could not do: on macOS, wheel (0, root alone) and admin
+ * (80, whose members macOS's sudoers lets act as root). Elsewhere no group's, root's included: membership
+ * of a group makes no one root.
  */
 export function rootEquivalentGroup(gid: number, platform = process.platform): boolean {
-  return gid === 0 || (platform === 'darwin' && gid === 80);
+  return platform === 'darwin' && (gid === 0 || gid === 80);
 }
 
 /** A system database's text, or none where it cannot be read. */

@@ -33,16 +33,16 @@ describe('groupIsUsersAlone', () => {
 });
 
 describe('rootEquivalentGroup', () => {
-  it("trusts root's group, and Homebrew's admin group on macOS", () => {
-    expect(rootEquivalentGroup(0, 'linux')).toBe(true);
+  it("trusts macOS's wheel and admin (Homebrew's) groups", () => {
     expect(rootEquivalentGroup(0, 'darwin')).toBe(true);
     expect(rootEquivalentGroup(80, 'darwin')).toBe(true);
   });
 
   // attack21c C3: on a Debian without sudo, a member of the `sudo` group replaced the hook program in a
-  // prefix that group could write. A group's name says nothing of what sudoers grants it.
-  it('does not trust a group for its name (wheel, sudo, admin on Linux) nor any other group', () => {
-    for (const gid of [10, 27, 50, 80, 4242]) expect(rootEquivalentGroup(gid, 'linux')).toBe(false);
+  // prefix that group could write; attack21d V3a: a member of root's group (not root) did the same in a
+  // root:root 0775 prefix. Membership of a group makes no one root.
+  it('trusts no group on Linux, root included, for its name or its id', () => {
+    for (const gid of [0, 10, 27, 50, 80, 4242]) expect(rootEquivalentGroup(gid, 'linux')).toBe(false);
     expect(rootEquivalentGroup(4242, 'darwin')).toBe(false);
   });
 });
