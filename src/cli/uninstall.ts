@@ -140,16 +140,22 @@ export async function uninstall(options: UninstallOptions, ctx: CliContext): Pro
   const agents = knownAgents(ctx);
   // Only the secrets there are: none was stored where the agent came from the environment alone.
   const stored = await storedSecretCount(agents, ctx);
+  const sessionsToo = sessions > 0 ? `, and those of ${ofSessions}` : '';
+  // Said only of what is there: after a purge the folder holds the record alone.
+  const hasState =
+    existsSync(root) && readdirSync(root).some((name) => join(root, name) !== userLiveFile(env));
   if (options.purge) {
     for (const { agentId, baseUrl } of agents) await deleteSecret(agentId, baseUrl, { env });
     const record = purgeState(root, env);
-    const secrets =
+    const deleted = [
+      hasState ? (record ? `everything in ${root} but one record` : root) : null,
       stored > 0
-        ? ` and the stored secrets (${count(stored, 'agent')}${sessions > 0 ? `, and those of ${ofSessions}` : ''})`
+        ? `the stored secrets (${count(stored, 'agent')}${sessionsToo})`
         : sessions > 0
-          ? ` and the secrets of ${ofSessions}`
-          : '';
-    out.line(`${out.green('✓')} Deleted ${record ? `everything in ${root} but one record` : root}${secrets}`);
+          ? `the secrets of ${ofSessions}`
+          : null,
+    ].filter((part) => part !== null);
+    if (deleted.length > 0) out.line(`${out.green('✓')} Deleted ${deleted.join(' and ')}`);
     if (record) {
       out.line(`  Kept: ${record} (when our hooks were installed: times only) so that`);
       out.line(
@@ -161,17 +167,21 @@ export async function uninstall(options: UninstallOptions, ctx: CliContext): Pro
     out.line('  Left as they are: project settings in .infinium/ folders and the `.infinium/` line `init`');
     out.line("  may have added to a project .gitignore (both are the project's; delete them if you wish).");
   } else {
-    const secrets =
+    const kept = [
+      hasState ? `${root} (history, traces still waiting, settings)` : null,
       stored > 0
-        ? ` and the stored secret${stored > 1 ? 's' : ''}${sessions > 0 ? `, and those of ${ofSessions}` : ''}`
+        ? `the stored secret${stored > 1 ? 's' : ''}${sessionsToo}`
         : sessions > 0
-          ? ` and the secrets of ${ofSessions}`
-          : '';
-    out.line(`  Kept: ${root} (history, traces still waiting, settings)${secrets}`);
+          ? `the secrets of ${ofSessions}`
+          : null,
+    ].filter((part) => part !== null);
+    if (kept.length > 0) out.line(`  Kept: ${kept.join(' and ')}`);
     if (backups.length > 0) out.line(`  Kept: our backups of the files we edited: ${backups.join(', ')}`);
-    out.line(
-      '  `infinium-codex uninstall --purge` removes them too; project .infinium/ folders stay either way.',
-    );
+    if (kept.length > 0 || backups.length > 0) {
+      out.line(
+        '  `infinium-codex uninstall --purge` removes them too; project .infinium/ folders stay either way.',
+      );
+    }
   }
   out.line(
     `Nothing of ours runs now. Last step: \`npm uninstall -g ${PACKAGE_NAME}\` (or delete the clone you ran it from).`,

@@ -729,6 +729,16 @@ describe('uninstall leaves nothing of ours running and says what it keeps (first
     expect(purged.stdout).not.toContain('secret');
     expect(purged.stdout).not.toContain('backups');
     expect(readdirSync(sandbox.codexHome)).toEqual([]);
+    // Then there is nothing left to keep or delete but the record, and nothing else is claimed.
+    const again = await runCli(sandbox, ['uninstall'], { env });
+    expect(again.stdout).toBe(
+      'No hooks or trust entries of ours were installed.\nNothing of ours runs now. Last step: `npm uninstall -g infinium-codex-connector` (or delete the clone you ran it from).\n',
+    );
+    const purgedAgain = await runCli(sandbox, ['uninstall', '--purge'], { env });
+    expect(purgedAgain.stdout).not.toContain('Deleted');
+    expect(purgedAgain.stdout).toContain(
+      `  Kept: ${join(sandbox.stateDir, 'hooks-live.json')} (when our hooks`,
+    );
   });
 
   it('--purge deletes our backups too, and says so', async () => {
