@@ -2,7 +2,7 @@
 import type { HookTarget } from '../codex/hooks-file';
 import type { InstalledHook } from '../codex/install';
 import { targetFor } from '../codex/native-hook';
-import { type FoundSecret, loadSecret, type SecretSource } from '../config/credentials';
+import { type FoundSecret, loadConfigSecret, type SecretSource } from '../config/credentials';
 import { type Env, statePaths, systemPaths } from '../config/paths';
 import {
   type CaptureMode,
@@ -39,7 +39,7 @@ export async function requireAgent(
       'When you have an account, run `infinium-codex init` with your agent id and secret, then `infinium-codex retry`.',
     );
   }
-  const secret = await loadSecret(config.agentId, config.baseUrl, { env: ctx.env });
+  const secret = await loadConfigSecret(config, { env: ctx.env });
   if (!secret) {
     throw new UserError(
       `No secret is stored for agent ${config.agentId}.`,

@@ -5,7 +5,7 @@ import { CodexFileError } from '../codex/hooks-file';
 import { hooksFileFor, inspectHooks } from '../codex/install';
 import { codexNeeds, formatVersion } from '../codex/version';
 import { ALLOW_COMMAND } from '../config/consent';
-import { loadSecret } from '../config/credentials';
+import { loadConfigSecret } from '../config/credentials';
 import { statePaths } from '../config/paths';
 import { isPaused } from '../config/pause';
 import { isLocalOnly } from '../config/settings';
@@ -38,9 +38,7 @@ export async function status(options: StatusOptions, ctx: CliContext, nowMs = Da
     command: ALLOW_COMMAND,
   };
   const secret =
-    config && !isLocalOnly(config)
-      ? await loadSecret(config.agentId, config.baseUrl, { env, machineFilesProblem })
-      : null;
+    config && !isLocalOnly(config) ? await loadConfigSecret(config, { env, machineFilesProblem }) : null;
   const root = config?.projectRoot ?? setup.projectDir;
   // The project's hooks too, where the probe stopped at the user's (a project's own may count twice).
   const projectFile = hooksFileFor('project', root, env);

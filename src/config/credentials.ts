@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
 import { loadedFolderProblem, type Untrusted } from './path-trust';
 import { type Env, statePaths, systemFilesProblem, systemPaths, withoutAgentSecret } from './paths';
+import type { ResolvedConfig } from './settings';
 
 export const KEYRING_SERVICE = 'infinium-codex';
 export const KEYRING_TIMEOUT_MS = 3_000;
@@ -245,6 +246,22 @@ export async function loadSecret(
   if (machineProblem !== null) return null;
   const fromSystem = readCredentialFile(env, systemPaths(env).credentials)[account];
   return fromSystem ? { secret: fromSystem, source: 'system' } : null;
+}
+
+/**
+ * The secret for a resolved destination. INFINIUM_AGENT_SECRET is bound to no origin, so it never goes to a
+ * base URL a project file chose (attack21d V4a: a fleet's login-profile secret went to an allowed project
+ * file's server); that destination takes only a secret stored for its origin.
+ */
+export function loadConfigSecret(
+  config: Pick<ResolvedConfig, 'agentId' | 'baseUrl' | 'projectBaseUrl'>,
+  options: CredentialOptions = {},
+): Promise<FoundSecret | null> {
+  const env = options.env ?? process.env;
+  return loadSecret(config.agentId, config.baseUrl, {
+    ...options,
+    env: config.projectBaseUrl ? withoutAgentSecret(env) : env,
+  });
 }
 
 export interface StoredSecret {

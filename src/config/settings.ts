@@ -72,6 +72,11 @@ export interface ResolvedConfig {
   /** What of the project file was set aside and why (`status` and `doctor` say it). */
   projectNotes?: { file: string; notes: string[] } | null;
   /**
+   * The base URL is a project file's choice, another than the user's own settings would give: a secret from
+   * the environment, bound to no origin, is not sent there (loadConfigSecret), only one stored for it.
+   */
+  projectBaseUrl?: true;
+  /**
    * INFINIUM_CODEX_RUN_ID / INFINIUM_CODEX_RUN_LABEL of the session: one experiment (a CI job, a benchmark
    * harness) that spans many Codex sessions, carried into each trace's environment (at most 200 characters).
    */
@@ -483,6 +488,15 @@ function systemSettings(env: Env, problem = systemFilesProblem(env)): Settings {
   return problem === null ? readSettings(systemPaths(env).config) : {};
 }
 
+const withDefaultBaseUrl = (settings: Settings) => (settings.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+
+/** The base URL the user's own layers (machine, user, environment) name, a project file's left out. */
+const ownBaseUrl = (layers: Layer[]) =>
+  withDefaultBaseUrl({
+    baseUrl: layers.findLast((layer) => !layer.ownAgentOnly && layer.settings.baseUrl !== undefined)?.settings
+      .baseUrl,
+  });
+
 /**
  * The configuration for a session started in `cwd`, or null when nothing names an agent for it.
  * `machineFilesProblem`: systemFilesProblem's answer, when the caller has it already.
@@ -516,9 +530,10 @@ export function resolveConfig(
   const projectRoot = project ? dirname(dirname(project.file)) : null;
   const sourceOf = (key: keyof SettingSources) => sources[key] ?? 'default';
   const agentSource = sourceOf('agentId');
+  const baseUrl = withDefaultBaseUrl(merged);
   return {
     agentId: merged.agentId,
-    baseUrl: (merged.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    baseUrl,
     granularity: merged.granularity ?? 'turn',
     contentMode: merged.contentMode ?? 'redacted',
     redactPatterns: layers.flatMap((layer) => layer.settings.redactPatterns ?? []),
@@ -539,6 +554,9 @@ export function resolveConfig(
       contentMode: sourceOf('contentMode'),
     },
     projectNotes: project && project.notes.length > 0 ? { file: project.file, notes: project.notes } : null,
+    ...(project && sources.baseUrl === project.file && baseUrl !== ownBaseUrl(layers)
+      ? { projectBaseUrl: true as const }
+      : {}),
     ...runFacts(env),
   };
 }

@@ -330,7 +330,7 @@ async function processSession(
         turnKey: 'session',
         turns,
         config: firstConfig,
-        secret: secretSource(first),
+        secret: secretSource(first, firstConfig),
         choices: ownChoices(rootEvent(first)?.env),
         files: unit.flatMap(spoolFiles),
         nowMs: now(),
@@ -389,7 +389,7 @@ async function processSession(
         turnKey,
         turns: [turn],
         config,
-        secret: secretSource(grouped),
+        secret: secretSource(grouped, config),
         choices: ownChoices(rootEvent(grouped)?.env),
         files: spoolFiles(grouped),
         nowMs: now(),
@@ -594,9 +594,12 @@ function turnConfig(pass: Pass, sessionId: string, grouped: GroupedTurn): Resolv
   return config;
 }
 
-/** Where the trace's secret comes from: the session's own (it was started with one), else the stored one. */
-function secretSource(grouped: GroupedTurn): OutboxEntry['secret'] {
-  return rootEvent(grouped)?.env?.[SECRET_VAR] ? 'session' : 'stored';
+/**
+ * Where the trace's secret comes from: the session's own (it was started with one), else the stored one; the
+ * stored one also where a project file chose the base URL, as loadConfigSecret decides for the CLI.
+ */
+function secretSource(grouped: GroupedTurn, config: ResolvedConfig): OutboxEntry['secret'] {
+  return rootEvent(grouped)?.env?.[SECRET_VAR] && !config.projectBaseUrl ? 'session' : 'stored';
 }
 
 /** The capture mode traces name (`init`'s choice); lean when the config file is broken. */

@@ -218,6 +218,30 @@ describe('planted-project-config-redirects-secret', () => {
     expect(readFileSync(join(sibling, '.infinium', 'config.json'), 'utf8')).toBe(siblingFile);
   });
 
+  // attack21d V4a: the fleet recipe's login-profile secret (no agent id) in a session of a project whose
+  // allowed file names its own agent and server: that server gets nothing with the environment's secret.
+  it("an allowed project file's server never gets the environment's secret, from the worker or the CLI", async () => {
+    await userDefaults();
+    const ENV_SECRET = 'ik_live_fleet_login_profile_000000042';
+    // It accepts the environment's secret: any request made with it is answered 200.
+    const theirs = await startStandIn({ agP: ENV_SECRET });
+    const clone = plantedClone({ agentId: 'agP', baseUrl: theirs.url });
+    expect((await runCli(sandbox, ['allow'], { cwd: clone })).code).toBe(0);
+    await feed(session(clone, '0a000000-0000-4000-8000-000000000044', 'fleet'), {
+      INFINIUM_AGENT_SECRET: ENV_SECRET,
+    });
+    await waitForWorkerIdle(sandbox.stateDir, { timeoutMs: 60_000 });
+    expect(theirs.traces).toEqual([]);
+    const env = { INFINIUM_AGENT_SECRET: ENV_SECRET };
+    const status = await runCli(sandbox, ['status'], { cwd: clone, env });
+    expect(status.stdout).toMatch(/^Secret: +.*none stored for agP at /m);
+    await runCli(sandbox, ['doctor'], { cwd: clone, env });
+    await runCli(sandbox, ['test'], { cwd: clone, env });
+    expect(theirs.requests.filter((request) => request.status === 200)).toEqual([]);
+    expect(theirs.traces).toEqual([]);
+    await theirs.close();
+  });
+
   it('init writing the project file is the consent for what it wrote', async () => {
     sandbox = makeSandbox();
     const init = await runCli(sandbox, initArgs(AGENT, infinium.url), { input: SECRET });

@@ -58,8 +58,13 @@ export function makeSandbox(agent?: { agentId: string; baseUrl: string; granular
   };
   // Retried: a detached worker may still be writing its last lines when a test is over.
   const cleanup = () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-  // The project file is the user's own, as `init` writes it: allowed (src/config/consent.ts).
-  if (agent) recordDecision(join(project, '.infinium', 'config.json'), 'allow', env);
+  // The project file is the user's own, as `init` writes it: allowed (src/config/consent.ts); its server is
+  // the user's own too (their settings name it), so a session's own secret may go there (loadConfigSecret).
+  if (agent) {
+    recordDecision(join(project, '.infinium', 'config.json'), 'allow', env);
+    mkdirSync(state, { recursive: true, mode: 0o700 });
+    writeFileSync(join(state, 'config.json'), JSON.stringify({ baseUrl: agent.baseUrl }), { mode: 0o600 });
+  }
   return { dir, home, state, project, baseUrl: agent?.baseUrl, env, cleanup };
 }
 

@@ -1,5 +1,5 @@
 // Doctor's checks on reaching Infinium: the keyring, the stored secret, the API and the clock.
-import { loadSecret, probeKeyring } from '../../config/credentials';
+import { loadConfigSecret, probeKeyring } from '../../config/credentials';
 import { AgentCredentials, health } from '../../infinium/client';
 import { InfiniumError } from '../../infinium/errors';
 import { proxyFor } from '../../infinium/http';
@@ -17,7 +17,7 @@ export async function connectionFindings(probe: Probe, ctx: CliContext): Promise
   if (!config) return [];
   const findings: Finding[] = [];
   const keyring = await probeKeyring(config.agentId, config.baseUrl, { env: ctx.env });
-  const secret = await loadSecret(config.agentId, config.baseUrl, { env: ctx.env });
+  const secret = await loadConfigSecret(config, { env: ctx.env });
   if (keyring.state === 'refused') {
     findings.push({
       check: 'keyring',

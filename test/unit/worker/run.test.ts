@@ -596,7 +596,8 @@ describe('the worker', () => {
   });
 
   it("retry never carries a session's own secret to the agent its project names now", async () => {
-    writeProjectConfig(box, { agentId: 'wrongid', baseUrl: `${server.url}/wrong/prefix` });
+    // The user's own server (a session's secret goes to no other: loadConfigSecret), a wrong agent id.
+    writeProjectConfig(box, { agentId: 'wrongid', baseUrl: server.url });
     const s = codexSession('s-own', box.project);
     spool(s.prompt('t1', 'x'), undefined, { INFINIUM_AGENT_SECRET: 'set' });
     spool(s.stop('t1', 'y'), undefined, { INFINIUM_AGENT_SECRET: 'set' });
@@ -607,7 +608,7 @@ describe('the worker', () => {
     const recovery = await recoverOutbox(env, { dead: true });
     expect(recovery?.retargeted).toEqual([
       {
-        from: { agentId: 'wrongid', baseUrl: `${server.url}/wrong/prefix` },
+        from: { agentId: 'wrongid', baseUrl: server.url },
         to: { agentId: AGENT, baseUrl: server.url },
         count: 1,
         refused: expect.stringContaining('its own secret'),
