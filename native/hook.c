@@ -214,6 +214,12 @@ static int write_trailer(int fd) {
   return written;
 }
 
+/* The open file is a regular file of the user's. */
+static int ours(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid();
+}
+
 /*
  * A worker at work (its pid alive, its lock's mtime still ahead of our entry's: see src/spool/lock.ts) will
  * look at the spool again if asked: leave it a rerun request rather than start a Node process that would
@@ -235,9 +241,11 @@ static int asked_worker(const char *root, const char *entry) {
   if (lock_at.tv_sec < entry_at.tv_sec ||
       (lock_at.tv_sec == entry_at.tv_sec && lock_at.tv_nsec <= entry_at.tv_nsec))
     return 0;
-  int fd = open(lock, O_RDONLY | O_CLOEXEC);
+  /* Both files only when they are regular files of the user's, as hook.sh: another user who could write
+   * the state folder may have planted a FIFO there (O_NONBLOCK: its open cannot block us). */
+  int fd = open(lock, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return 0;
-  ssize_t n = read(fd, line, sizeof line - 1);
+  ssize_t n = ours(fd) ? read(fd, line, sizeof line - 1) : -1;
   close(fd);
   if (n <= 0) return 0;
   line[n] = '\0';
@@ -250,10 +258,11 @@ static int asked_worker(const char *root, const char *entry) {
   if (pid <= 0 || pid > INT_MAX || kill((pid_t)pid, 0) != 0) return 0;
   if (!join(rerun, root, "/worker.rerun")) return 0;
   remove_link(rerun);
-  fd = open(rerun, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+  fd = open(rerun, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
   if (fd < 0) return 0;
+  int asked = ours(fd);
   close(fd);
-  return access(lock, F_OK) == 0;
+  return asked && access(lock, F_OK) == 0;
 }
 
 /*

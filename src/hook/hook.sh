@@ -189,9 +189,12 @@ SessionStart | Stop | SubagentStop | Interrupt | SessionEnd | UserPromptSubmit1)
   # will look at the spool again if asked: leave it a rerun request rather than start a Node process that
   # would only do the same and exit. It checks for requests after releasing the lock, so a lock still
   # there after our request means it will see it; a lock gone means we start a worker after all.
+  # Both files only when they are regular files of the user's (or the request is not there yet): another
+  # user who could write the state folder may have planted a FIFO there, whose open would block us.
   lock=$root/worker.lock
   # Not at SessionStart: its snapshot cannot wait for a busy worker's pass to end.
-  if [ $# = 0 ] && [ "$ev" != SessionStart ] && [ "$lock" -nt "$f" ] && [ ! -L "$lock" ]; then
+  if [ $# = 0 ] && [ "$ev" != SessionStart ] && [ "$lock" -nt "$f" ] && [ ! -L "$lock" ] &&
+    [ -f "$lock" ] && [ -O "$lock" ]; then
     l=
     read -r l <"$lock" 2>/dev/null
     p=${l#*\"pid\":}
@@ -199,7 +202,9 @@ SessionStart | Stop | SubagentStop | Interrupt | SessionEnd | UserPromptSubmit1)
     if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
       r=$root/worker.rerun
       if [ -L "$r" ]; then command -p rm -f "$r"; fi
-      command : >>"$r" && [ -e "$lock" ] && exit 0
+      if { [ ! -e "$r" ] || { [ -f "$r" ] && [ -O "$r" ]; }; } && command : >>"$r" && [ -e "$lock" ]; then
+        exit 0
+      fi
     fi
   fi
   # Its own session, so that a kill of the hook's process group does not take it down. `setsid -f` returns

@@ -32,8 +32,9 @@ const WORKER_EVENTS = new Set(WORKER_TRIGGERS);
 const MAX_SEQUENCE = 64;
 /** Added to the worker's niceness, as hook.sh's `nice -n 10` (os.setPriority maps it on Windows). */
 const WORKER_NICENESS = 10;
-const APPEND_NO_FOLLOW =
-  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+// O_NONBLOCK: a FIFO another user planted where we append cannot block us (ownFile then refuses it).
+const NO_FOLLOW_NO_BLOCK = (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+const APPEND_NO_FOLLOW = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW_NO_BLOCK;
 
 export function runHook(eventArg: string | undefined, env: Env = process.env): void {
   // Letters only, and short enough to fit a file name (else the payload could not be spooled at all).
@@ -150,12 +151,19 @@ function askedWorker(root: string): boolean {
   try {
     const stat = lstatSync(lock);
     if (!stat.isFile() || stat.mtimeMs <= Date.now()) return false;
-    const pid = Number(/"pid":(\d+)/.exec(readFileSync(lock, 'utf8'))?.[1]);
+    // Both files only when they are regular files of the user's, as hook.sh: another user who could write
+    // the state folder may have planted a FIFO there.
+    const fd = openSync(lock, constants.O_RDONLY | NO_FOLLOW_NO_BLOCK);
+    const text = ownFile(fd) ? readFileSync(fd, 'utf8') : '';
+    closeSync(fd);
+    const pid = Number(/"pid":(\d+)/.exec(text)?.[1]);
     if (!pid) return false;
     process.kill(pid, 0);
     removeLinks([join(root, 'worker.rerun')]);
-    closeSync(openSync(join(root, 'worker.rerun'), APPEND_NO_FOLLOW, 0o600));
-    return existsSync(lock);
+    const rerun = openSync(join(root, 'worker.rerun'), APPEND_NO_FOLLOW, 0o600);
+    const asked = ownFile(rerun);
+    closeSync(rerun);
+    return asked && existsSync(lock);
   } catch {
     return false;
   }
@@ -202,6 +210,13 @@ function ownFolder(path: string): boolean {
   return stat?.isDirectory() === true && (uid === undefined || stat.uid === uid);
 }
 
+/** The open file is a regular file of the user's (any owner where there are none). */
+function ownFile(fd: number): boolean {
+  const stat = fstatSync(fd);
+  const uid = process.getuid?.();
+  return stat.isFile() && (uid === undefined || stat.uid === uid);
+}
+
 function logFailure(root: string, message: string): void {
   // Never into a state dir the hook would not spool into, nor into a log folder another user made.
   if (!isAbsolute(root) || stateRootForeign(root)) return;
@@ -210,12 +225,8 @@ function logFailure(root: string, message: string): void {
     mkdirSync(join(root, 'logs'), { recursive: true, mode: 0o700 });
     if (!ownFolder(root) || !ownFolder(join(root, 'logs'))) return;
     // Only a regular file: a FIFO there would block us (O_NONBLOCK: it fails at once, or is refused here).
-    const fd = openSync(
-      join(root, 'logs', 'hook.log'),
-      APPEND_NO_FOLLOW | (constants.O_NONBLOCK ?? 0),
-      0o600,
-    );
-    if (fstatSync(fd).isFile()) writeSync(fd, `${new Date().toISOString()} ${message}\n`);
+    const fd = openSync(join(root, 'logs', 'hook.log'), APPEND_NO_FOLLOW, 0o600);
+    if (ownFile(fd)) writeSync(fd, `${new Date().toISOString()} ${message}\n`);
     closeSync(fd);
   } catch {
     // nowhere left to say it; staying silent towards Codex matters more

@@ -18,6 +18,7 @@
 // worker that would only do the same and exit (src/hook/hook.sh).
 import {
   closeSync,
+  constants,
   fstatSync,
   futimesSync,
   linkSync,
@@ -145,7 +146,7 @@ export function lockHeld(file: string, nowMs = Date.now()): boolean {
 export function lockHolder(file: string, nowMs = Date.now()): number | null {
   if (!lockHeld(file, nowMs)) return null;
   try {
-    const { pid } = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    const { pid } = readOwner(file);
     return typeof pid === 'number' && pid > 0 ? pid : null;
   } catch {
     return null;
@@ -158,10 +159,24 @@ export function lockHolder(file: string, nowMs = Date.now()): number | null {
  */
 export function lockCreatedAtMs(file: string): number | null {
   try {
-    const { createdAtMs } = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    const { createdAtMs } = readOwner(file);
     return typeof createdAtMs === 'number' ? createdAtMs : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * What the lock says of its holder. Only a regular file is read: a FIFO there (planted while the state folder
+ * was open to others) would block the worker, so it is opened with O_NONBLOCK and refused.
+ */
+function readOwner(file: string): Partial<LockOwner> {
+  const fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error(`${file} is not a regular file`);
+    return JSON.parse(readFileSync(fd, 'utf8')) as Partial<LockOwner>;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -174,7 +189,7 @@ function isStale(file: string, nowMs: number): boolean {
   }
   let owner: Partial<LockOwner>;
   try {
-    owner = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    owner = readOwner(file);
   } catch {
     // Empty between the holder's open and write: fresh means a holder is writing it; old means it died there.
     return ageMs > LOCK_HEARTBEAT_MS;
@@ -317,7 +332,7 @@ function heldLock(file: string, fd: number, owner: LockOwner): HeldLock {
   beat();
   const ours = () => {
     try {
-      return (JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>).token === owner.token;
+      return readOwner(file).token === owner.token;
     } catch {
       return false;
     }

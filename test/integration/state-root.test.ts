@@ -13,6 +13,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -188,13 +189,18 @@ describe('a state folder that is not the user’s alone', () => {
   });
 });
 
-/** A prompt event, run the way Codex runs it but through `sh -c '<setup>; exec <hook>'`: the hook keeps sh's pid. */
-function promptThrough(frontEnd: (typeof FRONT_ENDS)[number], setup: string, env: Record<string, string>) {
-  const [command, args] = hookCommand(frontEnd, 'UserPromptSubmit', {});
+/** An event, run the way Codex runs it but through `sh -c '<setup>; exec <hook>'`: the hook keeps sh's pid. */
+function eventThrough(
+  frontEnd: (typeof FRONT_ENDS)[number],
+  event: 'UserPromptSubmit' | 'Stop',
+  setup: string,
+  env: Record<string, string>,
+) {
+  const [command, args] = hookCommand(frontEnd, event, {});
   const payload = JSON.stringify({
-    hook_event_name: 'UserPromptSubmit',
+    hook_event_name: event,
     session_id: '55555555-5555-4555-8555-555555555555',
-    prompt: 'SECRET-PROMPT-TEXT',
+    ...(event === 'UserPromptSubmit' ? { prompt: 'SECRET-PROMPT-TEXT' } : {}),
   });
   // Killed well before Codex would (10 s): a hook that blocks is what these tests catch.
   return runProcess('sh', ['-c', `${setup} && exec "$@"`, 'sh', command, ...args], payload, env, {
@@ -202,8 +208,29 @@ function promptThrough(frontEnd: (typeof FRONT_ENDS)[number], setup: string, env
   });
 }
 
-const spooledPrompts = (state: string) =>
-  readdirSync(join(state, 'spool')).filter((name) => name.endsWith('.UserPromptSubmit.json'));
+const promptThrough = (frontEnd: (typeof FRONT_ENDS)[number], setup: string, env: Record<string, string>) =>
+  eventThrough(frontEnd, 'UserPromptSubmit', setup, env);
+
+const spooled = (state: string, event: string) =>
+  readdirSync(join(state, 'spool')).filter((name) => name.endsWith(`.${event}.json`));
+const spooledPrompts = (state: string) => spooled(state, 'UserPromptSubmit');
+
+/** The sandbox's state folder (0700) with our folders made, as after a first event. */
+function stateWithFolders(sandbox: Sandbox): string {
+  mkdirSync(join(sandbox.stateDir, 'spool', 'tmp'), { recursive: true, mode: 0o700 });
+  mkdirSync(join(sandbox.stateDir, 'logs'), { mode: 0o700 });
+  return sandbox.stateDir;
+}
+
+/** Sets a file's mtime far ahead: a lock whose holder promised to refresh it, to the hooks. */
+function ahead(file: string): string {
+  const later = new Date('2030-01-01T00:00:00Z');
+  utimesSync(file, later, later);
+  return file;
+}
+
+/** The kind of an entry, read without opening it (a FIFO would block a read). */
+const isFifo = (path: string) => lstatSync(path).isFIFO();
 
 describe('FIFOs where the hooks write (issue 21, kind 3; attack21c C5)', () => {
   it('a FIFO under the temp name the hook will take: skipped, never opened; the event is kept', async () => {
@@ -230,6 +257,36 @@ describe('FIFOs where the hooks write (issue 21, kind 3; attack21c C5)', () => {
       const run = await promptThrough(frontEnd, 'true', sandbox.env);
       expect(run, frontEnd).toEqual({ code: 0, stdout: '', stderr: '' });
       expect(spooledPrompts(sandbox.stateDir), frontEnd).toHaveLength(1);
+    }
+  }, 60_000);
+
+  // The "ask a busy worker to run again" step of a turn-ending event reads worker.lock and appends to
+  // worker.rerun (attack21d V5a): the worker is started instead.
+  it('a FIFO as worker.lock, newer than the event: never opened, so a Stop cannot block; the event is kept', async () => {
+    for (const frontEnd of FRONT_ENDS) {
+      const sandbox = makeSandbox();
+      const state = stateWithFolders(sandbox);
+      execFileSync('mkfifo', [join(state, 'worker.lock')]);
+      ahead(join(state, 'worker.lock'));
+      const run = await eventThrough(frontEnd, 'Stop', 'true', sandbox.env);
+      expect(run, frontEnd).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(spooled(state, 'Stop'), frontEnd).toHaveLength(1);
+      expect(isFifo(join(state, 'worker.lock')), frontEnd).toBe(true);
+    }
+  }, 60_000);
+
+  it('a FIFO as worker.rerun beside a busy worker’s lock: never opened, so a Stop cannot block; the event is kept', async () => {
+    for (const frontEnd of FRONT_ENDS) {
+      const sandbox = makeSandbox();
+      const state = stateWithFolders(sandbox);
+      // A live process (this test's) as the lock's holder.
+      writeFileSync(join(state, 'worker.lock'), JSON.stringify({ pid: process.pid }));
+      ahead(join(state, 'worker.lock'));
+      execFileSync('mkfifo', [join(state, 'worker.rerun')]);
+      const run = await eventThrough(frontEnd, 'Stop', 'true', sandbox.env);
+      expect(run, frontEnd).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(spooled(state, 'Stop'), frontEnd).toHaveLength(1);
+      expect(isFifo(join(state, 'worker.rerun')), frontEnd).toBe(true);
     }
   }, 60_000);
 
@@ -285,6 +342,20 @@ describe('FIFOs where the hooks write (issue 21, kind 3; attack21c C5)', () => {
       },
       60_000,
     );
+
+    it('theirs: a busy worker’s lock (a live pid, mtime ahead) is no worker of ours: no request is left for it', async () => {
+      for (const frontEnd of FRONT_ENDS) {
+        const sandbox = makeSandbox();
+        const state = stateWithFolders(sandbox);
+        writeFileSync(join(state, 'worker.lock'), JSON.stringify({ pid: process.pid }));
+        chownSync(ahead(join(state, 'worker.lock')), other.uid, other.gid);
+        const run = await eventThrough(frontEnd, 'Stop', 'true', sandbox.env);
+        expect(run, frontEnd).toEqual({ code: 0, stdout: '', stderr: '' });
+        expect(spooled(state, 'Stop'), frontEnd).toHaveLength(1);
+        // The worker started instead refuses the folder (another user's entry in it) and writes nothing.
+        expect(existsSync(join(state, 'worker.rerun')), frontEnd).toBe(false);
+      }
+    }, 60_000);
   });
 });
 
