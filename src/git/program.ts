@@ -64,11 +64,11 @@ function programIn(dir: string, name: string, controlled: Controlled): string | 
 }
 
 /**
- * The `name` (git or codex) to run for a folder `cwd`, by absolute path, with the PATH it may run helpers
- * from; null when PATH holds none we trust.
+ * The `name` (git, codex, or the browser opener of `view`) to run for a folder `cwd`, by absolute path, with
+ * the PATH it may run helpers from; null when PATH holds none we trust.
  */
 export function trustedProgram(
-  name: 'git' | 'codex',
+  name: 'git' | 'codex' | 'xdg-open' | 'open',
   cwd: string,
   path: string | undefined = process.env.PATH,
 ): TrustedProgram | null {

@@ -3,7 +3,7 @@
 // errors, redaction markers and Maestro's evaluation; the HTML readable without JavaScript; the CSP in force;
 // no request leaves 127.0.0.1; the token and the Host are checked; SIGTERM ends it at once.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -456,6 +456,38 @@ describe('view: opening the browser', () => {
       await watcherDone;
       other?.remove();
     }
+  }, 60_000);
+  // attack21d V7a: the opener is found as git and codex are (src/git/program.ts), never from a folder of the
+  // project, wherever PATH puts it (direnv's PATH_add bin).
+  it("never runs a project's own opener; the trusted one gets no agent secret and no folder of the project on PATH", async () => {
+    const box = makeSandbox();
+    seed(box);
+    const planted = join(box.root, 'planted-ran.log');
+    mkdirSync(join(box.project, 'bin'));
+    writeFileSync(join(box.project, 'bin', 'xdg-open'), `#!/bin/sh\necho "$0 $*" >>'${planted}'\n`, {
+      mode: 0o755,
+    });
+    const log = join(box.root, 'xdg-open.log');
+    writeFileSync(join(box.root, 'bin', 'xdg-open'), `#!/bin/sh\nenv >'${log}.env'\necho "$1" >'${log}'\n`, {
+      mode: 0o755,
+    });
+    const view = await serve(box, [], {
+      PATH: `${join(box.project, 'bin')}:${box.env.PATH}`,
+      INFINIUM_AGENT_SECRET: 'SESSION-SECRET-FOR-OPENER-789',
+    });
+    try {
+      for (let i = 0; i < 250 && !existsSync(log); i += 1)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      view.child.kill('SIGTERM');
+      expect(await view.exited).toBe(0);
+    }
+    expect(readFileSync(log, 'utf8').trim()).toBe(join(box.stateDir, 'view', `open-${view.child.pid}.html`));
+    expect(existsSync(planted) ? readFileSync(planted, 'utf8') : '').toBe('');
+    const seen = readFileSync(`${log}.env`, 'utf8');
+    expect(seen).not.toContain('INFINIUM_AGENT_SECRET');
+    expect(seen).toMatch(/^PATH=/m);
+    expect(seen).not.toContain(join(box.project, 'bin'));
   }, 60_000);
 });
 

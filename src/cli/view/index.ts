@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Env, statePaths, withoutAgentSecret } from '../../config/paths';
+import { trustedProgram } from '../../git/program';
 import { ensureDir, writeFileAtomic } from '../../spool/layout';
 import { processAlive } from '../../spool/lock';
 import type { CliContext } from '../context';
@@ -129,20 +130,24 @@ export function writeLaunchPage(env: Env, url: string): string {
   return file;
 }
 
-/** Opens `file` (a launch page) in the default browser; its path is all any command line shows. */
+/**
+ * Opens `file` (a launch page) in the default browser; its path is all any command line shows. The opener is
+ * found as git is (src/git/program.ts), never a project's own (a `bin/xdg-open` that direnv or npx put
+ * first on PATH), and runs what it runs from those trusted folders only; none there: the printed URL is enough.
+ */
 function openBrowser(file: string): void {
-  const [command, args] =
-    process.platform === 'darwin'
-      ? ['open', [file]]
-      : process.platform === 'win32'
-        ? ['cmd', ['/c', 'start', '""', file]]
-        : ['xdg-open', [file]];
+  const opener =
+    process.platform === 'win32'
+      ? { program: 'cmd', path: process.env.PATH ?? '' }
+      : trustedProgram(process.platform === 'darwin' ? 'open' : 'xdg-open', process.cwd());
+  if (!opener) return;
+  const args = process.platform === 'win32' ? ['/c', 'start', '""', file] : [file];
   try {
     // The browser and whatever the opener runs have no use for the agent secret.
-    const child = spawn(command, args, {
+    const child = spawn(opener.program, args, {
       detached: true,
       stdio: 'ignore',
-      env: withoutAgentSecret(process.env),
+      env: { ...withoutAgentSecret(process.env), PATH: opener.path },
     });
     child.on('error', () => {
       // No browser opener here: the URL is printed, which is enough.
