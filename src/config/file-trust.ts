@@ -53,7 +53,7 @@ function database(file: string): string {
  * private group (Debian's and Ubuntu's user groups), where a umask of 002 makes every file the user creates
  * group-writable, npm's unpacking included.
  */
-function groupTrusted(gid: number): boolean {
+export function groupTrusted(gid: number): boolean {
   if (rootEquivalentGroup(gid)) return true;
   if (gid !== process.getgid?.()) return false;
   try {

@@ -3,7 +3,7 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { pathTrustProblem, trustedOwner } from './file-trust';
+import { groupTrusted, pathTrustProblem, trustedOwner } from './file-trust';
 
 export type Env = Record<string, string | undefined>;
 
@@ -113,7 +113,7 @@ export function systemFilesProblem(env: Env = process.env): string | null {
  * could create our entries in it before we do, so the sticky bit makes it no safer. `tightenStateRoot`
  * closes a folder of ours that holds only our entries before this is asked.
  */
-export function stateRootProblem(env: Env = process.env): string | null {
+export function stateRootProblem(env: Env = process.env, deep = true): string | null {
   const explicit = env.INFINIUM_CODEX_HOME;
   if (explicit && !isAbsolute(explicit)) {
     return `INFINIUM_CODEX_HOME must be an absolute path, not "${explicit}": set it to a full path, or unset it to use ~/.infinium-codex.`;
@@ -143,12 +143,16 @@ export function stateRootProblem(env: Env = process.env): string | null {
   if (stat.uid !== uid) {
     return `The state folder ${root} belongs to another user (uid ${stat.uid}), who could change where your secret and traces go, so it is not used: ${elsewhere}.`;
   }
-  // What another user left inside (while the folder was open to them) decides as much as the folder itself:
-  // settings, consent, credentials, queued traces. Only a folder others could enter may hold such an entry
-  // deep down, so a closed one is checked at its top only.
-  const foreign = foreignEntry(root, (stat.mode & 0o077) !== 0);
-  if (foreign) {
-    return `The state folder ${root} holds ${foreign.name}, which belongs to another user (uid ${foreign.uid}) and could change where your secret and traces go, so the folder is not used: look at it and remove it, or ${elsewhere}.`;
+  // What another user left or changed inside (while it was open to them) decides as much as the folder
+  // itself: settings, consent, credentials, queued traces. Looked for whatever the folder's mode now:
+  // closing it (`chmod 700`) does not undo what was done meanwhile. At every depth, unless `deep` is false
+  // (the worker, on every pass: its top-level files here, and each file it reads by readOwnFile's check).
+  const strange = strangeEntry(root, deep);
+  if (strange?.theirs) {
+    return `The state folder ${root} holds ${strange.name}, which belongs to another user (uid ${strange.uid}) and could change where your secret and traces go, so the folder is not used: look at it and remove it, or ${elsewhere}.`;
+  }
+  if (strange) {
+    return `The state folder ${root} holds ${strange.name}, which other users can write (mode ${(strange.mode & 0o7777).toString(8).padStart(4, '0')}) and could have changed where your secret and traces go, so the folder is not used: look at it, then run \`chmod -R go-w ${root}\`, or ${elsewhere}.`;
   }
   if ((stat.mode & 0o022) !== 0) {
     return `The state folder ${root} can be written by other users (mode ${(stat.mode & 0o7777).toString(8).padStart(4, '0')}) and holds files that are not ours, so it is not used: run \`chmod go-w ${root}\`, or ${elsewhere}.`;
@@ -156,12 +160,31 @@ export function stateRootProblem(env: Env = process.env): string | null {
   return null;
 }
 
+/** An entry of the state folder another user may have written: theirs, or ours but writable by others. */
+export interface StrangeEntry {
+  /** Relative to the folder. */
+  name: string;
+  uid: number;
+  mode: number;
+  theirs: boolean;
+}
+
 /**
- * The first entry of the state folder (at any depth when `deep`; links never followed) that neither the user
- * nor root owns, named relative to the folder, or null.
+ * The first entry of the state folder, at any depth (links never followed), that neither the user nor root
+ * owns, or that others may write (we make every entry 0600 or 0700: such a mode was given later; group write
+ * counts as the user's own for the user's private group, as in file-trust), or null.
  */
-export function foreignEntry(root: string, deep: boolean): { name: string; uid: number } | null {
-  const walk = (dir: string, prefix: string): { name: string; uid: number } | null => {
+export function strangeEntry(root: string, deep = true): StrangeEntry | null {
+  // Another user's entry is named first: a mode is fixed with chmod, theirs needs a look.
+  let writable: StrangeEntry | null = null;
+  const trustedGroups = new Map<number, boolean>();
+  const othersWrite = (mode: number, gid: number) => {
+    if (mode & 0o002) return true;
+    if (!(mode & 0o020)) return false;
+    if (!trustedGroups.has(gid)) trustedGroups.set(gid, groupTrusted(gid));
+    return !trustedGroups.get(gid);
+  };
+  const walk = (dir: string, prefix: string): StrangeEntry | null => {
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -171,7 +194,10 @@ export function foreignEntry(root: string, deep: boolean): { name: string; uid: 
     for (const name of names) {
       const entry = lstatSync(join(dir, name), { throwIfNoEntry: false });
       if (!entry) continue;
-      if (!trustedOwner(entry.uid)) return { name: prefix + name, uid: entry.uid };
+      const found = { name: prefix + name, uid: entry.uid, mode: entry.mode };
+      if (!trustedOwner(entry.uid)) return { ...found, theirs: true };
+      if (!entry.isSymbolicLink() && othersWrite(entry.mode, entry.gid))
+        writable ??= { ...found, theirs: false };
       if (deep && entry.isDirectory()) {
         const inner = walk(join(dir, name), `${prefix}${name}/`);
         if (inner) return inner;
@@ -179,7 +205,7 @@ export function foreignEntry(root: string, deep: boolean): { name: string; uid: 
     }
     return null;
   };
-  return walk(root, '');
+  return walk(root, '') ?? writable;
 }
 
 /**

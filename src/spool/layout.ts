@@ -55,7 +55,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { type Env, foreignEntry, statePaths } from '../config/paths';
+import { groupTrusted } from '../config/file-trust';
+import { type Env, statePaths, strangeEntry } from '../config/paths';
 
 export interface SpoolPaths {
   root: string;
@@ -170,13 +171,18 @@ const APPEND_NO_FOLLOW =
 /** A file another user put among ours (while the state folder was open to them), or not a regular file. */
 export class NotOurs extends Error {}
 
-/** Throws NotOurs unless the open file `fd` is a regular file of the user's (any owner where there are none). */
+/**
+ * Throws NotOurs unless the open file `fd` is a regular file of the user's (any owner where there are none)
+ * that no one else could have written (we make ours 0600: a wider mode was given later, attack21d V6a).
+ */
 function checkOurs(fd: number, file: string): void {
   const stat = fstatSync(fd);
   const uid = process.getuid?.();
   if (!stat.isFile()) throw new NotOurs(`${file} is not a regular file`);
-  if (uid !== undefined && stat.uid !== uid)
-    throw new NotOurs(`${file} belongs to another user (uid ${stat.uid})`);
+  if (uid === undefined) return;
+  if (stat.uid !== uid) throw new NotOurs(`${file} belongs to another user (uid ${stat.uid})`);
+  if (stat.mode & 0o002 || (stat.mode & 0o020 && !groupTrusted(stat.gid)))
+    throw new NotOurs(`${file} can be written by other users (mode ${(stat.mode & 0o777).toString(8)})`);
 }
 
 /** Removes `file` (never followed) when it is there but not a regular file of the user's. Never throws. */
@@ -289,9 +295,9 @@ export function tightenStateRoot(env: Env = process.env): void {
     // Never another user's folder, even as root (which could chmod it): stateRootProblem refuses it.
     const uid = process.getuid?.();
     if (!stat.isDirectory() || (stat.mode & 0o077) === 0 || (uid !== undefined && stat.uid !== uid)) return;
-    // Another user's entry anywhere inside: left as found, so that stateRootProblem keeps refusing the
-    // folder (closed, it would be checked at its top only) until the user has looked at it.
-    if (foreignEntry(root, true)) return;
+    // Another user's entry anywhere inside, or one others could write (and so may have changed): left as
+    // found, and stateRootProblem refuses the folder until the user has looked; closing it would adopt that.
+    if (strangeEntry(root)) return;
     const names = readdirSync(root);
     for (const name of names) if (isOurs(name)) tighten(join(root, name));
     if (names.every(isOurs)) chmodSync(root, 0o700);

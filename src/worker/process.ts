@@ -31,7 +31,7 @@ export async function runWorkerProcess(
   // A relative state dir would be resolved against the session's project, and another user's (or one
   // others may write to) decides where the secret goes: do nothing at all (the CLI says what is wrong).
   tightenStateRoot(env);
-  if (stateRootProblem(env)) return;
+  if (stateRootProblem(env, false)) return;
   const log = spoolPaths(env).workerLog;
   if (argv.includes('--session-secret')) {
     try {

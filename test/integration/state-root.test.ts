@@ -410,19 +410,28 @@ describe('entries another user left in a state folder of the user’s, now close
       theirs(join(state, 'spool', '99999-0.UserPromptSubmit.json'), prompt?.payload ?? '');
       chmodSync(state, 0o700);
 
+      // Every command looks all the way down and refuses the folder (attack21d: closing it undoes nothing).
       const retry = await runCli(sandbox, ['retry']);
-      expect(retry.code, retry.stderr).toBe(0);
+      expect(retry.code).toBe(1);
+      expect(retry.stderr).toMatch(
+        /holds (outbox\/forged-0001~t1\.json|spool\/99999-0\.UserPromptSubmit\.json), which belongs to another user/,
+      );
+      // The worker, which looks at the top of the folder on each pass, meets each entry as it reads it.
+      const worker = spawn(process.execPath, [join(DIST, 'worker.mjs'), '--retry'], {
+        env: sandbox.env,
+        stdio: 'ignore',
+      });
+      expect(await new Promise((resolve) => worker.on('close', resolve))).toBe(0);
       expect(ours.receivedBytes().toString()).not.toContain('FORGED-BY-OTHER-USER');
       expect(readdirSync(outbox)).toEqual(['forged-0001~t1.json.not-ours']);
       expect(readdirSync(join(state, 'spool', 'corrupt'))).toEqual(['99999-0.UserPromptSubmit.json']);
       expect(readFileSync(join(state, 'logs', 'worker.log'), 'utf8')).toContain(
         `forged-0001~t1.json.not-ours, never sent: ${join(outbox, 'forged-0001~t1.json')} belongs to another user (uid ${other.uid})`,
       );
+      // Still refused, naming what is left to look at.
       const status = await runCli(sandbox, ['status']);
-      expect(status.stdout).not.toMatch(/1 waiting/);
-      const doctor = await runCli(sandbox, ['doctor']);
-      expect(doctor.stdout).toContain(
-        '1 queued trace of another user was set aside, never sent (outbox/forged-0001~t1.json.not-ours)',
+      expect(status.stderr).toMatch(
+        /holds (outbox\/forged-0001~t1\.json\.not-ours|spool\/corrupt\/99999-0\.UserPromptSubmit\.json), which belongs/,
       );
     }, 120_000);
   });

@@ -78,15 +78,39 @@ describe('stateRootProblem', () => {
       expect(statSync(state).mode & 0o777).toBe(0o755);
       expect(statSync(join(state, 'outbox')).mode & 0o777).toBe(0o777);
       rmSync(planted);
+      // What others could write in, they could have renamed or removed: the user closes it after a look.
+      expect(stateRootProblem(env)).toMatch(/holds outbox, which other users can write \(mode 0777\)/);
+      chmodSync(join(state, 'outbox'), 0o700);
       tightenStateRoot(env);
       expect(stateRootProblem(env)).toBeNull();
       expect(statSync(state).mode & 0o777).toBe(0o700);
     },
   );
 
+  // attack21d V6a: after a recursive `chmod 777`, another user rewrote config.json and credentials.json in
+  // place (still the user's files); the user closed the folder with `chmod 700`. Neither is used, nor closed.
+  it('refuses a folder holding a file others can write, at any depth, closed or not, and leaves it as found', () => {
+    const env = { INFINIUM_CODEX_HOME: state };
+    mkdirSync(join(state, 'outbox'), { mode: 0o700 });
+    for (const name of ['config.json', 'outbox/t~1.json']) {
+      writeFileSync(join(state, name), '{}');
+      chmodSync(join(state, name), 0o666);
+      for (const mode of [0o777, 0o700]) {
+        chmodSync(state, mode);
+        tightenStateRoot(env);
+        expect(stateRootProblem(env)).toBe(
+          `The state folder ${state} holds ${name}, which other users can write (mode 0666) and could have changed where your secret and traces go, so the folder is not used: look at it, then run \`chmod -R go-w ${state}\`, or set INFINIUM_CODEX_HOME to a folder of your own.`,
+        );
+        expect(statSync(join(state, name)).mode & 0o777).toBe(0o666);
+      }
+      chmodSync(join(state, name), 0o600);
+    }
+    expect(stateRootProblem(env)).toBeNull();
+  });
+
   it('closes hooks-live.json and allowed.json with the rest of our files', () => {
     for (const name of ['hooks-live.json', 'allowed.json'])
-      writeFileSync(join(state, name), '{}', { mode: 0o666 });
+      writeFileSync(join(state, name), '{}', { mode: 0o644 });
     chmodSync(state, 0o755);
     tightenStateRoot({ INFINIUM_CODEX_HOME: state });
     expect(statSync(state).mode & 0o777).toBe(0o700);
