@@ -139,6 +139,11 @@ export function writeRefusal(
   settingFor: (file: string) => string | undefined,
 ): string | null {
   for (const file of files) {
+    // A file the user made read-only is theirs to open up (root could write through its mode).
+    const mode = statSync(file, { throwIfNoEntry: false })?.mode;
+    if (mode !== undefined && (mode & 0o200) === 0) {
+      return `${file} is read-only (mode ${(mode & 0o777).toString(8)}), so nothing was written: make it writable with \`chmod u+w ${file}\` if it may be changed, and run this again.`;
+    }
     const blocked = unwritableFolder(file);
     if (!blocked) continue;
     const { what, fix } = folderProblem(blocked.folder, blocked.code, settingFor(file));

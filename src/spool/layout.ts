@@ -300,7 +300,8 @@ export function tightenStateRoot(env: Env = process.env): void {
     if (strangeEntry(root)) return;
     const names = readdirSync(root);
     for (const name of names) if (isOurs(name)) tighten(join(root, name));
-    if (names.every(isOurs)) chmodSync(root, 0o700);
+    // Others' bits taken away, none given: a folder the user made read-only stays so (and is refused).
+    if (names.every(isOurs)) chmodSync(root, stat.mode & 0o700);
   } catch {
     // not ours to change (another owner), or gone: the next command or worker run tries again
   }
@@ -315,9 +316,9 @@ function tighten(path: string): void {
   }
   if (stat.isSymbolicLink()) return;
   if (stat.isDirectory()) {
-    if ((stat.mode & 0o777) !== 0o700) chmodSync(path, 0o700);
+    if ((stat.mode & 0o077) !== 0) chmodSync(path, stat.mode & 0o700);
     for (const name of readdirSync(path)) tighten(join(path, name));
   } else if (stat.isFile() && (stat.mode & 0o077) !== 0) {
-    chmodSync(path, 0o600);
+    chmodSync(path, stat.mode & 0o700);
   }
 }

@@ -135,6 +135,22 @@ describe.skipIf(unavailable !== null)('read-only folders: one sentence, exit 1, 
     }
   });
 
+  // attack21d: a config.toml or hooks.json the user made read-only was replaced without a word.
+  it('a Codex file the user made read-only (0444): refused with the fix, left as it is', async () => {
+    const sandbox = sandboxFor();
+    const toml = join(sandbox.codexHome, 'config.toml');
+    writeFileSync(toml, 'model = "gpt-5.5"\n');
+    if (other) lchownSync(toml, other.uid, other.gid);
+    chmodSync(toml, 0o444);
+    const before = snapshot(sandbox.codexHome);
+    const result = await run(sandbox, offlineInit('--all-projects'), { input: SECRET });
+    expect(result.stderr).toBe(
+      `Error: ${toml} is read-only (mode 444), so nothing was written: make it writable with \`chmod u+w ${toml}\` if it may be changed, and run this again.\n`,
+    );
+    expect(result.code).toBe(1);
+    expect(snapshot(sandbox.codexHome)).toEqual(before);
+  });
+
   it('a hooks.json the user cannot read: one sentence with the fix, for init and uninstall', async () => {
     const sandbox = sandboxFor();
     const hooks = join(sandbox.codexHome, 'hooks.json');
@@ -157,8 +173,8 @@ describe.skipIf(unavailable !== null)('read-only folders: one sentence, exit 1, 
   it('a write that fails later (pause in a read-only state folder) is one sentence naming the file, exit 1', async () => {
     const sandbox = sandboxFor();
     expect((await run(sandbox, offlineInit(), { input: SECRET })).code).toBe(0);
-    // 0500, not 0555: a state folder open to others is closed to 0700 by every command.
-    chmodSync(sandbox.stateDir, 0o500);
+    // 0555: every command takes others' bits away (0500) and gives none, so it stays read-only.
+    chmodSync(sandbox.stateDir, 0o555);
     try {
       const result = await run(sandbox, ['pause']);
       expect(result.stderr).toBe(
