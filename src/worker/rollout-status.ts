@@ -92,7 +92,51 @@ export async function rolloutTurnStatus(
   }
 }
 
-export async function scanRootTurn(path: string, turn: ClosedTurn, cursor: RolloutCursor | undefined) {
+/** A scan of a turn's root rollout: the scanner (read to the file's end), and the turn it found there. */
+export interface RootScan {
+  scanner: RolloutScanner;
+  pick: (turns: RolloutTurn[]) => RolloutTurn | undefined;
+  found: RolloutTurn | undefined;
+  /** When the rollout file last changed (epoch ms). */
+  changedAtMs: number;
+}
+
+/**
+ * The last scan of each turn: src/worker/run.ts asks where the rollout stands on a turn, then builds that
+ * same turn from the same cursor (./compose.ts), so the build reads on from where the question stopped
+ * instead of parsing the turn again (the rollout is appended to, never rewritten). Keyed by the turn
+ * object, so it lives no longer than the pass that made it.
+ */
+const lastScans = new WeakMap<
+  ClosedTurn,
+  { path: string; cursor: RolloutCursor | undefined; scan: RootScan }
+>();
+
+export async function scanRootTurn(
+  path: string,
+  turn: ClosedTurn,
+  cursor: RolloutCursor | undefined,
+): Promise<RootScan> {
+  const last = lastScans.get(turn);
+  const scan =
+    last && last.path === path && last.cursor === cursor
+      ? await readOn(last.scan, path)
+      : await freshScan(path, turn, cursor);
+  lastScans.set(turn, { path, cursor, scan });
+  return scan;
+}
+
+async function readOn(scan: RootScan, path: string): Promise<RootScan> {
+  const changedAtMs = (await stat(path)).mtimeMs;
+  await scan.scanner.readMore();
+  return { ...scan, found: scan.pick(scan.scanner.turns), changedAtMs };
+}
+
+async function freshScan(
+  path: string,
+  turn: ClosedTurn,
+  cursor: RolloutCursor | undefined,
+): Promise<RootScan> {
   // Without a turn id (older Codex), the turn is the one whose prompt the hook saw, else the first one.
   const prompt = turn.events.find((event) => event.event === 'UserPromptSubmit')?.payload.prompt;
   const selection: TurnSelection = turn.turnId ? { turnIds: [turn.turnId] } : { prompt };

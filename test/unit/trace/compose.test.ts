@@ -15,6 +15,7 @@ import { serializeTaskData } from '../../../src/infinium/task-data';
 import { BLOCKING_THREAD_CHARS, tryLock } from '../../../src/spool/lock';
 import type { ClosedTurn } from '../../../src/worker/closed-turn';
 import { composeSessionTrace, composeTurnTrace } from '../../../src/worker/compose';
+import { rolloutTurnStatus } from '../../../src/worker/rollout-status';
 import { RolloutWriter } from '../codex/rollout-writer';
 import { context, FIXTURES, fixturePayloads, spooled } from './helpers';
 
@@ -294,6 +295,27 @@ describe('composeTurnTrace reading incrementally', () => {
     expect(stop.taskData.llm_usage?.total_tokens).toBe(110);
     expect(stop.taskData.errors).toEqual([]);
     expect(stop.cursor?.offset).toBe(Buffer.byteLength(text));
+  });
+
+  it('a turn the worker asked about is built reading on from that scan, not parsed again', async () => {
+    const w = firstTurn();
+    const lines = w.text().split('\n');
+    const complete = lines.splice(-2, 1)[0] as string;
+    const head = lines.join('\n');
+    writeFileSync(file(), head);
+    const turn = synthTurn('t1', 'first prompt', file());
+    expect((await rolloutTurnStatus(turn, undefined)).state).toBe('open');
+    // The bytes already scanned blanked (same length, same line ends): only a reader going back sees it.
+    writeFileSync(file(), `${head.replace(/[^\n]/g, ' ')}${complete}\n`);
+    const { taskData, cursor } = await composeTurnTrace(turn, context(), undefined);
+    expect(taskData.input_summary).toBe('first prompt');
+    expect(taskData.output_summary).toBe('one');
+    expect(taskData.duration).toBe(0.3);
+    expect(taskData.llm_usage?.total_tokens).toBe(110);
+    expect(cursor?.offset).toBe(Buffer.byteLength(w.text()));
+    // Another turn object (another pass) reads the file afresh.
+    const fresh = await composeTurnTrace(synthTurn('t1', 'first prompt', file()), context(), undefined);
+    expect(fresh.taskData.output_summary).not.toBe('one');
   });
 
   it('a turn before the cursor (closed out of order) is found by reading from the top', async () => {
