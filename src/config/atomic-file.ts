@@ -25,14 +25,17 @@ export function readTextIfThere(file: string, fail: new (message: string) => Err
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code === 'EACCES' || code === 'EPERM')
-      throw new fail(
-        `Cannot read ${file} (permission denied): make it readable with \`chmod u+r ${file}\`, and run this again.`,
-      );
-    throw new fail(`Cannot read ${file}: ${(error as Error).message}.`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new fail(cannotRead(file, error));
   }
+}
+
+/** The sentence for a file that is there but could not be read, with the fix where it is the user's. */
+export function cannotRead(file: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM')
+    return `Cannot read ${file} (permission denied): make it readable with \`chmod u+r ${file}\`, and run this again.`;
+  return `Cannot read ${file}: ${(error as Error).message}.`;
 }
 
 export interface AtomicWriteOptions {

@@ -6,7 +6,7 @@ import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, re
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
 import { isLoopbackHost } from '../infinium/http';
-import { readTextIfThere } from './atomic-file';
+import { cannotRead, readTextIfThere } from './atomic-file';
 import { ALLOW_COMMAND, decisionFor } from './consent';
 import { changeableByOthers, pathTrustProblem } from './file-trust';
 import { type Env, statePaths, systemFilesProblem, systemPaths, tracingDisabled } from './paths';
@@ -170,7 +170,7 @@ export function readProjectFile(file: string): ProjectFileRead | { file: string;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     if ((error as NodeJS.ErrnoException).code === 'ELOOP')
       return { file, problem: 'it was replaced by a link while it was read' };
-    throw new ConfigError(`Cannot read ${file}: ${(error as Error).message}.`);
+    throw new ConfigError(cannotRead(file, error));
   }
   let bytes: Buffer;
   try {

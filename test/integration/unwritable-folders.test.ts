@@ -2,7 +2,7 @@
 // the user's to fix, so every command that would write there says so in one sentence (which folder, and
 // `chmod u+w` or the variable that moves it), exits 1 and leaves nothing behind: no "unexpected", no
 // cli.log. Root writes through any mode: as root (CI) the CLI runs as a throwaway local user.
-import { chmodSync, existsSync, lchownSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initArgs, makeSandbox, runCli, type Sandbox, snapshot } from '../support/cli-sandbox';
@@ -168,6 +168,20 @@ describe.skipIf(unavailable !== null)('read-only folders: one sentence, exit 1, 
     } finally {
       chmodSync(hooks, 0o644);
     }
+    // A project's settings file too.
+    const project = join(sandbox.project, '.infinium', 'config.json');
+    mkdirSync(join(sandbox.project, '.infinium'));
+    writeFileSync(project, '{"agentId":"ag1"}\n');
+    if (other) {
+      lchownSync(join(sandbox.project, '.infinium'), other.uid, other.gid);
+      lchownSync(project, other.uid, other.gid);
+    }
+    chmodSync(project, 0o000);
+    const result = await run(sandbox, ['test']);
+    expect(result.stderr).toBe(
+      `Error: Cannot read ${project} (permission denied): make it readable with \`chmod u+r ${project}\`, and run this again.\n`,
+    );
+    expect(result.code).toBe(1);
   });
 
   it('a write that fails later (pause in a read-only state folder) is one sentence naming the file, exit 1', async () => {
