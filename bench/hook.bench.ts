@@ -34,6 +34,9 @@ const env = {
   PATH: process.env.PATH,
   HOME: state,
   INFINIUM_CODEX_HOME: join(state, 'state'),
+  // The worker a turn-ending hook starts leaves after its pass instead of staying for the session (its
+  // next event): settleWorker waits for it to exit, and the hook, not the worker, is measured here.
+  INFINIUM_CODEX_WORKER_IDLE_SECONDS: '0',
 } as NodeJS.ProcessEnv;
 if (process.env.NODE_EXTRA_CA_CERTS) env.NODE_EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
 const node = process.execPath;
