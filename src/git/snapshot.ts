@@ -4,7 +4,16 @@
 // from a copy of the user's index so only changed files are hashed), never the user's index, refs, stash,
 // hooks or config. Every git call is bounded in time; a tree with too many files is not snapshotted.
 import { execFile } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { withoutAgentSecret } from '../config/paths';
 import {
@@ -265,6 +274,16 @@ export async function takeSnapshot(
     }
     if (error instanceof GitOutputInvalid) return { unavailable: `git printed something unexpected` };
     return { unavailable: 'git could not snapshot the working tree' };
+  } finally {
+    // git writes it through the user's umask (a copy takes the user's index's mode): ours are 0600, and a
+    // state folder holding an entry others could write is refused (config/paths.ts strangeEntry).
+    if (indexFile) {
+      try {
+        chmodSync(indexFile, 0o600);
+      } catch {
+        // not there (removed above, or never made): nothing to close
+      }
+    }
   }
 }
 

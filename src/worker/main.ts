@@ -13,9 +13,6 @@ import { startSnapshotsLeft, takeWorkerLock } from './lock-first';
 import { markStarted, timed, timedSync } from './timing';
 
 markStarted();
-// What the worker and its children (git's snapshot index) create is the user's alone, whatever the user's
-// umask: the state folder is refused when an entry others could write is found in it (strangeEntry).
-process.umask(0o077);
 const argv = process.argv.slice(2);
 
 /** The lock, null when another worker holds it, undefined when the ordinary way is to be taken. */

@@ -326,6 +326,18 @@ describe('git evidence of turns (src/worker/evidence.ts)', () => {
     ]);
   });
 
+  // Under a umask of 0 git would write the index 0666, and a state folder holding a file others can write
+  // is refused (config/paths.ts strangeEntry): our index is closed after every snapshot.
+  it('keeps its snapshot index 0600 whatever the umask', async () => {
+    const previous = process.umask(0);
+    try {
+      await snapshot();
+      expect(statSync(index).mode & 0o777).toBe(0o600);
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   it('says why there is no evidence: no snapshot before the turn, outside git, turned off', async () => {
     expect(await turnGitEvidence(env(), 's2', 't1', repo)).toMatchObject({
       available: false,
