@@ -630,20 +630,23 @@ describe("init in a teammate's clone leaves the tracked project file as it is", 
       cwd,
       encoding: 'utf8',
     });
-  const clone = () => {
+  const clone = (baseUrl = standIn.url) => {
     const sandbox = makeSandbox();
     const file = join(sandbox.project, '.infinium', 'config.json');
     mkdirSync(join(sandbox.project, '.infinium'));
     // The team's formatting, and no granularity or content mode: the defaults.
-    writeFileSync(file, `{ "agentId": "${AGENT}", "baseUrl": "${standIn.url}" }\n`);
+    writeFileSync(file, `{ "agentId": "${AGENT}", "baseUrl": "${baseUrl}" }\n`);
     git(sandbox.project, 'init', '-q');
     git(sandbox.project, 'add', '.infinium');
     git(sandbox.project, 'commit', '-qm', 'share the agent');
     return { sandbox, file, bytes: readFileSync(file, 'utf8') };
   };
 
-  it('byte for byte when the answers match what it says', async () => {
-    const { sandbox, file, bytes } = clone();
+  it.each([
+    ['the same base URL', ''],
+    ['a base URL that differs by a trailing slash', '/'],
+  ])('byte for byte when the answers match what it says (%s)', async (_what, slash) => {
+    const { sandbox, file, bytes } = clone(`${standIn.url}${slash}`);
     const result = await runCli(sandbox, args(), { input: SECRET });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`✓ Kept ${file}\n`);

@@ -414,10 +414,13 @@ function unchangedLeftOut(
     contentMode: user.contentMode ?? 'redacted',
     allowInsecureHttp: false,
   };
+  // A base URL is the same one with or without trailing slashes (resolveConfig drops them).
+  const comparable = (key: keyof Settings, value: unknown) =>
+    key === 'baseUrl' && typeof value === 'string' ? value.replace(/\/+$/, '') : value;
   const patch = { ...wanted };
   for (const key of Object.keys(patch) as (keyof Settings)[]) {
-    const now = file[key] ?? absent[key];
-    if (isDeepStrictEqual(now, patch[key] ?? absent[key])) delete patch[key];
+    const now = comparable(key, file[key] ?? absent[key]);
+    if (isDeepStrictEqual(now, comparable(key, patch[key] ?? absent[key]))) delete patch[key];
   }
   return patch;
 }
