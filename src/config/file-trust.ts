@@ -63,10 +63,21 @@ export function groupTrusted(gid: number): boolean {
   }
 }
 
+/**
+ * Whether a mode lets others write: everyone's write, or the group's unless the group is trusted
+ * (`trusted`: groupTrusted, or a caller's memo of it over many entries).
+ */
+export function othersMayWrite(
+  { mode, gid }: Pick<Stats, 'mode' | 'gid'>,
+  trusted: (gid: number) => boolean = groupTrusted,
+): boolean {
+  return (mode & 0o002) !== 0 || ((mode & 0o020) !== 0 && !trusted(gid));
+}
+
 /** Why another user could change what `stats` describes (named `what` in the sentence), or null. */
 export function changeableByOthers(stats: Stats, what: string): string | null {
   if (!trustedOwner(stats.uid)) return `${what} belongs to another user (uid ${stats.uid})`;
-  if (stats.mode & 0o002 || (stats.mode & 0o020 && !groupTrusted(stats.gid)))
+  if (othersMayWrite(stats))
     return `${what} may be changed by other users (mode ${(stats.mode & 0o777).toString(8)})`;
   return null;
 }

@@ -3,7 +3,7 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { groupTrusted, pathTrustProblem, trustedOwner } from './file-trust';
+import { groupTrusted, othersMayWrite, pathTrustProblem, trustedOwner } from './file-trust';
 
 export type Env = Record<string, string | undefined>;
 
@@ -177,12 +177,11 @@ export interface StrangeEntry {
 export function strangeEntry(root: string, deep = true): StrangeEntry | null {
   // Another user's entry is named first: a mode is fixed with chmod, theirs needs a look.
   let writable: StrangeEntry | null = null;
+  // groupTrusted reads /etc/group and /etc/passwd: once per group for the whole walk.
   const trustedGroups = new Map<number, boolean>();
-  const othersWrite = (mode: number, gid: number) => {
-    if (mode & 0o002) return true;
-    if (!(mode & 0o020)) return false;
+  const trusted = (gid: number) => {
     if (!trustedGroups.has(gid)) trustedGroups.set(gid, groupTrusted(gid));
-    return !trustedGroups.get(gid);
+    return trustedGroups.get(gid) === true;
   };
   const walk = (dir: string, prefix: string): StrangeEntry | null => {
     let names: string[];
@@ -196,8 +195,7 @@ export function strangeEntry(root: string, deep = true): StrangeEntry | null {
       if (!entry) continue;
       const found = { name: prefix + name, uid: entry.uid, mode: entry.mode };
       if (!trustedOwner(entry.uid)) return { ...found, theirs: true };
-      if (!entry.isSymbolicLink() && othersWrite(entry.mode, entry.gid))
-        writable ??= { ...found, theirs: false };
+      if (!entry.isSymbolicLink() && othersMayWrite(entry, trusted)) writable ??= { ...found, theirs: false };
       if (deep && entry.isDirectory()) {
         const inner = walk(join(dir, name), `${prefix}${name}/`);
         if (inner) return inner;

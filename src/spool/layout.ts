@@ -55,7 +55,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { groupTrusted } from '../config/file-trust';
+import { othersMayWrite } from '../config/file-trust';
 import { type Env, statePaths, strangeEntry } from '../config/paths';
 
 export interface SpoolPaths {
@@ -181,7 +181,7 @@ function checkOurs(fd: number, file: string): void {
   if (!stat.isFile()) throw new NotOurs(`${file} is not a regular file`);
   if (uid === undefined) return;
   if (stat.uid !== uid) throw new NotOurs(`${file} belongs to another user (uid ${stat.uid})`);
-  if (stat.mode & 0o002 || (stat.mode & 0o020 && !groupTrusted(stat.gid)))
+  if (othersMayWrite(stat))
     throw new NotOurs(`${file} can be written by other users (mode ${(stat.mode & 0o777).toString(8)})`);
 }
 
@@ -285,7 +285,7 @@ const isOurs = (name: string) => ROOT_ENTRIES.has(name) || /\.(tmp|stale)$/.test
  * followed), then the root itself 0700. A root that also holds entries that are not ours (a folder the user
  * named with INFINIUM_CODEX_HOME for other things too) is not ours to close: it keeps its mode, and only
  * our entries are tightened. Does nothing when the root is already 0700, missing or another user's, or holds
- * an entry of another user at any depth; never throws.
+ * an entry of another user or one others may write, at any depth; never throws.
  */
 export function tightenStateRoot(env: Env = process.env): void {
   const root = statePaths(env).root;
