@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { backupFile, linkTarget, writeFileAtomic, writeRefusal } from '../config/atomic-file';
 import { markHooksLive } from '../config/hooks-live';
-import { type Env, statePaths } from '../config/paths';
+import { type Env, insideFolder, statePaths } from '../config/paths';
 import type { CaptureMode } from '../config/settings';
 import {
   hasOurBlock,
@@ -208,9 +208,8 @@ interface FileChange {
  * INFINIUM_CODEX_HOME for our state (none for a project's own files).
  */
 export function folderSetting(file: string, env: Env): string | undefined {
-  const inside = (dir: string) => file === dir || file.startsWith(`${dir}/`);
-  if (inside(resolvedCodexHome(env)) || (env.CODEX_HOME && inside(resolve(env.CODEX_HOME))))
-    return 'CODEX_HOME';
+  const inside = (dir: string) => insideFolder(dir, file);
+  if (inside(resolvedCodexHome(env)) || (env.CODEX_HOME && inside(env.CODEX_HOME))) return 'CODEX_HOME';
   if (inside(statePaths(env).root)) return 'INFINIUM_CODEX_HOME';
   return undefined;
 }

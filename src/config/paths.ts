@@ -2,7 +2,7 @@
 // it holds the spool of raw hook payloads, which are the only unredacted data we ever write.
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { groupTrusted, othersMayWrite, pathTrustProblem, trustedOwner } from './file-trust';
 
 export type Env = Record<string, string | undefined>;
@@ -35,6 +35,13 @@ export const SECRET_VAR = 'INFINIUM_AGENT_SECRET';
 export function withoutAgentSecret(env: Env): NodeJS.ProcessEnv {
   const { [SECRET_VAR]: _secret, ...rest } = env;
   return rest;
+}
+
+/** Whether `path` is `dir` or inside it (both resolved; no file system access). */
+export function insideFolder(dir: string, path: string): boolean {
+  const root = resolve(dir);
+  const inner = resolve(path);
+  return inner === root || inner.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
 
 export interface StatePaths {

@@ -3,13 +3,20 @@
 // user defaults ($INFINIUM_CODEX_HOME/config.json) > machine defaults (/etc/infinium-codex/config.json, written
 // by `init --system`). A session with no agent anywhere is not traced.
 import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_BASE_URL } from '../infinium/client';
 import { isLoopbackHost } from '../infinium/http';
 import { cannotRead, readTextIfThere } from './atomic-file';
 import { ALLOW_COMMAND, decisionFor } from './consent';
 import { changeableByOthers, pathTrustProblem } from './file-trust';
-import { type Env, statePaths, systemFilesProblem, systemPaths, tracingDisabled } from './paths';
+import {
+  type Env,
+  insideFolder,
+  statePaths,
+  systemFilesProblem,
+  systemPaths,
+  tracingDisabled,
+} from './paths';
 import { redactPatternProblem } from './redact-pattern';
 
 export type Granularity = 'turn' | 'session';
@@ -122,13 +129,6 @@ function parseConfigObject(text: string, file: string): Record<string, unknown> 
     throw new ConfigError(`${file} must hold a JSON object.`);
   }
   return json as Record<string, unknown>;
-}
-
-/** Whether `path` is `dir` or inside it (both resolved; no file system access). */
-export function insideFolder(dir: string, path: string): boolean {
-  const root = resolve(dir);
-  const inner = resolve(path);
-  return inner === root || inner.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
 
 /** A project file read once: consent hashes exactly the bytes whose settings apply. */

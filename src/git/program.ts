@@ -11,6 +11,7 @@
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, sep } from 'node:path';
 import { reachTrustProblem } from '../config/path-trust';
+import { insideFolder } from '../config/paths';
 
 const found = new Map<string, TrustedProgram | null>();
 
@@ -30,16 +31,12 @@ function workingTrees(cwd: string): string[] {
   }
 }
 
-function inside(path: string, folder: string): boolean {
-  return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
-}
-
 /** Where the project decides what runs: its working trees, and (but for codex) any node_modules folder. */
 type Controlled = (path: string) => boolean;
 
 function controlledBy(trees: string[], packaged: boolean): Controlled {
   return (path) =>
-    (!packaged && path.split(sep).includes('node_modules')) || trees.some((tree) => inside(path, tree));
+    (!packaged && path.split(sep).includes('node_modules')) || trees.some((tree) => insideFolder(tree, path));
 }
 
 function trustedFolder(dir: string, controlled: Controlled): boolean {

@@ -17,9 +17,9 @@ import {
 } from '../codex/rollout-sessions';
 import { systemHooksFile } from '../codex/system';
 import { hooksLiveIntervals, type LiveInterval, ranWhileLive } from '../config/hooks-live';
-import { codexHome, type Env } from '../config/paths';
+import { codexHome, type Env, insideFolder } from '../config/paths';
 import { isPaused, pausedDuring } from '../config/pause';
-import { ConfigError, insideFolder, type ResolvedConfig, resolveConfig } from '../config/settings';
+import { ConfigError, type ResolvedConfig, resolveConfig } from '../config/settings';
 import { readHistoryRecords, savedPayloadKeys } from '../spool/history';
 import { type SpoolPaths, safeName, spoolPaths, traceKey } from '../spool/layout';
 import { type HeldLock, LockLostError } from '../spool/lock';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readPastSession } from '../../../src/codex/rollout-sessions';
 import { recordDecision } from '../../../src/config/consent';
-import { insideFolder } from '../../../src/config/settings';
+import { insideFolder } from '../../../src/config/paths';
 import { parseSince, pastRollouts, planImport } from '../../../src/worker/import';
 import { placeRollout, TWO_TURNS } from '../../support/past-sessions';
 
