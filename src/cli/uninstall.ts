@@ -8,7 +8,7 @@ import { holdsOurHooks } from '../codex/hooks-file';
 import { hooksFileFor, installedFiles, uninstallHooks, userConfigToml } from '../codex/install';
 import { deleteSecret, loadSecret, secretAccount } from '../config/credentials';
 import { closeHooksLive, userLiveFile } from '../config/hooks-live';
-import { statePaths } from '../config/paths';
+import { statePaths, withoutAgentSecret } from '../config/paths';
 import { pauseKeyFor } from '../config/pause';
 import { readSettings, resolveConfig } from '../config/settings';
 import { DEFAULT_BASE_URL } from '../infinium/client';
@@ -54,7 +54,7 @@ async function storedSecretCount(
   agents: { agentId: string; baseUrl: string }[],
   ctx: CliContext,
 ): Promise<number> {
-  const env = { ...ctx.env, INFINIUM_AGENT_SECRET: undefined };
+  const env = withoutAgentSecret(ctx.env);
   let stored = 0;
   for (const { agentId, baseUrl } of agents) {
     const found = await loadSecret(agentId, baseUrl, { env });

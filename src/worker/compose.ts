@@ -15,7 +15,7 @@ import {
   type RolloutTurn,
 } from '../codex/rollout-reader';
 import { loadSecret } from '../config/credentials';
-import { codexHome } from '../config/paths';
+import { codexHome, withoutAgentSecret } from '../config/paths';
 import { readHead } from '../git/head';
 import type { TaskData } from '../infinium/task-data';
 import { spoolPaths } from '../spool/layout';
@@ -153,7 +153,7 @@ export async function agentSecrets(
 ): Promise<string[]> {
   const env = process.env;
   const stored = await timed('keyring', () =>
-    loadSecret(target.agentId, target.baseUrl, { env: { ...env, [SECRET_VAR]: undefined } }),
+    loadSecret(target.agentId, target.baseUrl, { env: withoutAgentSecret(env) }),
   );
   return [stored?.secret, env[SECRET_VAR], readSessionSecret(spoolPaths(env), sessionId)].filter(
     (secret): secret is string => !!secret,

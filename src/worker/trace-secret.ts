@@ -2,10 +2,9 @@
 // runs in the environment of whichever session started it: its INFINIUM_AGENT_SECRET is that session's
 // only (src/spool/session-env.ts), so it is never used for another session's traces.
 import { loadSecret } from '../config/credentials';
-import type { Env } from '../config/paths';
+import { type Env, withoutAgentSecret } from '../config/paths';
 import type { SpoolPaths } from '../spool/layout';
 import type { OutboxEntry } from '../spool/outbox';
-import { SECRET_VAR } from '../spool/session-env';
 import { readSessionSecret } from '../spool/session-secrets';
 import { timed } from './timing';
 
@@ -19,7 +18,7 @@ type SecretSource = Pick<OutboxEntry, 'agentId' | 'baseUrl' | 'sessionId' | 'sec
  */
 async function traceSecret(paths: SpoolPaths, env: Env, trace: SecretSource): Promise<string | null> {
   if (trace.secret === 'session') return readSessionSecret(paths, trace.sessionId);
-  const lookupEnv = trace.secret === 'stored' ? { ...env, [SECRET_VAR]: undefined } : env;
+  const lookupEnv = trace.secret === 'stored' ? withoutAgentSecret(env) : env;
   return (
     (await timed('keyring', () => loadSecret(trace.agentId, trace.baseUrl, { env: lookupEnv })))?.secret ??
     null
