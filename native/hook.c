@@ -344,6 +344,11 @@ static void start_worker(const char *node, const char *dist, const char *temp, i
   errno = 0;
   int nice = getpriority(PRIO_PROCESS, 0);
   if (errno == 0) setpriority(PRIO_PROCESS, 0, nice + WORKER_NICENESS > 19 ? 19 : nice + WORKER_NICENESS);
+  /* Node would parse NODE_EXTRA_CA_CERTS at its start (about 40 ms of CPU for a system's bundle); the worker
+   * adds the file to its HTTPS requests itself (src/infinium/extra-ca.ts), unless NODE_OPTIONS is set. */
+  const char *ca = getenv("NODE_EXTRA_CA_CERTS");
+  if (ca && *ca && !set_nonempty("NODE_OPTIONS") && setenv("INFINIUM_CODEX_EXTRA_CA_CERTS", ca, 1) == 0)
+    unsetenv("NODE_EXTRA_CA_CERTS");
   char *argv[] = {(char *)node, worker, own_secret ? "--session-secret" : NULL, NULL};
   execvp(node, argv);
   _exit(0);

@@ -131,8 +131,13 @@ function withKeyring(
   const untrusted = keyringTrustProblem(modulePath);
   if (untrusted) return Promise.reject(new KeyringRefused(untrusted.problem));
   // The library loads whatever file NAPI_RS_NATIVE_LIBRARY_PATH names, in place of its own compiled part;
-  // a secret to store comes on stdin, never from the session's variable.
-  const { NAPI_RS_NATIVE_LIBRARY_PATH: _named, ...env } = withoutAgentSecret(process.env);
+  // a secret to store comes on stdin, never from the session's variable. It makes no TLS connection, so
+  // NODE_EXTRA_CA_CERTS would only cost its Node start about 40 ms of CPU.
+  const {
+    NAPI_RS_NATIVE_LIBRARY_PATH: _named,
+    NODE_EXTRA_CA_CERTS: _ca,
+    ...env
+  } = withoutAgentSecret(process.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', KEYRING_CHILD, modulePath, op, KEYRING_SERVICE, account], {
       env,

@@ -217,6 +217,11 @@ SessionStart | Stop | SubagentStop | Interrupt | SessionEnd | UserPromptSubmit1)
   # so that its Node start and build yield the CPU to Codex, which is finishing the turn meanwhile.
   # setsid runs nice by its own PATH search: it is given nice's absolute path.
   for nice in /usr/bin/nice /bin/nice; do [ -x "$nice" ] && break; done
+  # As the native front-end: the worker, not Node's start, reads NODE_EXTRA_CA_CERTS (src/infinium/extra-ca.ts).
+  if [ -n "$NODE_EXTRA_CA_CERTS" ] && [ -z "$NODE_OPTIONS" ]; then
+    export INFINIUM_CODEX_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"
+    unset NODE_EXTRA_CA_CERTS
+  fi
   if command -pv setsid >/dev/null 2>&1; then
     command -p setsid -f "$nice" -n 10 "$node" "$worker" "$@" <"$in" >/dev/null 2>&1 3<&-
   else

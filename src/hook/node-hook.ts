@@ -21,6 +21,7 @@ import { getPriority, setPriority } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import { WORKER_TRIGGERS } from '../codex/hook-payload';
 import { type Env, stateRoot, stateRootForeign, tracingDisabled } from '../config/paths';
+import { workerStartEnv } from '../infinium/extra-ca';
 import { envTrailer, SECRET_VAR } from '../spool/session-env';
 
 /**
@@ -180,7 +181,7 @@ function startWorker(env: Env, entry: string | null): void {
     {
       detached: true,
       stdio: [stdin, 'ignore', 'ignore'],
-      env,
+      env: workerStartEnv(env),
     },
   );
   worker.unref();

@@ -1,7 +1,8 @@
 // The HTTP client for Infinium's trace API. Without a proxy, Node's own http/https (./http.ts); with
 // HTTPS_PROXY/HTTP_PROXY set for the base URL's host, undici's fetch with EnvHttpProxyAgent, because Node's
 // http and built-in fetch ignore HTTPS_PROXY/HTTP_PROXY/NO_PROXY: undici is heavy to load (~100 ms of CPU),
-// so it is loaded only then. TLS goes through Node either way, so NODE_EXTRA_CA_CERTS applies. Never loaded
+// so it is loaded only then. TLS goes through Node either way, so NODE_EXTRA_CA_CERTS applies, or what the
+// worker was handed of it (./extra-ca.ts). Never loaded
 // by the hook.
 import { inspect } from 'node:util';
 import type { buildConnector, Pool } from 'undici';
@@ -14,7 +15,7 @@ import {
   timeoutError,
   unexpectedAnswerError,
 } from './errors';
-import { type Answer, ExchangeTimeout, exchange, proxyFor } from './http';
+import { type Answer, ExchangeTimeout, exchange, handedCa, proxyFor } from './http';
 import { decideRetry, type RetryPolicy } from './retry';
 import { makeSecretScrubber } from './secret-forms';
 import { serializeTaskData, type TaskData } from './task-data';
@@ -256,7 +257,10 @@ async function viaProxy(
   // The default export, which is undici's module.exports everywhere: where a bundle puts undici (CommonJS)
   // in a chunk of its own, `import()` of it has no named exports. (Its typings omit some of what it holds.)
   const undici = (await import('undici')).default as unknown as typeof import('undici');
+  const ca = handedCa();
   const dispatcher = new undici.EnvHttpProxyAgent({
+    // The handed certificates for Infinium through the tunnel, for an HTTPS proxy, and past it (NO_PROXY).
+    ...(ca && { requestTls: { ca }, proxyTls: { ca }, connect: { ca } }),
     factory: (origin, options) => {
       const poolOptions = options as Pool.Options;
       const connect = poolOptions.connect;

@@ -3,8 +3,11 @@
 // http ignores them) costs about 100 ms of CPU to load and start in every worker. The same guarantees as the
 // undici path: a redirect is never followed (Node's http follows none), the body is read up to a cap and the
 // rest never, and one deadline covers the whole exchange, body included.
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { type ConnectionOptions, createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import { HANDED_CA } from './extra-ca';
 
 /** A response as far as it was read. */
 export interface Answer {
@@ -46,7 +49,11 @@ export function exchange(url: string, init: ExchangeInit): Promise<Answer> {
     };
     const headers = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
-    const request = send(target, { method: init.method, headers }, (response: IncomingMessage) => {
+    // Passed on to tls.connect, which https.request's options do not declare.
+    const tls: ConnectionOptions = {
+      secureContext: target.protocol === 'https:' ? handedCaContext() : undefined,
+    };
+    const request = send(target, { method: init.method, headers, ...tls }, (response: IncomingMessage) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const done = (overflowed: boolean) =>
@@ -83,6 +90,33 @@ export function exchange(url: string, init: ExchangeInit): Promise<Answer> {
     request.on('error', (error) => settle(() => reject(error)));
     request.end(init.body);
   });
+}
+
+let handed: { ca: string[]; context?: SecureContext } | null | undefined;
+
+/**
+ * NODE_EXTRA_CA_CERTS's certificates as the worker's starter handed them over (./extra-ca.ts), after Node's
+ * bundled roots: what Node itself trusts with that variable. Undefined without one, where Node read the
+ * variable itself, and where the file cannot be read (Node, too, goes on without it then). Read once.
+ */
+export function handedCa(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  if (handed === undefined) {
+    const file = env.NODE_EXTRA_CA_CERTS ? undefined : env[HANDED_CA];
+    try {
+      handed = file ? { ca: [...rootCertificates, readFileSync(file, 'utf8')] } : null;
+    } catch {
+      handed = null;
+    }
+  }
+  return handed?.ca;
+}
+
+/** One TLS context for every request with the handed certificates: building it parses them all. */
+function handedCaContext(): SecureContext | undefined {
+  const ca = handedCa();
+  if (!ca || !handed) return undefined;
+  handed.context ??= createSecureContext({ ca });
+  return handed.context;
 }
 
 function headerValue(response: IncomingMessage, name: string): string | null {

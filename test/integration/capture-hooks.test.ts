@@ -332,7 +332,10 @@ describe('worker start on a turn-ending event', () => {
       join(markerDist, 'worker.mjs'),
       // Its args and stdin too: a session with its own secret hands its worker the spool entry.
       "import { appendFileSync, readFileSync } from 'node:fs';\nimport { getPriority } from 'node:os';\n" +
-        "appendFileSync(process.env.MARKER, 'started ' + process.argv.slice(2) + ' ' + readFileSync(0, 'utf8') + ' nice=' + getPriority() + '\\n');\n",
+        "appendFileSync(process.env.MARKER, 'started ' + process.argv.slice(2) + ' ' + readFileSync(0, 'utf8') + " +
+        // Where it finds NODE_EXTRA_CA_CERTS's file.
+        "' ca=' + process.env.NODE_EXTRA_CA_CERTS + '|' + process.env.INFINIUM_CODEX_EXTRA_CA_CERTS + " +
+        "' nice=' + getPriority() + '\\n');\n",
     );
   });
   afterAll(() => rmSync(markerDist, { recursive: true, force: true }));
@@ -447,6 +450,29 @@ describe('worker start on a turn-ending event', () => {
     const nice = Math.min(19, getPriority() + 10);
     expect(readFileSync(join(box.dir, 'started'), 'utf8').endsWith(` nice=${nice}\n`)).toBe(true);
   });
+
+  it.each(frontEnds)(
+    '%s: hands NODE_EXTRA_CA_CERTS over for the worker to read itself, unless NODE_OPTIONS is set',
+    async (frontEnd) => {
+      // Node would parse the file at the worker's start; the worker reads it only for an HTTPS request.
+      const marker = join(box.dir, 'started');
+      // A real file: the Node front-end's own start reads it (a missing one would be warned of on stderr).
+      const ca = join(box.dir, 'extra ca.pem');
+      copyFileSync(join(import.meta.dirname, '../fixtures/tls/ca.pem'), ca);
+      const cases: [string, string][] = [
+        ['', `ca=undefined|${ca} `],
+        ['--use-openssl-ca', `ca=${ca}|undefined `],
+      ];
+      for (const [options, seen] of cases) {
+        rmSync(marker, { force: true });
+        const env = { ...box.env, MARKER: marker, NODE_EXTRA_CA_CERTS: ca, NODE_OPTIONS: options };
+        const run = await runHook(frontEnd, 'Stop', '{"hook_event_name":"Stop"}', env, { dist: markerDist });
+        expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+        await waitFor(() => existsSync(marker), 15_000, 'the worker');
+        expect(readFileSync(marker, 'utf8')).toContain(seen);
+      }
+    },
+  );
 
   it.each(frontEnds)('%s: starts a worker when the holder is dead', async (frontEnd) => {
     const pid = await deadPid();

@@ -3,6 +3,7 @@
 // accepted trace, and can be told to misbehave for the next N requests.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type Failure =
@@ -77,7 +78,11 @@ export function sampleEvaluation(trace: ReceivedTrace): unknown {
 const MAX_BODY_BYTES = 1_000_000;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-export async function startStandIn(agents: Record<string, string>): Promise<StandIn> {
+/** `tls`: answer over HTTPS with this key and certificate (test/fixtures/tls). */
+export async function startStandIn(
+  agents: Record<string, string>,
+  options: { tls?: { key: string; cert: string } } = {},
+): Promise<StandIn> {
   const agentMap = new Map(Object.entries(agents));
   const traces: ReceivedTrace[] = [];
   const requests: RequestLogEntry[] = [];
@@ -88,9 +93,10 @@ export async function startStandIn(agents: Record<string, string>): Promise<Stan
   const evaluations: EvaluationBehaviour = { notReadyPolls: 0, never: false, result: sampleEvaluation };
   const evaluationPolls = new Map<string, number>();
 
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res);
-  });
+  };
+  const server: Server = options.tls ? createTlsServer(options.tls, handler) : createServer(handler);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -226,7 +232,7 @@ export async function startStandIn(agents: Record<string, string>): Promise<Stan
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/api/v1`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/api/v1`,
     port,
     traces,
     requests,
