@@ -15,7 +15,7 @@ import {
   timeoutError,
   unexpectedAnswerError,
 } from './errors';
-import { type Answer, ExchangeTimeout, exchange, handedCa, proxyFor } from './http';
+import { type Answer, ExchangeTimeout, exchange, handedCaContext, proxyFor } from './http';
 import { decideRetry, type RetryPolicy } from './retry';
 import { makeSecretScrubber } from './secret-forms';
 import { serializeTaskData, type TaskData } from './task-data';
@@ -257,10 +257,14 @@ async function viaProxy(
   // The default export, which is undici's module.exports everywhere: where a bundle puts undici (CommonJS)
   // in a chunk of its own, `import()` of it has no named exports. (Its typings omit some of what it holds.)
   const undici = (await import('undici')).default as unknown as typeof import('undici');
-  const ca = handedCa();
+  const secureContext = handedCaContext();
   const dispatcher = new undici.EnvHttpProxyAgent({
     // The handed certificates for Infinium through the tunnel, for an HTTPS proxy, and past it (NO_PROXY).
-    ...(ca && { requestTls: { ca }, proxyTls: { ca }, connect: { ca } }),
+    ...(secureContext && {
+      requestTls: { secureContext },
+      proxyTls: { secureContext },
+      connect: { secureContext },
+    }),
     factory: (origin, options) => {
       const poolOptions = options as Pool.Options;
       const connect = poolOptions.connect;

@@ -92,31 +92,45 @@ export function exchange(url: string, init: ExchangeInit): Promise<Answer> {
   });
 }
 
-let handed: { ca: string[]; context?: SecureContext } | null | undefined;
+let handed: SecureContext | null | undefined;
 
 /**
- * NODE_EXTRA_CA_CERTS's certificates as the worker's starter handed them over (./extra-ca.ts), after Node's
- * bundled roots: what Node itself trusts with that variable. Undefined without one, where Node read the
- * variable itself, and where the file cannot be read (Node, too, goes on without it then). Read once.
+ * A TLS context that trusts Node's bundled roots and the certificates of the NODE_EXTRA_CA_CERTS file the
+ * worker's starter handed over (./extra-ca.ts): what Node trusts with that variable. Undefined without one,
+ * where Node read the variable itself, and where the file cannot be read or parsed (Node, too, goes on
+ * without it then). Built once. The file's copies of certificates already among the roots (a system bundle repeats
+ * most of them) are left out, and the rest is added to Node's default context, whose roots are parsed
+ * once per process, the way Node adds a `ca` option; the `ca` option itself would replace the roots, and
+ * giving them again parses them all again (about 40 ms of CPU; used only where that way is missing).
  */
-export function handedCa(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+export function handedCaContext(env: NodeJS.ProcessEnv = process.env): SecureContext | undefined {
   if (handed === undefined) {
     const file = env.NODE_EXTRA_CA_CERTS ? undefined : env[HANDED_CA];
     try {
-      handed = file ? { ca: [...rootCertificates, readFileSync(file, 'utf8')] } : null;
+      handed = file ? contextWith(beyondRoots(readFileSync(file, 'utf8'))) : null;
     } catch {
       handed = null;
     }
   }
-  return handed?.ca;
+  return handed ?? undefined;
 }
 
-/** One TLS context for every request with the handed certificates: building it parses them all. */
-function handedCaContext(): SecureContext | undefined {
-  const ca = handedCa();
-  if (!ca || !handed) return undefined;
-  handed.context ??= createSecureContext({ ca });
-  return handed.context;
+function contextWith(extra: string): SecureContext {
+  const context = createSecureContext();
+  const native = (context as { context?: { addCACert?: (pem: string) => void } }).context;
+  if (typeof native?.addCACert !== 'function')
+    return createSecureContext({ ca: [...rootCertificates, extra] });
+  if (extra.includes('-----BEGIN')) native.addCACert(extra);
+  return context;
+}
+
+/** `pem` without the certificates that are among Node's roots, byte for byte; everything else kept as it is. */
+function beyondRoots(pem: string): string {
+  const body = (block: string) => block.replace(/-----[^-]+-----|\s/g, '');
+  const roots = new Set(rootCertificates.map(body));
+  return pem.replace(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g, (block) =>
+    roots.has(body(block)) ? '' : block,
+  );
 }
 
 function headerValue(response: IncomingMessage, name: string): string | null {

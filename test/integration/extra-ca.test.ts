@@ -4,8 +4,9 @@
 // private CA signed (test/fixtures/tls: a test CA and a certificate for 127.0.0.1, localhost and
 // infinium.test), directly and through a proxy, and fails it without the CA.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HANDED_CA } from '../../src/infinium/extra-ca';
 import { spoolPaths } from '../../src/spool/layout';
@@ -92,8 +93,11 @@ describe('the worker with NODE_EXTRA_CA_CERTS handed over', () => {
     expect(kept?.lastError).toMatch(/certificate/i);
     expect(delivered('no CA handed')).toBe(false);
 
+    // As a system bundle: roots Node already has (left out, byte for byte), CRLF line ends, then the CA.
     const handed = await queued(standIn.url, 'CA handed');
-    expect(await runWorker(handed, { [HANDED_CA]: CA })).toBe(0);
+    const bundle = join(handed.root, 'ca-bundle.crt');
+    writeFileSync(bundle, [...rootCertificates.slice(0, 30), readFileSync(CA, 'utf8')].join('\r\n'));
+    expect(await runWorker(handed, { [HANDED_CA]: bundle })).toBe(0);
     expect(readOutbox(spoolPaths(handed.env))).toEqual([]);
     expect(delivered('CA handed')).toBe(true);
   });
