@@ -149,29 +149,48 @@ export async function findSessionRollout(sessionId: string, codexHome: string): 
 
 /** session_meta carries Codex's base instructions: tens of KB. */
 const SESSION_META_MAX_BYTES = 1 << 20;
+/** Read this much at a time until the first line is whole: not the whole (growing) rollout. */
+const SESSION_META_CHUNK_BYTES = 64 * 1024;
 
 /**
  * A rollout's first line, its session_meta: the session's facts and the folder it started in. Null when the
  * file cannot be read or does not open with a session_meta line. Reads at most 1 MB.
  */
 export async function readSessionMeta(path: string): Promise<{ session: SessionFacts; cwd?: string } | null> {
-  let head: string;
+  let line: string | null;
   try {
     const handle = await open(path, 'r');
     try {
-      const buffer = Buffer.alloc(SESSION_META_MAX_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      head = buffer.toString('utf8', 0, bytesRead);
+      line = await firstLine(handle, SESSION_META_MAX_BYTES);
     } finally {
       await handle.close();
     }
   } catch {
     return null;
   }
-  const newline = head.indexOf('\n');
-  const meta = newline < 0 ? null : parseRolloutLine(head.slice(0, newline), 0);
+  const meta = line === null ? null : parseRolloutLine(line, 0);
   if (!meta || meta === UNPARSEABLE || meta.kind !== 'session_meta') return null;
   return { session: meta.session, ...(meta.cwd ? { cwd: meta.cwd } : {}) };
+}
+
+/** The file's first line (without its newline), or null when none ends within `maxBytes`. */
+async function firstLine(handle: FileHandle, maxBytes: number): Promise<string | null> {
+  const buffer = Buffer.allocUnsafe(maxBytes);
+  let filled = 0;
+  while (filled < maxBytes) {
+    const { bytesRead } = await handle.read(
+      buffer,
+      filled,
+      Math.min(SESSION_META_CHUNK_BYTES, maxBytes - filled),
+      filled,
+    );
+    if (bytesRead === 0) return null;
+    // A newline byte is never part of a multi-byte UTF-8 character: the line decodes whole.
+    const newline = buffer.subarray(filled, filled + bytesRead).indexOf(0x0a);
+    if (newline >= 0) return buffer.toString('utf8', 0, filled + newline);
+    filled += bytesRead;
+  }
+  return null;
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -14,11 +14,14 @@ import { markStarted, timed, timedSync } from './timing';
 
 markStarted();
 const argv = process.argv.slice(2);
+/** Whether firstLock found the state root fine (./process.ts then does not ask again). */
+let stateRootChecked = false;
 
 /** The lock, null when another worker holds it, undefined when the ordinary way is to be taken. */
 function firstLock(): HeldLock | null | undefined {
   // Flags, and a relative state dir (./process.ts does nothing then), take the ordinary way.
   if (argv.length > 0 || stateRootProblem(process.env, false)) return undefined;
+  stateRootChecked = true;
   try {
     const paths = spoolPaths();
     // Its heartbeat thread starts with the first lock: most of this phase.
@@ -54,5 +57,6 @@ if (lock !== null) {
     },
     process.env,
     lock,
+    stateRootChecked,
   );
 }

@@ -21,17 +21,23 @@ import { type Composer, DEFAULT_CONFIRM_MS, DEFAULT_STALE_MS, runWorker } from '
 import { MAX_STAY_MS, sameFile, workerIdleMs } from './stay';
 import { markLoaded, timed } from './timing';
 
+/**
+ * `lock`: the worker lock, when the entry (./main.ts) has taken it. `stateRootChecked`: the entry found the
+ * state root fine (stateRootProblem, as below) just before, in this same environment: not asked again.
+ */
 export async function runWorkerProcess(
   argv: string[],
   composer: Composer,
   env: Env = process.env,
   lock?: HeldLock,
+  stateRootChecked = false,
 ): Promise<void> {
   markLoaded();
   // A relative state dir would be resolved against the session's project, and another user's (or one
   // others may write to) decides where the secret goes: do nothing at all (the CLI says what is wrong).
+  // Tightening only takes others' bits away: a root found fine before it is still fine after.
   tightenStateRoot(env);
-  if (stateRootProblem(env, false)) return;
+  if (!stateRootChecked && stateRootProblem(env, false)) return;
   const log = spoolPaths(env).workerLog;
   if (argv.includes('--session-secret')) {
     try {

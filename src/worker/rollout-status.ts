@@ -57,9 +57,24 @@ export async function parentSession(
     ? await locateRollout(named, codexHome())
     : await findSessionRollout(sessionId, codexHome());
   if (!path) return null;
-  const parent = (await readSessionMeta(path))?.session.parentThreadId;
-  return parent && parent !== sessionId ? parent : null;
+  const key = `${sessionId}\0${path}`;
+  if (!parents.has(key)) {
+    const meta = await readSessionMeta(path);
+    // No session_meta yet (a rollout Codex is still creating): asked again at the next pass.
+    if (!meta) return null;
+    if (parents.size >= PARENTS_KEPT) parents.clear();
+    const parent = meta.session.parentThreadId;
+    parents.set(key, parent && parent !== sessionId ? parent : null);
+  }
+  return parents.get(key) ?? null;
 }
+
+/**
+ * What parentSession found, by session and rollout: a rollout's first line never changes, and a worker that
+ * stays for its session asks at every pass (each event that wakes it).
+ */
+const parents = new Map<string, string | null>();
+const PARENTS_KEPT = 1_000;
 
 /** Where the rollout stands on a closed turn, before it is built (src/worker/run.ts waits on it). */
 export interface RolloutTurnStatus {

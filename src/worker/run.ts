@@ -136,6 +136,7 @@ export async function runWorker(env: Env, options: WorkerOptions): Promise<PassS
   const now = options.now ?? Date.now;
   /** Each session seen so far, and whether it is still going (its last root event was not SessionEnd). */
   const going = new Map<string, boolean>();
+  const run: RunState = { going, housekeptAtMs: undefined };
   let staying = options.stay !== undefined;
   let polls = 0;
   let lock: HeldLock | null = options.lock ?? null;
@@ -162,7 +163,7 @@ export async function runWorker(env: Env, options: WorkerOptions): Promise<PassS
     let keep = false;
     try {
       rmSync(paths.rerun, { force: true });
-      pass = await runPass(env, paths, options, lock, going);
+      pass = await runPass(env, paths, options, lock, run);
       passes.push(pass);
       options.afterPass?.(pass);
       keep = await stayFor(pass, lock);
@@ -187,6 +188,20 @@ export async function runWorker(env: Env, options: WorkerOptions): Promise<PassS
   }
 }
 
+/** What the passes of one runWorker call share. */
+interface RunState {
+  going: Map<string, boolean>;
+  /** When this run last swept old files (see HOUSEKEEPING_EVERY_MS). */
+  housekeptAtMs: number | undefined;
+}
+
+/**
+ * The first pass of a run sweeps old files (leftover temps, month-old session states and snapshots), then
+ * a worker that stays for its session sweeps again only this often: what it removes is hours to months
+ * old, and each sweep stats every file of several folders, at every event that wakes the worker.
+ */
+const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
+
 const confirmPause = (polls: number) =>
   CONFIRM_POLL_MS[Math.min(polls, CONFIRM_POLL_MS.length - 1)] as number;
 
@@ -195,8 +210,9 @@ async function runPass(
   paths: SpoolPaths,
   options: WorkerOptions,
   lock: HeldLock,
-  going: Map<string, boolean>,
+  run: RunState,
 ): Promise<PassSummary> {
+  const { going } = run;
   const now = options.now ?? Date.now;
   const counters = readCounters(paths);
   const tally: Tally = { built: 0, dropped: 0, corrupt: 0, failed: 0, unconfirmed: 0 };
@@ -233,7 +249,12 @@ async function runPass(
   }
   const delivery = await deliverDue(env, lock, options);
   lock.verify();
-  housekeeping(paths, now());
+  if (run.housekeptAtMs === undefined || now() - run.housekeptAtMs >= HOUSEKEEPING_EVERY_MS) {
+    housekeeping(paths, now());
+    run.housekeptAtMs = now();
+  }
+  rotateIfLarge(paths.workerLog);
+  rotateIfLarge(paths.hookLog);
   writeCounters(paths, {
     corruptSkipped: counters.corruptSkipped + tally.corrupt,
     turnsDropped: counters.turnsDropped + tally.dropped,
@@ -617,8 +638,6 @@ function housekeeping(paths: SpoolPaths, nowMs: number): void {
   pruneSessionStates(paths, nowMs);
   pruneSnapshots(paths, nowMs);
   pruneSessionSecrets(paths, nowMs);
-  rotateIfLarge(paths.workerLog);
-  rotateIfLarge(paths.hookLog);
 }
 
 function describe(error: unknown): string {

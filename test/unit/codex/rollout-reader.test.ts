@@ -11,6 +11,7 @@ import {
   isRolloutCursor,
   locateRollout,
   RolloutScanner,
+  readSessionMeta,
 } from '../../../src/codex/rollout-reader';
 import { RolloutWriter } from './rollout-writer';
 
@@ -239,6 +240,29 @@ describe('long lines', () => {
     );
     expect(scanner.turns[0]?.ended).toBe(true);
     expect(scanner.stateNow.offset).toBe(Buffer.byteLength(w.text()));
+  });
+});
+
+describe('readSessionMeta', () => {
+  it('reads a session_meta line longer than a read chunk, multi-byte text across its ends included', async () => {
+    const text = `${'é'.repeat(50_001)}€`.repeat(3);
+    const lines = twoTurns().text().split('\n');
+    const meta = new RolloutWriter().sessionMeta({ base_instructions: { text } }).text();
+    writeFileSync(path, meta + lines.slice(1).join('\n'));
+    const read = await readSessionMeta(path);
+    expect(read?.session.id).toBe('01a20000-0000-7000-8000-000000000001');
+    expect(read?.cwd).toBe('/home/dev/project');
+  });
+
+  it('is null while the first line is not whole, and for a first line over 1 MB', async () => {
+    const meta = new RolloutWriter().sessionMeta().text();
+    writeFileSync(path, meta.slice(0, -1));
+    expect(await readSessionMeta(path)).toBeNull();
+    appendFileSync(path, '\n');
+    expect((await readSessionMeta(path))?.session.id).toBe('01a20000-0000-7000-8000-000000000001');
+    const huge = new RolloutWriter().sessionMeta({ base_instructions: { text: 'x'.repeat(1 << 20) } });
+    writeFileSync(path, huge.text());
+    expect(await readSessionMeta(path)).toBeNull();
   });
 });
 
