@@ -3,7 +3,9 @@
 // entry (worker.mjs) takes the worker lock before it loads the rest from chunks of its own (a second worker
 // started for the same turn then leaves at the cost of a bare Node start); the POSIX shell hook front-end;
 // and the native hook front-end for this machine (build-native.mjs), or with --pack (prepack: what `npm
-// pack` ships) for every platform we ship. The native keyring module stays external.
+// pack` ships) for every platform we ship. The native keyring module stays external. The RE2 engine is a
+// CommonJS module of its own (re2js.cjs), loaded by the CLI and the worker at their first regex compile
+// (src/config/re2.ts).
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { buildNativeHook, crossBuildNativeHooks } from './build-native.mjs';
@@ -32,6 +34,7 @@ const esm = {
 
 await Promise.all([
   build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/bin.cjs', format: 'cjs' }),
+  build({ ...common, entryPoints: ['src/config/re2js.cjs'], outfile: 'dist/re2js.cjs', format: 'cjs' }),
   build({ ...esm, entryPoints: { cli: 'src/cli/main.ts' } }),
   build({
     ...esm,

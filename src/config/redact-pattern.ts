@@ -1,6 +1,6 @@
 // The check a user's `redactPatterns` setting passes when it is read: settings validation, kept apart from
 // the redactor (src/trace/redact.ts) that later runs the patterns, so config/ imports nothing from trace/.
-import { RE2JS } from 're2js';
+import { compileRe2, type RE2JS } from './re2';
 
 /**
  * Why a user's redact pattern cannot be used, as the end of a sentence that starts with the pattern, or
@@ -11,7 +11,7 @@ import { RE2JS } from 're2js';
 export function redactPatternProblem(source: string): string | null {
   let regex: RE2JS;
   try {
-    regex = RE2JS.compile(source);
+    regex = compileRe2(source);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return `is not a regex we can run in linear time (${reason}); use RE2 syntax, without lookaround or backreferences`;

@@ -10,7 +10,7 @@
 // pattern runs once over the text, its matches judged in code (what a lookahead used to exclude, a
 // reference such as `$TOKEN` or a call, is judged on the match), and the marks go in at the end; a pattern
 // finds at most MATCHES_PER_PATTERN secrets per text. A 1 MB field takes tens of milliseconds.
-import { RE2JS } from 're2js';
+import { compileRe2 } from '../config/re2';
 import { makeSecretFinder } from '../infinium/secret-forms';
 import { type Hint, HintScanner } from './hints';
 import { entropy, findRuleSecrets, RULE_IDS } from './secret-rules';
@@ -1013,7 +1013,7 @@ function findSecrets(findings: Findings, pattern: CompiledPattern, rank: number)
 
 /** A user's pattern, run on RE2: linear whatever the pattern. Records what it matches. */
 function userPattern(source: string): (findings: Findings, rank: number) => void {
-  const regex = RE2JS.compile(source);
+  const regex = compileRe2(source);
   return (findings, rank) => {
     if (!regex.test(findings.text)) return;
     // Only where each match starts and ends: the matcher finds no groups unless asked.

@@ -9,7 +9,7 @@
 // - the RE2 work of one text is capped (RULE_BUDGET characters plus a quarter of the text): a text with more
 //   keyword windows than that (a grep naming `api` and `auth` thousands of times) has the rest searched by
 //   the built-in patterns only.
-import { RE2JS } from 're2js';
+import { compileRe2, type RE2JS } from '../config/re2';
 import { HintScanner } from './hints';
 import data from './secret-rules.json';
 
@@ -79,7 +79,7 @@ function compile(index: number): Compiled {
   let rule = compiled[index];
   if (!rule) {
     const source = RULES[index] as RuleData;
-    rule = { regex: RE2JS.compile(source.regex), allow: (source.allow ?? []).map((a) => RE2JS.compile(a)) };
+    rule = { regex: compileRe2(source.regex), allow: (source.allow ?? []).map((a) => compileRe2(a)) };
     compiled[index] = rule;
   }
   return rule;
@@ -121,7 +121,7 @@ function isSecret(index: number, secret: string): boolean {
   const rule = RULES[index] as RuleData;
   if (secret.length < 6) return false;
   if (rule.entropy && entropy(secret) < rule.entropy) return false;
-  globalAllow ??= data.allow.map((allowed) => RE2JS.compile(allowed));
+  globalAllow ??= data.allow.map((allowed) => compileRe2(allowed));
   if (globalAllow.some((allowed) => allowed.test(secret))) return false;
   if (compile(index).allow.some((allowed) => allowed.test(secret))) return false;
   const lower = secret.toLowerCase();

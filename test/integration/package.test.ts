@@ -5,7 +5,16 @@
 // runs, as a command and as the hook Codex calls, with the native front-end on this machine.
 // Its own vitest project, run before all others: prepack rebuilds dist/, which the other tests then use.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +91,7 @@ describe('the npm package', () => {
       'dist/cli.mjs',
       'dist/hook.sh',
       'dist/install-source.json',
+      'dist/re2js.cjs',
       'dist/worker.mjs',
       ...platforms.map((platform) => `dist/native/${platform}/${NATIVE_HOOK_BINARY}`),
       ...docs,
@@ -105,6 +115,25 @@ describe('the npm package', () => {
     for (const script of ['preinstall', 'install', 'postinstall']) {
       expect(manifest.scripts[script]).toBeUndefined();
     }
+  });
+
+  it('carries the RE2 engine once, in dist/re2js.cjs, which the installed commands load (no dependency)', () => {
+    const dist = join(unpacked, 'package', 'dist');
+    // One of re2js's own error messages: the bundles that would otherwise each carry a copy hold none.
+    const carriers = readdirSync(dist, { withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .filter((entry) => readFileSync(join(dist, entry.name)).includes('invalid or unsupported Perl syntax'));
+    expect(carriers.map((entry) => entry.name)).toEqual(['re2js.cjs']);
+    // `status` checks the settings' redactPatterns with it: "x?" compiles, and is refused for matching ''.
+    const state = join(work, 'state-re2');
+    mkdirSync(state, { mode: 0o700 });
+    writeFileSync(join(state, 'config.json'), JSON.stringify({ redactPatterns: ['x?'] }), { mode: 0o600 });
+    const status = spawnSync(bin, ['status'], {
+      cwd: work,
+      env: { PATH: process.env.PATH, HOME: join(work, 'home'), INFINIUM_CODEX_HOME: state },
+      encoding: 'utf8',
+    });
+    expect(status.stdout).toContain('redactPatterns entry "x?" matches empty text');
   });
 
   it('installs and answers --version and --help', () => {
