@@ -1,6 +1,6 @@
 // What was sent (or given up on): one JSON line per trace in history/history.jsonl, rotated to
 // history.1.jsonl past HISTORY_MAX_BYTES, and the exact body sent in history/payloads/<key>.json (newest
-// PAYLOADS_KEPT kept). Only redacted text is ever stored here.
+// PAYLOADS_KEPT kept, up to PAYLOADS_SLACK more between prunes). Only redacted text is ever stored here.
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutcomeEvidence, Pricing, TaskData } from '../infinium/task-data';
@@ -9,6 +9,11 @@ import { rotateIfLarge } from './log';
 
 export const HISTORY_MAX_BYTES = 1024 * 1024;
 const PAYLOADS_KEPT = 500;
+/**
+ * Payloads are pruned back to PAYLOADS_KEPT only once there are this many more: a prune stats every one of
+ * them to find the oldest, which at every send would cost a user past 500 traces a stat per payload kept.
+ */
+const PAYLOADS_SLACK = 50;
 
 export interface HistoryRecord {
   /** When it was sent or given up on (ISO 8601). */
@@ -140,7 +145,7 @@ export function payloadFile(paths: SpoolPaths, key: string): string {
   return join(paths.payloads, `${key}.json`);
 }
 
-/** The keys whose sent body is still kept (the newest 500). */
+/** The keys whose sent body is still kept (the newest 500 at least). */
 export function savedPayloadKeys(paths: SpoolPaths): string[] {
   try {
     return readdirSync(paths.payloads)
@@ -159,7 +164,7 @@ export function savePayload(paths: SpoolPaths, key: string, body: string): void 
 
 function prunePayloads(paths: SpoolPaths): void {
   const names = readdirSync(paths.payloads);
-  if (names.length <= PAYLOADS_KEPT) return;
+  if (names.length <= PAYLOADS_KEPT + PAYLOADS_SLACK) return;
   const byAge = names
     .map((name) => {
       const file = join(paths.payloads, name);

@@ -23,7 +23,14 @@ import {
   type SpoolEntry,
   spooledBytes,
 } from '../../../src/spool/events';
-import { appendHistory, type HistoryRecord, rolloutDrift } from '../../../src/spool/history';
+import {
+  appendHistory,
+  type HistoryRecord,
+  payloadFile,
+  rolloutDrift,
+  savedPayloadKeys,
+  savePayload,
+} from '../../../src/spool/history';
 import { spoolPaths } from '../../../src/spool/layout';
 import {
   BLOCKING_THREAD_CHARS,
@@ -297,6 +304,24 @@ describe('history', () => {
     expect(findHistory(box.env, 'id-1')?.record.key).toBe('s~t1');
     expect(findHistory(box.env, 's~t2')?.payload).toBeNull();
     expect(findHistory(box.env, 'nope')).toBeNull();
+  });
+
+  it('keeps the newest 500 bodies sent at least, pruning the oldest back to 500 once 50 more are kept', () => {
+    const paths = spoolPaths(box.env);
+    const save = (i: number) => {
+      savePayload(paths, `s~t${i}`, '{}');
+      // Each newer than the last: the oldest go first.
+      const at = new Date(Date.now() - 1_000_000 + i * 1000);
+      utimesSync(payloadFile(paths, `s~t${i}`), at, at);
+    };
+    for (let i = 0; i < 550; i += 1) save(i);
+    expect(savedPayloadKeys(paths)).toHaveLength(550);
+    save(550);
+    const kept = savedPayloadKeys(paths);
+    expect(kept).toHaveLength(500);
+    expect(kept).toContain('s~t550');
+    expect(kept).toContain('s~t51');
+    expect(kept).not.toContain('s~t50');
   });
 });
 
