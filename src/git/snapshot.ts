@@ -2,13 +2,16 @@
 // repository is only read, except for the objects git writes for the snapshot's files (unreferenced; git's
 // own gc prunes them): each snapshot is written through a TEMPORARY index of ours (GIT_INDEX_FILE, seeded
 // from a copy of the user's index so only changed files are hashed), never the user's index, refs, stash,
-// hooks or config. Every git call is bounded in time; a tree with too many files is not snapshotted.
+// hooks or config. Every git call is bounded in time; a tree with too many files is not snapshotted. When
+// `git add` changed nothing in an index an earlier snapshot was written from (a turn that changed no file),
+// that snapshot's tree is the tree: no `write-tree`.
 import { execFile } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
   copyFileSync,
   existsSync,
+  fstatSync,
   openSync,
   readFileSync,
   readSync,
@@ -41,6 +44,13 @@ export interface Snapshot {
   atMs: number;
   /** The repository's top-level directory. */
   root: string;
+  /**
+   * The checksum git ends the index with, as this snapshot left it: an index with these bytes holds
+   * `tree`. Absent where git wrote none (index.skipHash).
+   */
+  indexStamp?: string;
+  /** When git wrote `tree`, when this snapshot reused it from an earlier one (else `atMs`). */
+  treeAtMs?: number;
 }
 
 export type SnapshotResult = { snapshot: Snapshot } | { unavailable: string };
@@ -70,6 +80,8 @@ const SAFE_CONFIG = [
   'maintenance.auto=false',
   'core.autocrlf=false',
   'core.safecrlf=false',
+  // The index's checksum is its stamp (Snapshot.indexStamp): written for our index whatever the user's say.
+  'index.skipHash=false',
 ].flatMap((setting) => ['-c', setting]);
 
 /**
@@ -149,6 +161,27 @@ function indexEntries(indexFile: string): number {
     return header.readUInt32BE(8);
   } catch {
     return 0;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * The checksum that ends an index file (its last 32 bytes: a SHA-256 one, or a SHA-1 one and the bytes
+ * before it), which git computes over the whole file: the same stamp, the same entries. Null when there is
+ * none (a zero checksum: index.skipHash) or the file cannot be read.
+ */
+function indexStamp(indexFile: string): string | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(indexFile, 'r');
+    const size = fstatSync(fd).size;
+    const tail = Buffer.alloc(32);
+    if (size < 12 + tail.length || readSync(fd, tail, 0, tail.length, size - tail.length) < tail.length)
+      return null;
+    return tail.subarray(12).some((byte) => byte !== 0) ? tail.toString('hex') : null;
+  } catch {
+    return null;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -234,12 +267,14 @@ function branchOf(gitDir: string): string | undefined {
  * Snapshots the working tree holding `cwd`, through the temporary index `indexFile` gives (ours; kept
  * between snapshots of a session so that each hashes only what changed since the last). `indexFile` is
  * asked for only once `cwd` is known to be in a repository: nothing is written for a folder that is not.
+ * `earlier`: snapshots taken through that index before (their stamps say which tree the index holds).
  */
 export async function takeSnapshot(
   cwd: string,
   indexFileOf: () => string,
   limits: SnapshotLimits = DEFAULT_LIMITS,
   now: () => number = Date.now,
+  earlier: readonly Snapshot[] = [],
 ): Promise<SnapshotResult> {
   const startMs = now();
   const base: GitCall = { cwd, deadline: startMs + limits.timeoutMs, budgetMs: limits.timeoutMs, now };
@@ -251,9 +286,18 @@ export async function takeSnapshot(
     const userIndex = join(gitDir, 'index');
     if (!existsSync(indexFile) && existsSync(userIndex)) copyFileSync(userIndex, indexFile);
     if (indexEntries(indexFile) > limits.maxFiles) return tooMany(indexFile, limits);
-    await addAll(ours, indexFile);
+    const stamp = indexStamp(indexFile);
+    const held = stamp
+      ? earlier.findLast(
+          (s) =>
+            s.root === root && s.indexStamp === stamp && startMs - treeWrittenAt(s) < HELD_TREE_MAX_AGE_MS,
+        )
+      : undefined;
+    const changed = await addAll(ours, indexFile);
     if (indexEntries(indexFile) > limits.maxFiles) return tooMany(indexFile, limits);
-    const tree = objectId(await git(['write-tree'], ours));
+    const reused = held && !changed ? held : undefined;
+    const tree = reused ? reused.tree : objectId(await git(['write-tree'], ours));
+    const after = indexStamp(indexFile);
     return {
       snapshot: {
         tree,
@@ -262,6 +306,8 @@ export async function takeSnapshot(
         dirty: tree !== (headFacts.headTree ?? EMPTY_TREE_SHA1),
         atMs: startMs,
         root,
+        ...(after ? { indexStamp: after } : {}),
+        ...(reused ? { treeAtMs: treeWrittenAt(reused) } : {}),
       },
     };
   } catch (error) {
@@ -287,6 +333,14 @@ export async function takeSnapshot(
   }
 }
 
+/**
+ * A tree is reused from a snapshot this recent only: it is unreferenced, and git's gc prunes such objects
+ * once they are old enough (two weeks by default).
+ */
+const HELD_TREE_MAX_AGE_MS = 86_400_000;
+
+const treeWrittenAt = (snapshot: Snapshot) => snapshot.treeAtMs ?? snapshot.atMs;
+
 const EMPTY_TREE_SHA1 = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 function tooMany(indexFile: string, limits: SnapshotLimits): SnapshotResult {
@@ -294,16 +348,22 @@ function tooMany(indexFile: string, limits: SnapshotLimits): SnapshotResult {
   return { unavailable: `the working tree has more than ${limits.maxFiles.toLocaleString('en-US')} files` };
 }
 
-/** Stages every file of the working tree into our index (not the user's), .gitignore honoured. */
-async function addAll(call: GitCall, indexFile: string): Promise<void> {
+/**
+ * Stages every file of the working tree into our index (not the user's), .gitignore honoured. Whether any
+ * entry changed: --verbose names each path it adds or removes, and none whose content and mode are as the
+ * index holds them (a file only touched included).
+ */
+async function addAll(call: GitCall, indexFile: string): Promise<boolean> {
+  const add = ['add', '--all', '--ignore-errors', '--verbose', '--', '.'];
   try {
-    await git(['add', '--all', '--ignore-errors', '--', '.'], call);
+    return (await git(add, call)) !== '';
   } catch (error) {
     if (error instanceof GitUnavailable) throw error;
     // A seed git cannot use (a split index, another version's format): start from an empty index.
     rmSync(indexFile, { force: true });
     rmSync(`${indexFile}.lock`, { force: true });
-    await git(['add', '--all', '--ignore-errors', '--', '.'], call);
+    await git(add, call);
+    return true;
   }
 }
 

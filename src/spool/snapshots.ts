@@ -55,7 +55,9 @@ function valid(value: unknown): value is StoredSnapshot {
     typeof record.dirty === 'boolean' &&
     typeof record.atMs === 'number' &&
     typeof record.root === 'string' &&
-    typeof record.by === 'string'
+    typeof record.by === 'string' &&
+    (record.indexStamp === undefined || /^[0-9a-f]{64}$/.test(record.indexStamp)) &&
+    (record.treeAtMs === undefined || typeof record.treeAtMs === 'number')
   );
 }
 

@@ -44,14 +44,15 @@ export async function takeStartSnapshots(env: Env, now: () => number = Date.now)
     const payload = event?.payload;
     if (!payload || payload.agent_id || !STARTING.has(payload.source)) continue;
     const by = `start:${entry.name}`;
-    if (readSnapshots(paths, payload.session_id).some((snapshot) => snapshot.by === by)) continue;
+    const known = readSnapshots(paths, payload.session_id);
+    if (known.some((snapshot) => snapshot.by === by)) continue;
     // Only where a turn would be traced: git never runs in a project without an agent.
     try {
       if (!resolveSessionConfig(payload.cwd, sessionEnv(env, event.env)).config) continue;
     } catch {
       continue;
     }
-    await snapshotInto(paths, payload.session_id, payload.cwd, by, limits(env), now);
+    await snapshotInto(paths, payload.session_id, payload.cwd, by, limits(env), now, known);
   }
 }
 
@@ -62,8 +63,9 @@ async function snapshotInto(
   by: string,
   bounds: SnapshotLimits,
   now: () => number,
+  earlier: readonly StoredSnapshot[],
 ): Promise<StoredSnapshot | string> {
-  const result = await takeSnapshot(cwd, () => sessionIndexFile(paths, sessionId), bounds, now);
+  const result = await takeSnapshot(cwd, () => sessionIndexFile(paths, sessionId), bounds, now, earlier);
   if ('unavailable' in result) return result.unavailable;
   const stored = { ...result.snapshot, by };
   addSnapshot(paths, sessionId, stored);
@@ -95,7 +97,7 @@ export async function turnGitEvidence(
   const known = readSnapshots(paths, sessionId);
   let end = known.find((snapshot) => snapshot.by === by);
   if (!end) {
-    const taken = await snapshotInto(paths, sessionId, cwd, by, limits(env), now);
+    const taken = await snapshotInto(paths, sessionId, cwd, by, limits(env), now, known);
     if (typeof taken === 'string') return { available: false, reason: taken };
     end = taken;
   }

@@ -10,6 +10,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,10 +43,38 @@ const write = (path: string, text: string) => {
 const lines = (count: number, prefix = 'line') =>
   Array.from({ length: count }, (_, i) => `${prefix} ${i}\n`).join('');
 
-async function snapshot(cwd = repo): Promise<Snapshot> {
-  const result = await takeSnapshot(cwd, () => index);
+async function snapshot(cwd = repo, earlier: Snapshot[] = []): Promise<Snapshot> {
+  const result = await takeSnapshot(cwd, () => index, undefined, undefined, earlier);
   if (!('snapshot' in result)) throw new Error(`no snapshot: ${result.unavailable}`);
   return result.snapshot;
+}
+
+/**
+ * Puts a git first on PATH that logs each command it runs; `ran` says which ran since it was last asked
+ * (each by its command name), `restore` puts PATH back.
+ */
+function countingGit(): { ran: () => string[]; restore: () => void } {
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const log = join(dir, 'git-ran.log');
+  writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >>'${log}'\nexec /usr/bin/git "$@"\n`, {
+    mode: 0o755,
+  });
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}:${path}`;
+  return {
+    ran: () => {
+      const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
+      rmSync(log, { force: true });
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.replace(/(-c \S+ )+/, '').split(' ')[0] as string);
+    },
+    restore: () => {
+      process.env.PATH = path;
+    },
+  };
 }
 
 /** What a user would see of their repository: index bytes and mtime, refs, stash, status, lock files. */
@@ -148,23 +177,7 @@ describe('working-tree snapshots', () => {
   });
 
   it('locates the repository and reads HEAD in one git process, then not again while HEAD names a commit it saw', async () => {
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    const log = join(dir, 'git-ran.log');
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >>'${log}'\nexec /usr/bin/git "$@"\n`, {
-      mode: 0o755,
-    });
-    /** The git commands run since the last call (each line: `-c x=y ... command args`). */
-    const ran = () => {
-      const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
-      rmSync(log, { force: true });
-      return text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => line.replace(/(-c \S+ )+/, '').split(' ')[0]);
-    };
-    const path = process.env.PATH;
-    process.env.PATH = `${bin}:${path}`;
+    const { ran, restore } = countingGit();
     try {
       /** A snapshot, and the git commands it ran. */
       const counted = async (cwd = repo) => {
@@ -205,7 +218,61 @@ describe('working-tree snapshots', () => {
       expect(nested).toMatchObject({ root: inner, branch: 'inner' });
       expect(nested.head).toBeUndefined();
     } finally {
-      process.env.PATH = path;
+      restore();
+    }
+  });
+
+  it("reuses an earlier snapshot's tree, without write-tree, only while git add changes nothing in the index it left", async () => {
+    const { ran, restore } = countingGit();
+    try {
+      const counted = async (earlier: Snapshot[]) => {
+        ran();
+        const shot = await snapshot(repo, earlier);
+        return { shot, ran: ran() };
+      };
+      const start = await counted([]);
+      expect(start.ran).toEqual(['rev-parse', 'add', 'write-tree']);
+      expect(start.shot.indexStamp).toMatch(/^[0-9a-f]{64}$/);
+      const same = await counted([start.shot]);
+      expect(same.ran).toEqual(['add']);
+      expect(same.shot.tree).toBe(start.shot.tree);
+      // A file only touched, or written again with the same bytes, is no change.
+      const at = new Date(Date.now() + 5_000);
+      utimesSync(join(repo, 'src/a.ts'), at, at);
+      write('src/b.ts', lines(5));
+      expect((await counted([start.shot, same.shot])).ran).toEqual(['add']);
+      // Changes of every kind are seen, and the tree is written again.
+      const changes: [string, () => void][] = [
+        ['modified', () => write('src/a.ts', lines(11))],
+        ['added', () => write('src/new.ts', 'new\n')],
+        ['deleted', () => rmSync(join(repo, 'README.md'))],
+        ['made executable', () => chmodSync(join(repo, 'src/b.ts'), 0o755)],
+      ];
+      let last = start.shot;
+      for (const [what, change] of changes) {
+        change();
+        const after = await counted([last]);
+        expect(after.ran, what).toEqual(['add', 'write-tree']);
+        expect(after.shot.tree, what).not.toBe(last.tree);
+        expect((await compareSnapshots(last, after.shot)).files, what).toHaveLength(1);
+        last = after.shot;
+      }
+      // The index is not the one the snapshot left (re-seeded, or changed by another), or that snapshot is
+      // older than git surely keeps its tree: written again.
+      rmSync(index);
+      expect((await counted([last])).ran).toEqual(['add', 'write-tree']);
+      const again = await counted([]);
+      const old = { ...again.shot, atMs: again.shot.atMs - 2 * 86_400_000 };
+      const fresh = await counted([old]);
+      expect(fresh.ran).toEqual(['add', 'write-tree']);
+      const reused = await counted([fresh.shot]);
+      expect(reused.ran).toEqual(['add']);
+      // A reused tree is as old as the snapshot that wrote it.
+      expect(reused.shot.treeAtMs).toBe(fresh.shot.atMs);
+      const aged = { ...reused.shot, treeAtMs: fresh.shot.atMs - 2 * 86_400_000 };
+      expect((await counted([aged])).ran).toEqual(['add', 'write-tree']);
+    } finally {
+      restore();
     }
   });
 
