@@ -2,7 +2,8 @@
 // reads its default config (config/gitleaks.toml at a pinned commit) and writes the rules we use as data to
 // src/trace/secret-rules.json. Every rule is checked to compile under RE2 (re2js, the linear-time engine the
 // redactor runs them on); a rule that does not, or that we leave out on purpose, is reported and listed in
-// the file's `skipped` with the reason. Review the diff (and run the secrets suite) before committing.
+// the file's `skipped` with the reason; what must follow each keyword in a match (`follow`) is derived from
+// the rule (secret-rule-follow.ts). Review the diff (and run the secrets suite) before committing.
 // Usage: npm run rules:update -- <path or URL of gitleaks.toml> <commit>
 //   e.g. https://raw.githubusercontent.com/gitleaks/gitleaks/<commit>/config/gitleaks.toml <commit>
 import { execFileSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { RE2JS } from 're2js';
 import { parse } from 'smol-toml';
 import type { RuleData } from '../src/trace/secret-rules';
+import { keywordFollow } from './secret-rule-follow';
 
 const OUT = join(import.meta.dirname, '..', 'src', 'trace', 'secret-rules.json');
 
@@ -105,10 +107,12 @@ async function main(): Promise<void> {
       skipped.push({ id: rule.id, reason: 'has no keywords to find it by' });
       continue;
     }
+    const follow = keywordFollow(regex, keywords);
     rules.push({
       id: rule.id,
       regex,
       keywords,
+      ...(Object.keys(follow).length > 0 ? { follow } : {}),
       ...(rule.secretGroup ? { secretGroup: rule.secretGroup } : {}),
       ...(rule.entropy ? { entropy: rule.entropy } : {}),
       ...(allow.length > 0 ? { allow } : {}),

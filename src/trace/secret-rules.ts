@@ -2,7 +2,10 @@
 // secret-rules.json and refreshed by scripts/update-secret-rules.ts; we do not add patterns one by one. The
 // rules are RE2 regexes and run on re2js, linear in the text whatever the rule. re2js is slow to compile
 // (~560 ms for all rules) and to search a long text (~0.3-0.5 µs a character per rule), so:
-// - a rule is compiled the first time one of its keywords turns up, never at load;
+// - a rule is compiled the first time one of its keywords turns up where a match could hold it, never at
+//   load: gitleaks' shortest keywords occur in most prose (`s.` in "Run ten commands.", `ey` in "they", `sk`
+//   in "task"), but a match holds `s.` before 24 letters or digits; what must follow each keyword in every
+//   match (RuleData.follow) is derived from the rule by scripts/secret-rule-follow.ts;
 // - a rule runs only on windows of the text around its keywords (every match holds one of them), the
 //   keywords found by the hint scanner (hints.ts: one substring search each in a text of usual size, one
 //   pass of an automaton for all of them in a long one); the windows of one rule merged;
@@ -20,6 +23,12 @@ export interface RuleData {
   regex: string;
   /** Lower-case strings one of which every match contains. */
   keywords: string[];
+  /**
+   * By keyword: a JavaScript regex (flags `uy`) that matches right after an occurrence of the keyword in any
+   * text the rule matches, at one occurrence at least (scripts/secret-rule-follow.ts). A keyword without one
+   * needs nothing after it.
+   */
+  follow?: Record<string, string>;
   secretGroup?: number;
   /** Shannon entropy (bits per character) the secret must reach. */
   entropy?: number;
@@ -72,8 +81,8 @@ const compiled: (Compiled | undefined)[] = [];
 let globalAllow: RE2JS[] | undefined;
 let scanner: HintScanner | undefined;
 let keywordList: string[] | undefined;
-/** For each keyword (by hint id), the rules it belongs to. */
-let keywordRules: number[][] = [];
+/** For each keyword (by hint id), the rules it belongs to, each with what must follow it there, if anything. */
+let keywordRules: { rule: number; follow?: RegExp }[][] = [];
 
 function compile(index: number): Compiled {
   let rule = compiled[index];
@@ -98,7 +107,8 @@ function keywordIds(): string[] {
           ids.set(keyword, id);
           keywordRules.push([]);
         }
-        keywordRules[id]?.push(index);
+        const follow = rule.follow?.[keyword];
+        keywordRules[id]?.push(follow ? { rule: index, follow: new RegExp(follow, 'uy') } : { rule: index });
       }
     }
     keywordList = [...ids.keys()];
@@ -114,6 +124,22 @@ function keywordScanner(): HintScanner {
 /** Every keyword occurrence, as flat pairs [keyword id, end offset] in order of their end. */
 function locateKeywords(text: string): number[] {
   return keywordScanner().locate(text);
+}
+
+/**
+ * The rules (indexes in RULE_IDS) that can match in a text: those with an occurrence of one of their
+ * keywords followed by what the rule needs there (RuleData.follow). `hits` are the keyword occurrences.
+ */
+export function rulesToRun(text: string, hits = locateKeywords(text)): Set<number> {
+  const runs = new Set<number>();
+  for (let at = 0; at < hits.length; at += 2) {
+    for (const { rule, follow } of keywordRules[hits[at] as number] ?? []) {
+      if (runs.has(rule)) continue;
+      if (follow) follow.lastIndex = hits[at + 1] as number;
+      if (!follow || follow.test(text)) runs.add(rule);
+    }
+  }
+  return runs;
 }
 
 /** Whether a secret a rule found is one: gitleaks' entropy, allow lists and stopwords. */
@@ -135,12 +161,16 @@ export function findRuleSecrets(
 ): void {
   const hits = locateKeywords(text);
   if (hits.length === 0) return;
+  // Each rule that can match runs around all its keywords' occurrences, as it would without the test.
+  const runs = rulesToRun(text, hits);
+  if (runs.size === 0) return;
   // Windows per rule, merged: [start, end) pairs in order of start (hits come in order of their end).
   const windows = new Map<number, number[]>();
   for (let at = 0; at < hits.length; at += 2) {
     const id = hits[at] as number;
     const end = hits[at + 1] as number;
-    for (const index of keywordRules[id] ?? []) {
+    for (const { rule: index } of keywordRules[id] ?? []) {
+      if (!runs.has(index)) continue;
       const start = Math.max(0, end - BEFORE - (RULES[index]?.keywords[0]?.length ?? 0));
       const stop = Math.min(text.length, end + AFTER);
       const list = windows.get(index);

@@ -29,11 +29,20 @@ describe('the RE2 engine', () => {
   it('is not loaded by a text without rule keywords, and is by the first rule a keyword compiles', () => {
     const result = inFreshProcess(`
       const plain = redact('$ echo step-1\\nstep-1\\nRan one command (t0).');
+      // Prose holds short keywords ("ey" of the JWT rule in "they", "s." of Vault's), never followed by
+      // what a match needs after them.
+      const prose = redact('They ran ten commands. The task is done.');
       const before = engineLoaded();
-      // "they" holds the JWT rule's keyword "ey": the rule is compiled to search around it.
-      const keyword = redact('they ran it');
-      console.log(JSON.stringify([plain, before, keyword, engineLoaded()]));`);
-    expect(result).toEqual(['$ echo step-1\nstep-1\nRan one command (t0).', false, 'they ran it', true]);
+      // "ey" before 17 letters or digits, as a JWT starts: the JWT rule is compiled to search around it.
+      const keyword = redact('see keyboardShortcutsConfiguration');
+      console.log(JSON.stringify([plain, prose, before, keyword, engineLoaded()]));`);
+    expect(result).toEqual([
+      '$ echo step-1\nstep-1\nRan one command (t0).',
+      'They ran ten commands. The task is done.',
+      false,
+      'see keyboardShortcutsConfiguration',
+      true,
+    ]);
   });
 
   it('is loaded to check a redact pattern, which it then compiles', () => {
