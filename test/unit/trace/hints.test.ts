@@ -70,28 +70,38 @@ describe('hint scanner', () => {
     expect(scanner.locate('\u212Aey')).toEqual([]);
   });
 
-  it('agrees with a plain search on random texts', () => {
+  it('finds and locates what a plain search does on random texts', () => {
     let seed = 7;
     const next = (n: number) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return seed % n;
     };
-    const letters = 'aAbBkKyYeE_-=:\n é';
+    // Punctuation in hints, and the Kelvin sign and the long s, which no ASCII letter matches here.
+    const letters = 'aAbBkKyYeE_-=:\n é.*([\\/^$|?+{\u212A\u017F';
     const word = (length: number) => Array.from({ length }, () => letters[next(letters.length)]).join('');
-    for (let round = 0; round < 200; round += 1) {
+    const asciiLower = (text: string) => text.replace(/[A-Z]/g, (char) => char.toLowerCase());
+    for (let round = 0; round < 400; round += 1) {
       const hints: Hint[] = Array.from({ length: 1 + next(6) }, () => ({
-        text: word(1 + next(4)).replace(/[ é]/g, 'a'),
+        text: word(1 + next(4)).replace(/[ é\u212A\u017F]/g, 'a'),
         caseless: next(2) === 0,
       }));
       const text = word(next(80));
-      const expected = hints
-        .filter((hint) =>
-          (hint.caseless ? text.toLowerCase() : text).includes(
-            hint.caseless ? hint.text.toLowerCase() : hint.text,
-          ),
-        )
-        .map((hint) => hint.text);
-      expect(found(hints, text), JSON.stringify({ hints, text })).toEqual(expected);
+      const occurrences: string[] = [];
+      for (const [id, hint] of hints.entries()) {
+        const haystack = hint.caseless ? asciiLower(text) : text;
+        const needle = hint.caseless ? asciiLower(hint.text) : hint.text;
+        for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1))
+          occurrences.push(`${id}@${at + needle.length}`);
+      }
+      const expected = hints.filter((_, id) => occurrences.some((one) => one.startsWith(`${id}@`)));
+      const context = JSON.stringify({ hints, text });
+      expect(found(hints, text), context).toEqual(expected.map((hint) => hint.text));
+      const located = new HintScanner(hints).locate(text);
+      const pairs = Array.from(
+        { length: located.length / 2 },
+        (_, at) => `${located[2 * at]}@${located[2 * at + 1]}`,
+      );
+      expect(pairs.sort(), context).toEqual(occurrences.sort());
     }
   });
 });
