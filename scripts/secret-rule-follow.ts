@@ -254,6 +254,10 @@ function characterClass(ranges: Ranges): string {
  * keyword of a rule that can match without them.
  */
 export function keywordFollow(regex: string, keywords: readonly string[]): Record<string, string> {
+  // What the walk assumes: lower-case printable ASCII keywords, as rules:update writes them, a bit each.
+  const odd = keywords.find((keyword) => keyword === '' || !/^[\x20-\x40\x5b-\x7e]+$/.test(keyword));
+  if (odd !== undefined || keywords.length > 30)
+    throw new Error(`${regex}: keywords ${JSON.stringify(keywords)}`);
   const { inst, start } = program(regex);
   const sets = followsOf(inst, start, keywords);
   const follow: Record<string, string> = {};

@@ -67,6 +67,11 @@ describe('what follows a rule keyword', () => {
     expect(keywordFollow(String.raw`x[a-z]{2}ab[0-9]{2}`, ['ab'])).toEqual({ ab: '[0-9a][0-9b]' });
   });
 
+  it('refuses keywords the walk does not read as the scanner does (upper case, non-ASCII)', () => {
+    expect(() => keywordFollow('SK[0-9]{4}', ['SK'])).toThrow();
+    expect(() => keywordFollow('clé[0-9]{4}', ['clé'])).toThrow();
+  });
+
   it('requires nothing of a rule that can match without its keywords', () => {
     // The long s (U+017F) matches (?i)s, and the scanner finds only ASCII letters.
     expect(keywordFollow(String.raw`(?i)snyk_[a-z0-9]{20}`, ['snyk'])).toEqual({});
