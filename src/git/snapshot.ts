@@ -16,8 +16,9 @@ import {
   readFileSync,
   readSync,
   rmSync,
+  statSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { withoutAgentSecret } from '../config/paths';
 import {
   type CommitFacts,
@@ -200,7 +201,7 @@ interface Located {
  * Where the repository holding `cwd` is, and HEAD's commit and tree, in one git process (each one costs
  * the worker about 2 ms of CPU to start, and git its own); GitUnavailable outside a repository.
  */
-async function locate(cwd: string, call: GitCall): Promise<Located> {
+async function locate(cwd: string, call: GitCall, memory?: LocateMemory): Promise<Located> {
   // A missing cwd would make the spawn fail as a missing git would.
   if (!existsSync(cwd)) throw new GitUnavailable('the folder no longer exists');
   const args = ['rev-parse', '--show-toplevel', '--absolute-git-dir', 'HEAD', 'HEAD^{tree}', '--'];
@@ -228,22 +229,73 @@ async function locate(cwd: string, call: GitCall): Promise<Located> {
   }
   if (headless) return { root, gitDir };
   const found = { root, gitDir, head: objectId(head), headTree: objectId(tree) };
-  located.set(cwd, { root, gitDir });
-  commitTrees.set(found.head, found.headTree);
+  remember(located, cwd, { root, gitDir });
+  remember(commitTrees, found.head, found.headTree);
+  memory?.write({ folders: newest(located), trees: newest(commitTrees) });
   return found;
 }
 
 /**
- * Where this process found each folder's repository, and the tree of each commit git named (a commit's
- * tree never changes). The worker stays for its session, so every snapshot after the first is of a folder
- * it has located: while HEAD's files name a commit it knows, no git process is needed to locate.
+ * Where each folder's repository was found, and the tree of each commit git named (a commit's tree never
+ * changes): by this process, and by earlier ones through the caller's LocateMemory. The worker stays for
+ * its session, so every snapshot after the first is of a folder it has located, and a session's first
+ * snapshot is often of a folder an earlier session's worker located: while HEAD's files name a commit
+ * whose tree is known, no git process is needed to locate.
  */
 const located = new Map<string, { root: string; gitDir: string }>();
 const commitTrees = new Map<string, string>();
 
+/** What locate learned, as a caller keeps it between processes (src/spool/snapshots.ts: locateMemory). */
+export interface LocatedRepositories {
+  /** A folder snapshotted, and its repository's top level and git dir. */
+  folders: Record<string, { root: string; gitDir: string }>;
+  /** A commit, and its tree. */
+  trees: Record<string, string>;
+}
+
+export interface LocateMemory {
+  read(): LocatedRepositories | null;
+  write(known: LocatedRepositories): void;
+}
+
+/** Entries of each kind kept between processes, the newest: a machine's recent folders and HEADs. */
+const REMEMBERED = 64;
+
+function remember<T>(map: Map<string, T>, key: string, value: T): void {
+  map.delete(key);
+  map.set(key, value);
+}
+
+const newest = <T>(map: Map<string, T>): Record<string, T> => Object.fromEntries([...map].slice(-REMEMBERED));
+
+/** Adds what earlier processes learned (this process's own answers stay the newest); false: nothing. */
+function recall(memory: LocateMemory): boolean {
+  const known = memory.read();
+  if (!known) return false;
+  for (const [folder, where] of Object.entries(known.folders))
+    if (!located.has(folder)) located.set(folder, where);
+  for (const [commit, tree] of Object.entries(known.trees))
+    if (!commitTrees.has(commit)) commitTrees.set(commit, tree);
+  return true;
+}
+
+/** The git dir `root`'s .git leads to: the folder itself, or the one a .git file names (a linked worktree). */
+function gitDirOf(root: string): string | null {
+  const dotGit = join(root, '.git');
+  try {
+    if (statSync(dotGit).isDirectory()) return dotGit;
+    const named = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'))?.[1]?.trim();
+    return named ? resolve(root, named) : null;
+  } catch {
+    return null;
+  }
+}
+
 function locatedBefore(cwd: string): Located | null {
   const known = located.get(cwd);
-  if (!known || !existsSync(cwd) || !existsSync(join(known.root, '.git'))) return null;
+  // The repository is still there, and its .git still leads where git said (a worktree removed and added
+  // again elsewhere leads to another git dir): otherwise git is asked again.
+  if (!known || !existsSync(cwd) || gitDirOf(known.root) !== known.gitDir) return null;
   // A repository made since in a folder between cwd and the root would hold cwd now.
   for (let dir = cwd; dir !== known.root; dir = dirname(dir)) {
     if (existsSync(join(dir, '.git')) || dirname(dir) === dir) return null;
@@ -268,6 +320,7 @@ function branchOf(gitDir: string): string | undefined {
  * between snapshots of a session so that each hashes only what changed since the last). `indexFile` is
  * asked for only once `cwd` is known to be in a repository: nothing is written for a folder that is not.
  * `earlier`: snapshots taken through that index before (their stamps say which tree the index holds).
+ * `memory`: where what locating repositories learned is kept between processes.
  */
 export async function takeSnapshot(
   cwd: string,
@@ -275,12 +328,16 @@ export async function takeSnapshot(
   limits: SnapshotLimits = DEFAULT_LIMITS,
   now: () => number = Date.now,
   earlier: readonly Snapshot[] = [],
+  memory?: LocateMemory,
 ): Promise<SnapshotResult> {
   const startMs = now();
   const base: GitCall = { cwd, deadline: startMs + limits.timeoutMs, budgetMs: limits.timeoutMs, now };
   let indexFile = '';
   try {
-    const { root, gitDir, ...headFacts } = locatedBefore(cwd) ?? (await locate(cwd, base));
+    const { root, gitDir, ...headFacts } =
+      locatedBefore(cwd) ??
+      (memory && recall(memory) ? locatedBefore(cwd) : null) ??
+      (await locate(cwd, base, memory));
     indexFile = indexFileOf();
     const ours = { ...base, cwd: root, indexFile };
     const userIndex = join(gitDir, 'index');

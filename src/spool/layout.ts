@@ -30,6 +30,8 @@
 //                                  page's token URL, which must never be on a command line
 //   snapshots/<session>.json       working-tree snapshots of the session (git object ids, branches, times)
 //   snapshots/<session>.index      the temporary git index they are written through (src/git/snapshot.ts)
+//   snapshots/~repositories.json   where folders snapshotted lately found their repositories, and the tree
+//                                  of each HEAD commit seen: a session's first snapshot skips `rev-parse`
 //   session-secrets/<session>      the agent secret of a session started with INFINIUM_AGENT_SECRET (0600),
 //                                  kept by the worker its turn-ending hook started (see session-env.ts)
 //   worker.lock, worker.rerun      one worker at a time; a worker that finds the lock taken leaves a rerun

@@ -1,9 +1,12 @@
 // Working-tree snapshots per Codex session (src/git/snapshot.ts takes them, src/worker/evidence.ts uses
 // them): git object ids, branch names, times. No path of the user's project and no file content. Beside
-// each session's list, the temporary git index its snapshots are written through.
+// each session's list, the temporary git index its snapshots are written through. And, for every session,
+// where the folders snapshotted lately found their repositories and which tree each HEAD commit has
+// (~repositories.json: project paths, object ids), so that a new session's first snapshot need not ask
+// git where the repository is.
 import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Snapshot } from '../git/snapshot';
+import { isAbsolute, join } from 'node:path';
+import type { LocatedRepositories, LocateMemory, Snapshot } from '../git/snapshot';
 import {
   ensureDir,
   readOwnFile,
@@ -78,6 +81,52 @@ export function addSnapshot(paths: SpoolPaths, sessionId: string, snapshot: Stor
     .sort((a, b) => a.atMs - b.atMs)
     .slice(-KEPT);
   writeJsonAtomic(listFile(paths, sessionId), { snapshots: list });
+}
+
+/** `~` is never in a session's file name (safeName). */
+const locatedFile = (paths: SpoolPaths) => join(snapshotsDir(paths), '~repositories.json');
+
+const isPlace = (value: unknown): value is { root: string; gitDir: string } => {
+  const place = value as { root?: unknown; gitDir?: unknown } | null;
+  return (
+    typeof place === 'object' &&
+    place !== null &&
+    typeof place.root === 'string' &&
+    isAbsolute(place.root) &&
+    typeof place.gitDir === 'string' &&
+    isAbsolute(place.gitDir)
+  );
+};
+
+/** What locating repositories learned, kept here between worker processes (src/git/snapshot.ts). */
+export function locateMemory(paths: SpoolPaths): LocateMemory {
+  return {
+    read(): LocatedRepositories | null {
+      try {
+        const json = JSON.parse(readOwnFile(locatedFile(paths), 'utf8')) as Partial<LocatedRepositories>;
+        return {
+          folders: Object.fromEntries(
+            Object.entries(json.folders ?? {}).filter(
+              ([folder, place]) => isAbsolute(folder) && isPlace(place),
+            ),
+          ),
+          trees: Object.fromEntries(
+            Object.entries(json.trees ?? {}).filter(([commit, tree]) => isId(commit) && isId(tree)),
+          ),
+        };
+      } catch {
+        return null;
+      }
+    },
+    write(known: LocatedRepositories): void {
+      try {
+        ensureDir(snapshotsDir(paths));
+        writeJsonAtomic(locatedFile(paths), known);
+      } catch {
+        // Only a shortcut: the next session's first snapshot asks git.
+      }
+    },
+  };
 }
 
 /** Forgets the snapshots (and indexes) of sessions untouched for a month, as session states are. */

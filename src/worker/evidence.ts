@@ -15,7 +15,13 @@ import { listSpool, readSpoolEntry } from '../spool/events';
 import { type SpoolPaths, spoolHolds, spoolPaths } from '../spool/layout';
 import { appendLog } from '../spool/log';
 import { sessionEnv } from '../spool/session-env';
-import { addSnapshot, readSnapshots, type StoredSnapshot, sessionIndexFile } from '../spool/snapshots';
+import {
+  addSnapshot,
+  locateMemory,
+  readSnapshots,
+  type StoredSnapshot,
+  sessionIndexFile,
+} from '../spool/snapshots';
 import type { GitEvidence, SnapshotFacts } from '../trace/outcome';
 
 function limits(env: Env): SnapshotLimits {
@@ -65,7 +71,14 @@ async function snapshotInto(
   now: () => number,
   earlier: readonly StoredSnapshot[],
 ): Promise<StoredSnapshot | string> {
-  const result = await takeSnapshot(cwd, () => sessionIndexFile(paths, sessionId), bounds, now, earlier);
+  const result = await takeSnapshot(
+    cwd,
+    () => sessionIndexFile(paths, sessionId),
+    bounds,
+    now,
+    earlier,
+    locateMemory(paths),
+  );
   if ('unavailable' in result) return result.unavailable;
   const stored = { ...result.snapshot, by };
   addSnapshot(paths, sessionId, stored);

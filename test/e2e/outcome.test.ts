@@ -44,10 +44,10 @@ function git(project: string, ...args: string[]): string {
   });
 }
 
-/** The session's snapshots as the worker keeps them (src/spool/snapshots.ts). */
+/** The session's snapshots as the worker keeps them (src/spool/snapshots.ts; `~` marks no session's). */
 function snapshots(world: World): { by: string; tree: string }[] {
   const dir = join(world.sandbox.stateDir, 'snapshots');
-  const list = readdirSync(dir).find((name) => name.endsWith('.json'));
+  const list = readdirSync(dir).find((name) => name.endsWith('.json') && !name.startsWith('~'));
   return list
     ? (JSON.parse(readFileSync(join(dir, list), 'utf8')) as { snapshots: { by: string; tree: string }[] })
         .snapshots

@@ -15,8 +15,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compareSnapshots, type Snapshot, takeSnapshot } from '../../src/git/snapshot';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  compareSnapshots,
+  type LocatedRepositories,
+  type LocateMemory,
+  type Snapshot,
+  takeSnapshot,
+} from '../../src/git/snapshot';
 import { spoolPaths } from '../../src/spool/layout';
 import { addSnapshot, readSnapshots, sessionIndexFile } from '../../src/spool/snapshots';
 import { takeStartSnapshots, turnGitEvidence } from '../../src/worker/evidence';
@@ -217,6 +223,58 @@ describe('working-tree snapshots', () => {
       const nested = await snapshot(inner);
       expect(nested).toMatchObject({ root: inner, branch: 'inner' });
       expect(nested.head).toBeUndefined();
+    } finally {
+      restore();
+    }
+  });
+
+  it("a new process's first snapshot locates the repository from what an earlier one kept, while it still holds", async () => {
+    let kept: LocatedRepositories | null = null;
+    const memory: LocateMemory = {
+      read: () => kept,
+      write: (known) => {
+        kept = known;
+      },
+    };
+    /** A snapshot by a process of its own (a fresh copy of the module), and the git commands it ran. */
+    const inNewProcess = async (cwd = repo) => {
+      vi.resetModules();
+      const fresh = await import('../../src/git/snapshot');
+      ran();
+      const result = await fresh.takeSnapshot(cwd, () => index, undefined, undefined, [], memory);
+      if (!('snapshot' in result)) throw new Error(result.unavailable);
+      return { shot: result.snapshot, ran: ran() };
+    };
+    const { ran, restore } = countingGit();
+    try {
+      const facts = () => ({
+        head: git('rev-parse', 'HEAD').trim(),
+        headTree: git('rev-parse', 'HEAD^{tree}').trim(),
+        branch: 'main',
+        root: repo,
+      });
+      expect((await inNewProcess()).ran).toEqual(['rev-parse', 'add', 'write-tree']);
+      const second = await inNewProcess();
+      expect(second.ran).toEqual(['add', 'write-tree']);
+      expect(second.shot).toMatchObject(facts());
+      // A commit no process has seen: git is asked.
+      write('src/a.ts', 'changed\n');
+      git('commit', '-q', '-am', 'more');
+      expect((await inNewProcess()).ran).toEqual(['rev-parse', 'add', 'write-tree']);
+      expect((await inNewProcess()).shot).toMatchObject(facts());
+      // The folder is now a linked worktree of another repository: its .git leads elsewhere.
+      const other = join(dir, 'other');
+      renameSync(repo, other);
+      execFileSync('git', ['-C', other, 'worktree', 'add', '-q', '-b', 'wt', repo], { stdio: 'ignore' });
+      rmSync(index, { force: true });
+      const moved = await inNewProcess();
+      expect(moved.ran).toEqual(['rev-parse', 'add', 'write-tree']);
+      expect(moved.shot).toMatchObject({ branch: 'wt', root: repo });
+      // A linked worktree's .git file is followed as git follows it.
+      expect((await inNewProcess()).ran).toEqual(['add', 'write-tree']);
+      // What was kept for another folder, or damaged, is not used.
+      kept = { folders: {}, trees: {} };
+      expect((await inNewProcess()).ran).toEqual(['rev-parse', 'add', 'write-tree']);
     } finally {
       restore();
     }
