@@ -6,7 +6,7 @@
 // the file's) in its HTTPS requests (./http.ts, and ./client.ts through a proxy). No imports: the Node hook
 // front-end uses it, and must load within a few ms.
 
-/** The variable the worker finds NODE_EXTRA_CA_CERTS's file under; native/hook.c and hook.sh use the name too. */
+/** The variable the worker finds NODE_EXTRA_CA_CERTS's file under (./http.ts reads it; native/hook.c and hook.sh set it too). */
 export const HANDED_CA = 'INFINIUM_CODEX_EXTRA_CA_CERTS';
 
 type Env = Record<string, string | undefined>;

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { type ConnectionOptions, createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { HANDED_CA } from './extra-ca';
 
 /** A response as far as it was read. */
 export interface Answer {
@@ -105,7 +104,7 @@ let handed: SecureContext | null | undefined;
  */
 export function handedCaContext(env: NodeJS.ProcessEnv = process.env): SecureContext | undefined {
   if (handed === undefined) {
-    const file = env.NODE_EXTRA_CA_CERTS ? undefined : env[HANDED_CA];
+    const file = env.NODE_EXTRA_CA_CERTS ? undefined : env.INFINIUM_CODEX_EXTRA_CA_CERTS;
     try {
       handed = file ? contextWith(beyondRoots(readFileSync(file, 'utf8'))) : null;
     } catch {

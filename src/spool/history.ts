@@ -8,12 +8,12 @@ import { appendNoFollow, ensureDir, readOwnFile, type SpoolPaths, writeFileAtomi
 import { rotateIfLarge } from './log';
 
 export const HISTORY_MAX_BYTES = 1024 * 1024;
-const PAYLOADS_KEPT = 500;
+export const PAYLOADS_KEPT = 500;
 /**
  * Payloads are pruned back to PAYLOADS_KEPT only once there are this many more: a prune stats every one of
  * them to find the oldest, which at every send would cost a user past 500 traces a stat per payload kept.
  */
-const PAYLOADS_SLACK = 50;
+export const PAYLOADS_SLACK = 50;
 
 export interface HistoryRecord {
   /** When it was sent or given up on (ISO 8601). */

@@ -330,12 +330,14 @@ describe('worker start on a turn-ending event', () => {
     copyFileSync(join(DIST, 'bin.cjs'), join(markerDist, 'bin.cjs'));
     writeFileSync(
       join(markerDist, 'worker.mjs'),
-      // Its args and stdin too: a session with its own secret hands its worker the spool entry.
+      // Its args and stdin too: a session with its own secret hands its worker the spool entry. Its niceness
+      // after a moment: the Node front-end lowers the priority of the worker it has started (os.setPriority).
       "import { appendFileSync, readFileSync } from 'node:fs';\nimport { getPriority } from 'node:os';\n" +
-        "appendFileSync(process.env.MARKER, 'started ' + process.argv.slice(2) + ' ' + readFileSync(0, 'utf8') + " +
+        "const input = readFileSync(0, 'utf8');\nsetTimeout(() => appendFileSync(process.env.MARKER, " +
+        "'started ' + process.argv.slice(2) + ' ' + input + " +
         // Where it finds NODE_EXTRA_CA_CERTS's file.
         "' ca=' + process.env.NODE_EXTRA_CA_CERTS + '|' + process.env.INFINIUM_CODEX_EXTRA_CA_CERTS + " +
-        "' nice=' + getPriority() + '\\n');\n",
+        "' nice=' + getPriority() + '\\n'), 300);\n",
     );
   });
   afterAll(() => rmSync(markerDist, { recursive: true, force: true }));

@@ -19,7 +19,7 @@ import {
 import { dirname, join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readHistory } from '../../src/spool';
-import { HISTORY_MAX_BYTES } from '../../src/spool/history';
+import { HISTORY_MAX_BYTES, PAYLOADS_KEPT, PAYLOADS_SLACK } from '../../src/spool/history';
 import { spoolPaths } from '../../src/spool/layout';
 import { LOG_MAX_BYTES } from '../../src/spool/log';
 import {
@@ -336,7 +336,9 @@ describe('file safety', () => {
         writeFileSync(file, text, { mode: 0o600 });
         utimesSync(file, old(days), old(days));
       };
-      for (let i = 0; i < 510; i += 1) aged(join(paths.payloads, `old-${i}.json`), 1);
+      // Past the slack a prune waits for: the next send prunes back to the newest PAYLOADS_KEPT.
+      for (let i = 0; i < PAYLOADS_KEPT + PAYLOADS_SLACK + 10; i += 1)
+        aged(join(paths.payloads, `old-${i}.json`), 1);
       aged(join(paths.corrupt, '1-0.Stop.json'), 8);
       aged(join(paths.spoolTmp, '1-0'), 1);
       aged(join(paths.sessions, 'gone.json'), 31);
@@ -355,7 +357,8 @@ describe('file safety', () => {
         expect(size(log)).toBeLessThanOrEqual(LOG_MAX_BYTES);
         expect(size(`${log}.1`)).toBeGreaterThan(LOG_MAX_BYTES);
       }
-      expect(readdirSync(paths.payloads).length).toBe(500);
+      // The first send pruned back to the newest PAYLOADS_KEPT, the second added its own.
+      expect(readdirSync(paths.payloads).length).toBe(PAYLOADS_KEPT + 1);
       expect(readdirSync(paths.corrupt)).toEqual([]);
       expect(readdirSync(paths.spoolTmp)).toEqual([]);
       expect(existsSync(join(paths.sessions, 'gone.json'))).toBe(false);

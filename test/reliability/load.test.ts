@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listDead, listOutbox } from '../../src/spool';
+import { PAYLOADS_KEPT, PAYLOADS_SLACK } from '../../src/spool/history';
 import { spoolPaths } from '../../src/spool/layout';
 import { LOG_MAX_BYTES } from '../../src/spool/log';
 import { type Sandbox, spoolNames, waitFor } from '../support/capture-harness';
@@ -127,7 +128,7 @@ function expectCleanAndBounded(sessions: number) {
     // The per-session state keeps a bounded list of built turns, no text.
     expect(statSync(join(paths.sessions, name)).size).toBeLessThan(64 * 1024);
   }
-  expect(readdirSync(paths.payloads).length).toBeLessThanOrEqual(500);
+  expect(readdirSync(paths.payloads).length).toBeLessThanOrEqual(PAYLOADS_KEPT + PAYLOADS_SLACK);
   for (const log of [paths.workerLog, paths.hookLog]) {
     if (existsSync(log)) expect(statSync(log).size).toBeLessThanOrEqual(LOG_MAX_BYTES + 4096);
   }
