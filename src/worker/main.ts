@@ -5,8 +5,6 @@
 // side only when a turn is to be built). A SessionStart the holder may not have seen is the exception (see
 // startSnapshotsLeft): its start snapshot (./evidence.ts) is taken before Codex's first tool call, whoever
 // holds the lock, so that worker takes the ordinary way.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { RolloutCursor } from '../codex/rollout-reader';
 import { gitEvidenceOff, stateRootProblem } from '../config/paths';
 import { spoolPaths } from '../spool/layout';
@@ -36,30 +34,8 @@ function firstLock(): HeldLock | null | undefined {
   }
 }
 
-/**
- * One full GC while the heap is small: V8's memory reducer otherwise runs up to three (30-40 ms of CPU) 8 s
- * after a pass first grows a heap that never had one, while the worker waits for its session's next event
- * (docs/performance.md, V8 and Node settings).
- */
-function fullGcNow(): void {
-  try {
-    setFlagsFromString('--expose-gc');
-    let gc: () => void;
-    try {
-      gc = runInNewContext('gc') as () => void;
-    } finally {
-      // Back to the default at once: V8 checks its flags' hash before it takes Node's code cache.
-      setFlagsFromString('--no-expose-gc');
-    }
-    gc();
-  } catch {
-    // A Node whose V8 gives no gc this way: the reducer runs as before, the worker works as before.
-  }
-}
-
 const lock = firstLock();
 if (lock !== null) {
-  fullGcNow();
   const [{ runWorkerProcess }, status] = await Promise.all([import('./process'), import('./rollout-status')]);
   // The trace side (builder, redaction rules, price table) only once a turn is to be built: a pass with
   // nothing to build (a SessionStart's, a session secret's) never loads it.
