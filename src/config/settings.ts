@@ -4,7 +4,7 @@
 // by `init --system`). A session with no agent anywhere is not traced.
 import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { DEFAULT_BASE_URL } from '../infinium/client';
+import { DEFAULT_BASE_URL, trimBaseUrl } from '../infinium/client';
 import { isLoopbackHost } from '../infinium/http';
 import { cannotRead, readTextIfThere } from './atomic-file';
 import { ALLOW_COMMAND, decisionFor } from './consent';
@@ -488,14 +488,12 @@ function systemSettings(env: Env, problem = systemFilesProblem(env)): Settings {
   return problem === null ? readSettings(systemPaths(env).config) : {};
 }
 
-const withDefaultBaseUrl = (settings: Settings) => (settings.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-
 /** The base URL the user's own layers (machine, user, environment) name, a project file's left out. */
 const ownBaseUrl = (layers: Layer[]) =>
-  withDefaultBaseUrl({
-    baseUrl: layers.findLast((layer) => !layer.ownAgentOnly && layer.settings.baseUrl !== undefined)?.settings
-      .baseUrl,
-  });
+  trimBaseUrl(
+    layers.findLast((layer) => !layer.ownAgentOnly && layer.settings.baseUrl !== undefined)?.settings
+      .baseUrl ?? DEFAULT_BASE_URL,
+  );
 
 /**
  * The configuration for a session started in `cwd`, or null when nothing names an agent for it.
@@ -530,7 +528,7 @@ export function resolveConfig(
   const projectRoot = project ? dirname(dirname(project.file)) : null;
   const sourceOf = (key: keyof SettingSources) => sources[key] ?? 'default';
   const agentSource = sourceOf('agentId');
-  const baseUrl = withDefaultBaseUrl(merged);
+  const baseUrl = trimBaseUrl(merged.baseUrl ?? DEFAULT_BASE_URL);
   return {
     agentId: merged.agentId,
     baseUrl,

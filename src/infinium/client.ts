@@ -26,6 +26,9 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_DEADLINE_MS = 60_000;
 export const USER_AGENT = `infinium-codex/${pkg.version}`;
 
+/** A base URL as compared and sent: the same one with or without trailing slashes. */
+export const trimBaseUrl = (baseUrl: string) => baseUrl.replace(/\/+$/, '');
+
 /** An agent's id, secret and base URL. The secret is reachable only through `secret()`, never printed. */
 export class AgentCredentials {
   readonly #secret: string;
@@ -37,7 +40,7 @@ export class AgentCredentials {
     baseUrl: string = DEFAULT_BASE_URL,
   ) {
     this.#secret = secret;
-    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.baseUrl = trimBaseUrl(baseUrl);
   }
 
   secret(): string {

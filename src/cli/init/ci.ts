@@ -3,7 +3,7 @@
 // endpoint; our hooks go into this user's Codex home, trusted. Nothing else is written: no user or project
 // settings and no stored secret, so every turn is traced with what the job's environment says.
 import { checkBaseUrl, insecureHttpAllowed } from '../../config/settings';
-import { AgentCredentials, DEFAULT_BASE_URL } from '../../infinium/client';
+import { AgentCredentials, DEFAULT_BASE_URL, trimBaseUrl } from '../../infinium/client';
 import { confirmAgent } from '../connection';
 import type { CliContext } from '../context';
 import { UserError } from '../errors';
@@ -31,7 +31,7 @@ export async function initCi(options: InitOptions, ctx: CliContext): Promise<voi
     );
   }
   checkAgentId(agentId);
-  const baseUrl = (env.INFINIUM_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const baseUrl = trimBaseUrl(env.INFINIUM_BASE_URL?.trim() || DEFAULT_BASE_URL);
   checkBaseUrl(baseUrl, 'INFINIUM_BASE_URL', insecureHttpAllowed(env));
   const codex = await detectUsableCodex(env, ctx.cwd);
   if (!codex.found) {

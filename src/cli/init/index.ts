@@ -38,7 +38,7 @@ import {
 import { projectConfigFile, updateSettingsFile } from '../../config/settings-file';
 import { Undo } from '../../config/undo';
 import { trustedGit } from '../../git/program';
-import { AgentCredentials, DEFAULT_BASE_URL } from '../../infinium/client';
+import { AgentCredentials, DEFAULT_BASE_URL, trimBaseUrl } from '../../infinium/client';
 import { hookTarget } from '../agent';
 import { CredentialsError, confirmAgent, verifyCredentials } from '../connection';
 import type { CliContext } from '../context';
@@ -416,7 +416,7 @@ function unchangedLeftOut(
   };
   // A base URL is the same one with or without trailing slashes (resolveConfig drops them).
   const comparable = (key: keyof Settings, value: unknown) =>
-    key === 'baseUrl' && typeof value === 'string' ? value.replace(/\/+$/, '') : value;
+    key === 'baseUrl' && typeof value === 'string' ? trimBaseUrl(value) : value;
   const patch = { ...wanted };
   for (const key of Object.keys(patch) as (keyof Settings)[]) {
     const now = comparable(key, file[key] ?? absent[key]);
