@@ -46,6 +46,12 @@ describe.skipIf(unavailable !== null)('read-only folders: one sentence, exit 1, 
     chown(sandbox.root);
     return sandbox;
   };
+  /** A file of the user the CLI runs as, with this text and mode. */
+  const userFile = (path: string, text: string, mode: number) => {
+    writeFileSync(path, text);
+    if (other) lchownSync(path, other.uid, other.gid);
+    chmodSync(path, mode);
+  };
   const run = (sandbox: Sandbox, args: string[], options: Parameters<typeof runCli>[2] = {}) =>
     runCli(sandbox, args, { ...options, ...(other ? { user: other } : {}) });
   const offlineInit = (...extra: string[]) => [...initArgs(AGENT, BASE_URL, ...extra), '--offline'];
@@ -139,9 +145,7 @@ describe.skipIf(unavailable !== null)('read-only folders: one sentence, exit 1, 
   it('a Codex file the user made read-only (0444): refused with the fix, left as it is', async () => {
     const sandbox = sandboxFor();
     const toml = join(sandbox.codexHome, 'config.toml');
-    writeFileSync(toml, 'model = "gpt-5.5"\n');
-    if (other) lchownSync(toml, other.uid, other.gid);
-    chmodSync(toml, 0o444);
+    userFile(toml, 'model = "gpt-5.5"\n', 0o444);
     const before = snapshot(sandbox.codexHome);
     const result = await run(sandbox, offlineInit('--all-projects'), { input: SECRET });
     expect(result.stderr).toBe(
@@ -154,9 +158,7 @@ describe.skipIf(unavailable !== null)('read-only folders: one sentence, exit 1, 
   it('a hooks.json the user cannot read: one sentence with the fix, for init and uninstall', async () => {
     const sandbox = sandboxFor();
     const hooks = join(sandbox.codexHome, 'hooks.json');
-    writeFileSync(hooks, '{"hooks":{}}\n');
-    if (other) lchownSync(hooks, other.uid, other.gid);
-    chmodSync(hooks, 0o000);
+    userFile(hooks, '{"hooks":{}}\n', 0o000);
     try {
       for (const args of [offlineInit('--all-projects'), ['uninstall']]) {
         const result = await run(sandbox, args, { input: SECRET });
@@ -171,12 +173,8 @@ describe.skipIf(unavailable !== null)('read-only folders: one sentence, exit 1, 
     // A project's settings file too.
     const project = join(sandbox.project, '.infinium', 'config.json');
     mkdirSync(join(sandbox.project, '.infinium'));
-    writeFileSync(project, '{"agentId":"ag1"}\n');
-    if (other) {
-      lchownSync(join(sandbox.project, '.infinium'), other.uid, other.gid);
-      lchownSync(project, other.uid, other.gid);
-    }
-    chmodSync(project, 0o000);
+    if (other) lchownSync(join(sandbox.project, '.infinium'), other.uid, other.gid);
+    userFile(project, '{"agentId":"ag1"}\n', 0o000);
     const result = await run(sandbox, ['test']);
     expect(result.stderr).toBe(
       `Error: Cannot read ${project} (permission denied): make it readable with \`chmod u+r ${project}\`, and run this again.\n`,
